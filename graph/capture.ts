@@ -1,0 +1,193 @@
+/**
+ * The one graph-capture mechanism. It runs a Pulumi program under the SDK's mock monitor, with a
+ * stack's config, and records every resource the program registers: inputs as passed, the
+ * options the engine would see (parent, provider, protect, retainOnDelete, dependsOn), and the
+ * identity the offline run assigned. Tests, the offline preview and the local cloud all read this.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties, deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
+import { assignIdentity, Placement } from "./identity";
+import { readStackConfig } from "./stack-config";
+
+export interface CapturedResource {
+  urn: string;
+  type: string;
+  name: string;
+  id: string | null;
+  arn: string | null;
+  parent: string | null;
+  custom: boolean;
+  provider: string | null;
+  /** Inputs exactly as the program passed them (secrets stay wrapped, assets stay assets). */
+  inputs: Record<string, any>;
+  /** The outputs the offline run gave the resource: inputs plus the assigned identity. */
+  state: Record<string, any>;
+  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[] };
+}
+
+export interface Graph {
+  project: string;
+  stack: string;
+  placement: Placement;
+  resources: CapturedResource[];
+  outputs: Record<string, any>;
+}
+
+export interface CaptureSettings {
+  project: string;
+  stack: string;
+  /** Stack config as `<namespace>:<key>` to string, as the Pulumi CLI hands it to a program. */
+  config?: Record<string, string>;
+  /** Config keys whose values the program must read as secrets. */
+  secretKeys?: string[];
+  /** Where resources are placed. @default the first `aws:allowedAccountIds` entry and `aws:region`, else 123456789012 / us-east-1 */
+  placement?: Placement;
+}
+
+/** The mock monitor, extended to keep each registration's options next to the resource it registered. */
+class RecordingMonitor extends MockMonitor {
+  readonly records: Omit<CapturedResource, "options" | "state" | "id" | "arn">[] = [];
+  readonly meta = new Map<string, { protect: boolean; retainOnDelete: boolean; id: string | null }>();
+
+  /** URNs as the engine forms them: the root stack's type is not part of its children's type chain. */
+  newUrn(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : "";
+    const chain = parent && !parentType.endsWith("pulumi:pulumi:Stack") ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
+  }
+
+  async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+    await super.registerResource(req, (err: any, resp: any) => {
+      if (!err && resp) {
+        const urn: string = resp.getUrn();
+        this.records.push({
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() || null,
+          custom: req.getCustom(),
+          provider: req.getProvider() || null,
+          inputs: deserializeProperties(req.getObject()),
+        });
+        this.meta.set(urn, { protect: !!req.getProtect(), retainOnDelete: !!req.getRetainondelete(), id: resp.getId() || null });
+      }
+      callback(err, resp);
+    });
+  }
+}
+
+function placementOf(settings: CaptureSettings): Placement {
+  if (settings.placement) return settings.placement;
+  const config = settings.config ?? {};
+  let accountId = "123456789012";
+  try {
+    const ids = JSON.parse(config["aws:allowedAccountIds"] ?? "[]");
+    if (Array.isArray(ids) && typeof ids[0] === "string") accountId = ids[0];
+  } catch {
+    // An unparsable list is the program's config validation's to report, not the harness's.
+  }
+  return { accountId, region: config["aws:region"] ?? "us-east-1" };
+}
+
+function urnOf(resource: pulumi.Resource): Promise<string> {
+  return new Promise((resolve) => resource.urn.apply((urn) => resolve(urn)));
+}
+
+/**
+ * Runs `program` as a Pulumi stack under mocks and returns the graph it registered.
+ * The program may return (or resolve to) the stack's outputs.
+ */
+export async function capture(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
+  const placement = placementOf(settings);
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      const identity = assignIdentity(args.type, args.name, args.inputs, placement);
+      const state = { ...args.inputs, ...identity.attributes, ...(identity.arn ? { arn: identity.arn } : {}) };
+      return { id: identity.id, state };
+    },
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: placement.accountId, arn: `arn:aws:iam::${placement.accountId}:user/offline`, userId: "OFFLINE" };
+        case "aws:index/getRegion:getRegion":
+          return { name: placement.region, region: placement.region, id: placement.region };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        default:
+          return args.inputs;
+      }
+    },
+  };
+
+  await pulumi.runtime.setMocks(mocks, settings.project, settings.stack, false);
+  const monitor = new RecordingMonitor(mocks);
+  pulumi.runtime.setMockOptions(monitor, settings.project, settings.stack, false);
+  pulumi.runtime.setAllConfig(settings.config ?? {}, settings.secretKeys ?? []);
+
+  const explicit: { resource: pulumi.Resource; dependsOn: pulumi.Resource[] }[] = [];
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const deps = args.opts.dependsOn;
+      const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+      const resources = list.filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+      if (resources.length > 0) explicit.push({ resource: args.resource, dependsOn: resources });
+      return undefined;
+    });
+    return await program();
+  });
+  // Registrations still in flight (children created in applies, outputs settling) finish here.
+  await pulumi.runtime.disconnect();
+
+  const dependsOn = new Map<string, string[]>();
+  for (const entry of explicit) {
+    const urn = await urnOf(entry.resource);
+    dependsOn.set(urn, await Promise.all(entry.dependsOn.map(urnOf)));
+  }
+
+  const resources: CapturedResource[] = monitor.records.map((record) => {
+    const meta = monitor.meta.get(record.urn)!;
+    const registered = monitor.resources.get(record.urn);
+    // Custom resources keep the serialized mock state; components keep the Struct of registerOutputs.
+    const raw = registered?.state && typeof registered.state.toJavaScript === "function" ? registered.state.toJavaScript() : registered?.state;
+    const state = raw ? deserializeProperty(raw) : {};
+    return {
+      ...record,
+      id: record.custom ? meta.id : null,
+      arn: record.custom ? assignIdentity(record.type, record.name, record.inputs, placement).arn : null,
+      state,
+      options: { protect: meta.protect, retainOnDelete: meta.retainOnDelete, dependsOn: dependsOn.get(record.urn) ?? [] },
+    };
+  });
+  return { project: settings.project, stack: settings.stack, placement, resources, outputs: (outputs ?? {}) as Record<string, any> };
+}
+
+/** Forgets the modules of a program so that requiring it again re-runs it. Dependencies stay cached. */
+export function forgetProgramModules(programDir: string): void {
+  const root = path.resolve(programDir) + path.sep;
+  const own = path.resolve(__dirname) + path.sep;
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(root) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(own)) {
+      delete require.cache[file];
+    }
+  }
+}
+
+/** Requires a Pulumi program's entry point the way the Pulumi Node.js host does, and returns its exports. */
+export async function runProgramModule(programDir: string): Promise<Record<string, unknown>> {
+  forgetProgramModules(programDir);
+  const mod = require(path.resolve(programDir));
+  const exported = mod && typeof mod.default === "function" ? await mod.default() : mod;
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(exported ?? {})) {
+    if (key !== "default" && key !== "__esModule") outputs[key] = value;
+  }
+  return outputs;
+}
+
+/** Captures the program in `programDir` with the config of `stack`, read from its `Pulumi.<stack>.yaml`. */
+export async function captureStack(programDir: string, stack: string): Promise<Graph> {
+  const { project, config, secretKeys } = readStackConfig(programDir, stack);
+  return capture(() => runProgramModule(programDir), { project, stack, config, secretKeys });
+}

@@ -1,0 +1,144 @@
+/**
+ * Assigns the identifiers AWS would: a physical name, an id, an ARN and the handful of computed
+ * attributes (URLs, endpoints) other resources reference. Offline runs use these in place of the
+ * engine, so every reference between resources carries a value that can be joined back to its source.
+ */
+
+export interface Placement {
+  accountId: string;
+  region: string;
+}
+
+export interface Identity {
+  id: string;
+  arn: string | null;
+  /** Computed attributes merged into the resource's outputs. */
+  attributes: Record<string, unknown>;
+}
+
+type Builder = (name: string, inputs: Record<string, any>, at: Placement) => Identity;
+
+/** A short, stable, hex id derived from the logical name, like the ids AWS generates. */
+export function shortId(name: string, length = 10): string {
+  let hash = 2166136261;
+  for (const ch of name) hash = Math.imul(hash ^ ch.charCodeAt(0), 16777619) >>> 0;
+  let out = "";
+  while (out.length < length) {
+    hash = Math.imul(hash ^ out.length, 16777619) >>> 0;
+    out += hash.toString(36);
+  }
+  return out.slice(0, length);
+}
+
+const regional = (service: string, resource: string) => (at: Placement) =>
+  `arn:aws:${service}:${at.region}:${at.accountId}:${resource}`;
+
+const builders: Record<string, Builder> = {
+  "aws:lambda/function:Function": (name, inputs, at) => {
+    const arn = regional("lambda", `function:${name}`)(at);
+    return {
+      id: name,
+      arn,
+      attributes: {
+        name,
+        invokeArn: `arn:aws:apigateway:${at.region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+        qualifiedArn: `${arn}:$LATEST`,
+        version: "$LATEST",
+      },
+    };
+  },
+  "aws:iam/role:Role": (name, _i, at) => ({ id: name, arn: `arn:aws:iam::${at.accountId}:role/${name}`, attributes: { name } }),
+  "aws:iam/policy:Policy": (name, _i, at) => {
+    const arn = `arn:aws:iam::${at.accountId}:policy/${name}`;
+    return { id: arn, arn, attributes: { name } };
+  },
+  "aws:cloudwatch/logGroup:LogGroup": (name, _i, at) => ({
+    id: name,
+    arn: regional("logs", `log-group:${name}`)(at),
+    attributes: { name },
+  }),
+  "aws:sqs/queue:Queue": (name, _i, at) => ({
+    id: `https://sqs.${at.region}.amazonaws.com/${at.accountId}/${name}`,
+    arn: regional("sqs", name)(at),
+    attributes: { name, url: `https://sqs.${at.region}.amazonaws.com/${at.accountId}/${name}` },
+  }),
+  "aws:sns/topic:Topic": (name, _i, at) => {
+    const arn = regional("sns", name)(at);
+    return { id: arn, arn, attributes: { name } };
+  },
+  "aws:sns/topicSubscription:TopicSubscription": (name, inputs, at) => {
+    const arn = `${inputs.topic ?? regional("sns", "topic")(at)}:${shortId(name, 8)}`;
+    return { id: arn, arn, attributes: {} };
+  },
+  "aws:kms/key:Key": (name, _i, at) => {
+    const keyId = `${shortId(name, 8)}-${shortId(name + "k", 4)}-${shortId(name + "e", 4)}-${shortId(name + "y", 4)}-${shortId(name + "i", 12)}`;
+    return { id: keyId, arn: regional("kms", `key/${keyId}`)(at), attributes: { keyId } };
+  },
+  "aws:kms/alias:Alias": (name, _i, at) => ({ id: name, arn: regional("kms", name)(at), attributes: { name } }),
+  "aws:dynamodb/table:Table": (name, _i, at) => ({
+    id: name,
+    arn: regional("dynamodb", `table/${name}`)(at),
+    attributes: { name },
+  }),
+  "aws:apigatewayv2/api:Api": (name, _i, at) => {
+    const id = shortId(name);
+    return {
+      id,
+      arn: `arn:aws:apigateway:${at.region}::/apis/${id}`,
+      attributes: {
+        apiEndpoint: `https://${id}.execute-api.${at.region}.amazonaws.com`,
+        executionArn: regional("execute-api", id)(at),
+      },
+    };
+  },
+  "aws:apigatewayv2/stage:Stage": (name, inputs, at) => ({
+    id: inputs.name ?? name,
+    arn: `arn:aws:apigateway:${at.region}::/apis/${inputs.apiId}/stages/${inputs.name ?? name}`,
+    attributes: {
+      invokeUrl: `https://${inputs.apiId}.execute-api.${at.region}.amazonaws.com/${inputs.name === "$default" ? "" : inputs.name ?? name}`,
+      executionArn: `${regional("execute-api", String(inputs.apiId))(at)}/${inputs.name ?? name}`,
+    },
+  }),
+  "aws:cloudwatch/eventRule:EventRule": (name, _i, at) => ({
+    id: name,
+    arn: regional("events", `rule/${name}`)(at),
+    attributes: { name },
+  }),
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (name, _i, at) => ({
+    id: name,
+    arn: regional("cloudwatch", `alarm:${name}`)(at),
+    attributes: { name },
+  }),
+  "aws:cloudwatch/dashboard:Dashboard": (name, _i, at) => ({
+    id: name,
+    arn: `arn:aws:cloudwatch::${at.accountId}:dashboard/${name}`,
+    attributes: { dashboardName: name },
+  }),
+  "aws:lambda/eventSourceMapping:EventSourceMapping": (name, _i, at) => {
+    const uuid = `${shortId(name, 8)}-${shortId(name + "u", 4)}-${shortId(name + "v", 4)}-${shortId(name + "w", 4)}-${shortId(name + "x", 12)}`;
+    return { id: uuid, arn: regional("lambda", `event-source-mapping:${uuid}`)(at), attributes: { uuid } };
+  },
+  "aws:s3/bucket:Bucket": (name, _i, at) => ({
+    id: name,
+    arn: `arn:aws:s3:::${name}`,
+    attributes: {
+      bucket: name,
+      bucketDomainName: `${name}.s3.amazonaws.com`,
+      bucketRegionalDomainName: `${name}.s3.${at.region}.amazonaws.com`,
+    },
+  }),
+};
+
+/** The physical name a resource gets: the one the program set, or its logical name. */
+export function physicalName(type: string, name: string, inputs: Record<string, any>): string {
+  if (type === "aws:s3/bucket:Bucket" && typeof inputs.bucket === "string") return inputs.bucket;
+  return typeof inputs.name === "string" && inputs.name !== "" ? inputs.name : name;
+}
+
+/** The identity of one resource, for any type: types without an ARN get `arn: null`. */
+export function assignIdentity(type: string, name: string, inputs: Record<string, any>, at: Placement): Identity {
+  const physical = physicalName(type, name, inputs);
+  const builder = builders[type];
+  if (builder) return builder(physical, inputs, at);
+  return { id: `${physical}-${shortId(type + name, 8)}`, arn: null, attributes: {} };
+}
