@@ -51,11 +51,14 @@ class RecordingMonitor extends MockMonitor {
   readonly records: Omit<CapturedResource, "options" | "state" | "id" | "arn">[] = [];
   readonly meta = new Map<string, { protect: boolean; retainOnDelete: boolean; id: string | null }>();
 
-  /** URNs as the engine forms them: the root stack's type is not part of its children's type chain. */
-  newUrn(parent: string, type: string, name: string): string {
-    const parentType = parent ? parent.split("::")[2] : "";
-    const chain = parent && !parentType.endsWith("pulumi:pulumi:Stack") ? `${parentType}$${type}` : type;
-    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
+  constructor(mocks: pulumi.runtime.Mocks) {
+    super(mocks);
+    // URNs as the engine forms them: the root stack's type is not part of its children's type chain.
+    (this as any).newUrn = (parent: string, type: string, name: string): string => {
+      const parentType = parent ? parent.split("::")[2] : "";
+      const chain = parent && !parentType.endsWith("pulumi:pulumi:Stack") ? `${parentType}$${type}` : type;
+      return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
+    };
   }
 
   async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {

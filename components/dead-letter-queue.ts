@@ -1,0 +1,63 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { metricAlarm } from "./alarms";
+import { denyInsecureTransport, policyDocument } from "./iam";
+
+/** The SQS maximum, and longer than any source queue's retention, so a redriven message keeps its full age budget. */
+export const DLQ_RETENTION_SECONDS = 1209600;
+
+/** A dead-letter queue: encrypted, 14-day retention, TLS-only, alarmed as soon as one message is waiting. */
+export interface DeadLetterQueueArgs {
+  /** Topic that receives the "messages waiting" alarm. */
+  alertTopicArn: pulumi.Input<string>;
+  /** How long failed messages are kept, in seconds. @default 1209600 (14 days, the SQS maximum) */
+  retentionSeconds?: number;
+  /** Keep the queue, and what is in it, when the stack is destroyed. @default true */
+  retainOnDelete?: boolean;
+  /** What feeds this DLQ (a queue or a function), shown in the alarm and used by the DLQ tool. @default the component name */
+  source?: string;
+}
+
+export class DeadLetterQueue extends pulumi.ComponentResource {
+  public readonly queue: aws.sqs.Queue;
+  public readonly policy: aws.sqs.QueuePolicy;
+  public readonly messagesVisibleAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly arn: pulumi.Output<string>;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: DeadLetterQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:messaging:DeadLetterQueue", name, {}, opts);
+    const source = args.source ?? name;
+
+    this.queue = new aws.sqs.Queue(
+      name,
+      {
+        messageRetentionSeconds: args.retentionSeconds ?? DLQ_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        tags: { "platform:role": "dead-letter-queue", "platform:source": source },
+      },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
+    );
+    this.policy = new aws.sqs.QueuePolicy(
+      `${name}-policy`,
+      { queueUrl: this.queue.url, policy: policyDocument([denyInsecureTransport("sqs", [this.queue.arn])]) },
+      { parent: this },
+    );
+    this.messagesVisibleAlarm = metricAlarm(
+      `${name}-messages-visible`,
+      {
+        description: `A message failed for good and is waiting in the dead-letter queue of ${source}.`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: this.queue.name },
+        statistic: "Maximum",
+        threshold: 1,
+      },
+      args.alertTopicArn,
+      this,
+    );
+    this.arn = this.queue.arn;
+    this.url = this.queue.url;
+    this.registerOutputs({ arn: this.arn, url: this.url });
+  }
+}

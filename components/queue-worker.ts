@@ -1,0 +1,113 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { metricAlarm } from "./alarms";
+import { DeadLetterQueue } from "./dead-letter-queue";
+import { Function, FunctionArgs } from "./function";
+import { denyInsecureTransport, policyDocument } from "./iam";
+
+/** An SQS queue consumed by a function in batches, with partial batch failures and a redrive to a DLQ. */
+export interface QueueWorkerArgs {
+  /** The consuming function. Its role gets exactly the permissions to consume this queue. */
+  worker: Omit<FunctionArgs, "async" | "alertTopicArn">;
+  /** Topic for the worker's, the queue's and the DLQ's alarms. */
+  alertTopicArn: pulumi.Input<string>;
+  /** Receives before a message is moved to the DLQ. @default 5 */
+  maxReceiveCount?: number;
+  /** Messages per batch handed to the worker, 1 to 10000. @default 10 */
+  batchSize?: number;
+  /** How long to gather a batch, in seconds (required above 10 messages). @default 0 */
+  maximumBatchingWindowSeconds?: number;
+  /** Visibility timeout in seconds; AWS advises at least 6 times the worker's timeout. @default 6 × worker timeout */
+  visibilityTimeoutSeconds?: number;
+  /** Message retention of the work queue in seconds, kept below the DLQ's 14 days. @default 345600 (4 days) */
+  retentionSeconds?: number;
+  /** Age of the oldest message, in seconds, that raises the backlog alarm. @default 300 */
+  backlogAgeAlarmSeconds?: number;
+  /** Keep the queues when the stack is destroyed. @default true */
+  retainOnDelete?: boolean;
+}
+
+export class QueueWorker extends pulumi.ComponentResource {
+  public readonly queue: aws.sqs.Queue;
+  public readonly deadLetterQueue: DeadLetterQueue;
+  public readonly worker: Function;
+  public readonly eventSourceMapping: aws.lambda.EventSourceMapping;
+  public readonly backlogAlarm: aws.cloudwatch.MetricAlarm;
+
+  constructor(name: string, args: QueueWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:messaging:QueueWorker", name, {}, opts);
+    const timeout = args.worker.timeoutSeconds;
+    const visibility = args.visibilityTimeoutSeconds ?? 6 * timeout;
+    if (visibility < 6 * timeout) {
+      throw new Error(`QueueWorker "${name}": visibilityTimeoutSeconds ${visibility} is below 6 × the worker's timeout (${6 * timeout})`);
+    }
+    const batchSize = args.batchSize ?? 10;
+    const window = args.maximumBatchingWindowSeconds ?? 0;
+    if (batchSize > 10 && window < 1) throw new Error(`QueueWorker "${name}": a batchSize over 10 needs maximumBatchingWindowSeconds of at least 1`);
+    const retain = args.retainOnDelete ?? true;
+
+    this.deadLetterQueue = new DeadLetterQueue(
+      `${name}-dlq`,
+      { alertTopicArn: args.alertTopicArn, retainOnDelete: retain, source: `queue:${name}` },
+      { parent: this },
+    );
+    this.queue = new aws.sqs.Queue(
+      `${name}-queue`,
+      {
+        sqsManagedSseEnabled: true,
+        visibilityTimeoutSeconds: visibility,
+        messageRetentionSeconds: args.retentionSeconds ?? 345600,
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: args.maxReceiveCount ?? 5 }),
+        tags: { "platform:role": "work-queue" },
+      },
+      { parent: this, retainOnDelete: retain },
+    );
+    new aws.sqs.QueuePolicy(
+      `${name}-queue-policy`,
+      { queueUrl: this.queue.url, policy: policyDocument([denyInsecureTransport("sqs", [this.queue.arn])]) },
+      { parent: this },
+    );
+
+    this.worker = new Function(
+      name,
+      {
+        ...args.worker,
+        alertTopicArn: args.alertTopicArn,
+        policyStatements: [
+          ...(args.worker.policyStatements ?? []),
+          {
+            Sid: "ConsumeWorkQueue",
+            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            Resource: this.queue.arn,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    this.eventSourceMapping = new aws.lambda.EventSourceMapping(
+      `${name}-events`,
+      {
+        eventSourceArn: this.queue.arn,
+        functionName: this.worker.function.arn,
+        batchSize,
+        maximumBatchingWindowInSeconds: window,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+      },
+      { parent: this, dependsOn: [this.worker.rolePolicy] },
+    );
+    this.backlogAlarm = metricAlarm(
+      `${name}-backlog-age`,
+      {
+        description: `Messages are waiting too long in queue ${name}: the worker is failing or cannot keep up.`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: this.queue.name },
+        statistic: "Maximum",
+        threshold: args.backlogAgeAlarmSeconds ?? 300,
+      },
+      args.alertTopicArn,
+      this,
+    );
+    this.registerOutputs({ queueUrl: this.queue.url, deadLetterQueueUrl: this.deadLetterQueue.url });
+  }
+}

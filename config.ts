@@ -1,0 +1,126 @@
+/**
+ * The stack config, parsed and validated once. Every problem is reported in one error, each naming
+ * the key and the stack, so a typo or a bad value fails before anything is planned.
+ */
+import { z } from "zod";
+
+export const PROJECT = "platform";
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const schedule = z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/, "must be rate(N unit) or cron(6 fields)");
+
+/** The app's keys, in the `platform:` namespace. Pulumi.yaml declares the same keys with their types. */
+export const appConfigSchema = z
+  .object({
+    environment: z.enum(["dev", "stage", "prod"]),
+    logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+    }),
+    alarmEmails: z.array(z.string().email("must be an email address")).default([]),
+    alarmSmsNumbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, "must be a phone number in E.164 form, like +15555550100")).default([]),
+    warmerEnabled: z.boolean(),
+    warmerSchedule: schedule.default("rate(5 minutes)"),
+    throttleRateLimit: z.number().positive().max(10000),
+    throttleBurstLimit: z.number().int().positive().max(5000),
+    faultInjection: z.boolean(),
+    legacyOrigin: z.string().regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, "must be an http(s) URL").optional(),
+    maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+    queueBatchSize: z.number().int().min(1).max(10).default(10),
+    asyncRetryAttempts: z.number().int().min(0).max(2).default(2),
+    asyncMaxEventAgeSeconds: z.number().int().min(60).max(21600).default(3600),
+    dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
+    protectStatefulResources: z.boolean(),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+
+export interface PlatformConfig {
+  stack: string;
+  region: string;
+  accountId: string;
+  app: AppConfig;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+export class ConfigError extends Error {
+  constructor(
+    public readonly stack: string,
+    public readonly problems: string[],
+  ) {
+    super(`Invalid config for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Which JSON type each key holds, to decode the strings Pulumi hands over. */
+function decode(key: string, raw: string): unknown {
+  const shape = appConfigSchema.shape[key as keyof AppConfig];
+  const inner = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? (shape as any).unwrap() : shape;
+  if (inner instanceof z.ZodString || inner instanceof z.ZodEnum) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Parses the raw stack config (`<namespace>:<key>` → string, as `pulumi.runtime.allConfig()`
+ * returns it). Throws one ConfigError listing every problem.
+ */
+export function parseConfig(raw: Record<string, string>, stack: string): PlatformConfig {
+  const problems: string[] = [];
+  const app: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const [namespace, key] = fullKey.split(":");
+    if (namespace === PROJECT) app[key] = decode(key, value);
+  }
+  const parsed = appConfigSchema.safeParse(app);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) problems.push(`${PROJECT}:${key}: unknown key (a typo? see the configuration table in README.md)`);
+      } else {
+        const [key, ...rest] = issue.path.map(String);
+        const where = `${PROJECT}:${key ?? "?"}${rest.length ? `[${rest.join("].[")}]` : ""}`;
+        const got = key !== undefined && key in app ? ` (got ${JSON.stringify(app[key])})` : "";
+        problems.push(`${where}: ${issue.code === "invalid_type" && !(key! in app) ? "is required" : issue.message}${got}`);
+      }
+    }
+  }
+
+  const region = raw["aws:region"];
+  if (!region) problems.push("aws:region: is required");
+  else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) problems.push(`aws:region: "${region}" is not an AWS region name`);
+
+  let accountId = "";
+  const accounts = raw["aws:allowedAccountIds"];
+  if (!accounts) {
+    problems.push("aws:allowedAccountIds: is required, so credentials for the wrong account fail before any change");
+  } else {
+    let ids: unknown;
+    try {
+      ids = JSON.parse(accounts);
+    } catch {
+      ids = undefined;
+    }
+    if (!Array.isArray(ids) || ids.length !== 1 || typeof ids[0] !== "string" || !ACCOUNT_ID.test(ids[0])) {
+      problems.push(`aws:allowedAccountIds: must list exactly one 12-digit account id as a string (got ${accounts})`);
+    } else {
+      accountId = ids[0];
+    }
+  }
+
+  if (parsed.success) {
+    const cfg = parsed.data;
+    if (cfg.throttleBurstLimit < cfg.throttleRateLimit) problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
+    if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
+    if (cfg.environment === "prod" && !cfg.protectStatefulResources) problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
+  return { stack, region: region!, accountId, app: parsed.data };
+}

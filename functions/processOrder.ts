@@ -1,0 +1,44 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { documentClient, requireEnv } from "./lib/clients";
+import { InjectedFault, shouldFail } from "./lib/faults";
+import { instrument, logger, metric } from "./lib/instrument";
+import { isOrderId } from "./lib/orders";
+
+/**
+ * Consumes the orders queue. Each message that fails is reported as a partial batch failure, so
+ * only it returns to the queue; after maxReceiveCount receives SQS moves it to the orders DLQ.
+ * Marking an order processed twice is harmless, so redelivered messages are safe.
+ */
+async function processOrders(event: SQSEvent): Promise<SQSBatchResponse> {
+  const table = requireEnv("ORDERS_TABLE");
+  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+  for (const record of event.Records) {
+    try {
+      await processOne(table, record);
+      metric("OrdersProcessed");
+    } catch (err) {
+      logger.error("order failed", { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error: err as Error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}
+
+async function processOne(table: string, record: SQSRecord): Promise<void> {
+  const { orderId } = JSON.parse(record.body) as { orderId?: string };
+  if (!isOrderId(orderId)) throw new Error(`message ${record.messageId} has no valid orderId`);
+  if (shouldFail("processOrder", record.messageAttributes?.faultInject?.stringValue)) throw new InjectedFault("processOrder");
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { orderId },
+      UpdateExpression: "SET #status = :processed, processedAt = if_not_exists(processedAt, :now)",
+      ConditionExpression: "attribute_exists(orderId)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":processed": "processed", ":now": new Date().toISOString() },
+    }),
+  );
+}
+
+export const handler = instrument(processOrders, { batchItemFailures: [] });

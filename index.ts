@@ -1,0 +1,135 @@
+/**
+ * The platform and its reference orders application, as deployed by `pulumi up`.
+ *
+ *   client ─► HttpApi ─┬─ GET  /health          ─► health        (warmed where enabled)
+ *                      ├─ POST /orders          ─► createOrder ─► orders table + orders queue
+ *                      ├─ GET  /orders/{id}     ─► getOrder    ─► orders table
+ *                      └─ ANY  /{proxy+}        ─► legacy backend (passthrough, when configured)
+ *   orders queue ─► processOrder (QueueWorker) ─► orders table;  poison messages ─► orders DLQ
+ *   schedule ─► dailyReport (async: retries, then its DLQ)
+ *   every alarm ─► Alerts topic ─► email, SMS
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Alerts } from "./components/alerts";
+import { Function } from "./components/function";
+import { HttpApi } from "./components/http-api";
+import { QueueWorker } from "./components/queue-worker";
+import { Schedule } from "./components/schedule";
+import { Table } from "./components/table";
+import { Warmer } from "./components/warmer";
+import { parseConfig } from "./config";
+
+const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+const app = config.app;
+const handler = (file: string) => path.join(__dirname, "functions", file);
+
+const alerts = new Alerts("alerts", { emails: app.alarmEmails, smsNumbers: app.alarmSmsNumbers });
+
+/** What every function shares: log retention, the alert topic, and the non-secret settings. */
+const functionDefaults = {
+  logRetentionDays: app.logRetentionDays,
+  alertTopicArn: alerts.topicArn,
+};
+const appEnvironment = {
+  SERVICE_NAME: "orders",
+  STACK: config.stack,
+  FAULT_INJECTION: app.faultInjection ? "on" : "off",
+};
+
+const orders = new Table("orders", {
+  hashKey: "orderId",
+  deletionProtection: app.protectStatefulResources,
+  retainOnDelete: app.protectStatefulResources,
+});
+
+const processOrder = new QueueWorker("process-order", {
+  alertTopicArn: alerts.topicArn,
+  maxReceiveCount: app.maxReceiveCount,
+  batchSize: app.queueBatchSize,
+  retainOnDelete: app.protectStatefulResources,
+  worker: {
+    ...functionDefaults,
+    entry: handler("processOrder.ts"),
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    environment: { ...appEnvironment, ORDERS_TABLE: orders.name },
+    policyStatements: [{ Sid: "MarkOrdersProcessed", Action: ["dynamodb:UpdateItem"], Resource: orders.arn }],
+  },
+});
+
+const health = new Function("health", {
+  ...functionDefaults,
+  entry: handler("health.ts"),
+  memoryMb: 128,
+  timeoutSeconds: 3,
+  environment: appEnvironment,
+});
+
+const createOrder = new Function("create-order", {
+  ...functionDefaults,
+  entry: handler("createOrder.ts"),
+  memoryMb: 256,
+  timeoutSeconds: 6,
+  environment: { ...appEnvironment, ORDERS_TABLE: orders.name, ORDERS_QUEUE_URL: processOrder.queue.url },
+  policyStatements: [
+    { Sid: "StoreOrders", Action: ["dynamodb:PutItem", "dynamodb:GetItem"], Resource: orders.arn },
+    { Sid: "EnqueueOrders", Action: ["sqs:SendMessage"], Resource: processOrder.queue.arn },
+  ],
+});
+
+const getOrder = new Function("get-order", {
+  ...functionDefaults,
+  entry: handler("getOrder.ts"),
+  memoryMb: 256,
+  timeoutSeconds: 6,
+  environment: { ...appEnvironment, ORDERS_TABLE: orders.name },
+  policyStatements: [{ Sid: "ReadOrders", Action: ["dynamodb:GetItem"], Resource: orders.arn }],
+});
+
+const dailyReport = new Function("daily-report", {
+  ...functionDefaults,
+  entry: handler("dailyReport.ts"),
+  memoryMb: 512,
+  timeoutSeconds: 60,
+  environment: { ...appEnvironment, ORDERS_TABLE: orders.name },
+  policyStatements: [{ Sid: "CountOrders", Action: ["dynamodb:Scan"], Resource: orders.arn }],
+  async: {
+    retryAttempts: app.asyncRetryAttempts,
+    maximumEventAgeSeconds: app.asyncMaxEventAgeSeconds,
+    retainDeadLetters: app.protectStatefulResources,
+  },
+});
+new Schedule("daily-report-schedule", { schedule: app.dailyReportSchedule, targets: [{ function: dailyReport }] });
+
+const api = new HttpApi("api", {
+  routes: {
+    "GET /health": health,
+    "POST /orders": createOrder,
+    "GET /orders/{orderId}": getOrder,
+  },
+  passthrough: app.legacyOrigin ? { origin: app.legacyOrigin } : undefined,
+  throttleRateLimit: app.throttleRateLimit,
+  throttleBurstLimit: app.throttleBurstLimit,
+  logRetentionDays: app.logRetentionDays,
+  alertTopicArn: alerts.topicArn,
+});
+
+if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
+
+export const apiUrl = api.url;
+export const functionNames = {
+  health: health.name,
+  createOrder: createOrder.name,
+  getOrder: getOrder.name,
+  processOrder: processOrder.worker.name,
+  dailyReport: dailyReport.name,
+};
+export const ordersTableName = orders.name;
+export const ordersQueueUrl = processOrder.queue.url;
+/** Every DLQ with what feeds it, for the DLQ tool: a queue (native redrive) or a function (re-invoke). */
+export const deadLetterQueues = {
+  orders: { url: processOrder.deadLetterQueue.url, source: "queue", sourceUrl: processOrder.queue.url },
+  dailyReport: { url: dailyReport.deadLetterQueue!.url, source: "function", functionName: dailyReport.name },
+};
+export const alertTopicArn = alerts.topicArn;
