@@ -102,7 +102,16 @@ function urnOf(resource: pulumi.Resource): Promise<string> {
  * Runs `program` as a Pulumi stack under mocks and returns the graph it registered.
  * The program may return (or resolve to) the stack's outputs.
  */
-export async function capture(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
+export function capture(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
+  // The Pulumi runtime's state is process-global: captures must run one at a time.
+  const run = queue.then(() => captureNow(program, settings));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function captureNow(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
   const placement = placementOf(settings);
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {

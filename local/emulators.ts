@@ -1,0 +1,51 @@
+/**
+ * The embedded AWS emulators, from npm: fauxqs for SQS, SNS and S3, dynalite for DynamoDB. Both run
+ * in this process on free loopback ports; `environment` is what points an unchanged AWS SDK v3 at them.
+ */
+import type { AddressInfo } from "net";
+
+export interface Emulators {
+  sqs: string;
+  sns: string;
+  s3: string;
+  dynamodb: string;
+  /** AWS_ENDPOINT_URL_<SERVICE> variables plus dummy credentials and the region. */
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+// fauxqs is ESM-only; a real dynamic import keeps it loadable from this CommonJS code.
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
+
+export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
+  const dynalite = require("dynalite");
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { startFauxqs } = await importEsm("fauxqs");
+  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region });
+  const dynamodb = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const messaging: string = fauxqs.address;
+  return {
+    sqs: messaging,
+    sns: messaging,
+    s3: messaging,
+    dynamodb,
+    environment: {
+      AWS_ENDPOINT_URL_SQS: messaging,
+      AWS_ENDPOINT_URL_SNS: messaging,
+      AWS_ENDPOINT_URL_S3: messaging,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_S3_FORCE_PATH_STYLE: "true",
+    },
+    async stop() {
+      await fauxqs.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

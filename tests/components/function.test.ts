@@ -1,0 +1,175 @@
+import { expect } from "chai";
+import * as path from "path";
+import { Function } from "../../components/function";
+import { ALERT_TOPIC, captureComponents, GraphView, parsed } from "../harness";
+
+const HEALTH = path.resolve(__dirname, "../../functions/health.ts");
+
+describe("Function", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      new Function("sync-fn", { entry: HEALTH, memoryMb: 256, timeoutSeconds: 10, alertTopicArn: ALERT_TOPIC, logRetentionDays: 14 });
+      new Function("async-fn", {
+        entry: HEALTH,
+        memoryMb: 512,
+        timeoutSeconds: 30,
+        alertTopicArn: ALERT_TOPIC,
+        reservedConcurrency: 5,
+        async: { retryAttempts: 1, maximumEventAgeSeconds: 600 },
+      });
+      new Function("sns-dlq-fn", {
+        entry: HEALTH,
+        memoryMb: 128,
+        timeoutSeconds: 5,
+        alertTopicArn: ALERT_TOPIC,
+        async: { deadLetter: { kind: "sns", arn: "arn:aws:sns:us-east-1:123456789012:failures" } },
+      });
+    });
+  });
+  const fn = (name: string) => graph.one("aws:lambda/function:Function", name);
+
+  it("runs nodejs22.x on arm64 with the memory and timeout it was given", () => {
+    const inputs = fn("sync-fn").inputs;
+    expect(inputs.runtime).to.equal("nodejs22.x");
+    expect(inputs.architectures).to.deep.equal(["arm64"]);
+    expect(inputs.memorySize).to.equal(256);
+    expect(inputs.timeout).to.equal(10);
+  });
+
+  it("ships a minified esbuild bundle with a source map, and turns source maps on", async () => {
+    const inputs = fn("sync-fn").inputs;
+    expect(inputs.handler).to.equal("index.handler");
+    const assets = await inputs.code.assets;
+    expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "index.js.map"]);
+    const code: string = await assets["index.js"].text;
+    expect(code).to.match(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    expect(code).to.not.match(/\n {2,}\S/, "minified: no indented lines");
+    expect(inputs.environment.variables.NODE_OPTIONS).to.equal("--enable-source-maps");
+  });
+
+  it("has a role of its own with no managed policies attached", () => {
+    const role = graph.one("aws:iam/role:Role", "sync-fn-role");
+    expect(fn("sync-fn").inputs.role).to.equal(role.arn);
+    expect(parsed(role, "assumeRolePolicy").Statement[0].Principal).to.deep.equal({ Service: "lambda.amazonaws.com" });
+    expect(graph.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).to.have.length(0);
+    expect(role.inputs.managedPolicyArns ?? []).to.have.length(0);
+  });
+
+  it("lets the role write only to the function's own log group", () => {
+    const logGroup = graph.one("aws:cloudwatch/logGroup:LogGroup", "sync-fn-logs");
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "sync-fn-policy"), "policy").Statement;
+    expect(statements).to.deep.equal([
+      { Effect: "Allow", Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.arn}:*` },
+    ]);
+  });
+
+  it("logs as JSON to an explicit log group with the configured retention", () => {
+    const logGroup = graph.one("aws:cloudwatch/logGroup:LogGroup", "sync-fn-logs");
+    expect(logGroup.inputs.retentionInDays).to.equal(14);
+    expect(fn("sync-fn").inputs.loggingConfig).to.include({ logGroup: logGroup.inputs.name, logFormat: "JSON" });
+    expect(graph.one("aws:cloudwatch/logGroup:LogGroup", "async-fn-logs").inputs.retentionInDays).to.equal(30, "default retention");
+  });
+
+  it("is created only after its role policy exists", () => {
+    const policy = graph.one("aws:iam/rolePolicy:RolePolicy", "async-fn-policy");
+    expect(fn("async-fn").options.dependsOn).to.include(policy.urn);
+  });
+
+  it("sends failed async events to its own DLQ after the configured retries", () => {
+    const config = graph.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "async-fn-async");
+    const dlq = graph.one("aws:sqs/queue:Queue", "async-fn-dlq");
+    expect(config.inputs.functionName).to.equal(fn("async-fn").inputs.name);
+    expect(config.inputs.maximumRetryAttempts).to.equal(1);
+    expect(config.inputs.maximumEventAgeInSeconds).to.equal(600);
+    expect(config.inputs.destinationConfig.onFailure.destination).to.equal(dlq.arn);
+  });
+
+  it("grants sqs:SendMessage on exactly that DLQ, and the invoke config waits for the grant", () => {
+    const policy = graph.one("aws:iam/rolePolicy:RolePolicy", "async-fn-policy");
+    const dlq = graph.one("aws:sqs/queue:Queue", "async-fn-dlq");
+    const statement = parsed(policy, "policy").Statement.find((s: any) => s.Sid === "SendFailedEventsToDlq");
+    expect(statement).to.deep.include({ Action: ["sqs:SendMessage"], Resource: dlq.arn });
+    const config = graph.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "async-fn-async");
+    expect(config.options.dependsOn).to.include(policy.urn);
+  });
+
+  it("can send failed events to an SNS topic instead, with sns:Publish on it", () => {
+    const config = graph.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "sns-dlq-fn-async");
+    expect(config.inputs.destinationConfig.onFailure.destination).to.equal("arn:aws:sns:us-east-1:123456789012:failures");
+    expect(config.inputs.maximumRetryAttempts).to.equal(2, "default retries");
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "sns-dlq-fn-policy"), "policy").Statement;
+    expect(statements).to.deep.include({ Effect: "Allow", Sid: "PublishFailedEventsToDlq", Action: ["sns:Publish"], Resource: "arn:aws:sns:us-east-1:123456789012:failures" });
+    expect(graph.resources.filter((r) => r.name === "sns-dlq-fn-dlq")).to.have.length(0);
+  });
+
+  it("alarms on errors, throttles and a p99 duration at 80% of the timeout, to the alert topic on ALARM and OK", () => {
+    const alarms = graph.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("sync-fn-"));
+    expect(alarms.map((a) => a.inputs.metricName).sort()).to.deep.equal(["Duration", "Errors", "Throttles"]);
+    const duration = alarms.find((a) => a.inputs.metricName === "Duration")!;
+    expect(duration.inputs.extendedStatistic).to.equal("p99");
+    expect(duration.inputs.threshold).to.equal(8000);
+    for (const alarm of alarms) {
+      expect(alarm.inputs.dimensions).to.deep.equal({ FunctionName: fn("sync-fn").inputs.name });
+      expect(alarm.inputs.alarmActions).to.deep.equal([ALERT_TOPIC]);
+      expect(alarm.inputs.okActions).to.deep.equal([ALERT_TOPIC]);
+    }
+  });
+
+  it("alarms on async delivery failures and dropped events when invoked asynchronously", () => {
+    const names = graph.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("async-fn-")).map((a) => a.inputs.metricName);
+    expect(names).to.include.members(["DestinationDeliveryFailures", "AsyncEventsDropped"]);
+  });
+
+  it("reserves concurrency only when asked", () => {
+    expect(fn("async-fn").inputs.reservedConcurrentExecutions).to.equal(5);
+    expect(fn("sync-fn").inputs.reservedConcurrentExecutions).to.equal(undefined);
+  });
+
+  it("rejects missing code, bad memory and out-of-range retries in one error", async () => {
+    let error: Error | undefined;
+    await captureComponents(() => {
+      try {
+        new Function("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } });
+      } catch (err) {
+        error = err as Error;
+      }
+    });
+    expect(error?.message).to.include('Function "bad"');
+    expect(error?.message).to.include("set exactly one of `entry` and `callback`");
+    expect(error?.message).to.include("memoryMb must be an integer from 128 to 10240 (got 64)");
+    expect(error?.message).to.include("timeoutSeconds must be an integer from 1 to 900 (got 1000)");
+    expect(error?.message).to.include("async.retryAttempts must be 0, 1 or 2 (got 3)");
+  });
+});
+
+describe("Function with an inline closure", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      new Function("closure-fn", {
+        callback: async (event: { name?: string }) => ({ greeting: `hello ${event.name ?? "world"}` }),
+        memoryMb: 128,
+        timeoutSeconds: 3,
+        alertTopicArn: ALERT_TOPIC,
+      });
+    });
+  });
+
+  it("uses its least-privilege role, not CallbackFunction's full-access default", () => {
+    const fn = graph.one("aws:lambda/function:Function", "closure-fn");
+    expect(fn.inputs.role).to.equal(graph.one("aws:iam/role:Role", "closure-fn-role").arn);
+    expect(graph.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).to.have.length(0);
+    expect(graph.all("aws:iam/role:Role")).to.have.length(1);
+  });
+
+  it("serializes a closure that runs under plain Node", async () => {
+    const fn = graph.one("aws:lambda/function:Function", "closure-fn");
+    const assets = await fn.inputs.code.assets;
+    const text: string = await assets["__index.js"].text;
+    const mod: any = { exports: {} };
+    new (globalThis.Function as any)("module", "exports", "require", text)(mod, mod.exports, require);
+    expect(await mod.exports.handler({ name: "pulumi" })).to.deep.equal({ greeting: "hello pulumi" });
+    expect(Object.keys(assets).some((k) => k.startsWith("node_modules/@pulumi/aws"))).to.equal(false, "no heavy dependencies packed");
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * The one shared test harness: it captures a program (or a few components) with the graph capture
+ * the offline preview and the local cloud use, and offers lookups on the recorded resources.
+ * Assertions run on the settled record, never inside an apply.
+ */
+import * as path from "path";
+import { capture, captureStack, CapturedResource, Graph } from "../graph/capture";
+
+export const PROGRAM_DIR = path.resolve(__dirname, "..");
+
+export class GraphView {
+  constructor(public readonly graph: Graph) {}
+
+  get resources(): CapturedResource[] {
+    return this.graph.resources;
+  }
+
+  all(type: string): CapturedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** The one resource of `type` named `name`; fails the test if there is not exactly one. */
+  one(type: string, name: string): CapturedResource {
+    const found = this.resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+    return found[0];
+  }
+
+  byUrn(urn: string): CapturedResource {
+    const found = this.resources.find((r) => r.urn === urn);
+    if (!found) throw new Error(`no resource ${urn}`);
+    return found;
+  }
+
+  /** Every resource below `ancestor` in the parent tree. */
+  descendants(ancestor: CapturedResource, type?: string): CapturedResource[] {
+    const out: CapturedResource[] = [];
+    const walk = (urn: string) => {
+      for (const r of this.resources.filter((x) => x.parent === urn)) {
+        out.push(r);
+        walk(r.urn);
+      }
+    };
+    walk(ancestor.urn);
+    return type ? out.filter((r) => r.type === type) : out;
+  }
+
+  /** The resource whose assigned ARN (or id) a reference holds. */
+  referenced(value: string): CapturedResource | undefined {
+    return this.resources.find((r) => r.arn === value || r.id === value);
+  }
+}
+
+/** A JSON-string input (a policy document, a redrive policy) parsed. */
+export function parsed(resource: CapturedResource, input: string): any {
+  const value = resource.inputs[input];
+  if (typeof value !== "string") throw new Error(`${resource.name}.${input} is not a JSON string`);
+  return JSON.parse(value);
+}
+
+/** Captures whatever `program` registers, as a stack named `stack`. */
+export async function captureComponents(program: () => unknown, stack = "test", config: Record<string, string> = {}): Promise<GraphView> {
+  return new GraphView(await capture(program, { project: "platform", stack, config }));
+}
+
+const stacks = new Map<string, Promise<GraphView>>();
+
+/** The composed program captured with a stack's config from its Pulumi.<stack>.yaml (cached per run). */
+export function stackGraph(stack: string): Promise<GraphView> {
+  if (!stacks.has(stack)) stacks.set(stack, captureStack(PROGRAM_DIR, stack).then((g) => new GraphView(g)));
+  return stacks.get(stack)!;
+}
+
+export const ALERT_TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
