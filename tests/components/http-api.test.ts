@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import * as path from "path";
+import { Function } from "../../components/function";
+import { HttpApi, routeArnSuffix } from "../../components/http-api";
+import { ALERT_TOPIC, captureComponents, GraphView } from "../harness";
+
+const HEALTH = path.resolve(__dirname, "../../functions/health.ts");
+
+describe("HttpApi", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      const fn = new Function("fn", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      new HttpApi("api", {
+        routes: { "GET /items/{itemId}": fn, "POST /items": fn },
+        passthrough: { origin: "https://legacy.example.com/" },
+        throttleRateLimit: 100,
+        throttleBurstLimit: 200,
+        logRetentionDays: 14,
+        alertTopicArn: ALERT_TOPIC,
+      });
+    });
+  });
+  const api = () => graph.one("aws:apigatewayv2/api:Api", "api");
+
+  it("routes each Lambda route through a payload 2.0 proxy integration to its function", () => {
+    const route = graph.one("aws:apigatewayv2/route:Route", "api-get-items-itemid");
+    const integration = graph.one("aws:apigatewayv2/integration:Integration", "api-get-items-itemid-integration");
+    expect(route.inputs.routeKey).to.equal("GET /items/{itemId}");
+    expect(route.inputs.target).to.equal(`integrations/${integration.id}`);
+    expect(integration.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", apiId: api().id });
+    expect(integration.inputs.integrationUri).to.equal(graph.one("aws:lambda/function:Function", "fn").state.invokeArn);
+  });
+
+  it("scopes each invoke permission to its route's method and path", () => {
+    const permission = graph.one("aws:lambda/permission:Permission", "api-get-items-itemid-permission");
+    expect(permission.inputs.principal).to.equal("apigateway.amazonaws.com");
+    expect(permission.inputs.sourceArn).to.equal(`${api().state.executionArn}/*/GET/items/*`);
+    expect(routeArnSuffix("ANY /{proxy+}")).to.equal("*/*/*");
+  });
+
+  it("proxies every other path to the legacy origin with HTTP_PROXY", () => {
+    const route = graph.one("aws:apigatewayv2/route:Route", "api-any-proxy");
+    const integration = graph.one("aws:apigatewayv2/integration:Integration", "api-any-proxy-integration");
+    expect(route.inputs.routeKey).to.equal("ANY /{proxy+}");
+    expect(integration.inputs).to.deep.include({ integrationType: "HTTP_PROXY", integrationMethod: "ANY", integrationUri: "https://legacy.example.com/{proxy}" });
+  });
+
+  it("deploys a $default stage with JSON access logs to a log group with retention", () => {
+    const stage = graph.one("aws:apigatewayv2/stage:Stage", "api-stage");
+    const logs = graph.one("aws:cloudwatch/logGroup:LogGroup", "api-access-logs");
+    expect(stage.inputs.name).to.equal("$default");
+    expect(stage.inputs.accessLogSettings.destinationArn).to.equal(logs.arn);
+    expect(JSON.parse(stage.inputs.accessLogSettings.format)).to.include({ requestId: "$context.requestId", status: "$context.status" });
+    expect(logs.inputs.retentionInDays).to.equal(14);
+  });
+
+  it("throttles the default route settings as configured", () => {
+    const settings = graph.one("aws:apigatewayv2/stage:Stage", "api-stage").inputs.defaultRouteSettings;
+    expect(settings).to.include({ throttlingRateLimit: 100, throttlingBurstLimit: 200 });
+  });
+
+  it("alarms on 5xx responses and p99 latency", () => {
+    const alarms = graph.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/ApiGateway");
+    expect(alarms.map((a) => a.inputs.metricName).sort()).to.deep.equal(["5xx", "Latency"]);
+    for (const alarm of alarms) expect(alarm.inputs.dimensions).to.deep.equal({ ApiId: api().id, Stage: "$default" });
+  });
+
+  it("rejects malformed route keys and a non-URL origin", async () => {
+    let message = "";
+    await captureComponents(() => {
+      try {
+        new HttpApi("bad", { routes: {}, passthrough: { origin: "legacy", routes: ["FETCH /x"] }, throttleRateLimit: 1, throttleBurstLimit: 1, alertTopicArn: ALERT_TOPIC });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+    });
+    expect(message).to.include('route key "FETCH /x" is not');
+    expect(message).to.include('passthrough origin "legacy" is not an http(s) URL');
+  });
+});

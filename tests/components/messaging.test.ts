@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import * as path from "path";
+import { DeadLetterQueue } from "../../components/dead-letter-queue";
+import { QueueWorker } from "../../components/queue-worker";
+import { ALERT_TOPIC, captureComponents, GraphView, parsed } from "../harness";
+
+const WORKER = path.resolve(__dirname, "../../functions/processOrder.ts");
+
+describe("DeadLetterQueue", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      new DeadLetterQueue("kept", { alertTopicArn: ALERT_TOPIC });
+      new DeadLetterQueue("disposable", { alertTopicArn: ALERT_TOPIC, retainOnDelete: false });
+    });
+  });
+
+  it("is encrypted and keeps messages for 14 days", () => {
+    const queue = graph.one("aws:sqs/queue:Queue", "kept");
+    expect(queue.inputs.sqsManagedSseEnabled).to.equal(true);
+    expect(queue.inputs.messageRetentionSeconds).to.equal(1209600);
+  });
+
+  it("denies every request that does not use TLS", () => {
+    const policy = graph.one("aws:sqs/queuePolicy:QueuePolicy", "kept-policy");
+    const queue = graph.one("aws:sqs/queue:Queue", "kept");
+    expect(policy.inputs.queueUrl).to.equal(queue.id);
+    expect(parsed(policy, "policy").Statement).to.deep.include({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["sqs:*"],
+      Resource: [queue.arn],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+  });
+
+  it("alarms as soon as one message is visible", () => {
+    const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "kept-messages-visible");
+    expect(alarm.inputs).to.deep.include({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 1 });
+    expect(alarm.inputs.comparisonOperator).to.equal("GreaterThanOrEqualToThreshold");
+    expect(alarm.inputs.dimensions).to.deep.equal({ QueueName: "kept" });
+    expect(alarm.inputs.alarmActions).to.deep.equal([ALERT_TOPIC]);
+  });
+
+  it("is kept when the stack is destroyed unless told otherwise", () => {
+    expect(graph.one("aws:sqs/queue:Queue", "kept").options.retainOnDelete).to.equal(true);
+    expect(graph.one("aws:sqs/queue:Queue", "disposable").options.retainOnDelete).to.equal(false);
+  });
+});
+
+describe("QueueWorker", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      new QueueWorker("jobs", {
+        alertTopicArn: ALERT_TOPIC,
+        maxReceiveCount: 4,
+        batchSize: 7,
+        worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 20 },
+      });
+    });
+  });
+  const queue = () => graph.one("aws:sqs/queue:Queue", "jobs-queue");
+
+  it("redrives to its DLQ after maxReceiveCount receives", () => {
+    expect(parsed(queue(), "redrivePolicy")).to.deep.equal({ deadLetterTargetArn: graph.one("aws:sqs/queue:Queue", "jobs-dlq").arn, maxReceiveCount: 4 });
+  });
+
+  it("sets the visibility timeout to 6 times the worker's timeout, and is encrypted", () => {
+    expect(queue().inputs.visibilityTimeoutSeconds).to.equal(120);
+    expect(queue().inputs.sqsManagedSseEnabled).to.equal(true);
+  });
+
+  it("maps the queue to the worker with partial batch failures and the configured batch size", () => {
+    const mapping = graph.one("aws:lambda/eventSourceMapping:EventSourceMapping", "jobs-events");
+    expect(mapping.inputs.eventSourceArn).to.equal(queue().arn);
+    expect(mapping.inputs.functionName).to.equal(graph.one("aws:lambda/function:Function", "jobs").arn);
+    expect(mapping.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
+    expect(mapping.inputs.batchSize).to.equal(7);
+    expect(mapping.options.dependsOn).to.include(graph.one("aws:iam/rolePolicy:RolePolicy", "jobs-policy").urn);
+  });
+
+  it("lets the worker consume exactly its own queue", () => {
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "jobs-policy"), "policy").Statement;
+    const consume = statements.find((s: any) => s.Sid === "ConsumeWorkQueue");
+    expect(consume.Resource).to.equal(queue().arn);
+    expect(consume.Action).to.have.members(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]);
+  });
+
+  it("alarms when messages wait too long", () => {
+    const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "jobs-backlog-age");
+    expect(alarm.inputs.metricName).to.equal("ApproximateAgeOfOldestMessage");
+    expect(alarm.inputs.dimensions).to.deep.equal({ QueueName: "jobs-queue" });
+  });
+
+  it("refuses a visibility timeout below 6 times the worker's timeout", async () => {
+    let message = "";
+    await captureComponents(() => {
+      try {
+        new QueueWorker("tight", { alertTopicArn: ALERT_TOPIC, visibilityTimeoutSeconds: 30, worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 } });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+    });
+    expect(message).to.equal(`QueueWorker "tight": visibilityTimeoutSeconds 30 is below 6 × the worker's timeout (60)`);
+  });
+});

@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import { ConfigError, parseConfig } from "../config";
+import { readStackConfig } from "../graph/stack-config";
+import { PROGRAM_DIR } from "./harness";
+
+const devConfig = () => ({ ...readStackConfig(PROGRAM_DIR, "dev").config });
+
+function problemsOf(raw: Record<string, string>, stack = "dev"): string[] {
+  try {
+    parseConfig(raw, stack);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.include(`Invalid config for stack "${stack}"`);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("stack config", () => {
+  it("parses every committed stack", () => {
+    for (const stack of ["dev", "stage", "prod"]) {
+      const { config } = readStackConfig(PROGRAM_DIR, stack);
+      const parsed = parseConfig(config, stack);
+      expect(parsed.app.environment).to.equal(stack);
+      expect(parsed.accountId).to.match(/^\d{12}$/);
+    }
+  });
+
+  it("maps the three stacks to three different accounts", () => {
+    const ids = ["dev", "stage", "prod"].map((s) => parseConfig(readStackConfig(PROGRAM_DIR, s).config, s).accountId);
+    expect(new Set(ids).size).to.equal(3);
+  });
+
+  it("fills in declared defaults", () => {
+    const parsed = parseConfig(devConfig(), "dev");
+    expect(parsed.app.warmerSchedule).to.equal("rate(5 minutes)");
+    expect(parsed.app.asyncMaxEventAgeSeconds).to.equal(3600);
+  });
+
+  it("reports every problem at once, each naming its key", () => {
+    const raw = devConfig();
+    delete raw["platform:faultInjection"];
+    raw["platform:logRetentionDays"] = "31";
+    raw["platform:alarmEmails"] = JSON.stringify(["not-an-email"]);
+    const problems = problemsOf(raw);
+    expect(problems).to.have.length(3);
+    expect(problems.find((p) => p.startsWith("platform:faultInjection:"))).to.equal("platform:faultInjection: is required");
+    expect(problems.find((p) => p.startsWith("platform:logRetentionDays:"))).to.include("must be one of CloudWatch's retention periods").and.include("(got 31)");
+    expect(problems.find((p) => p.startsWith("platform:alarmEmails[0]:"))).to.include("must be an email address");
+  });
+
+  it("rejects an unknown key, which is usually a typo", () => {
+    const raw = { ...devConfig(), "platform:logRetentionDay": "7" };
+    expect(problemsOf(raw)).to.deep.equal(["platform:logRetentionDay: unknown key (a typo? see the configuration table in README.md)"]);
+  });
+
+  it("requires exactly one well-formed account id", () => {
+    const raw = { ...devConfig(), "aws:allowedAccountIds": JSON.stringify(["1234"]) };
+    expect(problemsOf(raw)[0]).to.match(/^aws:allowedAccountIds: must list exactly one 12-digit account id/);
+    delete raw["aws:allowedAccountIds"];
+    expect(problemsOf(raw)[0]).to.match(/^aws:allowedAccountIds: is required/);
+  });
+
+  it("forbids fault injection and unprotected state in a prod environment", () => {
+    const raw = { ...readStackConfig(PROGRAM_DIR, "prod").config, "platform:faultInjection": "true", "platform:protectStatefulResources": "false" };
+    const problems = problemsOf(raw, "prod");
+    expect(problems).to.include("platform:faultInjection: must be false in a prod environment");
+    expect(problems).to.include("platform:protectStatefulResources: must be true in a prod environment");
+  });
+
+  it("rejects a burst limit below the rate limit and a bad legacy origin", () => {
+    const problems = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10", "platform:legacyOrigin": "ftp://x" });
+    expect(problems).to.include("platform:legacyOrigin: must be an http(s) URL (got \"ftp://x\")");
+    const burst = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10" });
+    expect(burst).to.deep.equal(["platform:throttleBurstLimit: must be at least throttleRateLimit (50)"]);
+  });
+
+  it("names the unknown stack and the ones that exist", () => {
+    expect(() => readStackConfig(PROGRAM_DIR, "qa")).to.throw('unknown stack "qa": no Pulumi.qa.yaml (stacks here: dev, prod, stage)');
+  });
+});

@@ -1,0 +1,138 @@
+import { expect } from "chai";
+import { GraphView, parsed, stackGraph } from "./harness";
+
+const FUNCTION = "aws:lambda/function:Function";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+/** The Function component that owns a Lambda function. */
+function componentOf(graph: GraphView, fnUrn: string) {
+  return graph.byUrn(graph.byUrn(fnUrn).parent!);
+}
+
+describe("the prod stack", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await stackGraph("prod");
+  });
+
+  it("deploys the five reference functions", () => {
+    expect(graph.all(FUNCTION).map((f) => f.name).sort()).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
+  });
+
+  it("gives every function a role of its own, used by nothing else", () => {
+    const roles = graph.all(FUNCTION).map((f) => f.inputs.role);
+    expect(new Set(roles).size).to.equal(roles.length);
+    for (const role of roles) expect(graph.referenced(role)?.type).to.equal("aws:iam/role:Role");
+  });
+
+  it("gives every function a log group with prod's 90-day retention, wired through loggingConfig", () => {
+    for (const fn of graph.all(FUNCTION)) {
+      const logGroup = graph.all("aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === fn.inputs.loggingConfig.logGroup);
+      expect(logGroup, fn.name).to.not.equal(undefined);
+      expect(logGroup!.inputs.retentionInDays).to.equal(90);
+    }
+  });
+
+  it("alarms on every function's errors, throttles and p99 duration", () => {
+    for (const fn of graph.all(FUNCTION)) {
+      const watched = graph.all(ALARM).filter((a) => a.inputs.dimensions?.FunctionName === fn.inputs.name).map((a) => a.inputs.metricName);
+      expect(watched, fn.name).to.include.members(["Errors", "Throttles", "Duration"]);
+    }
+  });
+
+  it("wires the async dailyReport to retries and its DLQ", () => {
+    const fn = graph.one(FUNCTION, "daily-report");
+    const config = graph.all("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) => c.inputs.functionName === fn.inputs.name);
+    expect(config?.inputs.maximumRetryAttempts).to.equal(2);
+    const dlq = graph.referenced(config!.inputs.destinationConfig.onFailure.destination);
+    expect(dlq?.type).to.equal("aws:sqs/queue:Queue");
+    expect(dlq?.inputs.messageRetentionSeconds).to.equal(1209600);
+    const policy = graph.descendants(componentOf(graph, fn.urn), "aws:iam/rolePolicy:RolePolicy")[0];
+    expect(JSON.stringify(parsed(policy, "policy"))).to.include(dlq!.arn!);
+  });
+
+  it("redrives poison orders to the orders DLQ after maxReceiveCount", () => {
+    const queue = graph.one("aws:sqs/queue:Queue", "process-order-queue");
+    const redrive = parsed(queue, "redrivePolicy");
+    expect(graph.referenced(redrive.deadLetterTargetArn)?.name).to.equal("process-order-dlq");
+    expect(redrive.maxReceiveCount).to.equal(5);
+  });
+
+  it("sends every alarm to the alerts topic on ALARM and on OK", () => {
+    const topic = graph.one("aws:sns/topic:Topic", "alerts");
+    const alarms = graph.all(ALARM);
+    expect(alarms.length).to.be.greaterThan(20);
+    for (const alarm of alarms) {
+      expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([topic.arn]);
+      expect(alarm.inputs.okActions, alarm.name).to.deep.equal([topic.arn]);
+    }
+  });
+
+  it("keeps its table and queues when the stack is destroyed", () => {
+    for (const r of [...graph.all("aws:dynamodb/table:Table"), ...graph.all("aws:sqs/queue:Queue")]) {
+      expect(r.options.retainOnDelete, r.name).to.equal(true);
+    }
+    expect(graph.one("aws:dynamodb/table:Table", "orders").inputs.deletionProtectionEnabled).to.equal(true);
+  });
+
+  it("turns fault injection off in every function", () => {
+    for (const fn of graph.all(FUNCTION)) expect(fn.inputs.environment.variables.FAULT_INJECTION, fn.name).to.equal("off");
+  });
+
+  it("warms the API functions on a schedule", () => {
+    const targets = graph.all("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.input === JSON.stringify({ warmer: true }));
+    const warmed = targets.map((t) => graph.referenced(t.inputs.arn)?.name).sort();
+    expect(warmed).to.deep.equal(["create-order", "get-order", "health"]);
+  });
+
+  it("allows no wildcard action in any role policy", () => {
+    for (const policy of graph.all("aws:iam/rolePolicy:RolePolicy")) {
+      for (const statement of parsed(policy, "policy").Statement) {
+        for (const action of statement.Action) expect(action, policy.name).to.not.include("*");
+      }
+    }
+  });
+
+  it("passes unmigrated paths to the legacy backend", () => {
+    const integration = graph.all("aws:apigatewayv2/integration:Integration").find((i) => i.inputs.integrationType === "HTTP_PROXY");
+    expect(integration?.inputs.integrationUri).to.equal("https://legacy.example.com/{proxy}");
+  });
+
+  it("exports the API URL, function names, queue and DLQ URLs and the alert topic", () => {
+    const out = graph.graph.outputs;
+    expect(out.apiUrl).to.equal(graph.one("aws:apigatewayv2/api:Api", "api").state.apiEndpoint);
+    expect(out.functionNames.processOrder).to.equal(graph.one(FUNCTION, "process-order").inputs.name);
+    expect(out.ordersQueueUrl).to.equal(graph.one("aws:sqs/queue:Queue", "process-order-queue").id);
+    expect(out.deadLetterQueues.orders.url).to.equal(graph.one("aws:sqs/queue:Queue", "process-order-dlq").id);
+    expect(out.deadLetterQueues.dailyReport.url).to.equal(graph.one("aws:sqs/queue:Queue", "daily-report-dlq").id);
+    expect(out.alertTopicArn).to.equal(graph.one("aws:sns/topic:Topic", "alerts").arn);
+  });
+});
+
+describe("the dev stack", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await stackGraph("dev");
+  });
+
+  it("turns fault injection on and keeps logs for 7 days", () => {
+    expect(graph.one(FUNCTION, "create-order").inputs.environment.variables.FAULT_INJECTION).to.equal("on");
+    expect(graph.one("aws:cloudwatch/logGroup:LogGroup", "create-order-logs").inputs.retentionInDays).to.equal(7);
+  });
+
+  it("has no warmer", () => {
+    expect(graph.all("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.input)).to.have.length(0);
+  });
+
+  it("can be torn down: nothing is retained and the table is not deletion-protected", () => {
+    expect(graph.one("aws:dynamodb/table:Table", "orders").options.retainOnDelete).to.equal(false);
+    expect(graph.one("aws:dynamodb/table:Table", "orders").inputs.deletionProtectionEnabled).to.equal(false);
+    expect(graph.one("aws:sqs/queue:Queue", "process-order-dlq").options.retainOnDelete).to.equal(false);
+  });
+
+  it("places every resource in the dev account and region", () => {
+    for (const r of graph.resources.filter((x) => x.arn && !x.arn.startsWith("arn:aws:s3:::"))) {
+      expect(r.arn, r.name).to.match(/^arn:aws:[a-z0-9-]+:(eu-west-1)?:(111111111111)?:/);
+    }
+  });
+});
