@@ -3,6 +3,7 @@
  * in this process on free loopback ports; `environment` is what points an unchanged AWS SDK v3 at them.
  */
 import type { AddressInfo } from "net";
+import { resolveLocalhostSubdomains } from "./localhost-dns";
 
 export interface Emulators {
   sqs: string;
@@ -18,6 +19,7 @@ export interface Emulators {
 const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
 
 export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
+  resolveLocalhostSubdomains();
   const dynalite = require("dynalite");
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -28,13 +30,15 @@ export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
   const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region });
   const dynamodb = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   const messaging: string = fauxqs.address;
+  // The origin of the queue URLs fauxqs hands out; using it as the endpoint keeps the SDK from re-targeting each call.
+  const sqs = `http://sqs.${region}.localhost:${fauxqs.port}`;
   return {
-    sqs: messaging,
+    sqs,
     sns: messaging,
     s3: messaging,
     dynamodb,
     environment: {
-      AWS_ENDPOINT_URL_SQS: messaging,
+      AWS_ENDPOINT_URL_SQS: sqs,
       AWS_ENDPOINT_URL_SNS: messaging,
       AWS_ENDPOINT_URL_S3: messaging,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb,

@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { fieldPath, HttpError, MAX_BODY_BYTES, readJsonBody } from "../../functions/lib/http";
+import { orderRequestSchema } from "../../functions/lib/orders";
+
+export function apiEvent(overrides: Partial<APIGatewayProxyEventV2> & { method?: string; path?: string } = {}): APIGatewayProxyEventV2 {
+  const { method = "POST", path = "/orders", ...rest } = overrides;
+  return {
+    version: "2.0",
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: "",
+    headers: { "content-type": "application/json" },
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: "localhost",
+      domainPrefix: "localhost",
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" },
+      requestId: "r1",
+      routeKey: `${method} ${path}`,
+      stage: "$default",
+      time: "",
+      timeEpoch: 0,
+    },
+    ...rest,
+  };
+}
+
+const VALID = { customerId: "c-1", items: [{ sku: "sku-1", quantity: 2 }] };
+
+function statusOf(event: APIGatewayProxyEventV2): { status: number; message: string } {
+  try {
+    readJsonBody(event, orderRequestSchema);
+  } catch (err) {
+    if (err instanceof HttpError) return { status: err.statusCode, message: err.message };
+    throw err;
+  }
+  return { status: 200, message: "" };
+}
+
+describe("request body validation", () => {
+  it("accepts a valid order, also as base64 and with a charset", () => {
+    expect(statusOf(apiEvent({ body: JSON.stringify(VALID) })).status).to.equal(200);
+    expect(
+      statusOf(apiEvent({ body: Buffer.from(JSON.stringify(VALID)).toString("base64"), isBase64Encoded: true, headers: { "content-type": "application/json; charset=utf-8" } })).status,
+    ).to.equal(200);
+  });
+
+  it("answers 415 for a non-JSON or missing content type", () => {
+    expect(statusOf(apiEvent({ body: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } }))).to.deep.equal({
+      status: 415,
+      message: "content-type must be application/json (got application/x-www-form-urlencoded)",
+    });
+    expect(statusOf(apiEvent({ body: "{}", headers: {} })).status).to.equal(415);
+  });
+
+  it("answers 413 for a body over 64 KiB, counting decoded bytes", () => {
+    const big = JSON.stringify({ ...VALID, pad: "x".repeat(MAX_BODY_BYTES) });
+    expect(statusOf(apiEvent({ body: big })).status).to.equal(413);
+  });
+
+  it("answers 400 for invalid JSON", () => {
+    const result = statusOf(apiEvent({ body: "{not json" }));
+    expect(result.status).to.equal(400);
+    expect(result.message).to.match(/^body is not valid JSON/);
+  });
+
+  it("answers 400 naming the field path of a schema violation", () => {
+    const cases: [unknown, string][] = [
+      [{ items: VALID.items }, "customerId"],
+      [{ ...VALID, customerId: "x".repeat(65) }, "customerId"],
+      [{ ...VALID, items: [] }, "items"],
+      [{ ...VALID, items: Array(51).fill(VALID.items[0]) }, "items"],
+      [{ ...VALID, items: [{ sku: "", quantity: 1 }] }, "items[0].sku"],
+      [{ ...VALID, items: [VALID.items[0], { sku: "a", quantity: 1.5 }] }, "items[1].quantity"],
+      [{ ...VALID, items: [{ sku: "a", quantity: 1001 }] }, "items[0].quantity"],
+      [[1, 2], "(body)"],
+    ];
+    for (const [body, path] of cases) {
+      const result = statusOf(apiEvent({ body: JSON.stringify(body) }));
+      expect(result.status, path).to.equal(400);
+      expect(result.message.startsWith(`${path}: `), result.message).to.equal(true);
+    }
+  });
+
+  it("formats zod paths as a reader writes them", () => {
+    expect(fieldPath(["items", 3, "sku"])).to.equal("items[3].sku");
+  });
+});
