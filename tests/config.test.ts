@@ -55,7 +55,7 @@ describe("stack config", () => {
   });
 
   it("requires exactly one well-formed account id", () => {
-    const raw = { ...devConfig(), "aws:allowedAccountIds": JSON.stringify(["1234"]) };
+    const raw: Record<string, string> = { ...devConfig(), "aws:allowedAccountIds": JSON.stringify(["1234"]) };
     expect(problemsOf(raw)[0]).to.match(/^aws:allowedAccountIds: must list exactly one 12-digit account id/);
     delete raw["aws:allowedAccountIds"];
     expect(problemsOf(raw)[0]).to.match(/^aws:allowedAccountIds: is required/);
