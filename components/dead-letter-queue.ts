@@ -12,7 +12,7 @@ export interface DeadLetterQueueArgs {
   alertTopicArn: pulumi.Input<string>;
   /** How long failed messages are kept, in seconds. @default 1209600 (14 days, the SQS maximum) */
   retentionSeconds?: number;
-  /** Keep the queue, and what is in it, when the stack is destroyed. @default true */
+  /** Protect the queue from deletion and keep it, and what is in it, when the stack is destroyed. @default true */
   retainOnDelete?: boolean;
   /** What feeds this DLQ (a queue or a function), shown in the alarm and used by the DLQ tool. @default the component name */
   source?: string;
@@ -36,7 +36,7 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
         sqsManagedSseEnabled: true,
         tags: { "platform:role": "dead-letter-queue", "platform:source": source },
       },
-      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? true, protect: args.retainOnDelete ?? true },
     );
     this.policy = new aws.sqs.QueuePolicy(
       `${name}-policy`,

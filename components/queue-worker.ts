@@ -23,7 +23,7 @@ export interface QueueWorkerArgs {
   retentionSeconds?: number;
   /** Age of the oldest message, in seconds, that raises the backlog alarm. @default 300 */
   backlogAgeAlarmSeconds?: number;
-  /** Keep the queues when the stack is destroyed. @default true */
+  /** Protect the queues from deletion and keep them when the stack is destroyed. @default true */
   retainOnDelete?: boolean;
 }
 
@@ -60,7 +60,7 @@ export class QueueWorker extends pulumi.ComponentResource {
         redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: args.maxReceiveCount ?? 5 }),
         tags: { "platform:role": "work-queue" },
       },
-      { parent: this, retainOnDelete: retain },
+      { parent: this, retainOnDelete: retain, protect: retain },
     );
     new aws.sqs.QueuePolicy(
       `${name}-queue-policy`,

@@ -11,7 +11,7 @@ export interface TableArgs {
   pointInTimeRecovery?: boolean;
   /** Refuse DeleteTable, even from Pulumi, until switched off. @default true */
   deletionProtection?: boolean;
-  /** Keep the table when the stack is destroyed. @default true */
+  /** Protect the table from deletion and keep it when the stack is destroyed. @default true */
   retainOnDelete?: boolean;
 }
 
@@ -33,7 +33,7 @@ export class Table extends pulumi.ComponentResource {
         deletionProtectionEnabled: args.deletionProtection ?? true,
         ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
       },
-      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? true, protect: args.retainOnDelete ?? true },
     );
     this.name = this.table.name;
     this.arn = this.table.arn;

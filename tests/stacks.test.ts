@@ -68,9 +68,10 @@ describe("the prod stack", () => {
     }
   });
 
-  it("keeps its table and queues when the stack is destroyed", () => {
+  it("protects its table and queues, and keeps them when the stack is destroyed", () => {
     for (const r of [...graph.all("aws:dynamodb/table:Table"), ...graph.all("aws:sqs/queue:Queue")]) {
       expect(r.options.retainOnDelete, r.name).to.equal(true);
+      expect(r.options.protect, r.name).to.equal(true);
     }
     expect(graph.one("aws:dynamodb/table:Table", "orders").inputs.deletionProtectionEnabled).to.equal(true);
   });
