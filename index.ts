@@ -24,7 +24,11 @@ const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
 const app = config.app;
 const handler = (file: string) => path.join(__dirname, "functions", file);
 
-const alerts = new Alerts("alerts", { emails: app.alarmEmails, smsNumbers: app.alarmSmsNumbers });
+const alerts = new Alerts("alerts", {
+  emails: app.alarmEmails,
+  smsNumbers: app.alarmSmsNumbers,
+  retainOnDelete: app.protectStatefulResources,
+});
 
 /** What every function shares: log retention, the alert topic, and the non-secret settings. */
 const functionDefaults = {

@@ -8,6 +8,8 @@ export interface AlertsArgs {
   emails?: string[];
   /** Phone numbers in E.164 form (+15555550100) that receive SMS. @default [] */
   smsNumbers?: string[];
+  /** Protect the topic's KMS key from deletion and keep it when the stack is destroyed. @default true */
+  retainOnDelete?: boolean;
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -38,7 +40,7 @@ export class Alerts extends pulumi.ComponentResource {
           },
         ]),
       },
-      { parent: this },
+      { parent: this, protect: args.retainOnDelete ?? true, retainOnDelete: args.retainOnDelete ?? true },
     );
     this.topic = new aws.sns.Topic(`${name}`, { kmsMasterKeyId: this.key.arn }, { parent: this });
     new aws.sns.TopicPolicy(

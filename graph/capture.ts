@@ -172,7 +172,9 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
       options: { protect: meta.protect, retainOnDelete: meta.retainOnDelete, dependsOn: dependsOn.get(record.urn) ?? [] },
     };
   });
-  return { project: settings.project, stack: settings.stack, placement, resources, outputs: (outputs ?? {}) as Record<string, any> };
+  // The stack's registered outputs keep secrets marked, unlike the values the program returned.
+  const stackState = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.state;
+  return { project: settings.project, stack: settings.stack, placement, resources, outputs: (stackState ?? outputs ?? {}) as Record<string, any> };
 }
 
 /** Forgets the modules of a program so that requiring it again re-runs it. Dependencies stay cached. */

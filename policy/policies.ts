@@ -1,0 +1,269 @@
+/**
+ * The platform's practices as CrossGuard policies. One implementation, two runners: `policy/index.ts`
+ * packs them for `pulumi preview --policy-pack policy`, and `graph/policy-runner.ts` evaluates the
+ * same functions on the offline graph. They read only resource props and options, as CrossGuard
+ * provides them; JSON-string props (policy documents) stay strings.
+ */
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+
+export type Policy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** Settings a stack's policy config may give; the defaults are prod's, the strictest. */
+export interface PlatformPolicyConfig {
+  /** "prod" turns on the prod-only checks. @default "prod" */
+  environment?: string;
+}
+
+const configSchema = {
+  properties: { environment: { type: "string" as const, enum: ["dev", "stage", "prod"], default: "prod" } },
+};
+
+const FUNCTION = "aws:lambda/function:Function";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const QUEUE = "aws:sqs/queue:Queue";
+const INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig";
+const EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
+const PERMISSION = "aws:lambda/permission:Permission";
+const BUCKET = "aws:s3/bucket:Bucket";
+const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
+export const WARMUP_INPUT = JSON.stringify({ warmer: true });
+export const DLQ_RETENTION_SECONDS = 1209600;
+const STATEFUL = ["aws:dynamodb/table:Table", QUEUE, BUCKET, "aws:kms/key:Key"];
+// EventBridge invocations are found through their targets, which lets warm-up targets be told apart.
+const ASYNC_PRINCIPALS = ["sns.amazonaws.com", "s3.amazonaws.com"];
+
+function statements(policy: unknown): any[] {
+  if (typeof policy !== "string") return [];
+  try {
+    const doc = JSON.parse(policy);
+    return Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+  } catch {
+    return [];
+  }
+}
+
+const asList = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
+const ofType = (resources: PolicyResource[], type: string) => resources.filter((r) => r.type === type);
+
+/** Whether a function (by name or ARN) is the one a reference points at. */
+function refersTo(fn: PolicyResource, ref: unknown): boolean {
+  return typeof ref === "string" && (ref === fn.props.name || ref === fn.props.arn || ref.startsWith(`${fn.props.arn}:`));
+}
+
+export const policies: Policy[] = [
+  {
+    name: "async-functions-have-dlq",
+    description: "Every asynchronously invoked function has explicit retries and an onFailure destination or DLQ.",
+    validateStack: (args, report) => {
+      const targets = ofType(args.resources, EVENT_TARGET).filter((t) => t.props.input !== WARMUP_INPUT);
+      const pushers = ofType(args.resources, PERMISSION).filter((p) => ASYNC_PRINCIPALS.includes(p.props.principal));
+      const configs = ofType(args.resources, INVOKE_CONFIG);
+      for (const fn of ofType(args.resources, FUNCTION)) {
+        const config = configs.find((c) => refersTo(fn, c.props.functionName));
+        const isAsync = !!config || targets.some((t) => refersTo(fn, t.props.arn)) || pushers.some((p) => refersTo(fn, p.props.function));
+        if (!isAsync) continue;
+        const hasDestination = !!config?.props.destinationConfig?.onFailure?.destination || !!fn.props.deadLetterConfig?.targetArn;
+        if (config?.props.maximumRetryAttempts === undefined || !hasDestination) {
+          report(`function ${fn.name} is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination`, fn.urn);
+        }
+      }
+    },
+  },
+  {
+    name: "functions-have-log-retention",
+    description: "Every function logs to an explicit log group with a retention period.",
+    validateStack: (args, report) => {
+      const groups = ofType(args.resources, LOG_GROUP);
+      for (const fn of ofType(args.resources, FUNCTION)) {
+        const name = fn.props.loggingConfig?.logGroup ?? `/aws/lambda/${fn.props.name}`;
+        const group = groups.find((g) => g.props.name === name);
+        if (!group) report(`function ${fn.name} has no log group ${name} in the stack`, fn.urn);
+        else if (!group.props.retentionInDays) report(`log group ${name} of function ${fn.name} keeps logs forever: set retentionInDays`, group.urn);
+      }
+    },
+  },
+  {
+    name: "functions-have-alarms",
+    description: "Every function has alarms on Errors, Throttles and Duration.",
+    validateStack: (args, report) => {
+      const alarms = ofType(args.resources, ALARM);
+      for (const fn of ofType(args.resources, FUNCTION)) {
+        const watched = alarms.filter((a) => a.props.namespace === "AWS/Lambda" && a.props.dimensions?.FunctionName === fn.props.name).map((a) => a.props.metricName);
+        const missing = ["Errors", "Throttles", "Duration"].filter((m) => !watched.includes(m));
+        if (missing.length > 0) report(`function ${fn.name} has no alarm on ${missing.join(", ")}`, fn.urn);
+      }
+    },
+  },
+  {
+    name: "no-wildcard-actions",
+    description: "IAM identity policies allow no `*` actions.",
+    validateResource: (args, report) => {
+      const docs =
+        args.type === "aws:iam/rolePolicy:RolePolicy" || args.type === "aws:iam/policy:Policy"
+          ? [args.props.policy]
+          : args.type === "aws:iam/role:Role"
+            ? asList(args.props.inlinePolicies?.map((p: any) => p.policy))
+            : [];
+      for (const doc of docs) {
+        for (const s of statements(doc)) {
+          if ((s.Effect ?? "Allow") !== "Allow") continue;
+          const wild = asList(s.Action).filter((a) => a === "*" || a.endsWith(":*"));
+          if (wild.length > 0) report(`${args.name} allows the wildcard action ${wild.join(", ")}`);
+        }
+      }
+    },
+  },
+  {
+    name: "no-admin-managed-policies",
+    description: "No AWS FullAccess or AdministratorAccess managed policy is attached.",
+    validateResource: (args, report) => {
+      const arns =
+        args.type === "aws:iam/role:Role"
+          ? asList(args.props.managedPolicyArns)
+          : ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"].includes(args.type)
+            ? asList(args.props.policyArn)
+            : [];
+      for (const arn of arns.filter((a) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(a))) report(`${args.name} attaches the broad managed policy ${arn}`);
+    },
+  },
+  {
+    name: "queues-encrypted",
+    description: "Every SQS queue is encrypted.",
+    validateResource: (args, report) => {
+      if (args.type === QUEUE && args.props.sqsManagedSseEnabled !== true && !args.props.kmsMasterKeyId) report(`queue ${args.name} is not encrypted`);
+    },
+  },
+  {
+    name: "dlq-retention-14-days",
+    description: "Dead-letter queues keep messages for 14 days.",
+    validateStack: (args, report) => {
+      const dlqArns = new Set<string>();
+      for (const q of ofType(args.resources, QUEUE)) {
+        try {
+          if (q.props.redrivePolicy) dlqArns.add(JSON.parse(q.props.redrivePolicy).deadLetterTargetArn);
+        } catch {
+          report(`queue ${q.name} has a redrivePolicy that is not JSON`, q.urn);
+        }
+      }
+      for (const c of ofType(args.resources, INVOKE_CONFIG)) dlqArns.add(c.props.destinationConfig?.onFailure?.destination);
+      for (const q of ofType(args.resources, QUEUE)) {
+        if (dlqArns.has(q.props.arn) && q.props.messageRetentionSeconds !== DLQ_RETENTION_SECONDS) {
+          report(`dead-letter queue ${q.name} keeps messages for ${q.props.messageRetentionSeconds ?? 345600} s, not 14 days (${DLQ_RETENTION_SECONDS})`, q.urn);
+        }
+      }
+    },
+  },
+  {
+    name: "alarms-have-actions",
+    description: "Every alarm notifies someone on ALARM and on OK.",
+    validateResource: (args, report) => {
+      if (args.type !== ALARM) return;
+      if (asList(args.props.alarmActions).length === 0) report(`alarm ${args.name} has no alarmActions`);
+      if (asList(args.props.okActions).length === 0) report(`alarm ${args.name} has no okActions`);
+    },
+  },
+  {
+    name: "api-access-logs-json",
+    description: "API stages write JSON access logs.",
+    validateResource: (args, report) => {
+      if (args.type !== "aws:apigatewayv2/stage:Stage" && args.type !== "aws:apigateway/stage:Stage") return;
+      const format = args.props.accessLogSettings?.format;
+      let json = false;
+      try {
+        json = typeof JSON.parse(format) === "object";
+      } catch {
+        json = false;
+      }
+      if (!format || !args.props.accessLogSettings?.destinationArn) report(`stage ${args.name} has no access logs`);
+      else if (!json) report(`stage ${args.name} writes access logs that are not JSON`);
+    },
+  },
+  {
+    name: "no-api-gateway-cache",
+    description: "API Gateway's own cache is off; cache at the edge instead.",
+    validateResource: (args, report) => {
+      if (args.type === "aws:apigateway/stage:Stage" && args.props.cacheClusterEnabled) report(`stage ${args.name} enables the API Gateway cache`);
+      if (args.type === "aws:apigateway/methodSettings:MethodSettings" && args.props.settings?.cachingEnabled) report(`method settings ${args.name} enable caching`);
+    },
+  },
+  {
+    name: "buckets-secure",
+    description: "Buckets block public access, are encrypted and accept only TLS.",
+    validateStack: (args, report) => {
+      const bucketRef = (r: PolicyResource) => r.props.bucket;
+      for (const bucket of ofType(args.resources, BUCKET)) {
+        const name = bucket.props.bucket ?? bucket.props.id;
+        const mine = (type: string) => ofType(args.resources, type).filter((r) => bucketRef(r) === name || bucketRef(r) === bucket.props.id);
+        const block = mine("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]?.props;
+        if (!block || !["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => block[k] === true)) {
+          report(`bucket ${bucket.name} does not block all public access`, bucket.urn);
+        }
+        if (mine("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").length === 0) report(`bucket ${bucket.name} has no encryption configuration`, bucket.urn);
+        const tlsOnly = mine("aws:s3/bucketPolicy:BucketPolicy").some((p) =>
+          statements(p.props.policy).some((s) => s.Effect === "Deny" && String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false"),
+        );
+        if (!tlsOnly) report(`bucket ${bucket.name} does not deny non-TLS requests`, bucket.urn);
+      }
+    },
+  },
+  {
+    name: "kms-keys-rotate",
+    description: "Customer-managed KMS keys rotate.",
+    validateResource: (args, report) => {
+      if (args.type === "aws:kms/key:Key" && args.props.enableKeyRotation !== true) report(`KMS key ${args.name} does not rotate`);
+    },
+  },
+  {
+    name: "no-fault-injection-in-prod",
+    description: "Fault injection is off in prod.",
+    configSchema,
+    validateResource: (args, report) => {
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      if (environment === "prod" && args.type === FUNCTION && args.props.environment?.variables?.FAULT_INJECTION === "on") {
+        report(`function ${args.name} has fault injection on in prod`);
+      }
+    },
+  },
+  {
+    name: "stateful-resources-protected-in-prod",
+    description: "Tables, queues, buckets and keys are protected (or retained) in prod.",
+    configSchema,
+    validateResource: (args, report) => {
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      const opts = args.opts as { protect?: boolean; retainOnDelete?: boolean };
+      if (environment === "prod" && STATEFUL.includes(args.type) && !opts.protect && !opts.retainOnDelete) {
+        report(`${args.type.split(":").pop()} ${args.name} is neither protected nor retained in prod`);
+      }
+    },
+  },
+  {
+    name: "edge-tls-1-2",
+    description: "CloudFront viewers negotiate TLS 1.2 or newer, and origins are reached over TLS 1.2.",
+    validateResource: (args, report) => {
+      if (args.type !== DISTRIBUTION) return;
+      const cert = args.props.viewerCertificate ?? {};
+      if (!cert.cloudfrontDefaultCertificate && !/^TLSv1\.2_/.test(cert.minimumProtocolVersion ?? "")) {
+        report(`distribution ${args.name} allows viewer protocols below TLS 1.2 (${cert.minimumProtocolVersion ?? "unset"})`);
+      }
+      for (const origin of args.props.origins ?? []) {
+        const custom = origin.customOriginConfig;
+        if (custom && (custom.originProtocolPolicy !== "https-only" || asList(custom.originSslProtocols).some((p) => p !== "TLSv1.2"))) {
+          report(`distribution ${args.name} reaches origin ${origin.originId} without https-only TLSv1.2`);
+        }
+      }
+    },
+  },
+  {
+    name: "edge-no-5xx-caching",
+    description: "CloudFront never caches 5xx responses (its default caches them for 10 s).",
+    validateResource: (args, report) => {
+      if (args.type !== DISTRIBUTION) return;
+      const responses: any[] = args.props.customErrorResponses ?? [];
+      for (const code of [500, 502, 503, 504]) {
+        const rule = responses.find((r) => Number(r.errorCode) === code);
+        if (!rule || rule.errorCachingMinTtl !== 0) report(`distribution ${args.name} may cache ${code} responses: set errorCachingMinTtl 0`);
+      }
+    },
+  },
+];

@@ -1,0 +1,33 @@
+/** `npm run preview -- --stack <name> [--json] [--program <dir>]`: the offline preview and policy check. */
+import * as path from "path";
+import { Command, CommanderError } from "commander";
+import { EXIT, runPreview } from "../graph/preview";
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command("preview")
+    .description("Capture a stack's resource graph offline (no credentials, no network) and check it against the policy pack")
+    .requiredOption("-s, --stack <name>", "stack whose Pulumi.<name>.yaml config to use (dev, stage, prod)")
+    .option("--json", "print the plan document instead of the tree", false)
+    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."))
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    throw err;
+  }
+  const opts = program.opts<{ stack: string; json: boolean; program: string }>();
+  const result = await runPreview({ programDir: path.resolve(opts.program), stack: opts.stack, json: opts.json });
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`error: ${(err as Error).stack ?? err}\n`);
+    process.exit(EXIT.programFailed);
+  },
+);
