@@ -1,0 +1,143 @@
+import { spawnSync } from "child_process";
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import type { PlanDocument } from "../graph/plan";
+import { PROGRAM_DIR } from "./harness";
+
+/** Runs `npm run preview` the way a user or CI does, through its real entry point. */
+function preview(args: string[]): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROGRAM_DIR, "scripts/preview.ts"), ...args], {
+    cwd: PROGRAM_DIR,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A throwaway program next to the real one: its own Pulumi.yaml and stack file, and an index.ts of our choosing. */
+function fixtureProgram(stackYaml: string, indexTs: string): string {
+  // Inside the project, so the fixture resolves the project's node_modules.
+  fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(PROGRAM_DIR, ".build", "preview-fixture-"));
+  fs.copyFileSync(path.join(PROGRAM_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackYaml);
+  fs.writeFileSync(path.join(dir, "index.ts"), indexTs);
+  return dir;
+}
+
+describe("npm run preview", () => {
+  let plan: PlanDocument;
+  let status: number;
+  before(() => {
+    const result = preview(["--stack", "prod", "--json"]);
+    status = result.status;
+    plan = JSON.parse(result.stdout);
+  });
+
+  it("prints the prod plan document and exits 0", () => {
+    expect(status).to.equal(0);
+    expect(plan.project).to.equal("platform");
+    expect(plan.stack).to.equal("prod");
+    expect(plan.policies).to.deep.equal([]);
+    expect(plan.outputs.apiUrl).to.match(/^https:\/\/\w+\.execute-api\.eu-west-1\.amazonaws\.com$/);
+  });
+
+  it("lists every resource with the contract's fields, components included", () => {
+    const fields = ["urn", "type", "name", "id", "arn", "parent", "custom", "provider", "inputs", "options"];
+    for (const r of plan.resources) {
+      expect(Object.keys(r), r.urn).to.have.members(fields);
+      expect(Object.keys(r.options)).to.have.members(["protect", "retainOnDelete", "dependsOn"]);
+    }
+    expect(plan.resources.filter((r) => !r.custom).map((r) => r.type)).to.include.members(["platform:compute:Function", "platform:api:HttpApi"]);
+    const urns = new Set(plan.resources.map((r) => r.urn));
+    for (const r of plan.resources) {
+      if (r.parent) expect(urns.has(r.parent), `${r.urn} parent`).to.equal(true);
+      for (const dep of r.options.dependsOn) expect(urns.has(dep), `${r.urn} dependsOn`).to.equal(true);
+    }
+  });
+
+  it("carries options: prod's stateful resources are protected and retained, functions wait for their policy", () => {
+    const table = plan.resources.find((r) => r.type === "aws:dynamodb/table:Table")!;
+    expect(table.options).to.include({ protect: true, retainOnDelete: true });
+    const fn = plan.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name === "health")!;
+    expect(fn.options.dependsOn).to.deep.equal(["urn:pulumi:prod::platform::platform:compute:Function$aws:iam/rolePolicy:RolePolicy::health-policy"]);
+  });
+
+  it("makes every reference joinable by value", () => {
+    const byArn = new Map(plan.resources.filter((r) => r.arn).map((r) => [r.arn!, r]));
+    const byId = new Map(plan.resources.filter((r) => r.custom && r.id).map((r) => [r.id!, r]));
+    const joins: [string, string, (inputs: any) => string, string][] = [
+      ["aws:lambda/function:Function", "role", (i) => i.role, "aws:iam/role:Role"],
+      ["aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "onFailure", (i) => i.destinationConfig.onFailure.destination, "aws:sqs/queue:Queue"],
+      ["aws:lambda/eventSourceMapping:EventSourceMapping", "eventSourceArn", (i) => i.eventSourceArn, "aws:sqs/queue:Queue"],
+      ["aws:lambda/eventSourceMapping:EventSourceMapping", "functionName", (i) => i.functionName, "aws:lambda/function:Function"],
+      ["aws:cloudwatch/metricAlarm:MetricAlarm", "alarmActions", (i) => i.alarmActions[0], "aws:sns/topic:Topic"],
+      ["aws:sns/topic:Topic", "kmsMasterKeyId", (i) => i.kmsMasterKeyId, "aws:kms/key:Key"],
+      ["aws:apigatewayv2/stage:Stage", "accessLogSettings", (i) => i.accessLogSettings.destinationArn, "aws:cloudwatch/logGroup:LogGroup"],
+      ["aws:cloudwatch/eventTarget:EventTarget", "arn", (i) => i.arn, "aws:lambda/function:Function"],
+    ];
+    for (const [type, field, pick, target] of joins) {
+      const sources = plan.resources.filter((r) => r.type === type);
+      expect(sources.length, type).to.be.greaterThan(0);
+      for (const source of sources) expect(byArn.get(pick(source.inputs))?.type, `${source.name}.${field}`).to.equal(target);
+    }
+    for (const route of plan.resources.filter((r) => r.type === "aws:apigatewayv2/route:Route")) {
+      expect(byId.get(route.inputs.apiId as string)?.type).to.equal("aws:apigatewayv2/api:Api");
+      expect(byId.get((route.inputs.target as string).replace("integrations/", ""))?.type).to.equal("aws:apigatewayv2/integration:Integration");
+    }
+    const queue = plan.resources.find((r) => r.name === "process-order-queue")!;
+    expect(byArn.get(JSON.parse(queue.inputs.redrivePolicy as string).deadLetterTargetArn)?.name).to.equal("process-order-dlq");
+  });
+
+  it("describes deployment artifacts by hash and size, not by content", () => {
+    const fn = plan.resources.find((r) => r.type === "aws:lambda/function:Function")!;
+    const code = (fn.inputs.code as any).archive["index.js"];
+    expect(code.sha256).to.match(/^[0-9a-f]{64}$/);
+    expect(code.bytes).to.be.greaterThan(1000);
+  });
+
+  it("prints a readable tree with a count per type and the policy report", () => {
+    const result = preview(["--stack", "dev"]);
+    expect(result.status).to.equal(0);
+    expect(result.stdout).to.include("+ pulumi:pulumi:Stack");
+    expect(result.stdout).to.match(/\n {3}\+ platform:compute:Function\s+health\n/);
+    expect(result.stdout).to.match(/\n {6}\+ aws:lambda\/function:Function\s+health\n/);
+    expect(result.stdout).to.match(/\n\s+5 {2}aws:lambda\/function:Function\n/);
+    expect(result.stdout).to.include("Policies (advisory):\n  all policies pass");
+  });
+
+  it("exits 1 naming the policy and the resource when a mandatory policy is violated", () => {
+    // A DLQ whose retention was removed (back to SQS's 4-day default), fed by a redriving queue.
+    const dir = fixtureProgram(
+      'config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ["333333333333"]\n',
+      `import * as aws from "@pulumi/aws";
+import { DeadLetterQueue } from ${JSON.stringify(path.join(PROGRAM_DIR, "components", "dead-letter-queue"))};
+const dlq = new DeadLetterQueue("short-lived", { alertTopicArn: "arn:aws:sns:us-east-1:333333333333:t", retentionSeconds: 345600 });
+new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePolicy: dlq.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 3 })) });
+`,
+    );
+    const result = preview(["--stack", "prod", "--program", dir]);
+    expect(result.status, result.stderr).to.equal(1);
+    expect(result.stdout).to.include("[mandatory] dlq-retention-14-days: dead-letter queue short-lived keeps messages for 345600 s, not 14 days (1209600)");
+    expect(result.stdout).to.include("urn:pulumi:prod::platform::platform:messaging:DeadLetterQueue$aws:sqs/queue:Queue::short-lived");
+  });
+
+  it("exits 2 with a clear message for bad arguments and an unknown stack", () => {
+    const missing = preview([]);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.include("required option '-s, --stack <name>' not specified");
+    const unknown = preview(["--stack", "qa"]);
+    expect(unknown.status).to.equal(2);
+    expect(unknown.stderr).to.include('unknown stack "qa"');
+  });
+
+  it("exits 2 naming the key and the stack for a broken stack config", () => {
+    const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8").replace("platform:logRetentionDays: 90", "platform:logRetentionDays: 91");
+    const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);
+    const result = preview(["--stack", "prod", "--program", dir]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.include('Invalid config for stack "prod"');
+    expect(result.stderr).to.include("platform:logRetentionDays: must be one of CloudWatch's retention periods");
+  });
+});
