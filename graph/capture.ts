@@ -163,7 +163,9 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
     const registered = monitor.resources.get(record.urn);
     // Custom resources keep the serialized mock state; components keep the Struct of registerOutputs.
     const raw = registered?.state && typeof registered.state.toJavaScript === "function" ? registered.state.toJavaScript() : registered?.state;
-    const state = raw ? deserializeProperty(raw) : {};
+    // Per key, so one secret output marks only its own key secret, not the whole object.
+    const state: Record<string, any> = {};
+    for (const [key, value] of Object.entries(raw ?? {})) if (value !== undefined) state[key] = deserializeProperty(value);
     return {
       ...record,
       id: record.custom ? meta.id : null,
