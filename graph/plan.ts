@@ -6,23 +6,13 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import type { Graph } from "./capture";
+import type { CapturedResource, Graph } from "./capture";
 import type { Violation } from "./policy-runner";
 
 export const SECRET = "[secret]";
 
-export interface PlanResource {
-  urn: string;
-  type: string;
-  name: string;
-  id: string | null;
-  arn: string | null;
-  parent: string | null;
-  custom: boolean;
-  provider: string | null;
-  inputs: Record<string, unknown>;
-  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[] };
-}
+/** A captured resource as the contract lists it: the offline outputs left out, inputs made JSON-safe. */
+export type PlanResource = Omit<CapturedResource, "state" | "inputs"> & { inputs: Record<string, unknown> };
 
 export interface PlanDocument {
   project: string;
