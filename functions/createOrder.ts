@@ -1,11 +1,14 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { documentClient, requireEnv, sqsClient } from "./lib/clients";
+import { documentClient } from "./lib/dynamodb";
+import { requireEnv } from "./lib/env";
+import { sqsClient } from "./lib/sqs";
 import { FAULT_HEADER, faultInjectionEnabled } from "./lib/faults";
 import { errorResponse, header, HttpError, json, readJsonBody } from "./lib/http";
 import { instrument, metric } from "./lib/instrument";
-import { isValidIdempotencyKey, Order, orderIdFor, orderRequestSchema, requestHash } from "./lib/orders";
+import { orderRequestSchema } from "./lib/order-request";
+import { isValidIdempotencyKey, Order, orderIdFor, requestHash } from "./lib/orders";
 
 /**
  * POST /orders: store the order as `accepted`, enqueue it, answer 202. With an Idempotency-Key a

@@ -1,5 +1,6 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient, requireEnv } from "./lib/clients";
+import { documentClient } from "./lib/dynamodb";
+import { requireEnv } from "./lib/env";
 import { InjectedFault, shouldFail } from "./lib/faults";
 import { instrument, logger, metric } from "./lib/instrument";
 

@@ -1,6 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { documentClient, requireEnv } from "./lib/clients";
+import { documentClient } from "./lib/dynamodb";
+import { requireEnv } from "./lib/env";
 import { json } from "./lib/http";
 import { instrument } from "./lib/instrument";
 import { isOrderId, Order, publicView } from "./lib/orders";

@@ -1,6 +1,7 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { documentClient, requireEnv } from "./lib/clients";
+import { documentClient } from "./lib/dynamodb";
+import { requireEnv } from "./lib/env";
 import { InjectedFault, shouldFail } from "./lib/faults";
 import { instrument, logger, metric } from "./lib/instrument";
 import { isOrderId } from "./lib/orders";

@@ -1,23 +1,9 @@
 import { createHash, randomUUID } from "crypto";
-import { z } from "zod";
+import type { OrderRequest } from "./order-request";
 
 export const ORDER_STATUSES = ["accepted", "processed"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** The body of POST /orders. */
-export const orderRequestSchema = z.strictObject({
-  customerId: z.string().min(1).max(64),
-  items: z
-    .array(
-      z.strictObject({
-        sku: z.string().min(1).max(32),
-        quantity: z.number().int().min(1).max(1000),
-      }),
-    )
-    .min(1)
-    .max(50),
-});
-export type OrderRequest = z.infer<typeof orderRequestSchema>;
 
 export interface Order extends OrderRequest {
   orderId: string;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { fieldPath, HttpError, MAX_BODY_BYTES, readJsonBody } from "../../functions/lib/http";
-import { orderRequestSchema } from "../../functions/lib/orders";
+import { orderRequestSchema } from "../../functions/lib/order-request";
 
 export function apiEvent(overrides: Partial<APIGatewayProxyEventV2> & { method?: string; path?: string } = {}): APIGatewayProxyEventV2 {
   const { method = "POST", path = "/orders", ...rest } = overrides;
