@@ -3,13 +3,15 @@
  * the key and the stack, so a typo or a bad value fails before anything is planned.
  */
 import { z } from "zod";
+import { HTTP_URL } from "./components/http-api";
+import { SCHEDULE } from "./components/schedule";
 
 export const PROJECT = "platform";
 
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-const schedule = z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/, "must be rate(N unit) or cron(6 fields)");
+const schedule = z.string().regex(SCHEDULE, "must be rate(N unit) or cron(6 fields)");
 
 /** The app's keys, in the `platform:` namespace. Pulumi.yaml declares the same keys with their types. */
 export const appConfigSchema = z
@@ -25,7 +27,7 @@ export const appConfigSchema = z
     throttleRateLimit: z.number().positive().max(10000),
     throttleBurstLimit: z.number().int().positive().max(5000),
     faultInjection: z.boolean(),
-    legacyOrigin: z.string().regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, "must be an http(s) URL").optional(),
+    legacyOrigin: z.string().regex(HTTP_URL, "must be an http(s) URL").optional(),
     maxReceiveCount: z.number().int().min(1).max(1000).default(5),
     queueBatchSize: z.number().int().min(1).max(10).default(10),
     asyncRetryAttempts: z.number().int().min(0).max(2).default(2),

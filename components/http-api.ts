@@ -49,6 +49,9 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   userAgent: "$context.identity.userAgent",
 });
 
+/** An http(s) base URL, as a passthrough origin must be. */
+export const HTTP_URL = /^https?:\/\/[^/\s]+(\/\S*)?$/;
+
 const ROUTE_KEY = /^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/[^\s]*)$|^\$default$/;
 
 /** "GET /orders/{orderId}" → "get-orders-orderid": a name fragment for the route's resources. */
@@ -182,6 +185,6 @@ function validate(name: string, args: HttpApiArgs): void {
   for (const key of keys) if (!ROUTE_KEY.test(key)) problems.push(`route key "${key}" is not "<METHOD> /<path>" or "$default"`);
   const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
   if (duplicates.length > 0) problems.push(`route keys defined twice: ${duplicates.join(", ")}`);
-  if (args.passthrough && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(args.passthrough.origin)) problems.push(`passthrough origin "${args.passthrough.origin}" is not an http(s) URL`);
+  if (args.passthrough && !HTTP_URL.test(args.passthrough.origin)) problems.push(`passthrough origin "${args.passthrough.origin}" is not an http(s) URL`);
   if (problems.length > 0) throw new Error(`HttpApi "${name}": ${problems.join("; ")}`);
 }

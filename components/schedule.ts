@@ -18,7 +18,8 @@ export interface ScheduleArgs {
   description?: string;
 }
 
-const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/;
+/** An EventBridge schedule expression: rate(N unit) or cron with six fields. */
+export const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/;
 
 export class Schedule extends pulumi.ComponentResource {
   public readonly rule: aws.cloudwatch.EventRule;
