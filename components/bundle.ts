@@ -11,6 +11,8 @@ export interface Bundle {
 }
 
 const built = new Map<string, { mtimes: string; bundle: Bundle }>();
+/** The source files esbuild read for each bundle. */
+const sources = new WeakMap<Bundle, string[]>();
 
 /**
  * Bundles a handler file with esbuild: minified, AWS SDK v3 bundled in (fewer files to load at init
@@ -43,8 +45,6 @@ export function bundleHandler(entry: string): Bundle {
   built.set(entry, { mtimes: inputsStamp(bundle), bundle });
   return bundle;
 }
-
-const sources = new WeakMap<Bundle, string[]>();
 
 /** Modification times of every file that went into a bundle: a change to any of them rebuilds it. */
 function inputsStamp(bundle: Bundle): string {

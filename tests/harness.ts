@@ -72,3 +72,19 @@ export function stackGraph(stack: string): Promise<GraphView> {
 }
 
 export const ALERT_TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
+
+/** A small real handler, for component tests that need a function to bundle. */
+export const HEALTH_ENTRY = path.join(PROGRAM_DIR, "functions", "health.ts");
+
+/** The message of the error `construct` throws while building components under mocks, or "" if none. */
+export async function constructionError(construct: () => void): Promise<string> {
+  let message = "";
+  await captureComponents(() => {
+    try {
+      construct();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+  });
+  return message;
+}

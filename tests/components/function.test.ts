@@ -1,9 +1,6 @@
 import { expect } from "chai";
-import * as path from "path";
 import { Function } from "../../components/function";
-import { ALERT_TOPIC, captureComponents, GraphView, parsed } from "../harness";
-
-const HEALTH = path.resolve(__dirname, "../../functions/health.ts");
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, parsed } from "../harness";
 
 describe("Function", () => {
   let graph: GraphView;
@@ -127,19 +124,12 @@ describe("Function", () => {
   });
 
   it("rejects missing code, bad memory and out-of-range retries in one error", async () => {
-    let error: Error | undefined;
-    await captureComponents(() => {
-      try {
-        new Function("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } });
-      } catch (err) {
-        error = err as Error;
-      }
-    });
-    expect(error?.message).to.include('Function "bad"');
-    expect(error?.message).to.include("set exactly one of `entry` and `callback`");
-    expect(error?.message).to.include("memoryMb must be an integer from 128 to 10240 (got 64)");
-    expect(error?.message).to.include("timeoutSeconds must be an integer from 1 to 900 (got 1000)");
-    expect(error?.message).to.include("async.retryAttempts must be 0, 1 or 2 (got 3)");
+    const message = await constructionError(() => new Function("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } }));
+    expect(message).to.include('Function "bad"');
+    expect(message).to.include("set exactly one of `entry` and `callback`");
+    expect(message).to.include("memoryMb must be an integer from 128 to 10240 (got 64)");
+    expect(message).to.include("timeoutSeconds must be an integer from 1 to 900 (got 1000)");
+    expect(message).to.include("async.retryAttempts must be 0, 1 or 2 (got 3)");
   });
 });
 

@@ -1,10 +1,7 @@
 import { expect } from "chai";
-import * as path from "path";
 import { Function } from "../../components/function";
 import { HttpApi, routeArnSuffix } from "../../components/http-api";
-import { ALERT_TOPIC, captureComponents, GraphView } from "../harness";
-
-const HEALTH = path.resolve(__dirname, "../../functions/health.ts");
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH } from "../harness";
 
 describe("HttpApi", () => {
   let graph: GraphView;
@@ -67,14 +64,9 @@ describe("HttpApi", () => {
   });
 
   it("rejects malformed route keys and a non-URL origin", async () => {
-    let message = "";
-    await captureComponents(() => {
-      try {
-        new HttpApi("bad", { routes: {}, passthrough: { origin: "legacy", routes: ["FETCH /x"] }, throttleRateLimit: 1, throttleBurstLimit: 1, alertTopicArn: ALERT_TOPIC });
-      } catch (err) {
-        message = (err as Error).message;
-      }
-    });
+    const message = await constructionError(
+      () => new HttpApi("bad", { routes: {}, passthrough: { origin: "legacy", routes: ["FETCH /x"] }, throttleRateLimit: 1, throttleBurstLimit: 1, alertTopicArn: ALERT_TOPIC }),
+    );
     expect(message).to.include('route key "FETCH /x" is not');
     expect(message).to.include('passthrough origin "legacy" is not an http(s) URL');
   });

@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import * as path from "path";
 import { DeadLetterQueue } from "../../components/dead-letter-queue";
 import { QueueWorker } from "../../components/queue-worker";
-import { ALERT_TOPIC, captureComponents, GraphView, parsed } from "../harness";
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, parsed, PROGRAM_DIR } from "../harness";
 
-const WORKER = path.resolve(__dirname, "../../functions/processOrder.ts");
+const WORKER = `${PROGRAM_DIR}/functions/processOrder.ts`;
 
 describe("DeadLetterQueue", () => {
   let graph: GraphView;
@@ -95,14 +94,9 @@ describe("QueueWorker", () => {
   });
 
   it("refuses a visibility timeout below 6 times the worker's timeout", async () => {
-    let message = "";
-    await captureComponents(() => {
-      try {
-        new QueueWorker("tight", { alertTopicArn: ALERT_TOPIC, visibilityTimeoutSeconds: 30, worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 } });
-      } catch (err) {
-        message = (err as Error).message;
-      }
-    });
+    const message = await constructionError(
+      () => new QueueWorker("tight", { alertTopicArn: ALERT_TOPIC, visibilityTimeoutSeconds: 30, worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 } }),
+    );
     expect(message).to.equal(`QueueWorker "tight": visibilityTimeoutSeconds 30 is below 6 × the worker's timeout (60)`);
   });
 });

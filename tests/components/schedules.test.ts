@@ -1,13 +1,10 @@
 import { expect } from "chai";
-import * as path from "path";
 import { Function } from "../../components/function";
 import { Schedule } from "../../components/schedule";
 import { Table } from "../../components/table";
 import { Warmer } from "../../components/warmer";
 import { isWarmup } from "../../functions/lib/warmer";
-import { ALERT_TOPIC, captureComponents, GraphView } from "../harness";
-
-const HEALTH = path.resolve(__dirname, "../../functions/health.ts");
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH } from "../harness";
 
 describe("Warmer and Schedule", () => {
   let graph: GraphView;
@@ -34,14 +31,9 @@ describe("Warmer and Schedule", () => {
   });
 
   it("rejects a malformed schedule expression", async () => {
-    let message = "";
-    await captureComponents(() => {
-      try {
-        const fn = new Function("f", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
-        new Schedule("s", { schedule: "every 5 minutes", targets: [{ function: fn }] });
-      } catch (err) {
-        message = (err as Error).message;
-      }
+    const message = await constructionError(() => {
+      const fn = new Function("f", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      new Schedule("s", { schedule: "every 5 minutes", targets: [{ function: fn }] });
     });
     expect(message).to.equal('Schedule "s": schedule "every 5 minutes" is not rate(N unit) or cron(6 fields)');
   });
