@@ -202,8 +202,12 @@ export async function runProgramModule(programDir: string): Promise<Record<strin
   return outputs;
 }
 
-/** Captures the program in `programDir` with the config of `stack`, read from its `Pulumi.<stack>.yaml`. */
-export async function captureStack(programDir: string, stack: string): Promise<Graph> {
+/**
+ * Captures the program in `programDir` with the config of `stack`, read from its `Pulumi.<stack>.yaml`.
+ * `overrides` replace config values, as `pulumi config set` would; a key without a namespace is the project's.
+ */
+export async function captureStack(programDir: string, stack: string, overrides: Record<string, string> = {}): Promise<Graph> {
   const { project, config, secretKeys } = readStackConfig(programDir, stack);
+  for (const [key, value] of Object.entries(overrides)) config[key.includes(":") ? key : `${project}:${key}`] = value;
   return capture(() => runProgramModule(programDir), { project, stack, config, secretKeys });
 }

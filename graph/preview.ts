@@ -34,7 +34,7 @@ export function policyConfigFor(programDir: string, environment: string): { enfo
 }
 
 /** By name for ConfigError: each capture reloads the program's modules, so its class is not this module's. */
-function isInputError(err: unknown): boolean {
+export function isInputError(err: unknown): boolean {
   const name = (err as Error)?.name;
   return err instanceof StackConfigError || name === "ConfigError";
 }

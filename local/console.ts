@@ -1,0 +1,57 @@
+/**
+ * What the local cloud prints: the start-up table, one line per invocation, handlers' own log lines
+ * prefixed with their function, and alarm transitions. Every line goes through `write`, so tests and
+ * `--quiet` can take them elsewhere.
+ */
+import type { LambdaError } from "./lambda/bootstrap";
+
+export interface InvocationReport {
+  functionName: string;
+  /** What invoked it: "api GET /orders/{id}", "sqs orders-queue (3 records)", "schedule nightly", "async (retry 1)". */
+  trigger: string;
+  durationMs: number;
+  error?: LambdaError;
+  /** Set on a cold start. */
+  initMs?: number;
+  /** For API invocations, the status sent to the client. */
+  status?: number;
+}
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+export const color = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
+
+export class Reporter {
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stdout.write(line + "\n"),
+    /** Print one line per invocation. @default true */
+    private readonly invocations = true,
+  ) {}
+
+  info(text: string): void {
+    this.write(text);
+  }
+
+  invocation(report: InvocationReport): void {
+    if (!this.invocations) return;
+    const outcome = report.error ? color.red(`error ${report.error.errorType}: ${report.error.errorMessage.split("\n")[0]}`) : color.green("ok");
+    const status = report.status !== undefined ? ` ${report.status}` : "";
+    const cold = report.initMs !== undefined ? color.yellow(` cold start (init ${report.initMs.toFixed(0)} ms)`) : "";
+    this.write(`λ ${report.functionName} ${color.dim(report.trigger)} ${report.durationMs.toFixed(1)} ms${status} ${outcome}${cold}`);
+  }
+
+  handlerLog(functionName: string, line: string): void {
+    this.write(`${color.cyan(`[${functionName}]`)} ${line}`);
+  }
+
+  alarm(name: string, state: "ALARM" | "OK", reason: string): void {
+    this.write(state === "ALARM" ? color.red(`ALARM ${name}: ${reason}`) : color.green(`OK ${name}: ${reason}`));
+  }
+
+  table(title: string, rows: string[][]): void {
+    if (rows.length === 0) return;
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+    this.write(color.bold(title));
+    for (const row of rows) this.write("  " + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "));
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * An API Gateway HTTP API on a local port, for the routes the graph declares: payload format 2.0
+ * events and response mapping, HTTP_PROXY passthrough, and API Gateway's own error answers.
+ */
+import { randomBytes } from "crypto";
+import * as http from "http";
+import * as https from "https";
+import type { AddressInfo } from "net";
+import type { AlarmBoard } from "./alarms";
+import type { Reporter } from "./console";
+import type { InvokeOutcome } from "./lambda/pool";
+import type { LambdaService } from "./lambda/service";
+import type { Integration, LocalApi } from "./model";
+import { RouteTable } from "./routes";
+
+export interface ApiServerOptions {
+  api: LocalApi;
+  /** The functions behind the routes (read at request time, so the server can listen first). */
+  lambda: () => LambdaService;
+  alarms: AlarmBoard;
+  reporter: Reporter;
+  accountId: string;
+  port: number;
+  host?: string;
+  /** Enforce the stage's throttling with 429s. @default false: local load tests may exceed the cloud's rate */
+  enforceThrottle?: boolean;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** HTTP APIs accept payloads up to 10 MB. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** HTTP APIs wait at most 30 s for an integration. */
+const MAX_INTEGRATION_MS = 30_000;
+
+/** Content types API Gateway passes as text; every other body reaches the function base64-encoded. */
+const TEXT_TYPE = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|[\w.+-]+\+(json|xml))\b)/i;
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"]);
+
+type Answer = { status: number; headers: [string, string][]; body: Buffer };
+
+const apiError = (status: number, message: string): Answer => ({
+  status,
+  headers: [["content-type", "application/json"]],
+  body: Buffer.from(JSON.stringify({ message })),
+});
+
+export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const routes = new RouteTable<Integration>(options.api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
+  const bucket = options.enforceThrottle && options.api.throttle ? tokenBucket(options.api.throttle.rateLimit, options.api.throttle.burstLimit) : undefined;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      const requestId = randomBytes(10).toString("base64").replace(/=+$/, "=");
+      const send = (answer: Answer) => {
+        if (answer.status >= 500) options.alarms.count("AWS/ApiGateway", "5xx", { ApiId: options.api.id, Stage: "$default" }, `API ${options.api.name} answered ${answer.status}`);
+        const headers: [string, string][] = [...answer.headers, ["apigw-requestid", requestId], ["content-length", String(answer.body.length)]];
+        res.writeHead(answer.status, headers.flat());
+        res.end(answer.body);
+      };
+      if (size > MAX_BODY_BYTES) return send(apiError(413, "Request Entity Too Large"));
+      if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
+      const rawPath = q >= 0 ? url.slice(0, q) : url;
+      const rawQueryString = q >= 0 ? url.slice(q + 1) : "";
+      const match = routes.match(req.method ?? "GET", rawPath);
+      if (!match) return send(apiError(404, "Not Found"));
+      const body = Buffer.concat(chunks);
+      const integration = match.route.target;
+      if (integration.type === "HTTP_PROXY") {
+        void proxy(integration, match.pathParameters ?? {}, req, rawQueryString, body).then(send);
+        return;
+      }
+      const event = payloadV2(req, { routeKey: match.route.routeKey, rawPath, rawQueryString, pathParameters: match.pathParameters, body, requestId, options });
+      void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(send);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+interface EventParts {
+  routeKey: string;
+  rawPath: string;
+  rawQueryString: string;
+  pathParameters?: Record<string, string>;
+  body: Buffer;
+  requestId: string;
+  options: ApiServerOptions;
+}
+
+/** The payload format 2.0 event, as API Gateway builds it. */
+export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (!values) continue;
+    if (name === "cookie") cookies = values.flatMap((v) => v.split(/;\s*/)).filter(Boolean);
+    else headers[name] = values.join(",");
+  }
+  let query: Record<string, string> | undefined;
+  if (parts.rawQueryString) {
+    query = {};
+    for (const [key, value] of new URLSearchParams(parts.rawQueryString)) query[key] = key in query ? `${query[key]},${value}` : value;
+  }
+  const host = headers.host ?? "localhost";
+  const now = new Date();
+  const contentType = headers["content-type"] ?? "";
+  const isText = parts.body.length === 0 || TEXT_TYPE.test(contentType);
+  return {
+    version: "2.0",
+    routeKey: parts.routeKey,
+    rawPath: parts.rawPath,
+    rawQueryString: parts.rawQueryString,
+    ...(cookies ? { cookies } : {}),
+    headers,
+    ...(query ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: parts.options.accountId,
+      apiId: parts.options.api.id,
+      domainName: host,
+      domainPrefix: host.split(".")[0],
+      http: {
+        method: req.method,
+        path: parts.rawPath,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: parts.requestId,
+      routeKey: parts.routeKey,
+      stage: "$default",
+      time: clfTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(parts.pathParameters ? { pathParameters: parts.pathParameters } : {}),
+    ...(parts.body.length > 0 ? { body: isText ? parts.body.toString("utf8") : parts.body.toString("base64") } : {}),
+    isBase64Encoded: !isText,
+  };
+}
+
+/** "12/Mar/2020:19:03:58 +0000", the format of requestContext.time. */
+function clfTime(d: Date): string {
+  const month = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+async function invokeRoute(options: ApiServerOptions, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Answer> {
+  let answer: Answer | undefined;
+  const statusOf = (outcome: InvokeOutcome) => {
+    answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null");
+    return answer.status;
+  };
+  const work = options.lambda().invoke(functionArn, event, `api ${routeKey}`, { status: statusOf });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Answer>((resolve) => {
+    timer = setTimeout(() => resolve(apiError(504, "Gateway Timeout")), MAX_INTEGRATION_MS);
+  });
+  const result = await Promise.race([work.then(() => answer!), timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** Maps a function's result to the HTTP response, as payload format 2.0 does. */
+export function mapResponseV2(payload: string): Answer {
+  let value: any;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return apiError(500, "Internal Server Error");
+  }
+  const structured = value !== null && typeof value === "object" && !Array.isArray(value) && "statusCode" in value;
+  if (!structured) {
+    // No statusCode: API Gateway assumes 200, JSON, and the result as the body.
+    const body = typeof value === "string" ? value : payload;
+    return { status: 200, headers: [["content-type", "application/json"]], body: Buffer.from(body) };
+  }
+  const status = Number(value.statusCode);
+  if (!Number.isInteger(status) || status < 100 || status > 599) return apiError(500, "Internal Server Error");
+  const headers: [string, string][] = Object.entries<unknown>(value.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]);
+  for (const cookie of Array.isArray(value.cookies) ? value.cookies : []) headers.push(["set-cookie", String(cookie)]);
+  const raw = value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
+  return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw) };
+}
+
+/** HTTP_PROXY: the request goes on to the integration URI, path variables substituted, and the answer comes back as is. */
+function proxy(integration: Extract<Integration, { type: "HTTP_PROXY" }>, params: Record<string, string>, req: http.IncomingMessage, query: string, body: Buffer): Promise<Answer> {
+  const uri = integration.uri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => (params[name] ?? "").split("/").map(encodeURIComponent).join("/"));
+  const target = new URL(uri);
+  if (query) target.search = query;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  headers["content-length"] = String(body.length);
+  const method = integration.method === "ANY" ? (req.method ?? "GET") : integration.method;
+  const client = target.protocol === "https:" ? https : http;
+  return new Promise((resolve) => {
+    const outgoing = client.request(target, { method, headers, timeout: Math.min(integration.timeoutMs, MAX_INTEGRATION_MS) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const out: [string, string][] = [];
+        for (const [name, values] of Object.entries(res.headersDistinct)) {
+          if (!values || HOP_BY_HOP.has(name)) continue;
+          for (const v of values) out.push([name, v]);
+        }
+        resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+      });
+      res.on("error", () => resolve(apiError(500, "Internal Server Error")));
+    });
+    outgoing.on("timeout", () => {
+      outgoing.destroy();
+      resolve(apiError(504, "Gateway Timeout"));
+    });
+    outgoing.on("error", () => resolve(apiError(500, "Internal Server Error")));
+    outgoing.end(body);
+  });
+}
+
+/** A token bucket: `rate` tokens a second, holding at most `burst`. */
+function tokenBucket(rate: number, burst: number): () => boolean {
+  let tokens = burst;
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}

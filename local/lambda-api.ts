@@ -1,0 +1,74 @@
+/**
+ * Lambda's Invoke API (POST /2015-03-31/functions/{name}/invocations) on a local port, so the AWS
+ * SDK's LambdaClient, pointed here with AWS_ENDPOINT_URL_LAMBDA, invokes the local functions:
+ * `npm run invoke`, the DLQ tool's redrive, and handlers that invoke other functions.
+ */
+import * as http from "http";
+import type { AddressInfo } from "net";
+import type { LambdaService } from "./lambda/service";
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+export interface LambdaApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+function reply(res: http.ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, { "content-type": "application/json", "x-amzn-requestid": headers["x-amzn-requestid"] ?? "local", ...headers });
+  res.end(body);
+}
+
+function awsError(res: http.ServerResponse, status: number, type: string, message: string): void {
+  reply(res, status, { "x-amzn-errortype": type }, JSON.stringify({ Type: "User", message }));
+}
+
+export function startLambdaApi(lambda: () => LambdaService, port = 0, host = "127.0.0.1"): Promise<LambdaApi> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const path = decodeURIComponent((req.url ?? "").split("?")[0]);
+      const match = req.method === "POST" ? path.match(INVOKE_PATH) : null;
+      if (!match) return awsError(res, 404, "UnknownOperationException", `${req.method} ${path} is not emulated; only Invoke is`);
+      const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
+      const raw = Buffer.concat(chunks).toString("utf8");
+      let event: unknown;
+      try {
+        event = raw.length === 0 ? {} : JSON.parse(raw);
+      } catch {
+        return awsError(res, 400, "InvalidRequestContentException", "Could not parse request body into json");
+      }
+      let name: string;
+      try {
+        name = lambda().resolve(match[1]).name;
+      } catch (err) {
+        return awsError(res, 404, "ResourceNotFoundException", (err as Error).message);
+      }
+      if (type === "DryRun") return reply(res, 204, {}, "");
+      if (type === "Event") {
+        const requestId = lambda().invokeAsync(name, event, "invoke api");
+        return reply(res, 202, { "x-amzn-requestid": requestId }, "");
+      }
+      if (type !== "RequestResponse") return awsError(res, 400, "InvalidParameterValueException", `Unknown invocation type ${type}`);
+      const outcome = await lambda().invoke(name, event, "invoke api");
+      const headers: Record<string, string> = { "x-amzn-requestid": outcome.requestId, "x-amz-executed-version": "$LATEST" };
+      if (outcome.error) return reply(res, 200, { ...headers, "x-amz-function-error": "Unhandled" }, JSON.stringify(outcome.error));
+      return reply(res, 200, headers, outcome.payload ?? "null");
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${host}:${actual}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

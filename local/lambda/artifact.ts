@@ -1,0 +1,38 @@
+/**
+ * Unpacks a function's deployment artifact, as the graph holds it (a Pulumi AssetArchive of the
+ * esbuild bundle or of the serialized closure), into a directory a container loads it from.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+async function writeAsset(asset: any, target: string): Promise<void> {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  if (pulumi.asset.Archive.isInstance(asset)) return writeArchive(asset, target);
+  if (asset.text !== undefined) return fs.promises.writeFile(target, await asset.text);
+  if (asset.path !== undefined) return fs.promises.copyFile(path.resolve(await asset.path), target);
+  throw new Error(`an asset of unsupported kind (only string and file assets are unpacked locally): ${target}`);
+}
+
+async function writeArchive(archive: any, dir: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  if (archive.assets !== undefined) {
+    const assets: Record<string, any> = await archive.assets;
+    await Promise.all(Object.entries(assets).map(([name, asset]) => writeAsset(asset, path.join(dir, name))));
+    return;
+  }
+  if (archive.path !== undefined) {
+    const source = path.resolve(await archive.path);
+    if (!fs.statSync(source).isDirectory()) throw new Error(`archive ${source} is a file; only directory archives are unpacked locally`);
+    fs.cpSync(source, dir, { recursive: true });
+    return;
+  }
+  throw new Error(`an archive of unsupported kind (remote archives are not fetched locally): ${dir}`);
+}
+
+/** Writes `code` into `dir`, replacing what was there. Inside the program's directory, so a closure's `require`s resolve. */
+export async function unpackArtifact(code: unknown, dir: string): Promise<void> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!pulumi.asset.Archive.isInstance(code)) throw new Error(`the function's code is not an archive`);
+  await writeArchive(code, dir);
+}

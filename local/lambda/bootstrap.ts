@@ -1,0 +1,132 @@
+/**
+ * The runtime inside one local Lambda container (a worker thread). It loads the function's deployment
+ * artifact once (the init phase), then serves invocations posted by the parent, one at a time, as
+ * Lambda's Node.js runtime does. Bundled by esbuild at start-up; it must not import the project's code.
+ */
+import dns = require("dns");
+import * as path from "path";
+import { pathToFileURL } from "url";
+import { parentPort, workerData } from "worker_threads";
+
+export interface ContainerData {
+  /** Directory the artifact was unpacked into (LAMBDA_TASK_ROOT). */
+  taskRoot: string;
+  /** Lambda's handler setting: "<module path>.<export>". */
+  handler: string;
+  functionName: string;
+  functionArn: string;
+  memoryMb: number;
+  logGroupName: string;
+  logStreamName: string;
+  enableSourceMaps: boolean;
+}
+
+export type ToContainer = { type: "invoke"; requestId: string; event: string; deadline: number; clientContext?: string };
+
+export type FromContainer =
+  | { type: "ready"; initMs: number }
+  | { type: "init-error"; error: LambdaError }
+  | { type: "result"; requestId: string; payload: string }
+  | { type: "error"; requestId: string; error: LambdaError };
+
+/** The error document Lambda's Node.js runtime returns for a failed invocation. */
+export interface LambdaError {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+const data = workerData as ContainerData;
+const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
+
+function toLambdaError(err: unknown, fallbackType = "Error"): LambdaError {
+  if (err instanceof Error) return { errorType: err.name || fallbackType, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
+  return { errorType: fallbackType, errorMessage: typeof err === "string" ? err : JSON.stringify(err) ?? String(err), trace: [] };
+}
+
+/** *.localhost resolves to loopback (RFC 6761), so AWS-style emulator URLs such as SQS queue URLs work unchanged. */
+function resolveLocalhostSubdomains(): void {
+  const original = dns.lookup;
+  (dns as any).lookup = function lookup(hostname: string, options: any, callback?: any) {
+    const cb = typeof options === "function" ? options : callback;
+    const opts = typeof options === "object" && options !== null ? options : {};
+    if (typeof hostname === "string" && hostname.endsWith(".localhost")) {
+      if (opts.all) return process.nextTick(() => cb(null, [{ address: "127.0.0.1", family: 4 }]));
+      return process.nextTick(() => cb(null, "127.0.0.1", 4));
+    }
+    return (original as any).call(dns, hostname, options, callback);
+  };
+}
+
+async function loadHandler(): Promise<(...args: any[]) => any> {
+  const dot = data.handler.lastIndexOf(".");
+  if (dot <= 0) throw Object.assign(new Error(`Bad handler ${data.handler}: expected "<file>.<export>"`), { name: "Runtime.MalformedHandlerName" });
+  const modulePath = path.resolve(data.taskRoot, data.handler.slice(0, dot));
+  const exportPath = data.handler.slice(dot + 1).split(".");
+  let mod: any;
+  const candidates = [".js", ".cjs", ".mjs"].map((ext) => modulePath + ext);
+  const file = candidates.find((f) => require("fs").existsSync(f));
+  if (!file) throw Object.assign(new Error(`Cannot find module '${data.handler.slice(0, dot)}' in ${data.taskRoot}`), { name: "Runtime.ImportModuleError" });
+  try {
+    mod = file.endsWith(".mjs") ? await importEsm(pathToFileURL(file).href) : require(file);
+  } catch (err) {
+    if (err instanceof Error && (err as any).code === "ERR_REQUIRE_ESM") mod = await importEsm(pathToFileURL(file).href);
+    else throw err;
+  }
+  let fn: any = mod;
+  for (const key of exportPath) fn = fn?.[key];
+  if (typeof fn !== "function") throw Object.assign(new Error(`${data.handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+  return fn;
+}
+
+function contextFor(message: ToContainer) {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: data.functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: data.functionArn,
+    memoryLimitInMB: String(data.memoryMb),
+    awsRequestId: message.requestId,
+    logGroupName: data.logGroupName,
+    logStreamName: data.logStreamName,
+    clientContext: message.clientContext ? JSON.parse(message.clientContext) : undefined,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+  };
+}
+
+/** Runs a promise-returning or callback-style handler to one result. */
+function call(handler: (...args: any[]) => any, event: unknown, context: ReturnType<typeof contextFor>): Promise<unknown> {
+  if (handler.length >= 3) {
+    return new Promise((resolve, reject) => {
+      const maybe = handler(event, context, (err: unknown, result: unknown) => (err ? reject(err) : resolve(result)));
+      if (maybe && typeof maybe.then === "function") maybe.then(resolve, reject);
+    });
+  }
+  return Promise.resolve().then(() => handler(event, context));
+}
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  resolveLocalhostSubdomains();
+  if (data.enableSourceMaps) process.setSourceMapsEnabled(true);
+  const started = performance.now();
+  let handler: (...args: any[]) => any;
+  try {
+    handler = await loadHandler();
+  } catch (err) {
+    port.postMessage({ type: "init-error", error: toLambdaError(err, "Runtime.ImportModuleError") } satisfies FromContainer);
+    return;
+  }
+  port.postMessage({ type: "ready", initMs: performance.now() - started } satisfies FromContainer);
+  port.on("message", async (message: ToContainer) => {
+    try {
+      const result = await call(handler, JSON.parse(message.event), contextFor(message));
+      // Lambda serializes the result as JSON; `undefined` becomes null.
+      port.postMessage({ type: "result", requestId: message.requestId, payload: JSON.stringify(result) ?? "null" } satisfies FromContainer);
+    } catch (err) {
+      port.postMessage({ type: "error", requestId: message.requestId, error: toLambdaError(err) } satisfies FromContainer);
+    }
+  });
+}
+
+void main();

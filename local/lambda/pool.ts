@@ -1,0 +1,226 @@
+/**
+ * One local Lambda function: a pool of containers (worker threads), each serving one invocation at
+ * a time, like Lambda's execution environments. Init runs once per container; a container that
+ * times out, crashes or runs out of memory is discarded, and the next invocation gets a fresh one.
+ * Messages use the worker's own port; nothing is allocated per invocation that could leak.
+ */
+import { randomUUID } from "crypto";
+import { Worker } from "worker_threads";
+import type { LocalFunction } from "../model";
+import type { ContainerData, FromContainer, LambdaError, ToContainer } from "./bootstrap";
+
+export interface InvokeOutcome {
+  requestId: string;
+  /** The JSON result on success. */
+  payload?: string;
+  error?: LambdaError;
+  durationMs: number;
+  /** Set on a cold start: the init phase's duration. */
+  initMs?: number;
+}
+
+export interface PoolOptions {
+  bootstrapFile: string;
+  taskRoot: string;
+  /** The container's whole environment: Lambda's reserved variables, the function's, the emulators'. */
+  environment: Record<string, string>;
+  /** Most containers at once; further invocations wait for one to be free. */
+  maxContainers: number;
+  /** Receives each line a container writes to stdout or stderr. */
+  onLog(line: string, stream: "stdout" | "stderr"): void;
+}
+
+/** Lambda's init phase limit for on-demand functions. */
+const INIT_TIMEOUT_MS = 10_000;
+
+interface Pending {
+  requestId: string;
+  resolve(outcome: { payload?: string; error?: LambdaError }): void;
+}
+
+class Container {
+  readonly worker: Worker;
+  readonly ready: Promise<number>;
+  pending?: Pending;
+  dead = false;
+  servedOne = false;
+
+  constructor(fn: LocalFunction, options: PoolOptions, onExit: (container: Container) => void) {
+    const data: ContainerData = {
+      taskRoot: options.taskRoot,
+      handler: fn.handler,
+      functionName: fn.name,
+      functionArn: fn.arn,
+      memoryMb: fn.memoryMb,
+      logGroupName: fn.logGroup,
+      logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, "/")}/[$LATEST]${randomUUID().replace(/-/g, "")}`,
+      enableSourceMaps: /--enable-source-maps/.test(fn.environment.NODE_OPTIONS ?? ""),
+    };
+    this.worker = new Worker(options.bootstrapFile, {
+      workerData: data,
+      env: options.environment,
+      stdout: true,
+      stderr: true,
+      // The function's memory setting bounds the container's heap, as it bounds the sandbox in Lambda.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, fn.memoryMb) },
+    });
+    pipeLines(this.worker.stdout, (line) => options.onLog(line, "stdout"));
+    pipeLines(this.worker.stderr, (line) => options.onLog(line, "stderr"));
+    this.ready = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(runtimeError("Runtime.InitTimeout", `init did not finish in ${INIT_TIMEOUT_MS / 1000} s`)), INIT_TIMEOUT_MS);
+      this.worker.on("message", (message: FromContainer) => {
+        if (message.type === "ready") {
+          clearTimeout(timer);
+          resolve(message.initMs);
+        } else if (message.type === "init-error") {
+          clearTimeout(timer);
+          reject(message.error);
+        } else if (this.pending && message.requestId === this.pending.requestId) {
+          const pending = this.pending;
+          this.pending = undefined;
+          pending.resolve(message.type === "result" ? { payload: message.payload } : { error: message.error });
+        }
+      });
+      const fail = (error: LambdaError) => {
+        clearTimeout(timer);
+        reject(error);
+        this.dead = true;
+        const pending = this.pending;
+        this.pending = undefined;
+        pending?.resolve({ error });
+        onExit(this);
+      };
+      this.worker.on("error", (err) => fail(exitError(err)));
+      this.worker.on("exit", (code) => fail(runtimeError("Runtime.ExitError", `RequestId: ${this.pending?.requestId ?? "-"} Error: Runtime exited with error: exit status ${code}`)));
+    });
+    // A rejected init is reported through invoke(); keep Node from calling it unhandled meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  run(message: ToContainer): Promise<{ payload?: string; error?: LambdaError }> {
+    return new Promise((resolve) => {
+      this.pending = { requestId: message.requestId, resolve };
+      this.worker.postMessage(message);
+    });
+  }
+
+  kill(): Promise<number> {
+    this.dead = true;
+    return this.worker.terminate();
+  }
+}
+
+export class FunctionPool {
+  private readonly idle: Container[] = [];
+  private readonly all = new Set<Container>();
+  private readonly waiting: ((container: Container | undefined) => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly fn: LocalFunction,
+    private readonly options: PoolOptions,
+  ) {}
+
+  get containers(): number {
+    return this.all.size;
+  }
+
+  /** Invokes the function synchronously, as RequestResponse does. Never throws: failures come back as `error`. */
+  async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeOutcome> {
+    const started = performance.now();
+    const acquired = await this.acquire();
+    if (!acquired) return { requestId, error: runtimeError("Runtime.Stopped", "the local cloud is stopping"), durationMs: 0 };
+    const { container, cold } = acquired;
+    let initMs: number | undefined;
+    try {
+      const ms = await container.ready;
+      if (!container.servedOne) initMs = ms;
+    } catch (error) {
+      this.discard(container);
+      return { requestId, error: error as LambdaError, durationMs: performance.now() - started, initMs: cold ? 0 : undefined };
+    }
+    container.servedOne = true;
+    const invokeStarted = performance.now();
+    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<{ error: LambdaError }>((resolve) => {
+      timer = setTimeout(() => resolve({ error: runtimeError("Sandbox.Timedout", `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`) }), timeoutMs);
+    });
+    const message: ToContainer = { type: "invoke", requestId, event: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
+    const outcome = await Promise.race([container.run(message), timedOut]);
+    clearTimeout(timer);
+    if (outcome.error && (outcome.error.errorType === "Sandbox.Timedout" || container.dead)) {
+      // A timed-out or crashed container is never reused: its state is unknown.
+      this.discard(container);
+    } else {
+      this.release(container);
+    }
+    return { requestId, ...outcome, durationMs: performance.now() - invokeStarted, initMs };
+  }
+
+  private async acquire(): Promise<{ container: Container; cold: boolean } | undefined> {
+    if (this.stopped) return undefined;
+    const warm = this.idle.pop();
+    if (warm) return { container: warm, cold: false };
+    if (this.all.size < this.options.maxContainers) {
+      const container = new Container(this.fn, this.options, (c) => this.forget(c));
+      this.all.add(container);
+      return { container, cold: true };
+    }
+    const container = await new Promise<Container | undefined>((resolve) => this.waiting.push(resolve));
+    return container ? { container, cold: false } : this.acquire();
+  }
+
+  private release(container: Container): void {
+    const next = this.waiting.shift();
+    if (next) next(container);
+    else this.idle.push(container);
+  }
+
+  private forget(container: Container): void {
+    this.all.delete(container);
+    const at = this.idle.indexOf(container);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
+  private discard(container: Container): void {
+    this.forget(container);
+    void container.kill();
+    // Someone waiting for a container gets to start a fresh one.
+    this.waiting.shift()?.(undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const resolve of this.waiting.splice(0)) resolve(undefined);
+    await Promise.all([...this.all].map((c) => c.kill()));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}
+
+function runtimeError(errorType: string, errorMessage: string): LambdaError {
+  return { errorType, errorMessage, trace: [] };
+}
+
+function exitError(err: Error): LambdaError {
+  const code = (err as any).code;
+  if (code === "ERR_WORKER_OUT_OF_MEMORY") return runtimeError("Runtime.OutOfMemory", "Runtime exited with error: signal: killed (out of memory)");
+  return { errorType: err.name === "Error" ? "Runtime.UnhandledError" : err.name, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
+}
+
+function pipeLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      onLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  stream.on("end", () => {
+    if (buffered) onLine(buffered);
+  });
+}

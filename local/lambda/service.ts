@@ -1,0 +1,182 @@
+/**
+ * Lambda, locally: every function of the graph as a pool of containers, invoked synchronously
+ * (API routes, queue pollers, the Invoke API) or asynchronously (schedules, `InvocationType: Event`).
+ * Async events follow FunctionEventInvokeConfig: the configured retries with backoff, a maximum
+ * event age, then a record in the onFailure destination in AWS's format, or the function's DLQ.
+ */
+import { randomUUID } from "crypto";
+import type { AlarmBoard } from "../alarms";
+import type { Reporter } from "../console";
+import { findFunction, LocalFunction, LocalModel } from "../model";
+import type { LambdaError } from "./bootstrap";
+import { FunctionPool, InvokeOutcome } from "./pool";
+
+/** Where failed (or successful) async events are delivered: SQS queues and SNS topics, by cloud ARN. */
+export interface Destinations {
+  send(arn: string, body: string, attributes?: Record<string, string>): Promise<void>;
+}
+
+export interface LambdaServiceOptions {
+  bootstrapFile: string;
+  /** Unpacked artifact directory per function name. */
+  taskRoots: Record<string, string>;
+  /** AWS_ENDPOINT_URL_* and credentials for the emulators, plus anything else every container gets. */
+  baseEnvironment: Record<string, string>;
+  /** Containers per function at most. */
+  maxContainers: number;
+  /** First async retry delay; each further retry doubles it. Lambda waits about a minute; locally a second keeps tests fast. */
+  asyncRetryBaseMs: number;
+  reporter: Reporter;
+  alarms: AlarmBoard;
+  destinations: Destinations;
+}
+
+export class UnknownFunctionError extends Error {
+  constructor(ref: string, known: string[]) {
+    super(`Function not found: ${ref}. Functions: ${known.join(", ")}`);
+    this.name = "ResourceNotFoundException";
+  }
+}
+
+export class LambdaService {
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly model: LocalModel,
+    private readonly options: LambdaServiceOptions,
+  ) {
+    for (const fn of model.functions) {
+      this.pools.set(
+        fn.name,
+        new FunctionPool(fn, {
+          bootstrapFile: options.bootstrapFile,
+          taskRoot: options.taskRoots[fn.name],
+          environment: containerEnvironment(fn, model, options.baseEnvironment, options.taskRoots[fn.name]),
+          maxContainers: Math.max(1, Math.min(fn.reservedConcurrency ?? Infinity, options.maxContainers)),
+          onLog: (line) => options.reporter.handlerLog(fn.name, line),
+        }),
+      );
+    }
+  }
+
+  resolve(ref: string): LocalFunction {
+    const fn = findFunction(this.model, ref) ?? this.model.functions.find((f) => f.name.endsWith(`-${ref}`));
+    if (!fn) throw new UnknownFunctionError(ref, this.model.functions.map((f) => f.name));
+    return fn;
+  }
+
+  containers(ref: string): number {
+    return this.pools.get(this.resolve(ref).name)!.containers;
+  }
+
+  /** A synchronous (RequestResponse) invocation. Reports it, and counts an error toward the function's alarms. */
+  async invoke(ref: string, event: unknown, trigger: string, extra: { status?: (outcome: InvokeOutcome) => number } = {}): Promise<InvokeOutcome> {
+    const fn = this.resolve(ref);
+    const work = this.pools.get(fn.name)!.invoke(event);
+    this.inFlight.add(work);
+    const outcome = await work.finally(() => this.inFlight.delete(work));
+    this.options.reporter.invocation({ functionName: fn.name, trigger, durationMs: outcome.durationMs, error: outcome.error, initMs: outcome.initMs, status: extra.status?.(outcome) });
+    if (outcome.error) {
+      this.options.alarms.count("AWS/Lambda", "Errors", { FunctionName: fn.name }, `${fn.name} failed: ${outcome.error.errorType}`);
+    }
+    return outcome;
+  }
+
+  /** An asynchronous (Event) invocation: accepted at once, then retried and dead-lettered as configured. Returns the request id. */
+  invokeAsync(ref: string, event: unknown, trigger: string): string {
+    const fn = this.resolve(ref);
+    const requestId = randomUUID();
+    const received = Date.now();
+    const attempt = (n: number) => {
+      const work = this.invoke(fn.name, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
+        if (!outcome.error) {
+          if (fn.async.onSuccess) await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
+          return;
+        }
+        const age = Date.now() - received;
+        const delay = this.options.asyncRetryBaseMs * 2 ** n;
+        if (n < fn.async.retryAttempts && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            attempt(n + 1);
+          }, delay);
+          this.timers.add(timer);
+          return;
+        }
+        const condition = n < fn.async.retryAttempts ? "EventAgeExceeded" : "RetriesExhausted";
+        await this.fail(fn, requestId, event, condition, n + 1, outcome, trigger);
+      });
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    };
+    attempt(0);
+    return requestId;
+  }
+
+  private async fail(fn: LocalFunction, requestId: string, event: unknown, condition: string, attempts: number, outcome: InvokeOutcome, trigger: string): Promise<void> {
+    if (fn.async.onFailure) {
+      await this.deliver(fn, fn.async.onFailure, record(fn, requestId, event, condition, attempts, outcome), trigger);
+    } else if (fn.deadLetterArn) {
+      const error = outcome.error!;
+      await this.deliver(fn, fn.deadLetterArn, JSON.stringify(event ?? null), trigger, { RequestID: requestId, ErrorCode: "200", ErrorMessage: error.errorMessage });
+    } else {
+      this.options.reporter.info(`${fn.name}: async event ${requestId} dropped after ${attempts} attempt(s) (${condition}); the function has no failure destination`);
+      this.options.alarms.count("AWS/Lambda", "AsyncEventsDropped", { FunctionName: fn.name }, `${fn.name} dropped an async event`);
+    }
+  }
+
+  private async deliver(fn: LocalFunction, arn: string, body: string, trigger: string, attributes?: Record<string, string>): Promise<void> {
+    try {
+      await this.options.destinations.send(arn, body, attributes);
+    } catch (err) {
+      this.options.reporter.info(`${fn.name}: could not deliver the ${trigger} event to ${arn}: ${(err as Error).message}`);
+      this.options.alarms.count("AWS/Lambda", "DestinationDeliveryFailures", { FunctionName: fn.name }, `${fn.name} could not deliver to ${arn}`);
+    }
+  }
+
+  /** Waits for every invocation and async delivery in progress; drops pending retries when `dropRetries`. */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.all([...this.pools.values()].map((p) => p.stop()));
+  }
+}
+
+/** An async invocation record, in the format Lambda sends to an on-failure or on-success destination. */
+function record(fn: LocalFunction, requestId: string, event: unknown, condition: string, attempts: number, outcome: InvokeOutcome): string {
+  const error: LambdaError | undefined = outcome.error;
+  return JSON.stringify({
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId, functionArn: `${fn.arn}:$LATEST`, condition, approximateInvokeCount: attempts },
+    requestPayload: event ?? null,
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(error ? { functionError: "Unhandled" } : {}) },
+    responsePayload: error ? { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace } : JSON.parse(outcome.payload ?? "null"),
+  });
+}
+
+/** A container's environment, as Lambda sets it: reserved variables, then the function's own, then the emulators'. */
+function containerEnvironment(fn: LocalFunction, model: LocalModel, base: Record<string, string>, taskRoot: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    TZ: ":UTC",
+    LANG: "en_US.UTF-8",
+    LAMBDA_TASK_ROOT: taskRoot,
+    _HANDLER: fn.handler,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroup,
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_DEFAULT_REGION: model.region,
+    ...fn.environment,
+    ...base,
+  };
+}

@@ -1,0 +1,361 @@
+/**
+ * What the local cloud runs, read from a captured graph. This is the only place that knows which
+ * resource types it emulates; everything is derived from the resources' own inputs and identities,
+ * never from the names of a particular app.
+ */
+import type { CapturedResource, Graph } from "../graph/capture";
+
+export interface LocalFunction {
+  name: string;
+  arn: string;
+  /** "<file>.<export>", as Lambda's `handler` setting. */
+  handler: string;
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+  /** The deployment artifact as the graph holds it: a Pulumi AssetArchive. */
+  code: any;
+  reservedConcurrency?: number;
+  /** From FunctionEventInvokeConfig, or Lambda's defaults (2 retries, 6 hours). */
+  async: { retryAttempts: number; maximumEventAgeSeconds: number; onFailure?: string; onSuccess?: string };
+  /** The function's own `deadLetterConfig` target, used when no onFailure destination is set. */
+  deadLetterArn?: string;
+  logGroup: string;
+}
+
+export type Integration =
+  | { type: "AWS_PROXY"; functionArn: string; payloadFormatVersion: string }
+  | { type: "HTTP_PROXY"; uri: string; method: string; timeoutMs: number };
+
+export interface LocalRoute {
+  routeKey: string;
+  integration: Integration;
+}
+
+export interface LocalApi {
+  id: string;
+  name: string;
+  /** The endpoint the API would have in AWS, rewritten to the local one wherever it appears. */
+  cloudEndpoint: string;
+  routes: LocalRoute[];
+  throttle?: { rateLimit: number; burstLimit: number };
+}
+
+export interface LocalQueue {
+  name: string;
+  arn: string;
+  cloudUrl: string;
+  fifo: boolean;
+  visibilityTimeoutSeconds: number;
+  messageRetentionSeconds?: number;
+  delaySeconds?: number;
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
+}
+
+export interface LocalTable {
+  name: string;
+  arn: string;
+  hashKey: string;
+  rangeKey?: string;
+  attributes: { name: string; type: string }[];
+  globalSecondaryIndexes: { name: string; hashKey: string; rangeKey?: string; projectionType?: string; nonKeyAttributes?: string[] }[];
+  localSecondaryIndexes: { name: string; rangeKey: string; projectionType?: string; nonKeyAttributes?: string[] }[];
+}
+
+export interface LocalBucket {
+  name: string;
+  arn: string;
+}
+
+export interface LocalObject {
+  bucket: string;
+  key: string;
+  /** A Pulumi asset, or a string from `content`. */
+  source: any;
+  contentType?: string;
+}
+
+export interface LocalTopic {
+  name: string;
+  arn: string;
+  subscriptions: { protocol: string; endpoint: string }[];
+}
+
+export interface LocalEventSourceMapping {
+  queueArn: string;
+  functionName: string;
+  batchSize: number;
+  batchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+  enabled: boolean;
+}
+
+export interface LocalSchedule {
+  name: string;
+  arn: string;
+  expression: string;
+  enabled: boolean;
+  targets: { functionArn: string; input?: string }[];
+}
+
+export interface LocalAlarm {
+  name: string;
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  threshold: number;
+  periodSeconds: number;
+}
+
+export interface SkippedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** cloud-only: edge, log shipping, dashboards; not-enforced: accepted, with no local effect; unsupported: not understood. */
+  reason: "cloud-only" | "not-enforced" | "unsupported";
+}
+
+export interface LocalModel {
+  project: string;
+  stack: string;
+  region: string;
+  accountId: string;
+  functions: LocalFunction[];
+  apis: LocalApi[];
+  queues: LocalQueue[];
+  tables: LocalTable[];
+  buckets: LocalBucket[];
+  objects: LocalObject[];
+  topics: LocalTopic[];
+  eventSourceMappings: LocalEventSourceMapping[];
+  schedules: LocalSchedule[];
+  alarms: LocalAlarm[];
+  skipped: SkippedResource[];
+  outputs: Record<string, any>;
+}
+
+const CLOUD_ONLY = [/^aws:cloudfront\//, /^aws:route53\//, /^aws:acm\//, /^aws:wafv2\//, /^aws:shield\//, /^aws:cloudwatch\/logSubscriptionFilter:/, /^aws:kinesis\//, /^aws:cloudwatch\/dashboard:/, /^aws:cloudwatch\/compositeAlarm:/, /^aws:cfg\//, /^aws:lambda\/provisionedConcurrencyConfig:/];
+
+/** Accepted and shown, but with no local effect: IAM is not enforced, logs go to the console, and so on. */
+const NOT_ENFORCED = [
+  /^aws:iam\//,
+  /^aws:kms\//,
+  /^aws:lambda\/permission:/,
+  /^aws:cloudwatch\/logGroup:/,
+  /^aws:apigatewayv2\/stage:/,
+  /^aws:sqs\/queuePolicy:/,
+  /^aws:sns\/topicPolicy:/,
+  /^aws:s3\/bucket(PublicAccessBlock|Policy|ServerSideEncryptionConfiguration(V2)?|Versioning(V2)?|LifecycleConfiguration(V2)?|OwnershipControls|Logging(V2)?):/,
+  /^aws:lambda\/alias:/,
+  /^pulumi:providers:/,
+];
+
+const EMULATED = new Set([
+  "aws:lambda/function:Function",
+  "aws:apigatewayv2/api:Api",
+  "aws:apigatewayv2/route:Route",
+  "aws:apigatewayv2/integration:Integration",
+  "aws:sqs/queue:Queue",
+  "aws:dynamodb/table:Table",
+  "aws:s3/bucket:Bucket",
+  "aws:s3/bucketV2:BucketV2",
+  "aws:s3/bucketObject:BucketObject",
+  "aws:s3/bucketObjectv2:BucketObjectv2",
+  "aws:sns/topic:Topic",
+  "aws:sns/topicSubscription:TopicSubscription",
+  "aws:lambda/eventSourceMapping:EventSourceMapping",
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+  "aws:cloudwatch/eventRule:EventRule",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "aws:scheduler/schedule:Schedule",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
+]);
+
+const nameOf = (r: CapturedResource): string => r.state.name ?? r.inputs.name ?? r.id ?? r.name;
+
+/** Builds the local model from a graph. Throws, naming the resource, on a graph it cannot run. */
+export function buildModel(graph: Graph): LocalModel {
+  const of = (type: string) => graph.resources.filter((r) => r.type === type);
+  const skipped: SkippedResource[] = [];
+  for (const r of graph.resources) {
+    if (!r.custom || EMULATED.has(r.type)) continue;
+    const reason = CLOUD_ONLY.some((p) => p.test(r.type)) ? "cloud-only" : NOT_ENFORCED.some((p) => p.test(r.type)) ? "not-enforced" : "unsupported";
+    skipped.push({ urn: r.urn, type: r.type, name: r.name, reason });
+  }
+
+  const invokeConfigs = new Map(of("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map((r) => [String(r.state.functionName), r.state]));
+  const functions = of("aws:lambda/function:Function").map((r): LocalFunction => {
+    const s = r.state;
+    const name = nameOf(r);
+    const config = invokeConfigs.get(name) ?? invokeConfigs.get(r.arn ?? "");
+    if (!s.code) throw new Error(`${r.urn}: a function without \`code\` (image functions are not supported locally)`);
+    return {
+      name,
+      arn: r.arn ?? `arn:aws:lambda:${graph.placement.region}:${graph.placement.accountId}:function:${name}`,
+      handler: s.handler ?? "index.handler",
+      runtime: s.runtime ?? "nodejs22.x",
+      memoryMb: s.memorySize ?? 128,
+      timeoutSeconds: s.timeout ?? 3,
+      environment: { ...(s.environment?.variables ?? {}) },
+      code: s.code,
+      reservedConcurrency: typeof s.reservedConcurrentExecutions === "number" && s.reservedConcurrentExecutions >= 0 ? s.reservedConcurrentExecutions : undefined,
+      async: {
+        retryAttempts: config?.maximumRetryAttempts ?? 2,
+        maximumEventAgeSeconds: config?.maximumEventAgeInSeconds ?? 21600,
+        onFailure: config?.destinationConfig?.onFailure?.destination,
+        onSuccess: config?.destinationConfig?.onSuccess?.destination,
+      },
+      deadLetterArn: s.deadLetterConfig?.targetArn,
+      logGroup: s.loggingConfig?.logGroup ?? `/aws/lambda/${name}`,
+    };
+  });
+
+  const integrations = new Map(of("aws:apigatewayv2/integration:Integration").map((r) => [r.id, r]));
+  const apis = of("aws:apigatewayv2/api:Api").map((api): LocalApi => {
+    if ((api.state.protocolType ?? "HTTP") !== "HTTP") throw new Error(`${api.urn}: only HTTP APIs are emulated (protocolType ${api.state.protocolType})`);
+    const stage = of("aws:apigatewayv2/stage:Stage").find((s) => s.state.apiId === api.id);
+    const throttle = stage?.state.defaultRouteSettings;
+    const routes = of("aws:apigatewayv2/route:Route")
+      .filter((route) => route.state.apiId === api.id)
+      .map((route): LocalRoute => {
+        const target = String(route.state.target ?? "");
+        const integration = integrations.get(target.replace(/^integrations\//, ""));
+        if (!integration) throw new Error(`${route.urn}: route "${route.state.routeKey}" has no integration (target "${target}")`);
+        return { routeKey: route.state.routeKey, integration: integrationOf(integration) };
+      });
+    return {
+      id: api.id!,
+      name: api.inputs.name ?? api.name,
+      cloudEndpoint: api.state.apiEndpoint,
+      routes,
+      throttle: throttle?.throttlingRateLimit ? { rateLimit: throttle.throttlingRateLimit, burstLimit: throttle.throttlingBurstLimit ?? throttle.throttlingRateLimit } : undefined,
+    };
+  });
+
+  const queues = of("aws:sqs/queue:Queue").map((r): LocalQueue => {
+    const s = r.state;
+    const redrive = typeof s.redrivePolicy === "string" && s.redrivePolicy ? JSON.parse(s.redrivePolicy) : undefined;
+    return {
+      name: nameOf(r),
+      arn: r.arn!,
+      cloudUrl: s.url ?? r.id,
+      fifo: !!s.fifoQueue,
+      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds ?? 30,
+      messageRetentionSeconds: s.messageRetentionSeconds,
+      delaySeconds: s.delaySeconds,
+      redrive: redrive ? { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } : undefined,
+    };
+  });
+
+  const tables = of("aws:dynamodb/table:Table").map((r): LocalTable => {
+    const s = r.state;
+    return {
+      name: nameOf(r),
+      arn: r.arn!,
+      hashKey: s.hashKey,
+      rangeKey: s.rangeKey,
+      attributes: s.attributes ?? [],
+      globalSecondaryIndexes: s.globalSecondaryIndexes ?? [],
+      localSecondaryIndexes: s.localSecondaryIndexes ?? [],
+    };
+  });
+
+  const buckets = [...of("aws:s3/bucket:Bucket"), ...of("aws:s3/bucketV2:BucketV2")].map((r) => ({ name: r.state.bucket ?? r.id ?? r.name, arn: r.arn! }));
+  const objects = [...of("aws:s3/bucketObject:BucketObject"), ...of("aws:s3/bucketObjectv2:BucketObjectv2")].map(
+    (r): LocalObject => ({ bucket: r.state.bucket, key: r.state.key ?? r.name, source: r.state.source ?? r.state.content ?? "", contentType: r.state.contentType }),
+  );
+
+  const subscriptions = of("aws:sns/topicSubscription:TopicSubscription");
+  const topics = of("aws:sns/topic:Topic").map((r): LocalTopic => ({
+    name: nameOf(r),
+    arn: r.arn!,
+    subscriptions: subscriptions.filter((s) => s.state.topic === r.arn).map((s) => ({ protocol: s.state.protocol, endpoint: s.state.endpoint })),
+  }));
+
+  const eventSourceMappings = of("aws:lambda/eventSourceMapping:EventSourceMapping")
+    .filter((r) => String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:"))
+    .map((r) => ({
+      queueArn: r.state.eventSourceArn,
+      functionName: r.state.functionName,
+      batchSize: r.state.batchSize ?? 10,
+      batchingWindowSeconds: r.state.maximumBatchingWindowInSeconds ?? 0,
+      reportBatchItemFailures: (r.state.functionResponseTypes ?? []).includes("ReportBatchItemFailures"),
+      enabled: r.state.enabled ?? true,
+    }));
+  for (const r of of("aws:lambda/eventSourceMapping:EventSourceMapping")) {
+    if (!String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:")) skipped.push({ urn: r.urn, type: r.type, name: r.name, reason: "unsupported" });
+  }
+
+  const targets = of("aws:cloudwatch/eventTarget:EventTarget");
+  const schedules: LocalSchedule[] = of("aws:cloudwatch/eventRule:EventRule")
+    .filter((r) => r.state.scheduleExpression)
+    .map((r) => ({
+      name: nameOf(r),
+      arn: r.arn!,
+      expression: r.state.scheduleExpression,
+      enabled: r.state.state ? r.state.state === "ENABLED" : r.state.isEnabled ?? true,
+      targets: targets.filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id).map((t) => ({ functionArn: t.state.arn, input: t.state.input })),
+    }));
+  for (const r of of("aws:scheduler/schedule:Schedule")) {
+    schedules.push({
+      name: nameOf(r),
+      arn: r.arn ?? r.urn,
+      expression: r.state.scheduleExpression,
+      enabled: (r.state.state ?? "ENABLED") === "ENABLED",
+      targets: r.state.target ? [{ functionArn: r.state.target.arn, input: r.state.target.input }] : [],
+    });
+  }
+
+  const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm")
+    .filter((r) => r.state.namespace && r.state.metricName)
+    .map((r) => ({
+      name: nameOf(r),
+      description: r.state.alarmDescription ?? "",
+      namespace: r.state.namespace,
+      metricName: r.state.metricName,
+      dimensions: r.state.dimensions ?? {},
+      threshold: r.state.threshold ?? 1,
+      periodSeconds: r.state.period ?? 60,
+    }));
+
+  return {
+    project: graph.project,
+    stack: graph.stack,
+    region: graph.placement.region,
+    accountId: graph.placement.accountId,
+    functions,
+    apis,
+    queues,
+    tables,
+    buckets,
+    objects,
+    topics,
+    eventSourceMappings,
+    schedules,
+    alarms,
+    skipped,
+    outputs: graph.outputs,
+  };
+}
+
+function integrationOf(r: CapturedResource): Integration {
+  const s = r.state;
+  if (s.integrationType === "AWS_PROXY") {
+    const uri = String(s.integrationUri ?? "");
+    // Either a function ARN or its API Gateway invoke ARN (".../functions/<arn>/invocations").
+    const functionArn = uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri;
+    return { type: "AWS_PROXY", functionArn, payloadFormatVersion: s.payloadFormatVersion ?? "2.0" };
+  }
+  if (s.integrationType === "HTTP_PROXY") {
+    return { type: "HTTP_PROXY", uri: s.integrationUri, method: s.integrationMethod ?? "ANY", timeoutMs: s.timeoutMilliseconds ?? 30000 };
+  }
+  throw new Error(`${r.urn}: integration type ${s.integrationType} is not emulated (AWS_PROXY and HTTP_PROXY are)`);
+}
+
+/** The function an ARN, qualified ARN or plain name refers to. */
+export function findFunction(model: LocalModel, ref: string): LocalFunction | undefined {
+  const unqualified = ref.replace(/:(\$LATEST|\d+)$/, "");
+  return model.functions.find((f) => f.name === ref || f.arn === ref || f.arn === unqualified);
+}

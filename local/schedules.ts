@@ -1,0 +1,76 @@
+/** EventBridge schedules, locally: each rule fires its targets on its schedule, as async invocations. */
+import { randomUUID } from "crypto";
+import type { Reporter } from "./console";
+import type { LambdaService } from "./lambda/service";
+import type { LocalModel, LocalSchedule } from "./model";
+import { parseScheduleExpression, ScheduleExpression } from "./schedule-expression";
+
+/** setTimeout's longest delay; longer waits are re-armed. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+export class Scheduler {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  readonly nextRuns = new Map<string, Date | undefined>();
+
+  constructor(
+    private readonly model: LocalModel,
+    private readonly lambda: LambdaService,
+    private readonly reporter: Reporter,
+  ) {}
+
+  start(): void {
+    for (const schedule of this.model.schedules) {
+      if (!schedule.enabled) continue;
+      let expression: ScheduleExpression;
+      try {
+        expression = parseScheduleExpression(schedule.expression);
+      } catch (err) {
+        this.reporter.info(`schedule ${schedule.name}: ${(err as Error).message}; it runs only on demand (npm run invoke)`);
+        continue;
+      }
+      this.arm(schedule, expression);
+    }
+  }
+
+  /** Fires one schedule now, as EventBridge would; returns the async request ids. */
+  fire(schedule: LocalSchedule): string[] {
+    return schedule.targets.map((target) => this.lambda.invokeAsync(target.functionArn, eventFor(this.model, schedule, target.input), `schedule ${schedule.name}`));
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private arm(schedule: LocalSchedule, expression: ScheduleExpression): void {
+    const next = expression.next(new Date());
+    this.nextRuns.set(schedule.name, next);
+    if (!next) return;
+    const delay = next.getTime() - Date.now();
+    const timer = setTimeout(
+      () => {
+        if (delay <= MAX_DELAY_MS) this.fire(schedule);
+        this.arm(schedule, expression);
+      },
+      Math.min(Math.max(0, delay), MAX_DELAY_MS),
+    );
+    timer.unref();
+    this.timers.set(schedule.name, timer);
+  }
+}
+
+/** The target's constant input, or EventBridge's "Scheduled Event". */
+export function eventFor(model: LocalModel, schedule: LocalSchedule, input?: string): unknown {
+  if (input) return JSON.parse(input);
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: model.accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: model.region,
+    resources: [schedule.arn],
+    detail: {},
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...]`: the local cloud.
+ * Exit status: 0 after Ctrl-C, 2 for bad arguments, bad stack config or a port in use, 3 when the program throws.
+ */
+import * as path from "path";
+import { Command, CommanderError } from "commander";
+import { EXIT, isInputError } from "../graph/preview";
+import { PortInUseError, startLocalCloud } from "../local/cloud";
+
+/** Stopping must finish within this; after it, the process exits regardless. */
+const STOP_DEADLINE_MS = 4500;
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535 (got "${value}")`);
+  return port;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command("start")
+    .description("Run a stack's resource graph on this machine: API, functions, queues, tables, schedules and alarms")
+    .option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml config to use", "dev")
+    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."))
+    .option("-c, --config <key=value...>", "override a config value, as `pulumi config set` would", [])
+    .option("--concurrency <n>", "containers per function at most", "4")
+    .option("--throttle", "enforce the API stage's throttling (429s)", false)
+    .option("--quiet", "no line per invocation", false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    throw err;
+  }
+  const opts = program.opts<{ stack: string; program: string; config: string[]; concurrency: string; throttle: boolean; quiet: boolean }>();
+  const config: Record<string, string> = {};
+  for (const pair of opts.config) {
+    const at = pair.indexOf("=");
+    if (at <= 0) {
+      process.stderr.write(`error: --config takes key=value (got "${pair}")\n`);
+      return EXIT.badInput;
+    }
+    config[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    process.stderr.write(`error: --concurrency must be a positive integer (got "${opts.concurrency}")\n`);
+    return EXIT.badInput;
+  }
+  let port: number;
+  try {
+    port = parsePort(process.env.PORT ?? "3000");
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return EXIT.badInput;
+  }
+
+  let cloud;
+  try {
+    cloud = await startLocalCloud({
+      programDir: path.resolve(opts.program),
+      stack: opts.stack,
+      port,
+      config,
+      maxContainers: concurrency,
+      enforceThrottle: opts.throttle,
+      invocationLines: !opts.quiet,
+    });
+  } catch (err) {
+    if (err instanceof PortInUseError || isInputError(err)) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+  process.stdout.write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)\n`);
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`\n${signal}: stopping the local cloud\n`);
+      setTimeout(() => {
+        process.stderr.write("error: the local cloud did not stop in time; exiting anyway\n");
+        resolve(EXIT.programFailed);
+      }, STOP_DEADLINE_MS).unref();
+      cloud.stop().then(
+        () => resolve(EXIT.ok),
+        (err) => {
+          process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+          resolve(EXIT.programFailed);
+        },
+      );
+    };
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+  });
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`error: ${(err as Error).stack ?? err}\n`);
+    process.exit(EXIT.programFailed);
+  },
+);
