@@ -22,7 +22,7 @@ import { unpackArtifact } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
 import { LambdaService } from "./lambda/service";
 import { LambdaApi, startLambdaApi } from "./lambda-api";
-import { buildModel, LocalModel } from "./model";
+import { buildModel, findFunction, LocalModel } from "./model";
 import { Clients, provision } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
 import { Scheduler } from "./schedules";
@@ -74,6 +74,34 @@ export interface LocalCloud {
   /** Fires a schedule's targets now, as EventBridge would. */
   fireSchedule(name: string): string[];
   stop(): Promise<void>;
+}
+
+/** What a running local cloud writes to `.build/local/<stack>/state.json`, for the tools that talk to it. */
+export interface LocalCloudState {
+  pid: number;
+  stack: string;
+  url?: string;
+  apis: { name: string; id: string; url: string }[];
+  lambdaEndpoint: string;
+  /** AWS_ENDPOINT_URL_* and credentials that point an AWS SDK at the emulators and the Lambda API. */
+  environment: Record<string, string>;
+  outputs: Record<string, any>;
+  functions: string[];
+  schedules: { name: string; functions: string[] }[];
+}
+
+/** Reads the state of the local cloud running `stack` for the program in `programDir`, or explains why there is none. */
+export function readLocalCloudState(programDir: string, stack: string): LocalCloudState {
+  const file = path.join(path.resolve(programDir), ".build", "local", stack, "state.json");
+  const missing = `no local cloud is running for stack "${stack}"; start one with \`npm start -- --stack ${stack}\``;
+  if (!fs.existsSync(file)) throw new Error(missing);
+  const state = JSON.parse(fs.readFileSync(file, "utf8")) as LocalCloudState;
+  try {
+    process.kill(state.pid, 0);
+  } catch {
+    throw new Error(`${missing} (the one that wrote ${file} has exited)`);
+  }
+  return state;
 }
 
 /** The port is taken: the CLI reports it and exits 2. */
@@ -132,7 +160,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apis.push(server);
       stoppers.push(() => server.close());
     }
-    const lambdaApi: LambdaApi = await startLambdaApi(() => lambda!, options.lambdaPort ?? 0, host);
+    let scheduler: Scheduler | undefined;
+    const fireSchedule = (name: string) => {
+      const schedule = model.schedules.find((s) => s.name === name);
+      if (!schedule) throw new Error(`no schedule named ${name}; schedules: ${model.schedules.map((s) => s.name).join(", ") || "none"}`);
+      return scheduler!.fire(schedule);
+    };
+    const lambdaApi: LambdaApi = await startLambdaApi(() => lambda!, fireSchedule, options.lambdaPort ?? 0, host);
     stoppers.push(() => lambdaApi.close());
 
     // Cloud identities (queue URLs, ARNs, API endpoints) become local ones wherever the program passed them on.
@@ -196,17 +230,28 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     const watcher = new QueueWatcher(model, provisioned.queueUrls, clients.sqs, alarms);
     stoppers.push(() => watcher.stop());
-    const scheduler = new Scheduler(model, service, reporter);
-    scheduler.start();
-    stoppers.push(() => scheduler.stop());
+    const running = new Scheduler(model, service, reporter);
+    scheduler = running;
+    running.start();
+    stoppers.push(() => running.stop());
 
     const outputs = rewrite(model.outputs);
     const apiList = model.apis.map((api, i) => ({ name: api.name, id: api.id, url: apis[i].url }));
-    printStartup(reporter, { model, apis: apiList, lambdaEndpoint: lambdaApi.url, emulators, provisioned, scheduler, retryVisibilitySeconds, enforceThrottle: !!options.enforceThrottle });
+    printStartup(reporter, { model, apis: apiList, lambdaEndpoint: lambdaApi.url, emulators, provisioned, scheduler: running, retryVisibilitySeconds, enforceThrottle: !!options.enforceThrottle });
 
     if (options.stateFile ?? true) {
       const stateFile = path.join(localRoot, "state.json");
-      const state = { pid: process.pid, stack, url: apiList[0]?.url, apis: apiList, lambdaEndpoint: lambdaApi.url, environment, outputs, functions: model.functions.map((f) => f.name) };
+      const state: LocalCloudState = {
+        pid: process.pid,
+        stack,
+        url: apiList[0]?.url,
+        apis: apiList,
+        lambdaEndpoint: lambdaApi.url,
+        environment,
+        outputs,
+        functions: model.functions.map((f) => f.name),
+        schedules: model.schedules.map((s) => ({ name: s.name, functions: s.targets.map((t) => findFunction(model, t.functionArn)?.name ?? t.functionArn) })),
+      };
       fs.mkdirSync(localRoot, { recursive: true });
       fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
       stoppers.push(() => fs.rmSync(stateFile, { force: true }));
@@ -222,11 +267,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       environment,
       invoke: (ref, event) => service.invoke(ref, event, "invoke"),
       invokeAsync: (ref, event) => service.invokeAsync(ref, event, "invoke"),
-      fireSchedule(name) {
-        const schedule = model.schedules.find((s) => s.name === name);
-        if (!schedule) throw new Error(`no schedule named ${name}; schedules: ${model.schedules.map((s) => s.name).join(", ") || "none"}`);
-        return scheduler.fire(schedule);
-      },
+      fireSchedule,
       stop,
     };
   } catch (err) {

@@ -131,7 +131,7 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
     query = {};
     for (const [key, value] of new URLSearchParams(parts.rawQueryString)) query[key] = key in query ? `${query[key]},${value}` : value;
   }
-  const host = headers.host ?? "localhost";
+  const host = (headers.host ?? "localhost").replace(/:\d+$/, "");
   const now = new Date();
   const contentType = headers["content-type"] ?? "";
   const isText = parts.body.length === 0 || TEXT_TYPE.test(contentType);

@@ -8,6 +8,8 @@ import type { AddressInfo } from "net";
 import type { LambdaService } from "./lambda/service";
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+/** The local cloud's own control route: fire a schedule now, as EventBridge would. */
+const FIRE_PATH = /^\/_local\/schedules\/([^/]+)\/fire$/;
 
 export interface LambdaApi {
   url: string;
@@ -23,12 +25,20 @@ function awsError(res: http.ServerResponse, status: number, type: string, messag
   reply(res, status, { "x-amzn-errortype": type }, JSON.stringify({ Type: "User", message }));
 }
 
-export function startLambdaApi(lambda: () => LambdaService, port = 0, host = "127.0.0.1"): Promise<LambdaApi> {
+export function startLambdaApi(lambda: () => LambdaService, fireSchedule: (name: string) => string[], port = 0, host = "127.0.0.1"): Promise<LambdaApi> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const path = decodeURIComponent((req.url ?? "").split("?")[0]);
+      const fire = req.method === "POST" ? path.match(FIRE_PATH) : null;
+      if (fire) {
+        try {
+          return reply(res, 202, {}, JSON.stringify({ requestIds: fireSchedule(fire[1]) }));
+        } catch (err) {
+          return awsError(res, 404, "ResourceNotFoundException", (err as Error).message);
+        }
+      }
       const match = req.method === "POST" ? path.match(INVOKE_PATH) : null;
       if (!match) return awsError(res, 404, "UnknownOperationException", `${req.method} ${path} is not emulated; only Invoke is`);
       const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");

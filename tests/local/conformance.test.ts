@@ -1,0 +1,202 @@
+/**
+ * The local cloud answers as API Gateway HTTP APIs do (payload format 2.0), checked field by field
+ * against a fixture program of raw aws resources with an echo function. It also checks the Lambda
+ * side: realistic context, init once per container, the timeout, and a fresh container after one.
+ */
+import * as http from "http";
+import * as path from "path";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { expect } from "chai";
+import { LocalCloud, startLocalCloud } from "../../local/cloud";
+
+const FIXTURE = path.join(__dirname, "..", "fixtures", "echo-api");
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  raw: Buffer;
+}
+
+function request(base: string, method: string, target: string, options: { headers?: Record<string, string | string[]>; body?: Buffer | string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(target, base), { method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode!, headers: res.headers, body: raw.toString("utf8"), raw });
+      });
+    });
+    req.on("error", reject);
+    for (const [name, value] of Object.entries(options.headers ?? {})) req.setHeader(name, value);
+    req.end(options.body);
+  });
+}
+
+describe("local cloud: API Gateway HTTP API conformance (fixture program)", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  const lines: string[] = [];
+  const echoed = async (method: string, target: string, options: Parameters<typeof request>[3] = {}) => {
+    const reply = await request(cloud.url, method, target, options);
+    expect(reply.status, reply.body).to.equal(200);
+    return JSON.parse(reply.body);
+  };
+
+  before(async () => {
+    cloud = await startLocalCloud({ programDir: FIXTURE, stack: "test", port: 0, maxContainers: 3, write: (line) => lines.push(line) });
+  });
+  after(async () => {
+    await cloud?.stop();
+  });
+
+  it("builds the 2.0 event: route key, raw path and query, cookies, lower-cased and comma-joined headers, parameters", async () => {
+    const event = await echoed("GET", "/echo/item%2042?a=1&a=2&b=x%20y", {
+      headers: { Cookie: "c1=v1; c2=v2", "X-Multi": ["one", "two"], "User-Agent": "conformance" },
+    });
+    expect(event.version).to.equal("2.0");
+    expect(event.routeKey).to.equal("GET /echo/{id}");
+    expect(event.rawPath).to.equal("/echo/item%2042");
+    expect(event.rawQueryString).to.equal("a=1&a=2&b=x%20y");
+    expect(event.cookies).to.deep.equal(["c1=v1", "c2=v2"]);
+    expect(event.headers["x-multi"]).to.equal("one,two");
+    expect(event.headers).to.not.have.property("cookie");
+    expect(Object.keys(event.headers).every((k: string) => k === k.toLowerCase())).to.equal(true);
+    expect(event.queryStringParameters).to.deep.equal({ a: "1,2", b: "x y" });
+    expect(event.pathParameters).to.deep.equal({ id: "item 42" });
+    expect(event.requestContext.http).to.deep.equal({ method: "GET", path: "/echo/item%2042", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "conformance" });
+    expect(event.requestContext).to.include({ routeKey: "GET /echo/{id}", stage: "$default", apiId: cloud.apis[0].id });
+    expect(event.requestContext.requestId).to.be.a("string").and.not.equal("");
+    expect(event.isBase64Encoded).to.equal(false);
+    expect(event).to.not.have.property("body");
+  });
+
+  it("leaves out queryStringParameters, pathParameters and cookies when there are none", async () => {
+    const event = await echoed("GET", "/echo");
+    expect(event.routeKey).to.equal("ANY /echo");
+    expect(event.rawQueryString).to.equal("");
+    for (const absent of ["queryStringParameters", "pathParameters", "cookies"]) expect(event, absent).to.not.have.property(absent);
+  });
+
+  it("passes text bodies as text and binary bodies base64-encoded", async () => {
+    const json = await echoed("POST", "/echo", { headers: { "content-type": "application/json" }, body: '{"a":1}' });
+    expect(json).to.include({ body: '{"a":1}', isBase64Encoded: false });
+    const bytes = Buffer.from([0, 1, 2, 250, 255]);
+    const binary = await echoed("POST", "/echo", { headers: { "content-type": "application/octet-stream" }, body: bytes });
+    expect(binary.isBase64Encoded).to.equal(true);
+    expect(Buffer.from(binary.body, "base64")).to.deep.equal(bytes);
+  });
+
+  it("selects the most specific route: literal over variable over greedy, a method over ANY", async () => {
+    const literal = JSON.parse((await request(cloud.url, "GET", "/echo/special")).body);
+    expect(literal).to.deep.equal({ from: "closure", path: "/echo/special" });
+    const greedy = JSON.parse((await request(cloud.url, "GET", "/echo/a/b/c")).body);
+    expect(greedy).to.deep.equal({ from: "closure", path: "/echo/a/b/c" });
+    expect((await echoed("GET", "/echo/12")).routeKey).to.equal("GET /echo/{id}");
+    expect((await echoed("DELETE", "/echo")).routeKey).to.equal("ANY /echo");
+  });
+
+  it("answers a path with no route 404 {\"message\":\"Not Found\"}, and $default catches every path of an API that has it", async () => {
+    const missing = await request(cloud.url, "GET", "/nowhere");
+    expect(missing.status).to.equal(404);
+    expect(JSON.parse(missing.body)).to.deep.equal({ message: "Not Found" });
+    expect(missing.headers["content-type"]).to.equal("application/json");
+    const fallback = JSON.parse((await request(cloud.apis[1].url, "PATCH", "/any/where?x=1")).body);
+    expect(fallback).to.include({ routeKey: "$default", rawPath: "/any/where" });
+    expect(fallback.requestContext.routeKey).to.equal("$default");
+  });
+
+  it("maps a result without statusCode to 200 application/json, and a plain string to its text", async () => {
+    const plain = await request(cloud.url, "GET", "/echo?mode=plain");
+    expect(plain.status).to.equal(200);
+    expect(plain.headers["content-type"]).to.equal("application/json");
+    expect(JSON.parse(plain.body)).to.have.property("hello", "world");
+    const text = await request(cloud.url, "GET", "/echo?mode=string");
+    expect(text.status).to.equal(200);
+    expect(text.body).to.equal("just a string");
+  });
+
+  it("maps statusCode, headers, cookies to set-cookie, and a base64 body to bytes", async () => {
+    const reply = await request(cloud.url, "GET", "/echo?mode=cookies");
+    expect(reply.status).to.equal(201);
+    expect(reply.headers["x-custom"]).to.equal("yes");
+    expect(reply.headers["set-cookie"]).to.deep.equal(["a=1; Path=/", "b=2"]);
+    expect(reply.body).to.equal("binary!");
+  });
+
+  it("answers a function error 500 {\"message\":\"Internal Server Error\"} and prints an invocation line with the error", async () => {
+    const reply = await request(cloud.url, "GET", "/echo?mode=throw");
+    expect(reply.status).to.equal(500);
+    expect(JSON.parse(reply.body)).to.deep.equal({ message: "Internal Server Error" });
+    expect(lines.some((l) => l.includes("λ echo") && l.includes("TypeError: echo was asked to fail"))).to.equal(true);
+  });
+
+  it("gives the handler a realistic context and its environment, and runs init once per warm container", async () => {
+    const first = await echoed("GET", "/echo?mode=context");
+    const second = await echoed("GET", "/echo?mode=context");
+    expect(first).to.include({ functionName: "echo", functionVersion: "$LATEST", memoryLimitInMB: "128", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo" });
+    expect(first.awsRequestId).to.match(/^[0-9a-f-]{36}$/);
+    expect(first.awsRequestId).to.not.equal(second.awsRequestId);
+    expect(first.remaining).to.be.within(1, 1000);
+    expect(first.env).to.deep.equal({ fn: "echo", mem: "128", greeting: "hi" });
+    // Module state survives between invocations of one container: init did not run again.
+    expect(second.invocations).to.equal(first.invocations + 1);
+  });
+
+  it("enforces the timeout with a 500, replaces the timed-out container, and the next request succeeds", async () => {
+    const before = await echoed("GET", "/echo?mode=plain");
+    expect(before.invocations).to.be.greaterThan(1);
+    const slow = await request(cloud.url, "GET", "/echo?mode=sleep&ms=3000");
+    expect(slow.status).to.equal(500);
+    expect(JSON.parse(slow.body)).to.deep.equal({ message: "Internal Server Error" });
+    expect(lines.some((l) => l.includes("Sandbox.Timedout") && l.includes("Task timed out after 1.00 seconds"))).to.equal(true);
+    const after = await echoed("GET", "/echo?mode=plain");
+    // A fresh container: its module state starts again.
+    expect(after.invocations).to.equal(1);
+  });
+
+  it("serves many concurrent requests with at most the configured containers", async () => {
+    const replies = await Promise.all(Array.from({ length: 60 }, () => request(cloud.url, "GET", "/echo?mode=sleep&ms=20")));
+    expect(replies.map((r) => r.status)).to.deep.equal(replies.map(() => 200));
+    expect(cloud.model.functions.find((f) => f.name === "echo")).to.not.equal(undefined);
+    const containers = lines.filter((l) => l.startsWith("λ echo") && l.includes("cold start")).length;
+    expect(containers).to.be.at.most(3 + 2); // 3 at once, plus the replacements after the error and the timeout tests
+  });
+
+  it("serves Lambda's Invoke API to the AWS SDK: results, function errors, unknown functions", async () => {
+    const client = new LambdaClient({ endpoint: cloud.lambdaEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const ok = await client.send(new InvokeCommand({ FunctionName: "echo", Payload: Buffer.from(JSON.stringify({ queryStringParameters: { mode: "plain" } })) }));
+    expect(ok.FunctionError).to.equal(undefined);
+    expect(JSON.parse(Buffer.from(ok.Payload!).toString())).to.have.property("hello", "world");
+    const failed = await client.send(new InvokeCommand({ FunctionName: "echo", Payload: Buffer.from(JSON.stringify({ queryStringParameters: { mode: "throw" } })) }));
+    expect(failed.FunctionError).to.equal("Unhandled");
+    expect(JSON.parse(Buffer.from(failed.Payload!).toString())).to.include({ errorType: "TypeError", errorMessage: "echo was asked to fail" });
+    const missing = await client.send(new InvokeCommand({ FunctionName: "nope" })).catch((err) => err);
+    expect(missing.name).to.equal("ResourceNotFoundException");
+    client.destroy();
+  });
+
+  it("lists the graph's cloud-only and unsupported resources at start-up instead of ignoring them", () => {
+    const at = (title: string) => lines.indexOf(lines.find((l) => l.startsWith(title))!);
+    expect(lines[at("Cloud only") + 1]).to.include("aws:cloudfront/originAccessControl:OriginAccessControl");
+    expect(lines[at("Unsupported") + 1]).to.include("aws:ec2/vpc:Vpc");
+  });
+});
+
+describe("local cloud: stage throttling, when enforced", function () {
+  this.timeout(60_000);
+  it("answers 429 {\"message\":\"Too Many Requests\"} past the stage's burst", async () => {
+    const cloud = await startLocalCloud({ programDir: FIXTURE, stack: "test", port: 0, enforceThrottle: true, write: () => undefined, stateFile: false });
+    try {
+      const replies = await Promise.all(Array.from({ length: 5 }, () => request(cloud.url, "GET", "/echo?mode=plain")));
+      const limited = replies.filter((r) => r.status === 429);
+      // Burst 2 at 1 request a second: two pass at once, the rest are throttled.
+      expect(replies.filter((r) => r.status === 200)).to.have.length(2);
+      expect(limited).to.have.length(3);
+      expect(JSON.parse(limited[0].body)).to.deep.equal({ message: "Too Many Requests" });
+    } finally {
+      await cloud.stop();
+    }
+  });
+});
