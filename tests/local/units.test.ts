@@ -1,0 +1,98 @@
+/** The local cloud's pure parts: route selection, schedule expressions, batch item failures, the graph model. */
+import { expect } from "chai";
+import { buildModel } from "../../local/model";
+import { batchItemFailures } from "../../local/queues";
+import { RouteTable } from "../../local/routes";
+import { parseScheduleExpression } from "../../local/schedule-expression";
+import { stackGraph } from "../harness";
+
+describe("local cloud: route selection", () => {
+  const table = new RouteTable(["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"].map((routeKey) => ({ routeKey, target: routeKey })));
+  const pick = (method: string, path: string) => table.match(method, path);
+
+  it("prefers a literal segment, then a variable, then a greedy variable", () => {
+    expect(pick("GET", "/a/b")!.route.target).to.equal("GET /a/b");
+    expect(pick("GET", "/a/z")!.route.target).to.equal("GET /a/{x}");
+    expect(pick("GET", "/a/z/y")!.route.target).to.equal("GET /{p+}");
+  });
+
+  it("prefers a method over ANY, and falls back to ANY for other methods", () => {
+    expect(pick("GET", "/a/z")!.route.target).to.equal("GET /a/{x}");
+    expect(pick("DELETE", "/a/z")!.route.target).to.equal("ANY /a/{x}");
+  });
+
+  it("fills path parameters, decoded, and the greedy one with the rest of the path", () => {
+    expect(pick("POST", "/a/hello%20world/c")!.pathParameters).to.deep.equal({ x: "hello world" });
+    expect(pick("GET", "/q/r/s")!.pathParameters).to.deep.equal({ p: "q/r/s" });
+  });
+
+  it("matches the root only to its own route, and anything unmatched to $default", () => {
+    expect(pick("GET", "/")!.route.target).to.equal("GET /");
+    expect(pick("PUT", "/nothing/here")!.route.target).to.equal("$default");
+    expect(new RouteTable([{ routeKey: "GET /a", target: 1 }]).match("GET", "/b")).to.equal(undefined);
+  });
+});
+
+describe("local cloud: schedule expressions", () => {
+  const from = new Date("2026-11-27T10:15:30Z");
+
+  it("fires a rate one interval after the start, then every interval", () => {
+    const rate = parseScheduleExpression("rate(5 minutes)", from);
+    expect(rate.next(from)!.toISOString()).to.equal("2026-11-27T10:20:30.000Z");
+    expect(rate.next(new Date("2026-11-27T10:20:30Z"))!.toISOString()).to.equal("2026-11-27T10:25:30.000Z");
+  });
+
+  it("evaluates AWS cron in UTC, with ? and day-of-week 1-7 from Sunday", () => {
+    expect(parseScheduleExpression("cron(0 6 * * ? *)").next(from)!.toISOString()).to.equal("2026-11-28T06:00:00.000Z");
+    // 2026-11-27 is a Friday; MON is 2 in AWS's numbering.
+    expect(parseScheduleExpression("cron(30 9 ? * MON *)").next(from)!.toISOString()).to.equal("2026-11-30T09:30:00.000Z");
+    expect(parseScheduleExpression("cron(0/15 * * * ? *)").next(from)!.toISOString()).to.equal("2026-11-27T10:30:00.000Z");
+    expect(parseScheduleExpression("cron(0 0 L * ? *)").next(from)!.toISOString()).to.equal("2026-11-30T00:00:00.000Z");
+  });
+
+  it("rejects malformed expressions, naming the problem", () => {
+    expect(() => parseScheduleExpression("cron(0 6 * * *)")).to.throw(/6 fields/);
+    expect(() => parseScheduleExpression("cron(0 6 * * MON *)")).to.throw(/exactly one of day-of-month and day-of-week/);
+    expect(() => parseScheduleExpression("cron(61 6 * * ? *)")).to.throw(/"61" is not a value from 0 to 59/);
+    expect(() => parseScheduleExpression("every day")).to.throw(/expected rate/);
+  });
+});
+
+describe("local cloud: ReportBatchItemFailures", () => {
+  const batch = [{ MessageId: "m1" }, { MessageId: "m2" }, { MessageId: "m3" }];
+
+  it("retries only the items the function names", () => {
+    expect(batchItemFailures(JSON.stringify({ batchItemFailures: [{ itemIdentifier: "m2" }] }), batch)).to.deep.equal(["m2"]);
+  });
+
+  it("treats an empty list, null or no field as full success", () => {
+    for (const payload of [JSON.stringify({ batchItemFailures: [] }), "null", JSON.stringify({})]) expect(batchItemFailures(payload, batch)).to.deep.equal([]);
+  });
+
+  it("fails the whole batch when the response names an id that is not in it, or is malformed", () => {
+    const all = ["m1", "m2", "m3"];
+    expect(batchItemFailures(JSON.stringify({ batchItemFailures: [{ itemIdentifier: "other" }] }), batch)).to.deep.equal(all);
+    expect(batchItemFailures(JSON.stringify({ batchItemFailures: [{}] }), batch)).to.deep.equal(all);
+    expect(batchItemFailures(JSON.stringify({ batchItemFailures: "m1" }), batch)).to.deep.equal(all);
+  });
+});
+
+describe("local cloud: the model read from the dev graph", () => {
+  it("finds every function, route, queue with its redrive, table, schedule and mapping of the app", async () => {
+    const model = buildModel((await stackGraph("dev")).graph);
+    expect(model.functions.map((f) => f.name).sort()).to.deep.equal(
+      ["platform-dev-create-order", "platform-dev-daily-report", "platform-dev-get-order", "platform-dev-health", "platform-dev-process-order"],
+    );
+    expect(model.apis[0].routes.map((r) => r.routeKey).sort()).to.deep.equal(["ANY /{proxy+}", "GET /health", "GET /orders/{orderId}", "POST /orders"]);
+    const work = model.queues.find((q) => q.name === "process-order-queue")!;
+    expect(work.redrive).to.deep.equal({ deadLetterTargetArn: "arn:aws:sqs:eu-west-1:111111111111:process-order-dlq", maxReceiveCount: 3 });
+    expect(model.eventSourceMappings).to.deep.equal([
+      { queueArn: work.arn, functionName: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-process-order", batchSize: 10, batchingWindowSeconds: 0, reportBatchItemFailures: true, enabled: true },
+    ]);
+    const report = model.functions.find((f) => f.name === "platform-dev-daily-report")!;
+    expect(report.async).to.deep.equal({ retryAttempts: 2, maximumEventAgeSeconds: 3600, onFailure: "arn:aws:sqs:eu-west-1:111111111111:daily-report-dlq", onSuccess: undefined });
+    expect(model.schedules.map((s) => [s.expression, s.targets.map((t) => t.functionArn)])).to.deep.equal([["cron(0 6 * * ? *)", [report.arn]]]);
+    expect(model.tables.map((t) => [t.name, t.hashKey])).to.deep.equal([["orders", "orderId"]]);
+    expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
+  });
+});
