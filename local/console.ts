@@ -21,9 +21,23 @@ const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
 export const color = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
 
+/** Lines for stdout, written together once per event-loop turn rather than one system call each. */
+function bufferedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    const text = pending.join("\n") + "\n";
+    pending = [];
+    process.stdout.write(text);
+  };
+  return (line) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(line);
+  };
+}
+
 export class Reporter {
   constructor(
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line + "\n"),
+    private readonly write: (line: string) => void = bufferedStdout(),
     /** Print one line per invocation. @default true */
     private readonly invocations = true,
   ) {}

@@ -50,6 +50,15 @@ const apiError = (status: number, message: string): Answer => ({
   body: Buffer.from(JSON.stringify({ message })),
 });
 
+const requestIdPrefix = randomBytes(6).toString("base64url");
+let requestCount = 0;
+
+/** API Gateway's request ids are short opaque strings; unique per process is what matters locally. */
+function nextRequestId(): string {
+  requestCount = (requestCount + 1) % Number.MAX_SAFE_INTEGER;
+  return `${requestIdPrefix}${requestCount.toString(36).padStart(6, "0")}=`;
+}
+
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const routes = new RouteTable<Integration>(options.api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
   const bucket = options.enforceThrottle && options.api.throttle ? tokenBucket(options.api.throttle.rateLimit, options.api.throttle.burstLimit) : undefined;
@@ -62,7 +71,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.on("end", () => {
-      const requestId = randomBytes(10).toString("base64").replace(/=+$/, "=");
+      const requestId = nextRequestId();
       const send = (answer: Answer) => {
         if (answer.status >= 500) options.alarms.count("AWS/ApiGateway", "5xx", { ApiId: options.api.id, Stage: "$default" }, `API ${options.api.name} answered ${answer.status}`);
         const headers: [string, string][] = [...answer.headers, ["apigw-requestid", requestId], ["content-length", String(answer.body.length)]];
@@ -121,10 +130,12 @@ interface EventParts {
 export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values) continue;
-    if (name === "cookie") cookies = values.flatMap((v) => v.split(/;\s*/)).filter(Boolean);
-    else headers[name] = values.join(",");
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    if (name === "cookie") (cookies ??= []).push(...value.split(/;\s*/).filter(Boolean));
+    else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   let query: Record<string, string> | undefined;
   if (parts.rawQueryString) {
@@ -167,11 +178,18 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
   };
 }
 
-/** "12/Mar/2020:19:03:58 +0000", the format of requestContext.time. */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+let clfCache = { second: -1, text: "" };
+
+/** "12/Mar/2020:19:03:58 +0000", the format of requestContext.time; formatted once a second. */
 function clfTime(d: Date): string {
-  const month = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${pad(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  const second = Math.floor(d.getTime() / 1000);
+  if (clfCache.second !== second) {
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const text = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+    clfCache = { second, text };
+  }
+  return clfCache.text;
 }
 
 async function invokeRoute(options: ApiServerOptions, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Answer> {
@@ -180,12 +198,15 @@ async function invokeRoute(options: ApiServerOptions, functionArn: string, event
     answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null");
     return answer.status;
   };
-  const work = options.lambda().invoke(functionArn, event, `api ${routeKey}`, { status: statusOf });
+  const lambda = options.lambda();
+  const work = lambda.invoke(functionArn, event, `api ${routeKey}`, { status: statusOf }).then(() => answer!);
+  // The function's own timeout ends it first unless it is longer than the API's 30 s.
+  if (lambda.resolve(functionArn).timeoutSeconds * 1000 < MAX_INTEGRATION_MS) return work;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Answer>((resolve) => {
     timer = setTimeout(() => resolve(apiError(504, "Gateway Timeout")), MAX_INTEGRATION_MS);
   });
-  const result = await Promise.race([work.then(() => answer!), timeout]);
+  const result = await Promise.race([work, timeout]);
   clearTimeout(timer);
   return result;
 }

@@ -26,8 +26,9 @@ export type ToContainer = { type: "invoke"; requestId: string; event: string; de
 export type FromContainer =
   | { type: "ready"; initMs: number }
   | { type: "init-error"; error: LambdaError }
-  | { type: "result"; requestId: string; payload: string }
-  | { type: "error"; requestId: string; error: LambdaError };
+  | { type: "result"; requestId: string; payload: string; logs: string }
+  | { type: "error"; requestId: string; error: LambdaError; logs: string }
+  | { type: "logs"; logs: string };
 
 /** The error document Lambda's Node.js runtime returns for a failed invocation. */
 export interface LambdaError {
@@ -105,8 +106,40 @@ function call(handler: (...args: any[]) => any, event: unknown, context: ReturnT
   return Promise.resolve().then(() => handler(event, context));
 }
 
+/**
+ * The handler's stdout and stderr, collected and sent with the invocation's result: one message per
+ * invocation instead of one per line. Output outside an invocation (init, background work) follows shortly.
+ */
+function captureOutput(port: NonNullable<typeof parentPort>): { take(): string } {
+  let buffered = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (buffered) port.postMessage({ type: "logs", logs: take() } satisfies FromContainer);
+  };
+  const take = () => {
+    const text = buffered;
+    buffered = "";
+    return text;
+  };
+  const capture = (chunk: unknown, encoding?: unknown, callback?: unknown) => {
+    buffered += typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+    if (!scheduled) {
+      scheduled = true;
+      setTimeout(flush, 50).unref();
+    }
+    const done = typeof encoding === "function" ? encoding : callback;
+    if (typeof done === "function") process.nextTick(done as () => void);
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  return { take };
+}
+
 async function main(): Promise<void> {
   const port = parentPort!;
+  const output = captureOutput(port);
   resolveLocalhostSubdomains();
   if (data.enableSourceMaps) process.setSourceMapsEnabled(true);
   const started = performance.now();
@@ -122,9 +155,9 @@ async function main(): Promise<void> {
     try {
       const result = await call(handler, JSON.parse(message.event), contextFor(message));
       // Lambda serializes the result as JSON; `undefined` becomes null.
-      port.postMessage({ type: "result", requestId: message.requestId, payload: JSON.stringify(result) ?? "null" } satisfies FromContainer);
+      port.postMessage({ type: "result", requestId: message.requestId, payload: JSON.stringify(result) ?? "null", logs: output.take() } satisfies FromContainer);
     } catch (err) {
-      port.postMessage({ type: "error", requestId: message.requestId, error: toLambdaError(err) } satisfies FromContainer);
+      port.postMessage({ type: "error", requestId: message.requestId, error: toLambdaError(err), logs: output.take() } satisfies FromContainer);
     }
   });
 }

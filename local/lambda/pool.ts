@@ -43,7 +43,10 @@ class Container {
   readonly ready: Promise<number>;
   pending?: Pending;
   dead = false;
+  timedOut = false;
   servedOne = false;
+  /** The init phase's duration, once it has finished. */
+  initMs = 0;
 
   constructor(fn: LocalFunction, options: PoolOptions, onExit: (container: Container) => void) {
     const data: ContainerData = {
@@ -59,6 +62,8 @@ class Container {
     this.worker = new Worker(options.bootstrapFile, {
       workerData: data,
       env: options.environment,
+      // Not this process's flags (ts-node and the like): a container runs only the runtime and the artifact.
+      execArgv: [],
       stdout: true,
       stderr: true,
       // The function's memory setting bounds the container's heap, as it bounds the sandbox in Lambda.
@@ -75,7 +80,10 @@ class Container {
         } else if (message.type === "init-error") {
           clearTimeout(timer);
           reject(message.error);
+        } else if (message.type === "logs") {
+          emitLines(message.logs, options.onLog);
         } else if (this.pending && message.requestId === this.pending.requestId) {
+          emitLines(message.logs, options.onLog);
           const pending = this.pending;
           this.pending = undefined;
           pending.resolve(message.type === "result" ? { payload: message.payload } : { error: message.error });
@@ -97,9 +105,21 @@ class Container {
     this.ready.catch(() => undefined);
   }
 
-  run(message: ToContainer): Promise<{ payload?: string; error?: LambdaError }> {
+  /** Runs one invocation; past `timeoutMs` it resolves with Lambda's timeout error and the container is marked timed out. */
+  run(message: ToContainer, timeoutMs: number, timeoutError: () => LambdaError): Promise<{ payload?: string; error?: LambdaError }> {
     return new Promise((resolve) => {
-      this.pending = { requestId: message.requestId, resolve };
+      const timer = setTimeout(() => {
+        this.timedOut = true;
+        this.pending = undefined;
+        resolve({ error: timeoutError() });
+      }, timeoutMs);
+      this.pending = {
+        requestId: message.requestId,
+        resolve: (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+      };
       this.worker.postMessage(message);
     });
   }
@@ -127,48 +147,49 @@ export class FunctionPool {
 
   /** Invokes the function synchronously, as RequestResponse does. Never throws: failures come back as `error`. */
   async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeOutcome> {
-    const started = performance.now();
-    const acquired = await this.acquire();
-    if (!acquired) return { requestId, error: runtimeError("Runtime.Stopped", "the local cloud is stopping"), durationMs: 0 };
-    const { container, cold } = acquired;
-    let initMs: number | undefined;
-    try {
-      const ms = await container.ready;
-      if (!container.servedOne) initMs = ms;
-    } catch (error) {
-      this.discard(container);
-      return { requestId, error: error as LambdaError, durationMs: performance.now() - started, initMs: cold ? 0 : undefined };
-    }
+    // The common case, a warm container free, takes no extra turn of the event loop.
+    const warm = this.stopped ? undefined : this.idle.pop();
+    const container = warm ?? (await this.coldStart(requestId));
+    if (!(container instanceof Container)) return container;
+    const initMs = container.servedOne ? undefined : container.initMs;
     container.servedOne = true;
     const invokeStarted = performance.now();
     const timeoutMs = this.fn.timeoutSeconds * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<{ error: LambdaError }>((resolve) => {
-      timer = setTimeout(() => resolve({ error: runtimeError("Sandbox.Timedout", `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`) }), timeoutMs);
-    });
     const message: ToContainer = { type: "invoke", requestId, event: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
-    const outcome = await Promise.race([container.run(message), timedOut]);
-    clearTimeout(timer);
-    if (outcome.error && (outcome.error.errorType === "Sandbox.Timedout" || container.dead)) {
-      // A timed-out or crashed container is never reused: its state is unknown.
-      this.discard(container);
-    } else {
-      this.release(container);
-    }
+    const outcome = await container.run(message, timeoutMs, () =>
+      runtimeError("Sandbox.Timedout", `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`),
+    );
+    // A timed-out or crashed container is never reused: its state is unknown.
+    if (container.timedOut || container.dead) this.discard(container);
+    else this.release(container);
     return { requestId, ...outcome, durationMs: performance.now() - invokeStarted, initMs };
   }
 
-  private async acquire(): Promise<{ container: Container; cold: boolean } | undefined> {
+  /** A container for one invocation, started and initialized if need be, or the error that prevented it. */
+  private async coldStart(requestId: string): Promise<Container | InvokeOutcome> {
+    const started = performance.now();
+    const acquired = await this.acquire();
+    if (!acquired) return { requestId, error: runtimeError("Runtime.Stopped", "the local cloud is stopping"), durationMs: 0 };
+    try {
+      acquired.initMs = await acquired.ready;
+      return acquired;
+    } catch (error) {
+      this.discard(acquired);
+      return { requestId, error: error as LambdaError, durationMs: performance.now() - started, initMs: 0 };
+    }
+  }
+
+  private async acquire(): Promise<Container | undefined> {
     if (this.stopped) return undefined;
     const warm = this.idle.pop();
-    if (warm) return { container: warm, cold: false };
+    if (warm) return warm;
     if (this.all.size < this.options.maxContainers) {
       const container = new Container(this.fn, this.options, (c) => this.forget(c));
       this.all.add(container);
-      return { container, cold: true };
+      return container;
     }
     const container = await new Promise<Container | undefined>((resolve) => this.waiting.push(resolve));
-    return container ? { container, cold: false } : this.acquire();
+    return container ?? this.acquire();
   }
 
   private release(container: Container): void {
@@ -207,6 +228,13 @@ function exitError(err: Error): LambdaError {
   const code = (err as any).code;
   if (code === "ERR_WORKER_OUT_OF_MEMORY") return runtimeError("Runtime.OutOfMemory", "Runtime exited with error: signal: killed (out of memory)");
   return { errorType: err.name === "Error" ? "Runtime.UnhandledError" : err.name, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
+}
+
+function emitLines(text: string, onLog: PoolOptions["onLog"]): void {
+  if (!text) return;
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  for (const line of lines) onLog(line, "stdout");
 }
 
 function pipeLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

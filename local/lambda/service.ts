@@ -41,7 +41,6 @@ export class UnknownFunctionError extends Error {
 export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly model: LocalModel,
@@ -74,9 +73,7 @@ export class LambdaService {
   /** A synchronous (RequestResponse) invocation. Reports it, and counts an error toward the function's alarms. */
   async invoke(ref: string, event: unknown, trigger: string, extra: { status?: (outcome: InvokeOutcome) => number } = {}): Promise<InvokeOutcome> {
     const fn = this.resolve(ref);
-    const work = this.pools.get(fn.name)!.invoke(event);
-    this.inFlight.add(work);
-    const outcome = await work.finally(() => this.inFlight.delete(work));
+    const outcome = await this.pools.get(fn.name)!.invoke(event);
     this.options.reporter.invocation({ functionName: fn.name, trigger, durationMs: outcome.durationMs, error: outcome.error, initMs: outcome.initMs, status: extra.status?.(outcome) });
     if (outcome.error) {
       this.options.alarms.count("AWS/Lambda", "Errors", { FunctionName: fn.name }, `${fn.name} failed: ${outcome.error.errorType}`);
@@ -90,7 +87,7 @@ export class LambdaService {
     const requestId = randomUUID();
     const received = Date.now();
     const attempt = (n: number) => {
-      const work = this.invoke(fn.name, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
+      void this.invoke(fn.name, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
         if (!outcome.error) {
           if (fn.async.onSuccess) await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
           return;
@@ -108,8 +105,6 @@ export class LambdaService {
         const condition = n < fn.async.retryAttempts ? "EventAgeExceeded" : "RetriesExhausted";
         await this.fail(fn, requestId, event, condition, n + 1, outcome, trigger);
       });
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
     };
     attempt(0);
     return requestId;
@@ -134,11 +129,6 @@ export class LambdaService {
       this.options.reporter.info(`${fn.name}: could not deliver the ${trigger} event to ${arn}: ${(err as Error).message}`);
       this.options.alarms.count("AWS/Lambda", "DestinationDeliveryFailures", { FunctionName: fn.name }, `${fn.name} could not deliver to ${arn}`);
     }
-  }
-
-  /** Waits for every invocation and async delivery in progress; drops pending retries when `dropRetries`. */
-  async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:local`: the local cloud against a bare node:http server on this machine, measured in
+ * one run with autocannon against GET /health. Prints req/s, p50 and p99, the share of the bare
+ * server's throughput, and the drift over six back-to-back runs with the local cloud's RSS after each.
+ * Options: --duration <s> (15), --drift-runs <n> (6), --drift-duration <s> (10), --quiet (no invocation lines).
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import autocannon = require("autocannon");
+import { Command } from "commander";
+import { freePort, ROOT } from "../tests/local/harness";
+
+interface Figures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, connections: number, seconds: number): Promise<Figures> {
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+}
+
+const BARE_SERVER = `
+const http = require("http");
+const body = JSON.stringify({ status: "ok" });
+http.createServer((req, res) => { res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }); res.end(body); })
+  .listen(Number(process.env.PORT), "127.0.0.1", () => process.stdout.write("ready\\n"));
+`;
+
+async function startBare(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["-e", BARE_SERVER], { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+  return child;
+}
+
+const row = (name: string, f: Figures, bare?: Figures) =>
+  `| ${name} | ${Math.round(f.requestsPerSecond)} | ${f.p50} | ${f.p99} | ${bare ? `${((100 * f.requestsPerSecond) / bare.requestsPerSecond).toFixed(1)}%` : "100%"} | ${f.errors + f.non2xx} |`;
+
+async function main(): Promise<void> {
+  const opts = new Command("bench:local")
+    .option("--duration <s>", "seconds per throughput run", "15")
+    .option("--drift-runs <n>", "back-to-back runs for the drift figure", "6")
+    .option("--drift-duration <s>", "seconds per drift run", "10")
+    .option("--quiet", "start the local cloud with --quiet (no invocation lines)", false)
+    .parse(process.argv)
+    .opts<{ duration: string; driftRuns: string; driftDuration: string; quiet: boolean }>();
+  const seconds = Number(opts.duration);
+
+  const barePort = await freePort();
+  const bare = await startBare(barePort);
+  const bareUrl = `http://127.0.0.1:${barePort}/health`;
+  await load(bareUrl, 10, 2);
+  const bare10 = await load(bareUrl, 10, seconds);
+  const bare1 = await load(bareUrl, 1, seconds);
+  bare.kill();
+
+  // The local cloud writes its lines as usual, to /dev/null: what a terminal costs to show them is not the local cloud's.
+  const port = await freePort();
+  const cloud = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "start.ts"), "--stack", "dev", ...(opts.quiet ? ["--quiet"] : [])], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
+    stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => cloud.on("exit", resolve));
+  const url = `http://127.0.0.1:${port}/health`;
+  for (let ready = false; !ready; ) {
+    if (cloud.exitCode !== null) throw new Error(`the local cloud exited with ${cloud.exitCode}`);
+    ready = await fetch(url).then((r) => r.ok, () => false);
+    if (!ready) await new Promise((r) => setTimeout(r, 200));
+  }
+  await load(url, 10, 3);
+  const cloud10 = await load(url, 10, seconds);
+  const cloud1 = await load(url, 1, seconds);
+  const drift: { run: number; figures: Figures; rss: number }[] = [];
+  for (let run = 1; run <= Number(opts.driftRuns); run++) {
+    const figures = await load(url, 10, Number(opts.driftDuration));
+    drift.push({ run, figures, rss: rssMb(cloud.pid!) });
+  }
+  cloud.kill("SIGINT");
+  const code = await exited;
+
+  const first = drift[0];
+  const last = drift[drift.length - 1];
+  const lines = [
+    `# Local cloud benchmark (${new Date().toISOString()}, node ${process.version}, ${require("os").cpus().length} cores)`,
+    "",
+    `GET /health, autocannon, ${seconds} s per run; the local cloud ${opts.quiet ? "with --quiet" : "prints its invocation and handler log lines"} (to /dev/null).`,
+    "",
+    "| target | req/s | p50 ms | p99 ms | share of bare | errors |",
+    "|---|---|---|---|---|---|",
+    row("bare node:http, 10 connections", bare10),
+    row("bare node:http, 1 connection", bare1),
+    row("local cloud, 10 connections", cloud10, bare10),
+    row("local cloud, 1 connection", cloud1, bare1),
+    "",
+    `Drift: ${drift.length} back-to-back ${opts.driftDuration} s runs, 10 connections, one local cloud instance.`,
+    "",
+    "| run | req/s | p99 ms | RSS MB |",
+    "|---|---|---|---|",
+    ...drift.map((d) => `| ${d.run} | ${Math.round(d.figures.requestsPerSecond)} | ${d.figures.p99} | ${d.rss.toFixed(0)} |`),
+    "",
+    `Last run against the first: ${((100 * last.figures.requestsPerSecond) / first.figures.requestsPerSecond).toFixed(1)}% of its throughput; RSS ${((100 * last.rss) / first.rss).toFixed(1)}% of the first run's.`,
+    `Local cloud stopped with exit code ${code}.`,
+  ];
+  const report = lines.join("\n") + "\n";
+  process.stdout.write(report);
+  fs.mkdirSync(path.join(ROOT, "bench", "out"), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, "bench", "out", "local.md"), report);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`error: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
