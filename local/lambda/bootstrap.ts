@@ -1,16 +1,19 @@
 /**
  * The runtime inside one local Lambda container (a worker thread). It loads the function's deployment
  * artifact once (the init phase), then serves invocations posted by the parent, one at a time, as
- * Lambda's Node.js runtime does. Bundled by esbuild at start-up; it must not import the project's code.
+ * Lambda's Node.js runtime does. Bundled by esbuild at start-up into one file, so a container loads
+ * nothing of the local cloud but this.
  */
-import dns = require("dns");
 import * as path from "path";
 import { pathToFileURL } from "url";
-import { parentPort, workerData } from "worker_threads";
+import { MessagePort, workerData } from "worker_threads";
+import { resolveLocalhostSubdomains } from "../localhost-dns";
 
 export interface ContainerData {
   /** Directory the artifact was unpacked into (LAMBDA_TASK_ROOT). */
   taskRoot: string;
+  /** The channel to the parent, for this container's life. */
+  port?: MessagePort;
   /** Lambda's handler setting: "<module path>.<export>". */
   handler: string;
   functionName: string;
@@ -43,20 +46,6 @@ const importEsm = new Function("specifier", "return import(specifier)") as (s: s
 function toLambdaError(err: unknown, fallbackType = "Error"): LambdaError {
   if (err instanceof Error) return { errorType: err.name || fallbackType, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
   return { errorType: fallbackType, errorMessage: typeof err === "string" ? err : JSON.stringify(err) ?? String(err), trace: [] };
-}
-
-/** *.localhost resolves to loopback (RFC 6761), so AWS-style emulator URLs such as SQS queue URLs work unchanged. */
-function resolveLocalhostSubdomains(): void {
-  const original = dns.lookup;
-  (dns as any).lookup = function lookup(hostname: string, options: any, callback?: any) {
-    const cb = typeof options === "function" ? options : callback;
-    const opts = typeof options === "object" && options !== null ? options : {};
-    if (typeof hostname === "string" && hostname.endsWith(".localhost")) {
-      if (opts.all) return process.nextTick(() => cb(null, [{ address: "127.0.0.1", family: 4 }]));
-      return process.nextTick(() => cb(null, "127.0.0.1", 4));
-    }
-    return (original as any).call(dns, hostname, options, callback);
-  };
 }
 
 async function loadHandler(): Promise<(...args: any[]) => any> {
@@ -110,7 +99,7 @@ function call(handler: (...args: any[]) => any, event: unknown, context: ReturnT
  * The handler's stdout and stderr, collected and sent with the invocation's result: one message per
  * invocation instead of one per line. Output outside an invocation (init, background work) follows shortly.
  */
-function captureOutput(port: NonNullable<typeof parentPort>): { take(): string } {
+function captureOutput(port: MessagePort): { take(): string } {
   let buffered = "";
   let scheduled = false;
   const flush = () => {
@@ -138,7 +127,7 @@ function captureOutput(port: NonNullable<typeof parentPort>): { take(): string }
 }
 
 async function main(): Promise<void> {
-  const port = parentPort!;
+  const port: MessagePort = workerData.port;
   const output = captureOutput(port);
   resolveLocalhostSubdomains();
   if (data.enableSourceMaps) process.setSourceMapsEnabled(true);
