@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { parseArguments } from "./cli";
 import { readLocalCloudState } from "../local/cloud";
 
 const EXIT = { ok: 0, functionError: 1, badInput: 2 } as const;
@@ -31,15 +32,9 @@ async function main(argv: string[]): Promise<number> {
     .option("-e, --event <file>", "JSON file with the event")
     .option("--async", "invoke asynchronously (InvocationType Event): retries and the failure destination apply", false)
     .option("-s, --stack <name>", "stack the local cloud runs", "dev")
-    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."))
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  try {
-    program.parse(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    throw err;
-  }
+    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
   const [ref] = program.args;
   const opts = program.opts<{ event?: string; async: boolean; stack: string; program: string }>();
   try {

@@ -1,6 +1,7 @@
 /** `npm run preview -- --stack <name> [--json] [--program <dir>]`: the offline preview and policy check. */
 import * as path from "path";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { parseArguments } from "./cli";
 import { EXIT, runPreview } from "../graph/preview";
 
 async function main(argv: string[]): Promise<number> {
@@ -8,15 +9,9 @@ async function main(argv: string[]): Promise<number> {
     .description("Capture a stack's resource graph offline (no credentials, no network) and check it against the policy pack")
     .requiredOption("-s, --stack <name>", "stack whose Pulumi.<name>.yaml config to use (dev, stage, prod)")
     .option("--json", "print the plan document instead of the tree", false)
-    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."))
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  try {
-    program.parse(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    throw err;
-  }
+    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
   const opts = program.opts<{ stack: string; json: boolean; program: string }>();
   const result = await runPreview({ programDir: path.resolve(opts.program), stack: opts.stack, json: opts.json });
   process.stdout.write(result.stdout);

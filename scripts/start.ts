@@ -3,7 +3,8 @@
  * Exit status: 0 after Ctrl-C, 2 for bad arguments, bad stack config or a port in use, 3 when the program throws.
  */
 import * as path from "path";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { parseArguments } from "./cli";
 import { EXIT, isInputError } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
 
@@ -24,15 +25,9 @@ async function main(argv: string[]): Promise<number> {
     .option("-c, --config <key=value...>", "override a config value, as `pulumi config set` would", [])
     .option("--concurrency <n>", "containers per function at most", "4")
     .option("--throttle", "enforce the API stage's throttling (429s)", false)
-    .option("--quiet", "no line per invocation", false)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  try {
-    program.parse(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    throw err;
-  }
+    .option("--quiet", "no line per invocation", false);
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
   const opts = program.opts<{ stack: string; program: string; config: string[]; concurrency: string; throttle: boolean; quiet: boolean }>();
   const config: Record<string, string> = {};
   for (const pair of opts.config) {
