@@ -2,6 +2,9 @@
  * The stack config, parsed and validated once. Every problem is reported in one error, each naming
  * the key and the stack, so a typo or a bad value fails before anything is planned.
  */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { HTTP_URL } from "./components/http-api";
 import { SCHEDULE } from "./components/schedule";
@@ -34,8 +37,12 @@ export const appConfigSchema = z
     asyncMaxEventAgeSeconds: z.number().int().min(60).max(21600).default(3600),
     dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
     protectStatefulResources: z.boolean(),
+    awsConfigRecorder: z.boolean().optional(),
   })
   .strict();
+
+/** Keys read only as Pulumi secrets (`pulumi.Config.requireSecret`), never into the plain config object. */
+export const SECRET_KEYS = ["reportSigningKey"] as const;
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -74,12 +81,12 @@ function decode(key: string, raw: string): unknown {
  * Parses the raw stack config (`<namespace>:<key>` → string, as `pulumi.runtime.allConfig()`
  * returns it). Throws one ConfigError listing every problem.
  */
-export function parseConfig(raw: Record<string, string>, stack: string): PlatformConfig {
+export function parseConfig(raw: Record<string, string>, stack: string, siblings: SiblingAccount[] = []): PlatformConfig {
   const problems: string[] = [];
   const app: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
     const [namespace, key] = fullKey.split(":");
-    if (namespace === PROJECT) app[key] = decode(key, value);
+    if (namespace === PROJECT && !(SECRET_KEYS as readonly string[]).includes(key)) app[key] = decode(key, value);
   }
   const parsed = appConfigSchema.safeParse(app);
   if (!parsed.success) {
@@ -117,12 +124,65 @@ export function parseConfig(raw: Record<string, string>, stack: string): Platfor
     }
   }
 
+  const roles = raw["aws:assumeRoles"];
+  if (!roles) {
+    problems.push("aws:assumeRoles: is required: the deploy role to assume in the stack's account (see \"Stacks and accounts\" in README.md)");
+  } else {
+    let list: unknown;
+    try {
+      list = JSON.parse(roles);
+    } catch {
+      list = undefined;
+    }
+    const arn = Array.isArray(list) && list.length === 1 ? (list[0] as { roleArn?: unknown })?.roleArn : undefined;
+    const roleAccount = typeof arn === "string" ? /^arn:aws:iam::(\d{12}):role\/[\w+=,.@\/-]+$/.exec(arn)?.[1] : undefined;
+    if (!roleAccount) problems.push(`aws:assumeRoles: must list exactly one { roleArn: arn:aws:iam::<account>:role/<name> } (got ${roles})`);
+    else if (accountId && roleAccount !== accountId) problems.push(`aws:assumeRoles: the role ${arn} is in account ${roleAccount}, not in the stack's account ${accountId}`);
+  }
+
   if (parsed.success) {
     const cfg = parsed.data;
+    if (cfg.environment === "prod" && accountId) {
+      for (const sibling of siblings.filter((s) => s.accountId === accountId && s.environment !== "prod")) {
+        problems.push(`aws:allowedAccountIds: prod shares account ${accountId} with the ${sibling.environment} stack "${sibling.stack}"; prod needs an account of its own`);
+      }
+    }
     if (cfg.throttleBurstLimit < cfg.throttleRateLimit) problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
     if (cfg.environment === "prod" && !cfg.protectStatefulResources) problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
   return { stack, region: region!, accountId, app: parsed.data };
+}
+
+/** Another stack of the project: its account and kind, read from its stack file. */
+export interface SiblingAccount {
+  stack: string;
+  environment: string;
+  accountId: string;
+}
+
+/** The accounts of the project's other stacks, so prod can be refused an account it shares with dev or stage. */
+export function siblingAccounts(programDir: string, stack: string): SiblingAccount[] {
+  const siblings: SiblingAccount[] = [];
+  for (const file of fs.readdirSync(programDir)) {
+    const other = /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1];
+    if (!other || other === stack) continue;
+    const doc = parseYaml(fs.readFileSync(path.join(programDir, file), "utf8"))?.config ?? {};
+    const ids = doc["aws:allowedAccountIds"];
+    if (Array.isArray(ids) && typeof ids[0] === "string") siblings.push({ stack: other, environment: String(doc[`${PROJECT}:environment`] ?? "unknown"), accountId: ids[0] });
+  }
+  return siblings;
+}
+
+/** The stack's non-secret config document: config/<stack>.json, else config/<environment>.json. */
+export function readAppConfigDocument(programDir: string, config: PlatformConfig): Record<string, unknown> {
+  const candidates = [config.stack, config.app.environment].map((name) => path.join(programDir, "config", `${name}.json`));
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) throw new ConfigError(config.stack, [`no config document: add ${path.relative(programDir, candidates[0])} (or one for its environment)`]);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigError(config.stack, [`${path.relative(programDir, file)} is not valid JSON: ${(err as Error).message}`]);
+  }
 }

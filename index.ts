@@ -6,21 +6,24 @@
  *                      ├─ GET  /orders/{id}     ─► getOrder    ─► orders table
  *                      └─ ANY  /{proxy+}        ─► legacy backend (passthrough, when configured)
  *   orders queue ─► processOrder (QueueWorker) ─► orders table;  poison messages ─► orders DLQ
- *   schedule ─► dailyReport (async: retries, then its DLQ)
+ *   schedule ─► dailyReport (async: retries, then its DLQ) ◄─ ConfigStore (KMS-encrypted S3: title, signing key)
  *   every alarm ─► Alerts topic ─► email, SMS
+ *   AWS Config recorder (dev by default) ─► its own secure bucket
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/alerts";
+import { ConfigRecorder } from "./components/config-recorder";
+import { ConfigStore } from "./components/config-store";
 import { Function } from "./components/function";
 import { HttpApi } from "./components/http-api";
 import { QueueWorker } from "./components/queue-worker";
 import { Schedule } from "./components/schedule";
 import { Table } from "./components/table";
 import { Warmer } from "./components/warmer";
-import { parseConfig } from "./config";
+import { parseConfig, readAppConfigDocument, siblingAccounts } from "./config";
 
-const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), siblingAccounts(__dirname, pulumi.getStack()));
 const app = config.app;
 const handler = (file: string) => path.join(__dirname, "functions", file);
 
@@ -91,19 +94,29 @@ const getOrder = new Function("get-order", {
   policyStatements: [{ Sid: "ReadOrders", Action: ["dynamodb:GetItem"], Resource: orders.arn }],
 });
 
+// Bulk and secret settings: config/<stack>.json plus the stack's secrets, one encrypted object.
+const configStore = new ConfigStore("app-config", {
+  document: pulumi.jsonStringify({
+    ...readAppConfigDocument(__dirname, config),
+    secrets: { reportSigningKey: new pulumi.Config().requireSecret("reportSigningKey") },
+  }),
+  protect: app.protectStatefulResources,
+});
+
 const dailyReport = new Function("daily-report", {
   ...functionDefaults,
   entry: handler("dailyReport.ts"),
   memoryMb: 512,
   timeoutSeconds: 60,
-  environment: { ...appEnvironment, ORDERS_TABLE: orders.name },
-  policyStatements: [{ Sid: "CountOrders", Action: ["dynamodb:Scan"], Resource: orders.arn }],
+  environment: { ...appEnvironment, ORDERS_TABLE: orders.name, CONFIG_BUCKET: configStore.bucketName, CONFIG_KEY: configStore.objectKey },
+  policyStatements: [{ Sid: "CountOrders", Action: ["dynamodb:Scan"], Resource: orders.arn }, ...configStore.readStatements()],
   async: {
     retryAttempts: app.asyncRetryAttempts,
     maximumEventAgeSeconds: app.asyncMaxEventAgeSeconds,
     retainDeadLetters: app.protectStatefulResources,
   },
 });
+configStore.grantRead([dailyReport.role.arn]);
 new Schedule("daily-report-schedule", { schedule: app.dailyReportSchedule, targets: [{ function: dailyReport }] });
 
 const api = new HttpApi("api", {
@@ -118,6 +131,8 @@ const api = new HttpApi("api", {
   logRetentionDays: app.logRetentionDays,
   alertTopicArn: alerts.topicArn,
 });
+
+if (app.awsConfigRecorder ?? app.environment === "dev") new ConfigRecorder("aws-config", { protect: app.protectStatefulResources });
 
 if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
 
@@ -137,3 +152,4 @@ export const deadLetterQueues = {
   dailyReport: { url: dailyReport.deadLetterQueue!.url, source: "function", functionName: dailyReport.name },
 };
 export const alertTopicArn = alerts.topicArn;
+export const configBucketName = configStore.bucketName;

@@ -86,5 +86,13 @@ export function readStackConfig(programDir: string, stack: string, env: NodeJS.P
       config[full] = typeof value === "string" ? value : JSON.stringify(value);
     }
   }
+  // A key the project declares secret but this stack file has not set yet: offline runs still go on.
+  for (const [key, declared] of Object.entries(project.config)) {
+    const full = key.includes(":") ? key : `${project.name}:${key}`;
+    if (declared?.secret && !(full in config)) {
+      config[full] = env[localSecretVariable(full)] ?? secretPlaceholder(full);
+      secretKeys.push(full);
+    }
+  }
   return { project: project.name, stack, config, secretKeys };
 }

@@ -3,7 +3,11 @@
  * resource types it emulates; everything is derived from the resources' own inputs and identities,
  * never from the names of a particular app.
  */
+import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import type { CapturedResource, Graph } from "../graph/capture";
+
+/** A value as the local cloud uses it: secrets are only marked in the graph, and run as their plain value. */
+const plain = (value: unknown): any => (isRpcSecret(value) ? unwrapRpcSecret(value) : value);
 
 export interface LocalFunction {
   name: string;
@@ -264,7 +268,7 @@ export function buildModel(graph: Graph): LocalModel {
 
   const buckets = [...of("aws:s3/bucket:Bucket"), ...of("aws:s3/bucketV2:BucketV2")].map((r) => ({ name: r.state.bucket ?? r.id ?? r.name, arn: r.arn! }));
   const objects = [...of("aws:s3/bucketObject:BucketObject"), ...of("aws:s3/bucketObjectv2:BucketObjectv2")].map(
-    (r): LocalObject => ({ bucket: r.state.bucket, key: r.state.key ?? r.name, source: r.state.source ?? r.state.content ?? "", contentType: r.state.contentType }),
+    (r): LocalObject => ({ bucket: plain(r.state.bucket), key: plain(r.state.key) ?? r.name, source: plain(r.state.source ?? r.state.content) ?? "", contentType: r.state.contentType }),
   );
 
   const subscriptions = of("aws:sns/topicSubscription:TopicSubscription");

@@ -1,3 +1,4 @@
+import { createHmac } from "crypto";
 import { ReceiveMessageCommand, PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import type { APIGatewayProxyStructuredResultV2, SQSEvent } from "aws-lambda";
@@ -132,6 +133,9 @@ describe("the orders handlers, against local DynamoDB and SQS emulators", () => 
     expect(report.total).to.be.greaterThan(0);
     expect(report.total).to.equal(Object.values(report.byStatus).reduce((a, n) => a + n, 0));
     expect(report.byStatus.processed).to.be.greaterThan(0);
+    expect(report.title).to.equal("Test report");
+    const expected = createHmac("sha256", "test-signing-key-0123456789").update(JSON.stringify({ total: report.total, byStatus: report.byStatus })).digest("hex");
+    expect(report.signature).to.equal(expected);
     let failed: Error | undefined;
     try {
       await dailyReport({ faultInject: "dailyReport" }, lambdaContext("daily-report"));
