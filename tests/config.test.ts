@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ConfigError, parseConfig } from "../config";
+import { ConfigError, parseConfig, SiblingAccount, siblingAccounts } from "../config";
 import { readStackConfig } from "../graph/stack-config";
 import { PROGRAM_DIR } from "./harness";
 
@@ -79,3 +79,40 @@ describe("stack config", () => {
     expect(() => readStackConfig(PROGRAM_DIR, "qa")).to.throw('unknown stack "qa": no Pulumi.qa.yaml (stacks here: dev, prod, stage)');
   });
 });
+
+describe("stack config: accounts and deploy roles", () => {
+  const prodConfig = () => ({ ...readStackConfig(PROGRAM_DIR, "prod").config });
+
+  it("pins each stack to its account and a deploy role in that same account", () => {
+    for (const [stack, account] of [["dev", "111111111111"], ["stage", "222222222222"], ["prod", "333333333333"]]) {
+      const raw = readStackConfig(PROGRAM_DIR, stack).config;
+      expect(JSON.parse(raw["aws:allowedAccountIds"])).to.deep.equal([account]);
+      expect(JSON.parse(raw["aws:assumeRoles"])[0].roleArn).to.equal(`arn:aws:iam::${account}:role/platform-deploy`);
+      expect(parseConfig(raw, stack, siblingAccounts(PROGRAM_DIR, stack)).accountId).to.equal(account);
+    }
+  });
+
+  it("rejects a stack without a deploy role, or with one in another account", () => {
+    const { ["aws:assumeRoles"]: _, ...without } = devConfig();
+    expect(problemsOf(without)).to.deep.include("aws:assumeRoles: is required: the deploy role to assume in the stack's account (see \"Stacks and accounts\" in README.md)");
+    const elsewhere = { ...devConfig(), "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::999999999999:role/platform-deploy" }]) };
+    expect(problemsOf(elsewhere)).to.deep.include("aws:assumeRoles: the role arn:aws:iam::999999999999:role/platform-deploy is in account 999999999999, not in the stack's account 111111111111");
+  });
+
+  it("rejects a prod stack that shares its account with dev or stage", () => {
+    const shared = [{ stack: "dev", environment: "dev", accountId: "333333333333" }];
+    expect(problemsOfOrNone(prodConfig(), "prod", shared)).to.deep.equal([
+      'aws:allowedAccountIds: prod shares account 333333333333 with the dev stack "dev"; prod needs an account of its own',
+    ]);
+    expect(problemsOfOrNone(prodConfig(), "prod", siblingAccounts(PROGRAM_DIR, "prod"))).to.deep.equal([]);
+  });
+});
+
+function problemsOfOrNone(raw: Record<string, string>, stack: string, siblings: SiblingAccount[]): string[] {
+  try {
+    parseConfig(raw, stack, siblings);
+    return [];
+  } catch (err) {
+    return (err as ConfigError).problems;
+  }
+}

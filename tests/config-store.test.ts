@@ -1,0 +1,122 @@
+/**
+ * Environments and configuration in each stack's graph: the ConfigStore's encryption and who may
+ * read it, secrets that never reach the plan or an environment variable, AWS Config in dev only,
+ * and prod's protections.
+ */
+import { expect } from "chai";
+import { captureStack } from "../graph/capture";
+import { SECRET, toPlanDocument } from "../graph/plan";
+import { GraphView, parsed, PROGRAM_DIR, stackGraph } from "./harness";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+
+describe("the ConfigStore", () => {
+  let dev: GraphView;
+  before(async () => {
+    dev = await stackGraph("dev");
+  });
+
+  const store = () => dev.one("platform:config:ConfigStore", "app-config");
+  const statementsOf = (policy: string) => (JSON.parse(policy).Statement as any[]);
+
+  it("encrypts its bucket with its own rotating KMS key, with versioning, no public access and TLS only", () => {
+    const key = dev.descendants(store(), "aws:kms/key:Key")[0];
+    expect(key.inputs).to.include({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    const bucket = dev.descendants(store(), BUCKET)[0];
+    const of = (type: string) => dev.descendants(store(), type).filter((r) => r.inputs.bucket === bucket.id);
+    const rule = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0].inputs.rules[0];
+    expect(rule).to.deep.equal({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true });
+    expect(of("aws:s3/bucketVersioning:BucketVersioning")[0].inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+    expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    const tls = statementsOf(of(POLICY)[0].inputs.policy).find((s) => s.Sid === "DenyInsecureTransport");
+    expect(tls).to.include({ Effect: "Deny", Principal: "*" });
+    expect(tls.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+  });
+
+  it("lets only dailyReport's role read the config object: the bucket denies every other principal", () => {
+    const bucket = dev.descendants(store(), BUCKET)[0];
+    const policy = dev.descendants(store(), POLICY).find((p) => p.inputs.bucket === bucket.id)!;
+    const deny = statementsOf(policy.inputs.policy).find((s) => s.Sid === "OnlyReadersGetObjects");
+    const reportRole = dev.descendants(dev.one("platform:compute:Function", "daily-report"), "aws:iam/role:Role")[0];
+    expect(deny).to.include({ Effect: "Deny", Principal: "*", Resource: `${bucket.arn}/*` });
+    expect(deny.Action).to.deep.equal(["s3:GetObject", "s3:GetObjectVersion"]);
+    expect(deny.Condition).to.deep.equal({ ArnNotEquals: { "aws:PrincipalArn": [reportRole.arn] } });
+  });
+
+  it("grants dailyReport GetObject on the one object and Decrypt on the one key, and no other role either", () => {
+    const key = dev.descendants(store(), "aws:kms/key:Key")[0];
+    const bucket = dev.descendants(store(), BUCKET)[0];
+    const object = dev.descendants(store(), "aws:s3/bucketObjectv2:BucketObjectv2")[0];
+    expect(object.inputs).to.include({ key: "config/dev.json", serverSideEncryption: "aws:kms", kmsKeyId: key.arn });
+    const readers = dev.all("aws:iam/rolePolicy:RolePolicy").filter((p) => JSON.stringify(parsed(p, "policy")).match(/s3:GetObject|kms:Decrypt/));
+    expect(readers.map((p) => dev.byUrn(p.parent!).name)).to.deep.equal(["daily-report"]);
+    const statements = parsed(readers[0], "policy").Statement as any[];
+    expect(statements.find((s) => s.Sid === "ReadConfigObject").Resource).to.equal(`${bucket.arn}/config/dev.json`);
+    expect(statements.find((s) => s.Sid === "DecryptConfig").Resource).to.equal(key.arn);
+  });
+
+  it("tells dailyReport where its config is, and nothing more, through its environment", () => {
+    const fn = dev.descendants(dev.one("platform:compute:Function", "daily-report"), "aws:lambda/function:Function")[0];
+    const bucket = dev.descendants(store(), BUCKET)[0];
+    expect(fn.inputs.environment.variables).to.include({ CONFIG_BUCKET: bucket.state.bucket, CONFIG_KEY: "config/dev.json" });
+  });
+});
+
+describe("secrets", function () {
+  this.timeout(120_000);
+  const SENTINEL = "sentinel-signing-key-do-not-print-4711";
+
+  for (const stack of ["dev", "stage", "prod"]) {
+    it(`never appear in ${stack}'s plan document or in any function's environment`, async () => {
+      process.env.PLATFORM_SECRET_REPORTSIGNINGKEY = SENTINEL;
+      let graph;
+      try {
+        graph = await captureStack(PROGRAM_DIR, stack);
+      } finally {
+        delete process.env.PLATFORM_SECRET_REPORTSIGNINGKEY;
+      }
+      const doc = await toPlanDocument(graph, []);
+      expect(JSON.stringify(doc)).to.not.include(SENTINEL);
+      const object = doc.resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")!;
+      expect(object.inputs.content).to.equal(SECRET);
+      for (const fn of graph.resources.filter((r) => r.type === "aws:lambda/function:Function")) {
+        expect(JSON.stringify(fn.inputs.environment ?? {})).to.not.include(SENTINEL);
+      }
+      // The value did reach the object: the secret is carried, only never shown.
+      const content = graph.resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")!.inputs.content;
+      expect(JSON.stringify(content)).to.include(SENTINEL);
+    });
+  }
+});
+
+describe("AWS Config and prod's protections", () => {
+  it("records every supported resource type in dev, delivering to a secure bucket, and is off in stage and prod", async () => {
+    const dev = await stackGraph("dev");
+    const recorder = dev.all("aws:cfg/recorder:Recorder");
+    expect(recorder).to.have.length(1);
+    expect(recorder[0].inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: true });
+    const channel = dev.all("aws:cfg/deliveryChannel:DeliveryChannel")[0];
+    const bucket = dev.descendants(dev.one("platform:governance:ConfigRecorder", "aws-config"), BUCKET)[0];
+    expect(channel.inputs.s3BucketName).to.equal(bucket.state.bucket);
+    expect(dev.all("aws:cfg/recorderStatus:RecorderStatus")[0].inputs).to.include({ isEnabled: true });
+    for (const stack of ["stage", "prod"]) expect((await stackGraph(stack)).all("aws:cfg/recorder:Recorder"), stack).to.have.length(0);
+  });
+
+  it("can be switched on for another stack by config", async function () {
+    this.timeout(60_000);
+    const stage = await captureStack(PROGRAM_DIR, "stage", { awsConfigRecorder: "true" });
+    expect(stage.resources.filter((r) => r.type === "aws:cfg/recorder:Recorder")).to.have.length(1);
+  });
+
+  it("protects and retains prod's config bucket and key, and lets dev's be destroyed", async () => {
+    for (const [stack, protectedState] of [["prod", true], ["dev", false]] as const) {
+      const view = await stackGraph(stack);
+      const store = view.one("platform:config:ConfigStore", "app-config");
+      for (const r of [...view.descendants(store, BUCKET), ...view.descendants(store, "aws:kms/key:Key")]) {
+        expect(r.options, `${stack} ${r.type}`).to.deep.include({ protect: protectedState, retainOnDelete: protectedState });
+      }
+      expect(view.descendants(store, BUCKET)[0].inputs.forceDestroy).to.equal(!protectedState);
+    }
+  });
+});
