@@ -15,6 +15,7 @@ export interface ConfigRecorderArgs {
 export class ConfigRecorder extends pulumi.ComponentResource {
   public readonly recorder: aws.cfg.Recorder;
   public readonly bucket: SecureBucket;
+  public readonly key: aws.kms.Key;
 
   constructor(name: string, args: ConfigRecorderArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("platform:governance:ConfigRecorder", name, {}, opts);
@@ -30,10 +31,28 @@ export class ConfigRecorder extends pulumi.ComponentResource {
     new aws.iam.RolePolicyAttachment(`${name}-role-policy`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" }, { parent: this });
 
     const serviceFromThisAccount = { StringEquals: { "aws:SourceAccount": account } };
+    const protect = args.protect ?? true;
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Encrypts what AWS Config delivers to ${name}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: "*" },
+            { Sid: "ConfigEncryptsDeliveries", Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: serviceFromThisAccount },
+          ],
+        }),
+      },
+      { parent: this, protect, retainOnDelete: protect },
+    );
     this.bucket = new SecureBucket(
       `${name}-bucket`,
       {
-        protect: args.protect ?? true,
+        kmsKeyArn: this.key.arn,
+        protect,
         expirationDays: args.retentionDays ?? 365,
         policyStatements: (arn) => [
           { Sid: "ConfigChecksBucket", Principal: { Service: "config.amazonaws.com" }, Action: ["s3:GetBucketAcl", "s3:ListBucket"], Resource: arn, Condition: serviceFromThisAccount },
@@ -47,7 +66,7 @@ export class ConfigRecorder extends pulumi.ComponentResource {
       { roleArn: role.arn, recordingGroup: { allSupported: true, includeGlobalResourceTypes: args.includeGlobalResourceTypes ?? true } },
       { parent: this },
     );
-    const channel = new aws.cfg.DeliveryChannel(`${name}-delivery`, { s3BucketName: this.bucket.name }, { parent: this, dependsOn: [this.recorder, this.bucket] });
+    const channel = new aws.cfg.DeliveryChannel(`${name}-delivery`, { s3BucketName: this.bucket.name, s3KmsKeyArn: this.key.arn }, { parent: this, dependsOn: [this.recorder, this.bucket] });
     new aws.cfg.RecorderStatus(`${name}-status`, { name: this.recorder.name, isEnabled: true }, { parent: this, dependsOn: [channel] });
     this.registerOutputs({ bucketName: this.bucket.name });
   }

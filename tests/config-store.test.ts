@@ -23,6 +23,8 @@ describe("the ConfigStore", () => {
   it("encrypts its bucket with its own rotating KMS key, with versioning, no public access and TLS only", () => {
     const key = dev.descendants(store(), "aws:kms/key:Key")[0];
     expect(key.inputs).to.include({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    // The key policy names only the account; who may decrypt is decided by IAM, on the readers' roles.
+    expect(statementsOf(key.inputs.policy).map((st) => [st.Sid, st.Principal])).to.deep.equal([["AccountAdministersKey", { AWS: "arn:aws:iam::111111111111:root" }]]);
     const bucket = dev.descendants(store(), BUCKET)[0];
     const of = (type: string) => dev.descendants(store(), type).filter((r) => r.inputs.bucket === bucket.id);
     const rule = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0].inputs.rules[0];
@@ -99,6 +101,11 @@ describe("AWS Config and prod's protections", () => {
     const channel = dev.all("aws:cfg/deliveryChannel:DeliveryChannel")[0];
     const bucket = dev.descendants(dev.one("platform:governance:ConfigRecorder", "aws-config"), BUCKET)[0];
     expect(channel.inputs.s3BucketName).to.equal(bucket.state.bucket);
+    const key = dev.descendants(dev.one("platform:governance:ConfigRecorder", "aws-config"), "aws:kms/key:Key")[0];
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+    expect(channel.inputs.s3KmsKeyArn).to.equal(key.arn);
+    const encryption = dev.all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((e) => e.inputs.bucket === bucket.id)!;
+    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn });
     expect(dev.all("aws:cfg/recorderStatus:RecorderStatus")[0].inputs).to.include({ isEnabled: true });
     for (const stack of ["stage", "prod"]) expect((await stackGraph(stack)).all("aws:cfg/recorder:Recorder"), stack).to.have.length(0);
   });

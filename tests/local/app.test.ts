@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import type { LocalCloudState } from "../../local/cloud";
@@ -160,6 +161,17 @@ describe("npm start: the reference app on the local cloud, end to end", function
     expect(record.responsePayload).to.include({ errorType: "InjectedFault", errorMessage: "injected fault in dailyReport" });
     const attempts = cloud.lines.filter((l) => l.startsWith("λ platform-dev-daily-report invoke api (async"));
     expect(attempts.map((l) => l.match(/\(async( retry \d)?\)/)![0])).to.deep.equal(["(async)", "(async retry 1)", "(async retry 2)"]);
+  });
+
+  it("runs dailyReport with its config and secret from the ConfigStore's bucket in the local S3", async () => {
+    const client = new LambdaClient({ endpoint: state.lambdaEndpoint, region: state.environment.AWS_REGION, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const result = await client.send(new InvokeCommand({ FunctionName: "platform-dev-daily-report", Payload: Buffer.from("{}") }));
+    client.destroy();
+    expect(result.FunctionError).to.equal(undefined);
+    const report = JSON.parse(Buffer.from(result.Payload!).toString());
+    expect(report.title).to.equal("Daily orders report (dev)");
+    expect(report.signature).to.match(/^[0-9a-f]{64}$/);
+    expect(report.total).to.be.greaterThan(0);
   });
 
   it("stops everything on SIGINT: exit 0, the port released, the state file removed", async () => {
