@@ -111,12 +111,7 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
   if (!accounts) {
     problems.push("aws:allowedAccountIds: is required, so credentials for the wrong account fail before any change");
   } else {
-    let ids: unknown;
-    try {
-      ids = JSON.parse(accounts);
-    } catch {
-      ids = undefined;
-    }
+    const ids = jsonOrUndefined(accounts);
     if (!Array.isArray(ids) || ids.length !== 1 || typeof ids[0] !== "string" || !ACCOUNT_ID.test(ids[0])) {
       problems.push(`aws:allowedAccountIds: must list exactly one 12-digit account id as a string (got ${accounts})`);
     } else {
@@ -128,12 +123,7 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
   if (!roles) {
     problems.push("aws:assumeRoles: is required: the deploy role to assume in the stack's account (see \"Stacks and accounts\" in README.md)");
   } else {
-    let list: unknown;
-    try {
-      list = JSON.parse(roles);
-    } catch {
-      list = undefined;
-    }
+    const list = jsonOrUndefined(roles);
     const arn = Array.isArray(list) && list.length === 1 ? (list[0] as { roleArn?: unknown })?.roleArn : undefined;
     const roleAccount = typeof arn === "string" ? /^arn:aws:iam::(\d{12}):role\/[\w+=,.@\/-]+$/.exec(arn)?.[1] : undefined;
     if (!roleAccount) problems.push(`aws:assumeRoles: must list exactly one { roleArn: arn:aws:iam::<account>:role/<name> } (got ${roles})`);
@@ -153,6 +143,15 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
   return { stack, region: region!, accountId, app: parsed.data };
+}
+
+/** Pulumi hands list and object settings over as JSON text; malformed text is reported by the caller. */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Another stack of the project: its account and kind, read from its stack file. */

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { denyInsecureTransport, policyDocument } from "./iam";
+import { customerKey } from "./kms";
 
 /** The topic every platform alarm notifies, fanned out to email and SMS. */
 export interface AlertsArgs {
@@ -23,14 +24,11 @@ export class Alerts extends pulumi.ComponentResource {
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     // A customer-managed key: with the AWS-managed SNS key, CloudWatch cannot encrypt and alarms are silently dropped.
-    this.key = new aws.kms.Key(
+    this.key = customerKey(
       `${name}-key`,
       {
         description: `Encrypts the ${name} alert topic`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: policyDocument([
-          { Sid: "AccountAdministersKey", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: "*" },
+        statements: [
           {
             Sid: "CloudWatchAlarmsEncrypt",
             Principal: { Service: "cloudwatch.amazonaws.com" },
@@ -38,9 +36,10 @@ export class Alerts extends pulumi.ComponentResource {
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": account } },
           },
-        ]),
+        ],
+        protect: args.retainOnDelete ?? true,
       },
-      { parent: this, protect: args.retainOnDelete ?? true, retainOnDelete: args.retainOnDelete ?? true },
+      this,
     );
     this.topic = new aws.sns.Topic(`${name}`, { kmsMasterKeyId: this.key.arn }, { parent: this });
     new aws.sns.TopicPolicy(

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { customerKey } from "./kms";
 import { SecureBucket } from "./secure-bucket";
 
 /** AWS Config for the account: every supported resource type recorded, delivered to a secure bucket. */
@@ -32,21 +33,14 @@ export class ConfigRecorder extends pulumi.ComponentResource {
 
     const serviceFromThisAccount = { StringEquals: { "aws:SourceAccount": account } };
     const protect = args.protect ?? true;
-    this.key = new aws.kms.Key(
+    this.key = customerKey(
       `${name}-key`,
       {
         description: `Encrypts what AWS Config delivers to ${name}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: "*" },
-            { Sid: "ConfigEncryptsDeliveries", Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: serviceFromThisAccount },
-          ],
-        }),
+        statements: [{ Sid: "ConfigEncryptsDeliveries", Principal: { Service: "config.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: serviceFromThisAccount }],
+        protect,
       },
-      { parent: this, protect, retainOnDelete: protect },
+      this,
     );
     this.bucket = new SecureBucket(
       `${name}-bucket`,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyStatement } from "./iam";
+import { customerKey } from "./kms";
 import { SecureBucket } from "./secure-bucket";
 
 /** Bulk and secret application config: one JSON object per stack in an encrypted bucket only the readers may read. */
@@ -32,21 +33,8 @@ export class ConfigStore extends pulumi.ComponentResource {
     super("platform:config:ConfigStore", resourceName, {}, opts);
     const name = resourceName;
     const protect = args.protect ?? true;
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    this.key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `Encrypts the ${name} config bucket`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        // The account administers the key; who may decrypt is granted on the readers' roles.
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [{ Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: "*" }],
-        }),
-      },
-      { parent: this, protect, retainOnDelete: protect },
-    );
+    // The account administers the key; who may decrypt is granted on the readers' roles.
+    this.key = customerKey(`${name}-key`, { description: `Encrypts the ${name} config bucket`, protect }, this);
     this.bucket = new SecureBucket(`${name}-bucket`, { kmsKeyArn: this.key.arn, protect, deferPolicy: true }, { parent: this });
     this.bucketName = this.bucket.name;
     this.objectKey = args.key ?? `config/${pulumi.getStack()}.json`;
