@@ -38,6 +38,14 @@ export const appConfigSchema = z
     dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
     protectStatefulResources: z.boolean(),
     awsConfigRecorder: z.boolean().optional(),
+    logDestination: z.enum(["s3", "kinesis"]).default("s3"),
+    logArchiveAfterDays: z.number().int().min(1).default(30),
+    logExpireAfterDays: z.number().int().min(1).default(365),
+    logStreamRetentionHours: z.number().int().min(24).max(8760).default(24),
+    alarmEvaluationPeriods: z.number().int().min(1).max(10).default(1),
+    functionErrorsThreshold: z.number().int().min(1).default(1),
+    apiServerErrorsThreshold: z.number().int().min(1).default(1),
+    apiLatencyP99ThresholdMs: z.number().int().min(100).default(3000),
   })
   .strict();
 
@@ -137,6 +145,7 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
         problems.push(`aws:allowedAccountIds: prod shares account ${accountId} with the ${sibling.environment} stack "${sibling.stack}"; prod needs an account of its own`);
       }
     }
+    if (cfg.logExpireAfterDays <= cfg.logArchiveAfterDays) problems.push(`${PROJECT}:logExpireAfterDays: must be after logArchiveAfterDays (${cfg.logArchiveAfterDays})`);
     if (cfg.throttleBurstLimit < cfg.throttleRateLimit) problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
     if (cfg.environment === "prod" && !cfg.protectStatefulResources) problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);

@@ -46,7 +46,7 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
     this.messagesVisibleAlarm = metricAlarm(
       `${name}-messages-visible`,
       {
-        description: `A message failed for good and is waiting in the dead-letter queue of ${source}.`,
+        description: `A message failed for good and is waiting in the dead-letter queue of ${source}. Inspect it with npm run dlq -- inspect --queue ${name}, fix the cause, then redrive it.`,
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: this.queue.name },

@@ -52,6 +52,8 @@ export interface FunctionArgs {
   durationAlarmRatio?: number;
   /** Error count per minute that fires the errors alarm. @default 1 */
   errorsThreshold?: number;
+  /** Minutes a condition must hold before an alarm fires. @default 1 */
+  alarmEvaluationPeriods?: number;
 }
 
 const RUNTIME = "nodejs22.x";
@@ -144,25 +146,32 @@ export class Function extends pulumi.ComponentResource {
         { parent: this, dependsOn: [this.rolePolicy] },
       );
     }
-    this.createAlarms(name, args);
+    this.createAlarms(name, functionName, args);
     this.registerOutputs({ name: this.name, arn: this.arn });
   }
 
-  private createAlarms(name: string, args: FunctionArgs): void {
+  private createAlarms(name: string, functionName: string, args: FunctionArgs): void {
     const dimensions = { FunctionName: this.function.name };
+    const logs = ` Look at log group /aws/lambda/${functionName}.`;
+    const dlq = this.deadLetterQueue ? ` Failed events wait in its DLQ: npm run dlq -- inspect --queue ${name}-dlq.` : "";
     const lambdaAlarm = (suffix: string, description: string, metricName: string, threshold: number, extra: { extendedStatistic?: string; statistic?: string } = {}) =>
       this.alarms.push(
-        metricAlarm(`${name}-${suffix}`, { description, namespace: "AWS/Lambda", metricName, dimensions, threshold, ...extra }, args.alertTopicArn, this),
+        metricAlarm(
+          `${name}-${suffix}`,
+          { description: description + logs, namespace: "AWS/Lambda", metricName, dimensions, threshold, evaluationPeriods: args.alarmEvaluationPeriods ?? 1, ...extra },
+          args.alertTopicArn,
+          this,
+        ),
       );
-    lambdaAlarm("errors", `Function ${name} is failing invocations.`, "Errors", args.errorsThreshold ?? 1);
-    lambdaAlarm("throttles", `Function ${name} is being throttled.`, "Throttles", 1);
+    lambdaAlarm("errors", `Function ${name} is failing invocations.${dlq}`, "Errors", args.errorsThreshold ?? 1);
+    lambdaAlarm("throttles", `Function ${name} is being throttled: raise its reserved concurrency or the account limit.`, "Throttles", 1);
     const ratio = args.durationAlarmRatio ?? 0.8;
     lambdaAlarm("duration-p99", `Function ${name}'s p99 duration is at ${Math.round(ratio * 100)}% of its timeout.`, "Duration", args.timeoutSeconds * 1000 * ratio, {
       extendedStatistic: "p99",
     });
     if (args.async) {
-      lambdaAlarm("async-delivery-failures", `Function ${name} could not deliver a failed event to its DLQ.`, "DestinationDeliveryFailures", 1);
-      lambdaAlarm("async-events-dropped", `Function ${name} dropped async events.`, "AsyncEventsDropped", 1);
+      lambdaAlarm("async-delivery-failures", `Function ${name} could not deliver a failed event to its DLQ: check the DLQ's policy and the role's rights.`, "DestinationDeliveryFailures", 1);
+      lambdaAlarm("async-events-dropped", `Function ${name} dropped async events.${dlq}`, "AsyncEventsDropped", 1);
     }
   }
 }

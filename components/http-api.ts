@@ -29,6 +29,8 @@ export interface HttpApiArgs {
   serverErrorsThreshold?: number;
   /** p99 integration latency in milliseconds that fires the alarm. @default 3000 */
   latencyP99ThresholdMs?: number;
+  /** Minutes the 5xx condition must hold before its alarm fires (latency takes at least 3). @default 1 */
+  alarmEvaluationPeriods?: number;
 }
 
 /** One JSON object per request; field names follow API Gateway's $context variables. */
@@ -157,20 +159,27 @@ export class HttpApi extends pulumi.ComponentResource {
     this.alarms.push(
       metricAlarm(
         `${name}-5xx`,
-        { description: `API ${name} is answering with 5xx errors.`, namespace: "AWS/ApiGateway", metricName: "5xx", dimensions, threshold: args.serverErrorsThreshold ?? 1 },
+        {
+          description: `API ${name} is answering with 5xx errors. Look at its access log group (integrationError, routeKey) and the logs of the route's function.`,
+          namespace: "AWS/ApiGateway",
+          metricName: "5xx",
+          dimensions,
+          threshold: args.serverErrorsThreshold ?? 1,
+          evaluationPeriods: args.alarmEvaluationPeriods ?? 1,
+        },
         args.alertTopicArn,
         this,
       ),
       metricAlarm(
         `${name}-latency-p99`,
         {
-          description: `API ${name}'s p99 latency is high.`,
+          description: `API ${name}'s p99 latency is high. Look at integrationLatency in its access log group and the functions' p99 duration.`,
           namespace: "AWS/ApiGateway",
           metricName: "Latency",
           dimensions,
           extendedStatistic: "p99",
           threshold: args.latencyP99ThresholdMs ?? 3000,
-          evaluationPeriods: 3,
+          evaluationPeriods: Math.max(3, args.alarmEvaluationPeriods ?? 1),
         },
         args.alertTopicArn,
         this,

@@ -98,7 +98,7 @@ export class QueueWorker extends pulumi.ComponentResource {
     this.backlogAlarm = metricAlarm(
       `${name}-backlog-age`,
       {
-        description: `Messages are waiting too long in queue ${name}: the worker is failing or cannot keep up.`,
+        description: `Messages are waiting too long in queue ${name}: the worker is failing or cannot keep up. Look at the worker function's log group and its errors and throttles alarms.`,
         namespace: "AWS/SQS",
         metricName: "ApproximateAgeOfOldestMessage",
         dimensions: { QueueName: this.queue.name },

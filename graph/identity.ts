@@ -109,6 +109,19 @@ const builders: Record<string, Builder> = {
     arn: regional("cloudwatch", `alarm:${name}`)(at),
     attributes: { name },
   }),
+  "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (name, _i, at) => {
+    const arn = regional("firehose", `deliverystream/${name}`)(at);
+    return { id: arn, arn, attributes: { name } };
+  },
+  "aws:kinesis/stream:Stream": (name, _i, at) => {
+    const arn = regional("kinesis", `stream/${name}`)(at);
+    return { id: name, arn, attributes: { name } };
+  },
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": (name, _i, at) => ({
+    id: name,
+    arn: regional("cloudwatch", `alarm:${name}`)(at),
+    attributes: { alarmName: name },
+  }),
   "aws:cloudwatch/dashboard:Dashboard": (name, _i, at) => ({
     id: name,
     arn: `arn:aws:cloudwatch::${at.accountId}:dashboard/${name}`,
