@@ -9,6 +9,8 @@
  *   schedule ─► dailyReport (async: retries, then its DLQ) ◄─ ConfigStore (KMS-encrypted S3: title, signing key)
  *   every alarm ─► Alerts topic ─► email, SMS
  *   AWS Config recorder (dev by default) ─► its own secure bucket
+ *   every log group ─► LogShipping (Firehose ─► S3 archive, or a Kinesis stream)
+ *   Monitoring: one dashboard, and an "application unhealthy" composite of the critical alarms
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +19,8 @@ import { ConfigRecorder } from "./components/config-recorder";
 import { ConfigStore } from "./components/config-store";
 import { Function } from "./components/function";
 import { HttpApi } from "./components/http-api";
+import { LogShipping } from "./components/log-shipping";
+import { Monitoring } from "./components/monitoring";
 import { QueueWorker } from "./components/queue-worker";
 import { Schedule } from "./components/schedule";
 import { Table } from "./components/table";
@@ -37,6 +41,8 @@ const alerts = new Alerts("alerts", {
 const functionDefaults = {
   logRetentionDays: app.logRetentionDays,
   alertTopicArn: alerts.topicArn,
+  errorsThreshold: app.functionErrorsThreshold,
+  alarmEvaluationPeriods: app.alarmEvaluationPeriods,
 };
 const appEnvironment = {
   SERVICE_NAME: "orders",
@@ -129,6 +135,36 @@ const api = new HttpApi("api", {
   throttleRateLimit: app.throttleRateLimit,
   throttleBurstLimit: app.throttleBurstLimit,
   logRetentionDays: app.logRetentionDays,
+  alertTopicArn: alerts.topicArn,
+  serverErrorsThreshold: app.apiServerErrorsThreshold,
+  latencyP99ThresholdMs: app.apiLatencyP99ThresholdMs,
+  alarmEvaluationPeriods: app.alarmEvaluationPeriods,
+});
+
+const functions = { health, createOrder, getOrder, processOrder: processOrder.worker, dailyReport };
+const logShipping = new LogShipping("logs", {
+  destination:
+    app.logDestination === "s3"
+      ? { kind: "s3", archiveAfterDays: app.logArchiveAfterDays, expireAfterDays: app.logExpireAfterDays }
+      : { kind: "kinesis", retentionHours: app.logStreamRetentionHours },
+  logGroups: { ...Object.fromEntries(Object.entries(functions).map(([label, fn]) => [label, fn.logGroup])), apiAccess: api.accessLogs },
+  alertTopicArn: alerts.topicArn,
+  protect: app.protectStatefulResources,
+});
+
+new Monitoring("monitoring", {
+  functions,
+  api,
+  queues: { orders: processOrder },
+  deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue! },
+  logShipping,
+  // Users are affected: the API fails, a function behind it fails, or work is stuck in a DLQ.
+  criticalAlarms: [
+    api.alarms[0],
+    ...[health, createOrder, getOrder].map((fn) => fn.alarms[0]),
+    processOrder.deadLetterQueue.messagesVisibleAlarm,
+    dailyReport.deadLetterQueue!.messagesVisibleAlarm,
+  ],
   alertTopicArn: alerts.topicArn,
 });
 

@@ -60,8 +60,9 @@ describe("the prod stack", () => {
 
   it("sends every alarm to the alerts topic on ALARM and on OK", () => {
     const topic = graph.one("aws:sns/topic:Topic", "alerts");
-    const alarms = graph.all(ALARM);
+    const alarms = [...graph.all(ALARM), ...graph.all("aws:cloudwatch/compositeAlarm:CompositeAlarm")];
     expect(alarms.length).to.be.greaterThan(20);
+    expect(alarms.some((a) => a.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm")).to.equal(true);
     for (const alarm of alarms) {
       expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([topic.arn]);
       expect(alarm.inputs.okActions, alarm.name).to.deep.equal([topic.arn]);

@@ -1,0 +1,91 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DeadLetterQueue } from "./dead-letter-queue";
+import type { Function } from "./function";
+import type { HttpApi } from "./http-api";
+import type { LogShipping } from "./log-shipping";
+
+/** The stack's operations view: one CloudWatch dashboard, and one composite "application unhealthy" alarm. */
+export interface MonitoringArgs {
+  /** Every function, by the label its dashboard widgets carry. */
+  functions: Record<string, Function>;
+  /** The HTTP API. */
+  api: HttpApi;
+  /** Work queues by label, with their DLQs. */
+  queues: Record<string, { queue: aws.sqs.Queue; deadLetterQueue: DeadLetterQueue }>;
+  /** DLQs not behind a work queue (async functions' own), by label. @default {} */
+  deadLetterQueues?: Record<string, DeadLetterQueue>;
+  /** The log shipping pipeline, whose delivery is charted. @default none */
+  logShipping?: LogShipping;
+  /** Alarms whose firing means users are affected; the composite fires when any does. */
+  criticalAlarms: aws.cloudwatch.MetricAlarm[];
+  /** Topic the composite alarm notifies. */
+  alertTopicArn: pulumi.Input<string>;
+}
+
+type Metric = (string | { stat?: string; label?: string })[];
+
+export class Monitoring extends pulumi.ComponentResource {
+  public readonly dashboard: aws.cloudwatch.Dashboard;
+  public readonly unhealthy: aws.cloudwatch.CompositeAlarm;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:observability:Monitoring", name, {}, opts);
+    const region = aws.getRegionOutput({}, { parent: this }).name;
+    const functions = Object.entries(args.functions).map(([label, fn]) => pulumi.all([label, fn.name]));
+    const dlqs = [...Object.entries(args.queues).map(([label, q]) => [label, q.deadLetterQueue] as const), ...Object.entries(args.deadLetterQueues ?? {})].map(([label, dlq]) =>
+      pulumi.all([label, dlq.queue.name]),
+    );
+    const queues = Object.entries(args.queues).map(([label, q]) => pulumi.all([label, q.queue.name]));
+    const delivery = args.logShipping?.deliveryStream
+      ? args.logShipping.deliveryStream.name.apply((n): Metric[] => [["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", n, { stat: "Maximum" }], ["AWS/Firehose", "DeliveryToS3.Success", "DeliveryStreamName", n, { stat: "Average" }]])
+      : args.logShipping?.stream
+        ? args.logShipping.stream.name.apply((n): Metric[] => [["AWS/Kinesis", "WriteProvisionedThroughputExceeded", "StreamName", n], ["AWS/Kinesis", "IncomingRecords", "StreamName", n]])
+        : pulumi.output<Metric[]>([]);
+
+    const body = pulumi.all([region, pulumi.all(functions), args.api.api.id, pulumi.all(queues), pulumi.all(dlqs), delivery]).apply(([region, fns, apiId, work, deadLetters, logDelivery]) => {
+      const widget = (title: string, metrics: Metric[], x: number, y: number, extra: object = {}) => ({
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
+        properties: { title, region, metrics, period: 60, stat: "Sum", view: "timeSeries", ...extra },
+      });
+      const perFunction = (metric: string, stat?: string): Metric[] => fns.map(([label, fn]) => ["AWS/Lambda", metric, "FunctionName", fn, { label, ...(stat ? { stat } : {}) }]);
+      const api = (metric: string, stat?: string): Metric => ["AWS/ApiGateway", metric, "ApiId", apiId, "Stage", "$default", stat ? { stat } : {}];
+      const widgets = [
+        widget("Invocations", perFunction("Invocations"), 0, 0),
+        widget("Errors", perFunction("Errors"), 12, 0),
+        widget("Throttles", perFunction("Throttles"), 0, 6),
+        widget("Duration p99 (ms)", perFunction("Duration", "p99"), 12, 6),
+        widget("API 4xx and 5xx", [api("4xx"), api("5xx")], 0, 12),
+        widget("API latency p99 (ms)", [api("Latency", "p99"), api("IntegrationLatency", "p99")], 12, 12),
+        widget("DLQ depth", deadLetters.map(([label, q]): Metric => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q, { label, stat: "Maximum" }]), 0, 18),
+        widget(
+          "Age of the oldest message (s)",
+          [...work, ...deadLetters].map(([label, q]): Metric => ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q, { label, stat: "Maximum" }]),
+          12,
+          18,
+        ),
+        ...(logDelivery.length > 0 ? [widget("Log delivery", logDelivery, 0, 24)] : []),
+      ];
+      return JSON.stringify({ widgets });
+    });
+    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`, dashboardBody: body }, { parent: this });
+
+    if (args.criticalAlarms.length === 0) throw new Error(`Monitoring "${name}": criticalAlarms is empty; the composite alarm needs at least one`);
+    this.unhealthy = new aws.cloudwatch.CompositeAlarm(
+      `${name}-unhealthy`,
+      {
+        alarmName: `${pulumi.getProject()}-${pulumi.getStack()}-application-unhealthy`,
+        alarmDescription: "The application is failing users: an API, a function behind it, or a dead-letter queue is in alarm. Open the dashboard, then the alarm that fired.",
+        alarmRule: pulumi.all(args.criticalAlarms.map((a) => a.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
+        alarmActions: [args.alertTopicArn],
+        okActions: [args.alertTopicArn],
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ dashboardName: this.dashboard.dashboardName });
+  }
+}
