@@ -46,11 +46,16 @@ export const appConfigSchema = z
     functionErrorsThreshold: z.number().int().min(1).default(1),
     apiServerErrorsThreshold: z.number().int().min(1).default(1),
     apiLatencyP99ThresholdMs: z.number().int().min(100).default(3000),
+    edgeEnabled: z.boolean().default(false),
+    edgeDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS name like api.example.com").optional(),
+    edgeHostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ").optional(),
+    wafEnabled: z.boolean().optional(),
+    wafRateLimit: z.number().int().min(100).max(2000000000).default(2000),
   })
   .strict();
 
 /** Keys read only as Pulumi secrets (`pulumi.Config.requireSecret`), never into the plain config object. */
-export const SECRET_KEYS = ["reportSigningKey"] as const;
+export const SECRET_KEYS = ["reportSigningKey", "originVerifySecret"] as const;
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -58,6 +63,8 @@ export interface PlatformConfig {
   stack: string;
   region: string;
   accountId: string;
+  /** The deploy role `aws:assumeRoles` names, for providers the program creates itself. */
+  deployRoleArn: string;
   app: AppConfig;
 }
 
@@ -127,12 +134,14 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
     }
   }
 
+  let deployRoleArn = "";
   const roles = raw["aws:assumeRoles"];
   if (!roles) {
     problems.push("aws:assumeRoles: is required: the deploy role to assume in the stack's account (see \"Stacks and accounts\" in README.md)");
   } else {
     const list = jsonOrUndefined(roles);
     const arn = Array.isArray(list) && list.length === 1 ? (list[0] as { roleArn?: unknown })?.roleArn : undefined;
+    if (typeof arn === "string") deployRoleArn = arn;
     const roleAccount = typeof arn === "string" ? /^arn:aws:iam::(\d{12}):role\/[\w+=,.@\/-]+$/.exec(arn)?.[1] : undefined;
     if (!roleAccount) problems.push(`aws:assumeRoles: must list exactly one { roleArn: arn:aws:iam::<account>:role/<name> } (got ${roles})`);
     else if (accountId && roleAccount !== accountId) problems.push(`aws:assumeRoles: the role ${arn} is in account ${roleAccount}, not in the stack's account ${accountId}`);
@@ -145,13 +154,17 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
         problems.push(`aws:allowedAccountIds: prod shares account ${accountId} with the ${sibling.environment} stack "${sibling.stack}"; prod needs an account of its own`);
       }
     }
+    if (!!cfg.edgeDomain !== !!cfg.edgeHostedZoneId) problems.push(`${PROJECT}:edgeDomain: set it together with edgeHostedZoneId, or neither`);
+    if ((cfg.edgeDomain || cfg.wafEnabled) && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true for edgeDomain or wafEnabled to apply`);
+    if (cfg.environment === "prod" && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true in a prod environment (CloudFront, Shield, WAF)`);
+    if (cfg.environment === "prod" && cfg.wafEnabled === false) problems.push(`${PROJECT}:wafEnabled: must not be false in a prod environment`);
     if (cfg.logExpireAfterDays <= cfg.logArchiveAfterDays) problems.push(`${PROJECT}:logExpireAfterDays: must be after logArchiveAfterDays (${cfg.logArchiveAfterDays})`);
     if (cfg.throttleBurstLimit < cfg.throttleRateLimit) problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
     if (cfg.environment === "prod" && !cfg.protectStatefulResources) problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
-  return { stack, region: region!, accountId, app: parsed.data };
+  return { stack, region: region!, accountId, deployRoleArn, app: parsed.data };
 }
 
 /** Pulumi hands list and object settings over as JSON text; malformed text is reported by the caller. */

@@ -10,14 +10,17 @@
  *   every alarm ─► Alerts topic ─► email, SMS
  *   AWS Config recorder (dev by default) ─► its own secure bucket
  *   every log group ─► LogShipping (Firehose ─► S3 archive, or a Kinesis stream)
+ *   client ─► Edge (CloudFront, TLS 1.2+, Shield, WAF in prod; stage and prod) ─► HttpApi, with a secret origin header
  *   Monitoring: one dashboard, and an "application unhealthy" composite of the critical alarms
  */
+import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/alerts";
 import { ConfigRecorder } from "./components/config-recorder";
 import { ConfigStore } from "./components/config-store";
 import { Function } from "./components/function";
+import { Edge } from "./components/edge";
 import { HttpApi } from "./components/http-api";
 import { LogShipping } from "./components/log-shipping";
 import { Monitoring } from "./components/monitoring";
@@ -44,10 +47,13 @@ const functionDefaults = {
   errorsThreshold: app.functionErrorsThreshold,
   alarmEvaluationPeriods: app.alarmEvaluationPeriods,
 };
+// With the edge on, the API answers only CloudFront: functions hold the origin secret's hash, never the secret.
+const originSecret = app.edgeEnabled ? new pulumi.Config().requireSecret("originVerifySecret") : undefined;
 const appEnvironment = {
   SERVICE_NAME: "orders",
   STACK: config.stack,
   FAULT_INJECTION: app.faultInjection ? "on" : "off",
+  ...(originSecret ? { ORIGIN_VERIFY_SHA256: pulumi.unsecret(originSecret.apply((s) => createHash("sha256").update(s).digest("hex"))) } : {}),
 };
 
 const orders = new Table("orders", {
@@ -141,6 +147,21 @@ const api = new HttpApi("api", {
   alarmEvaluationPeriods: app.alarmEvaluationPeriods,
 });
 
+const edge = originSecret
+  ? new Edge("edge", {
+      apiEndpoint: api.url,
+      originSecret,
+      accountId: config.accountId,
+      assumeRoleArn: config.deployRoleArn,
+      domain: app.edgeDomain && app.edgeHostedZoneId ? { name: app.edgeDomain, hostedZoneId: app.edgeHostedZoneId } : undefined,
+      waf: app.wafEnabled ?? app.environment === "prod",
+      wafRateLimit: app.wafRateLimit,
+      alarmEmails: app.alarmEmails,
+      alarmSmsNumbers: app.alarmSmsNumbers,
+      protect: app.protectStatefulResources,
+    })
+  : undefined;
+
 const functions = { health, createOrder, getOrder, processOrder: processOrder.worker, dailyReport };
 const logShipping = new LogShipping("logs", {
   destination:
@@ -158,6 +179,7 @@ new Monitoring("monitoring", {
   queues: { orders: processOrder },
   deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue! },
   logShipping,
+  edge,
   // Users are affected: the API fails, a function behind it fails, or work is stuck in a DLQ.
   criticalAlarms: [
     api.alarms[0],
@@ -172,6 +194,8 @@ if (app.awsConfigRecorder ?? app.environment === "dev") new ConfigRecorder("aws-
 
 if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
 
+/** The public URL: the edge's (custom domain or CloudFront's) when the edge is on, else the API's. */
+export const url = edge ? edge.url : api.url;
 export const apiUrl = api.url;
 export const functionNames = {
   health: health.name,

@@ -30,6 +30,8 @@ export function metricAlarm(
   spec: AlarmSpec,
   topicArn: pulumi.Input<string>,
   parent: pulumi.Resource,
+  /** For metrics that live in another region, e.g. CloudFront's in us-east-1. @default the parent's */
+  provider?: aws.Provider,
 ): aws.cloudwatch.MetricAlarm {
   return new aws.cloudwatch.MetricAlarm(
     name,
@@ -48,6 +50,6 @@ export function metricAlarm(
       alarmActions: [topicArn],
       okActions: [topicArn],
     },
-    { parent },
+    { parent, provider },
   );
 }

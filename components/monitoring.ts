@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeadLetterQueue } from "./dead-letter-queue";
+import type { Edge } from "./edge";
 import type { Function } from "./function";
 import type { HttpApi } from "./http-api";
 import type { LogShipping } from "./log-shipping";
@@ -17,6 +18,8 @@ export interface MonitoringArgs {
   deadLetterQueues?: Record<string, DeadLetterQueue>;
   /** The log shipping pipeline, whose delivery is charted. @default none */
   logShipping?: LogShipping;
+  /** The CloudFront edge, whose error rates are charted (from us-east-1). @default none */
+  edge?: Edge;
   /** Alarms whose firing means users are affected; the composite fires when any does. */
   criticalAlarms: aws.cloudwatch.MetricAlarm[];
   /** Topic the composite alarm notifies. */
@@ -43,7 +46,8 @@ export class Monitoring extends pulumi.ComponentResource {
         ? args.logShipping.stream.name.apply((n): Metric[] => [["AWS/Kinesis", "WriteProvisionedThroughputExceeded", "StreamName", n], ["AWS/Kinesis", "IncomingRecords", "StreamName", n]])
         : pulumi.output<Metric[]>([]);
 
-    const body = pulumi.all([region, pulumi.all(functions), args.api.api.id, pulumi.all(queues), pulumi.all(dlqs), delivery]).apply(([region, fns, apiId, work, deadLetters, logDelivery]) => {
+    const distributionId = args.edge ? args.edge.distribution.id : pulumi.output("");
+    const body = pulumi.all([region, pulumi.all(functions), args.api.api.id, pulumi.all(queues), pulumi.all(dlqs), delivery, distributionId]).apply(([region, fns, apiId, work, deadLetters, logDelivery, distribution]) => {
       const widget = (title: string, metrics: Metric[], x: number, y: number, extra: object = {}) => ({
         type: "metric",
         x,
@@ -69,6 +73,17 @@ export class Monitoring extends pulumi.ComponentResource {
           18,
         ),
         ...(logDelivery.length > 0 ? [widget("Log delivery", logDelivery, 0, 24)] : []),
+        ...(distribution
+          ? [
+              widget(
+                "CloudFront error rate (%)",
+                ["4xxErrorRate", "5xxErrorRate"].map((m): Metric => ["AWS/CloudFront", m, "DistributionId", distribution, "Region", "Global", { stat: "Average" }]),
+                12,
+                24,
+                { region: "us-east-1" },
+              ),
+            ]
+          : []),
       ];
       return JSON.stringify({ widgets });
     });

@@ -23,6 +23,8 @@ export interface SecureBucketArgs {
   deferPolicy?: boolean;
   /** Protect the bucket and keep it (and its objects) when the stack is destroyed. @default true */
   protect?: boolean;
+  /** Object ownership; CloudFront's access logs need ACLs, so "BucketOwnerPreferred" there. @default "BucketOwnerEnforced" (ACLs off) */
+  objectOwnership?: "BucketOwnerEnforced" | "BucketOwnerPreferred";
 }
 
 export class SecureBucket extends pulumi.ComponentResource {
@@ -45,7 +47,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     const bucket = this.bucket.id;
 
     new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { parent: this });
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: args.objectOwnership ?? "BucketOwnerEnforced" } }, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {

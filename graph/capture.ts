@@ -7,7 +7,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { deserializeProperties, deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
+import { deserializeProperties, deserializeProperty, isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { assignIdentity, Placement } from "./identity";
 import { readStackConfig } from "./stack-config";
 
@@ -177,6 +177,19 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
   // The stack's registered outputs keep secrets marked, unlike the values the program returned.
   const stackState = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.state;
   return { project: settings.project, stack: settings.stack, placement, resources, outputs: (stackState ?? outputs ?? {}) as Record<string, any> };
+}
+
+/**
+ * A captured value with its secret markers removed, at any depth, for readers that act on values
+ * (the policy pack, the local cloud) rather than print them. The plan document keeps them masked.
+ */
+export function revealSecrets(value: unknown): any {
+  if (isRpcSecret(value)) return revealSecrets(unwrapRpcSecret(value));
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
 }
 
 /** Forgets the modules of a program so that requiring it again re-runs it. Dependencies stay cached. */

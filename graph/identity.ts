@@ -109,6 +109,30 @@ const builders: Record<string, Builder> = {
     arn: regional("cloudwatch", `alarm:${name}`)(at),
     attributes: { name },
   }),
+  "aws:cloudfront/distribution:Distribution": (name, _i, at) => {
+    const id = `E${shortId(name, 13).toUpperCase()}`;
+    return {
+      id,
+      arn: `arn:aws:cloudfront::${at.accountId}:distribution/${id}`,
+      attributes: { domainName: `d${shortId(name + "d", 13)}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2", status: "Deployed" },
+    };
+  },
+  "aws:acm/certificate:Certificate": (name, inputs, at) => {
+    const arn = regional("acm", `certificate/${shortId(name, 8)}-${shortId(name + "c", 4)}-${shortId(name + "e", 12)}`)(at);
+    const domain = String(inputs.domainName ?? name);
+    return {
+      id: arn,
+      arn,
+      attributes: {
+        domainValidationOptions: [{ domainName: domain, resourceRecordName: `_${shortId(domain, 16)}.${domain}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${shortId(domain + "v", 16)}.acm-validations.aws.` }],
+      },
+    };
+  },
+  "aws:route53/record:Record": (name, inputs) => ({ id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, arn: null, attributes: { fqdn: String(inputs.name ?? name).replace(/\.$/, "") } }),
+  "aws:wafv2/webAcl:WebAcl": (name, _i, at) => {
+    const id = `${shortId(name, 8)}-${shortId(name + "w", 4)}-${shortId(name + "a", 12)}`;
+    return { id, arn: `arn:aws:wafv2:us-east-1:${at.accountId}:global/webacl/${name}/${id}`, attributes: { name } };
+  },
   "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (name, _i, at) => {
     const arn = regional("firehose", `deliverystream/${name}`)(at);
     return { id: arn, arn, attributes: { name } };

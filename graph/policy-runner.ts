@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { Policy, policies as platformPolicies } from "../policy/policies";
-import type { CapturedResource } from "./capture";
+import { CapturedResource, revealSecrets } from "./capture";
 
 export type Enforcement = "mandatory" | "advisory";
 
@@ -32,7 +32,7 @@ function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
         name: r.name,
         urn: r.urn,
         // Outputs as the offline run assigned them: inputs plus id, ARN and computed attributes.
-        props: { ...r.state, id: r.id },
+        props: { ...revealSecrets(r.state), id: r.id },
         opts: { protect: r.options.protect, retainOnDelete: r.options.retainOnDelete, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], parent: r.parent ?? undefined, customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
         dependencies: [],
         propertyDependencies: {},

@@ -3,11 +3,10 @@
  * resource types it emulates; everything is derived from the resources' own inputs and identities,
  * never from the names of a particular app.
  */
-import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
-import type { CapturedResource, Graph } from "../graph/capture";
+import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
 
 /** A value as the local cloud uses it: secrets are only marked in the graph, and run as their plain value. */
-const plain = (value: unknown): any => (isRpcSecret(value) ? unwrapRpcSecret(value) : value);
+const plain = revealSecrets;
 
 export interface LocalFunction {
   name: string;

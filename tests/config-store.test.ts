@@ -51,7 +51,8 @@ describe("the ConfigStore", () => {
     const bucket = dev.descendants(store(), BUCKET)[0];
     const object = dev.descendants(store(), "aws:s3/bucketObjectv2:BucketObjectv2")[0];
     expect(object.inputs).to.include({ key: "config/dev.json", serverSideEncryption: "aws:kms", kmsKeyId: key.arn });
-    const readers = dev.all("aws:iam/rolePolicy:RolePolicy").filter((p) => JSON.stringify(parsed(p, "policy")).match(/s3:GetObject|kms:Decrypt/));
+    const touches = (p: { inputs: Record<string, any> }) => JSON.stringify(parsed(p as any, "policy").Statement.map((st: any) => st.Resource));
+    const readers = dev.all("aws:iam/rolePolicy:RolePolicy").filter((p) => touches(p).includes(bucket.arn!) || touches(p).includes(key.arn!));
     expect(readers.map((p) => dev.byUrn(p.parent!).name)).to.deep.equal(["daily-report"]);
     const statements = parsed(readers[0], "policy").Statement as any[];
     expect(statements.find((s) => s.Sid === "ReadConfigObject").Resource).to.equal(`${bucket.arn}/config/dev.json`);

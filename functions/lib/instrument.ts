@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
+import { rejectUnlessFromEdge } from "./origin";
 import { isWarmup } from "./warmer";
 
 /** One structured logger per container; every line carries the request id, function and cold-start flag. */
@@ -15,7 +16,8 @@ export function metric(name: string, value = 1, dimensions: Record<string, strin
 
 /**
  * Wraps a handler: a warm-up event returns `warmResult` before any work and is logged as such
- * (and never counted in metrics); every other event gets one summary line with its duration.
+ * (and never counted in metrics); an API event that did not come through the edge (when the edge is
+ * on) gets 403; every other event gets one summary line with its duration.
  */
 export function instrument<E, R>(fn: (event: E, context: Context) => Promise<R>, warmResult: R): (event: E, context: Context) => Promise<R> {
   return async (event, context) => {
@@ -24,6 +26,14 @@ export function instrument<E, R>(fn: (event: E, context: Context) => Promise<R>,
     if (isWarmup(event)) {
       logger.info("warm-up", { warmup: true });
       return warmResult;
+    }
+    // API events must come through the edge when it is on.
+    if ((event as { requestContext?: { http?: unknown } })?.requestContext?.http) {
+      const rejected = rejectUnlessFromEdge(event as never);
+      if (rejected) {
+        logger.warn("rejected: the request did not come through the edge", { outcome: "forbidden" });
+        return rejected as R;
+      }
     }
     try {
       const result = await fn(event, context);

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { expect } from "chai";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { fieldPath, HttpError, MAX_BODY_BYTES, readJsonBody } from "../../functions/lib/http";
@@ -87,5 +88,30 @@ describe("request body validation", () => {
 
   it("formats zod paths as a reader writes them", () => {
     expect(fieldPath(["items", 3, "sku"])).to.equal("items[3].sku");
+  });
+});
+
+describe("the origin check, with the edge on", () => {
+  const SECRET_VALUE = "edge-origin-secret-value";
+  afterEach(() => {
+    delete process.env.ORIGIN_VERIFY_SHA256;
+  });
+
+  it("answers 403 to a request without the CDN's header, or with a wrong one, and lets the right one through", async () => {
+    const { handler: health } = await import("../../functions/health");
+    const { lambdaContext } = await import("./emulated");
+    process.env.ORIGIN_VERIFY_SHA256 = createHash("sha256").update(SECRET_VALUE).digest("hex");
+    const call = (headers: Record<string, string>) => health(apiEvent({ method: "GET", path: "/health", headers }), lambdaContext("health")) as Promise<any>;
+    expect((await call({})).statusCode).to.equal(403);
+    expect(JSON.parse((await call({})).body).error).to.match(/CDN/);
+    expect((await call({ "x-origin-verify": "wrong" })).statusCode).to.equal(403);
+    expect((await call({ "x-origin-verify": SECRET_VALUE })).statusCode).to.equal(200);
+  });
+
+  it("is off when the edge is off", async () => {
+    const { handler: health } = await import("../../functions/health");
+    const { lambdaContext } = await import("./emulated");
+    const reply = (await health(apiEvent({ method: "GET", path: "/health", headers: {} }), lambdaContext("health"))) as any;
+    expect(reply.statusCode).to.equal(200);
   });
 });

@@ -1,0 +1,21 @@
+import { createHash, timingSafeEqual } from "crypto";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { json } from "./http";
+
+/** The header CloudFront adds to every origin request. */
+export const ORIGIN_VERIFY_HEADER = "x-origin-verify";
+
+/**
+ * With the edge on, only CloudFront may call the API: it sends the origin secret in a header, and
+ * the function knows only the secret's SHA-256 (ORIGIN_VERIFY_SHA256), so no secret sits in its
+ * environment. Returns the 403 to send, or undefined to go on; with the variable unset the check is off.
+ */
+export function rejectUnlessFromEdge(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 | undefined {
+  const expected = process.env.ORIGIN_VERIFY_SHA256;
+  if (!expected) return undefined;
+  const presented = event.headers?.[ORIGIN_VERIFY_HEADER];
+  const actual = createHash("sha256").update(presented ?? "").digest();
+  const wanted = Buffer.from(expected, "hex");
+  if (presented && wanted.length === actual.length && timingSafeEqual(actual, wanted)) return undefined;
+  return json(403, { error: "forbidden: this API is reached through its CDN" });
+}
