@@ -3,10 +3,10 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { Edge } from "../components/edge";
-import { captureStack, revealSecrets } from "../graph/capture";
+import { revealSecrets } from "../graph/capture";
 import { SECRET, toPlanDocument } from "../graph/plan";
 import { secretPlaceholder } from "../graph/stack-config";
-import { captureComponents, GraphView, PROGRAM_DIR, stackGraph } from "./harness";
+import { captureComponents, GraphView, stackGraph, stageVariantGraph } from "./harness";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const EDGE_TYPES = /^(aws:cloudfront\/|aws:acm\/|aws:route53\/|aws:wafv2\/|pulumi:providers:aws$|platform:edge:)/;
@@ -118,7 +118,7 @@ describe("the edge", function () {
 
   it("is removed cleanly when disabled: no edge resource, no origin check, the API's URL as the main URL", async () => {
     const dev = await stackGraph("dev");
-    const off = new GraphView(await captureStack(PROGRAM_DIR, "stage", { edgeEnabled: "false" }));
+    const off = await stageVariantGraph();
     for (const view of [dev, off]) {
       expect(view.resources.filter((r) => EDGE_TYPES.test(r.type)).map((r) => r.type)).to.deep.equal([]);
       for (const fn of view.all("aws:lambda/function:Function")) expect(fn.inputs.environment.variables).to.not.have.property("ORIGIN_VERIFY_SHA256");

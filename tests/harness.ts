@@ -71,6 +71,26 @@ export function stackGraph(stack: string): Promise<GraphView> {
   return stacks.get(stack)!;
 }
 
+/**
+ * The stage stack with every optional setting flipped from its default, captured once: AWS Config on,
+ * logs to Kinesis for 72 h, stricter alarm settings, and the edge off.
+ */
+export const STAGE_VARIANT = {
+  awsConfigRecorder: "true",
+  logDestination: "kinesis",
+  logStreamRetentionHours: "72",
+  functionErrorsThreshold: "5",
+  alarmEvaluationPeriods: "3",
+  apiServerErrorsThreshold: "10",
+  edgeEnabled: "false",
+};
+let variant: Promise<GraphView> | undefined;
+
+export function stageVariantGraph(): Promise<GraphView> {
+  variant ??= captureStack(PROGRAM_DIR, "stage", STAGE_VARIANT).then((g) => new GraphView(g));
+  return variant;
+}
+
 export const ALERT_TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
 
 /** A small real handler, for component tests that need a function to bundle. */

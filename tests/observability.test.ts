@@ -1,7 +1,6 @@
 /** Observability in each stack's graph: log shipping, its roles, the dashboard, and alarm routing. */
 import { expect } from "chai";
-import { captureStack } from "../graph/capture";
-import { GraphView, parsed, PROGRAM_DIR, stackGraph } from "./harness";
+import { GraphView, parsed, stackGraph, stageVariantGraph } from "./harness";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter";
@@ -67,7 +66,7 @@ describe("log shipping", function () {
   });
 
   it("feeds an encrypted Kinesis stream, with the configured retention, when the stack selects kinesis", async () => {
-    const view = new GraphView(await captureStack(PROGRAM_DIR, "stage", { logDestination: "kinesis", logStreamRetentionHours: "72" }));
+    const view = await stageVariantGraph();
     const stream = view.all("aws:kinesis/stream:Stream");
     expect(stream).to.have.length(1);
     expect(stream[0].inputs).to.include({ encryptionType: "KMS", retentionPeriod: 72 });
@@ -111,7 +110,7 @@ describe("dashboard and alarm routing", function () {
   });
 
   it("takes thresholds and evaluation periods from config", async () => {
-    const view = new GraphView(await captureStack(PROGRAM_DIR, "stage", { functionErrorsThreshold: "5", alarmEvaluationPeriods: "3", apiServerErrorsThreshold: "10" }));
+    const view = await stageVariantGraph();
     expect(view.one(ALARM, "create-order-errors").inputs).to.include({ threshold: 5, evaluationPeriods: 3 });
     expect(view.one(ALARM, "api-5xx").inputs).to.include({ threshold: 10, evaluationPeriods: 3 });
     const defaults = await stackGraph("stage");
