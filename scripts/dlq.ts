@@ -1,0 +1,178 @@
+/**
+ * `npm run dlq -- <list|inspect|redrive|purge> [--stack <name> | --local] [--queue <name>] [--max N] [--dry-run] [--yes]`
+ * Exit status: 0 done, 1 some messages could not be redriven, 2 bad arguments, unknown stack or
+ * queue, or no outputs to read, 3 an AWS error (missing credentials, throttling, access denied).
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { createInterface } from "readline/promises";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SingleBar } from "cli-progress";
+import { Command } from "commander";
+import { readStackConfig } from "../graph/stack-config";
+import { readLocalCloudState } from "../local/cloud";
+import { resolveLocalhostSubdomains } from "../local/localhost-dns";
+import { Clients, describe, Dlq, DlqInputError, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
+import { EXIT_BAD_INPUT, parseArguments } from "./cli";
+
+const EXIT = { ok: 0, partial: 1, badInput: EXIT_BAD_INPUT, aws: 3 } as const;
+
+interface Options {
+  stack: string;
+  local: boolean;
+  queue?: string;
+  max?: string;
+  dryRun: boolean;
+  yes: boolean;
+  outputs?: string;
+  program: string;
+}
+
+/** The stack's outputs and clients for where it runs: the local cloud, or AWS with the default credentials. */
+function connect(opts: Options): { outputs: Record<string, any>; clients: Clients } {
+  if (opts.local) {
+    const state = readLocalCloudState(opts.program, opts.stack);
+    resolveLocalhostSubdomains();
+    const credentials = { accessKeyId: state.environment.AWS_ACCESS_KEY_ID, secretAccessKey: state.environment.AWS_SECRET_ACCESS_KEY };
+    const region = state.environment.AWS_REGION;
+    return {
+      outputs: state.outputs,
+      clients: { sqs: new SQSClient({ endpoint: state.environment.AWS_ENDPOINT_URL_SQS, region, credentials }), lambda: new LambdaClient({ endpoint: state.lambdaEndpoint, region, credentials }) },
+    };
+  }
+  const { config } = readStackConfig(opts.program, opts.stack);
+  const region = config["aws:region"];
+  let text: string;
+  if (opts.outputs) {
+    if (!fs.existsSync(opts.outputs)) throw new DlqInputError(`--outputs ${opts.outputs}: no such file`);
+    text = fs.readFileSync(opts.outputs, "utf8");
+  } else if (process.env.PLATFORM_STACK_OUTPUTS) {
+    text = process.env.PLATFORM_STACK_OUTPUTS;
+  } else {
+    try {
+      text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", opts.stack], { cwd: opts.program, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+      throw new DlqInputError(`could not read stack ${opts.stack}'s outputs with \`pulumi stack output --json\` (${(err as Error).message.split("\n")[0]}); pass --outputs <file> or set PLATFORM_STACK_OUTPUTS`);
+    }
+  }
+  let outputs: Record<string, any>;
+  try {
+    outputs = JSON.parse(text);
+  } catch (err) {
+    throw new DlqInputError(`the stack outputs are not JSON: ${(err as Error).message}`);
+  }
+  return { outputs, clients: { sqs: new SQSClient({ region }), lambda: new LambdaClient({ region }) } };
+}
+
+async function run(command: string, opts: Options): Promise<number> {
+  const max = opts.max === undefined ? undefined : Number(opts.max);
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new DlqInputError(`--max must be a positive integer (got "${opts.max}")`);
+  const { outputs, clients } = connect(opts);
+  const dlqs = select(dlqsOf(outputs), opts.queue);
+  switch (command) {
+    case "list": {
+      for (const dlq of dlqs) {
+        const s = await status(clients, dlq);
+        const source = dlq.spec.source === "queue" ? `queue ${dlq.spec.sourceUrl.split("/").pop()}` : `function ${dlq.spec.functionName}`;
+        const age = s.oldestSeenSeconds === undefined ? "-" : `${s.oldestSeenSeconds} s`;
+        process.stdout.write(`${dlq.key.padEnd(14)} ${dlq.name.padEnd(28)} depth ${String(s.depth).padStart(5)}  in flight ${String(s.inFlight).padStart(3)}  oldest ${age.padStart(8)}  source ${source}\n`);
+      }
+      return EXIT.ok;
+    }
+    case "inspect": {
+      for (const dlq of dlqs) {
+        const messages = await peek(clients, dlq, max ?? 10);
+        process.stdout.write(`# ${dlq.key} (${dlq.name}): ${messages.length} message(s) shown, none consumed\n`);
+        for (const m of messages) process.stdout.write(`${JSON.stringify(describe(m), null, 2)}\n`);
+      }
+      return EXIT.ok;
+    }
+    case "redrive": {
+      let failures = 0;
+      for (const dlq of dlqs) {
+        const { depth } = await status(clients, dlq);
+        const count = Math.min(depth, max ?? depth);
+        const how = dlq.spec.source === "queue" ? `back to ${dlq.spec.sourceUrl.split("/").pop()}` : `by re-invoking ${dlq.spec.functionName} with each original event`;
+        if (opts.dryRun) {
+          process.stdout.write(`would redrive ${count} message(s) from ${dlq.name} ${how}\n`);
+          continue;
+        }
+        const bar = new SingleBar({ format: `${dlq.name} [{bar}] {value}/{total}`, stream: process.stderr, noTTYOutput: false });
+        bar.start(count, 0);
+        const result = await redrive(clients, dlq, { max, onProgress: (done) => bar.update(done) }).finally(() => bar.stop());
+        process.stdout.write(`redrove ${result.moved} message(s) from ${dlq.name} ${how} (${result.method})\n`);
+        for (const f of result.failed) process.stderr.write(`  could not redrive ${f.messageId}: ${f.error}; it stays in the DLQ\n`);
+        failures += result.failed.length;
+      }
+      return failures > 0 ? EXIT.partial : EXIT.ok;
+    }
+    case "purge": {
+      for (const dlq of dlqs) {
+        const { depth } = await status(clients, dlq);
+        if (opts.dryRun) {
+          process.stdout.write(`would purge ${depth} message(s) from ${dlq.name}\n`);
+          continue;
+        }
+        if (!opts.yes && !(await confirm(`Purge ${depth} message(s) from ${dlq.name}? They cannot be recovered. Type the queue name to confirm: `, dlq))) {
+          process.stderr.write(`not purged: ${dlq.name}\n`);
+          continue;
+        }
+        await purge(clients, dlq);
+        process.stdout.write(`purged ${dlq.name}\n`);
+      }
+      return EXIT.ok;
+    }
+    default:
+      throw new DlqInputError(`unknown command "${command}": use list, inspect, redrive or purge`);
+  }
+}
+
+async function confirm(question: string, dlq: Dlq): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new DlqInputError("refusing to purge without --yes: stdin is not a terminal to confirm on");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim() === dlq.name;
+  } finally {
+    rl.close();
+  }
+}
+
+function awsProblem(err: Error): string | undefined {
+  const name = err.name ?? "";
+  if (/CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/.test(name)) return `no valid AWS credentials for this stack's account (${err.message})`;
+  if (/Throttl|RequestThrottled|TooManyRequests/.test(name)) return `AWS is throttling these calls; try again with a smaller --max (${err.message})`;
+  if (/AccessDenied/.test(name)) return `access denied: ${err.message}`;
+  if (/NonExistentQueue|QueueDoesNotExist/.test(name)) return `the queue does not exist in this account and region: ${err.message}`;
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command("dlq")
+    .description("List, inspect, redrive or purge a stack's dead-letter queues")
+    .argument("<command>", "list | inspect | redrive | purge")
+    .option("-s, --stack <name>", "stack whose DLQs to work on", "dev")
+    .option("--local", "work on the running local cloud of the stack", false)
+    .option("-q, --queue <name>", "one DLQ, by output key (orders) or queue name; default all")
+    .option("--max <n>", "at most this many messages (inspect default 10)")
+    .option("--dry-run", "say what would happen, change nothing", false)
+    .option("-y, --yes", "purge without asking", false)
+    .option("--outputs <file>", "stack outputs as JSON (default: `pulumi stack output --json`, or PLATFORM_STACK_OUTPUTS)")
+    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
+  try {
+    return await run(program.args[0], program.opts<Options>());
+  } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof DlqInputError || /no local cloud is running|unknown stack|invalid stack name/.test(message)) {
+      process.stderr.write(`error: ${message}\n`);
+      return EXIT.badInput;
+    }
+    process.stderr.write(`error: ${awsProblem(err as Error) ?? `${(err as Error).name}: ${message}`}\n`);
+    return EXIT.aws;
+  }
+}
+
+main(process.argv).then((code) => process.exit(code));

@@ -1,0 +1,111 @@
+/** The DLQ tool against the local cloud: list, inspect without consuming, redrive both kinds of DLQ, purge. */
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { expect } from "chai";
+import { LocalCloud, startLocalCloud } from "../../local/cloud";
+import { Clients, describe as describeMessage, dlqsOf, peek, purge, redrive, select, status } from "../../ops/dlq";
+import { eventually, ROOT, runToEnd } from "./harness";
+
+describe("npm run dlq, against the local cloud", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  let clients: Clients;
+  const depth = async (url: string) => {
+    const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
+  };
+
+  const dlq = (key: string) => dlqsOf(cloud.outputs).find((d) => d.key === key)!;
+
+  before(async () => {
+    cloud = await startLocalCloud({ programDir: ROOT, stack: "dev", port: 0, write: () => undefined });
+    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    clients = {
+      sqs: new SQSClient({ endpoint: cloud.environment.AWS_ENDPOINT_URL_SQS, region: cloud.model.region, credentials }),
+      lambda: new LambdaClient({ endpoint: cloud.lambdaEndpoint, region: cloud.model.region, credentials }),
+    };
+  });
+  after(async () => {
+    clients?.sqs.destroy();
+    clients?.lambda.destroy();
+    await cloud?.stop();
+  });
+
+  it("lists every DLQ of the stack with its depth and source, from the stack's outputs", async () => {
+    const dlqs = dlqsOf(cloud.outputs);
+    expect(dlqs.map((d) => [d.key, d.name, d.spec.source]).sort()).to.deep.equal([
+      ["dailyReport", "daily-report-dlq", "function"],
+      ["orders", "process-order-dlq", "queue"],
+    ]);
+    expect((await status(clients, dlq("orders"))).depth).to.equal(0);
+    expect(select(dlqs, "process-order-dlq")).to.deep.equal([dlq("orders")]);
+    expect(() => select(dlqs, "nope")).to.throw(/no DLQ "nope"; DLQs: .*dailyReport \(daily-report-dlq\)/);
+  });
+
+  it("inspects a Lambda onFailure record, naming the failure and the original event, without consuming it", async () => {
+    const report = dlq("dailyReport");
+    cloud.invokeAsync("daily-report", { faultInject: "dailyReport", marker: "inspect-me" });
+    await eventually(async () => ((await depth(report.spec.url)) === 1 ? true : undefined), "the failure record", 100);
+    const [message] = await peek(clients, report, 10);
+    const described = describeMessage(message) as any;
+    expect(described.failure).to.deep.include({ condition: "RetriesExhausted", attempts: 3, error: { type: "InjectedFault", message: "injected fault in dailyReport" } });
+    expect(described.originalEvent).to.deep.equal({ faultInject: "dailyReport", marker: "inspect-me" });
+    expect((await status(clients, report)).depth).to.equal(1);
+  });
+
+  it("purges a DLQ", async () => {
+    const report = dlq("dailyReport");
+    await purge(clients, report);
+    expect(await depth(report.spec.url)).to.equal(0);
+  });
+
+  it("redrives a function DLQ by re-invoking the function with the original event, deleting only what was accepted", async () => {
+    const report = dlq("dailyReport");
+    // A record whose cause is fixed: its event no longer asks for a fault.
+    const record = { version: "1.0", requestContext: { requestId: "r1", functionArn: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-daily-report:$LATEST", condition: "RetriesExhausted", approximateInvokeCount: 3 }, requestPayload: { marker: "fixed" }, responseContext: { statusCode: 200 }, responsePayload: { errorType: "Error", errorMessage: "was broken" } };
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: report.spec.url, MessageBody: JSON.stringify(record) }));
+    const progress: number[] = [];
+    const result = await redrive(clients, report, { onProgress: (done) => progress.push(done) });
+    expect(result).to.deep.equal({ moved: 1, failed: [], method: "re-invoke" });
+    expect(progress).to.deep.equal([1]);
+    expect(await depth(report.spec.url)).to.equal(0);
+  });
+
+  it("redrives a queue DLQ back to its source queue, where the message is processed", async () => {
+    const orders = dlq("orders");
+    const created = await fetch(`${cloud.url}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ customerId: "redrive", items: [{ sku: "A", quantity: 1 }] }) });
+    const { orderId } = (await created.json()) as { orderId: string };
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: orders.spec.url, MessageBody: JSON.stringify({ orderId }) }));
+    const result = await redrive(clients, orders, {});
+    // The emulator has no StartMessageMoveTask, so locally the tool moves message by message.
+    expect(result).to.deep.equal({ moved: 1, failed: [], method: "message-by-message" });
+    expect(await depth(orders.spec.url)).to.equal(0);
+    await eventually(async () => {
+      const order = (await (await fetch(`${cloud.url}/orders/${orderId}`)).json()) as { status: string };
+      return order.status === "processed" ? true : undefined;
+    }, "the redriven order to be processed");
+  });
+
+  it("keeps a message it could not redrive, and says why", async () => {
+    const report = dlq("dailyReport");
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: report.spec.url, MessageBody: "not json" }));
+    const result = await redrive(clients, report, {});
+    expect(result.moved).to.equal(0);
+    expect(result.failed[0].error).to.match(/not JSON/);
+    expect(await depth(report.spec.url)).to.equal(1);
+    await purge(clients, report);
+  });
+
+  it("runs as a command: list exits 0, an unknown queue exits 2 naming the DLQs", async () => {
+    const list = await runToEnd("dlq.ts", ["list", "--local"]);
+    expect(list.code, list.stderr).to.equal(0);
+    expect(list.stdout).to.match(/orders\s+process-order-dlq\s+depth\s+0/);
+    const unknown = await runToEnd("dlq.ts", ["inspect", "--local", "--queue", "nope"]);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.include('no DLQ "nope"');
+    const noOutputs = await runToEnd("dlq.ts", ["list", "--stack", "prod"], { PATH: "/nonexistent" });
+    expect(noOutputs.code).to.equal(2);
+    expect(noOutputs.stderr).to.match(/could not read stack prod's outputs/);
+  });
+});
+
