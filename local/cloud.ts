@@ -22,6 +22,7 @@ import { unpackArtifact } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
 import { LambdaService } from "./lambda/service";
 import { LambdaApi, startLambdaApi } from "./lambda-api";
+import { LogStore } from "./logs";
 import { buildModel, findFunction, LocalModel } from "./model";
 import { Clients, provision } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
@@ -166,7 +167,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (!schedule) throw new Error(`no schedule named ${name}; schedules: ${model.schedules.map((s) => s.name).join(", ") || "none"}`);
       return scheduler!.fire(schedule);
     };
-    const lambdaApi: LambdaApi = await startLambdaApi(() => lambda!, fireSchedule, options.lambdaPort ?? 0, host);
+    const logs = new LogStore();
+    const lambdaApi: LambdaApi = await startLambdaApi(() => lambda!, fireSchedule, logs, options.lambdaPort ?? 0, host);
     stoppers.push(() => lambdaApi.close());
 
     // Cloud identities (queue URLs, ARNs, API endpoints) become local ones wherever the program passed them on.
@@ -206,6 +208,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       asyncRetryBaseMs: options.asyncRetryBaseMs ?? 1000,
       reporter,
       alarms,
+      logs,
       destinations: {
         async send(arn, body, attributes) {
           const queueUrl = provisioned.queueUrls.get(arn);

@@ -6,10 +6,12 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { LambdaService } from "./lambda/service";
+import type { LogStore } from "./logs";
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
-/** The local cloud's own control route: fire a schedule now, as EventBridge would. */
+/** The local cloud's own control routes: fire a schedule now, as EventBridge would; read or follow a function's logs. */
 const FIRE_PATH = /^\/_local\/schedules\/([^/]+)\/fire$/;
+const LOGS_PATH = /^\/_local\/logs\/([^/]+)$/;
 
 export interface LambdaApi {
   url: string;
@@ -25,12 +27,14 @@ function awsError(res: http.ServerResponse, status: number, type: string, messag
   reply(res, status, { "x-amzn-errortype": type }, JSON.stringify({ Type: "User", message }));
 }
 
-export function startLambdaApi(lambda: () => LambdaService, fireSchedule: (name: string) => string[], port = 0, host = "127.0.0.1"): Promise<LambdaApi> {
+export function startLambdaApi(lambda: () => LambdaService, fireSchedule: (name: string) => string[], logs: LogStore, port = 0, host = "127.0.0.1"): Promise<LambdaApi> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const path = decodeURIComponent((req.url ?? "").split("?")[0]);
+      const logPath = req.method === "GET" ? path.match(LOGS_PATH) : null;
+      if (logPath) return streamLogs(req, res, lambda, logs, logPath[1]);
       const fire = req.method === "POST" ? path.match(FIRE_PATH) : null;
       if (fire) {
         try {
@@ -81,4 +85,20 @@ export function startLambdaApi(lambda: () => LambdaService, fireSchedule: (name:
       });
     });
   });
+}
+
+/** Newline-delimited JSON log lines of one function since `?since=<epoch ms>`; with `?follow=1` the response stays open. */
+function streamLogs(req: http.IncomingMessage, res: http.ServerResponse, lambda: () => LambdaService, logs: LogStore, ref: string): void {
+  let name: string;
+  try {
+    name = lambda().resolve(ref).name;
+  } catch (err) {
+    return awsError(res, 404, "ResourceNotFoundException", (err as Error).message);
+  }
+  const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  for (const line of logs.since(name, Number(query.get("since") ?? 0))) res.write(JSON.stringify(line) + "\n");
+  if (query.get("follow") !== "1") return void res.end();
+  const stop = logs.follow(name, (line) => res.write(JSON.stringify(line) + "\n"));
+  req.socket.on("close", stop);
 }

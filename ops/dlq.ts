@@ -17,6 +17,7 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import { ToolInputError } from "./target";
 
 /** One entry of the stack's `deadLetterQueues` output. */
 export type DlqOutput = { url: string; source: "queue"; sourceUrl: string } | { url: string; source: "function"; functionName: string };
@@ -34,11 +35,10 @@ export interface Clients {
   lambda: LambdaClient;
 }
 
-export class DlqInputError extends Error {}
 
 export function dlqsOf(outputs: Record<string, any>): Dlq[] {
   const entries = outputs.deadLetterQueues;
-  if (!entries || typeof entries !== "object") throw new DlqInputError("the stack's outputs have no deadLetterQueues");
+  if (!entries || typeof entries !== "object") throw new ToolInputError("the stack's outputs have no deadLetterQueues");
   return Object.entries<DlqOutput>(entries).map(([key, spec]) => ({ key, name: spec.url.split("/").pop()!, spec }));
 }
 
@@ -46,7 +46,7 @@ export function dlqsOf(outputs: Record<string, any>): Dlq[] {
 export function select(dlqs: Dlq[], queue?: string): Dlq[] {
   if (!queue) return dlqs;
   const found = dlqs.filter((d) => d.key === queue || d.name === queue);
-  if (found.length === 0) throw new DlqInputError(`no DLQ "${queue}"; DLQs: ${dlqs.map((d) => `${d.key} (${d.name})`).join(", ")}`);
+  if (found.length === 0) throw new ToolInputError(`no DLQ "${queue}"; DLQs: ${dlqs.map((d) => `${d.key} (${d.name})`).join(", ")}`);
   return found;
 }
 

@@ -3,18 +3,14 @@
  * Exit status: 0 done, 1 some messages could not be redriven, 2 bad arguments, unknown stack or
  * queue, or no outputs to read, 3 an AWS error (missing credentials, throttling, access denied).
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { createInterface } from "readline/promises";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command } from "commander";
-import { readStackConfig } from "../graph/stack-config";
-import { readLocalCloudState } from "../local/cloud";
-import { resolveLocalhostSubdomains } from "../local/localhost-dns";
-import { Clients, describe, Dlq, DlqInputError, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
+import { Clients, describe, Dlq, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
+import { awsProblem, resolveTarget, ToolInputError } from "../ops/target";
 import { EXIT_BAD_INPUT, parseArguments } from "./cli";
 
 const EXIT = { ok: 0, partial: 1, badInput: EXIT_BAD_INPUT, aws: 3 } as const;
@@ -32,43 +28,13 @@ interface Options {
 
 /** The stack's outputs and clients for where it runs: the local cloud, or AWS with the default credentials. */
 function connect(opts: Options): { outputs: Record<string, any>; clients: Clients } {
-  if (opts.local) {
-    const state = readLocalCloudState(opts.program, opts.stack);
-    resolveLocalhostSubdomains();
-    const credentials = { accessKeyId: state.environment.AWS_ACCESS_KEY_ID, secretAccessKey: state.environment.AWS_SECRET_ACCESS_KEY };
-    const region = state.environment.AWS_REGION;
-    return {
-      outputs: state.outputs,
-      clients: { sqs: new SQSClient({ endpoint: state.environment.AWS_ENDPOINT_URL_SQS, region, credentials }), lambda: new LambdaClient({ endpoint: state.lambdaEndpoint, region, credentials }) },
-    };
-  }
-  const { config } = readStackConfig(opts.program, opts.stack);
-  const region = config["aws:region"];
-  let text: string;
-  if (opts.outputs) {
-    if (!fs.existsSync(opts.outputs)) throw new DlqInputError(`--outputs ${opts.outputs}: no such file`);
-    text = fs.readFileSync(opts.outputs, "utf8");
-  } else if (process.env.PLATFORM_STACK_OUTPUTS) {
-    text = process.env.PLATFORM_STACK_OUTPUTS;
-  } else {
-    try {
-      text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", opts.stack], { cwd: opts.program, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    } catch (err) {
-      throw new DlqInputError(`could not read stack ${opts.stack}'s outputs with \`pulumi stack output --json\` (${(err as Error).message.split("\n")[0]}); pass --outputs <file> or set PLATFORM_STACK_OUTPUTS`);
-    }
-  }
-  let outputs: Record<string, any>;
-  try {
-    outputs = JSON.parse(text);
-  } catch (err) {
-    throw new DlqInputError(`the stack outputs are not JSON: ${(err as Error).message}`);
-  }
-  return { outputs, clients: { sqs: new SQSClient({ region }), lambda: new LambdaClient({ region }) } };
+  const target = resolveTarget(opts);
+  return { outputs: target.outputs, clients: { sqs: new SQSClient(target.client("sqs")), lambda: new LambdaClient(target.client("lambda")) } };
 }
 
 async function run(command: string, opts: Options): Promise<number> {
   const max = opts.max === undefined ? undefined : Number(opts.max);
-  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new DlqInputError(`--max must be a positive integer (got "${opts.max}")`);
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ToolInputError(`--max must be a positive integer (got "${opts.max}")`);
   const { outputs, clients } = connect(opts);
   const dlqs = select(dlqsOf(outputs), opts.queue);
   switch (command) {
@@ -125,27 +91,18 @@ async function run(command: string, opts: Options): Promise<number> {
       return EXIT.ok;
     }
     default:
-      throw new DlqInputError(`unknown command "${command}": use list, inspect, redrive or purge`);
+      throw new ToolInputError(`unknown command "${command}": use list, inspect, redrive or purge`);
   }
 }
 
 async function confirm(question: string, dlq: Dlq): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new DlqInputError("refusing to purge without --yes: stdin is not a terminal to confirm on");
+  if (!process.stdin.isTTY) throw new ToolInputError("refusing to purge without --yes: stdin is not a terminal to confirm on");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return (await rl.question(question)).trim() === dlq.name;
   } finally {
     rl.close();
   }
-}
-
-function awsProblem(err: Error): string | undefined {
-  const name = err.name ?? "";
-  if (/CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/.test(name)) return `no valid AWS credentials for this stack's account (${err.message})`;
-  if (/Throttl|RequestThrottled|TooManyRequests/.test(name)) return `AWS is throttling these calls; try again with a smaller --max (${err.message})`;
-  if (/AccessDenied/.test(name)) return `access denied: ${err.message}`;
-  if (/NonExistentQueue|QueueDoesNotExist/.test(name)) return `the queue does not exist in this account and region: ${err.message}`;
-  return undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -166,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
     return await run(program.args[0], program.opts<Options>());
   } catch (err) {
     const message = (err as Error).message;
-    if (err instanceof DlqInputError || /no local cloud is running|unknown stack|invalid stack name/.test(message)) {
+    if (err instanceof ToolInputError || /no local cloud is running/.test(message)) {
       process.stderr.write(`error: ${message}\n`);
       return EXIT.badInput;
     }

@@ -7,6 +7,7 @@
 import { randomUUID } from "crypto";
 import type { AlarmBoard } from "../alarms";
 import type { Reporter } from "../console";
+import type { LogStore } from "../logs";
 import { findFunction, LocalFunction, LocalModel } from "../model";
 import type { LambdaError } from "./bootstrap";
 import { FunctionPool, InvokeOutcome } from "./pool";
@@ -28,6 +29,8 @@ export interface LambdaServiceOptions {
   asyncRetryBaseMs: number;
   reporter: Reporter;
   alarms: AlarmBoard;
+  /** Keeps each function's log lines for `npm run logs -- --local`. @default none */
+  logs?: LogStore;
   destinations: Destinations;
 }
 
@@ -54,7 +57,10 @@ export class LambdaService {
           taskRoot: options.taskRoots[fn.name],
           environment: containerEnvironment(fn, model, options.baseEnvironment, options.taskRoots[fn.name]),
           maxContainers: Math.max(1, Math.min(fn.reservedConcurrency ?? Infinity, options.maxContainers)),
-          onLog: (line) => options.reporter.handlerLog(fn.name, line),
+          onLog: (line) => {
+            options.reporter.handlerLog(fn.name, line);
+            options.logs?.append(fn.name, line);
+          },
         }),
       );
     }

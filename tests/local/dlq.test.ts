@@ -6,7 +6,7 @@ import { LocalCloud, startLocalCloud } from "../../local/cloud";
 import { Clients, describe as describeMessage, dlqsOf, peek, purge, redrive, select, status } from "../../ops/dlq";
 import { eventually, ROOT, runToEnd } from "./harness";
 
-describe("npm run dlq, against the local cloud", function () {
+describe("npm run dlq and npm run logs, against the local cloud", function () {
   this.timeout(120_000);
   let cloud: LocalCloud;
   let clients: Clients;
@@ -107,5 +107,16 @@ describe("npm run dlq, against the local cloud", function () {
     expect(noOutputs.code).to.equal(2);
     expect(noOutputs.stderr).to.match(/could not read stack prod's outputs/);
   });
-});
 
+  it("tails a function's logs from the local cloud: JSON lines pretty-printed, filtered, errors included", async () => {
+    const run = await runToEnd("logs.ts", ["daily-report", "--local", "--filter", "InjectedFault"], { NO_COLOR: "1" });
+    expect(run.code, run.stderr).to.equal(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.length).to.be.greaterThan(0);
+    expect(lines.every((l) => l.includes("InjectedFault"))).to.equal(true);
+    expect(lines[0]).to.match(/^\d\d:\d\d:\d\d\.\d{3} ERROR invocation failed \{/);
+    const unknown = await runToEnd("logs.ts", ["nope", "--local"]);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.include("Function not found: nope");
+  });
+});

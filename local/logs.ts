@@ -1,0 +1,37 @@
+/**
+ * The local cloud's log stream: every function's recent log lines, kept in memory (a bounded ring per
+ * function), readable and followable over the Lambda API's control route, as CloudWatch Logs is in AWS.
+ */
+export interface LogLine {
+  timestamp: number;
+  functionName: string;
+  message: string;
+}
+
+/** Lines kept per function; older ones drop off, as retention would drop them. */
+const KEEP = 5000;
+
+export class LogStore {
+  private readonly lines = new Map<string, LogLine[]>();
+  private readonly followers = new Set<{ functionName: string; send(line: LogLine): void }>();
+
+  append(functionName: string, message: string): void {
+    const line = { timestamp: Date.now(), functionName, message };
+    const list = this.lines.get(functionName) ?? [];
+    list.push(line);
+    if (list.length > KEEP) list.splice(0, list.length - KEEP);
+    this.lines.set(functionName, list);
+    for (const follower of this.followers) if (follower.functionName === functionName) follower.send(line);
+  }
+
+  since(functionName: string, timestamp: number): LogLine[] {
+    return (this.lines.get(functionName) ?? []).filter((l) => l.timestamp >= timestamp);
+  }
+
+  /** Calls `send` with each new line of `functionName` until the returned function is called. */
+  follow(functionName: string, send: (line: LogLine) => void): () => void {
+    const follower = { functionName, send };
+    this.followers.add(follower);
+    return () => this.followers.delete(follower);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm run logs -- <function> [--stack <name> | --local] [--since 10m] [--follow] [--filter <pattern>]`
+ * Tails a function's logs: CloudWatch Logs (FilterLogEvents, polled when following) for a deployed
+ * stack, or the local cloud's log stream. JSON lines are pretty-printed and errors highlighted.
+ * Exit status: 0, 2 for bad arguments or an unknown function, 3 for an AWS error.
+ */
+import * as path from "path";
+import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { Command } from "commander";
+import { color } from "../local/console";
+import { awsProblem, resolveTarget, ToolInputError } from "../ops/target";
+import { EXIT_BAD_INPUT, parseArguments } from "./cli";
+
+interface Options {
+  stack: string;
+  local: boolean;
+  since: string;
+  follow: boolean;
+  filter?: string;
+  outputs?: string;
+  program: string;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function parseSince(text: string): number {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  if (!match) throw new ToolInputError(`--since takes a duration like 30s, 10m, 2h or 1d (got "${text}")`);
+  return Date.now() - Number(match[1]) * UNITS[match[2]];
+}
+
+/** One log line for a terminal: a JSON line as time, level, message and the rest; errors in red. */
+function pretty(timestamp: number, message: string): string {
+  const time = color.dim(new Date(timestamp).toISOString().slice(11, 23));
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(message);
+  } catch {
+    return `${time} ${/error|exception|timed out/i.test(message) ? color.red(message) : message}`;
+  }
+  const { level, message: text, timestamp: _t, ...rest } = entry as Record<string, any>;
+  for (const noise of ["service", "sampling_rate", "function_arn", "function_memory_size", "function_name"]) delete rest[noise];
+  const isError = level === "ERROR" || rest.outcome === "error";
+  const head = `${String(level ?? "").padEnd(5)} ${text ?? ""}`;
+  return `${time} ${isError ? color.red(head) : head} ${color.dim(JSON.stringify(rest))}`;
+}
+
+function matches(filter: string | undefined, message: string): boolean {
+  if (!filter) return true;
+  const regex = /^\/(.+)\/$/.exec(filter);
+  return regex ? new RegExp(regex[1]).test(message) : message.includes(filter);
+}
+
+async function tailLocal(opts: Options, ref: string, since: number): Promise<void> {
+  const target = resolveTarget(opts);
+  const url = `${target.local!.lambdaEndpoint}/_local/logs/${encodeURIComponent(ref)}?since=${since}${opts.follow ? "&follow=1" : ""}`;
+  const res = await fetch(url);
+  if (res.status === 404) throw new ToolInputError(((await res.json()) as { message: string }).message);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let partial = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    partial += decoder.decode(value, { stream: true });
+    const lines = partial.split("\n");
+    partial = lines.pop()!;
+    for (const line of lines.filter(Boolean)) {
+      const { timestamp, message } = JSON.parse(line) as { timestamp: number; message: string };
+      if (matches(opts.filter, message)) process.stdout.write(pretty(timestamp, message) + "\n");
+    }
+  }
+}
+
+async function tailCloud(opts: Options, ref: string, since: number): Promise<void> {
+  const target = resolveTarget(opts);
+  const names: string[] = Object.values(target.outputs.functionNames ?? {});
+  const name = names.find((n) => n === ref) ?? names.find((n) => n.endsWith(`-${ref}`));
+  if (!name) throw new ToolInputError(`no function "${ref}" in stack ${opts.stack}; functions: ${names.join(", ")}`);
+  const client = new CloudWatchLogsClient(target.client("logs"));
+  let startTime = since;
+  const seen = new Set<string>();
+  do {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}`, startTime, filterPattern: opts.filter, nextToken }));
+      for (const event of page.events ?? []) {
+        if (seen.has(event.eventId!)) continue;
+        seen.add(event.eventId!);
+        startTime = Math.max(startTime, event.timestamp!);
+        process.stdout.write(pretty(event.timestamp!, event.message!.trimEnd()) + "\n");
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    if (opts.follow) await new Promise((r) => setTimeout(r, 2000));
+  } while (opts.follow);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command("logs")
+    .description("Tail a function's logs, in AWS or in the local cloud")
+    .argument("<function>", "function name, full (platform-dev-create-order) or short (create-order)")
+    .option("-s, --stack <name>", "stack", "dev")
+    .option("--local", "the running local cloud's logs", false)
+    .option("--since <duration>", "how far back to start: 30s, 10m, 2h, 1d", "10m")
+    .option("-f, --follow", "keep printing new lines", false)
+    .option("--filter <pattern>", "only matching lines (CloudWatch filter pattern in AWS; text or /regex/ locally)")
+    .option("--outputs <file>", "stack outputs as JSON (default: `pulumi stack output --json`, or PLATFORM_STACK_OUTPUTS)")
+    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
+  const opts = program.opts<Options>();
+  try {
+    const since = parseSince(opts.since);
+    await (opts.local ? tailLocal(opts, program.args[0], since) : tailCloud(opts, program.args[0], since));
+    return 0;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof ToolInputError || /no local cloud is running/.test(message)) {
+      process.stderr.write(`error: ${message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    process.stderr.write(`error: ${awsProblem(err as Error) ?? `${(err as Error).name}: ${message}`}\n`);
+    return 3;
+  }
+}
+
+main(process.argv).then((code) => process.exit(code));
