@@ -213,3 +213,5 @@ export const deadLetterQueues = {
 };
 export const alertTopicArn = alerts.topicArn;
 export const configBucketName = configStore.bucketName;
+/** Whether a header may make processOrder or dailyReport fail, for the integration tests' DLQ paths. */
+export const faultInjection = app.faultInjection;
