@@ -3,15 +3,14 @@
  * Exit status: 0 done, 1 some messages could not be redriven, 2 bad arguments, unknown stack or
  * queue, or no outputs to read, 3 an AWS error (missing credentials, throttling, access denied).
  */
-import * as path from "path";
 import { createInterface } from "readline/promises";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command } from "commander";
 import { Clients, describe, Dlq, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
-import { awsProblem, resolveTarget, ToolInputError } from "../ops/target";
-import { EXIT_BAD_INPUT, parseArguments } from "./cli";
+import { resolveTarget, ToolInputError } from "../ops/target";
+import { EXIT_BAD_INPUT, parseArguments, reportToolError, withTargetOptions } from "./cli";
 
 const EXIT = { ok: 0, partial: 1, badInput: EXIT_BAD_INPUT, aws: 3 } as const;
 
@@ -106,29 +105,19 @@ async function confirm(question: string, dlq: Dlq): Promise<boolean> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command("dlq")
+  const program = withTargetOptions(new Command("dlq"))
     .description("List, inspect, redrive or purge a stack's dead-letter queues")
     .argument("<command>", "list | inspect | redrive | purge")
-    .option("-s, --stack <name>", "stack whose DLQs to work on", "dev")
-    .option("--local", "work on the running local cloud of the stack", false)
     .option("-q, --queue <name>", "one DLQ, by output key (orders) or queue name; default all")
     .option("--max <n>", "at most this many messages (inspect default 10)")
     .option("--dry-run", "say what would happen, change nothing", false)
-    .option("-y, --yes", "purge without asking", false)
-    .option("--outputs <file>", "stack outputs as JSON (default: `pulumi stack output --json`, or PLATFORM_STACK_OUTPUTS)")
-    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));
+    .option("-y, --yes", "purge without asking", false);
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
   try {
     return await run(program.args[0], program.opts<Options>());
   } catch (err) {
-    const message = (err as Error).message;
-    if (err instanceof ToolInputError || /no local cloud is running/.test(message)) {
-      process.stderr.write(`error: ${message}\n`);
-      return EXIT.badInput;
-    }
-    process.stderr.write(`error: ${awsProblem(err as Error) ?? `${(err as Error).name}: ${message}`}\n`);
-    return EXIT.aws;
+    return reportToolError(err);
   }
 }
 

@@ -4,12 +4,11 @@
  * stack, or the local cloud's log stream. JSON lines are pretty-printed and errors highlighted.
  * Exit status: 0, 2 for bad arguments or an unknown function, 3 for an AWS error.
  */
-import * as path from "path";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { Command } from "commander";
 import { color } from "../local/console";
-import { awsProblem, resolveTarget, ToolInputError } from "../ops/target";
-import { EXIT_BAD_INPUT, parseArguments } from "./cli";
+import { resolveTarget, ToolInputError } from "../ops/target";
+import { parseArguments, reportToolError, withTargetOptions } from "./cli";
 
 interface Options {
   stack: string;
@@ -97,16 +96,12 @@ async function tailCloud(opts: Options, ref: string, since: number): Promise<voi
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command("logs")
+  const program = withTargetOptions(new Command("logs"))
     .description("Tail a function's logs, in AWS or in the local cloud")
     .argument("<function>", "function name, full (platform-dev-create-order) or short (create-order)")
-    .option("-s, --stack <name>", "stack", "dev")
-    .option("--local", "the running local cloud's logs", false)
     .option("--since <duration>", "how far back to start: 30s, 10m, 2h, 1d", "10m")
     .option("-f, --follow", "keep printing new lines", false)
-    .option("--filter <pattern>", "only matching lines (CloudWatch filter pattern in AWS; text or /regex/ locally)")
-    .option("--outputs <file>", "stack outputs as JSON (default: `pulumi stack output --json`, or PLATFORM_STACK_OUTPUTS)")
-    .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));
+    .option("--filter <pattern>", "only matching lines (CloudWatch filter pattern in AWS; text or /regex/ locally)");
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
   const opts = program.opts<Options>();
@@ -115,13 +110,7 @@ async function main(argv: string[]): Promise<number> {
     await (opts.local ? tailLocal(opts, program.args[0], since) : tailCloud(opts, program.args[0], since));
     return 0;
   } catch (err) {
-    const message = (err as Error).message;
-    if (err instanceof ToolInputError || /no local cloud is running/.test(message)) {
-      process.stderr.write(`error: ${message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    process.stderr.write(`error: ${awsProblem(err as Error) ?? `${(err as Error).name}: ${message}`}\n`);
-    return 3;
+    return reportToolError(err);
   }
 }
 
