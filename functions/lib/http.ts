@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { z } from "zod";
+import * as z from "zod/mini";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -44,7 +44,7 @@ export function fieldPath(path: PropertyKey[]): string {
  * Reads and validates a JSON request body, in the order a client can act on:
  * 415 for a non-JSON content type, 413 over `maxBytes`, 400 for invalid JSON, 400 naming the first bad field.
  */
-export function readJsonBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>, maxBytes = MAX_BODY_BYTES): T {
+export function readJsonBody<T extends z.ZodMiniType>(event: APIGatewayProxyEventV2, schema: T, maxBytes = MAX_BODY_BYTES): z.infer<T> {
   const contentType = header(event, "content-type");
   if (!isJsonContentType(contentType)) throw new HttpError(415, `content-type must be application/json (got ${contentType ?? "none"})`);
   const raw = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
@@ -55,7 +55,7 @@ export function readJsonBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType
   } catch (err) {
     throw new HttpError(400, `body is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = schema.safeParse(value);
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new HttpError(400, `${fieldPath(issue.path)}: ${issue.message}`);
