@@ -46,6 +46,11 @@ export function bundleHandler(entry: string): Bundle {
   return bundle;
 }
 
+/** The files esbuild read for a bundle (paths relative to the working directory). */
+export function bundleInputs(bundle: Bundle): string[] {
+  return sources.get(bundle) ?? [];
+}
+
 /** Modification times of every file that went into a bundle: a change to any of them rebuilds it. */
 function inputsStamp(bundle: Bundle): string {
   return (sources.get(bundle) ?? []).map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : "gone")).join(",");

@@ -1,0 +1,49 @@
+/** What `npm run bench` measures and checks, kept apart from the runner so the budgets can be tested. */
+
+/** The AWS SDK packages a bundle contains, from the files esbuild read for it. */
+export function sdkPackages(inputs: string[]): string[] {
+  const found = new Set<string>();
+  for (const file of inputs) {
+    const match = /node_modules\/(@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb))\//.exec(file.replace(/\\/g, "/"));
+    if (match) found.add(match[1]);
+  }
+  return [...found].sort();
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export interface FunctionFigures {
+  name: string;
+  bytes: number;
+  files: number;
+  sdk: string[];
+  initMs: number;
+  /** Init of an empty handler bundled the same way. */
+  emptyInitMs: number;
+  /** Init of a bundle of only the SDK clients the function uses (the empty handler's when it uses none). */
+  floorInitMs: number;
+}
+
+export interface Figures {
+  functions: FunctionFigures[];
+  previewMs?: number;
+  unitTestsMs?: number;
+}
+
+/** The issue's budgets: each miss names the figure that missed. */
+export function budgetMisses(figures: Figures): string[] {
+  const misses: string[] = [];
+  for (const f of figures.functions) {
+    if (f.initMs > 1.2 * f.floorInitMs) misses.push(`${f.name}: init ${f.initMs.toFixed(1)} ms is over 1.2 x its floor of ${f.floorInitMs.toFixed(1)} ms (${f.sdk.join(", ") || "no SDK"})`);
+    if (f.bytes > 400 * 1024) misses.push(`${f.name}: bundle ${(f.bytes / 1024).toFixed(0)} KB is over 400 KB`);
+    if (f.name === "health" && f.bytes >= 20 * 1024) misses.push(`health: bundle ${(f.bytes / 1024).toFixed(1)} KB is not under 20 KB`);
+    if (f.name === "health" && f.sdk.length > 0) misses.push(`health: loads the AWS SDK (${f.sdk.join(", ")})`);
+  }
+  if (figures.previewMs !== undefined && figures.previewMs >= 10_000) misses.push(`prod preview: ${(figures.previewMs / 1000).toFixed(1)} s is not under 10 s`);
+  if (figures.unitTestsMs !== undefined && figures.unitTestsMs >= 60_000) misses.push(`unit tests: ${(figures.unitTestsMs / 1000).toFixed(1)} s is not under 60 s`);
+  return misses;
+}
