@@ -165,7 +165,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const fireSchedule = (name: string) => {
       const schedule = model.schedules.find((s) => s.name === name);
       if (!schedule) throw new Error(`no schedule named ${name}; schedules: ${model.schedules.map((s) => s.name).join(", ") || "none"}`);
-      return scheduler!.fire(schedule);
+      if (!scheduler) throw new Error("the local cloud is still starting; try again in a moment");
+      return scheduler.fire(schedule);
     };
     const logs = new LogStore();
     const lambdaApi: LambdaApi = await startLambdaApi(() => lambda!, fireSchedule, logs, options.lambdaPort ?? 0, host);

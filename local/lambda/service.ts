@@ -80,7 +80,9 @@ export class LambdaService {
   async invoke(ref: string, event: unknown, trigger: string, extra: { status?: (outcome: InvokeOutcome) => number } = {}): Promise<InvokeOutcome> {
     const fn = this.resolve(ref);
     const outcome = await this.pools.get(fn.name)!.invoke(event);
-    this.options.reporter.invocation({ functionName: fn.name, trigger, durationMs: outcome.durationMs, error: outcome.error, initMs: outcome.initMs, status: extra.status?.(outcome) });
+    // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
+    const status = extra.status?.(outcome);
+    this.options.reporter.invocation({ functionName: fn.name, trigger, durationMs: outcome.durationMs, error: outcome.error, initMs: outcome.initMs, status });
     if (outcome.error) {
       this.options.alarms.count("AWS/Lambda", "Errors", { FunctionName: fn.name }, `${fn.name} failed: ${outcome.error.errorType}`);
     }
