@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import * as esbuild from "esbuild";
-import { bundleHandler, bundleInputs } from "../components/bundle";
+import { bundleHandler, bundleInputs, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { budgetMisses, Figures, FunctionFigures, median, sdkPackages } from "./measure";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -21,7 +21,7 @@ function bundleSource(name: string, source: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const entry = path.join(dir, "entry.ts");
   fs.writeFileSync(entry, source);
-  esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: "node", target: "node22", format: "cjs", minify: true, outfile: path.join(dir, "index.js"), logLevel: "silent", nodePaths: [path.join(ROOT, "node_modules")] });
+  esbuild.buildSync({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [entry], outfile: path.join(dir, "index.js"), nodePaths: [path.join(ROOT, "node_modules")] });
   return path.join(dir, "index.js");
 }
 

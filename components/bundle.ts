@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import * as esbuild from "esbuild";
 
 /** A function's deployment artifact: the minified bundle and its source map. */
@@ -9,6 +10,19 @@ export interface Bundle {
   /** SHA-256 of the bundle, which changes exactly when the deployed code does. */
   hash: string;
 }
+
+/** How every function is bundled; the benchmark's baselines are bundled the same way. */
+export const FUNCTION_BUILD_OPTIONS: esbuild.BuildOptions = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  minify: true,
+  mainFields: ["module", "main"],
+  logLevel: "silent",
+  // Function bundles read credentials from the environment only; see functions/lib/env-credentials.ts.
+  alias: { "@aws-sdk/credential-provider-node": path.join(__dirname, "..", "functions", "lib", "env-credentials.ts") },
+};
 
 const built = new Map<string, { mtimes: string; bundle: Bundle }>();
 /** The source files esbuild read for each bundle. */
@@ -24,19 +38,13 @@ export function bundleHandler(entry: string): Bundle {
   if (cached && cached.mtimes === inputsStamp(cached.bundle)) return cached.bundle;
   if (!fs.existsSync(entry)) throw new Error(`handler entry ${entry} does not exist`);
   const result = esbuild.buildSync({
+    ...FUNCTION_BUILD_OPTIONS,
     entryPoints: [entry],
-    bundle: true,
     write: false,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
     sourcemap: "linked",
     sourcesContent: false,
     metafile: true,
-    mainFields: ["module", "main"],
     outfile: "index.js",
-    logLevel: "silent",
   });
   const files: Record<string, string> = {};
   for (const out of result.outputFiles) files[out.path.split(/[\\/]/).pop()!] = out.text;
