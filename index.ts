@@ -197,13 +197,7 @@ if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, g
 /** The public URL: the edge's (custom domain or CloudFront's) when the edge is on, else the API's. */
 export const url = edge ? edge.url : api.url;
 export const apiUrl = api.url;
-export const functionNames = {
-  health: health.name,
-  createOrder: createOrder.name,
-  getOrder: getOrder.name,
-  processOrder: processOrder.worker.name,
-  dailyReport: dailyReport.name,
-};
+export const functionNames = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, fn.name]));
 export const ordersTableName = orders.name;
 export const ordersQueueUrl = processOrder.queue.url;
 /** Every DLQ with what feeds it, for the DLQ tool: a queue (native redrive) or a function (re-invoke). */

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerKey } from "./kms";
+import { trustPolicy } from "./iam";
 import { SecureBucket } from "./secure-bucket";
 
 /** AWS Config for the account: every supported resource type recorded, delivered to a secure bucket. */
@@ -21,13 +22,7 @@ export class ConfigRecorder extends pulumi.ComponentResource {
   constructor(name: string, args: ConfigRecorderArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("platform:governance:ConfigRecorder", name, {}, opts);
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-      },
-      { parent: this },
-    );
+    const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: trustPolicy("config.amazonaws.com") }, { parent: this });
     // AWS's own policy for the Config service role: read-only describe rights over what it records.
     new aws.iam.RolePolicyAttachment(`${name}-role-policy`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" }, { parent: this });
 

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
 import { bundleHandler } from "./bundle";
 import { DeadLetterQueue } from "./dead-letter-queue";
-import { policyDocument, PolicyStatement } from "./iam";
+import { policyDocument, PolicyStatement, trustPolicy } from "./iam";
 
 /** Where a function's failed async events go once retries are spent. */
 export interface DeadLetterTarget {
@@ -101,10 +101,7 @@ export class Function extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: trustPolicy("lambda.amazonaws.com"),
       },
       { parent: this },
     );

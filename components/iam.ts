@@ -18,6 +18,21 @@ export function policyDocument(statements: pulumi.Input<PolicyStatement>[]): pul
   });
 }
 
+/** The trust policy of a role that `service` assumes, optionally only on behalf of `sourceAccount`. */
+export function trustPolicy(service: pulumi.Input<string>, sourceAccount?: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        ...(sourceAccount ? { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } } : {}),
+      },
+    ],
+  });
+}
+
 /** Denies every request to `arns` of `service` (e.g. "sqs", "s3") that does not arrive over TLS. */
 export function denyInsecureTransport(service: string, arns: pulumi.Input<string>[]): PolicyStatement {
   return {

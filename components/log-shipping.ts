@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
-import { policyDocument } from "./iam";
+import { policyDocument, trustPolicy } from "./iam";
 import { customerKey } from "./kms";
 import { SecureBucket } from "./secure-bucket";
 
@@ -57,7 +57,7 @@ export class LogShipping extends pulumi.ComponentResource {
       );
       const firehoseRole = new aws.iam.Role(
         `${name}-firehose-role`,
-        { assumeRolePolicy: assumedBy("firehose.amazonaws.com", account) },
+        { assumeRolePolicy: trustPolicy("firehose.amazonaws.com", account) },
         { parent: this },
       );
       const firehosePolicy = new aws.iam.RolePolicy(
@@ -133,7 +133,7 @@ export class LogShipping extends pulumi.ComponentResource {
     }
 
     // CloudWatch Logs assumes this role to put each group's events into the destination, and nothing else.
-    const logsRole = new aws.iam.Role(`${name}-logs-role`, { assumeRolePolicy: assumedBy(pulumi.interpolate`logs.${region}.amazonaws.com`, account) }, { parent: this });
+    const logsRole = new aws.iam.Role(`${name}-logs-role`, { assumeRolePolicy: trustPolicy(pulumi.interpolate`logs.${region}.amazonaws.com`, account) }, { parent: this });
     const logsPolicy = new aws.iam.RolePolicy(
       `${name}-logs-policy`,
       {
@@ -157,11 +157,4 @@ export class LogShipping extends pulumi.ComponentResource {
     }
     this.registerOutputs({ destinationArn: this.destinationArn });
   }
-}
-
-function assumedBy(service: pulumi.Input<string>, account: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.jsonStringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
-  });
 }

@@ -5,9 +5,6 @@
  */
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
 
-/** A value as the local cloud uses it: secrets are only marked in the graph, and run as their plain value. */
-const plain = revealSecrets;
-
 export interface LocalFunction {
   name: string;
   arn: string;
@@ -267,7 +264,8 @@ export function buildModel(graph: Graph): LocalModel {
 
   const buckets = [...of("aws:s3/bucket:Bucket"), ...of("aws:s3/bucketV2:BucketV2")].map((r) => ({ name: r.state.bucket ?? r.id ?? r.name, arn: r.arn! }));
   const objects = [...of("aws:s3/bucketObject:BucketObject"), ...of("aws:s3/bucketObjectv2:BucketObjectv2")].map(
-    (r): LocalObject => ({ bucket: plain(r.state.bucket), key: plain(r.state.key) ?? r.name, source: plain(r.state.source ?? r.state.content) ?? "", contentType: r.state.contentType }),
+    // Secrets are only marked in the graph; the local cloud uploads their plain value.
+    (r): LocalObject => ({ bucket: revealSecrets(r.state.bucket), key: revealSecrets(r.state.key) ?? r.name, source: revealSecrets(r.state.source ?? r.state.content) ?? "", contentType: r.state.contentType }),
   );
 
   const subscriptions = of("aws:sns/topicSubscription:TopicSubscription");

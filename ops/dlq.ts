@@ -58,18 +58,24 @@ export interface DlqStatus {
   oldestSeenSeconds?: number;
 }
 
-export async function status(clients: Clients, dlq: Dlq): Promise<DlqStatus> {
+/** Visible and in-flight message counts, from the queue's attributes alone. */
+export async function depthOf(clients: Clients, dlq: Dlq): Promise<{ depth: number; inFlight: number }> {
   const { Attributes } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: dlq.spec.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
   );
-  const depth = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+  return { depth: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+}
+
+/** Depth, in flight, and the age of the oldest message a peek sees. */
+export async function status(clients: Clients, dlq: Dlq): Promise<DlqStatus> {
+  const { depth, inFlight } = await depthOf(clients, dlq);
   let oldestSeenSeconds: number | undefined;
   if (depth > 0) {
     const peeked = await peek(clients, dlq, 10);
     const sent = peeked.map((m) => Number(m.Attributes?.SentTimestamp ?? Date.now()));
     if (sent.length > 0) oldestSeenSeconds = Math.round((Date.now() - Math.min(...sent)) / 1000);
   }
-  return { dlq, depth, inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0), oldestSeenSeconds };
+  return { dlq, depth, inFlight, oldestSeenSeconds };
 }
 
 /** Receives up to `max` messages and makes them visible again at once: nothing is consumed. */
@@ -141,7 +147,7 @@ export interface RedriveResult {
  * StartMessageMoveTask; function DLQs re-invoke the function asynchronously with the original event.
  */
 export async function redrive(clients: Clients, dlq: Dlq, options: { max?: number; onProgress?: (done: number, total: number) => void }): Promise<RedriveResult> {
-  const { depth } = await status(clients, dlq);
+  const { depth } = await depthOf(clients, dlq);
   const total = Math.min(depth, options.max ?? depth);
   // A move task moves everything; a --max redrive goes message by message.
   if (dlq.spec.source === "queue" && options.max === undefined) {

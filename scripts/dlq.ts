@@ -8,7 +8,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command } from "commander";
-import { Clients, describe, Dlq, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
+import { Clients, depthOf, describe, Dlq, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
 import { resolveTarget, ToolInputError } from "../ops/target";
 import { EXIT_BAD_INPUT, parseArguments, reportToolError, withTargetOptions } from "./cli";
 
@@ -57,7 +57,7 @@ async function run(command: string, opts: Options): Promise<number> {
     case "redrive": {
       let failures = 0;
       for (const dlq of dlqs) {
-        const { depth } = await status(clients, dlq);
+        const { depth } = await depthOf(clients, dlq);
         const count = Math.min(depth, max ?? depth);
         const how = dlq.spec.source === "queue" ? `back to ${dlq.spec.sourceUrl.split("/").pop()}` : `by re-invoking ${dlq.spec.functionName} with each original event`;
         if (opts.dryRun) {
@@ -75,7 +75,7 @@ async function run(command: string, opts: Options): Promise<number> {
     }
     case "purge": {
       for (const dlq of dlqs) {
-        const { depth } = await status(clients, dlq);
+        const { depth } = await depthOf(clients, dlq);
         if (opts.dryRun) {
           process.stdout.write(`would purge ${depth} message(s) from ${dlq.name}\n`);
           continue;

@@ -11,17 +11,17 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { Command } from "commander";
 import { parseArguments } from "./cli";
 import { readLocalCloudState } from "../local/cloud";
+import { functionNamed } from "../local/function-names";
+import { ToolInputError } from "../ops/target";
 
 const EXIT = { ok: 0, functionError: 1, badInput: 2 } as const;
 
-class InputError extends Error {}
-
 function readEvent(file: string): unknown {
-  if (!fs.existsSync(file)) throw new InputError(`--event ${file}: no such file`);
+  if (!fs.existsSync(file)) throw new ToolInputError(`--event ${file}: no such file`);
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new InputError(`--event ${file}: not valid JSON (${(err as Error).message})`);
+    throw new ToolInputError(`--event ${file}: not valid JSON (${(err as Error).message})`);
   }
 }
 
@@ -39,8 +39,8 @@ async function main(argv: string[]): Promise<number> {
   const opts = program.opts<{ event?: string; async: boolean; stack: string; program: string }>();
   try {
     const state = readLocalCloudState(opts.program, opts.stack);
-    const name = state.functions.find((f) => f === ref) ?? state.functions.find((f) => f.endsWith(`-${ref}`));
-    if (!name) throw new InputError(`no function "${ref}" in stack ${opts.stack}; functions: ${state.functions.join(", ")}`);
+    const name = functionNamed(state.functions, ref);
+    if (!name) throw new ToolInputError(`no function "${ref}" in stack ${opts.stack}; functions: ${state.functions.join(", ")}`);
 
     const schedule = state.schedules.find((s) => s.functions.includes(name));
     if (!opts.event && schedule) {
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    return err instanceof InputError || /no local cloud is running/.test((err as Error).message) ? EXIT.badInput : EXIT.functionError;
+    return err instanceof ToolInputError || /no local cloud is running/.test((err as Error).message) ? EXIT.badInput : EXIT.functionError;
   }
 }
 

@@ -7,6 +7,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { Command } from "commander";
 import { color } from "../local/console";
+import { functionNamed } from "../local/function-names";
 import { resolveTarget, ToolInputError } from "../ops/target";
 import { parseArguments, reportToolError, withTargetOptions } from "./cli";
 
@@ -74,7 +75,7 @@ async function tailLocal(opts: Options, ref: string, since: number): Promise<voi
 async function tailCloud(opts: Options, ref: string, since: number): Promise<void> {
   const target = resolveTarget(opts);
   const names: string[] = Object.values(target.outputs.functionNames ?? {});
-  const name = names.find((n) => n === ref) ?? names.find((n) => n.endsWith(`-${ref}`));
+  const name = functionNamed(names, ref);
   if (!name) throw new ToolInputError(`no function "${ref}" in stack ${opts.stack}; functions: ${names.join(", ")}`);
   const client = new CloudWatchLogsClient(target.client("logs"));
   let startTime = since;
