@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 /** The app's config document in the ConfigStore: config/<stack>.json from the repository, plus its secrets. */
 export const appConfigDocument = z.object({

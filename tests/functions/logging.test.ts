@@ -1,8 +1,10 @@
 /** Handlers log one structured JSON line per event, and application metrics as log events, never for warm-ups. */
 import { expect } from "chai";
 import { handler as createOrder } from "../../functions/createOrder";
-import { handler as health } from "../../functions/health";
+import { handler as health, logger as healthLogger } from "../../functions/health";
+import { Logger } from "@aws-lambda-powertools/logger";
 import { logger } from "../../functions/lib/instrument";
+import { LeanLogger } from "../../functions/lib/lean-logger";
 import { WARMER_EVENT } from "../../components/warmer";
 import { backends, lambdaContext } from "./emulated";
 import { apiEvent } from "./http.test";
@@ -12,6 +14,7 @@ async function logLines(run: () => Promise<unknown>): Promise<Record<string, any
   const lines: string[] = [];
   const write = process.stdout.write;
   logger.setLogLevel("INFO");
+  healthLogger.setLogLevel("INFO");
   process.stdout.write = ((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split("\n").filter(Boolean));
     return true;
@@ -21,6 +24,7 @@ async function logLines(run: () => Promise<unknown>): Promise<Record<string, any
   } finally {
     process.stdout.write = write;
     logger.setLogLevel("SILENT");
+    healthLogger.setLogLevel("SILENT");
   }
   return lines.map((l) => JSON.parse(l));
 }
@@ -52,4 +56,40 @@ describe("structured logs and metrics", () => {
     expect(lines).to.have.length(1);
     expect(lines[0]).to.include({ message: "warm-up", warmup: true });
   });
+
+  it("health's lean logger writes Powertools' line shape: the same keys in the same order, errors to stderr", async () => {
+    const lean = new LeanLogger("svc");
+    const powertools = new Logger({ serviceName: "svc" });
+    const context = lambdaContext("same-shape");
+    const captured: Record<string, string[]> = { stdout: [], stderr: [] };
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    for (const stream of ["stdout", "stderr"] as const)
+      process[stream].write = ((chunk: string | Uint8Array) => captured[stream].push(...String(chunk).split("\n").filter(Boolean)) > 0) as typeof process.stdout.write;
+    try {
+      for (const log of [lean, powertools]) {
+        log.setLogLevel("INFO");
+        log.addContext(context);
+        log.info("invocation", { duration_ms: 1 });
+        log.error("invocation failed", { error: new Error("boom") });
+      }
+    } finally {
+      process.stdout.write = writes.stdout;
+      process.stderr.write = writes.stderr;
+    }
+    const [leanInfo, powertoolsInfo] = captured.stdout.map((l) => JSON.parse(l));
+    expect(Object.keys(leanInfo)).to.deep.equal(Object.keys(powertoolsInfo));
+    // The timestamp differs by the clock, cold_start by which logger saw this process's first invocation.
+    expect({ ...leanInfo, timestamp: 0, cold_start: false }).to.deep.equal({ ...powertoolsInfo, timestamp: 0, cold_start: false });
+    const [leanError, powertoolsError] = captured.stderr.map((l) => JSON.parse(l));
+    expect(Object.keys(leanError)).to.deep.equal(Object.keys(powertoolsError));
+    expect(leanError.error).to.include({ name: "Error", message: "boom" });
+  });
+
+  it("the lean logger honours its level: SILENT writes nothing", async () => {
+    const lean = new LeanLogger("svc");
+    lean.setLogLevel("SILENT");
+    const lines = await logLines(async () => lean.info("quiet"));
+    expect(lines).to.deep.equal([]);
+  });
 });
+

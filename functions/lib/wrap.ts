@@ -1,0 +1,45 @@
+import type { Context } from "aws-lambda";
+import { rejectUnlessFromEdge } from "./origin";
+import { isWarmup } from "./warmer";
+
+/** What `instrumentWith` needs of a logger: Powertools' Logger and `LeanLogger` both fit. */
+export interface StructuredLogger {
+  addContext(context: Context): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/**
+ * Makes a handler wrapper that logs to `logger`: a warm-up event returns `warmResult` before any work
+ * and is logged as such (and never counted in metrics); an API event that did not come through the
+ * edge (when the edge is on) gets 403; every other event gets one summary line with its duration.
+ */
+export function instrumentWith(logger: StructuredLogger) {
+  return function instrument<E, R>(fn: (event: E, context: Context) => Promise<R>, warmResult: R): (event: E, context: Context) => Promise<R> {
+    return async (event, context) => {
+      const started = performance.now();
+      logger.addContext(context);
+      if (isWarmup(event)) {
+        logger.info("warm-up", { warmup: true });
+        return warmResult;
+      }
+      // API events must come through the edge when it is on.
+      if ((event as { requestContext?: { http?: unknown } })?.requestContext?.http) {
+        const rejected = rejectUnlessFromEdge(event as never);
+        if (rejected) {
+          logger.warn("rejected: the request did not come through the edge", { outcome: "forbidden" });
+          return rejected as R;
+        }
+      }
+      try {
+        const result = await fn(event, context);
+        logger.info("invocation", { duration_ms: Math.round((performance.now() - started) * 100) / 100, outcome: "ok" });
+        return result;
+      } catch (err) {
+        logger.error("invocation failed", { duration_ms: Math.round((performance.now() - started) * 100) / 100, outcome: "error", error: err as Error });
+        throw err;
+      }
+    };
+  };
+}
