@@ -1,8 +1,8 @@
 import { createHmac } from "crypto";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { appConfigDocument } from "./lib/app-config";
 import { loadConfig } from "./lib/config";
-import { documentClient } from "./lib/dynamodb";
+import { dynamoClient } from "./lib/dynamodb-client";
 import { requireEnv } from "./lib/env";
 import { InjectedFault, shouldFail } from "./lib/faults";
 import { instrument, logger, metric } from "./lib/instrument";
@@ -26,13 +26,15 @@ async function dailyReport(event: { faultInject?: string; detail?: { faultInject
   const config = await loadConfig(appConfigDocument);
   const byStatus: Record<string, number> = {};
   let total = 0;
-  let startKey: Record<string, unknown> | undefined;
+  // The low-level client: the report reads one string attribute, which is not worth lib-dynamodb's marshaller in the bundle.
+  let startKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await documentClient().send(
+    const page = await dynamoClient().send(
       new ScanCommand({ TableName: requireEnv("ORDERS_TABLE"), ProjectionExpression: "#s", ExpressionAttributeNames: { "#s": "status" }, ExclusiveStartKey: startKey }),
     );
     for (const item of page.Items ?? []) {
-      byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
+      const status = item.status?.S ?? "unknown";
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
       total++;
     }
     startKey = page.LastEvaluatedKey;

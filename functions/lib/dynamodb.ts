@@ -1,10 +1,10 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "./dynamodb-client";
 
-/** Created on first use and reused by the warm container; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB when set. */
 let documents: DynamoDBDocumentClient | undefined;
 
+/** The document client over the container's one DynamoDBClient, created on first use. */
 export function documentClient(): DynamoDBDocumentClient {
-  documents ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } });
   return documents;
 }
