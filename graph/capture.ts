@@ -104,12 +104,29 @@ function urnOf(resource: pulumi.Resource): Promise<string> {
  */
 export function capture(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
   // The Pulumi runtime's state is process-global: captures must run one at a time.
-  const run = queue.then(() => captureNow(program, settings));
+  const run = queue.then(() => withPlainStackTraces(() => captureNow(program, settings)));
   queue = run.catch(() => undefined);
   return run;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `work` with V8's own stack-trace formatting. The Pulumi SDK reads `new Error().stack` for
+ * every promise and resource it makes (leak reports, source positions), and under ts-node each read
+ * maps every frame through source maps: over a third of a capture's time. V8 formats a stack when
+ * it is first read, so an error the program throws and nobody reads during the capture still gets
+ * the mapped trace afterwards.
+ */
+async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
+  const prepare = Error.prepareStackTrace;
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+  try {
+    return await work();
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+}
 
 async function captureNow(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
   const placement = placementOf(settings);

@@ -17,3 +17,17 @@ describe("the plan document", () => {
     expect(doc.outputs).to.deep.equal({ token: SECRET, type: "SecureString" });
   });
 });
+
+describe("the capture", () => {
+  it("formats stack traces plainly while it runs, and gives the process its own formatter back, even when the program throws", async () => {
+    const installed = Error.prepareStackTrace;
+    let during: unknown = "unset";
+    const failure = await captureComponents(() => {
+      during = Error.prepareStackTrace;
+      throw new Error("the program failed");
+    }).catch((err: Error) => err);
+    expect(during).to.equal(undefined);
+    expect(failure).to.be.instanceOf(Error);
+    expect(Error.prepareStackTrace).to.equal(installed);
+  });
+});
