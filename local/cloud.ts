@@ -15,7 +15,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildSync } from "esbuild";
 import { captureStack } from "../graph/capture";
 import { AlarmBoard } from "./alarms";
-import { Reporter } from "./console";
+import { InvocationReport, Reporter } from "./console";
 import { Emulators, startEmulators } from "./emulators";
 import { ApiServer, startApiServer } from "./http-api";
 import { unpackArtifact } from "./lambda/artifact";
@@ -46,6 +46,8 @@ export interface LocalCloudOptions {
   write?: (line: string) => void;
   /** Print one line per invocation. @default true */
   invocationLines?: boolean;
+  /** Called with every invocation's report (function, trigger, duration, init on a cold start). @default none */
+  onInvocation?: (report: InvocationReport) => void;
   /** Containers per function at most (reserved concurrency lowers it). @default 4 */
   maxContainers?: number;
   /** First async retry delay in ms, doubling per retry. @default 1000 (Lambda: about a minute) */
@@ -124,7 +126,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const graph = await captureStack(programDir, stack, options.config ?? {});
   const model = buildModel(graph);
-  const reporter = new Reporter(options.write, options.invocationLines ?? true);
+  const reporter = new Reporter(options.write, options.invocationLines ?? true, options.onInvocation);
   const stoppers: (() => unknown)[] = [];
   const stop = async () => {
     for (const stopper of stoppers.splice(0).reverse()) await stopper();

@@ -40,6 +40,8 @@ export class Reporter {
     private readonly write: (line: string) => void = bufferedStdout(),
     /** Print one line per invocation. @default true */
     private readonly invocations = true,
+    /** Also hands each invocation's report to this, printed or not (the benchmark's warm durations). @default none */
+    private readonly observer?: (report: InvocationReport) => void,
   ) {}
 
   info(text: string): void {
@@ -47,6 +49,7 @@ export class Reporter {
   }
 
   invocation(report: InvocationReport): void {
+    this.observer?.(report);
     if (!this.invocations) return;
     const outcome = report.error ? color.red(`error ${report.error.errorType}: ${report.error.errorMessage.split("\n")[0]}`) : color.green("ok");
     const status = report.status !== undefined ? ` ${report.status}` : "";

@@ -15,11 +15,15 @@ function preview(args: string[]): { status: number; stdout: string; stderr: stri
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A throwaway program next to the real one: its own Pulumi.yaml and stack file, and an index.ts of our choosing. */
+const fixtures: string[] = [];
+after(() => fixtures.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A throwaway program next to the real one (removed after the run): its own Pulumi.yaml and stack file, and an index.ts of our choosing. */
 function fixtureProgram(stackYaml: string, indexTs: string): string {
   // Inside the project, so the fixture resolves the project's node_modules.
   fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
   const dir = fs.mkdtempSync(path.join(PROGRAM_DIR, ".build", "preview-fixture-"));
+  fixtures.push(dir);
   fs.copyFileSync(path.join(PROGRAM_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackYaml);
   fs.writeFileSync(path.join(dir, "index.ts"), indexTs);
