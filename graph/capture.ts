@@ -116,9 +116,10 @@ let queue: Promise<unknown> = Promise.resolve();
  * every promise and resource it makes (leak reports, source positions), and under ts-node each read
  * maps every frame through source maps: over a third of a capture's time. V8 formats a stack when
  * it is first read, so an error the program throws and nobody reads during the capture still gets
- * the mapped trace afterwards.
+ * the mapped trace afterwards. PLATFORM_CAPTURE_MAPPED_TRACES=1 keeps the mapping (the benchmark's "before").
  */
 async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
+  if (process.env.PLATFORM_CAPTURE_MAPPED_TRACES === "1") return work();
   const prepare = Error.prepareStackTrace;
   (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   try {

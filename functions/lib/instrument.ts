@@ -1,8 +1,8 @@
-import { Logger } from "@aws-lambda-powertools/logger";
+import { LeanLogger } from "./lean-logger";
 import { instrumentWith } from "./wrap";
 
 /** One structured logger per container; every line carries the request id, function and cold-start flag. */
-export const logger = new Logger({ serviceName: process.env.SERVICE_NAME ?? "platform" });
+export const logger = new LeanLogger(process.env.SERVICE_NAME ?? "platform");
 
 /**
  * An application metric, emitted as a structured log event the log shipping pipeline carries,
@@ -12,5 +12,5 @@ export function metric(name: string, value = 1, dimensions: Record<string, strin
   logger.info("metric", { metric: { name, value, ...dimensions } });
 }
 
-/** Wraps a handler with the Powertools logger; see `instrumentWith`. */
+/** Wraps a handler with the container's logger; see `instrumentWith`. */
 export const instrument = instrumentWith(logger);

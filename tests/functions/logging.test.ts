@@ -1,7 +1,7 @@
 /** Handlers log one structured JSON line per event, and application metrics as log events, never for warm-ups. */
 import { expect } from "chai";
 import { handler as createOrder } from "../../functions/createOrder";
-import { handler as health, logger as healthLogger } from "../../functions/health";
+import { handler as health } from "../../functions/health";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { logger } from "../../functions/lib/instrument";
 import { LeanLogger } from "../../functions/lib/lean-logger";
@@ -14,7 +14,6 @@ async function logLines(run: () => Promise<unknown>): Promise<Record<string, any
   const lines: string[] = [];
   const write = process.stdout.write;
   logger.setLogLevel("INFO");
-  healthLogger.setLogLevel("INFO");
   process.stdout.write = ((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split("\n").filter(Boolean));
     return true;
@@ -24,7 +23,6 @@ async function logLines(run: () => Promise<unknown>): Promise<Record<string, any
   } finally {
     process.stdout.write = write;
     logger.setLogLevel("SILENT");
-    healthLogger.setLogLevel("SILENT");
   }
   return lines.map((l) => JSON.parse(l));
 }
@@ -57,7 +55,7 @@ describe("structured logs and metrics", () => {
     expect(lines[0]).to.include({ message: "warm-up", warmup: true });
   });
 
-  it("health's lean logger writes Powertools' line shape: the same keys in the same order, errors to stderr", async () => {
+  it("the functions' lean logger writes Powertools' line shape: the same keys in the same order, errors to stderr", async () => {
     const lean = new LeanLogger("svc");
     const powertools = new Logger({ serviceName: "svc" });
     const context = lambdaContext("same-shape");
