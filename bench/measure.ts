@@ -10,6 +10,22 @@ export function sdkPackages(inputs: string[]): string[] {
   return [...found].sort();
 }
 
+/**
+ * The client classes of an SDK package (DynamoDBClient, SQSClient, DynamoDBDocumentClient), from
+ * its export names. The SDK-only floor imports just these, so it holds what a function cannot avoid
+ * loading to talk to the service, and none of the commands or helpers it may not use.
+ */
+export function clientClasses(exportNames: string[]): string[] {
+  return exportNames.filter((name) => /^[A-Z][A-Za-z0-9]*Client$/.test(name)).sort();
+}
+
+/** The source of the SDK-only floor: an empty handler that imports `clients` (package to class names). */
+export function floorSource(clients: Record<string, string[]>): string {
+  const names = Object.values(clients).flat();
+  const imports = Object.entries(clients).map(([pkg, classes]) => `import { ${classes.join(", ")} } from "${pkg}";`);
+  return `${imports.join("\n")}\nexport const handler = async () => [${names.join(", ")}].length;\n`;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -31,6 +47,7 @@ export interface FunctionFigures {
 export interface Figures {
   functions: FunctionFigures[];
   previewMs?: number;
+  /** `npm run test:unit`: the tests that start no emulator process. */
   unitTestsMs?: number;
 }
 

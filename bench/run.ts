@@ -1,21 +1,32 @@
 /**
- * `npm run bench [-- --check] [--runs N] [--with-tests]`: per-function bundle size, artifact files and
- * module init time (fresh process, median) against an empty handler and an SDK-only floor bundled the
- * same way; the prod preview's wall time; with --with-tests, the unit tests' wall time. Writes
- * bench/report.md. With --check, exits 1 naming every budget missed.
+ * `npm run bench [-- --check] [--runs N] [--skip-tests]`: every figure from this machine, in one run,
+ * next to its baseline:
+ * - per function: bundle size, artifact files, module init (fresh process, median) against an empty
+ *   handler and against a bundle of only the SDK clients it uses;
+ * - the prod preview's wall time, and the before and after of each speed-up of the feedback loop;
+ * - the test suite's wall time (`npm test`, `npm run test:unit`);
+ * - warm durations on the local cloud, and the cost per million requests of each route;
+ * - the `npm run bench:local` figures, when they exist.
+ * Writes bench/report.md. With --check, exits 1 naming every budget missed.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Command } from "commander";
 import * as esbuild from "esbuild";
 import { bundleHandler, bundleInputs, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
-import { budgetMisses, Figures, FunctionFigures, median, sdkPackages } from "./measure";
+import { captureStack } from "../graph/capture";
+import { costPerMillion, costPlan, CostPlan, PRICES, variants } from "./cost";
+import { budgetMisses, clientClasses, Figures, floorSource, FunctionFigures, median, sdkPackages } from "./measure";
+import { warmDurations } from "./warm";
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, "bench", "out");
+const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+Object.assign(process.env, QUIET_SDK);
 
-/** Bundles `source` the way functions are bundled, into OUT/<name>/index.js. */
+/** Bundles `source` the way functions are bundled, into OUT/bundles/<name>/index.js. */
 function bundleSource(name: string, source: string): string {
   const dir = path.join(OUT, "bundles", name);
   fs.mkdirSync(dir, { recursive: true });
@@ -25,25 +36,28 @@ function bundleSource(name: string, source: string): string {
   return path.join(dir, "index.js");
 }
 
-/** Milliseconds to require `file` in a fresh Node process, the median of `runs`. */
-function initMs(file: string, runs: number): number {
-  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-  const env = { ...process.env, AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
-  return median(Array.from({ length: runs }, () => Number(execFileSync(process.execPath, ["-e", script], { env, encoding: "utf8" }))));
+/** Milliseconds for `code` (which sets `t` at its start) in a fresh Node process, the median of `runs`. */
+function freshProcessMs(code: string, runs: number, cwd = ROOT): number {
+  const script = `const t=process.hrtime.bigint();${code};process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const env = { ...process.env, AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT" };
+  return median(Array.from({ length: runs }, () => Number(execFileSync(process.execPath, ["-e", script], { env, cwd, encoding: "utf8" }))));
 }
 
-function wallMs(command: string, args: string[], runs: number): number {
+const initMs = (file: string, runs: number) => freshProcessMs(`require(${JSON.stringify(file)})`, runs);
+
+/** Wall time of a command, the median of `runs`; `okStatuses` are the exits that count as success. */
+function wallMs(command: string, args: string[], runs: number, env: Record<string, string> = {}, okStatuses = [0]): number {
   return median(
     Array.from({ length: runs }, () => {
       const started = process.hrtime.bigint();
-      const result = spawnSync(command, args, { cwd: ROOT, stdio: "ignore", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
-      if (result.status !== 0 && result.status !== 1) throw new Error(`${command} ${args.join(" ")} exited ${result.status}`);
+      const result = spawnSync(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+      if (!okStatuses.includes(result.status ?? -1)) throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
       return Number(process.hrtime.bigint() - started) / 1e6;
     }),
   );
 }
 
-function measure(runs: number, withTests: boolean): Figures {
+function functionFigures(runs: number): FunctionFigures[] {
   const empty = bundleSource("empty", "export const handler = async () => ({});\n");
   const emptyInitMs = initMs(empty, runs);
   const functions: FunctionFigures[] = [];
@@ -54,9 +68,7 @@ function measure(runs: number, withTests: boolean): Figures {
     fs.mkdirSync(dir, { recursive: true });
     for (const [artifact, text] of Object.entries(bundle.files)) fs.writeFileSync(path.join(dir, artifact), text);
     const sdk = sdkPackages(bundleInputs(bundle));
-    const floor = sdk.length
-      ? bundleSource(`${name}-sdk-floor`, sdk.map((p, i) => `import * as m${i} from "${p}";`).join("\n") + `\nexport const handler = async () => [${sdk.map((_, i) => `m${i}`).join(", ")}].length;\n`)
-      : empty;
+    const floor = sdk.length ? bundleSource(`${name}-sdk-floor`, floorSource(Object.fromEntries(sdk.map((p) => [p, clientClasses(Object.keys(require(p)))])))) : empty;
     functions.push({
       name,
       bytes: Buffer.byteLength(bundle.files["index.js"]),
@@ -67,17 +79,96 @@ function measure(runs: number, withTests: boolean): Figures {
       floorInitMs: sdk.length ? initMs(floor, runs) : emptyInitMs,
     });
   }
-  const previewMs = wallMs(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/preview.ts", "--stack", "prod", "--json"], 3);
-  const unitTestsMs = withTests ? wallMs(process.execPath, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js"), "--reporter", "dot"], 1) : undefined;
-  return { functions, previewMs, unitTestsMs };
+  return functions;
 }
 
-function report(figures: Figures, runs: number, misses: string[]): string {
+interface SpeedUp {
+  what: string;
+  measured: string;
+  beforeMs: number;
+  afterMs: number;
+}
+
+const TS_NODE = ["-r", "ts-node/register/transpile-only"];
+const PREVIEW = ["scripts/preview.ts", "--stack", "prod", "--json"];
+
+/** The speed-ups of the edit-test-preview loop, each measured both ways in this run. */
+function speedUps(runs: number, previewMs: number): SpeedUp[] {
+  const out: SpeedUp[] = [];
+  out.push({ what: "Transpile-only TypeScript (type-checking is `npm run typecheck`, once)", measured: "prod preview, ts-node type-checking vs transpile-only", beforeMs: wallMs(process.execPath, ["-r", "ts-node/register", ...PREVIEW], 1), afterMs: previewMs });
+  out.push({ what: "Bundles cached by content hash", measured: "prod preview, PLATFORM_BUNDLE_CACHE=off vs a warm cache", beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_BUNDLE_CACHE: "off" }), afterMs: previewMs });
+  out.push({ what: "V8's own stack-trace format while capturing", measured: "prod preview, PLATFORM_CAPTURE_MAPPED_TRACES=1 vs default", beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_CAPTURE_MAPPED_TRACES: "1" }), afterMs: previewMs });
+  // @pulumi/aws: the package index against the submodules the program uses, at run time and type-check time.
+  const used = fs.readFileSync(path.join(ROOT, "components", "aws.ts"), "utf8").match(/@pulumi\/aws\/[a-zA-Z0-9]+/g)!.map((m) => m.slice("@pulumi/aws/".length));
+  const services = used.filter((m) => m === m.toLowerCase());
+  out.push({
+    what: "`@pulumi/aws` submodule imports (components/aws.ts)",
+    measured: `loading the ${services.length} services used, in a fresh process: the package index vs the submodules`,
+    beforeMs: freshProcessMs(`const aws=require("@pulumi/aws");for(const m of ${JSON.stringify(services)})void aws[m]`, runs),
+    afterMs: freshProcessMs(`for(const m of ${JSON.stringify(services)})require("@pulumi/aws/"+m)`, runs),
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tsc-"));
+  fs.writeFileSync(path.join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\nexport const bucket = new aws.s3.Bucket("b");\n`);
+  fs.writeFileSync(path.join(dir, "sub.ts"), `import * as s3 from "@pulumi/aws/s3";\nexport const bucket = new s3.Bucket("b");\n`);
+  const tsc = (file: string) => wallMs(path.join(ROOT, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--skipLibCheck", "--types", "node", "--moduleResolution", "node", "--module", "commonjs", "--target", "es2022", "--baseUrl", ROOT, "--typeRoots", path.join(ROOT, "node_modules", "@types"), path.join(dir, file)], 1, { NODE_PATH: path.join(ROOT, "node_modules") });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  out.push({ what: "`@pulumi/aws` submodule imports", measured: "type-checking a one-bucket program (pulumi/pulumi#10442): `@pulumi/aws` vs `@pulumi/aws/s3`", beforeMs: tsc("index.ts"), afterMs: tsc("sub.ts") });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+interface Costs {
+  plan: CostPlan;
+  durations: Record<string, number>;
+}
+
+async function measure(runs: number, skipTests: boolean): Promise<{ figures: Figures; speedUps: SpeedUp[]; typecheckMs: number; testMs?: number; costs: Costs }> {
+  const functions = functionFigures(runs);
+  bundleHandler(path.join(ROOT, "functions", "health.ts")); // the disk cache is warm for the "after" previews
+  const previewMs = wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs);
+  const ups = speedUps(runs, previewMs);
+  const typecheckMs = wallMs("npm", ["run", "-s", "typecheck"], 1);
+  const testMs = skipTests ? undefined : wallMs("npm", ["test", "--", "--reporter", "dot"], 1);
+  const unitTestsMs = skipTests ? undefined : wallMs("npm", ["run", "-s", "test:unit", "--", "--reporter", "dot"], 1);
+  const plan = costPlan(await captureStack(ROOT, "prod"));
+  const durations = await warmDurations(ROOT, 30);
+  return { figures: { functions, previewMs, unitTestsMs }, speedUps: ups, typecheckMs, testMs, costs: { plan, durations } };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const msText = (ms: number) => (ms >= 1000 ? s(ms) : `${ms.toFixed(1)} ms`);
+const dollars = (n: number) => `$${n.toFixed(2)}`;
+
+function costSection({ plan, durations }: Costs): string[] {
+  const priced = variants(plan);
+  const rows = plan.routes.map((route) => {
+    const runs = route.invocations.map((i) => `${i.functionName.replace(/^platform-prod-/, "")} (${i.memoryMb} MB, ${durations[i.functionName]?.toFixed(1)} ms${i.via === "route" ? "" : `, via ${i.via}`})`).join(" + ") || "none (passthrough)";
+    return `| \`${route.routeKey}\` | ${runs} | ${priced.map((v) => dollars(costPerMillion(route, durations, v.api, v.architecture, plan.edge))).join(" | ")} |`;
+  });
+  return [
+    "## Cost per million requests",
+    "",
+    `From the prod plan: each route's function (and the queue worker it feeds, one invocation per message), its memory and architecture, and its warm duration measured just now on the local cloud running the prod stack (median of 30 requests; Lambda bills it rounded up to the millisecond). ` +
+      `Prices: Lambda $${PRICES.lambdaRequestPerMillion} per million requests and $${PRICES.gbSecond.arm64} (arm64) or $${PRICES.gbSecond.x86_64} (x86_64) per GB-second; HTTP API $${PRICES.apiPerMillion.http.toFixed(2)} and REST API $${PRICES.apiPerMillion.rest.toFixed(2)} per million; ${plan.edge ? `CloudFront $${PRICES.cloudFrontPerMillion.toFixed(2)} per million HTTPS requests.` : "no CloudFront in this plan."} ` +
+      "DynamoDB, SQS, logs and data transfer are left out: they are the same in every column. The x86_64 columns assume the same duration.",
+    "",
+    `| route | runs | ${priced.map((v) => v.label).join(" | ")} |`,
+    `|---|---|${priced.map(() => "---").join("|")}|`,
+    ...rows,
+  ];
+}
+
+function report(m: Awaited<ReturnType<typeof measure>>, runs: number, misses: string[]): string {
+  const { figures } = m;
   const local = path.join(OUT, "local.md");
   return [
-    `# Benchmark report (${new Date().toISOString()}, node ${process.version})`,
+    `# Benchmark report (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores)`,
     "",
-    `Medians of ${runs} fresh-process runs on this machine. Reproduce with \`npm run bench\`; \`npm run bench -- --check\` checks the budgets.`,
+    `Every figure is from this machine in this run: medians of ${runs} fresh-process runs unless a row says otherwise. Reproduce with \`npm run bench\`; \`npm run bench -- --check\` checks the budgets.`,
+    "",
+    "## Functions",
+    "",
+    "Init is the time to load the bundle in a fresh Node process. The SDK-only floor is a bundle of only the SDK client classes the function uses, built the same way.",
     "",
     "| function | bundle | files | SDK clients | init | empty handler | SDK-only floor | init / floor |",
     "|---|---|---|---|---|---|---|---|",
@@ -86,39 +177,55 @@ function report(figures: Figures, runs: number, misses: string[]): string {
         `| ${f.name} | ${(f.bytes / 1024).toFixed(1)} KB | ${f.files} | ${f.sdk.join(", ") || "none"} | ${f.initMs.toFixed(1)} ms | ${f.emptyInitMs.toFixed(1)} ms | ${f.floorInitMs.toFixed(1)} ms | ${(f.initMs / f.floorInitMs).toFixed(2)}x |`,
     ),
     "",
-    `Prod preview (\`npm run preview -- --stack prod --json\`): ${(figures.previewMs! / 1000).toFixed(2)} s, median of 3.`,
-    figures.unitTestsMs !== undefined ? `Test suite (mocha, one run): ${(figures.unitTestsMs / 1000).toFixed(1)} s.` : "Test suite: not measured (--with-tests).",
+    "## The feedback loop",
+    "",
+    `- Prod preview (\`npm run preview -- --stack prod --json\`): ${s(figures.previewMs!)}.`,
+    `- Type-check (\`npm run typecheck\`, one run): ${s(m.typecheckMs)}.`,
+    m.testMs !== undefined ? `- \`npm test\` (type-check, then every test including the local cloud's, one run): ${s(m.testMs)}.` : "- `npm test`: not measured (--skip-tests).",
+    figures.unitTestsMs !== undefined ? `- Unit tests alone (\`npm run test:unit\`, one run): ${s(figures.unitTestsMs)}.` : "- Unit tests: not measured (--skip-tests).",
+    "",
+    "| speed-up | measured as | before | after | after / before |",
+    "|---|---|---|---|---|",
+    ...m.speedUps.map((u) => `| ${u.what} | ${u.measured} | ${msText(u.beforeMs)} | ${msText(u.afterMs)} | ${(u.afterMs / u.beforeMs).toFixed(2)} |`),
+    "",
+    ...costSection(m.costs),
     "",
     "## Budgets",
     "",
-    misses.length ? misses.map((m) => `- missed: ${m}`).join("\n") : "- all met",
+    misses.length ? misses.map((miss) => `- missed: ${miss}`).join("\n") : "- all met: each init within 1.2x its SDK-only floor, health under 20 KB with no SDK, no bundle over 400 KB, prod preview under 10 s" + (figures.unitTestsMs !== undefined ? ", unit tests under 60 s" : ""),
     "",
     fs.existsSync(local) ? `## Local cloud\n\n${fs.readFileSync(local, "utf8").split("\n").slice(2).join("\n")}` : "## Local cloud\n\nRun `npm run bench:local` for its figures.",
   ].join("\n");
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const opts = new Command("bench")
     .option("--check", "exit 1 when a budget is missed", false)
-    .option("--runs <n>", "fresh-process repetitions per init figure", "7")
-    .option("--with-tests", "also time the test suite (about two minutes)", false)
+    .option("--runs <n>", "repetitions per figure (fresh processes, previews)", "5")
+    .option("--skip-tests", "do not time `npm test` and the unit tests (about two minutes)", false)
     .parse(process.argv)
-    .opts<{ check: boolean; runs: string; withTests: boolean }>();
+    .opts<{ check: boolean; runs: string; skipTests: boolean }>();
   const runs = Number(opts.runs);
   if (!Number.isInteger(runs) || runs < 1) {
     process.stderr.write(`error: --runs must be a positive integer (got "${opts.runs}")\n`);
     return 2;
   }
-  const figures = measure(runs, opts.withTests);
-  const misses = budgetMisses(figures);
-  const text = report(figures, runs, misses);
+  const measured = await measure(runs, opts.skipTests);
+  const misses = budgetMisses(measured.figures);
+  const text = report(measured, runs, misses);
   fs.writeFileSync(path.join(ROOT, "bench", "report.md"), text + "\n");
   process.stdout.write(text + "\n");
   if (opts.check && misses.length > 0) {
-    process.stderr.write(`${misses.length} budget(s) missed:\n${misses.map((m) => `  ${m}`).join("\n")}\n`);
+    process.stderr.write(`${misses.length} budget(s) missed:\n${misses.map((miss) => `  ${miss}`).join("\n")}\n`);
     return 1;
   }
   return 0;
 }
 
-process.exit(main());
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** What one CloudWatch alarm watches. Everything else (actions, missing data) is the platform's default. */

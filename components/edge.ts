@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ORIGIN_VERIFY_HEADER } from "../functions/lib/origin";
 import { metricAlarm } from "./alarms";

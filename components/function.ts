@@ -1,5 +1,5 @@
 import * as path from "path";
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
 import { bundleHandler } from "./bundle";

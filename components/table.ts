@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A DynamoDB table keyed by one string attribute: on-demand, encrypted, recoverable. */

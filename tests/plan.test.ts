@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { SECRET, toPlanDocument } from "../graph/plan";
@@ -7,7 +7,7 @@ import { captureComponents } from "./harness";
 describe("the plan document", () => {
   it("never prints a secret, in inputs or in outputs", async () => {
     const view = await captureComponents(() => {
-      const param = new aws.ssm.Parameter("p", { type: "SecureString", value: pulumi.secret("hunter2") });
+      const param = new ssm.Parameter("p", { type: "SecureString", value: pulumi.secret("hunter2") });
       return { token: pulumi.secret("hunter2"), type: param.type };
     });
     const doc = await toPlanDocument(view.graph, []);
