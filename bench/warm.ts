@@ -27,20 +27,29 @@ export async function warmDurations(programDir: string, requests: number): Promi
       if (r.status !== status) throw new Error(`${r.url}: expected ${status}, got ${r.status}: ${await r.text()}`);
       return r;
     };
+    const orderIds: string[] = [];
     for (let i = 0; i < requests; i++) {
       await expect(fetch(`${cloud.url}/health`, { headers }), 200);
       const created = (await (await expect(fetch(`${cloud.url}/orders`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(ORDER) }), 202)).json()) as { orderId: string };
+      orderIds.push(created.orderId);
       await expect(fetch(`${cloud.url}/orders/${created.orderId}`, { headers }), 200);
     }
     for (const schedule of cloud.model.schedules.filter((s) => !/warm/i.test(s.name))) {
       for (let i = 0; i < Math.min(requests, 5); i++) {
         const before = reports.length;
         cloud.fireSchedule(schedule.name);
-        await until(() => reports.slice(before).some((r) => r.trigger.includes(schedule.name)), `schedule ${schedule.name}`);
+        await until(async () => reports.slice(before).some((r) => r.trigger.includes(schedule.name)), `schedule ${schedule.name}`);
       }
     }
-    const workers = new Set(cloud.model.eventSourceMappings.map((m) => cloud.model.functions.find((f) => f.name === m.functionName || f.arn === m.functionName || f.name.endsWith(`-${m.functionName}`))?.name));
-    await until(() => [...workers].every((w) => reports.filter((r) => r.functionName === w).length >= requests), "the queue workers");
+    // The queue worker has run for every order once each order reads back processed.
+    const pending = new Set(orderIds);
+    await until(async () => {
+      for (const id of [...pending]) {
+        const order = (await (await expect(fetch(`${cloud.url}/orders/${id}`, { headers }), 200)).json()) as { status: string };
+        if (order.status === "processed") pending.delete(id);
+      }
+      return pending.size === 0;
+    }, "the queue worker to process every order");
   } finally {
     await cloud.stop();
     if (saved === undefined) delete process.env[variable];
@@ -51,12 +60,14 @@ export async function warmDurations(programDir: string, requests: number): Promi
     if (r.initMs !== undefined || r.error || /warm/i.test(r.trigger)) continue;
     (byFunction[r.functionName] ??= []).push(r.durationMs);
   }
+  const unmeasured = cloud.model.functions.map((f) => f.name).filter((name) => !byFunction[name]);
+  if (unmeasured.length) throw new Error(`no warm invocation measured for ${unmeasured.join(", ")}: only cold starts or errors; use more requests`);
   return Object.fromEntries(Object.entries(byFunction).map(([name, values]) => [name, median(values)]));
 }
 
-async function until(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+async function until(done: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { budgetMisses, FunctionFigures, median, sdkPackages } from "../bench/measure";
+import { costPerMillion, costPlan, CostPlan, PRICES, RouteCost, variants } from "../bench/cost";
+import { budgetMisses, clientClasses, floorSource, FunctionFigures, median, sdkPackages } from "../bench/measure";
+import { stackGraph } from "./harness";
 
 const fn = (overrides: Partial<FunctionFigures>): FunctionFigures => ({ name: "f", bytes: 1000, files: 2, sdk: [], initMs: 10, emptyInitMs: 1, floorInitMs: 10, ...overrides });
 
@@ -40,5 +42,47 @@ describe("npm run bench: figures and budgets", () => {
       "prod preview: 12.0 s is not under 10 s",
       "unit tests: 61.0 s is not under 60 s",
     ]);
+  });
+
+  it("builds the SDK-only floor from the client classes alone, not whole packages", () => {
+    expect(clientClasses(["__Client", "DynamoDBClient", "GetItemCommand", "DynamoDBServiceException", "paginateScan"])).to.deep.equal(["DynamoDBClient"]);
+    expect(clientClasses(Object.keys(require("@aws-sdk/lib-dynamodb")))).to.deep.equal(["DynamoDBDocumentClient"]);
+    expect(floorSource({ "@aws-sdk/client-sqs": ["SQSClient"], "@aws-sdk/client-dynamodb": ["DynamoDBClient"] })).to.equal(
+      'import { SQSClient } from "@aws-sdk/client-sqs";\nimport { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const handler = async () => [SQSClient, DynamoDBClient].length;\n',
+    );
+  });
+});
+
+describe("npm run bench: cost per million requests", () => {
+  let plan: CostPlan;
+  before(async () => {
+    plan = costPlan((await stackGraph("prod")).graph);
+  });
+
+  it("reads each route's functions, memory and architecture from the prod plan, with the queue worker a route feeds", () => {
+    expect(plan.api).to.equal("http");
+    expect(plan.edge).to.equal(true);
+    const byRoute = Object.fromEntries(plan.routes.map((r) => [r.routeKey, r.invocations.map((i) => `${i.functionName}/${i.memoryMb}/${i.architecture}/${i.via}`)]));
+    expect(byRoute["GET /health"]).to.deep.equal(["platform-prod-health/128/arm64/route"]);
+    expect(byRoute["POST /orders"]).to.deep.equal(["platform-prod-create-order/256/arm64/route", "platform-prod-process-order/256/arm64/queue process-order-queue"]);
+    expect(byRoute["GET /orders/{orderId}"]).to.deep.equal(["platform-prod-get-order/256/arm64/route"]);
+    expect(byRoute["ANY /{proxy+}"]).to.deep.equal([]);
+  });
+
+  it("prices a route: API and CloudFront per request, Lambda per request and per GB-second of billed (rounded-up) duration", () => {
+    const route: RouteCost = { routeKey: "POST /x", invocations: [{ functionName: "a", memoryMb: 512, architecture: "arm64", via: "route" }, { functionName: "b", memoryMb: 1024, architecture: "arm64", via: "queue q" }] };
+    const durations = { a: 9.2, b: 100 };
+    // a: 0.5 GB x 0.010 s; b: 1 GB x 0.100 s, per request, times a million.
+    const compute = (arch: "arm64" | "x86_64") => (0.5 * 0.01 + 1 * 0.1) * PRICES.gbSecond[arch] * 1e6;
+    expect(costPerMillion(route, durations, "http", "arm64", true)).to.be.closeTo(1 + 1 + 2 * 0.2 + compute("arm64"), 1e-9);
+    expect(costPerMillion(route, durations, "rest", "x86_64", false)).to.be.closeTo(3.5 + 2 * 0.2 + compute("x86_64"), 1e-9);
+    expect(() => costPerMillion(route, { a: 1 }, "http", "arm64", true)).to.throw("no warm duration measured for b (route POST /x)");
+  });
+
+  it("shows the plan's own choice first, beside REST API and x86_64", () => {
+    expect(variants(plan).map((v) => v.label)).to.deep.equal(["HTTP API, arm64 (this plan)", "HTTP API, x86_64", "REST API, arm64", "REST API, x86_64"]);
+    const health = plan.routes.find((r) => r.routeKey === "GET /health")!;
+    const [own, ...others] = variants(plan).map((v) => costPerMillion(health, { "platform-prod-health": 1.5 }, v.api, v.architecture, plan.edge));
+    for (const other of others) expect(own).to.be.lessThan(other);
   });
 });
