@@ -1,22 +1,21 @@
 /** What `npm run bench` measures and checks, kept apart from the runner so the budgets can be tested. */
 
-/** The AWS SDK packages a bundle contains, from the files esbuild read for it. */
-export function sdkPackages(inputs: string[]): string[] {
-  const found = new Set<string>();
-  for (const file of inputs) {
-    const match = /node_modules\/(@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb))\//.exec(file.replace(/\\/g, "/"));
-    if (match) found.add(match[1]);
-  }
-  return [...found].sort();
-}
-
 /**
- * The client classes of an SDK package (DynamoDBClient, SQSClient, DynamoDBDocumentClient), from
- * its export names. The SDK-only floor imports just these, so it holds what a function cannot avoid
- * loading to talk to the service, and none of the commands or helpers it may not use.
+ * The SDK names a function's own source files import (clients and commands), by package, from
+ * their `import { ... } from "@aws-sdk/..."` statements; type-only imports load nothing and are
+ * left out. The SDK-only floor imports exactly these: what the function cannot avoid loading to
+ * make its calls, and nothing of its own.
  */
-export function clientClasses(exportNames: string[]): string[] {
-  return exportNames.filter((name) => /^[A-Z][A-Za-z0-9]*Client$/.test(name)).sort();
+export function sdkImports(sources: string[]): Record<string, string[]> {
+  const found: Record<string, Set<string>> = {};
+  for (const text of sources) {
+    for (const match of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+"(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))"/g)) {
+      if (match[1]) continue;
+      const names = match[2].split(",").map((n) => n.trim()).filter((n) => n && !n.startsWith("type "));
+      for (const name of names) (found[match[3]] ??= new Set()).add(name.split(/\s+as\s+/)[0]);
+    }
+  }
+  return Object.fromEntries(Object.entries(found).sort(([a], [b]) => a.localeCompare(b)).map(([pkg, names]) => [pkg, [...names].sort()]));
 }
 
 /** The source of the SDK-only floor: an empty handler that imports `clients` (package to class names). */

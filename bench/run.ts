@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --check] [--runs N] [--skip-tests]`: every figure from this machine, in one run,
+ * `npm run bench [-- --check] [--runs N] [--init-runs N] [--skip-tests]`: every figure from this machine, in one run,
  * next to its baseline:
  * - per function: bundle size, artifact files, module init (fresh process, median) against an empty
  *   handler and against a bundle of only the SDK clients it uses;
@@ -18,7 +18,7 @@ import * as esbuild from "esbuild";
 import { bundleHandler, bundleInputs, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { captureStack } from "../graph/capture";
 import { costPerMillion, costPlan, CostPlan, PRICES, variants } from "./cost";
-import { budgetMisses, clientClasses, Figures, floorSource, FunctionFigures, median, sdkPackages } from "./measure";
+import { budgetMisses, Figures, floorSource, FunctionFigures, median, sdkImports } from "./measure";
 import { warmDurations } from "./warm";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -45,6 +45,13 @@ function freshProcessMs(code: string, runs: number, cwd = ROOT): number {
 
 const initMs = (file: string, runs: number) => freshProcessMs(`require(${JSON.stringify(file)})`, runs);
 
+/** Two snippets timed in fresh processes, alternating in a fresh order each round; medians of `rounds`. */
+function paired(before: string, after: string, rounds: number): { beforeMs: number; afterMs: number } {
+  const samples: Record<string, number[]> = { [before]: [], [after]: [] };
+  for (let round = 0; round < rounds; round++) for (const code of shuffled([before, after])) samples[code].push(freshProcessMs(code, 1));
+  return { beforeMs: median(samples[before]), afterMs: median(samples[after]) };
+}
+
 /** Wall time of a command, the median of `runs`; `okStatuses` are the exits that count as success. */
 function wallMs(command: string, args: string[], runs: number, env: Record<string, string> = {}, okStatuses = [0]): number {
   return median(
@@ -57,29 +64,47 @@ function wallMs(command: string, args: string[], runs: number, env: Record<strin
   );
 }
 
-function functionFigures(runs: number): FunctionFigures[] {
+function functionFigures(rounds: number): FunctionFigures[] {
   const empty = bundleSource("empty", "export const handler = async () => ({});\n");
-  const emptyInitMs = initMs(empty, runs);
-  const functions: FunctionFigures[] = [];
-  for (const file of fs.readdirSync(path.join(ROOT, "functions")).filter((f) => f.endsWith(".ts")).sort()) {
-    const name = path.basename(file, ".ts");
-    const bundle = bundleHandler(path.join(ROOT, "functions", file));
-    const dir = path.join(OUT, "bundles", name);
-    fs.mkdirSync(dir, { recursive: true });
-    for (const [artifact, text] of Object.entries(bundle.files)) fs.writeFileSync(path.join(dir, artifact), text);
-    const sdk = sdkPackages(bundleInputs(bundle));
-    const floor = sdk.length ? bundleSource(`${name}-sdk-floor`, floorSource(Object.fromEntries(sdk.map((p) => [p, clientClasses(Object.keys(require(p)))])))) : empty;
-    functions.push({
-      name,
-      bytes: Buffer.byteLength(bundle.files["index.js"]),
-      files: Object.keys(bundle.files).length,
-      sdk,
-      initMs: initMs(path.join(dir, "index.js"), runs),
-      emptyInitMs,
-      floorInitMs: sdk.length ? initMs(floor, runs) : emptyInitMs,
+  const built = fs
+    .readdirSync(path.join(ROOT, "functions"))
+    .filter((f) => f.endsWith(".ts"))
+    .sort()
+    .map((file) => {
+      const name = path.basename(file, ".ts");
+      const bundle = bundleHandler(path.join(ROOT, "functions", file));
+      const dir = path.join(OUT, "bundles", name);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const [artifact, text] of Object.entries(bundle.files)) fs.writeFileSync(path.join(dir, artifact), text);
+      const own = bundleInputs(bundle).filter((f) => !f.split(path.sep).includes("node_modules"));
+      const imports = sdkImports(own.map((f) => fs.readFileSync(f, "utf8")));
+      const floor = Object.keys(imports).length ? bundleSource(`${name}-sdk-floor`, floorSource(imports)) : empty;
+      return { name, bundle, file: path.join(dir, "index.js"), imports, floor };
     });
+  // Each round loads every bundle once, in a fresh order: the machine's drift, and whatever favours
+  // the first or last process of a round, touch every figure alike.
+  const samples = new Map<string, number[]>();
+  const files = [...new Set([empty, ...built.flatMap((b) => [b.file, b.floor])])];
+  for (let round = 0; round < rounds; round++) for (const file of shuffled(files)) samples.set(file, [...(samples.get(file) ?? []), initMs(file, 1)]);
+  const init = (file: string) => median(samples.get(file)!);
+  return built.map((b) => ({
+    name: b.name,
+    bytes: Buffer.byteLength(b.bundle.files["index.js"]),
+    files: Object.keys(b.bundle.files).length,
+    sdk: Object.keys(b.imports),
+    initMs: init(b.file),
+    emptyInitMs: init(empty),
+    floorInitMs: init(b.floor),
+  }));
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
   }
-  return functions;
+  return out;
 }
 
 interface SpeedUp {
@@ -93,7 +118,7 @@ const TS_NODE = ["-r", "ts-node/register/transpile-only"];
 const PREVIEW = ["scripts/preview.ts", "--stack", "prod", "--json"];
 
 /** The speed-ups of the edit-test-preview loop, each measured both ways in this run. */
-function speedUps(runs: number, previewMs: number): SpeedUp[] {
+function speedUps(runs: number, loadRuns: number, previewMs: number): SpeedUp[] {
   const out: SpeedUp[] = [];
   out.push({ what: "Transpile-only TypeScript (type-checking is `npm run typecheck`, once)", measured: "prod preview, ts-node type-checking vs transpile-only", beforeMs: wallMs(process.execPath, ["-r", "ts-node/register", ...PREVIEW], 1), afterMs: previewMs });
   out.push({ what: "Bundles cached by content hash", measured: "prod preview, PLATFORM_BUNDLE_CACHE=off vs a warm cache", beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_BUNDLE_CACHE: "off" }), afterMs: previewMs });
@@ -104,8 +129,7 @@ function speedUps(runs: number, previewMs: number): SpeedUp[] {
   out.push({
     what: "`@pulumi/aws` submodule imports (components/aws.ts)",
     measured: `loading the ${services.length} services used, in a fresh process: the package index vs the submodules`,
-    beforeMs: freshProcessMs(`const aws=require("@pulumi/aws");for(const m of ${JSON.stringify(services)})void aws[m]`, runs),
-    afterMs: freshProcessMs(`for(const m of ${JSON.stringify(services)})require("@pulumi/aws/"+m)`, runs),
+    ...paired(`const aws=require("@pulumi/aws");for(const m of ${JSON.stringify(services)})void aws[m]`, `for(const m of ${JSON.stringify(services)})require("@pulumi/aws/"+m)`, loadRuns),
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tsc-"));
   fs.writeFileSync(path.join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\nexport const bucket = new aws.s3.Bucket("b");\n`);
@@ -122,11 +146,11 @@ interface Costs {
   durations: Record<string, number>;
 }
 
-async function measure(runs: number, skipTests: boolean): Promise<{ figures: Figures; speedUps: SpeedUp[]; typecheckMs: number; testMs?: number; costs: Costs }> {
-  const functions = functionFigures(runs);
+async function measure(runs: number, initRuns: number, skipTests: boolean): Promise<{ figures: Figures; speedUps: SpeedUp[]; typecheckMs: number; testMs?: number; costs: Costs }> {
+  const functions = functionFigures(initRuns);
   bundleHandler(path.join(ROOT, "functions", "health.ts")); // the disk cache is warm for the "after" previews
   const previewMs = wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs);
-  const ups = speedUps(runs, previewMs);
+  const ups = speedUps(runs, initRuns, previewMs);
   const typecheckMs = wallMs("npm", ["run", "-s", "typecheck"], 1);
   const testMs = skipTests ? undefined : wallMs("npm", ["test", "--", "--reporter", "dot"], 1);
   const unitTestsMs = skipTests ? undefined : wallMs("npm", ["run", "-s", "test:unit", "--", "--reporter", "dot"], 1);
@@ -158,17 +182,17 @@ function costSection({ plan, durations }: Costs): string[] {
   ];
 }
 
-function report(m: Awaited<ReturnType<typeof measure>>, runs: number, misses: string[]): string {
+function report(m: Awaited<ReturnType<typeof measure>>, runs: number, initRuns: number, misses: string[]): string {
   const { figures } = m;
   const local = path.join(OUT, "local.md");
   return [
     `# Benchmark report (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores)`,
     "",
-    `Every figure is from this machine in this run: medians of ${runs} fresh-process runs unless a row says otherwise. Reproduce with \`npm run bench\`; \`npm run bench -- --check\` checks the budgets.`,
+    `Every figure is from this machine in this run. Init figures are medians of ${initRuns} fresh processes each; wall times are medians of ${runs} runs unless a line says one run. Reproduce with \`npm run bench\`; \`npm run bench -- --check\` checks the budgets.`,
     "",
     "## Functions",
     "",
-    "Init is the time to load the bundle in a fresh Node process. The SDK-only floor is a bundle of only the SDK client classes the function uses, built the same way.",
+    "Init is the time to load the bundle in a fresh Node process. The SDK-only floor is a bundle of only the SDK clients and commands the function's own files import, built the same way. Bundles are loaded round-robin, one of each per round.",
     "",
     "| function | bundle | files | SDK clients | init | empty handler | SDK-only floor | init / floor |",
     "|---|---|---|---|---|---|---|---|",
@@ -201,18 +225,22 @@ function report(m: Awaited<ReturnType<typeof measure>>, runs: number, misses: st
 async function main(): Promise<number> {
   const opts = new Command("bench")
     .option("--check", "exit 1 when a budget is missed", false)
-    .option("--runs <n>", "repetitions per figure (fresh processes, previews)", "5")
+    .option("--runs <n>", "repetitions of each wall-time figure (previews, module loads)", "3")
+    .option("--init-runs <n>", "fresh processes per init figure", "21")
     .option("--skip-tests", "do not time `npm test` and the unit tests (about two minutes)", false)
     .parse(process.argv)
-    .opts<{ check: boolean; runs: string; skipTests: boolean }>();
-  const runs = Number(opts.runs);
-  if (!Number.isInteger(runs) || runs < 1) {
-    process.stderr.write(`error: --runs must be a positive integer (got "${opts.runs}")\n`);
-    return 2;
+    .opts<{ check: boolean; runs: string; initRuns: string; skipTests: boolean }>();
+  const counts: Record<string, string> = { "--runs": opts.runs, "--init-runs": opts.initRuns };
+  for (const [flag, value] of Object.entries(counts)) {
+    if (!/^[1-9][0-9]*$/.test(value)) {
+      process.stderr.write(`error: ${flag} must be a positive integer (got "${value}")\n`);
+      return 2;
+    }
   }
-  const measured = await measure(runs, opts.skipTests);
+  const [runs, initRuns] = [Number(opts.runs), Number(opts.initRuns)];
+  const measured = await measure(runs, initRuns, opts.skipTests);
   const misses = budgetMisses(measured.figures);
-  const text = report(measured, runs, misses);
+  const text = report(measured, runs, initRuns, misses);
   fs.writeFileSync(path.join(ROOT, "bench", "report.md"), text + "\n");
   process.stdout.write(text + "\n");
   if (opts.check && misses.length > 0) {

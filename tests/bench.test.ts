@@ -1,24 +1,11 @@
 import { expect } from "chai";
 import { costPerMillion, costPlan, CostPlan, PRICES, RouteCost, variants } from "../bench/cost";
-import { budgetMisses, clientClasses, floorSource, FunctionFigures, median, sdkPackages } from "../bench/measure";
+import { budgetMisses, floorSource, FunctionFigures, median, sdkImports } from "../bench/measure";
 import { stackGraph } from "./harness";
 
 const fn = (overrides: Partial<FunctionFigures>): FunctionFigures => ({ name: "f", bytes: 1000, files: 2, sdk: [], initMs: 10, emptyInitMs: 1, floorInitMs: 10, ...overrides });
 
 describe("npm run bench: figures and budgets", () => {
-  it("finds the SDK clients a bundle contains from esbuild's inputs", () => {
-    expect(
-      sdkPackages([
-        "functions/createOrder.ts",
-        "node_modules/@aws-sdk/client-sqs/dist-es/index.js",
-        "node_modules/@aws-sdk/client-dynamodb/dist-es/x.js",
-        "node_modules/@aws-sdk/lib-dynamodb/dist-es/y.js",
-        "node_modules/@aws-sdk/core/dist-es/z.js",
-        "node_modules/@smithy/smithy-client/dist-es/w.js",
-      ]),
-    ).to.deep.equal(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sqs", "@aws-sdk/lib-dynamodb"]);
-  });
-
   it("takes the median", () => {
     expect(median([5, 1, 3])).to.equal(3);
     expect(median([4, 1, 3, 2])).to.equal(2.5);
@@ -44,11 +31,14 @@ describe("npm run bench: figures and budgets", () => {
     ]);
   });
 
-  it("builds the SDK-only floor from the client classes alone, not whole packages", () => {
-    expect(clientClasses(["__Client", "DynamoDBClient", "GetItemCommand", "DynamoDBServiceException", "paginateScan"])).to.deep.equal(["DynamoDBClient"]);
-    expect(clientClasses(Object.keys(require("@aws-sdk/lib-dynamodb")))).to.deep.equal(["DynamoDBDocumentClient"]);
-    expect(floorSource({ "@aws-sdk/client-sqs": ["SQSClient"], "@aws-sdk/client-dynamodb": ["DynamoDBClient"] })).to.equal(
-      'import { SQSClient } from "@aws-sdk/client-sqs";\nimport { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const handler = async () => [SQSClient, DynamoDBClient].length;\n',
+  it("builds the SDK-only floor from the SDK names the function's own files import, not whole packages", () => {
+    const imports = sdkImports([
+      'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport { GetCommand, PutCommand as Put } from "@aws-sdk/lib-dynamodb";',
+      'import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";\nimport type { Message } from "@aws-sdk/client-sqs";\nimport { fromEnv } from "@aws-sdk/credential-provider-env";',
+    ]);
+    expect(imports).to.deep.equal({ "@aws-sdk/client-dynamodb": ["DynamoDBClient", "ScanCommand"], "@aws-sdk/lib-dynamodb": ["GetCommand", "PutCommand"] });
+    expect(floorSource({ "@aws-sdk/client-sqs": ["SQSClient", "SendMessageCommand"], "@aws-sdk/client-dynamodb": ["DynamoDBClient"] })).to.equal(
+      'import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";\nimport { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const handler = async () => [SQSClient, SendMessageCommand, DynamoDBClient].length;\n',
     );
   });
 });
