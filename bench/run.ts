@@ -192,7 +192,7 @@ function report(m: Awaited<ReturnType<typeof measure>>, runs: number, initRuns: 
     "",
     "## Functions",
     "",
-    "Init is the time to load the bundle in a fresh Node process. The SDK-only floor is a bundle of only the SDK clients and commands the function's own files import, built the same way. Bundles are loaded round-robin, one of each per round.",
+    "Init is the time to load the bundle in a fresh Node process. The SDK-only floor is a bundle of only the SDK clients and commands the function's own files import, built the same way. Each round loads every bundle once, in a shuffled order.",
     "",
     "| function | bundle | files | SDK clients | init | empty handler | SDK-only floor | init / floor |",
     "|---|---|---|---|---|---|---|---|",
@@ -226,7 +226,7 @@ async function main(): Promise<number> {
   const opts = new Command("bench")
     .option("--check", "exit 1 when a budget is missed", false)
     .option("--runs <n>", "repetitions of each wall-time figure (previews, module loads)", "3")
-    .option("--init-runs <n>", "fresh processes per init figure", "21")
+    .option("--init-runs <n>", "fresh processes per init figure", "31")
     .option("--skip-tests", "do not time `npm test` and the unit tests (about two minutes)", false)
     .parse(process.argv)
     .opts<{ check: boolean; runs: string; initRuns: string; skipTests: boolean }>();
