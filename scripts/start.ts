@@ -69,8 +69,6 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  process.stdout.write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)\n`);
-
   return new Promise((resolve) => {
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -91,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
+    // Announced only once Ctrl-C is handled: a signal right after the line must still stop it cleanly.
+    process.stdout.write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)\n`);
   });
 }
 
