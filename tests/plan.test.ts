@@ -20,14 +20,20 @@ describe("the plan document", () => {
 
 describe("the capture", () => {
   it("formats stack traces plainly while it runs, and gives the process its own formatter back, even when the program throws", async () => {
-    const installed = Error.prepareStackTrace;
+    const original = Error.prepareStackTrace;
+    const installed = (error: Error) => `formatted: ${error.message}`;
+    Error.prepareStackTrace = installed;
     let during: unknown = "unset";
-    const failure = await captureComponents(() => {
-      during = Error.prepareStackTrace;
-      throw new Error("the program failed");
-    }).catch((err: Error) => err);
-    expect(during).to.equal(undefined);
-    expect(failure).to.be.instanceOf(Error);
-    expect(Error.prepareStackTrace).to.equal(installed);
+    try {
+      const failure = await captureComponents(() => {
+        during = Error.prepareStackTrace;
+        throw new Error("the program failed");
+      }).catch((err: Error) => err);
+      expect(during).to.equal(undefined);
+      expect(failure).to.be.instanceOf(Error);
+      expect(Error.prepareStackTrace).to.equal(installed);
+    } finally {
+      Error.prepareStackTrace = original;
+    }
   });
 });
