@@ -65,7 +65,7 @@ function fedWorkers(model: LocalModel, fn: LocalFunction, seen: Set<string>): [L
   const out: [LocalFunction, string][] = [];
   for (const queue of model.queues.filter((q) => Object.values(fn.environment).includes(q.cloudUrl))) {
     for (const mapping of model.eventSourceMappings.filter((m) => m.queueArn === queue.arn && m.enabled)) {
-      const worker = findFunction(model, mapping.functionName) ?? model.functions.find((f) => f.name.endsWith(`-${mapping.functionName}`));
+      const worker = findFunction(model, mapping.functionName);
       if (!worker || seen.has(worker.name)) continue;
       seen.add(worker.name);
       out.push([worker, queue.name], ...fedWorkers(model, worker, seen));

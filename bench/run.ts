@@ -148,7 +148,7 @@ interface Costs {
 
 async function measure(runs: number, initRuns: number, skipTests: boolean): Promise<{ figures: Figures; speedUps: SpeedUp[]; typecheckMs: number; testMs?: number; costs: Costs }> {
   const functions = functionFigures(initRuns);
-  bundleHandler(path.join(ROOT, "functions", "health.ts")); // the disk cache is warm for the "after" previews
+  // functionFigures bundled every handler, so the disk cache is warm for the "after" previews.
   const previewMs = wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs);
   const ups = speedUps(runs, initRuns, previewMs);
   const typecheckMs = wallMs("npm", ["run", "-s", "typecheck"], 1);

@@ -4,6 +4,7 @@
  * never from the names of a particular app.
  */
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
+import { functionNamed } from "./function-names";
 
 export interface LocalFunction {
   name: string;
@@ -355,8 +356,11 @@ function integrationOf(r: CapturedResource): Integration {
   throw new Error(`${r.urn}: integration type ${s.integrationType} is not emulated (AWS_PROXY and HTTP_PROXY are)`);
 }
 
-/** The function an ARN, qualified ARN or plain name refers to. */
+/** The function an ARN, qualified ARN, full name or short name (create-order) refers to. */
 export function findFunction(model: LocalModel, ref: string): LocalFunction | undefined {
   const unqualified = ref.replace(/:(\$LATEST|\d+)$/, "");
-  return model.functions.find((f) => f.name === ref || f.arn === ref || f.arn === unqualified);
+  const exact = model.functions.find((f) => f.name === ref || f.arn === ref || f.arn === unqualified);
+  if (exact) return exact;
+  const short = functionNamed(model.functions.map((f) => f.name), ref);
+  return model.functions.find((f) => f.name === short);
 }

@@ -1,5 +1,4 @@
 import type { Context } from "aws-lambda";
-import type { StructuredLogger } from "./wrap";
 
 const LEVELS = { DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, SILENT: 28 } as const;
 type Level = keyof typeof LEVELS;
@@ -15,7 +14,7 @@ let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== "provisioned-conc
  * clients. tests/functions/logging.test.ts holds the two to the same line, key for key. Honours
  * POWERTOOLS_LOG_LEVEL, then AWS_LAMBDA_LOG_LEVEL, as Powertools does.
  */
-export class LeanLogger implements StructuredLogger {
+export class LeanLogger {
   private level: number;
   private context: Record<string, unknown> = {};
 

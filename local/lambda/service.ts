@@ -8,7 +8,6 @@ import { randomUUID } from "crypto";
 import type { AlarmBoard } from "../alarms";
 import type { Reporter } from "../console";
 import type { LogStore } from "../logs";
-import { functionNamed } from "../function-names";
 import { findFunction, LocalFunction, LocalModel } from "../model";
 import type { LambdaError } from "./bootstrap";
 import { FunctionPool, InvokeOutcome } from "./pool";
@@ -68,8 +67,7 @@ export class LambdaService {
   }
 
   resolve(ref: string): LocalFunction {
-    const short = functionNamed(this.model.functions.map((f) => f.name), ref);
-    const fn = findFunction(this.model, ref) ?? this.model.functions.find((f) => f.name === short);
+    const fn = findFunction(this.model, ref);
     if (!fn) throw new UnknownFunctionError(ref, this.model.functions.map((f) => f.name));
     return fn;
   }
