@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { Command } from "commander";
 import * as esbuild from "esbuild";
-import { bundleHandler, bundleInputs, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
+import { bundleHandler, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { captureStack } from "../graph/capture";
 import { costPerMillion, costPlan, CostPlan, PRICES, variants } from "./cost";
 import { budgetMisses, Figures, floorSource, FunctionFigures, median, sdkImports } from "./measure";
@@ -36,29 +36,33 @@ function bundleSource(name: string, source: string): string {
   return path.join(dir, "index.js");
 }
 
-/** Milliseconds for `code` (which sets `t` at its start) in a fresh Node process, the median of `runs`. */
-function freshProcessMs(code: string, runs: number, cwd = ROOT): number {
+/** Milliseconds `code` takes in a fresh Node process (one sample). */
+function freshProcessMs(code: string): number {
   const script = `const t=process.hrtime.bigint();${code};process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const env = { ...process.env, AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT" };
-  return median(Array.from({ length: runs }, () => Number(execFileSync(process.execPath, ["-e", script], { env, cwd, encoding: "utf8" }))));
+  return Number(execFileSync(process.execPath, ["-e", script], { env, cwd: ROOT, encoding: "utf8" }));
 }
 
-const initMs = (file: string, runs: number) => freshProcessMs(`require(${JSON.stringify(file)})`, runs);
+const requireCode = (file: string) => `require(${JSON.stringify(file)})`;
 
-/** Two snippets timed in fresh processes, alternating in a fresh order each round; medians of `rounds`. */
-function paired(before: string, after: string, rounds: number): { beforeMs: number; afterMs: number } {
-  const samples: Record<string, number[]> = { [before]: [], [after]: [] };
-  for (let round = 0; round < rounds; round++) for (const code of shuffled([before, after])) samples[code].push(freshProcessMs(code, 1));
-  return { beforeMs: median(samples[before]), afterMs: median(samples[after]) };
+/**
+ * Median milliseconds of each snippet in fresh processes. Each round runs every snippet once, in a
+ * fresh order: the machine's drift, and whatever favours the first or last process of a round, touch
+ * every figure alike.
+ */
+function shuffledRounds(codes: string[], rounds: number): Map<string, number> {
+  const samples = new Map<string, number[]>(codes.map((code) => [code, []]));
+  for (let round = 0; round < rounds; round++) for (const code of shuffled([...samples.keys()])) samples.get(code)!.push(freshProcessMs(code));
+  return new Map([...samples].map(([code, values]) => [code, median(values)]));
 }
 
-/** Wall time of a command, the median of `runs`; `okStatuses` are the exits that count as success. */
-function wallMs(command: string, args: string[], runs: number, env: Record<string, string> = {}, okStatuses = [0]): number {
+/** Wall time of a command that must exit 0, the median of `runs`. */
+function wallMs(command: string, args: string[], runs: number, env: Record<string, string> = {}): number {
   return median(
     Array.from({ length: runs }, () => {
       const started = process.hrtime.bigint();
       const result = spawnSync(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-      if (!okStatuses.includes(result.status ?? -1)) throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
+      if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
       return Number(process.hrtime.bigint() - started) / 1e6;
     }),
   );
@@ -76,17 +80,13 @@ function functionFigures(rounds: number): FunctionFigures[] {
       const dir = path.join(OUT, "bundles", name);
       fs.mkdirSync(dir, { recursive: true });
       for (const [artifact, text] of Object.entries(bundle.files)) fs.writeFileSync(path.join(dir, artifact), text);
-      const own = bundleInputs(bundle).filter((f) => !f.split(path.sep).includes("node_modules"));
+      const own = bundle.inputs.filter((f) => !f.split(path.sep).includes("node_modules"));
       const imports = sdkImports(own.map((f) => fs.readFileSync(f, "utf8")));
       const floor = Object.keys(imports).length ? bundleSource(`${name}-sdk-floor`, floorSource(imports)) : empty;
       return { name, bundle, file: path.join(dir, "index.js"), imports, floor };
     });
-  // Each round loads every bundle once, in a fresh order: the machine's drift, and whatever favours
-  // the first or last process of a round, touch every figure alike.
-  const samples = new Map<string, number[]>();
-  const files = [...new Set([empty, ...built.flatMap((b) => [b.file, b.floor])])];
-  for (let round = 0; round < rounds; round++) for (const file of shuffled(files)) samples.set(file, [...(samples.get(file) ?? []), initMs(file, 1)]);
-  const init = (file: string) => median(samples.get(file)!);
+  const medians = shuffledRounds([...new Set([empty, ...built.flatMap((b) => [b.file, b.floor])])].map(requireCode), rounds);
+  const init = (file: string) => medians.get(requireCode(file))!;
   return built.map((b) => ({
     name: b.name,
     bytes: Buffer.byteLength(b.bundle.files["index.js"]),
@@ -126,10 +126,14 @@ function speedUps(runs: number, loadRuns: number, previewMs: number): SpeedUp[] 
   // @pulumi/aws: the package index against the submodules the program uses, at run time and type-check time.
   const used = fs.readFileSync(path.join(ROOT, "components", "aws.ts"), "utf8").match(/@pulumi\/aws\/[a-zA-Z0-9]+/g)!.map((m) => m.slice("@pulumi/aws/".length));
   const services = used.filter((m) => m === m.toLowerCase());
+  const index = `const aws=require("@pulumi/aws");for(const m of ${JSON.stringify(services)})void aws[m]`;
+  const submodules = `for(const m of ${JSON.stringify(services)})require("@pulumi/aws/"+m)`;
+  const loads = shuffledRounds([index, submodules], loadRuns);
   out.push({
     what: "`@pulumi/aws` submodule imports (components/aws.ts)",
     measured: `loading the ${services.length} services used, in a fresh process: the package index vs the submodules`,
-    ...paired(`const aws=require("@pulumi/aws");for(const m of ${JSON.stringify(services)})void aws[m]`, `for(const m of ${JSON.stringify(services)})require("@pulumi/aws/"+m)`, loadRuns),
+    beforeMs: loads.get(index)!,
+    afterMs: loads.get(submodules)!,
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tsc-"));
   fs.writeFileSync(path.join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\nexport const bucket = new aws.s3.Bucket("b");\n`);

@@ -70,14 +70,14 @@ function build(entry: string): Bundle {
   return { files, hash: crypto.createHash("sha256").update(files["index.js"]).digest("hex"), inputs };
 }
 
-/** The files esbuild read for a bundle (absolute paths). */
-export function bundleInputs(bundle: Bundle): string[] {
-  return bundle.inputs;
-}
-
 /** Size and modification time of every input: the cheap check for this process's own cache. */
 function stampOf(inputs: string[]): string {
-  return inputs.map((f) => (fs.existsSync(f) ? `${fs.statSync(f).size}:${fs.statSync(f).mtimeMs}` : "gone")).join(",");
+  return inputs
+    .map((f) => {
+      const stat = fs.statSync(f, { throwIfNoEntry: false });
+      return stat ? `${stat.size}:${stat.mtimeMs}` : "gone";
+    })
+    .join(",");
 }
 
 /** SHA-256 over the build options and every input's path and contents. */
