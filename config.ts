@@ -15,8 +15,16 @@ export const PROJECT = "platform";
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const schedule = z.string().regex(SCHEDULE, "must be rate(N unit) or cron(6 fields)");
+/** An integer within a range, named as Pulumi.yaml's descriptions state it. */
+const between = (min: number, max: number) => z.number().int(`must be a whole number from ${min} to ${max}`).min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
+/** Text Pulumi.yaml defaults to "" to mean unset: "" reads as absent, anything else must match `inner`. */
+const optionalText = (inner: z.ZodType<string>) => z.preprocess((v) => (v === "" ? undefined : v), inner.optional());
 
-/** The app's keys, in the `platform:` namespace. Pulumi.yaml declares the same keys with their types. */
+/**
+ * The app's keys, in the `platform:` namespace. Pulumi.yaml declares the same keys, types and defaults
+ * for the CLI, which merges its defaults in before the program runs; these defaults serve programs run
+ * without the CLI (component tests). tests/config-schema.test.ts keeps the two in step.
+ */
 export const appConfigSchema = z
   .object({
     environment: z.enum(["dev", "stage", "prod"]),
@@ -27,35 +35,37 @@ export const appConfigSchema = z
     alarmSmsNumbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, "must be a phone number in E.164 form, like +15555550100")).default([]),
     warmerEnabled: z.boolean(),
     warmerSchedule: schedule.default("rate(5 minutes)"),
-    throttleRateLimit: z.number().positive().max(10000),
-    throttleBurstLimit: z.number().int().positive().max(5000),
+    throttleRateLimit: between(1, 10000),
+    throttleBurstLimit: between(1, 5000),
     faultInjection: z.boolean(),
-    legacyOrigin: z.string().regex(HTTP_URL, "must be an http(s) URL").optional(),
-    maxReceiveCount: z.number().int().min(1).max(1000).default(5),
-    queueBatchSize: z.number().int().min(1).max(10).default(10),
-    asyncRetryAttempts: z.number().int().min(0).max(2).default(2),
-    asyncMaxEventAgeSeconds: z.number().int().min(60).max(21600).default(3600),
+    legacyOrigin: optionalText(z.string().regex(HTTP_URL, "must be an http(s) URL")),
+    maxReceiveCount: between(1, 1000).default(5),
+    queueBatchSize: between(1, 10).default(10),
+    asyncRetryAttempts: between(0, 2).default(2),
+    asyncMaxEventAgeSeconds: between(60, 21600).default(3600),
     dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
     protectStatefulResources: z.boolean(),
-    awsConfigRecorder: z.boolean().optional(),
+    awsConfigRecorder: z.boolean().default(false),
     logDestination: z.enum(["s3", "kinesis"]).default("s3"),
-    logArchiveAfterDays: z.number().int().min(1).default(30),
-    logExpireAfterDays: z.number().int().min(1).default(365),
-    logStreamRetentionHours: z.number().int().min(24).max(8760).default(24),
-    alarmEvaluationPeriods: z.number().int().min(1).max(10).default(1),
-    functionErrorsThreshold: z.number().int().min(1).default(1),
-    apiServerErrorsThreshold: z.number().int().min(1).default(1),
-    apiLatencyP99ThresholdMs: z.number().int().min(100).default(3000),
-    edgeEnabled: z.boolean().default(false),
-    edgeDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS name like api.example.com").optional(),
-    edgeHostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ").optional(),
-    wafEnabled: z.boolean().optional(),
-    wafRateLimit: z.number().int().min(100).max(2000000000).default(2000),
+    logArchiveAfterDays: between(1, 3650).default(30),
+    logExpireAfterDays: between(2, 3650).default(365),
+    logStreamRetentionHours: between(24, 8760).default(24),
+    alarmEvaluationPeriods: between(1, 10).default(1),
+    functionErrorsThreshold: between(1, 100000).default(1),
+    apiServerErrorsThreshold: between(1, 100000).default(1),
+    apiLatencyP99ThresholdMs: between(100, 30000).default(3000),
+    edgeEnabled: z.boolean().default(true),
+    edgeDomain: optionalText(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS name like api.example.com")),
+    edgeHostedZoneId: optionalText(z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ")),
+    edgeNoDomainReason: optionalText(z.string().min(10, "must say why, in a sentence")),
+    wafEnabled: z.boolean().default(true),
+    wafRateLimit: between(100, 2000000000).default(2000),
   })
   .strict();
 
 /** Keys read only as Pulumi secrets (`pulumi.Config.requireSecret`), never into the plain config object. */
 export const SECRET_KEYS = ["reportSigningKey", "originVerifySecret"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -66,6 +76,15 @@ export interface PlatformConfig {
   /** The deploy role `aws:assumeRoles` names, for providers the program creates itself. */
   deployRoleArn: string;
   app: AppConfig;
+  /** Which secrets the stack sets itself; the rest the program generates and keeps as secrets. */
+  secretsSet: Record<SecretKey, boolean>;
+}
+
+export interface ParseOptions {
+  /** The other stacks' accounts, so prod can be refused one it shares. @default [] */
+  siblings?: SiblingAccount[];
+  /** A real deploy (the CLI's engine is attached): placeholder accounts, roles, addresses and domains are refused. @default false */
+  deploying?: boolean;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -80,11 +99,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** Which JSON type each key holds, to decode the strings Pulumi hands over. */
+/** Whether a key holds text, which Pulumi hands over as is; other kinds arrive as JSON text. */
+function holdsText(schema: z.ZodType | undefined): boolean {
+  const def = (schema as any)?._zod?.def;
+  if (!def) return false;
+  if (def.type === "string" || def.type === "enum") return true;
+  if (def.type === "default" || def.type === "optional") return holdsText(def.innerType);
+  if (def.type === "pipe") return holdsText(def.out);
+  return false;
+}
+
+/** Decodes the string Pulumi hands over for `key` into the value the schema checks. */
 function decode(key: string, raw: string): unknown {
-  const shape = appConfigSchema.shape[key as keyof AppConfig];
-  const inner = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? (shape as any).unwrap() : shape;
-  if (inner instanceof z.ZodString || inner instanceof z.ZodEnum) return raw;
+  if (holdsText(appConfigSchema.shape[key as keyof AppConfig])) return raw;
   try {
     return JSON.parse(raw);
   } catch {
@@ -96,7 +123,8 @@ function decode(key: string, raw: string): unknown {
  * Parses the raw stack config (`<namespace>:<key>` → string, as `pulumi.runtime.allConfig()`
  * returns it). Throws one ConfigError listing every problem.
  */
-export function parseConfig(raw: Record<string, string>, stack: string, siblings: SiblingAccount[] = []): PlatformConfig {
+export function parseConfig(raw: Record<string, string>, stack: string, options: ParseOptions = {}): PlatformConfig {
+  const siblings = options.siblings ?? [];
   const problems: string[] = [];
   const app: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
@@ -155,16 +183,47 @@ export function parseConfig(raw: Record<string, string>, stack: string, siblings
       }
     }
     if (!!cfg.edgeDomain !== !!cfg.edgeHostedZoneId) problems.push(`${PROJECT}:edgeDomain: set it together with edgeHostedZoneId, or neither`);
-    if ((cfg.edgeDomain || cfg.wafEnabled) && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true for edgeDomain or wafEnabled to apply`);
+    if (cfg.edgeDomain && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true for edgeDomain to apply`);
     if (cfg.environment === "prod" && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true in a prod environment (CloudFront, Shield, WAF)`);
-    if (cfg.environment === "prod" && cfg.wafEnabled === false) problems.push(`${PROJECT}:wafEnabled: must not be false in a prod environment`);
+    if (cfg.environment === "prod" && !cfg.wafEnabled) problems.push(`${PROJECT}:wafEnabled: must not be false in a prod environment`);
+    if (cfg.edgeEnabled && cfg.environment !== "dev" && !cfg.edgeDomain && !cfg.edgeNoDomainReason) {
+      problems.push(`${PROJECT}:edgeDomain: outside dev the edge needs a domain (ACM certificate, TLS 1.2+ for every viewer): set edgeDomain and edgeHostedZoneId, or say why not in edgeNoDomainReason`);
+    }
+    if (cfg.edgeDomain && cfg.edgeNoDomainReason) problems.push(`${PROJECT}:edgeNoDomainReason: remove it: the stack sets edgeDomain`);
     if (cfg.logExpireAfterDays <= cfg.logArchiveAfterDays) problems.push(`${PROJECT}:logExpireAfterDays: must be after logArchiveAfterDays (${cfg.logArchiveAfterDays})`);
     if (cfg.throttleBurstLimit < cfg.throttleRateLimit) problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
     if (cfg.environment === "prod" && !cfg.protectStatefulResources) problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
   }
+  if (parsed.success && options.deploying) problems.push(...placeholders(raw, stack, parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
-  return { stack, region: region!, accountId, deployRoleArn, app: parsed.data };
+  const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, (raw[`${PROJECT}:${key}`] ?? "") !== ""])) as Record<SecretKey, boolean>;
+  return { stack, region: region!, accountId, deployRoleArn, app: parsed.data, secretsSet };
+}
+
+/** The placeholder account ids: twelve of one digit, or the AWS documentation's 123456789012. */
+const PLACEHOLDER_ACCOUNT = /^(\d)\1{11}$|^123456789012$/;
+/** Domains reserved for documentation (RFC 2606), which never receive mail or traffic. */
+const EXAMPLE_DOMAIN = /(^|\.|@)example\.(com|org|net)$/;
+
+/**
+ * What the committed stack files hold only as examples: fine offline, fatal in a real deploy, where
+ * AWS would answer with an opaque error (a foreign account) or fail silently (an alarm email nobody reads).
+ */
+function placeholders(raw: Record<string, string>, stack: string, app: AppConfig): string[] {
+  const where = (key: string, what: string, fix: string) => `Pulumi.${stack}.yaml: ${key} holds ${what}; ${fix} (README.md, "Before the first deploy")`;
+  const found: string[] = [];
+  const account = (jsonOrUndefined(raw["aws:allowedAccountIds"] ?? "") as string[] | undefined)?.[0] ?? "";
+  if (PLACEHOLDER_ACCOUNT.test(account)) found.push(where("aws:allowedAccountIds", `the placeholder account ${account}`, `put the ${app.environment} account's id there`));
+  const role = /arn:aws:iam::(\d{12}):/.exec(raw["aws:assumeRoles"] ?? "")?.[1] ?? "";
+  if (PLACEHOLDER_ACCOUNT.test(role)) found.push(where("aws:assumeRoles", `a deploy role in the placeholder account ${role}`, "name the deploy role the baseline stack created in your account"));
+  for (const email of app.alarmEmails.filter((e) => EXAMPLE_DOMAIN.test(e))) found.push(where(`${PROJECT}:alarmEmails`, `the example address ${email}`, "list addresses someone reads"));
+  for (const phone of app.alarmSmsNumbers.filter((n) => /^\+1\d{3}55501\d{2}$/.test(n))) found.push(where(`${PROJECT}:alarmSmsNumbers`, `the fictional number ${phone}`, "list numbers of the on-call"));
+  const origin = app.legacyOrigin ? new URL(app.legacyOrigin).hostname : "";
+  if (EXAMPLE_DOMAIN.test(origin)) found.push(where(`${PROJECT}:legacyOrigin`, `the example origin ${app.legacyOrigin}`, "point it at your backend, or set it to \"\" for none"));
+  if (app.edgeDomain && EXAMPLE_DOMAIN.test(app.edgeDomain)) found.push(where(`${PROJECT}:edgeDomain`, `the example domain ${app.edgeDomain}`, "use a domain in your Route53 zone"));
+  if (app.edgeHostedZoneId?.includes("EXAMPLE")) found.push(where(`${PROJECT}:edgeHostedZoneId`, `the example zone ${app.edgeHostedZoneId}`, "use your Route53 hosted zone's id"));
+  return found;
 }
 
 /** Pulumi hands list and object settings over as JSON text; malformed text is reported by the caller. */

@@ -26,11 +26,13 @@ import { LogShipping } from "./components/log-shipping";
 import { Monitoring } from "./components/monitoring";
 import { QueueWorker } from "./components/queue-worker";
 import { Schedule } from "./components/schedule";
+import { StackSecret } from "./components/stack-secret";
 import { Table } from "./components/table";
 import { Warmer } from "./components/warmer";
 import { parseConfig, readAppConfigDocument, siblingAccounts } from "./config";
 
-const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), siblingAccounts(__dirname, pulumi.getStack()));
+// Under the CLI (an engine is attached) placeholder accounts, addresses and domains stop the deploy.
+const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), { siblings: siblingAccounts(__dirname, pulumi.getStack()), deploying: pulumi.runtime.hasEngine() });
 const app = config.app;
 const handler = (file: string) => path.join(__dirname, "functions", file);
 
@@ -48,7 +50,9 @@ const functionDefaults = {
   alarmEvaluationPeriods: app.alarmEvaluationPeriods,
 };
 // With the edge on, the API answers only CloudFront: functions hold the origin secret's hash, never the secret.
-const originSecret = app.edgeEnabled ? new pulumi.Config().requireSecret("originVerifySecret") : undefined;
+const originSecret = app.edgeEnabled
+  ? new StackSecret("origin-verify-secret", { configKey: "originVerifySecret", configured: config.secretsSet.originVerifySecret }).value
+  : undefined;
 const appEnvironment = {
   SERVICE_NAME: "orders",
   STACK: config.stack,
@@ -110,7 +114,7 @@ const getOrder = new Function("get-order", {
 const configStore = new ConfigStore("app-config", {
   document: pulumi.jsonStringify({
     ...readAppConfigDocument(__dirname, config),
-    secrets: { reportSigningKey: new pulumi.Config().requireSecret("reportSigningKey") },
+    secrets: { reportSigningKey: new StackSecret("report-signing-key", { configKey: "reportSigningKey", configured: config.secretsSet.reportSigningKey }).value },
   }),
   protect: app.protectStatefulResources,
 });
@@ -154,7 +158,9 @@ const edge = originSecret
       accountId: config.accountId,
       assumeRoleArn: config.deployRoleArn,
       domain: app.edgeDomain && app.edgeHostedZoneId ? { name: app.edgeDomain, hostedZoneId: app.edgeHostedZoneId } : undefined,
-      waf: app.wafEnabled ?? app.environment === "prod",
+      // Config requires a domain or a reason outside dev; a dev stack may use CloudFront's domain as it is.
+      noDomainReason: app.edgeDomain ? undefined : (app.edgeNoDomainReason ?? "a dev stack"),
+      waf: app.wafEnabled,
       wafRateLimit: app.wafRateLimit,
       alarmEmails: app.alarmEmails,
       alarmSmsNumbers: app.alarmSmsNumbers,
@@ -190,7 +196,7 @@ new Monitoring("monitoring", {
   alertTopicArn: alerts.topicArn,
 });
 
-if (app.awsConfigRecorder ?? app.environment === "dev") new ConfigRecorder("aws-config", { protect: app.protectStatefulResources });
+if (app.awsConfigRecorder) new ConfigRecorder("aws-config", { protect: app.protectStatefulResources });
 
 if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
 

@@ -42,8 +42,13 @@ export interface EdgeArgs {
   accountId: string;
   /** Deploy role to assume in us-east-1, as the default provider does. @default none */
   assumeRoleArn?: string;
-  /** Custom domain and its zone. @default none: the distribution's own *.cloudfront.net domain, no certificate */
+  /** Custom domain and its zone: an ACM certificate, TLS 1.2+ for every viewer. Set this or `noDomainReason`. */
   domain?: EdgeDomain;
+  /**
+   * Why the distribution serves its own *.cloudfront.net domain instead (no certificate of yours, and
+   * viewers may negotiate TLS 1.0 there). Printed as a warning by every preview. Set this or `domain`.
+   */
+  noDomainReason?: string;
   /** Paths that opt into caching. @default none: nothing is cached */
   cachedRoutes?: CachedRoute[];
   /** Put a WAF web ACL in front. @default true */
@@ -72,6 +77,8 @@ export class Edge extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:edge:Edge", name, {}, opts);
+    if (!args.domain === !args.noDomainReason) throw new Error(`Edge "${name}": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason`);
+    if (args.noDomainReason) pulumi.log.warn(`Edge ${name} serves CloudFront's own domain, without a certificate of its own: ${args.noDomainReason}`, this);
     const protect = args.protect ?? true;
     // CloudFront's certificates, WAF and metrics live in us-east-1; the provider keeps the stack's account guard.
     this.usEast1 = new aws.Provider(

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties, deserializeProperty, isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { assignIdentity, Placement } from "./identity";
+import { nameResource, NameLimitError } from "./naming";
 import { readStackConfig } from "./stack-config";
 
 export interface CapturedResource {
@@ -50,6 +51,12 @@ export interface CaptureSettings {
 class RecordingMonitor extends MockMonitor {
   readonly records: Omit<CapturedResource, "options" | "state" | "id" | "arn">[] = [];
   readonly meta = new Map<string, { protect: boolean; retainOnDelete: boolean; id: string | null }>();
+  /** The ARN each custom resource was given, by URN. */
+  readonly arns = new Map<string, string | null>();
+  /** Names AWS or Pulumi's auto-naming would refuse, reported together once the capture ends. */
+  readonly nameProblems: string[] = [];
+  /** The URN of the registration in progress: the mock's newResource runs synchronously inside it. */
+  pendingUrn = "";
 
   constructor(mocks: pulumi.runtime.Mocks) {
     super(mocks);
@@ -62,6 +69,7 @@ class RecordingMonitor extends MockMonitor {
   }
 
   async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+    this.pendingUrn = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
     await super.registerResource(req, (err: any, resp: any) => {
       if (!err && resp) {
         const urn: string = resp.getUrn();
@@ -131,10 +139,17 @@ async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
 
 async function captureNow(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
   const placement = placementOf(settings);
+  let monitor: RecordingMonitor;
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
-      const identity = assignIdentity(args.type, args.name, args.inputs, placement);
-      const state = { ...args.inputs, ...identity.attributes, ...(identity.arn ? { arn: identity.arn } : {}) };
+      const urn = monitor.pendingUrn;
+      const naming = args.custom === false ? { generated: false } : nameResource(args.type, args.name, urn, args.inputs);
+      if ("problem" in naming && naming.problem) monitor.nameProblems.push(naming.problem);
+      const physical = ("name" in naming && naming.name) || args.name;
+      const identity = assignIdentity(args.type, physical, args.inputs, placement, urn);
+      monitor.arns.set(urn, identity.arn);
+      const generated = "property" in naming && naming.generated && naming.property ? { [naming.property]: physical } : {};
+      const state = { ...args.inputs, ...generated, ...identity.attributes, ...(identity.arn ? { arn: identity.arn } : {}) };
       return { id: identity.id, state };
     },
     call(args) {
@@ -152,7 +167,7 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
   };
 
   await pulumi.runtime.setMocks(mocks, settings.project, settings.stack, false);
-  const monitor = new RecordingMonitor(mocks);
+  monitor = new RecordingMonitor(mocks);
   pulumi.runtime.setMockOptions(monitor, settings.project, settings.stack, false);
   pulumi.runtime.setAllConfig(settings.config ?? {}, settings.secretKeys ?? []);
 
@@ -169,6 +184,7 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
   });
   // Registrations still in flight (children created in applies, outputs settling) finish here.
   await pulumi.runtime.disconnect();
+  if (monitor.nameProblems.length > 0) throw new NameLimitError(monitor.nameProblems);
 
   const dependsOn = new Map<string, string[]>();
   for (const entry of explicit) {
@@ -187,7 +203,7 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
     return {
       ...record,
       id: record.custom ? meta.id : null,
-      arn: record.custom ? assignIdentity(record.type, record.name, record.inputs, placement).arn : null,
+      arn: record.custom ? (monitor.arns.get(record.urn) ?? null) : null,
       state,
       options: { protect: meta.protect, retainOnDelete: meta.retainOnDelete, dependsOn: dependsOn.get(record.urn) ?? [] },
     };
@@ -238,7 +254,6 @@ export async function runProgramModule(programDir: string): Promise<Record<strin
  * `overrides` replace config values, as `pulumi config set` would; a key without a namespace is the project's.
  */
 export async function captureStack(programDir: string, stack: string, overrides: Record<string, string> = {}): Promise<Graph> {
-  const { project, config, secretKeys } = readStackConfig(programDir, stack);
-  for (const [key, value] of Object.entries(overrides)) config[key.includes(":") ? key : `${project}:${key}`] = value;
+  const { project, config, secretKeys } = readStackConfig(programDir, stack, overrides);
   return capture(() => runProgramModule(programDir), { project, stack, config, secretKeys });
 }

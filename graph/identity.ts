@@ -16,7 +16,8 @@ export interface Identity {
   attributes: Record<string, unknown>;
 }
 
-type Builder = (name: string, inputs: Record<string, any>, at: Placement) => Identity;
+/** Builds an identity from the resource's physical name (or its logical name, for types without one). */
+type Builder = (name: string, inputs: Record<string, any>, at: Placement, urn: string) => Identity;
 
 /** A short, stable, hex id derived from the logical name, like the ids AWS generates. */
 export function shortId(name: string, length = 10): string {
@@ -155,6 +156,8 @@ const builders: Record<string, Builder> = {
     const uuid = `${shortId(name, 8)}-${shortId(name + "u", 4)}-${shortId(name + "v", 4)}-${shortId(name + "w", 4)}-${shortId(name + "x", 12)}`;
     return { id: uuid, arn: regional("lambda", `event-source-mapping:${uuid}`)(at), attributes: { uuid } };
   },
+  // Generated secrets: the real value is random; offline it is a marked, stable stand-in per resource.
+  "random:index/randomPassword:RandomPassword": (_name, _i, _at, urn) => ({ id: "none", arn: null, attributes: { result: `offline-generated-${shortId(urn, 24)}` } }),
   "aws:s3/bucket:Bucket": (name, _i, at) => ({
     id: name,
     arn: `arn:aws:s3:::${name}`,
@@ -166,16 +169,9 @@ const builders: Record<string, Builder> = {
   }),
 };
 
-/** The physical name a resource gets: the one the program set, or its logical name. */
-export function physicalName(type: string, name: string, inputs: Record<string, any>): string {
-  if (type === "aws:s3/bucket:Bucket" && typeof inputs.bucket === "string") return inputs.bucket;
-  return typeof inputs.name === "string" && inputs.name !== "" ? inputs.name : name;
-}
-
-/** The identity of one resource, for any type: types without an ARN get `arn: null`. */
-export function assignIdentity(type: string, name: string, inputs: Record<string, any>, at: Placement): Identity {
-  const physical = physicalName(type, name, inputs);
+/** The identity of one resource, for any type, from its physical name: types without an ARN get `arn: null`. */
+export function assignIdentity(type: string, physical: string, inputs: Record<string, any>, at: Placement, urn: string): Identity {
   const builder = builders[type];
-  if (builder) return builder(physical, inputs, at);
-  return { id: `${physical}-${shortId(type + name, 8)}`, arn: null, attributes: {} };
+  if (builder) return builder(physical, inputs, at, urn);
+  return { id: `${physical}-${shortId(urn, 8)}`, arn: null, attributes: {} };
 }

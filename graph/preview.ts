@@ -9,7 +9,8 @@ import * as path from "path";
 import { captureStack, Graph } from "./capture";
 import { toPlanDocument } from "./plan";
 import { Enforcement, evaluatePolicies, Violation } from "./policy-runner";
-import { readStackConfig, StackConfigError } from "./stack-config";
+import { NameLimitError } from "./naming";
+import { listStacks, readStackConfig, StackConfigError } from "./stack-config";
 
 export const EXIT = { ok: 0, mandatoryViolation: 1, badInput: 2, programFailed: 3 } as const;
 
@@ -39,6 +40,13 @@ export function isInputError(err: unknown): boolean {
   return err instanceof StackConfigError || name === "ConfigError";
 }
 
+/** A bad stack's message, with a hint when the stack has no file (the CLI runs it with an empty config). */
+export function describeInputError(err: unknown, programDir: string, stack: string): string {
+  const message = (err as Error).message;
+  if (fs.existsSync(path.join(programDir, `Pulumi.${stack}.yaml`))) return message;
+  return `${message}\n  (there is no Pulumi.${stack}.yaml, so the stack has an empty config; stacks with a file here: ${listStacks(programDir).join(", ") || "none"})`;
+}
+
 export async function runPreview(options: PreviewOptions): Promise<PreviewResult> {
   let graph: Graph;
   let environment = "prod";
@@ -47,8 +55,9 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     environment = config[`${project}:environment`] ?? "prod";
     graph = await captureStack(options.programDir, options.stack);
   } catch (err) {
-    const message = isInputError(err) ? (err as Error).message : `the program failed: ${(err as Error).stack ?? err}`;
-    return { exitCode: isInputError(err) ? EXIT.badInput : EXIT.programFailed, stdout: "", stderr: `error: ${message}\n` };
+    if (isInputError(err)) return { exitCode: EXIT.badInput, stdout: "", stderr: `error: ${describeInputError(err, options.programDir, options.stack)}\n` };
+    if (err instanceof NameLimitError) return { exitCode: EXIT.programFailed, stdout: "", stderr: `error: ${err.message}\n` };
+    return { exitCode: EXIT.programFailed, stdout: "", stderr: `error: the program failed: ${(err as Error).stack ?? err}\n` };
   }
   const { enforcement, config } = policyConfigFor(options.programDir, environment);
   const violations = await evaluatePolicies(graph.resources, { enforcement, config });

@@ -1,17 +1,21 @@
 /**
- * Reads a Pulumi project and one stack's config file the way the Pulumi CLI would hand them to the
- * program, without the CLI. Secure values are ciphertext only the stack's secrets provider can
- * decrypt, so offline runs substitute a clearly marked placeholder (or a local value from the
- * environment) and mark the key secret; they never fail on a secret, and never print one.
+ * Reads a Pulumi project and one stack's config the way the Pulumi CLI hands them to the program,
+ * without the CLI: the project's declared keys merged and checked by the CLI's own rules
+ * (graph/cli-config.ts). Secure values are ciphertext only the stack's secrets provider can decrypt,
+ * so offline runs substitute a clearly marked placeholder (or a local value from the environment)
+ * and mark the key secret; they never print one.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { ConfigDeclaration, fullKey, mergeProjectConfig, readDeclarations, StackConfigError, StackValue, stackValueOf } from "./cli-config";
+
+export { StackConfigError };
 
 export interface ProjectFile {
   name: string;
-  /** Declared config keys, without namespace, with their declared default where one is given. */
-  config: Record<string, { type?: string; description?: string; default?: unknown; secret?: boolean }>;
+  /** Declared config keys as written (bare for the project's own), shorthand rewritten as the CLI does. */
+  config: Record<string, ConfigDeclaration>;
 }
 
 export interface StackConfig {
@@ -20,30 +24,38 @@ export interface StackConfig {
   /** `<namespace>:<key>` to string, objects and arrays as JSON, as `pulumi.Config` reads them. */
   config: Record<string, string>;
   secretKeys: string[];
+  /** False when the stack has no `Pulumi.<stack>.yaml`: the CLI runs it with an empty config. */
+  hasFile: boolean;
 }
-
-export class StackConfigError extends Error {}
 
 /** The placeholder an offline run sees for a secret it cannot decrypt. */
 export function secretPlaceholder(key: string): string {
   return `offline-placeholder-for-${key.replace(/[^A-Za-z0-9]+/g, "-")}`;
 }
 
-/** `PLATFORM_SECRET_<KEY>` supplies a real local value for a secret key, e.g. PLATFORM_SECRET_APPCONFIG. */
+/**
+ * `PLATFORM_SECRET_<KEY>` supplies a local value for a secret key, e.g. PLATFORM_SECRET_REPORTSIGNINGKEY:
+ * it stands in for ciphertext offline runs cannot decrypt, and for a declared secret the stack file
+ * leaves unset it acts as `pulumi config set --secret` would.
+ */
 export function localSecretVariable(key: string): string {
   return `PLATFORM_SECRET_${key.split(":").pop()!.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()}`;
+}
+
+function readYaml(file: string, what: string): any {
+  try {
+    return parse(fs.readFileSync(file, "utf8")) ?? {};
+  } catch (err) {
+    throw new StackConfigError(`${what}: ${path.basename(file)} is not valid YAML: ${(err as Error).message}`);
+  }
 }
 
 export function readProject(programDir: string): ProjectFile {
   const file = path.join(programDir, "Pulumi.yaml");
   if (!fs.existsSync(file)) throw new StackConfigError(`no Pulumi.yaml in ${programDir}`);
-  const doc = parse(fs.readFileSync(file, "utf8")) ?? {};
-  if (typeof doc.name !== "string") throw new StackConfigError(`${file}: "name" is missing`);
-  return { name: doc.name, config: doc.config ?? {} };
-}
-
-function isSecure(value: unknown): value is { secure: string } {
-  return typeof value === "object" && value !== null && typeof (value as any).secure === "string";
+  const doc = readYaml(file, "project");
+  if (typeof doc.name !== "string" || doc.name === "") throw new StackConfigError(`could not validate '${file}': project is missing a non-empty string 'name' attribute`);
+  return { name: doc.name, config: readDeclarations(doc.name, doc.config, file) };
 }
 
 /** Lists the stacks that have a `Pulumi.<stack>.yaml` next to the project. */
@@ -55,44 +67,50 @@ export function listStacks(programDir: string): string[] {
     .sort();
 }
 
-export function readStackConfig(programDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): StackConfig {
+/** A secure value's stand-in: the local value from the environment, else the placeholder; nested secrets of a list or map alike. */
+function offlinePlaintext(key: string, value: StackValue, env: NodeJS.ProcessEnv): string {
+  const local = env[localSecretVariable(key)];
+  if (!value.object) return local ?? secretPlaceholder(key);
+  const replace = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v) && typeof (v as any).secure === "string" && Object.keys(v).length === 1
+      ? (local ?? secretPlaceholder(key))
+      : Array.isArray(v)
+        ? v.map(replace)
+        : v && typeof v === "object"
+          ? Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, replace(inner)]))
+          : v;
+  return JSON.stringify(replace(JSON.parse(value.text)));
+}
+
+/**
+ * The config the CLI would hand the program for `stack`. `overrides` are set on top of the stack file,
+ * as `pulumi config set` would (a key without a namespace is the project's), before the CLI's checks.
+ */
+export function readStackConfig(programDir: string, stack: string, overrides: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): StackConfig {
   const project = readProject(programDir);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackConfigError(`invalid stack name "${stack}": use letters, digits, '-', '_' and '.'`);
   const file = path.join(programDir, `Pulumi.${stack}.yaml`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackConfigError(`invalid stack name "${stack}"`);
-  if (!fs.existsSync(file)) {
-    const known = listStacks(programDir);
-    throw new StackConfigError(`unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks here: ${known.join(", ") || "none"})`);
+  const hasFile = fs.existsSync(file);
+  const doc = hasFile ? readYaml(file, `stack "${stack}"`) : {};
+  const values: Record<string, StackValue> = {};
+  for (const [key, raw] of Object.entries(doc.config ?? {})) values[fullKey(project.name, key)] = stackValueOf(raw);
+  for (const [key, text] of Object.entries(overrides)) values[fullKey(project.name, key)] = { text, secure: false, object: /^\s*[[{]/.test(text) };
+  // A local value for a declared secret counts as `pulumi config set --secret`: secure, and read by the program as set.
+  for (const [key, declared] of Object.entries(project.config)) {
+    const full = fullKey(project.name, key);
+    const local = env[localSecretVariable(full)];
+    if (declared.secret && local !== undefined && !values[full]?.secure) values[full] = { text: local, secure: true, object: false };
   }
-  let doc: any;
-  try {
-    doc = parse(fs.readFileSync(file, "utf8")) ?? {};
-  } catch (err) {
-    throw new StackConfigError(`stack "${stack}": Pulumi.${stack}.yaml is not valid YAML: ${(err as Error).message}`);
-  }
+
+  const merged = mergeProjectConfig(project.name, stack, project.config, values, {
+    // Ciphertext cannot be read offline; a local value from the environment is type-checked like the real one.
+    decrypt: (key) => env[localSecretVariable(key)],
+  });
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, declared] of Object.entries(project.config)) {
-    if (declared && typeof declared === "object" && "default" in declared) {
-      const full = key.includes(":") ? key : `${project.name}:${key}`;
-      config[full] = typeof declared.default === "string" ? declared.default : JSON.stringify(declared.default);
-    }
+  for (const [key, value] of Object.entries(merged)) {
+    config[key] = value.secure ? offlinePlaintext(key, value, env) : value.text;
+    if (value.secure) secretKeys.push(key);
   }
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    const full = key.includes(":") ? key : `${project.name}:${key}`;
-    if (isSecure(value)) {
-      config[full] = env[localSecretVariable(full)] ?? secretPlaceholder(full);
-      secretKeys.push(full);
-    } else {
-      config[full] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-  }
-  // A key the project declares secret but this stack file has not set yet: offline runs still go on.
-  for (const [key, declared] of Object.entries(project.config)) {
-    const full = key.includes(":") ? key : `${project.name}:${key}`;
-    if (declared?.secret && !(full in config)) {
-      config[full] = env[localSecretVariable(full)] ?? secretPlaceholder(full);
-      secretKeys.push(full);
-    }
-  }
-  return { project: project.name, stack, config, secretKeys };
+  return { project: project.name, stack, config, secretKeys, hasFile };
 }

@@ -174,6 +174,9 @@ const EMULATED = new Set([
   "aws:cloudwatch/metricAlarm:MetricAlarm",
 ]);
 
+/** Values the capture already produced (random passwords and strings): nothing to run, nothing to skip. */
+const COMPUTED = [/^random:/];
+
 const nameOf = (r: CapturedResource): string => r.state.name ?? r.inputs.name ?? r.id ?? r.name;
 
 /** Builds the local model from a graph. Throws, naming the resource, on a graph it cannot run. */
@@ -181,7 +184,7 @@ export function buildModel(graph: Graph): LocalModel {
   const of = (type: string) => graph.resources.filter((r) => r.type === type);
   const skipped: SkippedResource[] = [];
   for (const r of graph.resources) {
-    if (!r.custom || EMULATED.has(r.type)) continue;
+    if (!r.custom || EMULATED.has(r.type) || COMPUTED.some((p) => p.test(r.type))) continue;
     const reason = CLOUD_ONLY.some((p) => p.test(r.type)) ? "cloud-only" : NOT_ENFORCED.some((p) => p.test(r.type)) ? "not-enforced" : "unsupported";
     skipped.push({ urn: r.urn, type: r.type, name: r.name, reason });
   }

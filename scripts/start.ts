@@ -5,7 +5,7 @@
 import * as path from "path";
 import { Command } from "commander";
 import { parseArguments } from "./cli";
-import { EXIT, isInputError } from "../graph/preview";
+import { describeInputError, EXIT, isInputError } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
 
 /** Stopping must finish within this; after it, the process exits regardless. */
@@ -63,8 +63,12 @@ async function main(argv: string[]): Promise<number> {
       invocationLines: !opts.quiet,
     });
   } catch (err) {
-    if (err instanceof PortInUseError || isInputError(err)) {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
+    if (err instanceof PortInUseError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    if (isInputError(err)) {
+      process.stderr.write(`error: ${describeInputError(err, path.resolve(opts.program), opts.stack)}\n`);
       return EXIT.badInput;
     }
     throw err;

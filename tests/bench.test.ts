@@ -49,12 +49,13 @@ describe("npm run bench: cost per million requests", () => {
     plan = costPlan((await stackGraph("prod")).graph);
   });
 
-  it("reads each route's functions, memory and architecture from the prod plan, with the queue worker a route feeds", () => {
+  it("reads each route's functions, memory and architecture from the prod plan, with the queue worker a route feeds", async () => {
     expect(plan.api).to.equal("http");
     expect(plan.edge).to.equal(true);
     const byRoute = Object.fromEntries(plan.routes.map((r) => [r.routeKey, r.invocations.map((i) => `${i.functionName}/${i.memoryMb}/${i.architecture}/${i.via}`)]));
     expect(byRoute["GET /health"]).to.deep.equal(["platform-prod-health/128/arm64/route"]);
-    expect(byRoute["POST /orders"]).to.deep.equal(["platform-prod-create-order/256/arm64/route", "platform-prod-process-order/256/arm64/queue process-order-queue"]);
+    const queue = (await stackGraph("prod")).one("aws:sqs/queue:Queue", "process-order-queue").state.name;
+    expect(byRoute["POST /orders"]).to.deep.equal(["platform-prod-create-order/256/arm64/route", `platform-prod-process-order/256/arm64/queue ${queue}`]);
     expect(byRoute["GET /orders/{orderId}"]).to.deep.equal(["platform-prod-get-order/256/arm64/route"]);
     expect(byRoute["ANY /{proxy+}"]).to.deep.equal([]);
   });

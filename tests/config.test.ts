@@ -75,8 +75,8 @@ describe("stack config", () => {
     expect(burst).to.deep.equal(["platform:throttleBurstLimit: must be at least throttleRateLimit (50)"]);
   });
 
-  it("names the unknown stack and the ones that exist", () => {
-    expect(() => readStackConfig(PROGRAM_DIR, "qa")).to.throw('unknown stack "qa": no Pulumi.qa.yaml (stacks here: dev, prod, stage)');
+  it("runs a stack without a file with an empty config, as the CLI does, so its required keys are missing", () => {
+    expect(() => readStackConfig(PROGRAM_DIR, "qa")).to.throw("Stack 'qa' is missing configuration values 'environment', 'faultInjection',");
   });
 });
 
@@ -88,7 +88,7 @@ describe("stack config: accounts and deploy roles", () => {
       const raw = readStackConfig(PROGRAM_DIR, stack).config;
       expect(JSON.parse(raw["aws:allowedAccountIds"])).to.deep.equal([account]);
       expect(JSON.parse(raw["aws:assumeRoles"])[0].roleArn).to.equal(`arn:aws:iam::${account}:role/platform-deploy`);
-      expect(parseConfig(raw, stack, siblingAccounts(PROGRAM_DIR, stack)).accountId).to.equal(account);
+      expect(parseConfig(raw, stack, { siblings: siblingAccounts(PROGRAM_DIR, stack) }).accountId).to.equal(account);
     }
   });
 
@@ -110,7 +110,7 @@ describe("stack config: accounts and deploy roles", () => {
 
 function problemsOfOrNone(raw: Record<string, string>, stack: string, siblings: SiblingAccount[]): string[] {
   try {
-    parseConfig(raw, stack, siblings);
+    parseConfig(raw, stack, { siblings });
     return [];
   } catch (err) {
     return (err as ConfigError).problems;

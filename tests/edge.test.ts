@@ -5,8 +5,8 @@ import { expect } from "chai";
 import { Edge } from "../components/edge";
 import { revealSecrets } from "../graph/capture";
 import { SECRET, toPlanDocument } from "../graph/plan";
-import { secretPlaceholder } from "../graph/stack-config";
-import { captureComponents, GraphView, stackGraph, stageVariantGraph } from "./harness";
+import { captureStack } from "../graph/capture";
+import { captureComponents, constructionError, GraphView, PROGRAM_DIR, stackGraph, stageVariantGraph } from "./harness";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const EDGE_TYPES = /^(aws:cloudfront\/|aws:acm\/|aws:route53\/|aws:wafv2\/|pulumi:providers:aws$|platform:edge:)/;
@@ -80,7 +80,7 @@ describe("the edge", function () {
     expect(distribution(prod).inputs.loggingConfig.bucket).to.equal(logs.state.bucketDomainName);
   });
 
-  it("puts a WAF in front in prod: managed common and known-bad-inputs rules and a rate limit, with metrics", () => {
+  it("puts a WAF in front by default: managed common and known-bad-inputs rules and a rate limit, with metrics", () => {
     const acl = prod.all("aws:wafv2/webAcl:WebAcl");
     expect(acl).to.have.length(1);
     expect(acl[0].inputs.scope).to.equal("CLOUDFRONT");
@@ -89,23 +89,52 @@ describe("the edge", function () {
     expect(rules[2].statement.rateBasedStatement).to.deep.equal({ limit: 2000, aggregateKeyType: "IP" });
     for (const r of [...rules, acl[0].inputs]) expect(r.visibilityConfig.cloudwatchMetricsEnabled).to.equal(true);
     expect(distribution(prod).inputs.webAclId).to.equal(acl[0].arn);
-    expect(stage.all("aws:wafv2/webAcl:WebAcl")).to.have.length(0);
+    expect(stage.all("aws:wafv2/webAcl:WebAcl")).to.have.length(1);
   });
 
-  it("uses the CloudFront domain and no certificate where no domain is configured", () => {
-    expect(distribution(stage).inputs.viewerCertificate).to.deep.equal({ cloudfrontDefaultCertificate: true });
-    expect(stage.all("aws:acm/certificate:Certificate")).to.have.length(0);
-    expect(stage.all("aws:route53/record:Record")).to.have.length(0);
-    expect(stage.graph.outputs.url).to.equal(`https://${distribution(stage).state.domainName}`);
+  it("gives stage a domain of its own, as prod has", () => {
+    expect(stage.all("aws:acm/certificate:Certificate")[0].inputs.domainName).to.equal("api.stage.example.com");
+    expect(distribution(stage).inputs.viewerCertificate).to.include({ minimumProtocolVersion: "TLSv1.2_2021", sslSupportMethod: "sni-only" });
+    expect(stage.graph.outputs.url).to.equal("https://api.stage.example.com");
     expect(prod.graph.outputs.url).to.equal("https://api.example.com");
   });
 
+  it("uses the CloudFront domain and no certificate only where a stack says why, and warns about it", async () => {
+    const reason = "a short-lived load-test stack with no zone of its own";
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as any).warn = (message: string) => warnings.push(message);
+    let view: GraphView;
+    try {
+      view = new GraphView(await captureStack(PROGRAM_DIR, "stage", { edgeDomain: "", edgeHostedZoneId: "", edgeNoDomainReason: reason }));
+    } finally {
+      (pulumi.log as any).warn = warn;
+    }
+    expect(distribution(view).inputs.viewerCertificate).to.deep.equal({ cloudfrontDefaultCertificate: true });
+    expect(view.all("aws:acm/certificate:Certificate")).to.have.length(0);
+    expect(view.all("aws:route53/record:Record")).to.have.length(0);
+    expect(view.graph.outputs.url).to.equal(`https://${distribution(view).state.domainName}`);
+    expect(warnings).to.deep.equal([`Edge edge serves CloudFront's own domain, without a certificate of its own: ${reason}`]);
+  });
+
+  it("refuses an edge with neither a domain nor a reason, in the component and in stage's config", async () => {
+    const args = { apiEndpoint: "https://abc.execute-api.eu-west-1.amazonaws.com", originSecret: "s", accountId: "123456789012" };
+    expect(await constructionError(() => new Edge("cdn", args))).to.equal('Edge "cdn": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason');
+    expect(await constructionError(() => new Edge("cdn", { ...args, domain: { name: "a.example.com", hostedZoneId: "Z1" }, noDomainReason: "both" }))).to.include("set exactly one of");
+    let message = "";
+    await captureStack(PROGRAM_DIR, "stage", { edgeDomain: "", edgeHostedZoneId: "" }).catch((err) => (message = err.message));
+    expect(message).to.include("platform:edgeDomain: outside dev the edge needs a domain");
+  });
+
   it("sends the secret origin header, kept secret in the plan, and gives functions only its hash", async () => {
+    // Prod sets no origin secret of its own, so the stack generates one and keeps it as a secret.
+    const generated = revealSecrets(prod.one("random:index/randomPassword:RandomPassword", "origin-verify-secret-value").state.result);
+    expect(generated).to.match(/^offline-generated-/);
     const header = revealSecrets(distribution(prod).inputs.origins)[0].customHeaders[0];
-    expect(header).to.deep.equal({ name: "x-origin-verify", value: secretPlaceholder("platform:originVerifySecret") });
+    expect(header).to.deep.equal({ name: "x-origin-verify", value: generated });
     const doc = await toPlanDocument(prod.graph, []);
     expect(doc.resources.find((r) => r.type === DISTRIBUTION)!.inputs.origins).to.equal(SECRET);
-    const hash = createHash("sha256").update(secretPlaceholder("platform:originVerifySecret")).digest("hex");
+    const hash = createHash("sha256").update(generated).digest("hex");
     for (const fn of prod.all("aws:lambda/function:Function")) expect(fn.inputs.environment.variables.ORIGIN_VERIFY_SHA256, fn.name).to.equal(hash);
   });
 
@@ -134,6 +163,7 @@ describe("the edge", function () {
           originSecret: pulumi.secret("s3cret"),
           accountId: "123456789012",
           waf: false,
+          noDomainReason: "a component test",
           cachedRoutes: [{ pathPattern: "/catalog/*", defaultTtlSeconds: 60, maxTtlSeconds: 300, queryStrings: ["page"], headers: ["accept-language"] }],
         }),
     );
@@ -144,5 +174,6 @@ describe("the edge", function () {
     expect(key.headersConfig).to.deep.equal({ headerBehavior: "whitelist", headers: { items: ["accept-language"] } });
     const behavior = view.all(DISTRIBUTION)[0].inputs;
     expect(JSON.stringify(behavior)).to.include(policy.id!);
+    expect(view.all("aws:wafv2/webAcl:WebAcl")).to.deep.equal([]);
   });
 });

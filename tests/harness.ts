@@ -73,7 +73,7 @@ export function stackGraph(stack: string): Promise<GraphView> {
 
 /**
  * The stage stack with every optional setting flipped from its default, captured once: AWS Config on,
- * logs to Kinesis for 72 h, stricter alarm settings, and the edge off.
+ * logs to Kinesis for 72 h, stricter alarm settings, and the edge (with its domain) off.
  */
 export const STAGE_VARIANT = {
   awsConfigRecorder: "true",
@@ -83,6 +83,8 @@ export const STAGE_VARIANT = {
   alarmEvaluationPeriods: "3",
   apiServerErrorsThreshold: "10",
   edgeEnabled: "false",
+  edgeDomain: "",
+  edgeHostedZoneId: "",
 };
 let variant: Promise<GraphView> | undefined;
 

@@ -19,12 +19,13 @@ const fixtures: string[] = [];
 after(() => fixtures.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 /** A throwaway program next to the real one (removed after the run): its own Pulumi.yaml and stack file, and an index.ts of our choosing. */
-function fixtureProgram(stackYaml: string, indexTs: string): string {
+function fixtureProgram(stackYaml: string, indexTs: string, projectYaml?: string): string {
   // Inside the project, so the fixture resolves the project's node_modules.
   fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
   const dir = fs.mkdtempSync(path.join(PROGRAM_DIR, ".build", "preview-fixture-"));
   fixtures.push(dir);
-  fs.copyFileSync(path.join(PROGRAM_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  if (projectYaml) fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectYaml);
+  else fs.copyFileSync(path.join(PROGRAM_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackYaml);
   fs.writeFileSync(path.join(dir, "index.ts"), indexTs);
   return dir;
@@ -120,6 +121,7 @@ import { DeadLetterQueue } from ${JSON.stringify(path.join(PROGRAM_DIR, "compone
 const dlq = new DeadLetterQueue("short-lived", { alertTopicArn: "arn:aws:sns:us-east-1:333333333333:t", retentionSeconds: 345600 });
 new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePolicy: dlq.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 3 })) });
 `,
+      "name: platform\nruntime: nodejs\n",
     );
     const result = preview(["--stack", "prod", "--program", dir]);
     expect(result.status, result.stderr).to.equal(1);
@@ -131,9 +133,13 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     const missing = preview([]);
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.include("required option '-s, --stack <name>' not specified");
+    // As the CLI does, a stack without a file runs with an empty config: here every required key is missing.
     const unknown = preview(["--stack", "qa"]);
     expect(unknown.status).to.equal(2);
-    expect(unknown.stderr).to.include('unknown stack "qa"');
+    expect(unknown.stderr).to.include(
+      "error: Stack 'qa' is missing configuration values 'environment', 'faultInjection', 'logRetentionDays', 'protectStatefulResources', 'throttleBurstLimit', 'throttleRateLimit' and 'warmerEnabled'",
+    );
+    expect(unknown.stderr).to.include("there is no Pulumi.qa.yaml, so the stack has an empty config; stacks with a file here: dev, prod, stage");
   });
 
   it("exits 2 naming the key and the stack for a broken stack config", () => {

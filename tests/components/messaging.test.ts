@@ -38,7 +38,10 @@ describe("DeadLetterQueue", () => {
     const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "kept-messages-visible");
     expect(alarm.inputs).to.deep.include({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 1 });
     expect(alarm.inputs.comparisonOperator).to.equal("GreaterThanOrEqualToThreshold");
-    expect(alarm.inputs.dimensions).to.deep.equal({ QueueName: "kept" });
+    // The queue is auto-named as `pulumi up` names it: the logical name and 7 hex characters.
+    const queue = graph.one("aws:sqs/queue:Queue", "kept");
+    expect(queue.state.name).to.match(/^kept-[0-9a-f]{7}$/);
+    expect(alarm.inputs.dimensions).to.deep.equal({ QueueName: queue.state.name });
     expect(alarm.inputs.alarmActions).to.deep.equal([ALERT_TOPIC]);
   });
 
@@ -90,7 +93,7 @@ describe("QueueWorker", () => {
   it("alarms when messages wait too long", () => {
     const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "jobs-backlog-age");
     expect(alarm.inputs.metricName).to.equal("ApproximateAgeOfOldestMessage");
-    expect(alarm.inputs.dimensions).to.deep.equal({ QueueName: "jobs-queue" });
+    expect(alarm.inputs.dimensions).to.deep.equal({ QueueName: queue().state.name });
   });
 
   it("refuses a visibility timeout below 6 times the worker's timeout", async () => {

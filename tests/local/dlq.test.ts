@@ -33,13 +33,13 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
 
   it("lists every DLQ of the stack with its depth and source, from the stack's outputs", async () => {
     const dlqs = dlqsOf(cloud.outputs);
-    expect(dlqs.map((d) => [d.key, d.name, d.spec.source]).sort()).to.deep.equal([
-      ["dailyReport", "daily-report-dlq", "function"],
-      ["orders", "process-order-dlq", "queue"],
+    expect(dlqs.map((d) => [d.key, d.name.replace(/-[0-9a-f]{7}$/, "-<7 hex>"), d.spec.source]).sort()).to.deep.equal([
+      ["dailyReport", "daily-report-dlq-<7 hex>", "function"],
+      ["orders", "process-order-dlq-<7 hex>", "queue"],
     ]);
     expect((await status(clients, dlq("orders"))).depth).to.equal(0);
-    expect(select(dlqs, "process-order-dlq")).to.deep.equal([dlq("orders")]);
-    expect(() => select(dlqs, "nope")).to.throw(/no DLQ "nope"; DLQs: .*dailyReport \(daily-report-dlq\)/);
+    expect(select(dlqs, dlq("orders").name)).to.deep.equal([dlq("orders")]);
+    expect(() => select(dlqs, "nope")).to.throw(/no DLQ "nope"; DLQs: .*dailyReport \(daily-report-dlq-[0-9a-f]{7}\)/);
   });
 
   it("inspects a Lambda onFailure record, naming the failure and the original event, without consuming it", async () => {
@@ -99,7 +99,7 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
   it("runs as a command: list exits 0, an unknown queue exits 2 naming the DLQs", async () => {
     const list = await runToEnd("dlq.ts", ["list", "--local"]);
     expect(list.code, list.stderr).to.equal(0);
-    expect(list.stdout).to.match(/orders\s+process-order-dlq\s+depth\s+0/);
+    expect(list.stdout).to.match(/orders\s+process-order-dlq-[0-9a-f]{7}\s+depth\s+0/);
     const unknown = await runToEnd("dlq.ts", ["inspect", "--local", "--queue", "nope"]);
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.include('no DLQ "nope"');

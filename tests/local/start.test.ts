@@ -31,10 +31,11 @@ describe("npm start: stopping", function () {
 describe("npm start: bad input", function () {
   this.timeout(60_000);
 
-  it("exits 2 naming an unknown stack", async () => {
+  it("exits 2 for a stack without a file, listing every key the CLI would miss", async () => {
     const run = await runToEnd("start.ts", ["--stack", "nope"], { PORT: String(await freePort()) });
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.match(/unknown stack "nope"/);
+    expect(run.stderr).to.include("Stack 'nope' is missing configuration values 'environment', 'faultInjection', 'logRetentionDays', 'protectStatefulResources', 'throttleBurstLimit', 'throttleRateLimit' and 'warmerEnabled'");
+    expect(run.stderr).to.include("there is no Pulumi.nope.yaml");
   });
 
   it("exits 2 naming the key and the stack for a bad config value", async () => {

@@ -79,20 +79,24 @@ describe("local cloud: ReportBatchItemFailures", () => {
 
 describe("local cloud: the model read from the dev graph", () => {
   it("finds every function, route, queue with its redrive, table, schedule and mapping of the app", async () => {
-    const model = buildModel((await stackGraph("dev")).graph);
+    const graph = await stackGraph("dev");
+    const model = buildModel(graph.graph);
+    // Queues and tables carry the names `pulumi up` generates for them.
+    const physical = (type: string, name: string) => graph.one(type, name).state.name as string;
     expect(model.functions.map((f) => f.name).sort()).to.deep.equal(
       ["platform-dev-create-order", "platform-dev-daily-report", "platform-dev-get-order", "platform-dev-health", "platform-dev-process-order"],
     );
     expect(model.apis[0].routes.map((r) => r.routeKey).sort()).to.deep.equal(["ANY /{proxy+}", "GET /health", "GET /orders/{orderId}", "POST /orders"]);
-    const work = model.queues.find((q) => q.name === "process-order-queue")!;
-    expect(work.redrive).to.deep.equal({ deadLetterTargetArn: "arn:aws:sqs:eu-west-1:111111111111:process-order-dlq", maxReceiveCount: 3 });
+    const work = model.queues.find((q) => q.name === physical("aws:sqs/queue:Queue", "process-order-queue"))!;
+    expect(work.name).to.match(/^process-order-queue-[0-9a-f]{7}$/);
+    expect(work.redrive).to.deep.equal({ deadLetterTargetArn: `arn:aws:sqs:eu-west-1:111111111111:${physical("aws:sqs/queue:Queue", "process-order-dlq")}`, maxReceiveCount: 3 });
     expect(model.eventSourceMappings).to.deep.equal([
       { queueArn: work.arn, functionName: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-process-order", batchSize: 10, batchingWindowSeconds: 0, reportBatchItemFailures: true, enabled: true },
     ]);
     const report = model.functions.find((f) => f.name === "platform-dev-daily-report")!;
-    expect(report.async).to.deep.equal({ retryAttempts: 2, maximumEventAgeSeconds: 3600, onFailure: "arn:aws:sqs:eu-west-1:111111111111:daily-report-dlq", onSuccess: undefined });
+    expect(report.async).to.deep.equal({ retryAttempts: 2, maximumEventAgeSeconds: 3600, onFailure: `arn:aws:sqs:eu-west-1:111111111111:${physical("aws:sqs/queue:Queue", "daily-report-dlq")}`, onSuccess: undefined });
     expect(model.schedules.map((s) => [s.expression, s.targets.map((t) => t.functionArn)])).to.deep.equal([["cron(0 6 * * ? *)", [report.arn]]]);
-    expect(model.tables.map((t) => [t.name, t.hashKey])).to.deep.equal([["orders", "orderId"]]);
+    expect(model.tables.map((t) => [t.name, t.hashKey])).to.deep.equal([[physical("aws:dynamodb/table:Table", "orders"), "orderId"]]);
     expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
   });
 });
