@@ -1,5 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { ConfigError, parseConfig, SiblingAccount, siblingAccounts } from "../config";
+import { captureStack } from "../graph/capture";
 import { readStackConfig } from "../graph/stack-config";
 import { PROGRAM_DIR } from "./harness";
 
@@ -116,3 +118,71 @@ function problemsOfOrNone(raw: Record<string, string>, stack: string, siblings: 
     return (err as ConfigError).problems;
   }
 }
+
+describe("stack config: placeholders", () => {
+  const devConfig = () => ({ ...readStackConfig(PROGRAM_DIR, "dev").config });
+  const stageConfig = () => ({ ...readStackConfig(PROGRAM_DIR, "stage").config });
+  /** The dev stack with every placeholder replaced by a real-looking value. */
+  const realDev = () => ({
+    ...devConfig(),
+    "aws:allowedAccountIds": JSON.stringify(["481516234200"]),
+    "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::481516234200:role/platform-deploy" }]),
+    "platform:alarmEmails": JSON.stringify(["oncall@acme.io"]),
+    "platform:legacyOrigin": "https://legacy.acme.io",
+  });
+
+  it("accepts the committed placeholders offline, where the previews and the local cloud run", () => {
+    expect(() => parseConfig(devConfig(), "dev")).to.not.throw();
+  });
+
+  it("refuses every placeholder in a real deploy, naming the stack file, the key and the README section", () => {
+    const problems = (() => {
+      try {
+        parseConfig(stageConfig(), "stage", { deploying: true });
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    })();
+    const hint = '(README.md, "Before the first deploy")';
+    expect(problems).to.deep.equal([
+      `Pulumi.stage.yaml: aws:allowedAccountIds holds the placeholder account 222222222222; put the stage account's id there ${hint}`,
+      `Pulumi.stage.yaml: aws:assumeRoles holds a deploy role in the placeholder account 222222222222; name the deploy role the baseline stack created in your account ${hint}`,
+      `Pulumi.stage.yaml: platform:alarmEmails holds the example address stage-alerts@example.com; list addresses someone reads ${hint}`,
+      `Pulumi.stage.yaml: platform:legacyOrigin holds the example origin https://legacy.stage.example.com; point it at your backend, or set it to "" for none ${hint}`,
+      `Pulumi.stage.yaml: platform:edgeDomain holds the example domain api.stage.example.com; use a domain in your Route53 zone ${hint}`,
+      `Pulumi.stage.yaml: platform:edgeHostedZoneId holds the example zone Z0123456789STAGEEXAMPLE; use your Route53 hosted zone's id ${hint}`,
+    ]);
+    const prod = (() => {
+      try {
+        parseConfig(readStackConfig(PROGRAM_DIR, "prod").config, "prod", { deploying: true });
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(prod).to.include(`Pulumi.prod.yaml: platform:alarmSmsNumbers holds the fictional number +15555550100; list numbers of the on-call ${hint}`);
+  });
+
+  it("refuses the AWS documentation's account id too, and passes a stack with real values", () => {
+    const docs = { ...realDev(), "aws:allowedAccountIds": JSON.stringify(["123456789012"]), "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/platform-deploy" }]) };
+    expect(() => parseConfig(docs, "dev")).to.not.throw();
+    expect(() => parseConfig(docs, "dev", { deploying: true })).to.throw("holds the placeholder account 123456789012");
+    expect(parseConfig(realDev(), "dev", { deploying: true }).accountId).to.equal("481516234200");
+  });
+
+  it("stops the program itself under the CLI (an engine attached), before anything is planned", async () => {
+    const runtime = pulumi.runtime as { hasEngine: () => boolean };
+    const hasEngine = runtime.hasEngine;
+    runtime.hasEngine = () => true;
+    let message = "";
+    try {
+      await captureStack(PROGRAM_DIR, "dev").catch((err) => (message = err.message));
+    } finally {
+      runtime.hasEngine = hasEngine;
+    }
+    expect(message).to.include('Invalid config for stack "dev"');
+    expect(message).to.include("Pulumi.dev.yaml: aws:allowedAccountIds holds the placeholder account 111111111111");
+    expect((await captureStack(PROGRAM_DIR, "dev")).resources.length).to.be.greaterThan(50);
+  });
+});

@@ -58,9 +58,9 @@ export function parsed(resource: CapturedResource, input: string): any {
   return JSON.parse(value);
 }
 
-/** Captures whatever `program` registers, as a stack named `stack`. */
-export async function captureComponents(program: () => unknown, stack = "test", config: Record<string, string> = {}): Promise<GraphView> {
-  return new GraphView(await capture(program, { project: "platform", stack, config }));
+/** Captures whatever `program` registers, as a stack named `stack`, with `config` (its `secretKeys` read as secrets). */
+export async function captureComponents(program: () => unknown, stack = "test", config: Record<string, string> = {}, secretKeys: string[] = []): Promise<GraphView> {
+  return new GraphView(await capture(program, { project: "platform", stack, config, secretKeys }));
 }
 
 const stacks = new Map<string, Promise<GraphView>>();

@@ -129,6 +129,25 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     expect(result.stdout).to.include("urn:pulumi:prod::platform::platform:messaging:DeadLetterQueue$aws:sqs/queue:Queue::short-lived");
   });
 
+  it("exits 3 naming the resource, the name, its length and the limit when AWS would refuse a name", () => {
+    const dir = fixtureProgram(
+      'config:\n  aws:region: us-east-1\n',
+      `import * as aws from "@pulumi/aws";\nnew aws.sqs.Queue("orders", { name: "${"o".repeat(81)}" });\n`,
+      "name: platform\nruntime: nodejs\n",
+    );
+    const result = preview(["--stack", "prod", "--program", dir]);
+    expect(result.status).to.equal(3);
+    expect(result.stderr).to.equal(`error: names AWS or Pulumi would refuse:\n  - aws:sqs/queue:Queue "orders": name "${"o".repeat(81)}" is 81 characters; AWS allows at most 80\n`);
+  });
+
+  it("exits 2 with the CLI's words for a plain value of a key declared secret", () => {
+    const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8") + "  platform:reportSigningKey: not-encrypted\n";
+    const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);
+    const result = preview(["--stack", "prod", "--program", dir]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.equal("error: Stack 'prod' with configuration key 'reportSigningKey' must be encrypted as it's secret\n");
+  });
+
   it("exits 2 with a clear message for bad arguments and an unknown stack", () => {
     const missing = preview([]);
     expect(missing.status).to.equal(2);
