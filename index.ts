@@ -71,6 +71,7 @@ const processOrder = new QueueWorker("process-order", {
   maxReceiveCount: app.maxReceiveCount,
   batchSize: app.queueBatchSize,
   retainOnDelete: app.protectStatefulResources,
+  deadLetterOutputKey: "orders",
   worker: {
     ...functionDefaults,
     entry: handler("processOrder.ts"),
@@ -130,6 +131,7 @@ const dailyReport = new Function("daily-report", {
     retryAttempts: app.asyncRetryAttempts,
     maximumEventAgeSeconds: app.asyncMaxEventAgeSeconds,
     retainDeadLetters: app.protectStatefulResources,
+    deadLetterOutputKey: "dailyReport",
   },
 });
 configStore.grantRead([dailyReport.role.arn]);
@@ -208,8 +210,8 @@ export const ordersTableName = orders.name;
 export const ordersQueueUrl = processOrder.queue.url;
 /** Every DLQ with what feeds it, for the DLQ tool: a queue (native redrive) or a function (re-invoke). */
 export const deadLetterQueues = {
-  orders: { url: processOrder.deadLetterQueue.url, source: "queue", sourceUrl: processOrder.queue.url },
-  dailyReport: { url: dailyReport.deadLetterQueue!.url, source: "function", functionName: dailyReport.name },
+  [processOrder.deadLetterQueue.outputKey]: { url: processOrder.deadLetterQueue.url, source: "queue", sourceUrl: processOrder.queue.url },
+  [dailyReport.deadLetterQueue!.outputKey]: { url: dailyReport.deadLetterQueue!.url, source: "function", functionName: dailyReport.name },
 };
 export const alertTopicArn = alerts.topicArn;
 export const configBucketName = configStore.bucketName;

@@ -16,6 +16,16 @@ export interface DeadLetterQueueArgs {
   retainOnDelete?: boolean;
   /** What feeds this DLQ (a queue or a function), shown in the alarm and used by the DLQ tool. @default the component name */
   source?: string;
+  /**
+   * The key the stack exports this DLQ under in its `deadLetterQueues` output: the name `npm run dlq
+   * -- --queue` takes, so the alarm's runbook command works against the deployed stack. @default the component name
+   */
+  outputKey?: string;
+}
+
+/** The runbook command for a DLQ of this stack: the physical queue name is generated, so it goes by output key. */
+export function inspectCommand(outputKey: string): string {
+  return `npm run dlq -- inspect --stack ${pulumi.getStack()} --queue ${outputKey}`;
 }
 
 export class DeadLetterQueue extends pulumi.ComponentResource {
@@ -24,10 +34,13 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
   public readonly messagesVisibleAlarm: aws.cloudwatch.MetricAlarm;
   public readonly arn: pulumi.Output<string>;
   public readonly url: pulumi.Output<string>;
+  /** The key to export it under in `deadLetterQueues`. */
+  public readonly outputKey: string;
 
   constructor(name: string, args: DeadLetterQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:messaging:DeadLetterQueue", name, {}, opts);
     const source = args.source ?? name;
+    this.outputKey = args.outputKey ?? name;
 
     this.queue = new aws.sqs.Queue(
       name,
@@ -46,7 +59,7 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
     this.messagesVisibleAlarm = metricAlarm(
       `${name}-messages-visible`,
       {
-        description: `A message failed for good and is waiting in the dead-letter queue of ${source}. Inspect it with npm run dlq -- inspect --queue ${name}, fix the cause, then redrive it.`,
+        description: `A message failed for good and is waiting in the dead-letter queue of ${source}. Inspect it with ${inspectCommand(this.outputKey)}, fix the cause, then redrive it.`,
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: this.queue.name },

@@ -3,7 +3,7 @@ import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
 import { bundleHandler } from "./bundle";
-import { DeadLetterQueue } from "./dead-letter-queue";
+import { DeadLetterQueue, inspectCommand } from "./dead-letter-queue";
 import { policyDocument, PolicyStatement, trustPolicy } from "./iam";
 
 /** Where a function's failed async events go once retries are spent. */
@@ -23,6 +23,8 @@ export interface AsyncInvokeArgs {
   deadLetter?: DeadLetterTarget;
   /** Keep the function's own DLQ when the stack is destroyed. @default true */
   retainDeadLetters?: boolean;
+  /** The key the stack exports the function's own DLQ under in `deadLetterQueues`. @default "<name>-dlq" */
+  deadLetterOutputKey?: string;
 }
 
 export interface FunctionArgs {
@@ -91,7 +93,7 @@ export class Function extends pulumi.ComponentResource {
       } else {
         this.deadLetterQueue = new DeadLetterQueue(
           `${name}-dlq`,
-          { alertTopicArn: args.alertTopicArn, retainOnDelete: args.async.retainDeadLetters ?? true, source: `function:${name}` },
+          { alertTopicArn: args.alertTopicArn, retainOnDelete: args.async.retainDeadLetters ?? true, source: `function:${name}`, outputKey: args.async.deadLetterOutputKey },
           { parent: this },
         );
         this.deadLetterTarget = { kind: "sqs", arn: this.deadLetterQueue.arn };
@@ -150,7 +152,7 @@ export class Function extends pulumi.ComponentResource {
   private createAlarms(name: string, functionName: string, args: FunctionArgs): void {
     const dimensions = { FunctionName: this.function.name };
     const logs = ` Look at log group /aws/lambda/${functionName}.`;
-    const dlq = this.deadLetterQueue ? ` Failed events wait in its DLQ: npm run dlq -- inspect --queue ${name}-dlq.` : "";
+    const dlq = this.deadLetterQueue ? ` Failed events wait in its DLQ: ${inspectCommand(this.deadLetterQueue.outputKey)}.` : "";
     const lambdaAlarm = (suffix: string, description: string, metricName: string, threshold: number, extra: { extendedStatistic?: string; statistic?: string } = {}) =>
       this.alarms.push(
         metricAlarm(

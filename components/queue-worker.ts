@@ -25,6 +25,8 @@ export interface QueueWorkerArgs {
   backlogAgeAlarmSeconds?: number;
   /** Protect the queues from deletion and keep them when the stack is destroyed. @default true */
   retainOnDelete?: boolean;
+  /** The key the stack exports the DLQ under in `deadLetterQueues`. @default "<name>-dlq" */
+  deadLetterOutputKey?: string;
 }
 
 export class QueueWorker extends pulumi.ComponentResource {
@@ -48,7 +50,7 @@ export class QueueWorker extends pulumi.ComponentResource {
 
     this.deadLetterQueue = new DeadLetterQueue(
       `${name}-dlq`,
-      { alertTopicArn: args.alertTopicArn, retainOnDelete: retain, source: `queue:${name}` },
+      { alertTopicArn: args.alertTopicArn, retainOnDelete: retain, source: `queue:${name}`, outputKey: args.deadLetterOutputKey },
       { parent: this },
     );
     this.queue = new aws.sqs.Queue(

@@ -22,11 +22,32 @@ export interface Target {
 }
 
 export interface TargetOptions {
+  /** The stack; resolved by `stackOf` when the command line names none. */
   stack: string;
   local: boolean;
   program: string;
   /** A file with the stack's outputs as JSON. */
   outputs?: string;
+}
+
+/**
+ * The stack a tool works on: the one named, else for the local cloud `dev`, else the stack the Pulumi
+ * CLI has selected for this project (`pulumi stack select`). Against AWS it never guesses: without
+ * either, it fails naming `--stack`, so a prod alarm's runbook cannot act on dev by accident.
+ */
+export function stackOf(opts: { stack?: string; local: boolean; program: string }): string {
+  if (opts.stack) return opts.stack;
+  if (opts.local) return "dev";
+  let selected = "";
+  try {
+    selected = execFileSync("pulumi", ["stack", "--show-name"], { cwd: opts.program, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "the Pulumi CLI is not installed" : ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] || "no stack is selected";
+    throw new ToolInputError(`name the stack with --stack <name> (or --local for the local cloud): ${reason}, so there is no selected stack to use`);
+  }
+  if (!selected) throw new ToolInputError("name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI has no stack selected");
+  // The CLI may print an organization-qualified name; the stack files go by the short one.
+  return selected.split("/").pop()!;
 }
 
 export function resolveTarget(opts: TargetOptions): Target {

@@ -28,7 +28,7 @@ export function parseArguments(program: Command, argv: string[]): number | undef
 /** The options every operations tool takes to say where it works: a deployed stack, or the local cloud. */
 export function withTargetOptions(program: Command): Command {
   return program
-    .option("-s, --stack <name>", "the stack", "dev")
+    .option("-s, --stack <name>", "the stack (default: the one `pulumi stack select` chose; dev with --local)")
     .option("--local", "the running local cloud of the stack, instead of AWS", false)
     .option("--outputs <file>", "stack outputs as JSON (default: `pulumi stack output --json`, or PLATFORM_STACK_OUTPUTS)")
     .option("--program <dir>", "directory of the Pulumi program", path.resolve(__dirname, ".."));

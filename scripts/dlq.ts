@@ -1,5 +1,7 @@
 /**
- * `npm run dlq -- <list|inspect|redrive|purge> [--stack <name> | --local] [--queue <name>] [--max N] [--dry-run] [--yes]`
+ * `npm run dlq -- <list|inspect|redrive|purge> [--stack <name> | --local] [--queue <name> | --all] [--max N] [--dry-run] [--yes]`
+ * Against AWS the stack is `--stack` or the one `pulumi stack select` chose, never a default. `purge`
+ * takes one `--queue`, or `--all`, which in a prod stack also wants the stack's name typed back.
  * Exit status: 0 done, 1 some messages could not be redriven, 2 bad arguments, unknown stack or
  * queue, or no outputs to read, 3 an AWS error (missing credentials, throttling, access denied).
  */
@@ -9,7 +11,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command } from "commander";
 import { Clients, depthOf, describe, Dlq, dlqsOf, peek, purge, redrive, select, status } from "../ops/dlq";
-import { resolveTarget, ToolInputError } from "../ops/target";
+import { readStackConfig } from "../graph/stack-config";
+import { resolveTarget, stackOf, ToolInputError } from "../ops/target";
 import { EXIT_BAD_INPUT, parseArguments, reportToolError, withTargetOptions } from "./cli";
 
 const EXIT = { ok: 0, partial: 1, badInput: EXIT_BAD_INPUT, aws: 3 } as const;
@@ -18,6 +21,7 @@ interface Options {
   stack: string;
   local: boolean;
   queue?: string;
+  all: boolean;
   max?: string;
   dryRun: boolean;
   yes: boolean;
@@ -31,9 +35,22 @@ function connect(opts: Options): { outputs: Record<string, any>; clients: Client
   return { outputs: target.outputs, clients: { sqs: new SQSClient(target.client("sqs")), lambda: new LambdaClient(target.client("lambda")) } };
 }
 
+/** The stack's kind (dev, stage, prod) from its config; a program without the key goes by the stack's name. */
+function environmentOf(opts: Options): string {
+  try {
+    return readStackConfig(opts.program, opts.stack).config["platform:environment"] ?? opts.stack;
+  } catch {
+    return opts.stack;
+  }
+}
+
 async function run(command: string, opts: Options): Promise<number> {
+  opts.stack = stackOf(opts);
   const max = opts.max === undefined ? undefined : Number(opts.max);
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ToolInputError(`--max must be a positive integer (got "${opts.max}")`);
+  if (opts.all && opts.queue) throw new ToolInputError("give --queue <name> or --all, not both");
+  if (command === "purge" && !opts.queue && !opts.all) throw new ToolInputError("purge needs --queue <name> (an output key such as orders), or --all to purge every DLQ of the stack");
+  if (command === "purge" && opts.all && !opts.dryRun && environmentOf(opts) === "prod") await confirmStack(opts.stack);
   const { outputs, clients } = connect(opts);
   const dlqs = select(dlqsOf(outputs), opts.queue);
   switch (command) {
@@ -94,6 +111,18 @@ async function run(command: string, opts: Options): Promise<number> {
   }
 }
 
+/** Purging every DLQ of prod wants the stack's name typed back, even with --yes: messages there are real users' work. */
+async function confirmStack(stack: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new ToolInputError(`purging every DLQ of the prod stack ${stack} needs its name typed back at a terminal; purge one --queue at a time, or run it in a terminal`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question(`Purge every DLQ of the prod stack ${stack}? Type the stack's name to confirm: `)).trim();
+    if (answer !== stack) throw new ToolInputError(`not purged: "${answer}" is not the stack's name`);
+  } finally {
+    rl.close();
+  }
+}
+
 async function confirm(question: string, dlq: Dlq): Promise<boolean> {
   if (!process.stdin.isTTY) throw new ToolInputError("refusing to purge without --yes: stdin is not a terminal to confirm on");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -108,7 +137,8 @@ async function main(argv: string[]): Promise<number> {
   const program = withTargetOptions(new Command("dlq"))
     .description("List, inspect, redrive or purge a stack's dead-letter queues")
     .argument("<command>", "list | inspect | redrive | purge")
-    .option("-q, --queue <name>", "one DLQ, by output key (orders) or queue name; default all")
+    .option("-q, --queue <name>", "one DLQ, by output key (orders) or queue name; default all, except for purge")
+    .option("--all", "every DLQ of the stack (purge needs it or --queue)", false)
     .option("--max <n>", "at most this many messages (inspect default 10)")
     .option("--dry-run", "say what would happen, change nothing", false)
     .option("-y, --yes", "purge without asking", false);

@@ -8,7 +8,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import { Command } from "commander";
 import { color } from "../local/console";
 import { functionNamed } from "../local/function-names";
-import { resolveTarget, ToolInputError } from "../ops/target";
+import { resolveTarget, stackOf, ToolInputError } from "../ops/target";
 import { parseArguments, reportToolError, withTargetOptions } from "./cli";
 
 interface Options {
@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed !== undefined) return parsed;
   const opts = program.opts<Options>();
   try {
+    opts.stack = stackOf(opts);
     const since = parseSince(opts.since);
     await (opts.local ? tailLocal(opts, program.args[0], since) : tailCloud(opts, program.args[0], since));
     return 0;

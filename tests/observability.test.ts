@@ -104,8 +104,8 @@ describe("dashboard and alarm routing", function () {
     const view = await stackGraph("prod");
     const description = (name: string) => view.one(ALARM, name).inputs.alarmDescription as string;
     expect(description("create-order-errors")).to.include("Look at log group /aws/lambda/platform-prod-create-order");
-    expect(description("daily-report-errors")).to.include("npm run dlq -- inspect --queue daily-report-dlq");
-    expect(description("process-order-dlq-messages-visible")).to.include("npm run dlq -- inspect --queue process-order-dlq");
+    expect(description("daily-report-errors")).to.include("npm run dlq -- inspect --stack prod --queue dailyReport.");
+    expect(description("process-order-dlq-messages-visible")).to.include("npm run dlq -- inspect --stack prod --queue orders,");
     expect(description("api-5xx")).to.include("access log group");
   });
 
