@@ -55,7 +55,25 @@ export function readProject(programDir: string): ProjectFile {
   if (!fs.existsSync(file)) throw new StackConfigError(`no Pulumi.yaml in ${programDir}`);
   const doc = readYaml(file, "project");
   if (typeof doc.name !== "string" || doc.name === "") throw new StackConfigError(`could not validate '${file}': project is missing a non-empty string 'name' attribute`);
+  checkRuntime(doc.runtime, file);
   return { name: doc.name, config: readDeclarations(doc.name, doc.config, file) };
+}
+
+/** project.json's `runtime`: a non-empty name, or `{ name, options }` and nothing else. */
+function checkRuntime(runtime: unknown, file: string): void {
+  const fail = (why: string) => {
+    throw new StackConfigError(`could not validate '${file}': runtime: ${why}`);
+  };
+  if (typeof runtime === "string") {
+    if (runtime === "") fail("must not be empty");
+    return;
+  }
+  if (typeof runtime !== "object" || runtime === null || Array.isArray(runtime)) return fail("must be a name, or a map with name and options");
+  const extra = Object.keys(runtime).filter((k) => k !== "name" && k !== "options");
+  if (extra.length > 0) fail(`additional properties ${extra.map((k) => `'${k}'`).join(", ")} not allowed`);
+  const { name, options } = runtime as { name?: unknown; options?: unknown };
+  if (typeof name !== "string" || name === "") fail("name must be a non-empty string");
+  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) fail("options must be a map");
 }
 
 /** Lists the stacks that have a `Pulumi.<stack>.yaml` next to the project. */

@@ -161,6 +161,24 @@ describe("the CLI's project rules (ported from sdk/go/common/workspace/project.g
     expect(failure("config:\n  names:\n    type: array\n    items:\n      type: array\n", "")).to.include("config.names.items: missing properties: 'items'");
   });
 
+  it("refuses a project without a name, or with a runtime project.json does not allow", () => {
+    const write = (text: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-project-"));
+      dirs.push(dir);
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), text);
+      try {
+        readStackConfig(dir, "dev");
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(write("runtime: nodejs\n")).to.include("project is missing a non-empty string 'name' attribute");
+    expect(write("name: t\nruntime:\n  name: nodejs\n  version: 22\n")).to.include("runtime: additional properties 'version' not allowed");
+    expect(write("name: t\nruntime:\n  options: {}\n")).to.include("runtime: name must be a non-empty string");
+    expect(write("name: t\nruntime:\n  name: nodejs\n  options: {typescript: true}\n")).to.equal("");
+  });
+
   it("checks values exactly as ValidateConfigValue does", () => {
     expect(validConfigValue("string", undefined, "x")).to.equal(true);
     expect(validConfigValue("string", undefined, 1)).to.equal(false);

@@ -19,14 +19,14 @@ const fixtures: string[] = [];
 after(() => fixtures.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 /** A throwaway program next to the real one (removed after the run): its own Pulumi.yaml and stack file, and an index.ts of our choosing. */
-function fixtureProgram(stackYaml: string, indexTs: string, projectYaml?: string): string {
+function fixtureProgram(stackYaml: string, indexTs: string, projectYaml?: string, stack = "prod"): string {
   // Inside the project, so the fixture resolves the project's node_modules.
   fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
   const dir = fs.mkdtempSync(path.join(PROGRAM_DIR, ".build", "preview-fixture-"));
   fixtures.push(dir);
   if (projectYaml) fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectYaml);
   else fs.copyFileSync(path.join(PROGRAM_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stackYaml);
+  fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stackYaml);
   fs.writeFileSync(path.join(dir, "index.ts"), indexTs);
   return dir;
 }
@@ -146,6 +146,16 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     const result = preview(["--stack", "prod", "--program", dir]);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.equal("error: Stack 'prod' with configuration key 'reportSigningKey' must be encrypted as it's secret\n");
+  });
+
+  it("passes a developer's dev-<name> stack made as the README says: Pulumi.dev.yaml copied", () => {
+    const dir = fixtureProgram(fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.dev.yaml"), "utf8"), `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`, undefined, "dev-alice");
+    // The same policy config as the project's: a dev-<name> stack is checked as dev is.
+    fs.symlinkSync(path.join(PROGRAM_DIR, "policy"), path.join(dir, "policy"));
+    const result = preview(["--stack", "dev-alice", "--program", dir, "--json"]);
+    expect(result.status, result.stderr).to.equal(0);
+    const doc = JSON.parse(result.stdout) as PlanDocument;
+    expect(doc.resources.filter((r) => r.type === "aws:lambda/function:Function").map((r) => r.inputs.name)).to.include("platform-dev-alice-health");
   });
 
   it("exits 2 with a clear message for bad arguments and an unknown stack", () => {
