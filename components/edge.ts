@@ -78,7 +78,7 @@ export class Edge extends pulumi.ComponentResource {
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:edge:Edge", name, {}, opts);
     if (!args.domain === !args.noDomainReason) throw new Error(`Edge "${name}": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason`);
-    if (args.noDomainReason) pulumi.log.warn(`Edge ${name} serves CloudFront's own domain, without a certificate of its own: ${args.noDomainReason}`, this);
+    if (args.noDomainReason) void pulumi.log.warn(`Edge ${name} serves CloudFront's own domain, without a certificate of its own: ${args.noDomainReason}`, this);
     const protect = args.protect ?? true;
     // CloudFront's certificates, WAF and metrics live in us-east-1; the provider keeps the stack's account guard.
     this.usEast1 = new aws.Provider(

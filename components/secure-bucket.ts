@@ -86,7 +86,7 @@ export class SecureBucket extends pulumi.ComponentResource {
 
   /** Creates the bucket's one policy: TLS only, plus `statements`. Once per bucket. */
   attachPolicy(statements: pulumi.Input<PolicyStatement>[]): aws.s3.BucketPolicy {
-    if (this.policy) throw new Error(`SecureBucket: the policy of ${this.bucket.urn} was already attached; S3 keeps one policy per bucket`);
+    if (this.policy) throw new Error(`SecureBucket "${this.resourceName}": its policy was already attached; S3 keeps one policy per bucket`);
     this.policy = new aws.s3.BucketPolicy(
       `${this.resourceName}-policy`,
       { bucket: this.bucket.id, policy: policyDocument([denyInsecureTransport("s3", [this.arn, pulumi.interpolate`${this.arn}/*`]), ...statements]) },
