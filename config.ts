@@ -12,11 +12,18 @@ import { SCHEDULE } from "./components/schedule";
 export const PROJECT = "platform";
 
 /** CloudWatch Logs accepts only these retention periods. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const schedule = z.string().regex(SCHEDULE, "must be rate(N unit) or cron(6 fields)");
 /** An integer within a range, named as Pulumi.yaml's descriptions state it. */
-const between = (min: number, max: number) => z.number().int(`must be a whole number from ${min} to ${max}`).min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
+const between = (min: number, max: number) =>
+  z
+    .number()
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be from ${min} to ${max}`)
+    .max(max, `must be from ${min} to ${max}`);
 /** Text Pulumi.yaml defaults to "" to mean unset: "" reads as absent, anything else must match `inner`. */
 const optionalText = (inner: z.ZodType<string>) => z.preprocess((v) => (v === "" ? undefined : v), inner.optional());
 
@@ -55,7 +62,11 @@ export const appConfigSchema = z
     apiServerErrorsThreshold: between(1, 100000).default(1),
     apiLatencyP99ThresholdMs: between(100, 30000).default(3000),
     edgeEnabled: z.boolean().default(true),
-    edgeDomain: optionalText(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS name like api.example.com")),
+    edgeDomain: optionalText(
+      z
+        .string()
+        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS name like api.example.com"),
+    ),
     edgeHostedZoneId: optionalText(z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ")),
     edgeNoDomainReason: optionalText(z.string().min(10, "must say why, in a sentence")),
     wafEnabled: z.boolean().default(true),
@@ -165,39 +176,55 @@ export function parseConfig(raw: Record<string, string>, stack: string, options:
   let deployRoleArn = "";
   const roles = raw["aws:assumeRoles"];
   if (!roles) {
-    problems.push("aws:assumeRoles: is required: the deploy role to assume in the stack's account (see \"Stacks and accounts\" in README.md)");
+    problems.push(
+      'aws:assumeRoles: is required: the deploy role to assume in the stack\'s account (see "Stacks and accounts" in README.md)',
+    );
   } else {
     const list = jsonOrUndefined(roles);
     const arn = Array.isArray(list) && list.length === 1 ? (list[0] as { roleArn?: unknown })?.roleArn : undefined;
     if (typeof arn === "string") deployRoleArn = arn;
     const roleAccount = typeof arn === "string" ? /^arn:aws:iam::(\d{12}):role\/[\w+=,.@\/-]+$/.exec(arn)?.[1] : undefined;
-    if (!roleAccount) problems.push(`aws:assumeRoles: must list exactly one { roleArn: arn:aws:iam::<account>:role/<name> } (got ${roles})`);
-    else if (accountId && roleAccount !== accountId) problems.push(`aws:assumeRoles: the role ${arn} is in account ${roleAccount}, not in the stack's account ${accountId}`);
+    if (!roleAccount)
+      problems.push(`aws:assumeRoles: must list exactly one { roleArn: arn:aws:iam::<account>:role/<name> } (got ${roles})`);
+    else if (accountId && roleAccount !== accountId)
+      problems.push(`aws:assumeRoles: the role ${arn} is in account ${roleAccount}, not in the stack's account ${accountId}`);
   }
 
   if (parsed.success) {
     const cfg = parsed.data;
     if (cfg.environment === "prod" && accountId) {
       for (const sibling of siblings.filter((s) => s.accountId === accountId && s.environment !== "prod")) {
-        problems.push(`aws:allowedAccountIds: prod shares account ${accountId} with the ${sibling.environment} stack "${sibling.stack}"; prod needs an account of its own`);
+        problems.push(
+          `aws:allowedAccountIds: prod shares account ${accountId} with the ${sibling.environment} stack "${sibling.stack}"; prod needs an account of its own`,
+        );
       }
     }
-    if (!!cfg.edgeDomain !== !!cfg.edgeHostedZoneId) problems.push(`${PROJECT}:edgeDomain: set it together with edgeHostedZoneId, or neither`);
+    if (!!cfg.edgeDomain !== !!cfg.edgeHostedZoneId)
+      problems.push(`${PROJECT}:edgeDomain: set it together with edgeHostedZoneId, or neither`);
     if (cfg.edgeDomain && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true for edgeDomain to apply`);
-    if (cfg.environment === "prod" && !cfg.edgeEnabled) problems.push(`${PROJECT}:edgeEnabled: must be true in a prod environment (CloudFront, Shield, WAF)`);
+    if (cfg.environment === "prod" && !cfg.edgeEnabled)
+      problems.push(`${PROJECT}:edgeEnabled: must be true in a prod environment (CloudFront, Shield, WAF)`);
     if (cfg.environment === "prod" && !cfg.wafEnabled) problems.push(`${PROJECT}:wafEnabled: must not be false in a prod environment`);
     if (cfg.edgeEnabled && cfg.environment !== "dev" && !cfg.edgeDomain && !cfg.edgeNoDomainReason) {
-      problems.push(`${PROJECT}:edgeDomain: outside dev the edge needs a domain (ACM certificate, TLS 1.2+ for every viewer): set edgeDomain and edgeHostedZoneId, or say why not in edgeNoDomainReason`);
+      problems.push(
+        `${PROJECT}:edgeDomain: outside dev the edge needs a domain (ACM certificate, TLS 1.2+ for every viewer): set edgeDomain and edgeHostedZoneId, or say why not in edgeNoDomainReason`,
+      );
     }
     if (cfg.edgeDomain && cfg.edgeNoDomainReason) problems.push(`${PROJECT}:edgeNoDomainReason: remove it: the stack sets edgeDomain`);
-    if (cfg.logExpireAfterDays <= cfg.logArchiveAfterDays) problems.push(`${PROJECT}:logExpireAfterDays: must be after logArchiveAfterDays (${cfg.logArchiveAfterDays})`);
-    if (cfg.throttleBurstLimit < cfg.throttleRateLimit) problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
+    if (cfg.logExpireAfterDays <= cfg.logArchiveAfterDays)
+      problems.push(`${PROJECT}:logExpireAfterDays: must be after logArchiveAfterDays (${cfg.logArchiveAfterDays})`);
+    if (cfg.throttleBurstLimit < cfg.throttleRateLimit)
+      problems.push(`${PROJECT}:throttleBurstLimit: must be at least throttleRateLimit (${cfg.throttleRateLimit})`);
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
-    if (cfg.environment === "prod" && !cfg.protectStatefulResources) problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
+    if (cfg.environment === "prod" && !cfg.protectStatefulResources)
+      problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
   }
   if (parsed.success && options.deploying) problems.push(...placeholders(raw, stack, parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
-  const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, (raw[`${PROJECT}:${key}`] ?? "") !== ""])) as Record<SecretKey, boolean>;
+  const secretsSet = Object.fromEntries(SECRET_KEYS.map((key) => [key, (raw[`${PROJECT}:${key}`] ?? "") !== ""])) as Record<
+    SecretKey,
+    boolean
+  >;
   return { stack, region: region!, accountId, deployRoleArn, app: parsed.data, secretsSet };
 }
 
@@ -211,18 +238,34 @@ const EXAMPLE_DOMAIN = /(^|\.|@)example\.(com|org|net)$/;
  * AWS would answer with an opaque error (a foreign account) or fail silently (an alarm email nobody reads).
  */
 function placeholders(raw: Record<string, string>, stack: string, app: AppConfig): string[] {
-  const where = (key: string, what: string, fix: string) => `Pulumi.${stack}.yaml: ${key} holds ${what}; ${fix} (README.md, "Before the first deploy")`;
+  const where = (key: string, what: string, fix: string) =>
+    `Pulumi.${stack}.yaml: ${key} holds ${what}; ${fix} (README.md, "Before the first deploy")`;
   const found: string[] = [];
   const account = (jsonOrUndefined(raw["aws:allowedAccountIds"] ?? "") as string[] | undefined)?.[0] ?? "";
-  if (PLACEHOLDER_ACCOUNT.test(account)) found.push(where("aws:allowedAccountIds", `the placeholder account ${account}`, `put the ${app.environment} account's id there`));
+  if (PLACEHOLDER_ACCOUNT.test(account))
+    found.push(where("aws:allowedAccountIds", `the placeholder account ${account}`, `put the ${app.environment} account's id there`));
   const role = /arn:aws:iam::(\d{12}):/.exec(raw["aws:assumeRoles"] ?? "")?.[1] ?? "";
-  if (PLACEHOLDER_ACCOUNT.test(role)) found.push(where("aws:assumeRoles", `a deploy role in the placeholder account ${role}`, "name the deploy role the baseline stack created in your account"));
-  for (const email of app.alarmEmails.filter((e) => EXAMPLE_DOMAIN.test(e))) found.push(where(`${PROJECT}:alarmEmails`, `the example address ${email}`, "list addresses someone reads"));
-  for (const phone of app.alarmSmsNumbers.filter((n) => /^\+1\d{3}55501\d{2}$/.test(n))) found.push(where(`${PROJECT}:alarmSmsNumbers`, `the fictional number ${phone}`, "list numbers of the on-call"));
+  if (PLACEHOLDER_ACCOUNT.test(role))
+    found.push(
+      where(
+        "aws:assumeRoles",
+        `a deploy role in the placeholder account ${role}`,
+        "name the deploy role the baseline stack created in your account",
+      ),
+    );
+  for (const email of app.alarmEmails.filter((e) => EXAMPLE_DOMAIN.test(e)))
+    found.push(where(`${PROJECT}:alarmEmails`, `the example address ${email}`, "list addresses someone reads"));
+  for (const phone of app.alarmSmsNumbers.filter((n) => /^\+1\d{3}55501\d{2}$/.test(n)))
+    found.push(where(`${PROJECT}:alarmSmsNumbers`, `the fictional number ${phone}`, "list numbers of the on-call"));
   const origin = app.legacyOrigin ? new URL(app.legacyOrigin).hostname : "";
-  if (EXAMPLE_DOMAIN.test(origin)) found.push(where(`${PROJECT}:legacyOrigin`, `the example origin ${app.legacyOrigin}`, "point it at your backend, or set it to \"\" for none"));
-  if (app.edgeDomain && EXAMPLE_DOMAIN.test(app.edgeDomain)) found.push(where(`${PROJECT}:edgeDomain`, `the example domain ${app.edgeDomain}`, "use a domain in your Route53 zone"));
-  if (app.edgeHostedZoneId?.includes("EXAMPLE")) found.push(where(`${PROJECT}:edgeHostedZoneId`, `the example zone ${app.edgeHostedZoneId}`, "use your Route53 hosted zone's id"));
+  if (EXAMPLE_DOMAIN.test(origin))
+    found.push(
+      where(`${PROJECT}:legacyOrigin`, `the example origin ${app.legacyOrigin}`, 'point it at your backend, or set it to "" for none'),
+    );
+  if (app.edgeDomain && EXAMPLE_DOMAIN.test(app.edgeDomain))
+    found.push(where(`${PROJECT}:edgeDomain`, `the example domain ${app.edgeDomain}`, "use a domain in your Route53 zone"));
+  if (app.edgeHostedZoneId?.includes("EXAMPLE"))
+    found.push(where(`${PROJECT}:edgeHostedZoneId`, `the example zone ${app.edgeHostedZoneId}`, "use your Route53 hosted zone's id"));
   return found;
 }
 
@@ -250,7 +293,8 @@ export function siblingAccounts(programDir: string, stack: string): SiblingAccou
     if (!other || other === stack) continue;
     const doc = parseYaml(fs.readFileSync(path.join(programDir, file), "utf8"))?.config ?? {};
     const ids = doc["aws:allowedAccountIds"];
-    if (Array.isArray(ids) && typeof ids[0] === "string") siblings.push({ stack: other, environment: String(doc[`${PROJECT}:environment`] ?? "unknown"), accountId: ids[0] });
+    if (Array.isArray(ids) && typeof ids[0] === "string")
+      siblings.push({ stack: other, environment: String(doc[`${PROJECT}:environment`] ?? "unknown"), accountId: ids[0] });
   }
   return siblings;
 }
@@ -259,7 +303,10 @@ export function siblingAccounts(programDir: string, stack: string): SiblingAccou
 export function readAppConfigDocument(programDir: string, config: PlatformConfig): Record<string, unknown> {
   const candidates = [config.stack, config.app.environment].map((name) => path.join(programDir, "config", `${name}.json`));
   const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) throw new ConfigError(config.stack, [`no config document: add ${path.relative(programDir, candidates[0])} (or one for its environment)`]);
+  if (!file)
+    throw new ConfigError(config.stack, [
+      `no config document: add ${path.relative(programDir, candidates[0])} (or one for its environment)`,
+    ]);
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {

@@ -32,7 +32,10 @@ import { Warmer } from "./components/warmer";
 import { parseConfig, readAppConfigDocument, siblingAccounts } from "./config";
 
 // Under the CLI (an engine is attached) placeholder accounts, addresses and domains stop the deploy.
-const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), { siblings: siblingAccounts(__dirname, pulumi.getStack()), deploying: pulumi.runtime.hasEngine() });
+const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), {
+  siblings: siblingAccounts(__dirname, pulumi.getStack()),
+  deploying: pulumi.runtime.hasEngine(),
+});
 const app = config.app;
 const handler = (file: string) => path.join(__dirname, "functions", file);
 
@@ -57,7 +60,9 @@ const appEnvironment = {
   SERVICE_NAME: "orders",
   STACK: config.stack,
   FAULT_INJECTION: app.faultInjection ? "on" : "off",
-  ...(originSecret ? { ORIGIN_VERIFY_SHA256: pulumi.unsecret(originSecret.apply((s) => createHash("sha256").update(s).digest("hex"))) } : {}),
+  ...(originSecret
+    ? { ORIGIN_VERIFY_SHA256: pulumi.unsecret(originSecret.apply((s) => createHash("sha256").update(s).digest("hex"))) }
+    : {}),
 };
 
 const orders = new Table("orders", {
@@ -115,7 +120,12 @@ const getOrder = new Function("get-order", {
 const configStore = new ConfigStore("app-config", {
   document: pulumi.jsonStringify({
     ...readAppConfigDocument(__dirname, config),
-    secrets: { reportSigningKey: new StackSecret("report-signing-key", { configKey: "reportSigningKey", configured: config.secretsSet.reportSigningKey }).value },
+    secrets: {
+      reportSigningKey: new StackSecret("report-signing-key", {
+        configKey: "reportSigningKey",
+        configured: config.secretsSet.reportSigningKey,
+      }).value,
+    },
   }),
   protect: app.protectStatefulResources,
 });

@@ -42,16 +42,27 @@ export interface CostPlan {
 export function costPlan(graph: Graph): CostPlan {
   const model = buildModel(graph);
   const architectures = new Map(
-    graph.resources.filter((r) => r.type === "aws:lambda/function:Function").map((r) => [r.arn, ((r.inputs.architectures ?? [])[0] ?? "x86_64") as Architecture]),
+    graph.resources
+      .filter((r) => r.type === "aws:lambda/function:Function")
+      .map((r) => [r.arn, ((r.inputs.architectures ?? [])[0] ?? "x86_64") as Architecture]),
   );
-  const invocation = (fn: LocalFunction, via: string): Invocation => ({ functionName: fn.name, memoryMb: fn.memoryMb, architecture: architectures.get(fn.arn) ?? "x86_64", via });
+  const invocation = (fn: LocalFunction, via: string): Invocation => ({
+    functionName: fn.name,
+    memoryMb: fn.memoryMb,
+    architecture: architectures.get(fn.arn) ?? "x86_64",
+    via,
+  });
   const routes: RouteCost[] = [];
   for (const api of model.apis) {
     for (const route of api.routes) {
       const invocations: Invocation[] = [];
       if (route.integration.type === "AWS_PROXY") {
         const fn = findFunction(model, route.integration.functionArn);
-        if (fn) invocations.push(invocation(fn, "route"), ...fedWorkers(model, fn, new Set([fn.name])).map(([worker, queue]) => invocation(worker, `queue ${queue}`)));
+        if (fn)
+          invocations.push(
+            invocation(fn, "route"),
+            ...fedWorkers(model, fn, new Set([fn.name])).map(([worker, queue]) => invocation(worker, `queue ${queue}`)),
+          );
       }
       routes.push({ routeKey: route.routeKey, invocations });
     }
@@ -75,7 +86,13 @@ function fedWorkers(model: LocalModel, fn: LocalFunction, seen: Set<string>): [L
 }
 
 /** Dollars per million requests to `route`, priced with `api` and `architecture`; durations are warm medians in ms by function. */
-export function costPerMillion(route: RouteCost, durations: Record<string, number>, api: ApiKind, architecture: Architecture, edge: boolean): number {
+export function costPerMillion(
+  route: RouteCost,
+  durations: Record<string, number>,
+  api: ApiKind,
+  architecture: Architecture,
+  edge: boolean,
+): number {
   let dollars = PRICES.apiPerMillion[api] + (edge ? PRICES.cloudFrontPerMillion : 0);
   for (const call of route.invocations) {
     const ms = durations[call.functionName];
@@ -90,8 +107,13 @@ export function costPerMillion(route: RouteCost, durations: Record<string, numbe
 /** The plan's own pricing first, then the other three combinations of API kind and architecture. */
 export function variants(plan: CostPlan): { api: ApiKind; architecture: Architecture; label: string }[] {
   const own = plan.routes.flatMap((r) => r.invocations)[0]?.architecture ?? "arm64";
-  const all = (["http", "rest"] as ApiKind[]).flatMap((api) => (["arm64", "x86_64"] as Architecture[]).map((architecture) => ({ api, architecture })));
+  const all = (["http", "rest"] as ApiKind[]).flatMap((api) =>
+    (["arm64", "x86_64"] as Architecture[]).map((architecture) => ({ api, architecture })),
+  );
   const label = (v: { api: ApiKind; architecture: Architecture }) => `${v.api === "http" ? "HTTP API" : "REST API"}, ${v.architecture}`;
-  const ordered = [...all.filter((v) => v.api === plan.api && v.architecture === own), ...all.filter((v) => !(v.api === plan.api && v.architecture === own))];
+  const ordered = [
+    ...all.filter((v) => v.api === plan.api && v.architecture === own),
+    ...all.filter((v) => !(v.api === plan.api && v.architecture === own)),
+  ];
   return ordered.map((v, i) => ({ ...v, label: i === 0 ? `${label(v)} (this plan)` : label(v) }));
 }

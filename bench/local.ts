@@ -43,7 +43,10 @@ http.createServer((req, res) => { res.writeHead(200, { "content-type": "applicat
 `;
 
 async function startBare(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["-e", BARE_SERVER], { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["-e", BARE_SERVER], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
   return child;
 }
@@ -71,16 +74,23 @@ async function main(): Promise<void> {
 
   // The local cloud writes its lines as usual, to /dev/null: what a terminal costs to show them is not the local cloud's.
   const port = await freePort();
-  const cloud = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "start.ts"), "--stack", "dev", ...(opts.quiet ? ["--quiet"] : [])], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
-    stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
-  });
+  const cloud = spawn(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "start.ts"), "--stack", "dev", ...(opts.quiet ? ["--quiet"] : [])],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
+      stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => cloud.on("exit", resolve));
   const url = `http://127.0.0.1:${port}/health`;
-  for (let ready = false; !ready; ) {
+  for (let ready = false; !ready;) {
     if (cloud.exitCode !== null) throw new Error(`the local cloud exited with ${cloud.exitCode}`);
-    ready = await fetch(url).then((r) => r.ok, () => false);
+    ready = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (!ready) await new Promise((r) => setTimeout(r, 200));
   }
   await load(url, 10, 3);

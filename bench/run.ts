@@ -32,7 +32,12 @@ function bundleSource(name: string, source: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const entry = path.join(dir, "entry.ts");
   fs.writeFileSync(entry, source);
-  esbuild.buildSync({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [entry], outfile: path.join(dir, "index.js"), nodePaths: [path.join(ROOT, "node_modules")] });
+  esbuild.buildSync({
+    ...FUNCTION_BUILD_OPTIONS,
+    entryPoints: [entry],
+    outfile: path.join(dir, "index.js"),
+    nodePaths: [path.join(ROOT, "node_modules")],
+  });
   return path.join(dir, "index.js");
 }
 
@@ -52,7 +57,8 @@ const requireCode = (file: string) => `require(${JSON.stringify(file)})`;
  */
 function shuffledRounds(codes: string[], rounds: number): Map<string, number> {
   const samples = new Map<string, number[]>(codes.map((code) => [code, []]));
-  for (let round = 0; round < rounds; round++) for (const code of shuffled([...samples.keys()])) samples.get(code)!.push(freshProcessMs(code));
+  for (let round = 0; round < rounds; round++)
+    for (const code of shuffled([...samples.keys()])) samples.get(code)!.push(freshProcessMs(code));
   return new Map([...samples].map(([code, values]) => [code, median(values)]));
 }
 
@@ -62,7 +68,8 @@ function wallMs(command: string, args: string[], runs: number, env: Record<strin
     Array.from({ length: runs }, () => {
       const started = process.hrtime.bigint();
       const result = spawnSync(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-      if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
+      if (result.status !== 0)
+        throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
       return Number(process.hrtime.bigint() - started) / 1e6;
     }),
   );
@@ -120,11 +127,29 @@ const PREVIEW = ["scripts/preview.ts", "--stack", "prod", "--json"];
 /** The speed-ups of the edit-test-preview loop, each measured both ways in this run. */
 function speedUps(runs: number, loadRuns: number, previewMs: number): SpeedUp[] {
   const out: SpeedUp[] = [];
-  out.push({ what: "Transpile-only TypeScript (type-checking is `npm run typecheck`, once)", measured: "prod preview, ts-node type-checking vs transpile-only", beforeMs: wallMs(process.execPath, ["-r", "ts-node/register", ...PREVIEW], 1), afterMs: previewMs });
-  out.push({ what: "Bundles cached by content hash", measured: "prod preview, PLATFORM_BUNDLE_CACHE=off vs a warm cache", beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_BUNDLE_CACHE: "off" }), afterMs: previewMs });
-  out.push({ what: "V8's own stack-trace format while capturing", measured: "prod preview, PLATFORM_CAPTURE_MAPPED_TRACES=1 vs default", beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_CAPTURE_MAPPED_TRACES: "1" }), afterMs: previewMs });
+  out.push({
+    what: "Transpile-only TypeScript (type-checking is `npm run typecheck`, once)",
+    measured: "prod preview, ts-node type-checking vs transpile-only",
+    beforeMs: wallMs(process.execPath, ["-r", "ts-node/register", ...PREVIEW], 1),
+    afterMs: previewMs,
+  });
+  out.push({
+    what: "Bundles cached by content hash",
+    measured: "prod preview, PLATFORM_BUNDLE_CACHE=off vs a warm cache",
+    beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_BUNDLE_CACHE: "off" }),
+    afterMs: previewMs,
+  });
+  out.push({
+    what: "V8's own stack-trace format while capturing",
+    measured: "prod preview, PLATFORM_CAPTURE_MAPPED_TRACES=1 vs default",
+    beforeMs: wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs, { PLATFORM_CAPTURE_MAPPED_TRACES: "1" }),
+    afterMs: previewMs,
+  });
   // @pulumi/aws: the package index against the submodules the program uses, at run time and type-check time.
-  const used = fs.readFileSync(path.join(ROOT, "components", "aws.ts"), "utf8").match(/@pulumi\/aws\/[a-zA-Z0-9]+/g)!.map((m) => m.slice("@pulumi/aws/".length));
+  const used = fs
+    .readFileSync(path.join(ROOT, "components", "aws.ts"), "utf8")
+    .match(/@pulumi\/aws\/[a-zA-Z0-9]+/g)!
+    .map((m) => m.slice("@pulumi/aws/".length));
   const services = used.filter((m) => m === m.toLowerCase());
   const index = `const aws=require("@pulumi/aws");for(const m of ${JSON.stringify(services)})void aws[m]`;
   const submodules = `for(const m of ${JSON.stringify(services)})require("@pulumi/aws/"+m)`;
@@ -138,9 +163,37 @@ function speedUps(runs: number, loadRuns: number, previewMs: number): SpeedUp[] 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tsc-"));
   fs.writeFileSync(path.join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\nexport const bucket = new aws.s3.Bucket("b");\n`);
   fs.writeFileSync(path.join(dir, "sub.ts"), `import * as s3 from "@pulumi/aws/s3";\nexport const bucket = new s3.Bucket("b");\n`);
-  const tsc = (file: string) => wallMs(path.join(ROOT, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--skipLibCheck", "--types", "node", "--moduleResolution", "node", "--module", "commonjs", "--target", "es2022", "--baseUrl", ROOT, "--typeRoots", path.join(ROOT, "node_modules", "@types"), path.join(dir, file)], 1, { NODE_PATH: path.join(ROOT, "node_modules") });
+  const tsc = (file: string) =>
+    wallMs(
+      path.join(ROOT, "node_modules", ".bin", "tsc"),
+      [
+        "--noEmit",
+        "--strict",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        "--moduleResolution",
+        "node",
+        "--module",
+        "commonjs",
+        "--target",
+        "es2022",
+        "--baseUrl",
+        ROOT,
+        "--typeRoots",
+        path.join(ROOT, "node_modules", "@types"),
+        path.join(dir, file),
+      ],
+      1,
+      { NODE_PATH: path.join(ROOT, "node_modules") },
+    );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-  out.push({ what: "`@pulumi/aws` submodule imports", measured: "type-checking a one-bucket program (pulumi/pulumi#10442): `@pulumi/aws` vs `@pulumi/aws/s3`", beforeMs: tsc("index.ts"), afterMs: tsc("sub.ts") });
+  out.push({
+    what: "`@pulumi/aws` submodule imports",
+    measured: "type-checking a one-bucket program (pulumi/pulumi#10442): `@pulumi/aws` vs `@pulumi/aws/s3`",
+    beforeMs: tsc("index.ts"),
+    afterMs: tsc("sub.ts"),
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   return out;
 }
@@ -150,7 +203,11 @@ interface Costs {
   durations: Record<string, number>;
 }
 
-async function measure(runs: number, initRuns: number, skipTests: boolean): Promise<{ figures: Figures; speedUps: SpeedUp[]; typecheckMs: number; testMs?: number; costs: Costs }> {
+async function measure(
+  runs: number,
+  initRuns: number,
+  skipTests: boolean,
+): Promise<{ figures: Figures; speedUps: SpeedUp[]; typecheckMs: number; testMs?: number; costs: Costs }> {
   const functions = functionFigures(initRuns);
   // functionFigures bundled every handler, so the disk cache is warm for the "after" previews.
   const previewMs = wallMs(process.execPath, [...TS_NODE, ...PREVIEW], runs);
@@ -170,7 +227,13 @@ const dollars = (n: number) => `$${n.toFixed(2)}`;
 function costSection({ plan, durations }: Costs): string[] {
   const priced = variants(plan);
   const rows = plan.routes.map((route) => {
-    const runs = route.invocations.map((i) => `${i.functionName.replace(/^platform-prod-/, "")} (${i.memoryMb} MB, ${durations[i.functionName]?.toFixed(1)} ms${i.via === "route" ? "" : `, via ${i.via}`})`).join(" + ") || "none (passthrough)";
+    const runs =
+      route.invocations
+        .map(
+          (i) =>
+            `${i.functionName.replace(/^platform-prod-/, "")} (${i.memoryMb} MB, ${durations[i.functionName]?.toFixed(1)} ms${i.via === "route" ? "" : `, via ${i.via}`})`,
+        )
+        .join(" + ") || "none (passthrough)";
     return `| \`${route.routeKey}\` | ${runs} | ${priced.map((v) => dollars(costPerMillion(route, durations, v.api, v.architecture, plan.edge))).join(" | ")} |`;
   });
   return [
@@ -209,20 +272,31 @@ function report(m: Awaited<ReturnType<typeof measure>>, runs: number, initRuns: 
     "",
     `- Prod preview (\`npm run preview -- --stack prod --json\`): ${s(figures.previewMs!)}.`,
     `- Type-check (\`npm run typecheck\`, one run): ${s(m.typecheckMs)}.`,
-    m.testMs !== undefined ? `- \`npm test\` (type-check, then every test including the local cloud's, one run): ${s(m.testMs)}.` : "- `npm test`: not measured (--skip-tests).",
-    figures.unitTestsMs !== undefined ? `- Unit tests alone (\`npm run test:unit\`, one run): ${s(figures.unitTestsMs)}.` : "- Unit tests: not measured (--skip-tests).",
+    m.testMs !== undefined
+      ? `- \`npm test\` (type-check, then every test including the local cloud's, one run): ${s(m.testMs)}.`
+      : "- `npm test`: not measured (--skip-tests).",
+    figures.unitTestsMs !== undefined
+      ? `- Unit tests alone (\`npm run test:unit\`, one run): ${s(figures.unitTestsMs)}.`
+      : "- Unit tests: not measured (--skip-tests).",
     "",
     "| speed-up | measured as | before | after | after / before |",
     "|---|---|---|---|---|",
-    ...m.speedUps.map((u) => `| ${u.what} | ${u.measured} | ${msText(u.beforeMs)} | ${msText(u.afterMs)} | ${(u.afterMs / u.beforeMs).toFixed(2)} |`),
+    ...m.speedUps.map(
+      (u) => `| ${u.what} | ${u.measured} | ${msText(u.beforeMs)} | ${msText(u.afterMs)} | ${(u.afterMs / u.beforeMs).toFixed(2)} |`,
+    ),
     "",
     ...costSection(m.costs),
     "",
     "## Budgets",
     "",
-    misses.length ? misses.map((miss) => `- missed: ${miss}`).join("\n") : "- all met: each init within 1.2x its SDK-only floor, health under 20 KB with no SDK, no bundle over 400 KB, prod preview under 10 s" + (figures.unitTestsMs !== undefined ? ", unit tests under 60 s" : ""),
+    misses.length
+      ? misses.map((miss) => `- missed: ${miss}`).join("\n")
+      : "- all met: each init within 1.2x its SDK-only floor, health under 20 KB with no SDK, no bundle over 400 KB, prod preview under 10 s" +
+        (figures.unitTestsMs !== undefined ? ", unit tests under 60 s" : ""),
     "",
-    fs.existsSync(local) ? `## Local cloud\n\n${fs.readFileSync(local, "utf8").split("\n").slice(2).join("\n")}` : "## Local cloud\n\nRun `npm run bench:local` for its figures.",
+    fs.existsSync(local)
+      ? `## Local cloud\n\n${fs.readFileSync(local, "utf8").split("\n").slice(2).join("\n")}`
+      : "## Local cloud\n\nRun `npm run bench:local` for its figures.",
   ].join("\n");
 }
 

@@ -19,7 +19,15 @@ export async function warmDurations(programDir: string, requests: number): Promi
   const saved = process.env[variable];
   process.env[variable] = originSecret;
   const reports: InvocationReport[] = [];
-  const cloud = await startLocalCloud({ programDir, stack: "prod", port: 0, write: () => undefined, invocationLines: false, stateFile: false, onInvocation: (r) => reports.push(r) });
+  const cloud = await startLocalCloud({
+    programDir,
+    stack: "prod",
+    port: 0,
+    write: () => undefined,
+    invocationLines: false,
+    stateFile: false,
+    onInvocation: (r) => reports.push(r),
+  });
   try {
     const headers = { [ORIGIN_VERIFY_HEADER]: originSecret };
     const expect = async (response: Promise<Response>, status: number) => {
@@ -30,7 +38,16 @@ export async function warmDurations(programDir: string, requests: number): Promi
     const orderIds: string[] = [];
     for (let i = 0; i < requests; i++) {
       await expect(fetch(`${cloud.url}/health`, { headers }), 200);
-      const created = (await (await expect(fetch(`${cloud.url}/orders`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(ORDER) }), 202)).json()) as { orderId: string };
+      const created = (await (
+        await expect(
+          fetch(`${cloud.url}/orders`, {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/json" },
+            body: JSON.stringify(ORDER),
+          }),
+          202,
+        )
+      ).json()) as { orderId: string };
       orderIds.push(created.orderId);
       await expect(fetch(`${cloud.url}/orders/${created.orderId}`, { headers }), 200);
     }
@@ -61,7 +78,8 @@ export async function warmDurations(programDir: string, requests: number): Promi
     (byFunction[r.functionName] ??= []).push(r.durationMs);
   }
   const unmeasured = cloud.model.functions.map((f) => f.name).filter((name) => !byFunction[name]);
-  if (unmeasured.length) throw new Error(`no warm invocation measured for ${unmeasured.join(", ")}: only cold starts or errors; use more requests`);
+  if (unmeasured.length)
+    throw new Error(`no warm invocation measured for ${unmeasured.join(", ")}: only cold starts or errors; use more requests`);
   return Object.fromEntries(Object.entries(byFunction).map(([name, values]) => [name, median(values)]));
 }
 

@@ -60,10 +60,18 @@ export class Alerts extends pulumi.ComponentResource {
       { parent: this },
     );
     (args.emails ?? []).forEach((email, i) =>
-      this.subscriptions.push(new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, { parent: this })),
+      this.subscriptions.push(
+        new aws.sns.TopicSubscription(
+          `${name}-email-${i}`,
+          { topic: this.topic.arn, protocol: "email", endpoint: email },
+          { parent: this },
+        ),
+      ),
     );
     (args.smsNumbers ?? []).forEach((phone, i) =>
-      this.subscriptions.push(new aws.sns.TopicSubscription(`${name}-sms-${i}`, { topic: this.topic.arn, protocol: "sms", endpoint: phone }, { parent: this })),
+      this.subscriptions.push(
+        new aws.sns.TopicSubscription(`${name}-sms-${i}`, { topic: this.topic.arn, protocol: "sms", endpoint: phone }, { parent: this }),
+      ),
     );
     this.topicArn = this.topic.arn;
     this.registerOutputs({ topicArn: this.topicArn });

@@ -38,7 +38,8 @@ function cacheDir(): string {
  * This process's bundles by entry, kept on `globalThis` because a capture forgets the program's
  * modules (this one included) to run the program again; without it each capture rebuilt every bundle.
  */
-const built: Map<string, { stamp: string; bundle: Bundle }> = ((globalThis as Record<symbol, unknown>)[Symbol.for("platform.bundles")] ??= new Map()) as never;
+const built: Map<string, { stamp: string; bundle: Bundle }> = ((globalThis as Record<symbol, unknown>)[Symbol.for("platform.bundles")] ??=
+  new Map()) as never;
 
 /**
  * Bundles a handler file with esbuild: minified, AWS SDK v3 bundled in (fewer files to load at init
@@ -63,7 +64,15 @@ export function bundleHandler(entry: string): Bundle {
 }
 
 function build(entry: string): Bundle {
-  const result = esbuild.buildSync({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [entry], write: false, sourcemap: "linked", sourcesContent: false, metafile: true, outfile: "index.js" });
+  const result = esbuild.buildSync({
+    ...FUNCTION_BUILD_OPTIONS,
+    entryPoints: [entry],
+    write: false,
+    sourcemap: "linked",
+    sourcesContent: false,
+    metafile: true,
+    outfile: "index.js",
+  });
   const files: Record<string, string> = {};
   for (const out of result.outputFiles) files[out.path.split(/[\\/]/).pop()!] = out.text;
   const inputs = Object.keys(result.metafile!.inputs).map((f) => path.resolve(f));

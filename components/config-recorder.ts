@@ -24,7 +24,11 @@ export class ConfigRecorder extends pulumi.ComponentResource {
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: trustPolicy("config.amazonaws.com") }, { parent: this });
     // AWS's own policy for the Config service role: read-only describe rights over what it records.
-    new aws.iam.RolePolicyAttachment(`${name}-role-policy`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" }, { parent: this });
+    new aws.iam.RolePolicyAttachment(
+      `${name}-role-policy`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" },
+      { parent: this },
+    );
 
     const serviceFromThisAccount = { StringEquals: { "aws:SourceAccount": account } };
     const protect = args.protect ?? true;
@@ -32,7 +36,15 @@ export class ConfigRecorder extends pulumi.ComponentResource {
       `${name}-key`,
       {
         description: `Encrypts what AWS Config delivers to ${name}`,
-        statements: [{ Sid: "ConfigEncryptsDeliveries", Principal: { Service: "config.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: serviceFromThisAccount }],
+        statements: [
+          {
+            Sid: "ConfigEncryptsDeliveries",
+            Principal: { Service: "config.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: serviceFromThisAccount,
+          },
+        ],
         protect,
       },
       this,
@@ -44,8 +56,20 @@ export class ConfigRecorder extends pulumi.ComponentResource {
         protect,
         expirationDays: args.retentionDays ?? 365,
         policyStatements: (arn) => [
-          { Sid: "ConfigChecksBucket", Principal: { Service: "config.amazonaws.com" }, Action: ["s3:GetBucketAcl", "s3:ListBucket"], Resource: arn, Condition: serviceFromThisAccount },
-          { Sid: "ConfigDelivers", Principal: { Service: "config.amazonaws.com" }, Action: ["s3:PutObject"], Resource: pulumi.interpolate`${arn}/AWSLogs/${account}/Config/*`, Condition: serviceFromThisAccount },
+          {
+            Sid: "ConfigChecksBucket",
+            Principal: { Service: "config.amazonaws.com" },
+            Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+            Resource: arn,
+            Condition: serviceFromThisAccount,
+          },
+          {
+            Sid: "ConfigDelivers",
+            Principal: { Service: "config.amazonaws.com" },
+            Action: ["s3:PutObject"],
+            Resource: pulumi.interpolate`${arn}/AWSLogs/${account}/Config/*`,
+            Condition: serviceFromThisAccount,
+          },
         ],
       },
       { parent: this },
@@ -55,7 +79,11 @@ export class ConfigRecorder extends pulumi.ComponentResource {
       { roleArn: role.arn, recordingGroup: { allSupported: true, includeGlobalResourceTypes: args.includeGlobalResourceTypes ?? true } },
       { parent: this },
     );
-    const channel = new aws.cfg.DeliveryChannel(`${name}-delivery`, { s3BucketName: this.bucket.name, s3KmsKeyArn: this.key.arn }, { parent: this, dependsOn: [this.recorder, this.bucket] });
+    const channel = new aws.cfg.DeliveryChannel(
+      `${name}-delivery`,
+      { s3BucketName: this.bucket.name, s3KmsKeyArn: this.key.arn },
+      { parent: this, dependsOn: [this.recorder, this.bucket] },
+    );
     new aws.cfg.RecorderStatus(`${name}-status`, { name: this.recorder.name, isEnabled: true }, { parent: this, dependsOn: [channel] });
     this.registerOutputs({ bucketName: this.bucket.name });
   }

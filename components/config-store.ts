@@ -40,7 +40,14 @@ export class ConfigStore extends pulumi.ComponentResource {
     this.objectKey = args.key ?? `config/${pulumi.getStack()}.json`;
     this.object = new aws.s3.BucketObjectv2(
       `${name}-document`,
-      { bucket: this.bucket.bucket.id, key: this.objectKey, content: args.document, contentType: "application/json", serverSideEncryption: "aws:kms", kmsKeyId: this.key.arn },
+      {
+        bucket: this.bucket.bucket.id,
+        key: this.objectKey,
+        content: args.document,
+        contentType: "application/json",
+        serverSideEncryption: "aws:kms",
+        kmsKeyId: this.key.arn,
+      },
       { parent: this },
     );
     this.registerOutputs({ bucketName: this.bucketName, objectKey: this.objectKey });
@@ -50,7 +57,14 @@ export class ConfigStore extends pulumi.ComponentResource {
   readStatements(): PolicyStatement[] {
     return [
       { Sid: "ReadConfigObject", Action: ["s3:GetObject"], Resource: pulumi.interpolate`${this.bucket.arn}/${this.objectKey}` },
-      { Sid: "DecryptConfig", Action: ["kms:Decrypt"], Resource: this.key.arn, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${aws.getRegionOutput({}, { parent: this }).name}.amazonaws.com` } } },
+      {
+        Sid: "DecryptConfig",
+        Action: ["kms:Decrypt"],
+        Resource: this.key.arn,
+        Condition: {
+          StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${aws.getRegionOutput({}, { parent: this }).name}.amazonaws.com` },
+        },
+      },
     ];
   }
 

@@ -5,7 +5,6 @@ import { metricAlarm } from "./alarms";
 import { Alerts } from "./alerts";
 import { SecureBucket } from "./secure-bucket";
 
-
 /** AWS managed CloudFront policies (their ids are fixed). */
 const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
@@ -77,19 +76,33 @@ export class Edge extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:edge:Edge", name, {}, opts);
-    if (!args.domain === !args.noDomainReason) throw new Error(`Edge "${name}": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason`);
-    if (args.noDomainReason) void pulumi.log.warn(`Edge ${name} serves CloudFront's own domain, without a certificate of its own: ${args.noDomainReason}`, this);
+    if (!args.domain === !args.noDomainReason)
+      throw new Error(`Edge "${name}": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason`);
+    if (args.noDomainReason)
+      void pulumi.log.warn(`Edge ${name} serves CloudFront's own domain, without a certificate of its own: ${args.noDomainReason}`, this);
     const protect = args.protect ?? true;
     // CloudFront's certificates, WAF and metrics live in us-east-1; the provider keeps the stack's account guard.
     this.usEast1 = new aws.Provider(
       `${name}-us-east-1`,
-      { region: "us-east-1", allowedAccountIds: [args.accountId], assumeRoles: args.assumeRoleArn ? [{ roleArn: args.assumeRoleArn, sessionName: `pulumi-${pulumi.getStack()}-edge` }] : undefined },
+      {
+        region: "us-east-1",
+        allowedAccountIds: [args.accountId],
+        assumeRoles: args.assumeRoleArn ? [{ roleArn: args.assumeRoleArn, sessionName: `pulumi-${pulumi.getStack()}-edge` }] : undefined,
+      },
       { parent: this },
     );
     const inUsEast1 = { parent: this, provider: this.usEast1 };
 
-    this.alerts = new Alerts(`${name}-alerts`, { emails: args.alarmEmails, smsNumbers: args.alarmSmsNumbers, retainOnDelete: protect }, { parent: this, providers: { aws: this.usEast1 } });
-    this.accessLogs = new SecureBucket(`${name}-access-logs`, { protect, versioning: false, expirationDays: 90, objectOwnership: "BucketOwnerPreferred" }, { parent: this });
+    this.alerts = new Alerts(
+      `${name}-alerts`,
+      { emails: args.alarmEmails, smsNumbers: args.alarmSmsNumbers, retainOnDelete: protect },
+      { parent: this, providers: { aws: this.usEast1 } },
+    );
+    this.accessLogs = new SecureBucket(
+      `${name}-access-logs`,
+      { protect, versioning: false, expirationDays: 90, objectOwnership: "BucketOwnerPreferred" },
+      { parent: this },
+    );
 
     if (args.domain) this.certificate = this.createCertificate(name, args.domain, inUsEast1);
     const validation = this.certificate
@@ -126,7 +139,10 @@ export class Edge extends pulumi.ComponentResource {
       responseHeadersPolicyId: headersPolicy.id,
       compress: true,
     });
-    const ordered = (args.cachedRoutes ?? []).map((route, i) => ({ pathPattern: route.pathPattern, ...cacheBehavior(this.createCachePolicy(`${name}-cache-${i}`, route).id) }));
+    const ordered = (args.cachedRoutes ?? []).map((route, i) => ({
+      pathPattern: route.pathPattern,
+      ...cacheBehavior(this.createCachePolicy(`${name}-cache-${i}`, route).id),
+    }));
 
     this.distribution = new aws.cloudfront.Distribution(
       `${name}`,
@@ -141,7 +157,14 @@ export class Edge extends pulumi.ComponentResource {
           {
             originId,
             domainName: pulumi.output(args.apiEndpoint).apply((u) => new URL(u).host),
-            customOriginConfig: { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"], httpPort: 80, httpsPort: 443, originReadTimeout: 30, originKeepaliveTimeout: 5 },
+            customOriginConfig: {
+              originProtocolPolicy: "https-only",
+              originSslProtocols: ["TLSv1.2"],
+              httpPort: 80,
+              httpsPort: 443,
+              originReadTimeout: 30,
+              originKeepaliveTimeout: 5,
+            },
             customHeaders: [{ name: ORIGIN_VERIFY_HEADER, value: args.originSecret }],
           },
         ],
@@ -166,7 +189,12 @@ export class Edge extends pulumi.ComponentResource {
       for (const type of ["A", "AAAA"]) {
         new aws.route53.Record(
           `${name}-alias-${type.toLowerCase()}`,
-          { zoneId: args.domain.hostedZoneId, name: args.domain.name, type, aliases: [{ name: this.distribution.domainName, zoneId: this.distribution.hostedZoneId, evaluateTargetHealth: false }] },
+          {
+            zoneId: args.domain.hostedZoneId,
+            name: args.domain.name,
+            type,
+            aliases: [{ name: this.distribution.domainName, zoneId: this.distribution.hostedZoneId, evaluateTargetHealth: false }],
+          },
           { parent: this },
         );
       }
@@ -195,7 +223,14 @@ export class Edge extends pulumi.ComponentResource {
     const option = certificate.domainValidationOptions.apply((o) => o[0]);
     this.validationRecord = new aws.route53.Record(
       `${name}-certificate-dns`,
-      { zoneId: domain.hostedZoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 300, allowOverwrite: true },
+      {
+        zoneId: domain.hostedZoneId,
+        name: option.resourceRecordName,
+        type: option.resourceRecordType,
+        records: [option.resourceRecordValue],
+        ttl: 300,
+        allowOverwrite: true,
+      },
       { parent: this },
     );
     return certificate;
@@ -218,7 +253,13 @@ export class Edge extends pulumi.ComponentResource {
         rules: [
           managed(1, "AWSManagedRulesCommonRuleSet"),
           managed(2, "AWSManagedRulesKnownBadInputsRuleSet"),
-          { name: "rate-limit", priority: 3, action: { block: {} }, statement: { rateBasedStatement: { limit: rateLimit, aggregateKeyType: "IP" } }, visibilityConfig: visibility("rate-limit") },
+          {
+            name: "rate-limit",
+            priority: 3,
+            action: { block: {} },
+            statement: { rateBasedStatement: { limit: rateLimit, aggregateKeyType: "IP" } },
+            visibilityConfig: visibility("rate-limit"),
+          },
         ],
         visibilityConfig: visibility(`${name}-waf`),
       },
@@ -237,8 +278,14 @@ export class Edge extends pulumi.ComponentResource {
         parametersInCacheKeyAndForwardedToOrigin: {
           enableAcceptEncodingGzip: true,
           enableAcceptEncodingBrotli: true,
-          queryStringsConfig: { queryStringBehavior: route.queryStrings?.length ? "whitelist" : "none", queryStrings: route.queryStrings?.length ? { items: route.queryStrings } : undefined },
-          headersConfig: { headerBehavior: route.headers?.length ? "whitelist" : "none", headers: route.headers?.length ? { items: route.headers } : undefined },
+          queryStringsConfig: {
+            queryStringBehavior: route.queryStrings?.length ? "whitelist" : "none",
+            queryStrings: route.queryStrings?.length ? { items: route.queryStrings } : undefined,
+          },
+          headersConfig: {
+            headerBehavior: route.headers?.length ? "whitelist" : "none",
+            headers: route.headers?.length ? { items: route.headers } : undefined,
+          },
           cookiesConfig: { cookieBehavior: "none" },
         },
       },

@@ -93,7 +93,12 @@ export class Function extends pulumi.ComponentResource {
       } else {
         this.deadLetterQueue = new DeadLetterQueue(
           `${name}-dlq`,
-          { alertTopicArn: args.alertTopicArn, retainOnDelete: args.async.retainDeadLetters ?? true, source: `function:${name}`, outputKey: args.async.deadLetterOutputKey },
+          {
+            alertTopicArn: args.alertTopicArn,
+            retainOnDelete: args.async.retainDeadLetters ?? true,
+            source: `function:${name}`,
+            outputKey: args.async.deadLetterOutputKey,
+          },
           { parent: this },
         );
         this.deadLetterTarget = { kind: "sqs", arn: this.deadLetterQueue.arn };
@@ -112,7 +117,11 @@ export class Function extends pulumi.ComponentResource {
       ...(this.deadLetterTarget ? [deadLetterStatement(this.deadLetterTarget)] : []),
       ...(args.policyStatements ?? []),
     ];
-    this.rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: policyDocument(statements) }, { parent: this });
+    this.rolePolicy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      { role: this.role.id, policy: policyDocument(statements) },
+      { parent: this },
+    );
 
     const common = {
       name: functionName,
@@ -128,7 +137,15 @@ export class Function extends pulumi.ComponentResource {
     // The role's policy (logs, DLQ) must exist before the function: Lambda checks destination access at creation.
     const functionOpts = { parent: this, dependsOn: [this.rolePolicy] };
     this.function = args.callback
-      ? new aws.lambda.CallbackFunction(`${name}`, { ...common, callback: args.callback, codePathOptions: args.codePathOptions ?? { extraExcludePackages: productionDependencies() } }, functionOpts)
+      ? new aws.lambda.CallbackFunction(
+          `${name}`,
+          {
+            ...common,
+            callback: args.callback,
+            codePathOptions: args.codePathOptions ?? { extraExcludePackages: productionDependencies() },
+          },
+          functionOpts,
+        )
       : new aws.lambda.Function(`${name}`, { ...common, handler: "index.handler", code: bundleArchive(args.entry!) }, functionOpts);
     this.name = this.function.name;
     this.arn = this.function.arn;
@@ -153,11 +170,25 @@ export class Function extends pulumi.ComponentResource {
     const dimensions = { FunctionName: this.function.name };
     const logs = ` Look at log group /aws/lambda/${functionName}.`;
     const dlq = this.deadLetterQueue ? ` Failed events wait in its DLQ: ${inspectCommand(this.deadLetterQueue.outputKey)}.` : "";
-    const lambdaAlarm = (suffix: string, description: string, metricName: string, threshold: number, extra: { extendedStatistic?: string; statistic?: string } = {}) =>
+    const lambdaAlarm = (
+      suffix: string,
+      description: string,
+      metricName: string,
+      threshold: number,
+      extra: { extendedStatistic?: string; statistic?: string } = {},
+    ) =>
       this.alarms.push(
         metricAlarm(
           `${name}-${suffix}`,
-          { description: description + logs, namespace: "AWS/Lambda", metricName, dimensions, threshold, evaluationPeriods: args.alarmEvaluationPeriods ?? 1, ...extra },
+          {
+            description: description + logs,
+            namespace: "AWS/Lambda",
+            metricName,
+            dimensions,
+            threshold,
+            evaluationPeriods: args.alarmEvaluationPeriods ?? 1,
+            ...extra,
+          },
           args.alertTopicArn,
           this,
         ),
@@ -165,11 +196,22 @@ export class Function extends pulumi.ComponentResource {
     lambdaAlarm("errors", `Function ${name} is failing invocations.${dlq}`, "Errors", args.errorsThreshold ?? 1);
     lambdaAlarm("throttles", `Function ${name} is being throttled: raise its reserved concurrency or the account limit.`, "Throttles", 1);
     const ratio = args.durationAlarmRatio ?? 0.8;
-    lambdaAlarm("duration-p99", `Function ${name}'s p99 duration is at ${Math.round(ratio * 100)}% of its timeout.`, "Duration", args.timeoutSeconds * 1000 * ratio, {
-      extendedStatistic: "p99",
-    });
+    lambdaAlarm(
+      "duration-p99",
+      `Function ${name}'s p99 duration is at ${Math.round(ratio * 100)}% of its timeout.`,
+      "Duration",
+      args.timeoutSeconds * 1000 * ratio,
+      {
+        extendedStatistic: "p99",
+      },
+    );
     if (args.async) {
-      lambdaAlarm("async-delivery-failures", `Function ${name} could not deliver a failed event to its DLQ: check the DLQ's policy and the role's rights.`, "DestinationDeliveryFailures", 1);
+      lambdaAlarm(
+        "async-delivery-failures",
+        `Function ${name} could not deliver a failed event to its DLQ: check the DLQ's policy and the role's rights.`,
+        "DestinationDeliveryFailures",
+        1,
+      );
       lambdaAlarm("async-events-dropped", `Function ${name} dropped async events.${dlq}`, "AsyncEventsDropped", 1);
     }
   }
@@ -196,12 +238,17 @@ function productionDependencies(): string[] {
 function validate(name: string, args: FunctionArgs): void {
   const problems: string[] = [];
   if (!!args.entry === !!args.callback) problems.push("set exactly one of `entry` and `callback`");
-  if (!Number.isInteger(args.memoryMb) || args.memoryMb < 128 || args.memoryMb > 10240) problems.push(`memoryMb must be an integer from 128 to 10240 (got ${args.memoryMb})`);
-  if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 1 || args.timeoutSeconds > 900) problems.push(`timeoutSeconds must be an integer from 1 to 900 (got ${args.timeoutSeconds})`);
+  if (!Number.isInteger(args.memoryMb) || args.memoryMb < 128 || args.memoryMb > 10240)
+    problems.push(`memoryMb must be an integer from 128 to 10240 (got ${args.memoryMb})`);
+  if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 1 || args.timeoutSeconds > 900)
+    problems.push(`timeoutSeconds must be an integer from 1 to 900 (got ${args.timeoutSeconds})`);
   const retries = args.async?.retryAttempts;
-  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2)) problems.push(`async.retryAttempts must be 0, 1 or 2 (got ${retries})`);
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2))
+    problems.push(`async.retryAttempts must be 0, 1 or 2 (got ${retries})`);
   const age = args.async?.maximumEventAgeSeconds;
-  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600)) problems.push(`async.maximumEventAgeSeconds must be from 60 to 21600 (got ${age})`);
-  if (args.durationAlarmRatio !== undefined && (args.durationAlarmRatio < 0.8 || args.durationAlarmRatio >= 1)) problems.push(`durationAlarmRatio must be at least 0.8 and below 1 (got ${args.durationAlarmRatio})`);
+  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600))
+    problems.push(`async.maximumEventAgeSeconds must be from 60 to 21600 (got ${age})`);
+  if (args.durationAlarmRatio !== undefined && (args.durationAlarmRatio < 0.8 || args.durationAlarmRatio >= 1))
+    problems.push(`durationAlarmRatio must be at least 0.8 and below 1 (got ${args.durationAlarmRatio})`);
   if (problems.length > 0) throw new Error(`Function "${name}": ${problems.join("; ")}`);
 }

@@ -58,7 +58,12 @@ const ROUTE_KEY = /^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/[^\s]*)$|^\$
 
 /** "GET /orders/{orderId}" → "get-orders-orderid": a name fragment for the route's resources. */
 export function routeSlug(routeKey: string): string {
-  return routeKey.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "root";
+  return (
+    routeKey
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "root"
+  );
 }
 
 /** The execute-api ARN suffix that scopes a permission to one route: method and path, variables as wildcards. */
@@ -81,7 +86,11 @@ export class HttpApi extends pulumi.ComponentResource {
     validate(name, args);
 
     this.api = new aws.apigatewayv2.Api(name, { protocolType: "HTTP" }, { parent: this });
-    this.accessLogs = new aws.cloudwatch.LogGroup(`${name}-access-logs`, { retentionInDays: args.logRetentionDays ?? 30 }, { parent: this });
+    this.accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { retentionInDays: args.logRetentionDays ?? 30 },
+      { parent: this },
+    );
     // No API Gateway cache: HTTP APIs have none, and caching belongs at the edge where errors are kept out of it.
     this.stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
@@ -101,7 +110,8 @@ export class HttpApi extends pulumi.ComponentResource {
 
     for (const [routeKey, fn] of Object.entries(args.routes)) this.addLambdaRoute(name, routeKey, fn);
     if (args.passthrough) {
-      for (const routeKey of args.passthrough.routes ?? ["ANY /{proxy+}"]) this.addPassthroughRoute(name, routeKey, args.passthrough.origin);
+      for (const routeKey of args.passthrough.routes ?? ["ANY /{proxy+}"])
+        this.addPassthroughRoute(name, routeKey, args.passthrough.origin);
     }
     this.createAlarms(name, args);
     this.url = this.api.apiEndpoint;
@@ -194,6 +204,7 @@ function validate(name: string, args: HttpApiArgs): void {
   for (const key of keys) if (!ROUTE_KEY.test(key)) problems.push(`route key "${key}" is not "<METHOD> /<path>" or "$default"`);
   const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
   if (duplicates.length > 0) problems.push(`route keys defined twice: ${duplicates.join(", ")}`);
-  if (args.passthrough && !HTTP_URL.test(args.passthrough.origin)) problems.push(`passthrough origin "${args.passthrough.origin}" is not an http(s) URL`);
+  if (args.passthrough && !HTTP_URL.test(args.passthrough.origin))
+    problems.push(`passthrough origin "${args.passthrough.origin}" is not an http(s) URL`);
   if (problems.length > 0) throw new Error(`HttpApi "${name}": ${problems.join("; ")}`);
 }

@@ -24,7 +24,12 @@ export function customerKey(name: string, args: CustomerKeyArgs, parent: pulumi.
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: policyDocument([
-        { Sid: "AccountAdministersKey", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: "*" },
+        {
+          Sid: "AccountAdministersKey",
+          Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` },
+          Action: ["kms:*"],
+          Resource: "*",
+        },
         ...(args.statements ?? []),
       ]),
     },

@@ -52,7 +52,13 @@ export class LogShipping extends pulumi.ComponentResource {
     if (args.destination.kind === "s3") {
       this.archive = new SecureBucket(
         `${name}-archive`,
-        { kmsKeyArn: key.arn, protect, versioning: false, archiveAfterDays: args.destination.archiveAfterDays ?? 30, expirationDays: args.destination.expireAfterDays ?? 365 },
+        {
+          kmsKeyArn: key.arn,
+          protect,
+          versioning: false,
+          archiveAfterDays: args.destination.archiveAfterDays ?? 30,
+          expirationDays: args.destination.expireAfterDays ?? 365,
+        },
         { parent: this },
       );
       const firehoseRole = new aws.iam.Role(
@@ -65,7 +71,11 @@ export class LogShipping extends pulumi.ComponentResource {
         {
           role: firehoseRole.id,
           policy: policyDocument([
-            { Sid: "WriteArchive", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: [this.archive.arn, pulumi.interpolate`${this.archive.arn}/*`] },
+            {
+              Sid: "WriteArchive",
+              Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+              Resource: [this.archive.arn, pulumi.interpolate`${this.archive.arn}/*`],
+            },
             { Sid: "EncryptArchive", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key.arn },
           ]),
         },
@@ -110,7 +120,12 @@ export class LogShipping extends pulumi.ComponentResource {
     } else {
       this.stream = new aws.kinesis.Stream(
         `${name}-stream`,
-        { streamModeDetails: { streamMode: "ON_DEMAND" }, encryptionType: "KMS", kmsKeyId: key.arn, retentionPeriod: args.destination.retentionHours ?? 24 },
+        {
+          streamModeDetails: { streamMode: "ON_DEMAND" },
+          encryptionType: "KMS",
+          kmsKeyId: key.arn,
+          retentionPeriod: args.destination.retentionHours ?? 24,
+        },
         { parent: this, protect, retainOnDelete: protect },
       );
       this.destinationArn = this.stream.arn;
@@ -133,7 +148,11 @@ export class LogShipping extends pulumi.ComponentResource {
     }
 
     // CloudWatch Logs assumes this role to put each group's events into the destination, and nothing else.
-    const logsRole = new aws.iam.Role(`${name}-logs-role`, { assumeRolePolicy: trustPolicy(pulumi.interpolate`logs.${region}.amazonaws.com`, account) }, { parent: this });
+    const logsRole = new aws.iam.Role(
+      `${name}-logs-role`,
+      { assumeRolePolicy: trustPolicy(pulumi.interpolate`logs.${region}.amazonaws.com`, account) },
+      { parent: this },
+    );
     const logsPolicy = new aws.iam.RolePolicy(
       `${name}-logs-policy`,
       {

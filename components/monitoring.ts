@@ -36,65 +36,114 @@ export class Monitoring extends pulumi.ComponentResource {
     super("platform:observability:Monitoring", name, {}, opts);
     const region = aws.getRegionOutput({}, { parent: this }).name;
     const functions = Object.entries(args.functions).map(([label, fn]) => pulumi.all([label, fn.name]));
-    const dlqs = [...Object.entries(args.queues).map(([label, q]) => [label, q.deadLetterQueue] as const), ...Object.entries(args.deadLetterQueues ?? {})].map(([label, dlq]) =>
-      pulumi.all([label, dlq.queue.name]),
-    );
+    const dlqs = [
+      ...Object.entries(args.queues).map(([label, q]) => [label, q.deadLetterQueue] as const),
+      ...Object.entries(args.deadLetterQueues ?? {}),
+    ].map(([label, dlq]) => pulumi.all([label, dlq.queue.name]));
     const queues = Object.entries(args.queues).map(([label, q]) => pulumi.all([label, q.queue.name]));
     const delivery = args.logShipping?.deliveryStream
-      ? args.logShipping.deliveryStream.name.apply((n): Metric[] => [["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", n, { stat: "Maximum" }], ["AWS/Firehose", "DeliveryToS3.Success", "DeliveryStreamName", n, { stat: "Average" }]])
+      ? args.logShipping.deliveryStream.name.apply((n): Metric[] => [
+          ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", n, { stat: "Maximum" }],
+          ["AWS/Firehose", "DeliveryToS3.Success", "DeliveryStreamName", n, { stat: "Average" }],
+        ])
       : args.logShipping?.stream
-        ? args.logShipping.stream.name.apply((n): Metric[] => [["AWS/Kinesis", "WriteProvisionedThroughputExceeded", "StreamName", n], ["AWS/Kinesis", "IncomingRecords", "StreamName", n]])
+        ? args.logShipping.stream.name.apply((n): Metric[] => [
+            ["AWS/Kinesis", "WriteProvisionedThroughputExceeded", "StreamName", n],
+            ["AWS/Kinesis", "IncomingRecords", "StreamName", n],
+          ])
         : pulumi.output<Metric[]>([]);
 
     const distributionId = args.edge ? args.edge.distribution.id : pulumi.output("");
-    const body = pulumi.all([region, pulumi.all(functions), args.api.api.id, pulumi.all(queues), pulumi.all(dlqs), delivery, distributionId]).apply(([region, fns, apiId, work, deadLetters, logDelivery, distribution]) => {
-      const widget = (title: string, metrics: Metric[], x: number, y: number, extra: object = {}) => ({
-        type: "metric",
-        x,
-        y,
-        width: 12,
-        height: 6,
-        properties: { title, region, metrics, period: 60, stat: "Sum", view: "timeSeries", ...extra },
+    const body = pulumi
+      .all([region, pulumi.all(functions), args.api.api.id, pulumi.all(queues), pulumi.all(dlqs), delivery, distributionId])
+      .apply(([region, fns, apiId, work, deadLetters, logDelivery, distribution]) => {
+        const widget = (title: string, metrics: Metric[], x: number, y: number, extra: object = {}) => ({
+          type: "metric",
+          x,
+          y,
+          width: 12,
+          height: 6,
+          properties: { title, region, metrics, period: 60, stat: "Sum", view: "timeSeries", ...extra },
+        });
+        const perFunction = (metric: string, stat?: string): Metric[] =>
+          fns.map(([label, fn]) => ["AWS/Lambda", metric, "FunctionName", fn, { label, ...(stat ? { stat } : {}) }]);
+        const api = (metric: string, stat?: string): Metric => [
+          "AWS/ApiGateway",
+          metric,
+          "ApiId",
+          apiId,
+          "Stage",
+          "$default",
+          stat ? { stat } : {},
+        ];
+        const widgets = [
+          widget("Invocations", perFunction("Invocations"), 0, 0),
+          widget("Errors", perFunction("Errors"), 12, 0),
+          widget("Throttles", perFunction("Throttles"), 0, 6),
+          widget("Duration p99 (ms)", perFunction("Duration", "p99"), 12, 6),
+          widget("API 4xx and 5xx", [api("4xx"), api("5xx")], 0, 12),
+          widget("API latency p99 (ms)", [api("Latency", "p99"), api("IntegrationLatency", "p99")], 12, 12),
+          widget(
+            "DLQ depth",
+            deadLetters.map(([label, q]): Metric => [
+              "AWS/SQS",
+              "ApproximateNumberOfMessagesVisible",
+              "QueueName",
+              q,
+              { label, stat: "Maximum" },
+            ]),
+            0,
+            18,
+          ),
+          widget(
+            "Age of the oldest message (s)",
+            [...work, ...deadLetters].map(([label, q]): Metric => [
+              "AWS/SQS",
+              "ApproximateAgeOfOldestMessage",
+              "QueueName",
+              q,
+              { label, stat: "Maximum" },
+            ]),
+            12,
+            18,
+          ),
+          ...(logDelivery.length > 0 ? [widget("Log delivery", logDelivery, 0, 24)] : []),
+          ...(distribution
+            ? [
+                widget(
+                  "CloudFront error rate (%)",
+                  ["4xxErrorRate", "5xxErrorRate"].map((m): Metric => [
+                    "AWS/CloudFront",
+                    m,
+                    "DistributionId",
+                    distribution,
+                    "Region",
+                    "Global",
+                    { stat: "Average" },
+                  ]),
+                  12,
+                  24,
+                  { region: "us-east-1" },
+                ),
+              ]
+            : []),
+        ];
+        return JSON.stringify({ widgets });
       });
-      const perFunction = (metric: string, stat?: string): Metric[] => fns.map(([label, fn]) => ["AWS/Lambda", metric, "FunctionName", fn, { label, ...(stat ? { stat } : {}) }]);
-      const api = (metric: string, stat?: string): Metric => ["AWS/ApiGateway", metric, "ApiId", apiId, "Stage", "$default", stat ? { stat } : {}];
-      const widgets = [
-        widget("Invocations", perFunction("Invocations"), 0, 0),
-        widget("Errors", perFunction("Errors"), 12, 0),
-        widget("Throttles", perFunction("Throttles"), 0, 6),
-        widget("Duration p99 (ms)", perFunction("Duration", "p99"), 12, 6),
-        widget("API 4xx and 5xx", [api("4xx"), api("5xx")], 0, 12),
-        widget("API latency p99 (ms)", [api("Latency", "p99"), api("IntegrationLatency", "p99")], 12, 12),
-        widget("DLQ depth", deadLetters.map(([label, q]): Metric => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q, { label, stat: "Maximum" }]), 0, 18),
-        widget(
-          "Age of the oldest message (s)",
-          [...work, ...deadLetters].map(([label, q]): Metric => ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q, { label, stat: "Maximum" }]),
-          12,
-          18,
-        ),
-        ...(logDelivery.length > 0 ? [widget("Log delivery", logDelivery, 0, 24)] : []),
-        ...(distribution
-          ? [
-              widget(
-                "CloudFront error rate (%)",
-                ["4xxErrorRate", "5xxErrorRate"].map((m): Metric => ["AWS/CloudFront", m, "DistributionId", distribution, "Region", "Global", { stat: "Average" }]),
-                12,
-                24,
-                { region: "us-east-1" },
-              ),
-            ]
-          : []),
-      ];
-      return JSON.stringify({ widgets });
-    });
-    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`, dashboardBody: body }, { parent: this });
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`, dashboardBody: body },
+      { parent: this },
+    );
 
-    if (args.criticalAlarms.length === 0) throw new Error(`Monitoring "${name}": criticalAlarms is empty; the composite alarm needs at least one`);
+    if (args.criticalAlarms.length === 0)
+      throw new Error(`Monitoring "${name}": criticalAlarms is empty; the composite alarm needs at least one`);
     this.unhealthy = new aws.cloudwatch.CompositeAlarm(
       `${name}-unhealthy`,
       {
         alarmName: `${pulumi.getProject()}-${pulumi.getStack()}-application-unhealthy`,
-        alarmDescription: "The application is failing users: an API, a function behind it, or a dead-letter queue is in alarm. Open the dashboard, then the alarm that fired.",
+        alarmDescription:
+          "The application is failing users: an API, a function behind it, or a dead-letter queue is in alarm. Open the dashboard, then the alarm that fired.",
         alarmRule: pulumi.all(args.criticalAlarms.map((a) => a.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
         alarmActions: [args.alertTopicArn],
         okActions: [args.alertTopicArn],

@@ -45,7 +45,8 @@ export class QueueWorker extends pulumi.ComponentResource {
     }
     const batchSize = args.batchSize ?? 10;
     const window = args.maximumBatchingWindowSeconds ?? 0;
-    if (batchSize > 10 && window < 1) throw new Error(`QueueWorker "${name}": a batchSize over 10 needs maximumBatchingWindowSeconds of at least 1`);
+    if (batchSize > 10 && window < 1)
+      throw new Error(`QueueWorker "${name}": a batchSize over 10 needs maximumBatchingWindowSeconds of at least 1`);
     const retain = args.retainOnDelete ?? true;
 
     this.deadLetterQueue = new DeadLetterQueue(

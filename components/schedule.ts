@@ -26,19 +26,29 @@ export class Schedule extends pulumi.ComponentResource {
 
   constructor(name: string, args: ScheduleArgs, opts?: pulumi.ComponentResourceOptions, type = "platform:events:Schedule") {
     super(type, name, {}, opts);
-    if (!SCHEDULE.test(args.schedule)) throw new Error(`${type.split(":").pop()} "${name}": schedule "${args.schedule}" is not rate(N unit) or cron(6 fields)`);
+    if (!SCHEDULE.test(args.schedule))
+      throw new Error(`${type.split(":").pop()} "${name}": schedule "${args.schedule}" is not rate(N unit) or cron(6 fields)`);
     if (args.targets.length === 0) throw new Error(`${type.split(":").pop()} "${name}": no targets`);
-    if (args.targets.length > 5) throw new Error(`${type.split(":").pop()} "${name}": EventBridge allows 5 targets per rule (got ${args.targets.length})`);
+    if (args.targets.length > 5)
+      throw new Error(`${type.split(":").pop()} "${name}": EventBridge allows 5 targets per rule (got ${args.targets.length})`);
 
     this.rule = new aws.cloudwatch.EventRule(
       name,
-      { scheduleExpression: args.schedule, description: args.description ?? `Invokes ${args.targets.length} function(s) on ${args.schedule}` },
+      {
+        scheduleExpression: args.schedule,
+        description: args.description ?? `Invokes ${args.targets.length} function(s) on ${args.schedule}`,
+      },
       { parent: this },
     );
     args.targets.forEach((target, i) => {
       const permission = new aws.lambda.Permission(
         `${name}-permission-${i}`,
-        { action: "lambda:InvokeFunction", function: target.function.function.name, principal: "events.amazonaws.com", sourceArn: this.rule.arn },
+        {
+          action: "lambda:InvokeFunction",
+          function: target.function.function.name,
+          principal: "events.amazonaws.com",
+          sourceArn: this.rule.arn,
+        },
         { parent: this },
       );
       new aws.cloudwatch.EventTarget(

@@ -46,8 +46,16 @@ export class SecureBucket extends pulumi.ComponentResource {
     this.arn = this.bucket.arn;
     const bucket = this.bucket.id;
 
-    new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { parent: this });
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: args.objectOwnership ?? "BucketOwnerEnforced" } }, { parent: this });
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket, rule: { objectOwnership: args.objectOwnership ?? "BucketOwnerEnforced" } },
+      { parent: this },
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
@@ -61,7 +69,8 @@ export class SecureBucket extends pulumi.ComponentResource {
       { parent: this },
     );
     const versioned = args.versioning ?? true;
-    if (versioned) new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, { parent: this });
+    if (versioned)
+      new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, { parent: this });
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
@@ -86,10 +95,14 @@ export class SecureBucket extends pulumi.ComponentResource {
 
   /** Creates the bucket's one policy: TLS only, plus `statements`. Once per bucket. */
   attachPolicy(statements: pulumi.Input<PolicyStatement>[]): aws.s3.BucketPolicy {
-    if (this.policy) throw new Error(`SecureBucket "${this.resourceName}": its policy was already attached; S3 keeps one policy per bucket`);
+    if (this.policy)
+      throw new Error(`SecureBucket "${this.resourceName}": its policy was already attached; S3 keeps one policy per bucket`);
     this.policy = new aws.s3.BucketPolicy(
       `${this.resourceName}-policy`,
-      { bucket: this.bucket.id, policy: policyDocument([denyInsecureTransport("s3", [this.arn, pulumi.interpolate`${this.arn}/*`]), ...statements]) },
+      {
+        bucket: this.bucket.id,
+        policy: policyDocument([denyInsecureTransport("s3", [this.arn, pulumi.interpolate`${this.arn}/*`]), ...statements]),
+      },
       { parent: this },
     );
     return this.policy;

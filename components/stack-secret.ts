@@ -26,7 +26,9 @@ export class StackSecret extends pulumi.ComponentResource {
     } else {
       // Generated once, then stable: a RandomPassword changes only when it is replaced.
       const passwordArgs: random.RandomPasswordArgs = { length: args.length ?? 48, special: false };
-      this.password = new random.RandomPassword(`${name}-value`, args.transform?.password?.(passwordArgs) ?? passwordArgs, { parent: this });
+      this.password = new random.RandomPassword(`${name}-value`, args.transform?.password?.(passwordArgs) ?? passwordArgs, {
+        parent: this,
+      });
       this.value = pulumi.secret(this.password.result);
     }
     this.registerOutputs({});

@@ -19,7 +19,8 @@ async function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
   try {
     const request = readJsonBody(event, orderRequestSchema);
     const key = header(event, "idempotency-key");
-    if (key !== undefined && !isValidIdempotencyKey(key)) throw new HttpError(400, "Idempotency-Key must be 1 to 128 visible ASCII characters");
+    if (key !== undefined && !isValidIdempotencyKey(key))
+      throw new HttpError(400, "Idempotency-Key must be 1 to 128 visible ASCII characters");
     const fault = faultInjectionEnabled() ? header(event, FAULT_HEADER) : undefined;
     const order: Order = {
       ...request,
@@ -31,7 +32,8 @@ async function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
     };
     const table = requireEnv("ORDERS_TABLE");
     const stored = await putOnce(table, order);
-    if (stored.requestHash !== order.requestHash) throw new HttpError(409, "Idempotency-Key was already used with a different request body");
+    if (stored.requestHash !== order.requestHash)
+      throw new HttpError(409, "Idempotency-Key was already used with a different request body");
     if (stored.status === "accepted") await enqueue(stored);
     if (stored === order) metric("OrdersAccepted");
     return json(202, { orderId: stored.orderId, status: "accepted" }, { location: `/orders/${stored.orderId}` });
@@ -48,7 +50,9 @@ async function putOnce(table: string, order: Order): Promise<Order> {
     return order;
   } catch (err) {
     if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-    const existing = await documentClient().send(new GetCommand({ TableName: table, Key: { orderId: order.orderId }, ConsistentRead: true }));
+    const existing = await documentClient().send(
+      new GetCommand({ TableName: table, Key: { orderId: order.orderId }, ConsistentRead: true }),
+    );
     return existing.Item as Order;
   }
 }

@@ -30,7 +30,12 @@ async function dailyReport(event: { faultInject?: string; detail?: { faultInject
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await dynamoClient().send(
-      new ScanCommand({ TableName: requireEnv("ORDERS_TABLE"), ProjectionExpression: "#s", ExpressionAttributeNames: { "#s": "status" }, ExclusiveStartKey: startKey }),
+      new ScanCommand({
+        TableName: requireEnv("ORDERS_TABLE"),
+        ProjectionExpression: "#s",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExclusiveStartKey: startKey,
+      }),
     );
     for (const item of page.Items ?? []) {
       const status = item.status?.S ?? "unknown";

@@ -19,7 +19,11 @@ async function processOrders(event: SQSEvent): Promise<SQSBatchResponse> {
       await processOne(table, record);
       metric("OrdersProcessed");
     } catch (err) {
-      logger.error("order failed", { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error: err as Error });
+      logger.error("order failed", {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: err as Error,
+      });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

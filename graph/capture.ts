@@ -196,7 +196,8 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
     const meta = monitor.meta.get(record.urn)!;
     const registered = monitor.resources.get(record.urn);
     // Custom resources keep the serialized mock state; components keep the Struct of registerOutputs.
-    const raw = registered?.state && typeof registered.state.toJavaScript === "function" ? registered.state.toJavaScript() : registered?.state;
+    const raw =
+      registered?.state && typeof registered.state.toJavaScript === "function" ? registered.state.toJavaScript() : registered?.state;
     // Per key, so one secret output marks only its own key secret, not the whole object.
     const state: Record<string, any> = {};
     for (const [key, value] of Object.entries(raw ?? {})) if (value !== undefined) state[key] = deserializeProperty(value);
@@ -210,7 +211,13 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
   });
   // The stack's registered outputs keep secrets marked, unlike the values the program returned.
   const stackState = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.state;
-  return { project: settings.project, stack: settings.stack, placement, resources, outputs: (stackState ?? outputs ?? {}) as Record<string, any> };
+  return {
+    project: settings.project,
+    stack: settings.stack,
+    placement,
+    resources,
+    outputs: (stackState ?? outputs ?? {}) as Record<string, any>,
+  };
 }
 
 /**

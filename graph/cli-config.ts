@@ -67,19 +67,26 @@ function isPrimitive(value: unknown): boolean {
  */
 export function readDeclarations(project: string, raw: unknown, file = "Pulumi.yaml"): Record<string, ConfigDeclaration> {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new StackConfigError(`could not validate '${file}': config must be a map of keys to declarations`);
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw new StackConfigError(`could not validate '${file}': config must be a map of keys to declarations`);
   const declarations: Record<string, ConfigDeclaration> = {};
   for (const [key, entry] of Object.entries(raw as Record<string, unknown>)) {
     if (isPrimitive(entry) || Array.isArray(entry)) {
       declarations[key] = namespacedByProject(project, key) ? { default: entry } : { value: entry };
       continue;
     }
-    if (typeof entry !== "object" || entry === null) throw new StackConfigError(`could not validate '${file}': config.${key}: must be a string, integer, boolean, array or declaration`);
+    if (typeof entry !== "object" || entry === null)
+      throw new StackConfigError(`could not validate '${file}': config.${key}: must be a string, integer, boolean, array or declaration`);
     const unknown = Object.keys(entry).filter((k) => !DECLARATION_KEYS.includes(k));
-    if (unknown.length > 0) throw new StackConfigError(`could not validate '${file}': config.${key}: additional properties ${unknown.map((k) => `'${k}'`).join(", ")} not allowed`);
+    if (unknown.length > 0)
+      throw new StackConfigError(
+        `could not validate '${file}': config.${key}: additional properties ${unknown.map((k) => `'${k}'`).join(", ")} not allowed`,
+      );
     const declaration = entry as ConfigDeclaration;
     if (declaration.type !== undefined && !TYPE_NAMES.includes(declaration.type)) {
-      throw new StackConfigError(`could not validate '${file}': config.${key}.type: must be one of ${TYPE_NAMES.map((t) => `"${t}"`).join(", ")}`);
+      throw new StackConfigError(
+        `could not validate '${file}': config.${key}.type: must be one of ${TYPE_NAMES.map((t) => `"${t}"`).join(", ")}`,
+      );
     }
     checkItems(file, key, declaration.items);
     declarations[key] = declaration;
@@ -93,7 +100,8 @@ function checkItems(file: string, key: string, items: ItemsType | undefined): vo
   if (typeof items !== "object" || items === null || !TYPE_NAMES.includes(items.type as string)) {
     throw new StackConfigError(`could not validate '${file}': config.${key}.items: 'type' must be one of ${TYPE_NAMES.join(", ")}`);
   }
-  if (items.type === "array" && items.items === undefined) throw new StackConfigError(`could not validate '${file}': config.${key}.items: missing properties: 'items'`);
+  if (items.type === "array" && items.items === undefined)
+    throw new StackConfigError(`could not validate '${file}': config.${key}.items: missing properties: 'items'`);
   checkItems(file, key, items.items);
 }
 
@@ -103,15 +111,20 @@ function validateProject(project: string, declarations: Record<string, ConfigDec
     const fail = (message: string) => {
       throw new StackConfigError(`could not unmarshal '${file}': ${message}`);
     };
-    if (d.default !== undefined && d.value !== undefined) fail(`project config '${key}' cannot have both a 'default' and 'value' attribute`);
+    if (d.default !== undefined && d.value !== undefined)
+      fail(`project config '${key}' cannot have both a 'default' and 'value' attribute`);
     if (namespacedByProject(project, key)) {
-      if (d.type === "array" && d.items === undefined) fail(`The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`);
+      if (d.type === "array" && d.items === undefined)
+        fail(`The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`);
       if (d.type !== undefined && d.default !== undefined && !validConfigValue(d.type, d.items, d.default)) {
         fail(`The default value specified for configuration key '${key}' is not of the expected type '${fullTypeName(d.type, d.items)}'`);
       }
     } else {
       if (d.type !== undefined) fail(`Configuration key '${key}' is not namespaced by the project and should not define a type`);
-      if (d.default !== undefined) fail(`Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`);
+      if (d.default !== undefined)
+        fail(
+          `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`,
+        );
       if (d.value === undefined) fail(`Configuration key '${key}' is namespaced and must provide an attribute 'value'`);
     }
   }
@@ -144,7 +157,13 @@ export function validConfigValue(type: string, items: ItemsType | undefined, val
 }
 
 function isSecureValue(value: unknown): value is { secure: string } {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as any).secure === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as any).secure === "string"
+  );
 }
 
 function containsSecure(value: unknown): boolean {
@@ -161,7 +180,8 @@ function containsSecure(value: unknown): boolean {
 export function stackValueOf(raw: unknown): StackValue {
   if (isSecureValue(raw)) return { text: raw.secure, secure: true, object: false };
   if (typeof raw === "string") return { text: raw, secure: false, object: false };
-  if (raw === null || typeof raw === "number" || typeof raw === "boolean") return { text: JSON.stringify(raw), secure: false, object: false };
+  if (raw === null || typeof raw === "number" || typeof raw === "boolean")
+    return { text: JSON.stringify(raw), secure: false, object: false };
   return { text: JSON.stringify(raw), secure: containsSecure(raw), object: true };
 }
 
@@ -175,7 +195,10 @@ function declaredValue(value: unknown): StackValue {
 export function formatMissingKeys(keys: string[]): string {
   const sorted = [...keys].sort();
   if (sorted.length === 1) return `'${sorted[0]}'`;
-  return `${sorted.slice(0, -1).map((k) => `'${k}'`).join(", ")} and '${sorted[sorted.length - 1]}'`;
+  return `${sorted
+    .slice(0, -1)
+    .map((k) => `'${k}'`)
+    .join(", ")} and '${sorted[sorted.length - 1]}'`;
 }
 
 export interface MergeOptions {
@@ -210,7 +233,8 @@ export function mergeProjectConfig(
       continue;
     }
     if (d.type === undefined) continue;
-    if (d.secret && !value.secure) throw new StackConfigError(`Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`);
+    if (d.secret && !value.secure)
+      throw new StackConfigError(`Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`);
     const text = value.secure ? options.decrypt?.(full, value) : value.text;
     if (text === undefined) continue;
     let content: unknown = text;
@@ -221,8 +245,12 @@ export function mergeProjectConfig(
         throw new StackConfigError(`Stack '${stack}' with configuration key '${key}': ${(err as Error).message}`);
       }
     }
-    if (!validConfigValue(d.type, d.items, content)) throw new StackConfigError(`Stack '${stack}' with configuration key '${key}' must be of type '${fullTypeName(d.type, d.items)}'`);
+    if (!validConfigValue(d.type, d.items, content))
+      throw new StackConfigError(`Stack '${stack}' with configuration key '${key}' must be of type '${fullTypeName(d.type, d.items)}'`);
   }
-  if (missing.length > 0) throw new StackConfigError(`Stack '${stack}' is missing configuration ${missing.length > 1 ? "values" : "value"} ${formatMissingKeys(missing)}`);
+  if (missing.length > 0)
+    throw new StackConfigError(
+      `Stack '${stack}' is missing configuration ${missing.length > 1 ? "values" : "value"} ${formatMissingKeys(missing)}`,
+    );
   return merged;
 }

@@ -31,8 +31,7 @@ export function shortId(name: string, length = 10): string {
   return out.slice(0, length);
 }
 
-const regional = (service: string, resource: string) => (at: Placement) =>
-  `arn:aws:${service}:${at.region}:${at.accountId}:${resource}`;
+const regional = (service: string, resource: string) => (at: Placement) => `arn:aws:${service}:${at.region}:${at.accountId}:${resource}`;
 
 const builders: Record<string, Builder> = {
   "aws:lambda/function:Function": (name, inputs, at) => {
@@ -96,7 +95,7 @@ const builders: Record<string, Builder> = {
     id: inputs.name ?? name,
     arn: `arn:aws:apigateway:${at.region}::/apis/${inputs.apiId}/stages/${inputs.name ?? name}`,
     attributes: {
-      invokeUrl: `https://${inputs.apiId}.execute-api.${at.region}.amazonaws.com/${inputs.name === "$default" ? "" : inputs.name ?? name}`,
+      invokeUrl: `https://${inputs.apiId}.execute-api.${at.region}.amazonaws.com/${inputs.name === "$default" ? "" : (inputs.name ?? name)}`,
       executionArn: `${regional("execute-api", String(inputs.apiId))(at)}/${inputs.name ?? name}`,
     },
   }),
@@ -125,11 +124,22 @@ const builders: Record<string, Builder> = {
       id: arn,
       arn,
       attributes: {
-        domainValidationOptions: [{ domainName: domain, resourceRecordName: `_${shortId(domain, 16)}.${domain}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${shortId(domain + "v", 16)}.acm-validations.aws.` }],
+        domainValidationOptions: [
+          {
+            domainName: domain,
+            resourceRecordName: `_${shortId(domain, 16)}.${domain}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `_${shortId(domain + "v", 16)}.acm-validations.aws.`,
+          },
+        ],
       },
     };
   },
-  "aws:route53/record:Record": (name, inputs) => ({ id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, arn: null, attributes: { fqdn: String(inputs.name ?? name).replace(/\.$/, "") } }),
+  "aws:route53/record:Record": (name, inputs) => ({
+    id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`,
+    arn: null,
+    attributes: { fqdn: String(inputs.name ?? name).replace(/\.$/, "") },
+  }),
   "aws:wafv2/webAcl:WebAcl": (name, _i, at) => {
     const id = `${shortId(name, 8)}-${shortId(name + "w", 4)}-${shortId(name + "a", 12)}`;
     return { id, arn: `arn:aws:wafv2:us-east-1:${at.accountId}:global/webacl/${name}/${id}`, attributes: { name } };
@@ -157,7 +167,11 @@ const builders: Record<string, Builder> = {
     return { id: uuid, arn: regional("lambda", `event-source-mapping:${uuid}`)(at), attributes: { uuid } };
   },
   // Generated secrets: the real value is random; offline it is a marked, stable stand-in per resource.
-  "random:index/randomPassword:RandomPassword": (_name, _i, _at, urn) => ({ id: "none", arn: null, attributes: { result: `offline-generated-${shortId(urn, 24)}` } }),
+  "random:index/randomPassword:RandomPassword": (_name, _i, _at, urn) => ({
+    id: "none",
+    arn: null,
+    attributes: { result: `offline-generated-${shortId(urn, 24)}` },
+  }),
   "aws:s3/bucket:Bucket": (name, _i, at) => ({
     id: name,
     arn: `arn:aws:s3:::${name}`,

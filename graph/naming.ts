@@ -88,8 +88,20 @@ const AWS_LIMITS: Record<string, AwsNameLimit> = {
   "aws:iam/rolePolicy:RolePolicy": { property: "name", max: 128 },
   "aws:sqs/queue:Queue": { property: "name", max: 80, pattern: /^[a-zA-Z0-9_-]+(\.fifo)?$/, rule: "letters, digits, - and _ (and .fifo)" },
   "aws:sns/topic:Topic": { property: "name", max: 256, pattern: /^[a-zA-Z0-9_-]+(\.fifo)?$/, rule: "letters, digits, - and _ (and .fifo)" },
-  "aws:s3/bucket:Bucket": { property: "bucket", min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, rule: "lower-case letters, digits, . and -, starting and ending with a letter or digit" },
-  "aws:s3/bucketV2:BucketV2": { property: "bucket", min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, rule: "lower-case letters, digits, . and -, starting and ending with a letter or digit" },
+  "aws:s3/bucket:Bucket": {
+    property: "bucket",
+    min: 3,
+    max: 63,
+    pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    rule: "lower-case letters, digits, . and -, starting and ending with a letter or digit",
+  },
+  "aws:s3/bucketV2:BucketV2": {
+    property: "bucket",
+    min: 3,
+    max: 63,
+    pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    rule: "lower-case letters, digits, . and -, starting and ending with a letter or digit",
+  },
   "aws:dynamodb/table:Table": { property: "name", min: 3, max: 255, pattern: /^[a-zA-Z0-9_.-]+$/, rule: "letters, digits, _ . and -" },
   "aws:cloudwatch/logGroup:LogGroup": { property: "name", max: 512 },
   "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": { property: "name", max: 512 },
@@ -97,7 +109,12 @@ const AWS_LIMITS: Record<string, AwsNameLimit> = {
   "aws:cloudwatch/eventTarget:EventTarget": { property: "targetId", max: 64 },
   "aws:cloudwatch/metricAlarm:MetricAlarm": { property: "name", max: 255 },
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": { property: "alarmName", max: 255 },
-  "aws:cloudwatch/dashboard:Dashboard": { property: "dashboardName", max: 255, pattern: /^[A-Za-z0-9_-]+$/, rule: "letters, digits, - and _" },
+  "aws:cloudwatch/dashboard:Dashboard": {
+    property: "dashboardName",
+    max: 255,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    rule: "letters, digits, - and _",
+  },
   "aws:kms/alias:Alias": { property: "name", max: 256 },
   "aws:apigatewayv2/api:Api": { property: "name", max: 128 },
   "aws:apigatewayv2/stage:Stage": { property: "name", max: 128 },
@@ -139,11 +156,16 @@ export function nameResource(type: string, logicalName: string, urn: string, inp
   const property = auto?.property ?? limit?.property;
   if (!property) return { generated: false };
   const explicit = inputs[property];
-  if (typeof explicit === "string" && explicit !== "") return { name: explicit, property, generated: false, problem: limit && checkLimit(type, logicalName, explicit, limit) };
+  if (typeof explicit === "string" && explicit !== "")
+    return { name: explicit, property, generated: false, problem: limit && checkLimit(type, logicalName, explicit, limit) };
   if (!auto) return { property, generated: false };
   const prefix = (auto.transform ?? ((n: string) => n))(logicalName) + (auto.separator ?? "-");
   if (prefix.length + 7 > auto.maxLength) {
-    return { property, generated: true, problem: `${type} "${logicalName}": name '${prefix}' plus 7 random chars is longer than maximum length ${auto.maxLength}; shorten the resource's name or set ${property}` };
+    return {
+      property,
+      generated: true,
+      problem: `${type} "${logicalName}": name '${prefix}' plus 7 random chars is longer than maximum length ${auto.maxLength}; shorten the resource's name or set ${property}`,
+    };
   }
   const name = (auto.post ?? ((n: string) => n))(prefix + autoNameSuffix(urn), inputs);
   return { name, property, generated: true, problem: limit && checkLimit(type, logicalName, name, limit) };
@@ -153,7 +175,8 @@ function checkLimit(type: string, logicalName: string, name: string, limit: AwsN
   const what = `${type} "${logicalName}": ${limit.property} "${name}" is ${name.length} characters`;
   if (name.length > limit.max) return `${what}; AWS allows at most ${limit.max}`;
   if (limit.min && name.length < limit.min) return `${what}; AWS needs at least ${limit.min}`;
-  if (limit.pattern && !limit.pattern.test(name)) return `${type} "${logicalName}": ${limit.property} "${name}" may hold only ${limit.rule}`;
+  if (limit.pattern && !limit.pattern.test(name))
+    return `${type} "${logicalName}": ${limit.property} "${name}" may hold only ${limit.rule}`;
   return undefined;
 }
 

@@ -70,5 +70,11 @@ export async function toPlanDocument(graph: Graph, policies: Violation[]): Promi
       options: r.options,
     });
   }
-  return { project: graph.project, stack: graph.stack, resources, outputs: (await toPlain(graph.outputs)) as Record<string, unknown>, policies };
+  return {
+    project: graph.project,
+    stack: graph.stack,
+    resources,
+    outputs: (await toPlain(graph.outputs)) as Record<string, unknown>,
+    policies,
+  };
 }

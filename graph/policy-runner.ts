@@ -33,7 +33,15 @@ function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
         urn: r.urn,
         // Outputs as the offline run assigned them: inputs plus id, ARN and computed attributes.
         props: { ...revealSecrets(r.state), id: r.id },
-        opts: { protect: r.options.protect, retainOnDelete: r.options.retainOnDelete, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], parent: r.parent ?? undefined, customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+        opts: {
+          protect: r.options.protect,
+          retainOnDelete: r.options.retainOnDelete,
+          ignoreChanges: [],
+          aliases: [],
+          additionalSecretOutputs: [],
+          parent: r.parent ?? undefined,
+          customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        },
         dependencies: [],
         propertyDependencies: {},
         isType: () => false,

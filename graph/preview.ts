@@ -27,7 +27,10 @@ export interface PreviewResult {
 }
 
 /** The policy config a stack uses: `policy/config.<environment>.json`, the file `pulumi preview` is given too. */
-export function policyConfigFor(programDir: string, environment: string): { enforcement: Enforcement; config: Record<string, Record<string, unknown>> } {
+export function policyConfigFor(
+  programDir: string,
+  environment: string,
+): { enforcement: Enforcement; config: Record<string, Record<string, unknown>> } {
   const file = path.join(programDir, "policy", `config.${environment}.json`);
   const raw = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : { all: "mandatory" };
   const { all, ...config } = raw;
@@ -55,20 +58,26 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     environment = config[`${project}:environment`] ?? "prod";
     graph = await captureStack(options.programDir, options.stack);
   } catch (err) {
-    if (isInputError(err)) return { exitCode: EXIT.badInput, stdout: "", stderr: `error: ${describeInputError(err, options.programDir, options.stack)}\n` };
+    if (isInputError(err))
+      return { exitCode: EXIT.badInput, stdout: "", stderr: `error: ${describeInputError(err, options.programDir, options.stack)}\n` };
     if (err instanceof NameLimitError) return { exitCode: EXIT.programFailed, stdout: "", stderr: `error: ${err.message}\n` };
     return { exitCode: EXIT.programFailed, stdout: "", stderr: `error: the program failed: ${(err as Error).stack ?? err}\n` };
   }
   const { enforcement, config } = policyConfigFor(options.programDir, environment);
   const violations = await evaluatePolicies(graph.resources, { enforcement, config });
   const exitCode = violations.some((v) => v.enforcement === "mandatory") ? EXIT.mandatoryViolation : EXIT.ok;
-  const stdout = options.json ? JSON.stringify(await toPlanDocument(graph, violations), null, 2) + "\n" : renderTree(graph) + renderPolicies(violations, enforcement);
+  const stdout = options.json
+    ? JSON.stringify(await toPlanDocument(graph, violations), null, 2) + "\n"
+    : renderTree(graph) + renderPolicies(violations, enforcement);
   return { exitCode, stdout, stderr: "" };
 }
 
 /** A tree in the spirit of `pulumi preview`: components with their children, then a count per type. */
 export function renderTree(graph: Graph): string {
-  const lines = [`Previewing stack ${graph.stack} of ${graph.project} offline (account ${graph.placement.accountId}, ${graph.placement.region})`, ""];
+  const lines = [
+    `Previewing stack ${graph.stack} of ${graph.project} offline (account ${graph.placement.accountId}, ${graph.placement.region})`,
+    "",
+  ];
   const children = new Map<string | null, typeof graph.resources>();
   for (const r of graph.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   const walk = (parent: string | null, indent: string) => {
@@ -82,7 +91,8 @@ export function renderTree(graph: Graph): string {
   const counts = new Map<string, number>();
   for (const r of graph.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   lines.push("", `Resources: ${graph.resources.length} to create`);
-  for (const [type, count] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(count).padStart(4)}  ${type}`);
+  for (const [type, count] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))
+    lines.push(`  ${String(count).padStart(4)}  ${type}`);
   return lines.join("\n") + "\n";
 }
 

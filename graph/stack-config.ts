@@ -39,7 +39,11 @@ export function secretPlaceholder(key: string): string {
  * leaves unset it acts as `pulumi config set --secret` would.
  */
 export function localSecretVariable(key: string): string {
-  return `PLATFORM_SECRET_${key.split(":").pop()!.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()}`;
+  return `PLATFORM_SECRET_${key
+    .split(":")
+    .pop()!
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toUpperCase()}`;
 }
 
 function readYaml(file: string, what: string): any {
@@ -54,7 +58,8 @@ export function readProject(programDir: string): ProjectFile {
   const file = path.join(programDir, "Pulumi.yaml");
   if (!fs.existsSync(file)) throw new StackConfigError(`no Pulumi.yaml in ${programDir}`);
   const doc = readYaml(file, "project");
-  if (typeof doc.name !== "string" || doc.name === "") throw new StackConfigError(`could not validate '${file}': project is missing a non-empty string 'name' attribute`);
+  if (typeof doc.name !== "string" || doc.name === "")
+    throw new StackConfigError(`could not validate '${file}': project is missing a non-empty string 'name' attribute`);
   checkRuntime(doc.runtime, file);
   return { name: doc.name, config: readDeclarations(doc.name, doc.config, file) };
 }
@@ -68,7 +73,8 @@ function checkRuntime(runtime: unknown, file: string): void {
     if (runtime === "") fail("must not be empty");
     return;
   }
-  if (typeof runtime !== "object" || runtime === null || Array.isArray(runtime)) return fail("must be a name, or a map with name and options");
+  if (typeof runtime !== "object" || runtime === null || Array.isArray(runtime))
+    return fail("must be a name, or a map with name and options");
   const extra = Object.keys(runtime).filter((k) => k !== "name" && k !== "options");
   if (extra.length > 0) fail(`additional properties ${extra.map((k) => `'${k}'`).join(", ")} not allowed`);
   const { name, options } = runtime as { name?: unknown; options?: unknown };
@@ -104,7 +110,12 @@ function offlinePlaintext(key: string, value: StackValue, env: NodeJS.ProcessEnv
  * The config the CLI would hand the program for `stack`. `overrides` are set on top of the stack file,
  * as `pulumi config set` would (a key without a namespace is the project's), before the CLI's checks.
  */
-export function readStackConfig(programDir: string, stack: string, overrides: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): StackConfig {
+export function readStackConfig(
+  programDir: string,
+  stack: string,
+  overrides: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): StackConfig {
   const project = readProject(programDir);
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackConfigError(`invalid stack name "${stack}": use letters, digits, '-', '_' and '.'`);
   const file = path.join(programDir, `Pulumi.${stack}.yaml`);
@@ -112,7 +123,8 @@ export function readStackConfig(programDir: string, stack: string, overrides: Re
   const doc = hasFile ? readYaml(file, `stack "${stack}"`) : {};
   const values: Record<string, StackValue> = {};
   for (const [key, raw] of Object.entries(doc.config ?? {})) values[fullKey(project.name, key)] = stackValueOf(raw);
-  for (const [key, text] of Object.entries(overrides)) values[fullKey(project.name, key)] = { text, secure: false, object: /^\s*[[{]/.test(text) };
+  for (const [key, text] of Object.entries(overrides))
+    values[fullKey(project.name, key)] = { text, secure: false, object: /^\s*[[{]/.test(text) };
   // A local value for a declared secret counts as `pulumi config set --secret`: secure, and read by the program as set.
   for (const [key, declared] of Object.entries(project.config)) {
     const full = fullKey(project.name, key);

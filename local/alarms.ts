@@ -58,7 +58,10 @@ export class AlarmBoard {
 
   private matching(namespace: string, metricName: string, dimensions: Record<string, string>): State[] {
     return this.states.filter(
-      (s) => s.alarm.namespace === namespace && s.alarm.metricName === metricName && Object.entries(s.alarm.dimensions).every(([k, v]) => dimensions[k] === v),
+      (s) =>
+        s.alarm.namespace === namespace &&
+        s.alarm.metricName === metricName &&
+        Object.entries(s.alarm.dimensions).every(([k, v]) => dimensions[k] === v),
     );
   }
 
@@ -67,7 +70,8 @@ export class AlarmBoard {
     for (const s of this.states) {
       if (s.state !== "ALARM" || s.events.length === 0) continue;
       s.events = s.events.filter((t) => now - t < s.alarm.periodSeconds * 1000);
-      if (s.events.length < s.alarm.threshold) this.transition(s, "OK", `below ${s.alarm.threshold} ${s.alarm.metricName} in ${s.alarm.periodSeconds} s`);
+      if (s.events.length < s.alarm.threshold)
+        this.transition(s, "OK", `below ${s.alarm.threshold} ${s.alarm.metricName} in ${s.alarm.periodSeconds} s`);
     }
   }
 

@@ -215,9 +215,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       destinations: {
         async send(arn, body, attributes) {
           const queueUrl = provisioned.queueUrls.get(arn);
-          const MessageAttributes = attributes ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }])) : undefined;
+          const MessageAttributes = attributes
+            ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]))
+            : undefined;
           if (queueUrl) await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes }));
-          else if (arn.startsWith("arn:aws:sns:") && provisioned.localArns.has(arn)) await clients.sns.send(new PublishCommand({ TopicArn: provisioned.localArns.get(arn), Message: body, MessageAttributes }));
+          else if (arn.startsWith("arn:aws:sns:") && provisioned.localArns.has(arn))
+            await clients.sns.send(new PublishCommand({ TopicArn: provisioned.localArns.get(arn), Message: body, MessageAttributes }));
           else throw new Error(`destination ${arn} is not a queue or topic of the graph`);
         },
       },
@@ -230,7 +233,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const queue = model.queues.find((q) => q.arn === mapping.queueArn);
       if (!queue) throw new Error(`an event source mapping reads queue ${mapping.queueArn}, which is not in the graph`);
       service.resolve(mapping.functionName);
-      const poller = new QueuePoller(mapping, queue, provisioned.queueUrls.get(queue.arn)!, model.region, clients.sqs, service, { retryVisibilitySeconds });
+      const poller = new QueuePoller(mapping, queue, provisioned.queueUrls.get(queue.arn)!, model.region, clients.sqs, service, {
+        retryVisibilitySeconds,
+      });
       poller.start();
       stoppers.push(() => poller.stop());
     }
@@ -243,7 +248,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const outputs = rewrite(model.outputs);
     const apiList = model.apis.map((api, i) => ({ name: api.name, id: api.id, url: apis[i].url }));
-    printStartup(reporter, { model, apis: apiList, lambdaEndpoint: lambdaApi.url, emulators, provisioned, scheduler: running, retryVisibilitySeconds, enforceThrottle: !!options.enforceThrottle });
+    printStartup(reporter, {
+      model,
+      apis: apiList,
+      lambdaEndpoint: lambdaApi.url,
+      emulators,
+      provisioned,
+      scheduler: running,
+      retryVisibilitySeconds,
+      enforceThrottle: !!options.enforceThrottle,
+    });
 
     if (options.stateFile ?? true) {
       const stateFile = path.join(localRoot, "state.json");
@@ -256,7 +270,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         environment,
         outputs,
         functions: model.functions.map((f) => f.name),
-        schedules: model.schedules.map((s) => ({ name: s.name, functions: s.targets.map((t) => findFunction(model, t.functionArn)?.name ?? t.functionArn) })),
+        schedules: model.schedules.map((s) => ({
+          name: s.name,
+          functions: s.targets.map((t) => findFunction(model, t.functionArn)?.name ?? t.functionArn),
+        })),
       };
       fs.mkdirSync(localRoot, { recursive: true });
       fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
@@ -295,9 +312,21 @@ function assertPortFree(port: number, host: string): Promise<void> {
 /** The container runtime, bundled once per content into the temp directory. */
 function bootstrapFile(): string {
   const source = path.join(__dirname, "lambda", "bootstrap.ts");
-  const { outputFiles } = buildSync({ entryPoints: [source], bundle: true, platform: "node", format: "cjs", target: "node20", write: false, logLevel: "silent" });
+  const { outputFiles } = buildSync({
+    entryPoints: [source],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
+  });
   const text = outputFiles[0].text;
-  const file = path.join(os.tmpdir(), "platform-local-cloud", `bootstrap-${createHash("sha256").update(text).digest("hex").slice(0, 12)}.js`);
+  const file = path.join(
+    os.tmpdir(),
+    "platform-local-cloud",
+    `bootstrap-${createHash("sha256").update(text).digest("hex").slice(0, 12)}.js`,
+  );
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);

@@ -51,7 +51,9 @@ export class Reporter {
   invocation(report: InvocationReport): void {
     this.observer?.(report);
     if (!this.invocations) return;
-    const outcome = report.error ? color.red(`error ${report.error.errorType}: ${report.error.errorMessage.split("\n")[0]}`) : color.green("ok");
+    const outcome = report.error
+      ? color.red(`error ${report.error.errorType}: ${report.error.errorMessage.split("\n")[0]}`)
+      : color.green("ok");
     const status = report.status !== undefined ? ` ${report.status}` : "";
     const cold = report.initMs !== undefined ? color.yellow(` cold start (init ${report.initMs.toFixed(0)} ms)`) : "";
     this.write(`λ ${report.functionName} ${color.dim(report.trigger)} ${report.durationMs.toFixed(1)} ms${status} ${outcome}${cold}`);

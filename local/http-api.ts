@@ -40,7 +40,18 @@ const MAX_INTEGRATION_MS = 30_000;
 /** Content types API Gateway passes as text; every other body reaches the function base64-encoded. */
 const TEXT_TYPE = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|[\w.+-]+\+(json|xml))\b)/i;
 
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+]);
 
 type Answer = { status: number; headers: [string, string][]; body: Buffer };
 
@@ -61,7 +72,10 @@ function nextRequestId(): string {
 
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const routes = new RouteTable<Integration>(options.api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
-  const bucket = options.enforceThrottle && options.api.throttle ? tokenBucket(options.api.throttle.rateLimit, options.api.throttle.burstLimit) : undefined;
+  const bucket =
+    options.enforceThrottle && options.api.throttle
+      ? tokenBucket(options.api.throttle.rateLimit, options.api.throttle.burstLimit)
+      : undefined;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -73,8 +87,18 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     req.on("end", () => {
       const requestId = nextRequestId();
       const send = (answer: Answer) => {
-        if (answer.status >= 500) options.alarms.count("AWS/ApiGateway", "5xx", { ApiId: options.api.id, Stage: "$default" }, `API ${options.api.name} answered ${answer.status}`);
-        const headers: [string, string][] = [...answer.headers, ["apigw-requestid", requestId], ["content-length", String(answer.body.length)]];
+        if (answer.status >= 500)
+          options.alarms.count(
+            "AWS/ApiGateway",
+            "5xx",
+            { ApiId: options.api.id, Stage: "$default" },
+            `API ${options.api.name} answered ${answer.status}`,
+          );
+        const headers: [string, string][] = [
+          ...answer.headers,
+          ["apigw-requestid", requestId],
+          ["content-length", String(answer.body.length)],
+        ];
         res.writeHead(answer.status, headers.flat());
         res.end(answer.body);
       };
@@ -92,7 +116,15 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         void proxy(integration, match.pathParameters ?? {}, req, rawQueryString, body).then(send);
         return;
       }
-      const event = payloadV2(req, { routeKey: match.route.routeKey, rawPath, rawQueryString, pathParameters: match.pathParameters, body, requestId, options });
+      const event = payloadV2(req, {
+        routeKey: match.route.routeKey,
+        rawPath,
+        rawQueryString,
+        pathParameters: match.pathParameters,
+        body,
+        requestId,
+        options,
+      });
       void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(send);
     });
   });
@@ -192,7 +224,12 @@ function clfTime(d: Date): string {
   return clfCache.text;
 }
 
-async function invokeRoute(options: ApiServerOptions, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Answer> {
+async function invokeRoute(
+  options: ApiServerOptions,
+  functionArn: string,
+  event: Record<string, unknown>,
+  routeKey: string,
+): Promise<Answer> {
   let answer: Answer | undefined;
   const statusOf = (outcome: InvokeOutcome) => {
     answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null");
@@ -229,13 +266,22 @@ export function mapResponseV2(payload: string): Answer {
   if (!Number.isInteger(status) || status < 100 || status > 599) return apiError(500, "Internal Server Error");
   const headers: [string, string][] = Object.entries<unknown>(value.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]);
   for (const cookie of Array.isArray(value.cookies) ? value.cookies : []) headers.push(["set-cookie", String(cookie)]);
-  const raw = value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
+  const raw =
+    value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
   return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw) };
 }
 
 /** HTTP_PROXY: the request goes on to the integration URI, path variables substituted, and the answer comes back as is. */
-function proxy(integration: Extract<Integration, { type: "HTTP_PROXY" }>, params: Record<string, string>, req: http.IncomingMessage, query: string, body: Buffer): Promise<Answer> {
-  const uri = integration.uri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => (params[name] ?? "").split("/").map(encodeURIComponent).join("/"));
+function proxy(
+  integration: Extract<Integration, { type: "HTTP_PROXY" }>,
+  params: Record<string, string>,
+  req: http.IncomingMessage,
+  query: string,
+  body: Buffer,
+): Promise<Answer> {
+  const uri = integration.uri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
+    (params[name] ?? "").split("/").map(encodeURIComponent).join("/"),
+  );
   const target = new URL(uri);
   if (query) target.search = query;
   const headers: Record<string, string | string[]> = {};

@@ -27,7 +27,13 @@ function awsError(res: http.ServerResponse, status: number, type: string, messag
   reply(res, status, { "x-amzn-errortype": type }, JSON.stringify({ Type: "User", message }));
 }
 
-export function startLambdaApi(lambda: () => LambdaService, fireSchedule: (name: string) => string[], logs: LogStore, port = 0, host = "127.0.0.1"): Promise<LambdaApi> {
+export function startLambdaApi(
+  lambda: () => LambdaService,
+  fireSchedule: (name: string) => string[],
+  logs: LogStore,
+  port = 0,
+  host = "127.0.0.1",
+): Promise<LambdaApi> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));

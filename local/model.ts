@@ -137,7 +137,19 @@ export interface LocalModel {
   outputs: Record<string, any>;
 }
 
-const CLOUD_ONLY = [/^aws:cloudfront\//, /^aws:route53\//, /^aws:acm\//, /^aws:wafv2\//, /^aws:shield\//, /^aws:cloudwatch\/logSubscriptionFilter:/, /^aws:kinesis\//, /^aws:cloudwatch\/dashboard:/, /^aws:cloudwatch\/compositeAlarm:/, /^aws:cfg\//, /^aws:lambda\/provisionedConcurrencyConfig:/];
+const CLOUD_ONLY = [
+  /^aws:cloudfront\//,
+  /^aws:route53\//,
+  /^aws:acm\//,
+  /^aws:wafv2\//,
+  /^aws:shield\//,
+  /^aws:cloudwatch\/logSubscriptionFilter:/,
+  /^aws:kinesis\//,
+  /^aws:cloudwatch\/dashboard:/,
+  /^aws:cloudwatch\/compositeAlarm:/,
+  /^aws:cfg\//,
+  /^aws:lambda\/provisionedConcurrencyConfig:/,
+];
 
 /** Accepted and shown, but with no local effect: IAM is not enforced, logs go to the console, and so on. */
 const NOT_ENFORCED = [
@@ -185,11 +197,17 @@ export function buildModel(graph: Graph): LocalModel {
   const skipped: SkippedResource[] = [];
   for (const r of graph.resources) {
     if (!r.custom || EMULATED.has(r.type) || COMPUTED.some((p) => p.test(r.type))) continue;
-    const reason = CLOUD_ONLY.some((p) => p.test(r.type)) ? "cloud-only" : NOT_ENFORCED.some((p) => p.test(r.type)) ? "not-enforced" : "unsupported";
+    const reason = CLOUD_ONLY.some((p) => p.test(r.type))
+      ? "cloud-only"
+      : NOT_ENFORCED.some((p) => p.test(r.type))
+        ? "not-enforced"
+        : "unsupported";
     skipped.push({ urn: r.urn, type: r.type, name: r.name, reason });
   }
 
-  const invokeConfigs = new Map(of("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map((r) => [String(r.state.functionName), r.state]));
+  const invokeConfigs = new Map(
+    of("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map((r) => [String(r.state.functionName), r.state]),
+  );
   const functions = of("aws:lambda/function:Function").map((r): LocalFunction => {
     const s = r.state;
     const name = nameOf(r);
@@ -204,7 +222,10 @@ export function buildModel(graph: Graph): LocalModel {
       timeoutSeconds: s.timeout ?? 3,
       environment: { ...(s.environment?.variables ?? {}) },
       code: s.code,
-      reservedConcurrency: typeof s.reservedConcurrentExecutions === "number" && s.reservedConcurrentExecutions >= 0 ? s.reservedConcurrentExecutions : undefined,
+      reservedConcurrency:
+        typeof s.reservedConcurrentExecutions === "number" && s.reservedConcurrentExecutions >= 0
+          ? s.reservedConcurrentExecutions
+          : undefined,
       async: {
         retryAttempts: config?.maximumRetryAttempts ?? 2,
         maximumEventAgeSeconds: config?.maximumEventAgeInSeconds ?? 21600,
@@ -218,7 +239,8 @@ export function buildModel(graph: Graph): LocalModel {
 
   const integrations = new Map(of("aws:apigatewayv2/integration:Integration").map((r) => [r.id, r]));
   const apis = of("aws:apigatewayv2/api:Api").map((api): LocalApi => {
-    if ((api.state.protocolType ?? "HTTP") !== "HTTP") throw new Error(`${api.urn}: only HTTP APIs are emulated (protocolType ${api.state.protocolType})`);
+    if ((api.state.protocolType ?? "HTTP") !== "HTTP")
+      throw new Error(`${api.urn}: only HTTP APIs are emulated (protocolType ${api.state.protocolType})`);
     const stage = of("aws:apigatewayv2/stage:Stage").find((s) => s.state.apiId === api.id);
     const throttle = stage?.state.defaultRouteSettings;
     const routes = of("aws:apigatewayv2/route:Route")
@@ -234,7 +256,9 @@ export function buildModel(graph: Graph): LocalModel {
       name: api.inputs.name ?? api.name,
       cloudEndpoint: api.state.apiEndpoint,
       routes,
-      throttle: throttle?.throttlingRateLimit ? { rateLimit: throttle.throttlingRateLimit, burstLimit: throttle.throttlingBurstLimit ?? throttle.throttlingRateLimit } : undefined,
+      throttle: throttle?.throttlingRateLimit
+        ? { rateLimit: throttle.throttlingRateLimit, burstLimit: throttle.throttlingBurstLimit ?? throttle.throttlingRateLimit }
+        : undefined,
     };
   });
 
@@ -266,17 +290,27 @@ export function buildModel(graph: Graph): LocalModel {
     };
   });
 
-  const buckets = [...of("aws:s3/bucket:Bucket"), ...of("aws:s3/bucketV2:BucketV2")].map((r) => ({ name: r.state.bucket ?? r.id ?? r.name, arn: r.arn! }));
+  const buckets = [...of("aws:s3/bucket:Bucket"), ...of("aws:s3/bucketV2:BucketV2")].map((r) => ({
+    name: r.state.bucket ?? r.id ?? r.name,
+    arn: r.arn!,
+  }));
   const objects = [...of("aws:s3/bucketObject:BucketObject"), ...of("aws:s3/bucketObjectv2:BucketObjectv2")].map(
     // Secrets are only marked in the graph; the local cloud uploads their plain value.
-    (r): LocalObject => ({ bucket: revealSecrets(r.state.bucket), key: revealSecrets(r.state.key) ?? r.name, source: revealSecrets(r.state.source ?? r.state.content) ?? "", contentType: r.state.contentType }),
+    (r): LocalObject => ({
+      bucket: revealSecrets(r.state.bucket),
+      key: revealSecrets(r.state.key) ?? r.name,
+      source: revealSecrets(r.state.source ?? r.state.content) ?? "",
+      contentType: r.state.contentType,
+    }),
   );
 
   const subscriptions = of("aws:sns/topicSubscription:TopicSubscription");
   const topics = of("aws:sns/topic:Topic").map((r): LocalTopic => ({
     name: nameOf(r),
     arn: r.arn!,
-    subscriptions: subscriptions.filter((s) => s.state.topic === r.arn).map((s) => ({ protocol: s.state.protocol, endpoint: s.state.endpoint })),
+    subscriptions: subscriptions
+      .filter((s) => s.state.topic === r.arn)
+      .map((s) => ({ protocol: s.state.protocol, endpoint: s.state.endpoint })),
   }));
 
   const eventSourceMappings = of("aws:lambda/eventSourceMapping:EventSourceMapping")
@@ -290,7 +324,8 @@ export function buildModel(graph: Graph): LocalModel {
       enabled: r.state.enabled ?? true,
     }));
   for (const r of of("aws:lambda/eventSourceMapping:EventSourceMapping")) {
-    if (!String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:")) skipped.push({ urn: r.urn, type: r.type, name: r.name, reason: "unsupported" });
+    if (!String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:"))
+      skipped.push({ urn: r.urn, type: r.type, name: r.name, reason: "unsupported" });
   }
 
   const targets = of("aws:cloudwatch/eventTarget:EventTarget");
@@ -300,8 +335,10 @@ export function buildModel(graph: Graph): LocalModel {
       name: nameOf(r),
       arn: r.arn!,
       expression: r.state.scheduleExpression,
-      enabled: r.state.state ? r.state.state === "ENABLED" : r.state.isEnabled ?? true,
-      targets: targets.filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id).map((t) => ({ functionArn: t.state.arn, input: t.state.input })),
+      enabled: r.state.state ? r.state.state === "ENABLED" : (r.state.isEnabled ?? true),
+      targets: targets
+        .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
+        .map((t) => ({ functionArn: t.state.arn, input: t.state.input })),
     }));
   for (const r of of("aws:scheduler/schedule:Schedule")) {
     schedules.push({
@@ -364,6 +401,9 @@ export function findFunction(model: LocalModel, ref: string): LocalFunction | un
   const unqualified = ref.replace(/:(\$LATEST|\d+)$/, "");
   const exact = model.functions.find((f) => f.name === ref || f.arn === ref || f.arn === unqualified);
   if (exact) return exact;
-  const short = functionNamed(model.functions.map((f) => f.name), ref);
+  const short = functionNamed(
+    model.functions.map((f) => f.name),
+    ref,
+  );
   return model.functions.find((f) => f.name === short);
 }

@@ -47,8 +47,16 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
   }
 
   for (const table of model.tables) {
-    const used = new Set([table.hashKey, table.rangeKey, ...table.globalSecondaryIndexes.flatMap((i) => [i.hashKey, i.rangeKey]), ...table.localSecondaryIndexes.map((i) => i.rangeKey)]);
-    const keys = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: "HASH" as const }, ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : [])];
+    const used = new Set([
+      table.hashKey,
+      table.rangeKey,
+      ...table.globalSecondaryIndexes.flatMap((i) => [i.hashKey, i.rangeKey]),
+      ...table.localSecondaryIndexes.map((i) => i.rangeKey),
+    ]);
+    const keys = (hash: string, range?: string) => [
+      { AttributeName: hash, KeyType: "HASH" as const },
+      ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
+    ];
     const projection = (i: { projectionType?: string; nonKeyAttributes?: string[] }) => ({
       ProjectionType: (i.projectionType ?? "ALL") as "ALL" | "KEYS_ONLY" | "INCLUDE",
       ...(i.nonKeyAttributes?.length ? { NonKeyAttributes: i.nonKeyAttributes } : {}),
@@ -58,12 +66,22 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
         TableName: table.name,
         BillingMode: "PAY_PER_REQUEST",
         KeySchema: keys(table.hashKey, table.rangeKey),
-        AttributeDefinitions: table.attributes.filter((a) => used.has(a.name)).map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
+        AttributeDefinitions: table.attributes
+          .filter((a) => used.has(a.name))
+          .map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
         GlobalSecondaryIndexes: table.globalSecondaryIndexes.length
-          ? table.globalSecondaryIndexes.map((i) => ({ IndexName: i.name, KeySchema: keys(i.hashKey, i.rangeKey), Projection: projection(i) }))
+          ? table.globalSecondaryIndexes.map((i) => ({
+              IndexName: i.name,
+              KeySchema: keys(i.hashKey, i.rangeKey),
+              Projection: projection(i),
+            }))
           : undefined,
         LocalSecondaryIndexes: table.localSecondaryIndexes.length
-          ? table.localSecondaryIndexes.map((i) => ({ IndexName: i.name, KeySchema: keys(table.hashKey, i.rangeKey), Projection: projection(i) }))
+          ? table.localSecondaryIndexes.map((i) => ({
+              IndexName: i.name,
+              KeySchema: keys(table.hashKey, i.rangeKey),
+              Projection: projection(i),
+            }))
           : undefined,
       }),
     );
@@ -71,7 +89,9 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
 
   for (const bucket of model.buckets) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
   for (const object of model.objects) {
-    await clients.s3.send(new PutObjectCommand({ Bucket: object.bucket, Key: object.key, Body: await objectBody(object), ContentType: object.contentType }));
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: object.bucket, Key: object.key, Body: await objectBody(object), ContentType: object.contentType }),
+    );
   }
 
   const cloudOnlySubscriptions: string[] = [];
@@ -92,7 +112,12 @@ function orderByRedrive(queues: LocalQueue[]): LocalQueue[] {
   const ordered: LocalQueue[] = [];
   const pending = [...queues];
   while (pending.length > 0) {
-    const ready = pending.findIndex((q) => !q.redrive || ordered.some((o) => o.arn === q.redrive!.deadLetterTargetArn) || !queues.some((o) => o.arn === q.redrive!.deadLetterTargetArn));
+    const ready = pending.findIndex(
+      (q) =>
+        !q.redrive ||
+        ordered.some((o) => o.arn === q.redrive!.deadLetterTargetArn) ||
+        !queues.some((o) => o.arn === q.redrive!.deadLetterTargetArn),
+    );
     if (ready < 0) throw new Error(`queues ${pending.map((q) => q.name).join(", ")} redrive to each other in a cycle`);
     ordered.push(...pending.splice(ready, 1));
   }

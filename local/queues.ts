@@ -4,7 +4,14 @@
  * reported items stay; on a function error the whole batch does. What stays is received again, and
  * SQS's own redrive policy moves it to the DLQ after maxReceiveCount.
  */
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { AlarmBoard } from "./alarms";
 import type { LambdaService } from "./lambda/service";
 import type { LocalEventSourceMapping, LocalModel, LocalQueue } from "./model";
@@ -81,7 +88,11 @@ export class QueuePoller {
 
   private async process(messages: Message[]): Promise<void> {
     const event = { Records: messages.map((m) => this.record(m)) };
-    const outcome = await this.lambda.invoke(this.mapping.functionName, event, `sqs ${this.queue.name} (${messages.length} record${messages.length === 1 ? "" : "s"})`);
+    const outcome = await this.lambda.invoke(
+      this.mapping.functionName,
+      event,
+      `sqs ${this.queue.name} (${messages.length} record${messages.length === 1 ? "" : "s"})`,
+    );
     const failed = new Set<string>();
     if (outcome.error) {
       for (const m of messages) failed.add(m.MessageId!);
@@ -90,14 +101,27 @@ export class QueuePoller {
     }
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length > 0) {
-      await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
     const retry = messages.filter((m) => failed.has(m.MessageId!));
-    if (retry.length > 0 && this.options.retryVisibilitySeconds !== undefined && this.options.retryVisibilitySeconds < this.queue.visibilityTimeoutSeconds) {
+    if (
+      retry.length > 0 &&
+      this.options.retryVisibilitySeconds !== undefined &&
+      this.options.retryVisibilitySeconds < this.queue.visibilityTimeoutSeconds
+    ) {
       await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: this.options.retryVisibilitySeconds! })),
+          Entries: retry.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle!,
+            VisibilityTimeout: this.options.retryVisibilitySeconds!,
+          })),
         }),
       );
     }
@@ -159,14 +183,23 @@ export class QueueWatcher {
   private polling = false;
 
   constructor(model: LocalModel, queueUrls: Map<string, string>, sqs: SQSClient, alarms: AlarmBoard, intervalMs = 1000) {
-    const watched = model.queues.filter((q) => alarms.watching("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: q.name }).length > 0);
+    const watched = model.queues.filter(
+      (q) => alarms.watching("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: q.name }).length > 0,
+    );
     this.timer = setInterval(async () => {
       if (this.polling) return;
       this.polling = true;
       try {
         for (const queue of watched) {
-          const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrls.get(queue.arn), AttributeNames: ["ApproximateNumberOfMessages"] }));
-          alarms.gauge("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: queue.name }, Number(Attributes?.ApproximateNumberOfMessages ?? 0));
+          const { Attributes } = await sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl: queueUrls.get(queue.arn), AttributeNames: ["ApproximateNumberOfMessages"] }),
+          );
+          alarms.gauge(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            { QueueName: queue.name },
+            Number(Attributes?.ApproximateNumberOfMessages ?? 0),
+          );
         }
       } catch {
         // The emulator is stopping; the next tick (if any) tries again.

@@ -7,7 +7,14 @@ export interface ScheduleExpression {
   next(from: Date): Date | undefined;
 }
 
-const UNITS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+const UNITS: Record<string, number> = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
@@ -32,9 +39,11 @@ export function parseScheduleExpression(expression: string, startedAt = new Date
 }
 
 function cronExpression(expression: string, fields: string[]): ScheduleExpression {
-  if (fields.length !== 6) throw new ScheduleExpressionError(`${expression}: cron takes 6 fields (minutes hours day-of-month month day-of-week year)`);
+  if (fields.length !== 6)
+    throw new ScheduleExpressionError(`${expression}: cron takes 6 fields (minutes hours day-of-month month day-of-week year)`);
   const [min, hour, dom, month, dow, year] = fields;
-  if ((dom === "?") === (dow === "?")) throw new ScheduleExpressionError(`${expression}: exactly one of day-of-month and day-of-week must be "?"`);
+  if ((dom === "?") === (dow === "?"))
+    throw new ScheduleExpressionError(`${expression}: exactly one of day-of-month and day-of-week must be "?"`);
   const minutes = field(expression, min, 0, 59);
   const hours = field(expression, hour, 0, 23);
   const months = field(expression, month, 1, 12, MONTHS, 1);
@@ -74,7 +83,8 @@ function field(expression: string, text: string, lo: number, hi: number, names: 
   const value = (s: string): number => {
     const named = names.indexOf(s.toUpperCase());
     const n = named >= 0 ? named + nameBase : Number(s);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new ScheduleExpressionError(`${expression}: "${s}" is not a value from ${lo} to ${hi}`);
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new ScheduleExpressionError(`${expression}: "${s}" is not a value from ${lo} to ${hi}`);
     return n;
   };
   for (const part of text.split(",")) {

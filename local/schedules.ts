@@ -34,7 +34,9 @@ export class Scheduler {
 
   /** Fires one schedule now, as EventBridge would; returns the async request ids. */
   fire(schedule: LocalSchedule): string[] {
-    return schedule.targets.map((target) => this.lambda.invokeAsync(target.functionArn, eventFor(this.model, schedule, target.input), `schedule ${schedule.name}`));
+    return schedule.targets.map((target) =>
+      this.lambda.invokeAsync(target.functionArn, eventFor(this.model, schedule, target.input), `schedule ${schedule.name}`),
+    );
   }
 
   stop(): void {

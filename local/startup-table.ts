@@ -18,38 +18,71 @@ export interface StartupInfo {
 
 export function printStartup(reporter: Reporter, info: StartupInfo): void {
   const { model } = info;
-  reporter.info(`Local cloud: ${model.project}/${model.stack} (${model.region}), ${model.functions.length} functions, ${model.queues.length} queues, ${model.tables.length} tables`);
+  reporter.info(
+    `Local cloud: ${model.project}/${model.stack} (${model.region}), ${model.functions.length} functions, ${model.queues.length} queues, ${model.tables.length} tables`,
+  );
   for (const [i, api] of info.apis.entries()) {
     const spec = model.apis[i];
     reporter.table(
       `API ${api.name} ${api.url}`,
-      spec.routes.map((r) => [r.routeKey, r.integration.type === "AWS_PROXY" ? `λ ${r.integration.functionArn.split(":").pop()}` : `→ ${r.integration.uri} (HTTP proxy)`]),
+      spec.routes.map((r) => [
+        r.routeKey,
+        r.integration.type === "AWS_PROXY" ? `λ ${r.integration.functionArn.split(":").pop()}` : `→ ${r.integration.uri} (HTTP proxy)`,
+      ]),
     );
     if (spec.throttle) {
-      reporter.info(`  throttling ${spec.throttle.rateLimit} req/s, burst ${spec.throttle.burstLimit}: ${info.enforceThrottle ? "enforced (429)" : "not enforced locally (--throttle enforces it)"}`);
+      reporter.info(
+        `  throttling ${spec.throttle.rateLimit} req/s, burst ${spec.throttle.burstLimit}: ${info.enforceThrottle ? "enforced (429)" : "not enforced locally (--throttle enforces it)"}`,
+      );
     }
   }
   reporter.table(
     "Functions",
-    model.functions.map((f) => [f.name, `${f.runtime} ${f.memoryMb} MB ${f.timeoutSeconds} s`, f.async.onFailure ?? f.deadLetterArn ? `async: ${f.async.retryAttempts} retries → ${(f.async.onFailure ?? f.deadLetterArn)!.split(":").pop()}` : ""]),
+    model.functions.map((f) => [
+      f.name,
+      `${f.runtime} ${f.memoryMb} MB ${f.timeoutSeconds} s`,
+      (f.async.onFailure ?? f.deadLetterArn)
+        ? `async: ${f.async.retryAttempts} retries → ${(f.async.onFailure ?? f.deadLetterArn)!.split(":").pop()}`
+        : "",
+    ]),
   );
   reporter.table(
     "Queues",
     model.queues.map((q) => {
       const consumer = model.eventSourceMappings.find((m) => m.queueArn === q.arn);
-      return [q.name, info.provisioned.queueUrls.get(q.arn) ?? "", q.redrive ? `redrive → ${q.redrive.deadLetterTargetArn.split(":").pop()} after ${q.redrive.maxReceiveCount}` : "", consumer ? `λ ${consumer.functionName.split(":").pop()} batch ${consumer.batchSize}` : ""];
+      return [
+        q.name,
+        info.provisioned.queueUrls.get(q.arn) ?? "",
+        q.redrive ? `redrive → ${q.redrive.deadLetterTargetArn.split(":").pop()} after ${q.redrive.maxReceiveCount}` : "",
+        consumer ? `λ ${consumer.functionName.split(":").pop()} batch ${consumer.batchSize}` : "",
+      ];
     }),
   );
   if (info.retryVisibilitySeconds !== undefined && model.eventSourceMappings.length > 0) {
-    reporter.info(`  failed messages are received again after ${info.retryVisibilitySeconds} s locally, not after the queue's visibility timeout`);
+    reporter.info(
+      `  failed messages are received again after ${info.retryVisibilitySeconds} s locally, not after the queue's visibility timeout`,
+    );
   }
-  reporter.table("Tables", model.tables.map((t) => [t.name, `${t.hashKey}${t.rangeKey ? ` + ${t.rangeKey}` : ""}`]));
-  reporter.table("Buckets", model.buckets.map((b) => [b.name, `${model.objects.filter((o) => o.bucket === b.name).length} objects`]));
+  reporter.table(
+    "Tables",
+    model.tables.map((t) => [t.name, `${t.hashKey}${t.rangeKey ? ` + ${t.rangeKey}` : ""}`]),
+  );
+  reporter.table(
+    "Buckets",
+    model.buckets.map((b) => [b.name, `${model.objects.filter((o) => o.bucket === b.name).length} objects`]),
+  );
   reporter.table(
     "Schedules",
-    model.schedules.map((s) => [s.name, s.expression, s.enabled ? `next ${info.scheduler.nextRuns.get(s.name)?.toISOString() ?? "on demand only"}` : "disabled", s.targets.map((t) => `λ ${t.functionArn.split(":").pop()}`).join(", ")]),
+    model.schedules.map((s) => [
+      s.name,
+      s.expression,
+      s.enabled ? `next ${info.scheduler.nextRuns.get(s.name)?.toISOString() ?? "on demand only"}` : "disabled",
+      s.targets.map((t) => `λ ${t.functionArn.split(":").pop()}`).join(", "),
+    ]),
   );
-  reporter.table("Alarms (printed as ALARM lines)", [[`${model.alarms.length} alarms: function errors, API 5xx and queue depth are evaluated locally`]]);
+  reporter.table("Alarms (printed as ALARM lines)", [
+    [`${model.alarms.length} alarms: function errors, API 5xx and queue depth are evaluated locally`],
+  ]);
   reporter.table("Endpoints", [
     ["lambda", info.lambdaEndpoint],
     ["sqs", info.emulators.sqs],
@@ -63,7 +96,10 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     for (const s of list) counts.set(s.type, (counts.get(s.type) ?? 0) + 1);
     return [...counts].map(([type, n]) => [type, `${n}`]);
   };
-  reporter.table("Cloud only (not emulated)", [...summarize(byReason("cloud-only")), ...info.provisioned.cloudOnlySubscriptions.map((s) => ["subscription", s])]);
+  reporter.table("Cloud only (not emulated)", [
+    ...summarize(byReason("cloud-only")),
+    ...info.provisioned.cloudOnlySubscriptions.map((s) => ["subscription", s]),
+  ]);
   reporter.table("Accepted, not enforced locally", summarize(byReason("not-enforced")));
   reporter.table("Unsupported (skipped)", summarize(byReason("unsupported")));
 }

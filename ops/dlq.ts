@@ -35,7 +35,6 @@ export interface Clients {
   lambda: LambdaClient;
 }
 
-
 export function dlqsOf(outputs: Record<string, any>): Dlq[] {
   const entries = outputs.deadLetterQueues;
   if (!entries || typeof entries !== "object") throw new ToolInputError("the stack's outputs have no deadLetterQueues");
@@ -61,9 +60,15 @@ export interface DlqStatus {
 /** Visible and in-flight message counts, from the queue's attributes alone. */
 export async function depthOf(clients: Clients, dlq: Dlq): Promise<{ depth: number; inFlight: number }> {
   const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlq.spec.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: dlq.spec.url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
-  return { depth: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  return {
+    depth: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 /** Depth, in flight, and the age of the oldest message a peek sees. */
@@ -96,7 +101,12 @@ export async function peek(clients: Clients, dlq: Dlq, max: number): Promise<Mes
   }
   for (let i = 0; i < messages.length; i += 10) {
     const batch = messages.slice(i, i + 10);
-    await clients.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlq.spec.url, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }));
+    await clients.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: dlq.spec.url,
+        Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+      }),
+    );
   }
   return messages;
 }
@@ -146,7 +156,11 @@ export interface RedriveResult {
  * Moves messages back for processing; `onProgress(done, total)` as it goes. Queue DLQs use SQS's
  * StartMessageMoveTask; function DLQs re-invoke the function asynchronously with the original event.
  */
-export async function redrive(clients: Clients, dlq: Dlq, options: { max?: number; onProgress?: (done: number, total: number) => void }): Promise<RedriveResult> {
+export async function redrive(
+  clients: Clients,
+  dlq: Dlq,
+  options: { max?: number; onProgress?: (done: number, total: number) => void },
+): Promise<RedriveResult> {
   const { depth } = await depthOf(clients, dlq);
   const total = Math.min(depth, options.max ?? depth);
   // A move task moves everything; a --max redrive goes message by message.
@@ -157,7 +171,12 @@ export async function redrive(clients: Clients, dlq: Dlq, options: { max?: numbe
   const result: RedriveResult = { moved: 0, failed: [], method: dlq.spec.source === "queue" ? "message-by-message" : "re-invoke" };
   while (result.moved + result.failed.length < total) {
     const { Messages } = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: dlq.spec.url, MaxNumberOfMessages: Math.min(10, total - result.moved - result.failed.length), VisibilityTimeout: 60, MessageAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({
+        QueueUrl: dlq.spec.url,
+        MaxNumberOfMessages: Math.min(10, total - result.moved - result.failed.length),
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ["All"],
+      }),
     );
     if (!Messages?.length) break;
     for (const message of Messages) {
@@ -177,7 +196,9 @@ export async function redrive(clients: Clients, dlq: Dlq, options: { max?: numbe
 
 async function replay(clients: Clients, spec: DlqOutput, message: Message): Promise<void> {
   if (spec.source === "queue") {
-    await clients.sqs.send(new SendMessageCommand({ QueueUrl: spec.sourceUrl, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }));
+    await clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: spec.sourceUrl, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }),
+    );
     return;
   }
   let body: any = message.Body;
@@ -187,19 +208,28 @@ async function replay(clients: Clients, spec: DlqOutput, message: Message): Prom
     throw new Error("the message is not JSON, so it is no event to re-invoke with");
   }
   const event = isFailureRecord(body) ? body.requestPayload : body;
-  const result = await clients.lambda.send(new InvokeCommand({ FunctionName: spec.functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }));
+  const result = await clients.lambda.send(
+    new InvokeCommand({ FunctionName: spec.functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }),
+  );
   if (result.StatusCode !== 202) throw new Error(`Lambda did not accept the event (status ${result.StatusCode})`);
 }
 
 /** SQS's own move task, with progress; undefined where the endpoint does not offer it (the local emulator). */
-async function moveTask(clients: Clients, dlq: Dlq, total: number, onProgress?: (done: number, total: number) => void): Promise<RedriveResult | undefined> {
-  const arnOf = async (url: string) => (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+async function moveTask(
+  clients: Clients,
+  dlq: Dlq,
+  total: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RedriveResult | undefined> {
+  const arnOf = async (url: string) =>
+    (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
   const sourceArn = await arnOf(dlq.spec.url);
   const destinationArn = await arnOf((dlq.spec as Extract<DlqOutput, { source: "queue" }>).sourceUrl);
   try {
     await clients.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
   } catch (err) {
-    if (/Unsupported|InvalidAction|UnknownOperation|NotImplemented|not supported/i.test(`${(err as Error).name} ${(err as Error).message}`)) return undefined;
+    if (/Unsupported|InvalidAction|UnknownOperation|NotImplemented|not supported/i.test(`${(err as Error).name} ${(err as Error).message}`))
+      return undefined;
     throw err;
   }
   for (;;) {

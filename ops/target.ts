@@ -16,7 +16,11 @@ export interface Target {
   outputs: Record<string, any>;
   region: string;
   /** Client settings: endpoints and credentials for the local cloud; empty for AWS (the default chain). */
-  client(service: "sqs" | "lambda" | "logs"): { endpoint?: string; region: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
+  client(service: "sqs" | "lambda" | "logs"): {
+    endpoint?: string;
+    region: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
   /** Set for the local cloud. */
   local?: LocalCloudState;
 }
@@ -40,12 +44,22 @@ export function stackOf(opts: { stack?: string; local: boolean; program: string 
   if (opts.local) return "dev";
   let selected = "";
   try {
-    selected = execFileSync("pulumi", ["stack", "--show-name"], { cwd: opts.program, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    selected = execFileSync("pulumi", ["stack", "--show-name"], {
+      cwd: opts.program,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "the Pulumi CLI is not installed" : ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] || "no stack is selected";
-    throw new ToolInputError(`name the stack with --stack <name> (or --local for the local cloud): ${reason}, so there is no selected stack to use`);
+    const reason =
+      (err as NodeJS.ErrnoException).code === "ENOENT"
+        ? "the Pulumi CLI is not installed"
+        : ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] || "no stack is selected";
+    throw new ToolInputError(
+      `name the stack with --stack <name> (or --local for the local cloud): ${reason}, so there is no selected stack to use`,
+    );
   }
-  if (!selected) throw new ToolInputError("name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI has no stack selected");
+  if (!selected)
+    throw new ToolInputError("name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI has no stack selected");
   // The CLI may print an organization-qualified name; the stack files go by the short one.
   return selected.split("/").pop()!;
 }
@@ -78,9 +92,15 @@ function stackOutputs(opts: TargetOptions): Record<string, any> {
     text = process.env.PLATFORM_STACK_OUTPUTS;
   } else {
     try {
-      text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", opts.stack], { cwd: opts.program, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", opts.stack], {
+        cwd: opts.program,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (err) {
-      throw new ToolInputError(`could not read stack ${opts.stack}'s outputs with \`pulumi stack output --json\` (${(err as Error).message.split("\n")[0]}); pass --outputs <file> or set PLATFORM_STACK_OUTPUTS`);
+      throw new ToolInputError(
+        `could not read stack ${opts.stack}'s outputs with \`pulumi stack output --json\` (${(err as Error).message.split("\n")[0]}); pass --outputs <file> or set PLATFORM_STACK_OUTPUTS`,
+      );
     }
   }
   try {
@@ -93,8 +113,10 @@ function stackOutputs(opts: TargetOptions): Record<string, any> {
 /** An AWS SDK error, said plainly, or undefined when it is not one of the usual ones. */
 export function awsProblem(err: Error): string | undefined {
   const name = err.name ?? "";
-  if (/CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/.test(name)) return `no valid AWS credentials for this stack's account (${err.message})`;
-  if (/Throttl|RequestThrottled|TooManyRequests/.test(name)) return `AWS is throttling these calls; try again later or with a smaller --max (${err.message})`;
+  if (/CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/.test(name))
+    return `no valid AWS credentials for this stack's account (${err.message})`;
+  if (/Throttl|RequestThrottled|TooManyRequests/.test(name))
+    return `AWS is throttling these calls; try again later or with a smaller --max (${err.message})`;
   if (/AccessDenied/.test(name)) return `access denied: ${err.message}`;
   if (/NonExistentQueue|QueueDoesNotExist|ResourceNotFound/.test(name)) return `not found in this account and region: ${err.message}`;
   return undefined;

@@ -65,7 +65,10 @@ export const policies: Policy[] = [
         if (!isAsync) continue;
         const hasDestination = !!config?.props.destinationConfig?.onFailure?.destination || !!fn.props.deadLetterConfig?.targetArn;
         if (config?.props.maximumRetryAttempts === undefined || !hasDestination) {
-          report(`function ${fn.name} is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination`, fn.urn);
+          report(
+            `function ${fn.name} is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination`,
+            fn.urn,
+          );
         }
       }
     },
@@ -79,7 +82,8 @@ export const policies: Policy[] = [
         const name = fn.props.loggingConfig?.logGroup ?? `/aws/lambda/${fn.props.name}`;
         const group = groups.find((g) => g.props.name === name);
         if (!group) report(`function ${fn.name} has no log group ${name} in the stack`, fn.urn);
-        else if (!group.props.retentionInDays) report(`log group ${name} of function ${fn.name} keeps logs forever: set retentionInDays`, group.urn);
+        else if (!group.props.retentionInDays)
+          report(`log group ${name} of function ${fn.name} keeps logs forever: set retentionInDays`, group.urn);
       }
     },
   },
@@ -89,7 +93,9 @@ export const policies: Policy[] = [
     validateStack: (args, report) => {
       const alarms = ofType(args.resources, ALARM);
       for (const fn of ofType(args.resources, FUNCTION)) {
-        const watched = alarms.filter((a) => a.props.namespace === "AWS/Lambda" && a.props.dimensions?.FunctionName === fn.props.name).map((a) => a.props.metricName);
+        const watched = alarms
+          .filter((a) => a.props.namespace === "AWS/Lambda" && a.props.dimensions?.FunctionName === fn.props.name)
+          .map((a) => a.props.metricName);
         const missing = ["Errors", "Throttles", "Duration"].filter((m) => !watched.includes(m));
         if (missing.length > 0) report(`function ${fn.name} has no alarm on ${missing.join(", ")}`, fn.urn);
       }
@@ -124,14 +130,16 @@ export const policies: Policy[] = [
           : ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"].includes(args.type)
             ? asList(args.props.policyArn)
             : [];
-      for (const arn of arns.filter((a) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(a))) report(`${args.name} attaches the broad managed policy ${arn}`);
+      for (const arn of arns.filter((a) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(a)))
+        report(`${args.name} attaches the broad managed policy ${arn}`);
     },
   },
   {
     name: "queues-encrypted",
     description: "Every SQS queue is encrypted.",
     validateResource: (args, report) => {
-      if (args.type === QUEUE && args.props.sqsManagedSseEnabled !== true && !args.props.kmsMasterKeyId) report(`queue ${args.name} is not encrypted`);
+      if (args.type === QUEUE && args.props.sqsManagedSseEnabled !== true && !args.props.kmsMasterKeyId)
+        report(`queue ${args.name} is not encrypted`);
     },
   },
   {
@@ -149,7 +157,10 @@ export const policies: Policy[] = [
       for (const c of ofType(args.resources, INVOKE_CONFIG)) dlqArns.add(c.props.destinationConfig?.onFailure?.destination);
       for (const q of ofType(args.resources, QUEUE)) {
         if (dlqArns.has(q.props.arn) && q.props.messageRetentionSeconds !== DLQ_RETENTION_SECONDS) {
-          report(`dead-letter queue ${q.name} keeps messages for ${q.props.messageRetentionSeconds ?? 345600} s, not 14 days (${DLQ_RETENTION_SECONDS})`, q.urn);
+          report(
+            `dead-letter queue ${q.name} keeps messages for ${q.props.messageRetentionSeconds ?? 345600} s, not 14 days (${DLQ_RETENTION_SECONDS})`,
+            q.urn,
+          );
         }
       }
     },
@@ -183,8 +194,10 @@ export const policies: Policy[] = [
     name: "no-api-gateway-cache",
     description: "API Gateway's own cache is off; cache at the edge instead.",
     validateResource: (args, report) => {
-      if (args.type === "aws:apigateway/stage:Stage" && args.props.cacheClusterEnabled) report(`stage ${args.name} enables the API Gateway cache`);
-      if (args.type === "aws:apigateway/methodSettings:MethodSettings" && args.props.settings?.cachingEnabled) report(`method settings ${args.name} enable caching`);
+      if (args.type === "aws:apigateway/stage:Stage" && args.props.cacheClusterEnabled)
+        report(`stage ${args.name} enables the API Gateway cache`);
+      if (args.type === "aws:apigateway/methodSettings:MethodSettings" && args.props.settings?.cachingEnabled)
+        report(`method settings ${args.name} enable caching`);
     },
   },
   {
@@ -194,12 +207,17 @@ export const policies: Policy[] = [
       const bucketRef = (r: PolicyResource) => r.props.bucket;
       for (const bucket of ofType(args.resources, BUCKET)) {
         const name = bucket.props.bucket ?? bucket.props.id;
-        const mine = (type: string) => ofType(args.resources, type).filter((r) => bucketRef(r) === name || bucketRef(r) === bucket.props.id);
+        const mine = (type: string) =>
+          ofType(args.resources, type).filter((r) => bucketRef(r) === name || bucketRef(r) === bucket.props.id);
         const block = mine("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]?.props;
-        if (!block || !["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => block[k] === true)) {
+        if (
+          !block ||
+          !["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => block[k] === true)
+        ) {
           report(`bucket ${bucket.name} does not block all public access`, bucket.urn);
         }
-        if (mine("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").length === 0) report(`bucket ${bucket.name} has no encryption configuration`, bucket.urn);
+        if (mine("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").length === 0)
+          report(`bucket ${bucket.name} has no encryption configuration`, bucket.urn);
         const tlsOnly = mine("aws:s3/bucketPolicy:BucketPolicy").some((p) =>
           statements(p.props.policy).some((s) => s.Effect === "Deny" && String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false"),
         );
@@ -262,7 +280,8 @@ export const policies: Policy[] = [
       const responses: any[] = args.props.customErrorResponses ?? [];
       for (const code of [500, 502, 503, 504]) {
         const rule = responses.find((r) => Number(r.errorCode) === code);
-        if (!rule || rule.errorCachingMinTtl !== 0) report(`distribution ${args.name} may cache ${code} responses: set errorCachingMinTtl 0`);
+        if (!rule || rule.errorCachingMinTtl !== 0)
+          report(`distribution ${args.name} may cache ${code} responses: set errorCachingMinTtl 0`);
       }
     },
   },

@@ -10,5 +10,7 @@ for (const file of entries) {
   const out = path.join(root, ".build", "functions", path.basename(file, ".ts"));
   fs.mkdirSync(out, { recursive: true });
   for (const [name, text] of Object.entries(bundle.files)) fs.writeFileSync(path.join(out, name), text);
-  console.log(`${path.basename(file, ".ts").padEnd(14)} ${String(Buffer.byteLength(bundle.files["index.js"])).padStart(8)} bytes  ${bundle.hash.slice(0, 12)}`);
+  console.log(
+    `${path.basename(file, ".ts").padEnd(14)} ${String(Buffer.byteLength(bundle.files["index.js"])).padStart(8)} bytes  ${bundle.hash.slice(0, 12)}`,
+  );
 }

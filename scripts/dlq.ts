@@ -32,7 +32,10 @@ interface Options {
 /** The stack's outputs and clients for where it runs: the local cloud, or AWS with the default credentials. */
 function connect(opts: Options): { outputs: Record<string, any>; clients: Clients } {
   const target = resolveTarget(opts);
-  return { outputs: target.outputs, clients: { sqs: new SQSClient(target.client("sqs")), lambda: new LambdaClient(target.client("lambda")) } };
+  return {
+    outputs: target.outputs,
+    clients: { sqs: new SQSClient(target.client("sqs")), lambda: new LambdaClient(target.client("lambda")) },
+  };
 }
 
 /** The stack's kind (dev, stage, prod) from its config; a program without the key goes by the stack's name. */
@@ -47,9 +50,11 @@ function environmentOf(opts: Options): string {
 async function run(command: string, opts: Options): Promise<number> {
   opts.stack = stackOf(opts);
   const max = opts.max === undefined ? undefined : Number(opts.max);
-  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ToolInputError(`--max must be a positive integer (got "${opts.max}")`);
+  if (max !== undefined && (!Number.isInteger(max) || max < 1))
+    throw new ToolInputError(`--max must be a positive integer (got "${opts.max}")`);
   if (opts.all && opts.queue) throw new ToolInputError("give --queue <name> or --all, not both");
-  if (command === "purge" && !opts.queue && !opts.all) throw new ToolInputError("purge needs --queue <name> (an output key such as orders), or --all to purge every DLQ of the stack");
+  if (command === "purge" && !opts.queue && !opts.all)
+    throw new ToolInputError("purge needs --queue <name> (an output key such as orders), or --all to purge every DLQ of the stack");
   if (command === "purge" && opts.all && !opts.dryRun && environmentOf(opts) === "prod") await confirmStack(opts.stack);
   const { outputs, clients } = connect(opts);
   const dlqs = select(dlqsOf(outputs), opts.queue);
@@ -59,7 +64,9 @@ async function run(command: string, opts: Options): Promise<number> {
         const s = await status(clients, dlq);
         const source = dlq.spec.source === "queue" ? `queue ${dlq.spec.sourceUrl.split("/").pop()}` : `function ${dlq.spec.functionName}`;
         const age = s.oldestSeenSeconds === undefined ? "-" : `${s.oldestSeenSeconds} s`;
-        process.stdout.write(`${dlq.key.padEnd(14)} ${dlq.name.padEnd(28)} depth ${String(s.depth).padStart(5)}  in flight ${String(s.inFlight).padStart(3)}  oldest ${age.padStart(8)}  source ${source}\n`);
+        process.stdout.write(
+          `${dlq.key.padEnd(14)} ${dlq.name.padEnd(28)} depth ${String(s.depth).padStart(5)}  in flight ${String(s.inFlight).padStart(3)}  oldest ${age.padStart(8)}  source ${source}\n`,
+        );
       }
       return EXIT.ok;
     }
@@ -76,7 +83,10 @@ async function run(command: string, opts: Options): Promise<number> {
       for (const dlq of dlqs) {
         const { depth } = await depthOf(clients, dlq);
         const count = Math.min(depth, max ?? depth);
-        const how = dlq.spec.source === "queue" ? `back to ${dlq.spec.sourceUrl.split("/").pop()}` : `by re-invoking ${dlq.spec.functionName} with each original event`;
+        const how =
+          dlq.spec.source === "queue"
+            ? `back to ${dlq.spec.sourceUrl.split("/").pop()}`
+            : `by re-invoking ${dlq.spec.functionName} with each original event`;
         if (opts.dryRun) {
           process.stdout.write(`would redrive ${count} message(s) from ${dlq.name} ${how}\n`);
           continue;
@@ -97,7 +107,10 @@ async function run(command: string, opts: Options): Promise<number> {
           process.stdout.write(`would purge ${depth} message(s) from ${dlq.name}\n`);
           continue;
         }
-        if (!opts.yes && !(await confirm(`Purge ${depth} message(s) from ${dlq.name}? They cannot be recovered. Type the queue name to confirm: `, dlq))) {
+        if (
+          !opts.yes &&
+          !(await confirm(`Purge ${depth} message(s) from ${dlq.name}? They cannot be recovered. Type the queue name to confirm: `, dlq))
+        ) {
           process.stderr.write(`not purged: ${dlq.name}\n`);
           continue;
         }
@@ -113,7 +126,10 @@ async function run(command: string, opts: Options): Promise<number> {
 
 /** Purging every DLQ of prod wants the stack's name typed back, even with --yes: messages there are real users' work. */
 async function confirmStack(stack: string): Promise<void> {
-  if (!process.stdin.isTTY) throw new ToolInputError(`purging every DLQ of the prod stack ${stack} needs its name typed back at a terminal; purge one --queue at a time, or run it in a terminal`);
+  if (!process.stdin.isTTY)
+    throw new ToolInputError(
+      `purging every DLQ of the prod stack ${stack} needs its name typed back at a terminal; purge one --queue at a time, or run it in a terminal`,
+    );
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = (await rl.question(`Purge every DLQ of the prod stack ${stack}? Type the stack's name to confirm: `)).trim();

@@ -47,13 +47,25 @@ async function main(argv: string[]): Promise<number> {
       const res = await fetch(`${state.lambdaEndpoint}/_local/schedules/${encodeURIComponent(schedule.name)}/fire`, { method: "POST" });
       const body = (await res.json()) as { requestIds?: string[]; message?: string };
       if (!res.ok) throw new Error(body.message ?? `HTTP ${res.status}`);
-      process.stdout.write(`fired schedule ${schedule.name}: ${body.requestIds!.length} async invocation(s) accepted (${body.requestIds!.join(", ")}); the local cloud prints their outcome\n`);
+      process.stdout.write(
+        `fired schedule ${schedule.name}: ${body.requestIds!.length} async invocation(s) accepted (${body.requestIds!.join(", ")}); the local cloud prints their outcome\n`,
+      );
       return EXIT.ok;
     }
 
     const event = opts.event ? readEvent(opts.event) : {};
-    const client = new LambdaClient({ endpoint: state.lambdaEndpoint, region: state.environment.AWS_REGION, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    const result = await client.send(new InvokeCommand({ FunctionName: name, InvocationType: opts.async ? "Event" : "RequestResponse", Payload: Buffer.from(JSON.stringify(event)) }));
+    const client = new LambdaClient({
+      endpoint: state.lambdaEndpoint,
+      region: state.environment.AWS_REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const result = await client.send(
+      new InvokeCommand({
+        FunctionName: name,
+        InvocationType: opts.async ? "Event" : "RequestResponse",
+        Payload: Buffer.from(JSON.stringify(event)),
+      }),
+    );
     if (opts.async) {
       process.stdout.write(`accepted (status ${result.StatusCode}); the local cloud prints the outcome\n`);
       return EXIT.ok;

@@ -83,7 +83,9 @@ async function tailCloud(opts: Options, ref: string, since: number): Promise<voi
   do {
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}`, startTime, filterPattern: opts.filter, nextToken }));
+      const page = await client.send(
+        new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}`, startTime, filterPattern: opts.filter, nextToken }),
+      );
       for (const event of page.events ?? []) {
         if (seen.has(event.eventId!)) continue;
         seen.add(event.eventId!);

@@ -12,7 +12,10 @@ import { EXIT_BAD_INPUT, parseArguments } from "./cli";
 function main(argv: string[]): number {
   const program = new Command("test:integration")
     .description("Run the integration suite against a deployed stack or the local cloud")
-    .option("-s, --stack <name>", "a deployed stack (AWS credentials for its account; outputs from `pulumi stack output --json`); default: the selected stack")
+    .option(
+      "-s, --stack <name>",
+      "a deployed stack (AWS credentials for its account; outputs from `pulumi stack output --json`); default: the selected stack",
+    )
     .option("--local", "a local cloud this run starts itself", false)
     .option("--outputs <file>", "the stack's outputs as JSON, instead of asking the Pulumi CLI");
   const parsed = parseArguments(program, argv);
@@ -31,14 +34,22 @@ function main(argv: string[]): number {
       return EXIT_BAD_INPUT;
     }
   }
-  const env = { ...process.env, ...(opts.stack ? { INTEGRATION_STACK: opts.stack } : {}), ...(opts.outputs ? { INTEGRATION_OUTPUTS: path.resolve(opts.outputs) } : {}) };
-  const result = spawnSync(process.execPath, [
+  const env = {
+    ...process.env,
+    ...(opts.stack ? { INTEGRATION_STACK: opts.stack } : {}),
+    ...(opts.outputs ? { INTEGRATION_OUTPUTS: path.resolve(opts.outputs) } : {}),
+  };
+  const result = spawnSync(
+    process.execPath,
+    [
       path.join(root, "node_modules", "mocha", "bin", "mocha.js"),
       // Only this suite: not the project's .mocharc, whose spec is every test.
       "--no-config",
       ...["--require", "ts-node/register/transpile-only", "--require", "tests/setup.ts", "--extension", "ts", "--timeout", "60000"],
       "tests/integration/**/*.test.ts",
-    ], { cwd: root, env, stdio: "inherit" });
+    ],
+    { cwd: root, env, stdio: "inherit" },
+  );
   return result.status ?? 1;
 }
 

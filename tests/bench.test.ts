@@ -3,7 +3,16 @@ import { costPerMillion, costPlan, CostPlan, PRICES, RouteCost, variants } from 
 import { budgetMisses, floorSource, FunctionFigures, median, sdkImports } from "../bench/measure";
 import { stackGraph } from "./harness";
 
-const fn = (overrides: Partial<FunctionFigures>): FunctionFigures => ({ name: "f", bytes: 1000, files: 2, sdk: [], initMs: 10, emptyInitMs: 1, floorInitMs: 10, ...overrides });
+const fn = (overrides: Partial<FunctionFigures>): FunctionFigures => ({
+  name: "f",
+  bytes: 1000,
+  files: 2,
+  sdk: [],
+  initMs: 10,
+  emptyInitMs: 1,
+  floorInitMs: 10,
+  ...overrides,
+});
 
 describe("npm run bench: figures and budgets", () => {
   it("takes the median", () => {
@@ -12,12 +21,21 @@ describe("npm run bench: figures and budgets", () => {
   });
 
   it("passes figures within every budget", () => {
-    expect(budgetMisses({ functions: [fn({ name: "health", bytes: 10_000, initMs: 1.1, floorInitMs: 1 })], previewMs: 5000, unitTestsMs: 30_000 })).to.deep.equal([]);
+    expect(
+      budgetMisses({
+        functions: [fn({ name: "health", bytes: 10_000, initMs: 1.1, floorInitMs: 1 })],
+        previewMs: 5000,
+        unitTestsMs: 30_000,
+      }),
+    ).to.deep.equal([]);
   });
 
   it("names each missed budget with its figure", () => {
     const misses = budgetMisses({
-      functions: [fn({ name: "health", bytes: 25_111, sdk: ["@aws-sdk/client-sqs"], initMs: 5, floorInitMs: 1 }), fn({ name: "big", bytes: 500 * 1024 })],
+      functions: [
+        fn({ name: "health", bytes: 25_111, sdk: ["@aws-sdk/client-sqs"], initMs: 5, floorInitMs: 1 }),
+        fn({ name: "big", bytes: 500 * 1024 }),
+      ],
       previewMs: 12_000,
       unitTestsMs: 61_000,
     });
@@ -36,8 +54,13 @@ describe("npm run bench: figures and budgets", () => {
       'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport { GetCommand, PutCommand as Put } from "@aws-sdk/lib-dynamodb";',
       'import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";\nimport type { Message } from "@aws-sdk/client-sqs";\nimport { fromEnv } from "@aws-sdk/credential-provider-env";',
     ]);
-    expect(imports).to.deep.equal({ "@aws-sdk/client-dynamodb": ["DynamoDBClient", "ScanCommand"], "@aws-sdk/lib-dynamodb": ["GetCommand", "PutCommand"] });
-    expect(floorSource({ "@aws-sdk/client-sqs": ["SQSClient", "SendMessageCommand"], "@aws-sdk/client-dynamodb": ["DynamoDBClient"] })).to.equal(
+    expect(imports).to.deep.equal({
+      "@aws-sdk/client-dynamodb": ["DynamoDBClient", "ScanCommand"],
+      "@aws-sdk/lib-dynamodb": ["GetCommand", "PutCommand"],
+    });
+    expect(
+      floorSource({ "@aws-sdk/client-sqs": ["SQSClient", "SendMessageCommand"], "@aws-sdk/client-dynamodb": ["DynamoDBClient"] }),
+    ).to.equal(
       'import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";\nimport { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const handler = async () => [SQSClient, SendMessageCommand, DynamoDBClient].length;\n',
     );
   });
@@ -52,16 +75,27 @@ describe("npm run bench: cost per million requests", () => {
   it("reads each route's functions, memory and architecture from the prod plan, with the queue worker a route feeds", async () => {
     expect(plan.api).to.equal("http");
     expect(plan.edge).to.equal(true);
-    const byRoute = Object.fromEntries(plan.routes.map((r) => [r.routeKey, r.invocations.map((i) => `${i.functionName}/${i.memoryMb}/${i.architecture}/${i.via}`)]));
+    const byRoute = Object.fromEntries(
+      plan.routes.map((r) => [r.routeKey, r.invocations.map((i) => `${i.functionName}/${i.memoryMb}/${i.architecture}/${i.via}`)]),
+    );
     expect(byRoute["GET /health"]).to.deep.equal(["platform-prod-health/128/arm64/route"]);
     const queue = (await stackGraph("prod")).one("aws:sqs/queue:Queue", "process-order-queue").state.name;
-    expect(byRoute["POST /orders"]).to.deep.equal(["platform-prod-create-order/256/arm64/route", `platform-prod-process-order/256/arm64/queue ${queue}`]);
+    expect(byRoute["POST /orders"]).to.deep.equal([
+      "platform-prod-create-order/256/arm64/route",
+      `platform-prod-process-order/256/arm64/queue ${queue}`,
+    ]);
     expect(byRoute["GET /orders/{orderId}"]).to.deep.equal(["platform-prod-get-order/256/arm64/route"]);
     expect(byRoute["ANY /{proxy+}"]).to.deep.equal([]);
   });
 
   it("prices a route: API and CloudFront per request, Lambda per request and per GB-second of billed (rounded-up) duration", () => {
-    const route: RouteCost = { routeKey: "POST /x", invocations: [{ functionName: "a", memoryMb: 512, architecture: "arm64", via: "route" }, { functionName: "b", memoryMb: 1024, architecture: "arm64", via: "queue q" }] };
+    const route: RouteCost = {
+      routeKey: "POST /x",
+      invocations: [
+        { functionName: "a", memoryMb: 512, architecture: "arm64", via: "route" },
+        { functionName: "b", memoryMb: 1024, architecture: "arm64", via: "queue q" },
+      ],
+    };
     const durations = { a: 9.2, b: 100 };
     // a: 0.5 GB x 0.010 s; b: 1 GB x 0.100 s, per request, times a million.
     const compute = (arch: "arm64" | "x86_64") => (0.5 * 0.01 + 1 * 0.1) * PRICES.gbSecond[arch] * 1e6;
@@ -71,9 +105,16 @@ describe("npm run bench: cost per million requests", () => {
   });
 
   it("shows the plan's own choice first, beside REST API and x86_64", () => {
-    expect(variants(plan).map((v) => v.label)).to.deep.equal(["HTTP API, arm64 (this plan)", "HTTP API, x86_64", "REST API, arm64", "REST API, x86_64"]);
+    expect(variants(plan).map((v) => v.label)).to.deep.equal([
+      "HTTP API, arm64 (this plan)",
+      "HTTP API, x86_64",
+      "REST API, arm64",
+      "REST API, x86_64",
+    ]);
     const health = plan.routes.find((r) => r.routeKey === "GET /health")!;
-    const [own, ...others] = variants(plan).map((v) => costPerMillion(health, { "platform-prod-health": 1.5 }, v.api, v.architecture, plan.edge));
+    const [own, ...others] = variants(plan).map((v) =>
+      costPerMillion(health, { "platform-prod-health": 1.5 }, v.api, v.architecture, plan.edge),
+    );
     for (const other of others) expect(own).to.be.lessThan(other);
   });
 });

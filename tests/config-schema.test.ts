@@ -17,7 +17,15 @@ const schemaKeys = Object.keys(appConfigSchema.shape);
 const plainKeys = Object.keys(declared).filter((k) => !(SECRET_KEYS as readonly string[]).includes(k));
 
 /** The keys Pulumi.yaml requires, with valid values: a config that is otherwise complete. */
-const REQUIRED: Record<string, unknown> = { environment: "dev", logRetentionDays: 7, warmerEnabled: false, throttleRateLimit: 1, throttleBurstLimit: 1, faultInjection: false, protectStatefulResources: false };
+const REQUIRED: Record<string, unknown> = {
+  environment: "dev",
+  logRetentionDays: 7,
+  warmerEnabled: false,
+  throttleRateLimit: 1,
+  throttleBurstLimit: 1,
+  faultInjection: false,
+  protectStatefulResources: false,
+};
 
 /** What zod makes of one key alone, on top of a config that is otherwise valid. */
 function parseKey(key: string, value: unknown): { ok: boolean; value?: unknown } {
@@ -94,7 +102,8 @@ describe("Pulumi.yaml and config.ts agree", () => {
   it("leaves each committed stack file's keys declared, so no value is a typo the CLI would pass silently", () => {
     for (const file of fs.readdirSync(PROGRAM_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
       const keys = Object.keys(parse(fs.readFileSync(path.join(PROGRAM_DIR, file), "utf8")).config ?? {});
-      for (const key of keys.filter((k) => k.startsWith(`${PROJECT}:`))) expect(declared, `${file}: ${key}`).to.have.property(key.slice(PROJECT.length + 1));
+      for (const key of keys.filter((k) => k.startsWith(`${PROJECT}:`)))
+        expect(declared, `${file}: ${key}`).to.have.property(key.slice(PROJECT.length + 1));
     }
   });
 });

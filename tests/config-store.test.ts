@@ -18,19 +18,29 @@ describe("the ConfigStore", () => {
   });
 
   const store = () => dev.one("platform:config:ConfigStore", "app-config");
-  const statementsOf = (policy: string) => (JSON.parse(policy).Statement as any[]);
+  const statementsOf = (policy: string) => JSON.parse(policy).Statement as any[];
 
   it("encrypts its bucket with its own rotating KMS key, with versioning, no public access and TLS only", () => {
     const key = dev.descendants(store(), "aws:kms/key:Key")[0];
     expect(key.inputs).to.include({ enableKeyRotation: true, deletionWindowInDays: 30 });
     // The key policy names only the account; who may decrypt is decided by IAM, on the readers' roles.
-    expect(statementsOf(key.inputs.policy).map((st) => [st.Sid, st.Principal])).to.deep.equal([["AccountAdministersKey", { AWS: "arn:aws:iam::111111111111:root" }]]);
+    expect(statementsOf(key.inputs.policy).map((st) => [st.Sid, st.Principal])).to.deep.equal([
+      ["AccountAdministersKey", { AWS: "arn:aws:iam::111111111111:root" }],
+    ]);
     const bucket = dev.descendants(store(), BUCKET)[0];
     const of = (type: string) => dev.descendants(store(), type).filter((r) => r.inputs.bucket === bucket.id);
     const rule = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0].inputs.rules[0];
-    expect(rule).to.deep.equal({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true });
+    expect(rule).to.deep.equal({
+      applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+      bucketKeyEnabled: true,
+    });
     expect(of("aws:s3/bucketVersioning:BucketVersioning")[0].inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
-    expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs).to.include({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     const tls = statementsOf(of(POLICY)[0].inputs.policy).find((s) => s.Sid === "DenyInsecureTransport");
     expect(tls).to.include({ Effect: "Deny", Principal: "*" });
     expect(tls.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
@@ -51,8 +61,11 @@ describe("the ConfigStore", () => {
     const bucket = dev.descendants(store(), BUCKET)[0];
     const object = dev.descendants(store(), "aws:s3/bucketObjectv2:BucketObjectv2")[0];
     expect(object.inputs).to.include({ key: "config/dev.json", serverSideEncryption: "aws:kms", kmsKeyId: key.arn });
-    const touches = (p: { inputs: Record<string, any> }) => JSON.stringify(parsed(p as any, "policy").Statement.map((st: any) => st.Resource));
-    const readers = dev.all("aws:iam/rolePolicy:RolePolicy").filter((p) => touches(p).includes(bucket.arn!) || touches(p).includes(key.arn!));
+    const touches = (p: { inputs: Record<string, any> }) =>
+      JSON.stringify(parsed(p as any, "policy").Statement.map((st: any) => st.Resource));
+    const readers = dev
+      .all("aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => touches(p).includes(bucket.arn!) || touches(p).includes(key.arn!));
     expect(readers.map((p) => dev.byUrn(p.parent!).name)).to.deep.equal(["daily-report"]);
     const statements = parsed(readers[0], "policy").Statement as any[];
     expect(statements.find((s) => s.Sid === "ReadConfigObject").Resource).to.equal(`${bucket.arn}/config/dev.json`);
@@ -96,8 +109,13 @@ describe("AWS Config and prod's protections", () => {
     const key = dev.descendants(dev.one("platform:governance:ConfigRecorder", "aws-config"), "aws:kms/key:Key")[0];
     expect(key.inputs.enableKeyRotation).to.equal(true);
     expect(channel.inputs.s3KmsKeyArn).to.equal(key.arn);
-    const encryption = dev.all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((e) => e.inputs.bucket === bucket.id)!;
-    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn });
+    const encryption = dev
+      .all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+      .find((e) => e.inputs.bucket === bucket.id)!;
+    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+      sseAlgorithm: "aws:kms",
+      kmsMasterKeyId: key.arn,
+    });
     expect(dev.all("aws:cfg/recorderStatus:RecorderStatus")[0].inputs).to.include({ isEnabled: true });
     for (const stack of ["stage", "prod"]) expect((await stackGraph(stack)).all("aws:cfg/recorder:Recorder"), stack).to.have.length(0);
   });
@@ -107,7 +125,10 @@ describe("AWS Config and prod's protections", () => {
   });
 
   it("protects and retains prod's config bucket and key, and lets dev's be destroyed", async () => {
-    for (const [stack, protectedState] of [["prod", true], ["dev", false]] as const) {
+    for (const [stack, protectedState] of [
+      ["prod", true],
+      ["dev", false],
+    ] as const) {
       const view = await stackGraph(stack);
       const store = view.one("platform:config:ConfigStore", "app-config");
       for (const r of [...view.descendants(store, BUCKET), ...view.descendants(store, "aws:kms/key:Key")]) {

@@ -47,7 +47,9 @@ describe("stack config", () => {
     const problems = problemsOf(raw);
     expect(problems).to.have.length(3);
     expect(problems.find((p) => p.startsWith("platform:faultInjection:"))).to.equal("platform:faultInjection: is required");
-    expect(problems.find((p) => p.startsWith("platform:logRetentionDays:"))).to.include("must be one of CloudWatch's retention periods").and.include("(got 31)");
+    expect(problems.find((p) => p.startsWith("platform:logRetentionDays:")))
+      .to.include("must be one of CloudWatch's retention periods")
+      .and.include("(got 31)");
     expect(problems.find((p) => p.startsWith("platform:alarmEmails[0]:"))).to.include("must be an email address");
   });
 
@@ -64,7 +66,11 @@ describe("stack config", () => {
   });
 
   it("forbids fault injection and unprotected state in a prod environment", () => {
-    const raw = { ...readStackConfig(PROGRAM_DIR, "prod").config, "platform:faultInjection": "true", "platform:protectStatefulResources": "false" };
+    const raw = {
+      ...readStackConfig(PROGRAM_DIR, "prod").config,
+      "platform:faultInjection": "true",
+      "platform:protectStatefulResources": "false",
+    };
     const problems = problemsOf(raw, "prod");
     expect(problems).to.include("platform:faultInjection: must be false in a prod environment");
     expect(problems).to.include("platform:protectStatefulResources: must be true in a prod environment");
@@ -72,13 +78,15 @@ describe("stack config", () => {
 
   it("rejects a burst limit below the rate limit and a bad legacy origin", () => {
     const problems = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10", "platform:legacyOrigin": "ftp://x" });
-    expect(problems).to.include("platform:legacyOrigin: must be an http(s) URL (got \"ftp://x\")");
+    expect(problems).to.include('platform:legacyOrigin: must be an http(s) URL (got "ftp://x")');
     const burst = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10" });
     expect(burst).to.deep.equal(["platform:throttleBurstLimit: must be at least throttleRateLimit (50)"]);
   });
 
   it("runs a stack without a file with an empty config, as the CLI does, so its required keys are missing", () => {
-    expect(() => readStackConfig(PROGRAM_DIR, "qa")).to.throw("Stack 'qa' is missing configuration values 'environment', 'faultInjection',");
+    expect(() => readStackConfig(PROGRAM_DIR, "qa")).to.throw(
+      "Stack 'qa' is missing configuration values 'environment', 'faultInjection',",
+    );
   });
 });
 
@@ -86,7 +94,11 @@ describe("stack config: accounts and deploy roles", () => {
   const prodConfig = () => ({ ...readStackConfig(PROGRAM_DIR, "prod").config });
 
   it("pins each stack to its account and a deploy role in that same account", () => {
-    for (const [stack, account] of [["dev", "111111111111"], ["stage", "222222222222"], ["prod", "333333333333"]]) {
+    for (const [stack, account] of [
+      ["dev", "111111111111"],
+      ["stage", "222222222222"],
+      ["prod", "333333333333"],
+    ]) {
       const raw = readStackConfig(PROGRAM_DIR, stack).config;
       expect(JSON.parse(raw["aws:allowedAccountIds"])).to.deep.equal([account]);
       expect(JSON.parse(raw["aws:assumeRoles"])[0].roleArn).to.equal(`arn:aws:iam::${account}:role/platform-deploy`);
@@ -96,9 +108,16 @@ describe("stack config: accounts and deploy roles", () => {
 
   it("rejects a stack without a deploy role, or with one in another account", () => {
     const { ["aws:assumeRoles"]: _, ...without } = devConfig();
-    expect(problemsOf(without)).to.deep.include("aws:assumeRoles: is required: the deploy role to assume in the stack's account (see \"Stacks and accounts\" in README.md)");
-    const elsewhere = { ...devConfig(), "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::999999999999:role/platform-deploy" }]) };
-    expect(problemsOf(elsewhere)).to.deep.include("aws:assumeRoles: the role arn:aws:iam::999999999999:role/platform-deploy is in account 999999999999, not in the stack's account 111111111111");
+    expect(problemsOf(without)).to.deep.include(
+      'aws:assumeRoles: is required: the deploy role to assume in the stack\'s account (see "Stacks and accounts" in README.md)',
+    );
+    const elsewhere = {
+      ...devConfig(),
+      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::999999999999:role/platform-deploy" }]),
+    };
+    expect(problemsOf(elsewhere)).to.deep.include(
+      "aws:assumeRoles: the role arn:aws:iam::999999999999:role/platform-deploy is in account 999999999999, not in the stack's account 111111111111",
+    );
   });
 
   it("rejects a prod stack that shares its account with dev or stage", () => {
@@ -161,11 +180,17 @@ describe("stack config: placeholders", () => {
       }
       return [];
     })();
-    expect(prod).to.include(`Pulumi.prod.yaml: platform:alarmSmsNumbers holds the fictional number +15555550100; list numbers of the on-call ${hint}`);
+    expect(prod).to.include(
+      `Pulumi.prod.yaml: platform:alarmSmsNumbers holds the fictional number +15555550100; list numbers of the on-call ${hint}`,
+    );
   });
 
   it("refuses the AWS documentation's account id too, and passes a stack with real values", () => {
-    const docs = { ...realDev(), "aws:allowedAccountIds": JSON.stringify(["123456789012"]), "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/platform-deploy" }]) };
+    const docs = {
+      ...realDev(),
+      "aws:allowedAccountIds": JSON.stringify(["123456789012"]),
+      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/platform-deploy" }]),
+    };
     expect(() => parseConfig(docs, "dev")).to.not.throw();
     expect(() => parseConfig(docs, "dev", { deploying: true })).to.throw("holds the placeholder account 123456789012");
     expect(parseConfig(realDev(), "dev", { deploying: true }).accountId).to.equal("481516234200");

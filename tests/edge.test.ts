@@ -55,7 +55,9 @@ describe("the edge", function () {
     for (const type of ["A", "AAAA"]) {
       const record = prod.one("aws:route53/record:Record", `edge-alias-${type.toLowerCase()}`);
       expect(record.inputs).to.include({ zoneId: "Z0123456789EXAMPLE", name: "api.example.com", type });
-      expect(record.inputs.aliases).to.deep.equal([{ name: d.state.domainName, zoneId: d.state.hostedZoneId, evaluateTargetHealth: false }]);
+      expect(record.inputs.aliases).to.deep.equal([
+        { name: d.state.domainName, zoneId: d.state.hostedZoneId, evaluateTargetHealth: false },
+      ]);
     }
   });
 
@@ -66,14 +68,21 @@ describe("the edge", function () {
       for (const code of [500, 502, 503, 504]) expect(ttl(code), `${code}`).to.equal(0);
       expect(ttl(404)).to.equal(10);
       // Error caching rules are the distribution's, so they hold for the default and every ordered behaviour.
-      expect(d.defaultCacheBehavior).to.include({ cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", originRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac" });
+      expect(d.defaultCacheBehavior).to.include({
+        cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        originRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+      });
       expect(d.orderedCacheBehaviors).to.deep.equal([]);
     }
   });
 
   it("sets HSTS and the usual security headers, and logs to a secure bucket", () => {
     const policy = prod.all("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")[0];
-    expect(policy.inputs.securityHeadersConfig.strictTransportSecurity).to.include({ accessControlMaxAgeSec: 63072000, includeSubdomains: true, override: true });
+    expect(policy.inputs.securityHeadersConfig.strictTransportSecurity).to.include({
+      accessControlMaxAgeSec: 63072000,
+      includeSubdomains: true,
+      override: true,
+    });
     expect(policy.inputs.securityHeadersConfig.frameOptions.frameOption).to.equal("DENY");
     expect(distribution(prod).inputs.defaultCacheBehavior.responseHeadersPolicyId).to.equal(policy.id);
     const logs = prod.descendants(prod.one("platform:storage:SecureBucket", "edge-access-logs"), "aws:s3/bucket:Bucket")[0];
@@ -85,7 +94,11 @@ describe("the edge", function () {
     expect(acl).to.have.length(1);
     expect(acl[0].inputs.scope).to.equal("CLOUDFRONT");
     const rules = acl[0].inputs.rules;
-    expect(rules.map((r: any) => r.statement.managedRuleGroupStatement?.name ?? "rate")).to.deep.equal(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "rate"]);
+    expect(rules.map((r: any) => r.statement.managedRuleGroupStatement?.name ?? "rate")).to.deep.equal([
+      "AWSManagedRulesCommonRuleSet",
+      "AWSManagedRulesKnownBadInputsRuleSet",
+      "rate",
+    ]);
     expect(rules[2].statement.rateBasedStatement).to.deep.equal({ limit: 2000, aggregateKeyType: "IP" });
     for (const r of [...rules, acl[0].inputs]) expect(r.visibilityConfig.cloudwatchMetricsEnabled).to.equal(true);
     expect(distribution(prod).inputs.webAclId).to.equal(acl[0].arn);
@@ -94,7 +107,10 @@ describe("the edge", function () {
 
   it("gives stage a domain of its own, as prod has", () => {
     expect(stage.all("aws:acm/certificate:Certificate")[0].inputs.domainName).to.equal("api.stage.example.com");
-    expect(distribution(stage).inputs.viewerCertificate).to.include({ minimumProtocolVersion: "TLSv1.2_2021", sslSupportMethod: "sni-only" });
+    expect(distribution(stage).inputs.viewerCertificate).to.include({
+      minimumProtocolVersion: "TLSv1.2_2021",
+      sslSupportMethod: "sni-only",
+    });
     expect(stage.graph.outputs.url).to.equal("https://api.stage.example.com");
     expect(prod.graph.outputs.url).to.equal("https://api.example.com");
   });
@@ -119,8 +135,14 @@ describe("the edge", function () {
 
   it("refuses an edge with neither a domain nor a reason, in the component and in stage's config", async () => {
     const args = { apiEndpoint: "https://abc.execute-api.eu-west-1.amazonaws.com", originSecret: "s", accountId: "123456789012" };
-    expect(await constructionError(() => new Edge("cdn", args))).to.equal('Edge "cdn": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason');
-    expect(await constructionError(() => new Edge("cdn", { ...args, domain: { name: "a.example.com", hostedZoneId: "Z1" }, noDomainReason: "both" }))).to.include("set exactly one of");
+    expect(await constructionError(() => new Edge("cdn", args))).to.equal(
+      'Edge "cdn": set exactly one of domain (ACM certificate, TLS 1.2+ for every viewer) and noDomainReason',
+    );
+    expect(
+      await constructionError(
+        () => new Edge("cdn", { ...args, domain: { name: "a.example.com", hostedZoneId: "Z1" }, noDomainReason: "both" }),
+      ),
+    ).to.include("set exactly one of");
     let message = "";
     await captureStack(PROGRAM_DIR, "stage", { edgeDomain: "", edgeHostedZoneId: "" }).catch((err) => (message = err.message));
     expect(message).to.include("platform:edgeDomain: outside dev the edge needs a domain");
@@ -135,7 +157,8 @@ describe("the edge", function () {
     const doc = await toPlanDocument(prod.graph, []);
     expect(doc.resources.find((r) => r.type === DISTRIBUTION)!.inputs.origins).to.equal(SECRET);
     const hash = createHash("sha256").update(generated).digest("hex");
-    for (const fn of prod.all("aws:lambda/function:Function")) expect(fn.inputs.environment.variables.ORIGIN_VERIFY_SHA256, fn.name).to.equal(hash);
+    for (const fn of prod.all("aws:lambda/function:Function"))
+      expect(fn.inputs.environment.variables.ORIGIN_VERIFY_SHA256, fn.name).to.equal(hash);
   });
 
   it("alarms on the distribution's 5xx rate in us-east-1", () => {
@@ -150,7 +173,8 @@ describe("the edge", function () {
     const off = await stageVariantGraph();
     for (const view of [dev, off]) {
       expect(view.resources.filter((r) => EDGE_TYPES.test(r.type)).map((r) => r.type)).to.deep.equal([]);
-      for (const fn of view.all("aws:lambda/function:Function")) expect(fn.inputs.environment.variables).to.not.have.property("ORIGIN_VERIFY_SHA256");
+      for (const fn of view.all("aws:lambda/function:Function"))
+        expect(fn.inputs.environment.variables).to.not.have.property("ORIGIN_VERIFY_SHA256");
       expect(view.graph.outputs.url).to.equal(view.graph.outputs.apiUrl);
     }
   });
@@ -164,7 +188,9 @@ describe("the edge", function () {
           accountId: "123456789012",
           waf: false,
           noDomainReason: "a component test",
-          cachedRoutes: [{ pathPattern: "/catalog/*", defaultTtlSeconds: 60, maxTtlSeconds: 300, queryStrings: ["page"], headers: ["accept-language"] }],
+          cachedRoutes: [
+            { pathPattern: "/catalog/*", defaultTtlSeconds: 60, maxTtlSeconds: 300, queryStrings: ["page"], headers: ["accept-language"] },
+          ],
         }),
     );
     const policy = view.all("aws:cloudfront/cachePolicy:CachePolicy")[0];

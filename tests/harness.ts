@@ -59,7 +59,12 @@ export function parsed(resource: CapturedResource, input: string): any {
 }
 
 /** Captures whatever `program` registers, as a stack named `stack`, with `config` (its `secretKeys` read as secrets). */
-export async function captureComponents(program: () => unknown, stack = "test", config: Record<string, string> = {}, secretKeys: string[] = []): Promise<GraphView> {
+export async function captureComponents(
+  program: () => unknown,
+  stack = "test",
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+): Promise<GraphView> {
   return new GraphView(await capture(program, { project: "platform", stack, config, secretKeys }));
 }
 
@@ -67,7 +72,11 @@ const stacks = new Map<string, Promise<GraphView>>();
 
 /** The composed program captured with a stack's config from its Pulumi.<stack>.yaml (cached per run). */
 export function stackGraph(stack: string): Promise<GraphView> {
-  if (!stacks.has(stack)) stacks.set(stack, captureStack(PROGRAM_DIR, stack).then((g) => new GraphView(g)));
+  if (!stacks.has(stack))
+    stacks.set(
+      stack,
+      captureStack(PROGRAM_DIR, stack).then((g) => new GraphView(g)),
+    );
   return stacks.get(stack)!;
 }
 

@@ -21,7 +21,9 @@ describe("auto-naming, as pulumi-aws does it", () => {
   it("names an unnamed resource <logical>-<7 hex>, stable for its URN and different for another stack", () => {
     const naming = nameResource("aws:sqs/queue:Queue", "jobs", URN, {});
     expect(naming).to.deep.include({ property: "name", generated: true, problem: undefined });
-    expect(naming.name).to.equal(`jobs-${autoNameSuffix(URN)}`).and.match(/^jobs-[0-9a-f]{7}$/);
+    expect(naming.name)
+      .to.equal(`jobs-${autoNameSuffix(URN)}`)
+      .and.match(/^jobs-[0-9a-f]{7}$/);
     expect(nameResource("aws:sqs/queue:Queue", "jobs", URN, {}).name).to.equal(naming.name);
     expect(nameResource("aws:sqs/queue:Queue", "jobs", URN.replace(":dev::", ":prod::"), {}).name).to.not.equal(naming.name);
   });
@@ -29,7 +31,10 @@ describe("auto-naming, as pulumi-aws does it", () => {
   it("keeps an explicit name, in the type's own name property", () => {
     expect(nameResource("aws:sqs/queue:Queue", "jobs", URN, { name: "my-jobs" })).to.deep.include({ name: "my-jobs", generated: false });
     expect(nameResource("aws:s3/bucket:Bucket", "Logs", URN, {})).to.deep.include({ property: "bucket", generated: true });
-    expect(nameResource("aws:lambda/permission:Permission", "invoke", URN, {})).to.deep.include({ property: "statementId", generated: true });
+    expect(nameResource("aws:lambda/permission:Permission", "invoke", URN, {})).to.deep.include({
+      property: "statementId",
+      generated: true,
+    });
   });
 
   it("applies each type's transforms: lower case for buckets, .fifo for FIFO queues and topics, alias/ for KMS aliases", () => {
@@ -50,13 +55,17 @@ describe("auto-naming, as pulumi-aws does it", () => {
   it("checks the final name against AWS's limit, where AWS's is tighter than Pulumi's cap", () => {
     // Firehose: Pulumi caps generated names at 255, AWS at 64.
     expect(nameResource("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "s".repeat(56), URN, {}).problem).to.equal(undefined);
-    expect(nameResource("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "s".repeat(57), URN, {}).problem).to.match(/is 65 characters; AWS allows at most 64$/);
+    expect(nameResource("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "s".repeat(57), URN, {}).problem).to.match(
+      /is 65 characters; AWS allows at most 64$/,
+    );
   });
 
   it("checks explicit names against AWS's limits on both sides, and its characters", () => {
     const fn = (name: string) => nameResource("aws:lambda/function:Function", "f", URN, { name }).problem;
     expect(fn("a".repeat(64))).to.equal(undefined);
-    expect(fn("a".repeat(65))).to.equal(`aws:lambda/function:Function "f": name "${"a".repeat(65)}" is 65 characters; AWS allows at most 64`);
+    expect(fn("a".repeat(65))).to.equal(
+      `aws:lambda/function:Function "f": name "${"a".repeat(65)}" is 65 characters; AWS allows at most 64`,
+    );
     expect(fn("has space")).to.equal('aws:lambda/function:Function "f": name "has space" may hold only letters, digits, - and _');
     const bucket = (name: string) => nameResource("aws:s3/bucket:Bucket", "b", URN, { bucket: name }).problem;
     expect(bucket("abc")).to.equal(undefined);
@@ -80,12 +89,20 @@ describe("auto-naming, as pulumi-aws does it", () => {
 
   it("fails a capture that would fail in AWS, listing every such name, and records generated names in state", async () => {
     const message = await captureFailure(() => {
-      new aws.lambda.Function("too-long", { name: "x".repeat(70), role: "arn:aws:iam::123456789012:role/r", runtime: "nodejs22.x", handler: "index.handler", code: new (require("@pulumi/pulumi").asset.AssetArchive)({}) });
+      new aws.lambda.Function("too-long", {
+        name: "x".repeat(70),
+        role: "arn:aws:iam::123456789012:role/r",
+        runtime: "nodejs22.x",
+        handler: "index.handler",
+        code: new (require("@pulumi/pulumi").asset.AssetArchive)({}),
+      });
       new aws.iam.Role("r".repeat(60), { assumeRolePolicy: "{}" });
     });
     expect(message).to.include("names AWS or Pulumi would refuse:");
     expect(message).to.include(`aws:lambda/function:Function "too-long": name "${"x".repeat(70)}" is 70 characters; AWS allows at most 64`);
-    expect(message).to.include(`aws:iam/role:Role "${"r".repeat(60)}": name '${"r".repeat(60)}-' plus 7 random chars is longer than maximum length 64`);
+    expect(message).to.include(
+      `aws:iam/role:Role "${"r".repeat(60)}": name '${"r".repeat(60)}-' plus 7 random chars is longer than maximum length 64`,
+    );
     const view = await captureComponents(() => new aws.sqs.Queue("jobs", {}));
     const queue = view.one("aws:sqs/queue:Queue", "jobs");
     expect(queue.inputs).to.not.have.property("name");

@@ -40,8 +40,14 @@ describe("log shipping", function () {
     const lifecycle = view.descendants(shipping, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs.rules[0];
     expect(lifecycle.transitions).to.deep.equal([{ days: 30, storageClass: "GLACIER_IR" }]);
     expect(lifecycle.expiration).to.deep.equal({ days: 365 });
-    const encryption = view.descendants(shipping, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
-    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn });
+    const encryption = view.descendants(
+      shipping,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )[0];
+    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+      sseAlgorithm: "aws:kms",
+      kmsMasterKeyId: key.arn,
+    });
     const alarm = view.descendants(shipping, ALARM)[0];
     expect(alarm.inputs).to.include({ namespace: "AWS/Firehose", metricName: "DeliveryToS3.DataFreshness" });
   });
@@ -50,15 +56,26 @@ describe("log shipping", function () {
     const view = await stackGraph("dev");
     const shipping = view.one("platform:observability:LogShipping", "logs");
     const roles = view.descendants(shipping, "aws:iam/role:Role");
-    const policyOf = (roleName: string) => parsed(view.descendants(shipping, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === roles.find((r) => r.name === roleName)!.id)!, "policy");
+    const policyOf = (roleName: string) =>
+      parsed(
+        view
+          .descendants(shipping, "aws:iam/rolePolicy:RolePolicy")
+          .find((p) => p.inputs.role === roles.find((r) => r.name === roleName)!.id)!,
+        "policy",
+      );
     const stream = view.descendants(shipping, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")[0];
     const bucket = view.descendants(shipping, "aws:s3/bucket:Bucket")[0];
     const key = view.descendants(shipping, "aws:kms/key:Key")[0];
 
-    const logsTrust = parsed(roles.find((r) => r.name === "logs-logs-role")!, "assumeRolePolicy").Statement[0];
+    const logsTrust = parsed(
+      roles.find((r) => r.name === "logs-logs-role")!,
+      "assumeRolePolicy",
+    ).Statement[0];
     expect(logsTrust.Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
     expect(logsTrust.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "111111111111" } });
-    expect(policyOf("logs-logs-role").Statement).to.deep.equal([{ Sid: "PutLogRecords", Effect: "Allow", Action: ["firehose:PutRecord", "firehose:PutRecordBatch"], Resource: stream.arn }]);
+    expect(policyOf("logs-logs-role").Statement).to.deep.equal([
+      { Sid: "PutLogRecords", Effect: "Allow", Action: ["firehose:PutRecord", "firehose:PutRecordBatch"], Resource: stream.arn },
+    ]);
 
     const firehose = policyOf("logs-firehose-role").Statement;
     expect(firehose.map((s: any) => s.Resource)).to.deep.equal([[bucket.arn, `${bucket.arn}/*`], key.arn]);
@@ -73,7 +90,10 @@ describe("log shipping", function () {
     expect(view.all("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")).to.have.length(0);
     expectEveryGroupShippedOnce(view, stream[0].arn!);
     const logsPolicy = view.all("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "logs-logs-policy")!;
-    expect(parsed(logsPolicy, "policy").Statement[0]).to.deep.include({ Action: ["kinesis:PutRecord", "kinesis:PutRecords"], Resource: stream[0].arn });
+    expect(parsed(logsPolicy, "policy").Statement[0]).to.deep.include({
+      Action: ["kinesis:PutRecord", "kinesis:PutRecords"],
+      Resource: stream[0].arn,
+    });
   });
 });
 
@@ -88,7 +108,16 @@ describe("dashboard and alarm routing", function () {
     const referenced = JSON.stringify(body.widgets.flatMap((w: any) => w.properties.metrics));
     for (const fn of view.all("aws:lambda/function:Function")) expect(referenced, fn.name).to.include(`"${fn.inputs.name}"`);
     for (const queue of view.all("aws:sqs/queue:Queue")) expect(referenced, queue.name).to.include(`"${queue.state.name}"`);
-    expect(body.widgets.map((w: any) => w.properties.title)).to.include.members(["Errors", "Throttles", "Duration p99 (ms)", "API 4xx and 5xx", "API latency p99 (ms)", "DLQ depth", "Age of the oldest message (s)", "Log delivery"]);
+    expect(body.widgets.map((w: any) => w.properties.title)).to.include.members([
+      "Errors",
+      "Throttles",
+      "Duration p99 (ms)",
+      "API 4xx and 5xx",
+      "API latency p99 (ms)",
+      "DLQ depth",
+      "Age of the oldest message (s)",
+      "Log delivery",
+    ]);
   });
 
   it("combines the critical alarms into one 'application unhealthy' composite", async () => {
@@ -96,7 +125,14 @@ describe("dashboard and alarm routing", function () {
     const composite = view.all("aws:cloudwatch/compositeAlarm:CompositeAlarm");
     expect(composite).to.have.length(1);
     // Alarms are auto-named, so the rule names each by the physical name it was given.
-    const critical = ["api-5xx", "health-errors", "create-order-errors", "get-order-errors", "process-order-dlq-messages-visible", "daily-report-dlq-messages-visible"];
+    const critical = [
+      "api-5xx",
+      "health-errors",
+      "create-order-errors",
+      "get-order-errors",
+      "process-order-dlq-messages-visible",
+      "daily-report-dlq-messages-visible",
+    ];
     expect(composite[0].inputs.alarmRule.split(" OR ")).to.deep.equal(critical.map((n) => `ALARM("${view.one(ALARM, n).state.name}")`));
   });
 

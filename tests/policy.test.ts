@@ -26,24 +26,65 @@ const FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn";
 const DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:dlq";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
 const fn = (extra: Record<string, any> = {}) =>
-  res("aws:lambda/function:Function", "fn", { name: "fn", arn: FN_ARN, loggingConfig: { logGroup: "/aws/lambda/fn" }, environment: { variables: {} }, ...extra });
+  res("aws:lambda/function:Function", "fn", {
+    name: "fn",
+    arn: FN_ARN,
+    loggingConfig: { logGroup: "/aws/lambda/fn" },
+    environment: { variables: {} },
+    ...extra,
+  });
 const alarm = (metricName: string, extra: Record<string, any> = {}) =>
-  res("aws:cloudwatch/metricAlarm:MetricAlarm", `fn-${metricName}`, { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: "fn" }, alarmActions: [TOPIC], okActions: [TOPIC], ...extra });
-const logGroup = (retentionInDays?: number) => res("aws:cloudwatch/logGroup:LogGroup", "fn-logs", { name: "/aws/lambda/fn", retentionInDays });
+  res("aws:cloudwatch/metricAlarm:MetricAlarm", `fn-${metricName}`, {
+    namespace: "AWS/Lambda",
+    metricName,
+    dimensions: { FunctionName: "fn" },
+    alarmActions: [TOPIC],
+    okActions: [TOPIC],
+    ...extra,
+  });
+const logGroup = (retentionInDays?: number) =>
+  res("aws:cloudwatch/logGroup:LogGroup", "fn-logs", { name: "/aws/lambda/fn", retentionInDays });
 const wellWatchedFunction = () => [fn(), logGroup(30), alarm("Errors"), alarm("Throttles"), alarm("Duration")];
 const schedule = (input?: string) => res("aws:cloudwatch/eventTarget:EventTarget", "target", { arn: FN_ARN, input });
 const invokeConfig = (extra: Record<string, any> = {}) =>
-  res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "fn-async", { functionName: "fn", maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination: DLQ_ARN } }, ...extra });
-const queue = (name: string, extra: Record<string, any> = {}) => res("aws:sqs/queue:Queue", name, { arn: `arn:aws:sqs:us-east-1:123456789012:${name}`, sqsManagedSseEnabled: true, ...extra });
+  res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "fn-async", {
+    functionName: "fn",
+    maximumRetryAttempts: 2,
+    destinationConfig: { onFailure: { destination: DLQ_ARN } },
+    ...extra,
+  });
+const queue = (name: string, extra: Record<string, any> = {}) =>
+  res("aws:sqs/queue:Queue", name, { arn: `arn:aws:sqs:us-east-1:123456789012:${name}`, sqsManagedSseEnabled: true, ...extra });
 const rolePolicy = (actions: string[], effect = "Allow") =>
-  res("aws:iam/rolePolicy:RolePolicy", "p", { policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: effect, Action: actions, Resource: "arn:x" }] }) });
+  res("aws:iam/rolePolicy:RolePolicy", "p", {
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: effect, Action: actions, Resource: "arn:x" }] }),
+  });
 const bucket = () => res("aws:s3/bucket:Bucket", "logs", { bucket: "logs", arn: "arn:aws:s3:::logs", id: "logs" });
 const bucketGuards = () => [
-  res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "logs-pab", { bucket: "logs", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
-  res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "logs-sse", { bucket: "logs", rules: [{}] }),
+  res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "logs-pab", {
+    bucket: "logs",
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  }),
+  res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "logs-sse", {
+    bucket: "logs",
+    rules: [{}],
+  }),
   res("aws:s3/bucketPolicy:BucketPolicy", "logs-policy", {
     bucket: "logs",
-    policy: JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::logs/*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }),
+    policy: JSON.stringify({
+      Statement: [
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: "arn:aws:s3:::logs/*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    }),
   }),
 ];
 const distribution = (extra: Record<string, any> = {}) =>
@@ -67,7 +108,8 @@ const cases: Case[] = [
     policy: "async-functions-have-dlq",
     compliant: [fn(), schedule(), invokeConfig(), schedule(JSON.stringify({ warmer: true }))],
     violating: [fn(), schedule()],
-    message: "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+    message:
+      "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
   },
   {
     policy: "functions-have-log-retention",
@@ -81,25 +123,57 @@ const cases: Case[] = [
     violating: [fn(), logGroup(30), alarm("Errors"), alarm("Duration")],
     message: "function fn has no alarm on Throttles",
   },
-  { policy: "no-wildcard-actions", compliant: [rolePolicy(["sqs:SendMessage"]), rolePolicy(["*"], "Deny")], violating: [rolePolicy(["s3:*"])], message: "p allows the wildcard action s3:*" },
+  {
+    policy: "no-wildcard-actions",
+    compliant: [rolePolicy(["sqs:SendMessage"]), rolePolicy(["*"], "Deny")],
+    violating: [rolePolicy(["s3:*"])],
+    message: "p allows the wildcard action s3:*",
+  },
   {
     policy: "no-admin-managed-policies",
-    compliant: [res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" })],
-    violating: [res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess" })],
+    compliant: [
+      res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {
+        policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+      }),
+    ],
+    violating: [
+      res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess" }),
+    ],
     message: "a attaches the broad managed policy arn:aws:iam::aws:policy/AWSLambda_FullAccess",
   },
-  { policy: "queues-encrypted", compliant: [queue("q")], violating: [queue("q", { sqsManagedSseEnabled: false })], message: "queue q is not encrypted" },
+  {
+    policy: "queues-encrypted",
+    compliant: [queue("q")],
+    violating: [queue("q", { sqsManagedSseEnabled: false })],
+    message: "queue q is not encrypted",
+  },
   {
     policy: "dlq-retention-14-days",
-    compliant: [queue("work", { redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 }) }), queue("dlq", { messageRetentionSeconds: 1209600 })],
+    compliant: [
+      queue("work", { redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 }) }),
+      queue("dlq", { messageRetentionSeconds: 1209600 }),
+    ],
     violating: [invokeConfig(), queue("dlq", { messageRetentionSeconds: 345600 })],
     message: "dead-letter queue dlq keeps messages for 345600 s, not 14 days (1209600)",
   },
-  { policy: "alarms-have-actions", compliant: [alarm("Errors")], violating: [alarm("Errors", { okActions: [] })], message: "alarm fn-Errors has no okActions" },
+  {
+    policy: "alarms-have-actions",
+    compliant: [alarm("Errors")],
+    violating: [alarm("Errors", { okActions: [] })],
+    message: "alarm fn-Errors has no okActions",
+  },
   {
     policy: "api-access-logs-json",
-    compliant: [res("aws:apigatewayv2/stage:Stage", "s", { accessLogSettings: { destinationArn: "arn:logs", format: '{"requestId":"$context.requestId"}' } })],
-    violating: [res("aws:apigatewayv2/stage:Stage", "s", { accessLogSettings: { destinationArn: "arn:logs", format: "$context.requestId $context.status" } })],
+    compliant: [
+      res("aws:apigatewayv2/stage:Stage", "s", {
+        accessLogSettings: { destinationArn: "arn:logs", format: '{"requestId":"$context.requestId"}' },
+      }),
+    ],
+    violating: [
+      res("aws:apigatewayv2/stage:Stage", "s", {
+        accessLogSettings: { destinationArn: "arn:logs", format: "$context.requestId $context.status" },
+      }),
+    ],
     message: "stage s writes access logs that are not JSON",
   },
   {
@@ -108,7 +182,12 @@ const cases: Case[] = [
     violating: [res("aws:apigateway/stage:Stage", "v1", { cacheClusterEnabled: true })],
     message: "stage v1 enables the API Gateway cache",
   },
-  { policy: "buckets-secure", compliant: [bucket(), ...bucketGuards()], violating: [bucket(), ...bucketGuards().slice(0, 2)], message: "bucket logs does not deny non-TLS requests" },
+  {
+    policy: "buckets-secure",
+    compliant: [bucket(), ...bucketGuards()],
+    violating: [bucket(), ...bucketGuards().slice(0, 2)],
+    message: "bucket logs does not deny non-TLS requests",
+  },
   {
     policy: "kms-keys-rotate",
     compliant: [res("aws:kms/key:Key", "k", { enableKeyRotation: true })],
@@ -123,11 +202,18 @@ const cases: Case[] = [
   },
   {
     policy: "stateful-resources-protected-in-prod",
-    compliant: [res("aws:dynamodb/table:Table", "t", {}, { protect: true }), queue("q", {})].map((r, i) => (i === 1 ? { ...r, options: { ...r.options, retainOnDelete: true } } : r)),
+    compliant: [res("aws:dynamodb/table:Table", "t", {}, { protect: true }), queue("q", {})].map((r, i) =>
+      i === 1 ? { ...r, options: { ...r.options, retainOnDelete: true } } : r,
+    ),
     violating: [res("aws:dynamodb/table:Table", "t", {})],
     message: "Table t is neither protected nor retained in prod",
   },
-  { policy: "edge-tls-1-2", compliant: [distribution()], violating: [distribution({ viewerCertificate: { minimumProtocolVersion: "TLSv1_2016" } })], message: "distribution cdn allows viewer protocols below TLS 1.2 (TLSv1_2016)" },
+  {
+    policy: "edge-tls-1-2",
+    compliant: [distribution()],
+    violating: [distribution({ viewerCertificate: { minimumProtocolVersion: "TLSv1_2016" } })],
+    message: "distribution cdn allows viewer protocols below TLS 1.2 (TLSv1_2016)",
+  },
   {
     policy: "edge-no-5xx-caching",
     compliant: [distribution()],

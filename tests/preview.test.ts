@@ -7,11 +7,15 @@ import { PROGRAM_DIR } from "./harness";
 
 /** Runs `npm run preview` the way a user or CI does, through its real entry point. */
 function preview(args: string[]): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROGRAM_DIR, "scripts/preview.ts"), ...args], {
-    cwd: PROGRAM_DIR,
-    encoding: "utf8",
-    env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(PROGRAM_DIR, "scripts/preview.ts"), ...args],
+    {
+      cwd: PROGRAM_DIR,
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    },
+  );
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -54,7 +58,10 @@ describe("npm run preview", () => {
       expect(Object.keys(r), r.urn).to.have.members(fields);
       expect(Object.keys(r.options)).to.have.members(["protect", "retainOnDelete", "dependsOn"]);
     }
-    expect(plan.resources.filter((r) => !r.custom).map((r) => r.type)).to.include.members(["platform:compute:Function", "platform:api:HttpApi"]);
+    expect(plan.resources.filter((r) => !r.custom).map((r) => r.type)).to.include.members([
+      "platform:compute:Function",
+      "platform:api:HttpApi",
+    ]);
     const urns = new Set(plan.resources.map((r) => r.urn));
     for (const r of plan.resources) {
       if (r.parent) expect(urns.has(r.parent), `${r.urn} parent`).to.equal(true);
@@ -66,7 +73,9 @@ describe("npm run preview", () => {
     const table = plan.resources.find((r) => r.type === "aws:dynamodb/table:Table")!;
     expect(table.options).to.include({ protect: true, retainOnDelete: true });
     const fn = plan.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name === "health")!;
-    expect(fn.options.dependsOn).to.deep.equal(["urn:pulumi:prod::platform::platform:compute:Function$aws:iam/rolePolicy:RolePolicy::health-policy"]);
+    expect(fn.options.dependsOn).to.deep.equal([
+      "urn:pulumi:prod::platform::platform:compute:Function$aws:iam/rolePolicy:RolePolicy::health-policy",
+    ]);
   });
 
   it("makes every reference joinable by value", () => {
@@ -74,7 +83,12 @@ describe("npm run preview", () => {
     const byId = new Map(plan.resources.filter((r) => r.custom && r.id).map((r) => [r.id!, r]));
     const joins: [string, string, (inputs: any) => string, string][] = [
       ["aws:lambda/function:Function", "role", (i) => i.role, "aws:iam/role:Role"],
-      ["aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "onFailure", (i) => i.destinationConfig.onFailure.destination, "aws:sqs/queue:Queue"],
+      [
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        "onFailure",
+        (i) => i.destinationConfig.onFailure.destination,
+        "aws:sqs/queue:Queue",
+      ],
       ["aws:lambda/eventSourceMapping:EventSourceMapping", "eventSourceArn", (i) => i.eventSourceArn, "aws:sqs/queue:Queue"],
       ["aws:lambda/eventSourceMapping:EventSourceMapping", "functionName", (i) => i.functionName, "aws:lambda/function:Function"],
       ["aws:cloudwatch/metricAlarm:MetricAlarm", "alarmActions", (i) => i.alarmActions[0], "aws:sns/topic:Topic"],
@@ -89,7 +103,9 @@ describe("npm run preview", () => {
     }
     for (const route of plan.resources.filter((r) => r.type === "aws:apigatewayv2/route:Route")) {
       expect(byId.get(route.inputs.apiId as string)?.type).to.equal("aws:apigatewayv2/api:Api");
-      expect(byId.get((route.inputs.target as string).replace("integrations/", ""))?.type).to.equal("aws:apigatewayv2/integration:Integration");
+      expect(byId.get((route.inputs.target as string).replace("integrations/", ""))?.type).to.equal(
+        "aws:apigatewayv2/integration:Integration",
+      );
     }
     const queue = plan.resources.find((r) => r.name === "process-order-queue")!;
     expect(byArn.get(JSON.parse(queue.inputs.redrivePolicy as string).deadLetterTargetArn)?.name).to.equal("process-order-dlq");
@@ -125,19 +141,23 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     );
     const result = preview(["--stack", "prod", "--program", dir]);
     expect(result.status, result.stderr).to.equal(1);
-    expect(result.stdout).to.include("[mandatory] dlq-retention-14-days: dead-letter queue short-lived keeps messages for 345600 s, not 14 days (1209600)");
+    expect(result.stdout).to.include(
+      "[mandatory] dlq-retention-14-days: dead-letter queue short-lived keeps messages for 345600 s, not 14 days (1209600)",
+    );
     expect(result.stdout).to.include("urn:pulumi:prod::platform::platform:messaging:DeadLetterQueue$aws:sqs/queue:Queue::short-lived");
   });
 
   it("exits 3 naming the resource, the name, its length and the limit when AWS would refuse a name", () => {
     const dir = fixtureProgram(
-      'config:\n  aws:region: us-east-1\n',
+      "config:\n  aws:region: us-east-1\n",
       `import * as aws from "@pulumi/aws";\nnew aws.sqs.Queue("orders", { name: "${"o".repeat(81)}" });\n`,
       "name: platform\nruntime: nodejs\n",
     );
     const result = preview(["--stack", "prod", "--program", dir]);
     expect(result.status).to.equal(3);
-    expect(result.stderr).to.equal(`error: names AWS or Pulumi would refuse:\n  - aws:sqs/queue:Queue "orders": name "${"o".repeat(81)}" is 81 characters; AWS allows at most 80\n`);
+    expect(result.stderr).to.equal(
+      `error: names AWS or Pulumi would refuse:\n  - aws:sqs/queue:Queue "orders": name "${"o".repeat(81)}" is 81 characters; AWS allows at most 80\n`,
+    );
   });
 
   it("exits 2 with the CLI's words for a plain value of a key declared secret", () => {
@@ -149,13 +169,20 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
   });
 
   it("passes a developer's dev-<name> stack made as the README says: Pulumi.dev.yaml copied", () => {
-    const dir = fixtureProgram(fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.dev.yaml"), "utf8"), `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`, undefined, "dev-alice");
+    const dir = fixtureProgram(
+      fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.dev.yaml"), "utf8"),
+      `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`,
+      undefined,
+      "dev-alice",
+    );
     // The same policy config as the project's: a dev-<name> stack is checked as dev is.
     fs.symlinkSync(path.join(PROGRAM_DIR, "policy"), path.join(dir, "policy"));
     const result = preview(["--stack", "dev-alice", "--program", dir, "--json"]);
     expect(result.status, result.stderr).to.equal(0);
     const doc = JSON.parse(result.stdout) as PlanDocument;
-    expect(doc.resources.filter((r) => r.type === "aws:lambda/function:Function").map((r) => r.inputs.name)).to.include("platform-dev-alice-health");
+    expect(doc.resources.filter((r) => r.type === "aws:lambda/function:Function").map((r) => r.inputs.name)).to.include(
+      "platform-dev-alice-health",
+    );
   });
 
   it("exits 2 with a clear message for bad arguments and an unknown stack", () => {
@@ -168,11 +195,15 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     expect(unknown.stderr).to.include(
       "error: Stack 'qa' is missing configuration values 'environment', 'faultInjection', 'logRetentionDays', 'protectStatefulResources', 'throttleBurstLimit', 'throttleRateLimit' and 'warmerEnabled'",
     );
-    expect(unknown.stderr).to.include("there is no Pulumi.qa.yaml, so the stack has an empty config; stacks with a file here: dev, prod, stage");
+    expect(unknown.stderr).to.include(
+      "there is no Pulumi.qa.yaml, so the stack has an empty config; stacks with a file here: dev, prod, stage",
+    );
   });
 
   it("exits 2 naming the key and the stack for a broken stack config", () => {
-    const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8").replace("platform:logRetentionDays: 90", "platform:logRetentionDays: 91");
+    const stackFile = fs
+      .readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8")
+      .replace("platform:logRetentionDays: 90", "platform:logRetentionDays: 91");
     const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);
     const result = preview(["--stack", "prod", "--program", dir]);
     expect(result.status).to.equal(2);

@@ -28,7 +28,10 @@ function configTable(): Row[] {
     .split("\n")
     .filter((line) => /^\| `[A-Za-z0-9]+` \|/.test(line))
     .map((line) => {
-      const [key, type, def, perStack] = line.split("|").slice(1, 5).map((c) => c.trim());
+      const [key, type, def, perStack] = line
+        .split("|")
+        .slice(1, 5)
+        .map((c) => c.trim());
       return { key: key.replace(/`/g, ""), type, default: def, perStack };
     });
 }
@@ -75,7 +78,12 @@ describe("the README's configuration table", () => {
 
   it("says which committed stacks set each key, and to what where it gives a value", () => {
     for (const row of rows) {
-      const cells = row.perStack === "" ? ["–", "–", "–"] : row.perStack.includes(" / ") ? row.perStack.split(" / ") : [row.perStack, row.perStack, row.perStack];
+      const cells =
+        row.perStack === ""
+          ? ["–", "–", "–"]
+          : row.perStack.includes(" / ")
+            ? row.perStack.split(" / ")
+            : [row.perStack, row.perStack, row.perStack];
       COMMITTED.forEach((stack, i) => {
         const value = stackValue(stack, row.key);
         const cell = cells[i];

@@ -16,7 +16,12 @@ describe("the prod stack", () => {
   });
 
   it("deploys the five reference functions", () => {
-    expect(graph.all(FUNCTION).map((f) => f.name).sort()).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
+    expect(
+      graph
+        .all(FUNCTION)
+        .map((f) => f.name)
+        .sort(),
+    ).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
   });
 
   it("gives every function a role of its own, used by nothing else", () => {
@@ -35,14 +40,19 @@ describe("the prod stack", () => {
 
   it("alarms on every function's errors, throttles and p99 duration", () => {
     for (const fn of graph.all(FUNCTION)) {
-      const watched = graph.all(ALARM).filter((a) => a.inputs.dimensions?.FunctionName === fn.inputs.name).map((a) => a.inputs.metricName);
+      const watched = graph
+        .all(ALARM)
+        .filter((a) => a.inputs.dimensions?.FunctionName === fn.inputs.name)
+        .map((a) => a.inputs.metricName);
       expect(watched, fn.name).to.include.members(["Errors", "Throttles", "Duration"]);
     }
   });
 
   it("wires the async dailyReport to retries and its DLQ", () => {
     const fn = graph.one(FUNCTION, "daily-report");
-    const config = graph.all("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) => c.inputs.functionName === fn.inputs.name);
+    const config = graph
+      .all("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
+      .find((c) => c.inputs.functionName === fn.inputs.name);
     expect(config?.inputs.maximumRetryAttempts).to.equal(2);
     const dlq = graph.referenced(config!.inputs.destinationConfig.onFailure.destination);
     expect(dlq?.type).to.equal("aws:sqs/queue:Queue");

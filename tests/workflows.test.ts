@@ -24,7 +24,10 @@ describe("GitHub workflows", () => {
   it("the validator rejects a broken workflow, so the checks above can fail", () => {
     fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
     const broken = path.join(PROGRAM_DIR, ".build", "broken-workflow.yml");
-    fs.writeFileSync(broken, fs.readFileSync(path.join(WORKFLOWS, "pr.yml"), "utf8").replace("runs-on: ubuntu-latest", "runs-onn: ubuntu-latest"));
+    fs.writeFileSync(
+      broken,
+      fs.readFileSync(path.join(WORKFLOWS, "pr.yml"), "utf8").replace("runs-on: ubuntu-latest", "runs-onn: ubuntu-latest"),
+    );
     expect(validate(broken).status).to.not.equal(0);
   });
 
@@ -41,11 +44,15 @@ describe("GitHub workflows", () => {
 
   it("previews with read-only rights: the stack's assumed role becomes the preview role before the preview", () => {
     const steps = parse(fs.readFileSync(path.join(WORKFLOWS, "pr.yml"), "utf8")).jobs.preview.steps;
-    const override = steps.findIndex((s: any) => /pulumi config set --path 'aws:assumeRoles\[0\]\.roleArn' "\$\{\{ vars\.AWS_PREVIEW_ROLE_ARN \}\}"/.test(s.run ?? ""));
+    const override = steps.findIndex((s: any) =>
+      /pulumi config set --path 'aws:assumeRoles\[0\]\.roleArn' "\$\{\{ vars\.AWS_PREVIEW_ROLE_ARN \}\}"/.test(s.run ?? ""),
+    );
     const preview = steps.findIndex((s: any) => s.with?.command === "preview");
     expect(override).to.be.greaterThan(-1);
     expect(override).to.be.lessThan(preview);
-    expect(steps.find((s: any) => String(s.uses).startsWith("aws-actions/configure-aws-credentials")).with["role-to-assume"]).to.equal("${{ vars.AWS_CI_ROLE_ARN }}");
+    expect(steps.find((s: any) => String(s.uses).startsWith("aws-actions/configure-aws-credentials")).with["role-to-assume"]).to.equal(
+      "${{ vars.AWS_CI_ROLE_ARN }}",
+    );
   });
 
   it("runs the CLI transpile-only where tsc already ran, and reaches Pulumi Cloud over OIDC with the token as fallback", () => {
@@ -56,7 +63,8 @@ describe("GitHub workflows", () => {
       const auth = job.steps.find((s: any) => String(s.uses).startsWith("pulumi/auth-actions"));
       expect(auth.with.organization).to.equal("${{ vars.PULUMI_ORG }}");
       expect(auth.with["requested-token-type"]).to.equal("urn:pulumi:token-type:access_token:organization");
-      for (const step of job.steps.filter((s: any) => s.with?.command)) expect(step.env.PULUMI_ACCESS_TOKEN).to.equal("${{ env.PULUMI_ACCESS_TOKEN || secrets.PULUMI_ACCESS_TOKEN }}");
+      for (const step of job.steps.filter((s: any) => s.with?.command))
+        expect(step.env.PULUMI_ACCESS_TOKEN).to.equal("${{ env.PULUMI_ACCESS_TOKEN || secrets.PULUMI_ACCESS_TOKEN }}");
     }
     // The deploy type-checks before the transpile-only CLI runs; the PR's preview job needs the test job, which ran npm test.
     const typecheck = up.steps.findIndex((s: any) => s.run === "npm run typecheck");

@@ -40,7 +40,11 @@ export async function loadConfig<T extends z.ZodMiniType>(schema: T): Promise<z.
   if (!cached || Date.now() - cached.fetchedAt >= ttlMs) cached = { value: await fetchDocument(), fetchedAt: Date.now() };
   const parsed = z.safeParse(schema, cached.value);
   if (!parsed.success) {
-    const error = new ConfigUnavailableError(requireEnv("CONFIG_BUCKET"), requireEnv("CONFIG_KEY"), `it does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`);
+    const error = new ConfigUnavailableError(
+      requireEnv("CONFIG_BUCKET"),
+      requireEnv("CONFIG_KEY"),
+      `it does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`,
+    );
     cached = undefined;
     logger.error("config invalid", { error });
     throw error;

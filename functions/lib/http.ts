@@ -37,7 +37,12 @@ function isJsonContentType(value: string | undefined): boolean {
 
 /** "items[0].quantity" from zod's ["items", 0, "quantity"]. */
 export function fieldPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), "") || "(body)";
+  return (
+    path.reduce<string>(
+      (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+      "",
+    ) || "(body)"
+  );
 }
 
 /**

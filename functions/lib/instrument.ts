@@ -19,7 +19,10 @@ export function metric(name: string, value = 1, dimensions: Record<string, strin
  * (and never counted in metrics); an API event that did not come through the edge (when the edge is
  * on) gets 403; every other event gets one summary line with its duration.
  */
-export function instrument<E, R>(fn: (event: E, context: Context) => Promise<R>, warmResult: R): (event: E, context: Context) => Promise<R> {
+export function instrument<E, R>(
+  fn: (event: E, context: Context) => Promise<R>,
+  warmResult: R,
+): (event: E, context: Context) => Promise<R> {
   return async (event, context) => {
     const started = performance.now();
     logger.addContext(context);
@@ -40,7 +43,11 @@ export function instrument<E, R>(fn: (event: E, context: Context) => Promise<R>,
       logger.info("invocation", { duration_ms: Math.round((performance.now() - started) * 100) / 100, outcome: "ok" });
       return result;
     } catch (err) {
-      logger.error("invocation failed", { duration_ms: Math.round((performance.now() - started) * 100) / 100, outcome: "error", error: err as Error });
+      logger.error("invocation failed", {
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+        outcome: "error",
+        error: err as Error,
+      });
       throw err;
     }
   };

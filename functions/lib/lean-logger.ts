@@ -53,7 +53,10 @@ export class LeanLogger {
   private write(level: Level, message: string, extra: Record<string, unknown> = {}): void {
     if (LEVELS[level] < this.level) return;
     const line = { level, message, timestamp: new Date().toISOString(), service: this.service, ...this.context, ...extra };
-    const text = JSON.stringify(line, (_key, value) => (value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value)) + "\n";
+    const text =
+      JSON.stringify(line, (_key, value) =>
+        value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
+      ) + "\n";
     (LEVELS[level] >= LEVELS.WARN ? process.stderr : process.stdout).write(text);
   }
 }

@@ -4,7 +4,6 @@ import type { OrderRequest } from "./order-request";
 export const ORDER_STATUSES = ["accepted", "processed"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-
 export interface Order extends OrderRequest {
   orderId: string;
   status: OrderStatus;

@@ -22,7 +22,9 @@ export function rejectUnlessFromEdge(event: APIGatewayProxyEventV2): APIGatewayP
   if (!expected) return undefined;
   const presented = event.headers?.[ORIGIN_VERIFY_HEADER];
   const { createHash, timingSafeEqual } = crypto();
-  const actual = createHash("sha256").update(presented ?? "").digest();
+  const actual = createHash("sha256")
+    .update(presented ?? "")
+    .digest();
   const wanted = Buffer.from(expected, "hex");
   if (presented && wanted.length === actual.length && timingSafeEqual(actual, wanted)) return undefined;
   return json(403, { error: "forbidden: this API is reached through its CDN" });

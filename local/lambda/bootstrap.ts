@@ -44,19 +44,24 @@ const data = workerData as ContainerData;
 const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
 
 function toLambdaError(err: unknown, fallbackType = "Error"): LambdaError {
-  if (err instanceof Error) return { errorType: err.name || fallbackType, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
-  return { errorType: fallbackType, errorMessage: typeof err === "string" ? err : JSON.stringify(err) ?? String(err), trace: [] };
+  if (err instanceof Error)
+    return { errorType: err.name || fallbackType, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
+  return { errorType: fallbackType, errorMessage: typeof err === "string" ? err : (JSON.stringify(err) ?? String(err)), trace: [] };
 }
 
 async function loadHandler(): Promise<(...args: any[]) => any> {
   const dot = data.handler.lastIndexOf(".");
-  if (dot <= 0) throw Object.assign(new Error(`Bad handler ${data.handler}: expected "<file>.<export>"`), { name: "Runtime.MalformedHandlerName" });
+  if (dot <= 0)
+    throw Object.assign(new Error(`Bad handler ${data.handler}: expected "<file>.<export>"`), { name: "Runtime.MalformedHandlerName" });
   const modulePath = path.resolve(data.taskRoot, data.handler.slice(0, dot));
   const exportPath = data.handler.slice(dot + 1).split(".");
   let mod: any;
   const candidates = [".js", ".cjs", ".mjs"].map((ext) => modulePath + ext);
   const file = candidates.find((f) => require("fs").existsSync(f));
-  if (!file) throw Object.assign(new Error(`Cannot find module '${data.handler.slice(0, dot)}' in ${data.taskRoot}`), { name: "Runtime.ImportModuleError" });
+  if (!file)
+    throw Object.assign(new Error(`Cannot find module '${data.handler.slice(0, dot)}' in ${data.taskRoot}`), {
+      name: "Runtime.ImportModuleError",
+    });
   try {
     mod = file.endsWith(".mjs") ? await importEsm(pathToFileURL(file).href) : require(file);
   } catch (err) {
@@ -65,7 +70,8 @@ async function loadHandler(): Promise<(...args: any[]) => any> {
   }
   let fn: any = mod;
   for (const key of exportPath) fn = fn?.[key];
-  if (typeof fn !== "function") throw Object.assign(new Error(`${data.handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+  if (typeof fn !== "function")
+    throw Object.assign(new Error(`${data.handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
   return fn;
 }
 
@@ -112,7 +118,10 @@ function captureOutput(port: MessagePort): { take(): string } {
     return text;
   };
   const capture = (chunk: unknown, encoding?: unknown, callback?: unknown) => {
-    buffered += typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+    buffered +=
+      typeof chunk === "string"
+        ? chunk
+        : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
     if (!scheduled) {
       scheduled = true;
       setTimeout(flush, 50).unref();
@@ -144,9 +153,19 @@ async function main(): Promise<void> {
     try {
       const result = await call(handler, JSON.parse(message.event), contextFor(message));
       // Lambda serializes the result as JSON; `undefined` becomes null.
-      port.postMessage({ type: "result", requestId: message.requestId, payload: JSON.stringify(result) ?? "null", logs: output.take() } satisfies FromContainer);
+      port.postMessage({
+        type: "result",
+        requestId: message.requestId,
+        payload: JSON.stringify(result) ?? "null",
+        logs: output.take(),
+      } satisfies FromContainer);
     } catch (err) {
-      port.postMessage({ type: "error", requestId: message.requestId, error: toLambdaError(err), logs: output.take() } satisfies FromContainer);
+      port.postMessage({
+        type: "error",
+        requestId: message.requestId,
+        error: toLambdaError(err),
+        logs: output.take(),
+      } satisfies FromContainer);
     }
   });
 }

@@ -77,7 +77,10 @@ class Container {
     pipeLines(this.worker.stdout, (line) => options.onLog(line, "stdout"));
     pipeLines(this.worker.stderr, (line) => options.onLog(line, "stderr"));
     this.ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(runtimeError("Runtime.InitTimeout", `init did not finish in ${INIT_TIMEOUT_MS / 1000} s`)), INIT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(runtimeError("Runtime.InitTimeout", `init did not finish in ${INIT_TIMEOUT_MS / 1000} s`)),
+        INIT_TIMEOUT_MS,
+      );
       this.port.on("message", (message: FromContainer) => {
         if (message.type === "ready") {
           clearTimeout(timer);
@@ -104,7 +107,14 @@ class Container {
         onExit(this);
       };
       this.worker.on("error", (err) => fail(exitError(err)));
-      this.worker.on("exit", (code) => fail(runtimeError("Runtime.ExitError", `RequestId: ${this.pending?.requestId ?? "-"} Error: Runtime exited with error: exit status ${code}`)));
+      this.worker.on("exit", (code) =>
+        fail(
+          runtimeError(
+            "Runtime.ExitError",
+            `RequestId: ${this.pending?.requestId ?? "-"} Error: Runtime exited with error: exit status ${code}`,
+          ),
+        ),
+      );
     });
     // A rejected init is reported through invoke(); keep Node from calling it unhandled meanwhile.
     this.ready.catch(() => undefined);
@@ -232,8 +242,13 @@ function runtimeError(errorType: string, errorMessage: string): LambdaError {
 
 function exitError(err: Error): LambdaError {
   const code = (err as any).code;
-  if (code === "ERR_WORKER_OUT_OF_MEMORY") return runtimeError("Runtime.OutOfMemory", "Runtime exited with error: signal: killed (out of memory)");
-  return { errorType: err.name === "Error" ? "Runtime.UnhandledError" : err.name, errorMessage: err.message, trace: String(err.stack ?? "").split("\n") };
+  if (code === "ERR_WORKER_OUT_OF_MEMORY")
+    return runtimeError("Runtime.OutOfMemory", "Runtime exited with error: signal: killed (out of memory)");
+  return {
+    errorType: err.name === "Error" ? "Runtime.UnhandledError" : err.name,
+    errorMessage: err.message,
+    trace: String(err.stack ?? "").split("\n"),
+  };
 }
 
 function emitLines(text: string, onLog: PoolOptions["onLog"]): void {

@@ -68,7 +68,11 @@ export class LambdaService {
 
   resolve(ref: string): LocalFunction {
     const fn = findFunction(this.model, ref);
-    if (!fn) throw new UnknownFunctionError(ref, this.model.functions.map((f) => f.name));
+    if (!fn)
+      throw new UnknownFunctionError(
+        ref,
+        this.model.functions.map((f) => f.name),
+      );
     return fn;
   }
 
@@ -77,12 +81,24 @@ export class LambdaService {
   }
 
   /** A synchronous (RequestResponse) invocation. Reports it, and counts an error toward the function's alarms. */
-  async invoke(ref: string, event: unknown, trigger: string, extra: { status?: (outcome: InvokeOutcome) => number } = {}): Promise<InvokeOutcome> {
+  async invoke(
+    ref: string,
+    event: unknown,
+    trigger: string,
+    extra: { status?: (outcome: InvokeOutcome) => number } = {},
+  ): Promise<InvokeOutcome> {
     const fn = this.resolve(ref);
     const outcome = await this.pools.get(fn.name)!.invoke(event);
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
     const status = extra.status?.(outcome);
-    this.options.reporter.invocation({ functionName: fn.name, trigger, durationMs: outcome.durationMs, error: outcome.error, initMs: outcome.initMs, status });
+    this.options.reporter.invocation({
+      functionName: fn.name,
+      trigger,
+      durationMs: outcome.durationMs,
+      error: outcome.error,
+      initMs: outcome.initMs,
+      status,
+    });
     if (outcome.error) {
       this.options.alarms.count("AWS/Lambda", "Errors", { FunctionName: fn.name }, `${fn.name} failed: ${outcome.error.errorType}`);
     }
@@ -97,7 +113,8 @@ export class LambdaService {
     const attempt = (n: number) => {
       void this.invoke(fn.name, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
         if (!outcome.error) {
-          if (fn.async.onSuccess) await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
+          if (fn.async.onSuccess)
+            await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
           return;
         }
         const age = Date.now() - received;
@@ -118,14 +135,28 @@ export class LambdaService {
     return requestId;
   }
 
-  private async fail(fn: LocalFunction, requestId: string, event: unknown, condition: string, attempts: number, outcome: InvokeOutcome, trigger: string): Promise<void> {
+  private async fail(
+    fn: LocalFunction,
+    requestId: string,
+    event: unknown,
+    condition: string,
+    attempts: number,
+    outcome: InvokeOutcome,
+    trigger: string,
+  ): Promise<void> {
     if (fn.async.onFailure) {
       await this.deliver(fn, fn.async.onFailure, record(fn, requestId, event, condition, attempts, outcome), trigger);
     } else if (fn.deadLetterArn) {
       const error = outcome.error!;
-      await this.deliver(fn, fn.deadLetterArn, JSON.stringify(event ?? null), trigger, { RequestID: requestId, ErrorCode: "200", ErrorMessage: error.errorMessage });
+      await this.deliver(fn, fn.deadLetterArn, JSON.stringify(event ?? null), trigger, {
+        RequestID: requestId,
+        ErrorCode: "200",
+        ErrorMessage: error.errorMessage,
+      });
     } else {
-      this.options.reporter.info(`${fn.name}: async event ${requestId} dropped after ${attempts} attempt(s) (${condition}); the function has no failure destination`);
+      this.options.reporter.info(
+        `${fn.name}: async event ${requestId} dropped after ${attempts} attempt(s) (${condition}); the function has no failure destination`,
+      );
       this.options.alarms.count("AWS/Lambda", "AsyncEventsDropped", { FunctionName: fn.name }, `${fn.name} dropped an async event`);
     }
   }
@@ -135,7 +166,12 @@ export class LambdaService {
       await this.options.destinations.send(arn, body, attributes);
     } catch (err) {
       this.options.reporter.info(`${fn.name}: could not deliver the ${trigger} event to ${arn}: ${(err as Error).message}`);
-      this.options.alarms.count("AWS/Lambda", "DestinationDeliveryFailures", { FunctionName: fn.name }, `${fn.name} could not deliver to ${arn}`);
+      this.options.alarms.count(
+        "AWS/Lambda",
+        "DestinationDeliveryFailures",
+        { FunctionName: fn.name },
+        `${fn.name} could not deliver to ${arn}`,
+      );
     }
   }
 
@@ -155,12 +191,19 @@ function record(fn: LocalFunction, requestId: string, event: unknown, condition:
     requestContext: { requestId, functionArn: `${fn.arn}:$LATEST`, condition, approximateInvokeCount: attempts },
     requestPayload: event ?? null,
     responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(error ? { functionError: "Unhandled" } : {}) },
-    responsePayload: error ? { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace } : JSON.parse(outcome.payload ?? "null"),
+    responsePayload: error
+      ? { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace }
+      : JSON.parse(outcome.payload ?? "null"),
   });
 }
 
 /** A container's environment, as Lambda sets it: reserved variables, then the function's own, then the emulators'. */
-function containerEnvironment(fn: LocalFunction, model: LocalModel, base: Record<string, string>, taskRoot: string): Record<string, string> {
+function containerEnvironment(
+  fn: LocalFunction,
+  model: LocalModel,
+  base: Record<string, string>,
+  taskRoot: string,
+): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     TZ: ":UTC",

@@ -25,7 +25,12 @@ describe("Alerts", () => {
     const policy = graph.one("aws:sns/topicPolicy:TopicPolicy", "alerts-policy");
     expect(policy.inputs.arn).to.equal(topic.arn);
     const publish = parsed(policy, "policy").Statement.find((s: any) => s.Sid === "CloudWatchAlarmsPublish");
-    expect(publish).to.deep.include({ Effect: "Allow", Action: ["sns:Publish"], Resource: topic.arn, Principal: { Service: "cloudwatch.amazonaws.com" } });
+    expect(publish).to.deep.include({
+      Effect: "Allow",
+      Action: ["sns:Publish"],
+      Resource: topic.arn,
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+    });
   });
 
   it("subscribes every email address and phone number", () => {

@@ -96,7 +96,12 @@ describe("Function", () => {
     expect(config.inputs.destinationConfig.onFailure.destination).to.equal("arn:aws:sns:us-east-1:123456789012:failures");
     expect(config.inputs.maximumRetryAttempts).to.equal(2, "default retries");
     const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "sns-dlq-fn-policy"), "policy").Statement;
-    expect(statements).to.deep.include({ Effect: "Allow", Sid: "PublishFailedEventsToDlq", Action: ["sns:Publish"], Resource: "arn:aws:sns:us-east-1:123456789012:failures" });
+    expect(statements).to.deep.include({
+      Effect: "Allow",
+      Sid: "PublishFailedEventsToDlq",
+      Action: ["sns:Publish"],
+      Resource: "arn:aws:sns:us-east-1:123456789012:failures",
+    });
     expect(graph.resources.filter((r) => r.name === "sns-dlq-fn-dlq")).to.have.length(0);
   });
 
@@ -114,7 +119,10 @@ describe("Function", () => {
   });
 
   it("alarms on async delivery failures and dropped events when invoked asynchronously", () => {
-    const names = graph.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("async-fn-")).map((a) => a.inputs.metricName);
+    const names = graph
+      .all("aws:cloudwatch/metricAlarm:MetricAlarm")
+      .filter((a) => a.name.startsWith("async-fn-"))
+      .map((a) => a.inputs.metricName);
     expect(names).to.include.members(["DestinationDeliveryFailures", "AsyncEventsDropped"]);
   });
 
@@ -124,7 +132,9 @@ describe("Function", () => {
   });
 
   it("rejects missing code, bad memory and out-of-range retries in one error", async () => {
-    const message = await constructionError(() => new Function("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } }));
+    const message = await constructionError(
+      () => new Function("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } }),
+    );
     expect(message).to.include('Function "bad"');
     expect(message).to.include("set exactly one of `entry` and `callback`");
     expect(message).to.include("memoryMb must be an integer from 128 to 10240 (got 64)");

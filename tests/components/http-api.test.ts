@@ -40,7 +40,11 @@ describe("HttpApi", () => {
     const route = graph.one("aws:apigatewayv2/route:Route", "api-any-proxy");
     const integration = graph.one("aws:apigatewayv2/integration:Integration", "api-any-proxy-integration");
     expect(route.inputs.routeKey).to.equal("ANY /{proxy+}");
-    expect(integration.inputs).to.deep.include({ integrationType: "HTTP_PROXY", integrationMethod: "ANY", integrationUri: "https://legacy.example.com/{proxy}" });
+    expect(integration.inputs).to.deep.include({
+      integrationType: "HTTP_PROXY",
+      integrationMethod: "ANY",
+      integrationUri: "https://legacy.example.com/{proxy}",
+    });
   });
 
   it("deploys a $default stage with JSON access logs to a log group with retention", () => {
@@ -65,7 +69,14 @@ describe("HttpApi", () => {
 
   it("rejects malformed route keys and a non-URL origin", async () => {
     const message = await constructionError(
-      () => new HttpApi("bad", { routes: {}, passthrough: { origin: "legacy", routes: ["FETCH /x"] }, throttleRateLimit: 1, throttleBurstLimit: 1, alertTopicArn: ALERT_TOPIC }),
+      () =>
+        new HttpApi("bad", {
+          routes: {},
+          passthrough: { origin: "legacy", routes: ["FETCH /x"] },
+          throttleRateLimit: 1,
+          throttleBurstLimit: 1,
+          alertTopicArn: ALERT_TOPIC,
+        }),
     );
     expect(message).to.include('route key "FETCH /x" is not');
     expect(message).to.include('passthrough origin "legacy" is not an http(s) URL');

@@ -66,7 +66,10 @@ describe("QueueWorker", () => {
   const queue = () => graph.one("aws:sqs/queue:Queue", "jobs-queue");
 
   it("redrives to its DLQ after maxReceiveCount receives", () => {
-    expect(parsed(queue(), "redrivePolicy")).to.deep.equal({ deadLetterTargetArn: graph.one("aws:sqs/queue:Queue", "jobs-dlq").arn, maxReceiveCount: 4 });
+    expect(parsed(queue(), "redrivePolicy")).to.deep.equal({
+      deadLetterTargetArn: graph.one("aws:sqs/queue:Queue", "jobs-dlq").arn,
+      maxReceiveCount: 4,
+    });
   });
 
   it("sets the visibility timeout to 6 times the worker's timeout, and is encrypted", () => {
@@ -87,7 +90,12 @@ describe("QueueWorker", () => {
     const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "jobs-policy"), "policy").Statement;
     const consume = statements.find((s: any) => s.Sid === "ConsumeWorkQueue");
     expect(consume.Resource).to.equal(queue().arn);
-    expect(consume.Action).to.have.members(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]);
+    expect(consume.Action).to.have.members([
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]);
   });
 
   it("alarms when messages wait too long", () => {
@@ -98,7 +106,12 @@ describe("QueueWorker", () => {
 
   it("refuses a visibility timeout below 6 times the worker's timeout", async () => {
     const message = await constructionError(
-      () => new QueueWorker("tight", { alertTopicArn: ALERT_TOPIC, visibilityTimeoutSeconds: 30, worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 } }),
+      () =>
+        new QueueWorker("tight", {
+          alertTopicArn: ALERT_TOPIC,
+          visibilityTimeoutSeconds: 30,
+          worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 },
+        }),
     );
     expect(message).to.equal(`QueueWorker "tight": visibilityTimeoutSeconds 30 is below 6 × the worker's timeout (60)`);
   });

@@ -38,7 +38,9 @@ describe("StackSecret", () => {
   });
 
   it("lets a transform adjust the generator", async () => {
-    const view = await captureComponents(() => new StackSecret("s", { configKey: "k", configured: false, transform: { password: (args) => ({ ...args, length: 64 }) } }));
+    const view = await captureComponents(
+      () => new StackSecret("s", { configKey: "k", configured: false, transform: { password: (args) => ({ ...args, length: 64 }) } }),
+    );
     expect(view.one("random:index/randomPassword:RandomPassword", "s-value").inputs.length).to.equal(64);
   });
 });

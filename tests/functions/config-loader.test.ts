@@ -59,9 +59,17 @@ describe("the config loader, against the local S3 emulator", () => {
   it("fails closed when the object is not JSON, or does not match the schema, and does not cache the failure", async () => {
     const { s3 } = await backends();
     await s3.send(new PutObjectCommand({ Bucket: saved.bucket, Key: "config/broken.json", Body: "{not json" }));
-    await s3.send(new PutObjectCommand({ Bucket: saved.bucket, Key: "config/short.json", Body: JSON.stringify({ report: { title: "t" }, secrets: { reportSigningKey: "short" } }) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: saved.bucket,
+        Key: "config/short.json",
+        Body: JSON.stringify({ report: { title: "t" }, secrets: { reportSigningKey: "short" } }),
+      }),
+    );
     process.env.CONFIG_KEY = "config/broken.json";
-    expect((await loadConfig(appConfigDocument).catch((e) => e)).message).to.match(/config\/broken\.json is unavailable: it is not valid JSON/);
+    expect((await loadConfig(appConfigDocument).catch((e) => e)).message).to.match(
+      /config\/broken\.json is unavailable: it is not valid JSON/,
+    );
     process.env.CONFIG_KEY = "config/short.json";
     const mismatch = await loadConfig(appConfigDocument).catch((e) => e);
     expect(mismatch.message).to.match(/does not match the schema: secrets\.reportSigningKey/);

@@ -45,7 +45,13 @@ describe("request body validation", () => {
   it("accepts a valid order, also as base64 and with a charset", () => {
     expect(statusOf(apiEvent({ body: JSON.stringify(VALID) })).status).to.equal(200);
     expect(
-      statusOf(apiEvent({ body: Buffer.from(JSON.stringify(VALID)).toString("base64"), isBase64Encoded: true, headers: { "content-type": "application/json; charset=utf-8" } })).status,
+      statusOf(
+        apiEvent({
+          body: Buffer.from(JSON.stringify(VALID)).toString("base64"),
+          isBase64Encoded: true,
+          headers: { "content-type": "application/json; charset=utf-8" },
+        }),
+      ).status,
     ).to.equal(200);
   });
 
@@ -101,7 +107,8 @@ describe("the origin check, with the edge on", () => {
     const { handler: health } = await import("../../functions/health");
     const { lambdaContext } = await import("./emulated");
     process.env.ORIGIN_VERIFY_SHA256 = createHash("sha256").update(SECRET_VALUE).digest("hex");
-    const call = (headers: Record<string, string>) => health(apiEvent({ method: "GET", path: "/health", headers }), lambdaContext("health")) as Promise<any>;
+    const call = (headers: Record<string, string>) =>
+      health(apiEvent({ method: "GET", path: "/health", headers }), lambdaContext("health")) as Promise<any>;
     expect((await call({})).statusCode).to.equal(403);
     expect(JSON.parse((await call({})).body).error).to.match(/CDN/);
     expect((await call({ "x-origin-verify": "wrong" })).statusCode).to.equal(403);

@@ -36,14 +36,26 @@ describe("structured logs and metrics", () => {
     const context = lambdaContext("platform-dev-health");
     const lines = await logLines(() => health(apiEvent({}), context));
     expect(lines).to.have.length(1);
-    expect(lines[0]).to.include({ level: "INFO", message: "invocation", outcome: "ok", function_request_id: context.awsRequestId, function_name: "platform-dev-health" });
+    expect(lines[0]).to.include({
+      level: "INFO",
+      message: "invocation",
+      outcome: "ok",
+      function_request_id: context.awsRequestId,
+      function_name: "platform-dev-health",
+    });
     expect(lines[0]).to.have.property("cold_start").that.is.a("boolean");
     expect(lines[0].duration_ms).to.be.a("number");
   });
 
   it("emits application metrics as log events, not CloudWatch custom metrics", async () => {
     const lines = await logLines(() =>
-      createOrder(apiEvent({ body: JSON.stringify({ customerId: `log-${Date.now()}`, items: [{ sku: "A", quantity: 1 }] }), headers: { "content-type": "application/json" } }), lambdaContext("create-order")),
+      createOrder(
+        apiEvent({
+          body: JSON.stringify({ customerId: `log-${Date.now()}`, items: [{ sku: "A", quantity: 1 }] }),
+          headers: { "content-type": "application/json" },
+        }),
+        lambdaContext("create-order"),
+      ),
     );
     expect(lines.map((l) => l.message)).to.deep.equal(["metric", "invocation"]);
     expect(lines[0].metric).to.deep.equal({ name: "OrdersAccepted", value: 1 });
@@ -62,7 +74,8 @@ describe("structured logs and metrics", () => {
     const captured: Record<string, string[]> = { stdout: [], stderr: [] };
     const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
     for (const stream of ["stdout", "stderr"] as const)
-      process[stream].write = ((chunk: string | Uint8Array) => captured[stream].push(...String(chunk).split("\n").filter(Boolean)) > 0) as typeof process.stdout.write;
+      process[stream].write = ((chunk: string | Uint8Array) =>
+        captured[stream].push(...String(chunk).split("\n").filter(Boolean)) > 0) as typeof process.stdout.write;
     try {
       for (const log of [lean, powertools]) {
         log.setLogLevel("INFO");
@@ -90,4 +103,3 @@ describe("structured logs and metrics", () => {
     expect(lines).to.deep.equal([]);
   });
 });
-

@@ -13,23 +13,33 @@ import { apiEvent } from "./http.test";
 const ORDER = { customerId: "c-42", items: [{ sku: "sku-1", quantity: 3 }] };
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<APIGatewayProxyStructuredResultV2> {
-  return createOrder(apiEvent({ body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }), lambdaContext("create-order"));
+  return createOrder(
+    apiEvent({ body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }),
+    lambdaContext("create-order"),
+  );
 }
 
 async function get(orderId: string): Promise<{ statusCode: number; body: any }> {
-  const res = await getOrder(apiEvent({ method: "GET", path: `/orders/${orderId}`, pathParameters: { orderId }, body: undefined }), lambdaContext("get-order"));
+  const res = await getOrder(
+    apiEvent({ method: "GET", path: `/orders/${orderId}`, pathParameters: { orderId }, body: undefined }),
+    lambdaContext("get-order"),
+  );
   return { statusCode: res.statusCode!, body: JSON.parse(res.body!) };
 }
 
 async function drain(b: Backends): Promise<SQSEvent> {
-  const { Messages = [] } = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: b.queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }));
+  const { Messages = [] } = await b.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: b.queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }),
+  );
   return {
     Records: Messages.map((m) => ({
       messageId: m.MessageId!,
       receiptHandle: m.ReceiptHandle!,
       body: m.Body!,
       attributes: { ApproximateReceiveCount: "1" } as any,
-      messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: v.DataType! }])) as any,
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: v.DataType! }]),
+      ) as any,
       md5OfBody: "",
       eventSource: "aws:sqs",
       eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:orders-test",
@@ -68,12 +78,15 @@ describe("the orders handlers, against local DynamoDB and SQS emulators", () => 
   it("answers each bad input with its status and a JSON error, never a 500", async () => {
     const cases: [Record<string, string>, string, number][] = [
       [{}, "{oops", 400],
-      [{}, JSON.stringify({ customerId: "" , items: [] }), 400],
+      [{}, JSON.stringify({ customerId: "", items: [] }), 400],
       [{}, JSON.stringify({ ...ORDER, pad: "y".repeat(70000) }), 413],
       [{ "content-type": "text/plain" }, JSON.stringify(ORDER), 415],
     ];
     for (const [headers, body, status] of cases) {
-      const res = await createOrder(apiEvent({ body, headers: { "content-type": "application/json", ...headers } }), lambdaContext("create-order"));
+      const res = await createOrder(
+        apiEvent({ body, headers: { "content-type": "application/json", ...headers } }),
+        lambdaContext("create-order"),
+      );
       expect(res.statusCode, body.slice(0, 30)).to.equal(status);
       expect(JSON.parse(res.body!).error).to.be.a("string");
     }
@@ -134,7 +147,9 @@ describe("the orders handlers, against local DynamoDB and SQS emulators", () => 
     expect(report.total).to.equal(Object.values(report.byStatus).reduce((a, n) => a + n, 0));
     expect(report.byStatus.processed).to.be.greaterThan(0);
     expect(report.title).to.equal("Test report");
-    const expected = createHmac("sha256", "test-signing-key-0123456789").update(JSON.stringify({ total: report.total, byStatus: report.byStatus })).digest("hex");
+    const expected = createHmac("sha256", "test-signing-key-0123456789")
+      .update(JSON.stringify({ total: report.total, byStatus: report.byStatus }))
+      .digest("hex");
     expect(report.signature).to.equal(expected);
     let failed: Error | undefined;
     try {

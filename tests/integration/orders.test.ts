@@ -17,10 +17,20 @@ describe("integration: the orders app", function () {
   let target: IntegrationTarget;
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${target.url}/orders`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
-  const statusOf = async (orderId: string) => ((await (await fetch(`${target.url}/orders/${orderId}`)).json()) as { status: string }).status;
+    fetch(`${target.url}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  const statusOf = async (orderId: string) =>
+    ((await (await fetch(`${target.url}/orders/${orderId}`)).json()) as { status: string }).status;
   const depth = async (queueUrl: string) => {
-    const { Attributes } = await target.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    const { Attributes } = await target.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
     return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
   };
   const needsFaultInjection = (ctx: Mocha.Context) => {
@@ -60,7 +70,12 @@ describe("integration: the orders app", function () {
       ["invalid JSON", post("{not json"), 400, /JSON/i],
       ["schema violation", post({ customerId: "c", items: [{ sku: "A", quantity: 0 }] }), 400, /items\.0\.quantity|items\[0\]\.quantity/],
       ["body over 64 KiB", post({ customerId: "c", items: [{ sku: "A".repeat(70_000), quantity: 1 }] }), 413, /limit/],
-      ["non-JSON content type", fetch(`${target.url}/orders`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }), 415, /content-type/],
+      [
+        "non-JSON content type",
+        fetch(`${target.url}/orders`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }),
+        415,
+        /content-type/,
+      ],
       ["malformed order id", fetch(`${target.url}/orders/not-a-uuid`), 400, /UUID/],
       ["unknown order id", fetch(`${target.url}/orders/00000000-0000-4000-8000-000000000000`), 404, /not found/],
     ];
@@ -76,7 +91,11 @@ describe("integration: the orders app", function () {
       process.stdout.write(`      (skipped: stack ${target.name}'s legacy backend is not one this test controls)\n`);
       this.skip();
     }
-    const res = await fetch(`${target.url}/legacy/reports/7?format=csv`, { method: "PUT", headers: { "x-caller": "test", "content-type": "text/plain" }, body: "payload" });
+    const res = await fetch(`${target.url}/legacy/reports/7?format=csv`, {
+      method: "PUT",
+      headers: { "x-caller": "test", "content-type": "text/plain" },
+      body: "payload",
+    });
     expect(res.status).to.equal(207);
     expect(res.headers.get("x-legacy")).to.equal("yes");
     expect(await res.text()).to.equal("legacy saw PUT /legacy/reports/7?format=csv");
@@ -91,7 +110,9 @@ describe("integration: the orders app", function () {
   it("accepts 200 concurrent orders, every one with 202", async () => {
     const faulty = (i: number) => target.faultInjection && i % 50 === 7;
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => post({ customerId: `load-${i}`, items: [{ sku: "SKU", quantity: 1 }] }, faulty(i) ? { "x-fault-inject": "processOrder" } : {})),
+      Array.from({ length: 200 }, (_, i) =>
+        post({ customerId: `load-${i}`, items: [{ sku: "SKU", quantity: 1 }] }, faulty(i) ? { "x-fault-inject": "processOrder" } : {}),
+      ),
     );
     expect(responses.map((r) => r.status)).to.deep.equal(responses.map(() => 202));
     for (const [i, res] of responses.entries()) {
@@ -108,9 +129,15 @@ describe("integration: the orders app", function () {
       expect(poison).to.have.length(4);
       await eventually(async () => ((await depth(dlqUrl)) >= poison.length ? true : undefined), "the poison orders to reach the DLQ", 300);
       // Locally, the alarm the DLQ would fire is printed; it watches visible messages, so look before receiving them.
-      if (target.local) await eventually(async () => (target.local!.cloud.lines.some((l) => l.startsWith("ALARM process-order-dlq")) ? true : undefined), "the orders DLQ alarm line");
+      if (target.local)
+        await eventually(
+          async () => (target.local!.cloud.lines.some((l) => l.startsWith("ALARM process-order-dlq")) ? true : undefined),
+          "the orders DLQ alarm line",
+        );
       for (let i = 0; i < 3 && inDlq.size < poison.length; i++) {
-        const { Messages } = await target.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+        const { Messages } = await target.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+        );
         for (const m of Messages ?? []) {
           const { orderId } = JSON.parse(m.Body!);
           if (poison.includes(orderId)) inDlq.add(orderId);
@@ -129,12 +156,16 @@ describe("integration: the orders app", function () {
     needsFaultInjection(this);
     const event = { faultInject: "dailyReport", marker: Date.now() };
     const functionName: string = target.outputs.functionNames.dailyReport;
-    const accepted = await target.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }));
+    const accepted = await target.lambda.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }),
+    );
     expect(accepted.StatusCode).to.equal(202);
     const dlqUrl: string = target.outputs.deadLetterQueues.dailyReport.url;
     const record = await eventually(
       async () => {
-        const { Messages } = await target.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const { Messages } = await target.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
         return (Messages ?? []).map((m) => JSON.parse(m.Body!)).find((b) => b.requestPayload?.marker === event.marker);
       },
       "the failure record in the dailyReport DLQ",
@@ -152,7 +183,9 @@ describe("integration: the orders app", function () {
   });
 
   it("runs dailyReport with its config and secret from the ConfigStore", async () => {
-    const result = await target.lambda.send(new InvokeCommand({ FunctionName: target.outputs.functionNames.dailyReport, Payload: Buffer.from("{}") }));
+    const result = await target.lambda.send(
+      new InvokeCommand({ FunctionName: target.outputs.functionNames.dailyReport, Payload: Buffer.from("{}") }),
+    );
     expect(result.FunctionError).to.equal(undefined);
     const report = JSON.parse(Buffer.from(result.Payload!).toString());
     expect(report.title).to.match(/^Daily orders report/);

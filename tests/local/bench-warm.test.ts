@@ -9,7 +9,13 @@ describe("npm run bench: warm durations", function () {
 
   it("measures every function of the prod stack warm, through the API with the edge's header, the queue and the schedule", async () => {
     const durations = await warmDurations(PROGRAM_DIR, 5);
-    expect(Object.keys(durations).sort()).to.deep.equal(["platform-prod-create-order", "platform-prod-daily-report", "platform-prod-get-order", "platform-prod-health", "platform-prod-process-order"]);
+    expect(Object.keys(durations).sort()).to.deep.equal([
+      "platform-prod-create-order",
+      "platform-prod-daily-report",
+      "platform-prod-get-order",
+      "platform-prod-health",
+      "platform-prod-process-order",
+    ]);
     for (const ms of Object.values(durations)) expect(ms).to.be.greaterThan(0);
     // The origin secret it set for the run is gone afterwards.
     expect(process.env[localSecretVariable("originVerifySecret")]).to.equal(undefined);

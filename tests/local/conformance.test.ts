@@ -18,7 +18,12 @@ interface Reply {
   raw: Buffer;
 }
 
-function request(base: string, method: string, target: string, options: { headers?: Record<string, string | string[]>; body?: Buffer | string } = {}): Promise<Reply> {
+function request(
+  base: string,
+  method: string,
+  target: string,
+  options: { headers?: Record<string, string | string[]>; body?: Buffer | string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(target, base), { method }, (res) => {
       const chunks: Buffer[] = [];
@@ -65,7 +70,13 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(Object.keys(event.headers).every((k: string) => k === k.toLowerCase())).to.equal(true);
     expect(event.queryStringParameters).to.deep.equal({ a: "1,2", b: "x y" });
     expect(event.pathParameters).to.deep.equal({ id: "item 42" });
-    expect(event.requestContext.http).to.deep.equal({ method: "GET", path: "/echo/item%2042", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "conformance" });
+    expect(event.requestContext.http).to.deep.equal({
+      method: "GET",
+      path: "/echo/item%2042",
+      protocol: "HTTP/1.1",
+      sourceIp: "127.0.0.1",
+      userAgent: "conformance",
+    });
     expect(event.requestContext).to.include({ routeKey: "GET /echo/{id}", stage: "$default", apiId: cloud.apis[0].id });
     expect(event.requestContext.requestId).to.be.a("string").and.not.equal("");
     expect(event.isBase64Encoded).to.equal(false);
@@ -97,7 +108,7 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect((await echoed("DELETE", "/echo")).routeKey).to.equal("ANY /echo");
   });
 
-  it("answers a path with no route 404 {\"message\":\"Not Found\"}, and $default catches every path of an API that has it", async () => {
+  it('answers a path with no route 404 {"message":"Not Found"}, and $default catches every path of an API that has it', async () => {
     const missing = await request(cloud.url, "GET", "/nowhere");
     expect(missing.status).to.equal(404);
     expect(JSON.parse(missing.body)).to.deep.equal({ message: "Not Found" });
@@ -125,7 +136,7 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(reply.body).to.equal("binary!");
   });
 
-  it("answers a function error 500 {\"message\":\"Internal Server Error\"} and prints an invocation line with the error", async () => {
+  it('answers a function error 500 {"message":"Internal Server Error"} and prints an invocation line with the error', async () => {
     const reply = await request(cloud.url, "GET", "/echo?mode=throw");
     expect(reply.status).to.equal(500);
     expect(JSON.parse(reply.body)).to.deep.equal({ message: "Internal Server Error" });
@@ -135,7 +146,12 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
   it("gives the handler a realistic context and its environment, and runs init once per warm container", async () => {
     const first = await echoed("GET", "/echo?mode=context");
     const second = await echoed("GET", "/echo?mode=context");
-    expect(first).to.include({ functionName: "echo", functionVersion: "$LATEST", memoryLimitInMB: "128", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo" });
+    expect(first).to.include({
+      functionName: "echo",
+      functionVersion: "$LATEST",
+      memoryLimitInMB: "128",
+      invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo",
+    });
     expect(first.awsRequestId).to.match(/^[0-9a-f-]{36}$/);
     expect(first.awsRequestId).to.not.equal(second.awsRequestId);
     expect(first.remaining).to.be.within(1, 1000);
@@ -165,13 +181,24 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
   });
 
   it("serves Lambda's Invoke API to the AWS SDK: results, function errors, unknown functions", async () => {
-    const client = new LambdaClient({ endpoint: cloud.lambdaEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    const ok = await client.send(new InvokeCommand({ FunctionName: "echo", Payload: Buffer.from(JSON.stringify({ queryStringParameters: { mode: "plain" } })) }));
+    const client = new LambdaClient({
+      endpoint: cloud.lambdaEndpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const ok = await client.send(
+      new InvokeCommand({ FunctionName: "echo", Payload: Buffer.from(JSON.stringify({ queryStringParameters: { mode: "plain" } })) }),
+    );
     expect(ok.FunctionError).to.equal(undefined);
     expect(JSON.parse(Buffer.from(ok.Payload!).toString())).to.have.property("hello", "world");
-    const failed = await client.send(new InvokeCommand({ FunctionName: "echo", Payload: Buffer.from(JSON.stringify({ queryStringParameters: { mode: "throw" } })) }));
+    const failed = await client.send(
+      new InvokeCommand({ FunctionName: "echo", Payload: Buffer.from(JSON.stringify({ queryStringParameters: { mode: "throw" } })) }),
+    );
     expect(failed.FunctionError).to.equal("Unhandled");
-    expect(JSON.parse(Buffer.from(failed.Payload!).toString())).to.include({ errorType: "TypeError", errorMessage: "echo was asked to fail" });
+    expect(JSON.parse(Buffer.from(failed.Payload!).toString())).to.include({
+      errorType: "TypeError",
+      errorMessage: "echo was asked to fail",
+    });
     const missing = await client.send(new InvokeCommand({ FunctionName: "nope" })).catch((err) => err);
     expect(missing.name).to.equal("ResourceNotFoundException");
     client.destroy();
@@ -186,8 +213,15 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
 
 describe("local cloud: stage throttling, when enforced", function () {
   this.timeout(60_000);
-  it("answers 429 {\"message\":\"Too Many Requests\"} past the stage's burst", async () => {
-    const cloud = await startLocalCloud({ programDir: FIXTURE, stack: "test", port: 0, enforceThrottle: true, write: () => undefined, stateFile: false });
+  it('answers 429 {"message":"Too Many Requests"} past the stage\'s burst', async () => {
+    const cloud = await startLocalCloud({
+      programDir: FIXTURE,
+      stack: "test",
+      port: 0,
+      enforceThrottle: true,
+      write: () => undefined,
+      stateFile: false,
+    });
     try {
       const replies = await Promise.all(Array.from({ length: 5 }, () => request(cloud.url, "GET", "/echo?mode=plain")));
       const limited = replies.filter((r) => r.status === 429);

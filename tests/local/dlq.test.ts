@@ -11,7 +11,12 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
   let cloud: LocalCloud;
   let clients: Clients;
   const depth = async (url: string) => {
-    const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
     return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
   };
 
@@ -48,7 +53,11 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
     await eventually(async () => ((await depth(report.spec.url)) === 1 ? true : undefined), "the failure record", 100);
     const [message] = await peek(clients, report, 10);
     const described = describeMessage(message) as any;
-    expect(described.failure).to.deep.include({ condition: "RetriesExhausted", attempts: 3, error: { type: "InjectedFault", message: "injected fault in dailyReport" } });
+    expect(described.failure).to.deep.include({
+      condition: "RetriesExhausted",
+      attempts: 3,
+      error: { type: "InjectedFault", message: "injected fault in dailyReport" },
+    });
     expect(described.originalEvent).to.deep.equal({ faultInject: "dailyReport", marker: "inspect-me" });
     expect((await status(clients, report)).depth).to.equal(1);
   });
@@ -62,7 +71,18 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
   it("redrives a function DLQ by re-invoking the function with the original event, deleting only what was accepted", async () => {
     const report = dlq("dailyReport");
     // A record whose cause is fixed: its event no longer asks for a fault.
-    const record = { version: "1.0", requestContext: { requestId: "r1", functionArn: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-daily-report:$LATEST", condition: "RetriesExhausted", approximateInvokeCount: 3 }, requestPayload: { marker: "fixed" }, responseContext: { statusCode: 200 }, responsePayload: { errorType: "Error", errorMessage: "was broken" } };
+    const record = {
+      version: "1.0",
+      requestContext: {
+        requestId: "r1",
+        functionArn: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-daily-report:$LATEST",
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 3,
+      },
+      requestPayload: { marker: "fixed" },
+      responseContext: { statusCode: 200 },
+      responsePayload: { errorType: "Error", errorMessage: "was broken" },
+    };
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: report.spec.url, MessageBody: JSON.stringify(record) }));
     const progress: number[] = [];
     const result = await redrive(clients, report, { onProgress: (done) => progress.push(done) });
@@ -73,7 +93,11 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
 
   it("redrives a queue DLQ back to its source queue, where the message is processed", async () => {
     const orders = dlq("orders");
-    const created = await fetch(`${cloud.url}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ customerId: "redrive", items: [{ sku: "A", quantity: 1 }] }) });
+    const created = await fetch(`${cloud.url}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ customerId: "redrive", items: [{ sku: "A", quantity: 1 }] }),
+    });
     const { orderId } = (await created.json()) as { orderId: string };
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: orders.spec.url, MessageBody: JSON.stringify({ orderId }) }));
     const result = await redrive(clients, orders, {});

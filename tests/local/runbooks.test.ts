@@ -30,7 +30,10 @@ describe("runbooks in alarm descriptions", function () {
 
   it("name the stack and the DLQ's output key, never a queue name that only exists offline", async () => {
     const commands = await runbookCommands("prod");
-    expect(commands.map((c) => c.join(" ")).sort()).to.deep.equal(["inspect --stack prod --queue dailyReport", "inspect --stack prod --queue orders"]);
+    expect(commands.map((c) => c.join(" ")).sort()).to.deep.equal([
+      "inspect --stack prod --queue dailyReport",
+      "inspect --stack prod --queue orders",
+    ]);
   });
 
   it("each resolve against the local cloud running that stack", async () => {
@@ -58,10 +61,16 @@ describe("the operations tools choose a stack, never guess one", function () {
   after(() => fs.rmSync(bin, { recursive: true, force: true }));
 
   it("fail against AWS without --stack when no stack is selected, naming the option", async () => {
-    for (const [script, args] of [["dlq.ts", ["list"]], ["logs.ts", ["health"]], ["test-integration.ts", []]] as const) {
+    for (const [script, args] of [
+      ["dlq.ts", ["list"]],
+      ["logs.ts", ["health"]],
+      ["test-integration.ts", []],
+    ] as const) {
       const run = await runToEnd(script, [...args], { PATH: path.dirname(process.execPath) });
       expect(run.code, script).to.equal(2);
-      expect(run.stderr, script).to.include("name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI is not installed");
+      expect(run.stderr, script).to.include(
+        "name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI is not installed",
+      );
     }
   });
 
@@ -76,7 +85,9 @@ describe("the operations tools choose a stack, never guess one", function () {
   it("refuse to purge without --queue, and every DLQ of prod without its name typed back", async () => {
     const noQueue = await runToEnd("dlq.ts", ["purge", "--stack", "dev"]);
     expect(noQueue.code).to.equal(2);
-    expect(noQueue.stderr).to.include("purge needs --queue <name> (an output key such as orders), or --all to purge every DLQ of the stack");
+    expect(noQueue.stderr).to.include(
+      "purge needs --queue <name> (an output key such as orders), or --all to purge every DLQ of the stack",
+    );
     const prodAll = await runToEnd("dlq.ts", ["purge", "--all", "--yes", "--stack", "prod"]);
     expect(prodAll.code).to.equal(2);
     expect(prodAll.stderr).to.include("purging every DLQ of the prod stack prod needs its name typed back at a terminal");

@@ -34,14 +34,18 @@ describe("npm start: bad input", function () {
   it("exits 2 for a stack without a file, listing every key the CLI would miss", async () => {
     const run = await runToEnd("start.ts", ["--stack", "nope"], { PORT: String(await freePort()) });
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.include("Stack 'nope' is missing configuration values 'environment', 'faultInjection', 'logRetentionDays', 'protectStatefulResources', 'throttleBurstLimit', 'throttleRateLimit' and 'warmerEnabled'");
+    expect(run.stderr).to.include(
+      "Stack 'nope' is missing configuration values 'environment', 'faultInjection', 'logRetentionDays', 'protectStatefulResources', 'throttleBurstLimit', 'throttleRateLimit' and 'warmerEnabled'",
+    );
     expect(run.stderr).to.include("there is no Pulumi.nope.yaml");
   });
 
   it("exits 2 naming the key and the stack for a bad config value", async () => {
     const run = await runToEnd("start.ts", ["--config", "maxReceiveCount=0"], { PORT: String(await freePort()) });
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.match(/maxReceiveCount/).and.match(/"dev"/);
+    expect(run.stderr)
+      .to.match(/maxReceiveCount/)
+      .and.match(/"dev"/);
   });
 
   it("exits 2 when the port is in use", async () => {

@@ -7,7 +7,12 @@ import { parseScheduleExpression } from "../../local/schedule-expression";
 import { stackGraph } from "../harness";
 
 describe("local cloud: route selection", () => {
-  const table = new RouteTable(["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"].map((routeKey) => ({ routeKey, target: routeKey })));
+  const table = new RouteTable(
+    ["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"].map((routeKey) => ({
+      routeKey,
+      target: routeKey,
+    })),
+  );
   const pick = (method: string, path: string) => table.match(method, path);
 
   it("prefers a literal segment, then a variable, then a greedy variable", () => {
@@ -66,7 +71,8 @@ describe("local cloud: ReportBatchItemFailures", () => {
   });
 
   it("treats an empty list, null or no field as full success", () => {
-    for (const payload of [JSON.stringify({ batchItemFailures: [] }), "null", JSON.stringify({})]) expect(batchItemFailures(payload, batch)).to.deep.equal([]);
+    for (const payload of [JSON.stringify({ batchItemFailures: [] }), "null", JSON.stringify({})])
+      expect(batchItemFailures(payload, batch)).to.deep.equal([]);
   });
 
   it("fails the whole batch when the response names an id that is not in it, or is malformed", () => {
@@ -83,19 +89,45 @@ describe("local cloud: the model read from the dev graph", () => {
     const model = buildModel(graph.graph);
     // Queues and tables carry the names `pulumi up` generates for them.
     const physical = (type: string, name: string) => graph.one(type, name).state.name as string;
-    expect(model.functions.map((f) => f.name).sort()).to.deep.equal(
-      ["platform-dev-create-order", "platform-dev-daily-report", "platform-dev-get-order", "platform-dev-health", "platform-dev-process-order"],
-    );
-    expect(model.apis[0].routes.map((r) => r.routeKey).sort()).to.deep.equal(["ANY /{proxy+}", "GET /health", "GET /orders/{orderId}", "POST /orders"]);
+    expect(model.functions.map((f) => f.name).sort()).to.deep.equal([
+      "platform-dev-create-order",
+      "platform-dev-daily-report",
+      "platform-dev-get-order",
+      "platform-dev-health",
+      "platform-dev-process-order",
+    ]);
+    expect(model.apis[0].routes.map((r) => r.routeKey).sort()).to.deep.equal([
+      "ANY /{proxy+}",
+      "GET /health",
+      "GET /orders/{orderId}",
+      "POST /orders",
+    ]);
     const work = model.queues.find((q) => q.name === physical("aws:sqs/queue:Queue", "process-order-queue"))!;
     expect(work.name).to.match(/^process-order-queue-[0-9a-f]{7}$/);
-    expect(work.redrive).to.deep.equal({ deadLetterTargetArn: `arn:aws:sqs:eu-west-1:111111111111:${physical("aws:sqs/queue:Queue", "process-order-dlq")}`, maxReceiveCount: 3 });
+    expect(work.redrive).to.deep.equal({
+      deadLetterTargetArn: `arn:aws:sqs:eu-west-1:111111111111:${physical("aws:sqs/queue:Queue", "process-order-dlq")}`,
+      maxReceiveCount: 3,
+    });
     expect(model.eventSourceMappings).to.deep.equal([
-      { queueArn: work.arn, functionName: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-process-order", batchSize: 10, batchingWindowSeconds: 0, reportBatchItemFailures: true, enabled: true },
+      {
+        queueArn: work.arn,
+        functionName: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-process-order",
+        batchSize: 10,
+        batchingWindowSeconds: 0,
+        reportBatchItemFailures: true,
+        enabled: true,
+      },
     ]);
     const report = model.functions.find((f) => f.name === "platform-dev-daily-report")!;
-    expect(report.async).to.deep.equal({ retryAttempts: 2, maximumEventAgeSeconds: 3600, onFailure: `arn:aws:sqs:eu-west-1:111111111111:${physical("aws:sqs/queue:Queue", "daily-report-dlq")}`, onSuccess: undefined });
-    expect(model.schedules.map((s) => [s.expression, s.targets.map((t) => t.functionArn)])).to.deep.equal([["cron(0 6 * * ? *)", [report.arn]]]);
+    expect(report.async).to.deep.equal({
+      retryAttempts: 2,
+      maximumEventAgeSeconds: 3600,
+      onFailure: `arn:aws:sqs:eu-west-1:111111111111:${physical("aws:sqs/queue:Queue", "daily-report-dlq")}`,
+      onSuccess: undefined,
+    });
+    expect(model.schedules.map((s) => [s.expression, s.targets.map((t) => t.functionArn)])).to.deep.equal([
+      ["cron(0 6 * * ? *)", [report.arn]],
+    ]);
     expect(model.tables.map((t) => [t.name, t.hashKey])).to.deep.equal([[physical("aws:dynamodb/table:Table", "orders"), "orderId"]]);
     expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
   });
