@@ -1,5 +1,5 @@
 /**
- * The plan document (see DESIGN.md, "Contract: the plan document"): every registered resource with
+ * The plan document (contract: docs/plan-document.md): every registered resource with
  * its inputs as passed, its assigned identity and its options, plus the stack outputs and policy
  * results. Secrets print as "[secret]"; artifacts print as their hash and size, not their bytes.
  */

@@ -65,7 +65,7 @@ describe("integration: the orders app", function () {
     expect(conflict.status).to.equal(409);
   });
 
-  it("answers each bad input with the status DESIGN.md names and a JSON error", async () => {
+  it("answers each bad input with the status docs/architecture.md names and a JSON error", async () => {
     const cases: [string, Promise<Response>, number, RegExp][] = [
       ["invalid JSON", post("{not json"), 400, /JSON/i],
       ["schema violation", post({ customerId: "c", items: [{ sku: "A", quantity: 0 }] }), 400, /items\.0\.quantity|items\[0\]\.quantity/],
