@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { HTTP_URL } from "./components/http-api";
 import { SCHEDULE } from "./components/schedule";
+import { ENV } from "./policy/contracts";
 
 export const PROJECT = "platform";
 
@@ -71,6 +72,12 @@ export const appConfigSchema = z
     edgeNoDomainReason: optionalText(z.string().min(10, "must say why, in a sentence")),
     wafEnabled: z.boolean().default(true),
     wafRateLimit: between(100, 2000000000).default(2000),
+    functionEnvironment: z
+      .record(
+        z.string().regex(/^(\*|[a-z][a-z0-9-]*)$/, "must be a function's short name (create-order) or *"),
+        z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"), z.string()),
+      )
+      .default({}),
   })
   .strict();
 
@@ -99,6 +106,8 @@ export interface ParseOptions {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+/** Variables the program sets itself, which per-stack extra environment may not override. */
+const RESERVED_VARIABLES = new Set<string>([...Object.values(ENV), "NODE_OPTIONS"]);
 
 export class ConfigError extends Error {
   constructor(
@@ -211,6 +220,11 @@ export function parseConfig(raw: Record<string, string>, stack: string, options:
       );
     }
     if (cfg.edgeDomain && cfg.edgeNoDomainReason) problems.push(`${PROJECT}:edgeNoDomainReason: remove it: the stack sets edgeDomain`);
+    for (const [fn, variables] of Object.entries(cfg.functionEnvironment)) {
+      for (const name of Object.keys(variables).filter((v) => RESERVED_VARIABLES.has(v) || v.startsWith("AWS_"))) {
+        problems.push(`${PROJECT}:functionEnvironment.${fn}.${name}: is the platform's own (or Lambda's); it cannot be set here`);
+      }
+    }
     if (cfg.logExpireAfterDays <= cfg.logArchiveAfterDays)
       problems.push(`${PROJECT}:logExpireAfterDays: must be after logArchiveAfterDays (${cfg.logArchiveAfterDays})`);
     if (cfg.throttleBurstLimit < cfg.throttleRateLimit)

@@ -8,9 +8,9 @@
  *   orders queue ─► processOrder (QueueWorker) ─► orders table;  poison messages ─► orders DLQ
  *   schedule ─► dailyReport (async: retries, then its DLQ) ◄─ ConfigStore (KMS-encrypted S3: title, signing key)
  *   every alarm ─► Alerts topic ─► email, SMS
- *   AWS Config recorder (dev by default) ─► its own secure bucket
+ *   AWS Config recorder (where the stack turns it on) ─► its own secure bucket
  *   every log group ─► LogShipping (Firehose ─► S3 archive, or a Kinesis stream)
- *   client ─► Edge (CloudFront, TLS 1.2+, Shield, WAF in prod; stage and prod) ─► HttpApi, with a secret origin header
+ *   client ─► Edge (CloudFront, TLS 1.2+, Shield, WAF; stage and prod) ─► HttpApi, with a secret origin header
  *   Monitoring: one dashboard, and an "application unhealthy" composite of the critical alarms
  */
 import { createHash } from "crypto";
@@ -19,9 +19,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/alerts";
 import { ConfigRecorder } from "./components/config-recorder";
 import { ConfigStore } from "./components/config-store";
-import { Function } from "./components/function";
 import { Edge } from "./components/edge";
 import { HttpApi } from "./components/http-api";
+import { LambdaFunction } from "./components/lambda-function";
 import { LogShipping } from "./components/log-shipping";
 import { Monitoring } from "./components/monitoring";
 import { QueueWorker } from "./components/queue-worker";
@@ -29,7 +29,8 @@ import { Schedule } from "./components/schedule";
 import { StackSecret } from "./components/stack-secret";
 import { Table } from "./components/table";
 import { Warmer } from "./components/warmer";
-import { parseConfig, readAppConfigDocument, siblingAccounts } from "./config";
+import { ConfigError, parseConfig, PROJECT, readAppConfigDocument, siblingAccounts } from "./config";
+import { ENV } from "./policy/contracts";
 
 // Under the CLI (an engine is attached) placeholder accounts, addresses and domains stop the deploy.
 const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), {
@@ -37,13 +38,10 @@ const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), {
   deploying: pulumi.runtime.hasEngine(),
 });
 const app = config.app;
+const protect = app.protectStatefulResources;
 const handler = (file: string) => path.join(__dirname, "functions", file);
 
-const alerts = new Alerts("alerts", {
-  emails: app.alarmEmails,
-  smsNumbers: app.alarmSmsNumbers,
-  retainOnDelete: app.protectStatefulResources,
-});
+const alerts = new Alerts("alerts", { emails: app.alarmEmails, smsNumbers: app.alarmSmsNumbers, protect });
 
 /** What every function shares: log retention, the alert topic, and the non-secret settings. */
 const functionDefaults = {
@@ -56,91 +54,91 @@ const functionDefaults = {
 const originSecret = app.edgeEnabled
   ? new StackSecret("origin-verify-secret", { configKey: "originVerifySecret", configured: config.secretsSet.originVerifySecret }).value
   : undefined;
-const appEnvironment = {
-  SERVICE_NAME: "orders",
-  STACK: config.stack,
-  FAULT_INJECTION: app.faultInjection ? "on" : "off",
+/** A function's environment: what every function gets, its own, then the stack's extra variables for all and for it. */
+const environmentOf = (shortName: string, own: Record<string, pulumi.Input<string>> = {}): Record<string, pulumi.Input<string>> => ({
+  [ENV.serviceName]: "orders",
+  [ENV.stack]: config.stack,
+  [ENV.faultInjection]: app.faultInjection ? "on" : "off",
   ...(originSecret
-    ? { ORIGIN_VERIFY_SHA256: pulumi.unsecret(originSecret.apply((s) => createHash("sha256").update(s).digest("hex"))) }
+    ? { [ENV.originVerifySha256]: pulumi.unsecret(originSecret.apply((s) => createHash("sha256").update(s).digest("hex"))) }
     : {}),
-};
-
-const orders = new Table("orders", {
-  hashKey: "orderId",
-  deletionProtection: app.protectStatefulResources,
-  retainOnDelete: app.protectStatefulResources,
+  ...own,
+  ...app.functionEnvironment["*"],
+  ...app.functionEnvironment[shortName],
 });
+
+const orders = new Table("orders", { hashKey: "orderId", deletionProtection: protect, protect });
 
 const processOrder = new QueueWorker("process-order", {
   alertTopicArn: alerts.topicArn,
   maxReceiveCount: app.maxReceiveCount,
   batchSize: app.queueBatchSize,
-  retainOnDelete: app.protectStatefulResources,
+  protect,
   deadLetterOutputKey: "orders",
   worker: {
     ...functionDefaults,
     entry: handler("processOrder.ts"),
     memoryMb: 256,
     timeoutSeconds: 10,
-    environment: { ...appEnvironment, ORDERS_TABLE: orders.name },
+    environment: environmentOf("process-order", { [ENV.ordersTable]: orders.name }),
     policyStatements: [{ Sid: "MarkOrdersProcessed", Action: ["dynamodb:UpdateItem"], Resource: orders.arn }],
   },
 });
 
-const health = new Function("health", {
+const health = new LambdaFunction("health", {
   ...functionDefaults,
   entry: handler("health.ts"),
   memoryMb: 128,
   timeoutSeconds: 3,
-  environment: appEnvironment,
+  environment: environmentOf("health"),
 });
 
-const createOrder = new Function("create-order", {
+const createOrder = new LambdaFunction("create-order", {
   ...functionDefaults,
   entry: handler("createOrder.ts"),
   memoryMb: 256,
   timeoutSeconds: 6,
-  environment: { ...appEnvironment, ORDERS_TABLE: orders.name, ORDERS_QUEUE_URL: processOrder.queue.url },
+  environment: environmentOf("create-order", { [ENV.ordersTable]: orders.name, [ENV.ordersQueueUrl]: processOrder.queue.url }),
   policyStatements: [
     { Sid: "StoreOrders", Action: ["dynamodb:PutItem", "dynamodb:GetItem"], Resource: orders.arn },
     { Sid: "EnqueueOrders", Action: ["sqs:SendMessage"], Resource: processOrder.queue.arn },
   ],
 });
 
-const getOrder = new Function("get-order", {
+const getOrder = new LambdaFunction("get-order", {
   ...functionDefaults,
   entry: handler("getOrder.ts"),
   memoryMb: 256,
   timeoutSeconds: 6,
-  environment: { ...appEnvironment, ORDERS_TABLE: orders.name },
+  environment: environmentOf("get-order", { [ENV.ordersTable]: orders.name }),
   policyStatements: [{ Sid: "ReadOrders", Action: ["dynamodb:GetItem"], Resource: orders.arn }],
 });
 
 // Bulk and secret settings: config/<stack>.json plus the stack's secrets, one encrypted object.
+const reportSigningKey = new StackSecret("report-signing-key", {
+  configKey: "reportSigningKey",
+  configured: config.secretsSet.reportSigningKey,
+});
 const configStore = new ConfigStore("app-config", {
-  document: pulumi.jsonStringify({
-    ...readAppConfigDocument(__dirname, config),
-    secrets: {
-      reportSigningKey: new StackSecret("report-signing-key", {
-        configKey: "reportSigningKey",
-        configured: config.secretsSet.reportSigningKey,
-      }).value,
-    },
-  }),
-  protect: app.protectStatefulResources,
+  document: pulumi.jsonStringify({ ...readAppConfigDocument(__dirname, config), secrets: { reportSigningKey: reportSigningKey.value } }),
+  protect,
 });
 
-const dailyReport = new Function("daily-report", {
+const dailyReport = new LambdaFunction("daily-report", {
   ...functionDefaults,
   entry: handler("dailyReport.ts"),
   memoryMb: 512,
   timeoutSeconds: 60,
-  environment: { ...appEnvironment, ORDERS_TABLE: orders.name, CONFIG_BUCKET: configStore.bucketName, CONFIG_KEY: configStore.objectKey },
+  environment: environmentOf("daily-report", {
+    [ENV.ordersTable]: orders.name,
+    [ENV.configBucket]: configStore.bucketName,
+    [ENV.configKey]: configStore.objectKey,
+  }),
   policyStatements: [{ Sid: "CountOrders", Action: ["dynamodb:Scan"], Resource: orders.arn }, ...configStore.readStatements()],
   async: {
     retryAttempts: app.asyncRetryAttempts,
     maximumEventAgeSeconds: app.asyncMaxEventAgeSeconds,
-    retainDeadLetters: app.protectStatefulResources,
+    protect,
     deadLetterOutputKey: "dailyReport",
   },
 });
@@ -176,7 +174,7 @@ const edge = originSecret
       wafRateLimit: app.wafRateLimit,
       alarmEmails: app.alarmEmails,
       alarmSmsNumbers: app.alarmSmsNumbers,
-      protect: app.protectStatefulResources,
+      protect,
     })
   : undefined;
 
@@ -188,7 +186,7 @@ const logShipping = new LogShipping("logs", {
       : { kind: "kinesis", retentionHours: app.logStreamRetentionHours },
   logGroups: { ...Object.fromEntries(Object.entries(functions).map(([label, fn]) => [label, fn.logGroup])), apiAccess: api.accessLogs },
   alertTopicArn: alerts.topicArn,
-  protect: app.protectStatefulResources,
+  protect,
 });
 
 new Monitoring("monitoring", {
@@ -198,19 +196,40 @@ new Monitoring("monitoring", {
   deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue! },
   logShipping,
   edge,
-  // Users are affected: the API fails, a function behind it fails, or work is stuck in a DLQ.
+  // Users are affected: the API fails, a function behind it fails, work is stuck in a DLQ, or the edge fails.
   criticalAlarms: [
-    api.alarms[0],
-    ...[health, createOrder, getOrder].map((fn) => fn.alarms[0]),
+    api.serverErrorsAlarm,
+    health.errorsAlarm,
+    createOrder.errorsAlarm,
+    getOrder.errorsAlarm,
     processOrder.deadLetterQueue.messagesVisibleAlarm,
     dailyReport.deadLetterQueue!.messagesVisibleAlarm,
   ],
+  criticalAlarmsElsewhere: edge
+    ? [{ region: "us-east-1", provider: edge.usEast1, alarms: [edge.serverErrorRateAlarm], alertTopicArn: edge.alerts.topicArn }]
+    : [],
   alertTopicArn: alerts.topicArn,
 });
 
-if (app.awsConfigRecorder) new ConfigRecorder("aws-config", { protect: app.protectStatefulResources });
+if (app.awsConfigRecorder) new ConfigRecorder("aws-config", { protect });
 
 if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
+
+// Extra environment may name only functions this program has.
+const unknownTargets = Object.keys(app.functionEnvironment).filter(
+  (key) => key !== "*" && !Object.values(functions).some((fn) => fn.shortName === key),
+);
+if (unknownTargets.length > 0) {
+  throw new ConfigError(
+    config.stack,
+    unknownTargets.map(
+      (key) =>
+        `${PROJECT}:functionEnvironment.${key}: no such function; functions: ${Object.values(functions)
+          .map((fn) => fn.shortName)
+          .join(", ")}`,
+    ),
+  );
+}
 
 /** The public URL: the edge's (custom domain or CloudFront's) when the edge is on, else the API's. */
 export const url = edge ? edge.url : api.url;

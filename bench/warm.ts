@@ -6,7 +6,7 @@
 import { startLocalCloud } from "../local/cloud";
 import type { InvocationReport } from "../local/console";
 import { localSecretVariable } from "../graph/stack-config";
-import { ORIGIN_VERIFY_HEADER } from "../functions/lib/origin";
+import { ORIGIN_VERIFY_HEADER } from "../policy/contracts";
 import { median } from "./measure";
 
 const ORDER = { customerId: "bench", items: [{ sku: "SKU-1", quantity: 2 }] };

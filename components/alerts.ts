@@ -1,5 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transformed, uniqueSlugs } from "./child";
 import { denyInsecureTransport, policyDocument } from "./iam";
 import { customerKey } from "./kms";
 
@@ -9,14 +10,17 @@ export interface AlertsArgs {
   emails?: string[];
   /** Phone numbers in E.164 form (+15555550100) that receive SMS. @default [] */
   smsNumbers?: string[];
-  /** Protect the topic's KMS key from deletion and keep it when the stack is destroyed. @default true */
-  retainOnDelete?: boolean;
+  /** Protect the topic's KMS key and keep it when the stack is destroyed. @default true */
+  protect?: boolean;
+  /** Adjusts a child before it is created. @default none */
+  transform?: { topic?: Transform<aws.sns.TopicArgs>; subscription?: Transform<aws.sns.TopicSubscriptionArgs> };
 }
 
 export class Alerts extends pulumi.ComponentResource {
   public readonly key: aws.kms.Key;
   public readonly topic: aws.sns.Topic;
-  public readonly subscriptions: aws.sns.TopicSubscription[] = [];
+  /** One subscription per address or number, keyed by it. */
+  public readonly subscriptions: Record<string, aws.sns.TopicSubscription> = {};
   public readonly topicArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -37,11 +41,11 @@ export class Alerts extends pulumi.ComponentResource {
             Condition: { StringEquals: { "aws:SourceAccount": account } },
           },
         ],
-        protect: args.retainOnDelete ?? true,
+        protect: args.protect ?? true,
       },
       this,
     );
-    this.topic = new aws.sns.Topic(`${name}`, { kmsMasterKeyId: this.key.arn }, { parent: this });
+    this.topic = new aws.sns.Topic(...transformed(args.transform?.topic, name, { kmsMasterKeyId: this.key.arn }, { parent: this }));
     new aws.sns.TopicPolicy(
       `${name}-policy`,
       {
@@ -59,21 +63,28 @@ export class Alerts extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    (args.emails ?? []).forEach((email, i) =>
-      this.subscriptions.push(
-        new aws.sns.TopicSubscription(
-          `${name}-email-${i}`,
-          { topic: this.topic.arn, protocol: "email", endpoint: email },
-          { parent: this },
-        ),
-      ),
-    );
-    (args.smsNumbers ?? []).forEach((phone, i) =>
-      this.subscriptions.push(
-        new aws.sns.TopicSubscription(`${name}-sms-${i}`, { topic: this.topic.arn, protocol: "sms", endpoint: phone }, { parent: this }),
-      ),
-    );
+    this.subscribe(name, "email", args.emails ?? [], args);
+    this.subscribe(name, "sms", args.smsNumbers ?? [], args);
     this.topicArn = this.topic.arn;
     this.registerOutputs({ topicArn: this.topicArn });
+  }
+
+  /**
+   * One subscription per endpoint, named after the endpoint: removing or reordering one never replaces
+   * another, which would make every later address confirm its subscription again. The alias keeps the
+   * subscription of a stack made when they were named by position.
+   */
+  private subscribe(name: string, protocol: "email" | "sms", endpoints: string[], args: AlertsArgs): void {
+    const slugs = uniqueSlugs(`Alerts "${name}" ${protocol}`, endpoints);
+    endpoints.forEach((endpoint, i) => {
+      this.subscriptions[endpoint] = new aws.sns.TopicSubscription(
+        ...transformed(
+          args.transform?.subscription,
+          `${name}-${protocol}-${slugs[i]}`,
+          { topic: this.topic.arn, protocol, endpoint },
+          { parent: this, aliases: [{ name: `${name}-${protocol}-${i}` }] },
+        ),
+      );
+    });
   }
 }

@@ -1,5 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transformed } from "./child";
 import { customerKey } from "./kms";
 import { trustPolicy } from "./iam";
 import { SecureBucket } from "./secure-bucket";
@@ -12,6 +13,8 @@ export interface ConfigRecorderArgs {
   retentionDays?: number;
   /** Protect the delivery bucket and keep it when the stack is destroyed. @default true */
   protect?: boolean;
+  /** Adjusts a child before it is created. @default none */
+  transform?: { recorder?: Transform<aws.cfg.RecorderArgs>; deliveryChannel?: Transform<aws.cfg.DeliveryChannelArgs> };
 }
 
 export class ConfigRecorder extends pulumi.ComponentResource {
@@ -75,14 +78,20 @@ export class ConfigRecorder extends pulumi.ComponentResource {
       { parent: this },
     );
     this.recorder = new aws.cfg.Recorder(
-      `${name}-recorder`,
-      { roleArn: role.arn, recordingGroup: { allSupported: true, includeGlobalResourceTypes: args.includeGlobalResourceTypes ?? true } },
-      { parent: this },
+      ...transformed(
+        args.transform?.recorder,
+        `${name}-recorder`,
+        { roleArn: role.arn, recordingGroup: { allSupported: true, includeGlobalResourceTypes: args.includeGlobalResourceTypes ?? true } },
+        { parent: this },
+      ),
     );
     const channel = new aws.cfg.DeliveryChannel(
-      `${name}-delivery`,
-      { s3BucketName: this.bucket.name, s3KmsKeyArn: this.key.arn },
-      { parent: this, dependsOn: [this.recorder, this.bucket] },
+      ...transformed(
+        args.transform?.deliveryChannel,
+        `${name}-delivery`,
+        { s3BucketName: this.bucket.name, s3KmsKeyArn: this.key.arn },
+        { parent: this, dependsOn: [this.recorder, this.bucket] },
+      ),
     );
     new aws.cfg.RecorderStatus(`${name}-status`, { name: this.recorder.name, isEnabled: true }, { parent: this, dependsOn: [channel] });
     this.registerOutputs({ bucketName: this.bucket.name });

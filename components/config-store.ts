@@ -1,6 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyStatement } from "./iam";
+import { Transform, transformed } from "./child";
 import { customerKey } from "./kms";
 import { SecureBucket } from "./secure-bucket";
 
@@ -12,6 +13,8 @@ export interface ConfigStoreArgs {
   key?: string;
   /** Protect the bucket and key, and keep them when the stack is destroyed. @default true */
   protect?: boolean;
+  /** Adjusts a child before it is created. @default none */
+  transform?: { document?: Transform<aws.s3.BucketObjectv2Args> };
 }
 
 /**
@@ -39,16 +42,19 @@ export class ConfigStore extends pulumi.ComponentResource {
     this.bucketName = this.bucket.name;
     this.objectKey = args.key ?? `config/${pulumi.getStack()}.json`;
     this.object = new aws.s3.BucketObjectv2(
-      `${name}-document`,
-      {
-        bucket: this.bucket.bucket.id,
-        key: this.objectKey,
-        content: args.document,
-        contentType: "application/json",
-        serverSideEncryption: "aws:kms",
-        kmsKeyId: this.key.arn,
-      },
-      { parent: this },
+      ...transformed(
+        args.transform?.document,
+        `${name}-document`,
+        {
+          bucket: this.bucket.bucket.id,
+          key: this.objectKey,
+          content: args.document,
+          contentType: "application/json",
+          serverSideEncryption: "aws:kms",
+          kmsKeyId: this.key.arn,
+        },
+        { parent: this },
+      ),
     );
     this.registerOutputs({ bucketName: this.bucketName, objectKey: this.objectKey });
   }

@@ -1,10 +1,9 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DLQ_RETENTION_SECONDS } from "../policy/contracts";
 import { metricAlarm } from "./alarms";
+import { kept, Transform, transformed } from "./child";
 import { denyInsecureTransport, policyDocument } from "./iam";
-
-/** The SQS maximum, and longer than any source queue's retention, so a redriven message keeps its full age budget. */
-export const DLQ_RETENTION_SECONDS = 1209600;
 
 /** A dead-letter queue: encrypted, 14-day retention, TLS-only, alarmed as soon as one message is waiting. */
 export interface DeadLetterQueueArgs {
@@ -12,8 +11,8 @@ export interface DeadLetterQueueArgs {
   alertTopicArn: pulumi.Input<string>;
   /** How long failed messages are kept, in seconds. @default 1209600 (14 days, the SQS maximum) */
   retentionSeconds?: number;
-  /** Protect the queue from deletion and keep it, and what is in it, when the stack is destroyed. @default true */
-  retainOnDelete?: boolean;
+  /** Protect the queue and keep it, and what is in it, when the stack is destroyed. @default true */
+  protect?: boolean;
   /** What feeds this DLQ (a queue or a function), shown in the alarm and used by the DLQ tool. @default the component name */
   source?: string;
   /**
@@ -21,6 +20,8 @@ export interface DeadLetterQueueArgs {
    * -- --queue` takes, so the alarm's runbook command works against the deployed stack. @default the component name
    */
   outputKey?: string;
+  /** Adjusts a child before it is created. @default none */
+  transform?: { queue?: Transform<aws.sqs.QueueArgs>; policy?: Transform<aws.sqs.QueuePolicyArgs> };
 }
 
 /** The runbook command for a DLQ of this stack: the physical queue name is generated, so it goes by output key. */
@@ -43,18 +44,24 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
     this.outputKey = args.outputKey ?? name;
 
     this.queue = new aws.sqs.Queue(
-      name,
-      {
-        messageRetentionSeconds: args.retentionSeconds ?? DLQ_RETENTION_SECONDS,
-        sqsManagedSseEnabled: true,
-        tags: { "platform:role": "dead-letter-queue", "platform:source": source },
-      },
-      { parent: this, retainOnDelete: args.retainOnDelete ?? true, protect: args.retainOnDelete ?? true },
+      ...transformed(
+        args.transform?.queue,
+        name,
+        {
+          messageRetentionSeconds: args.retentionSeconds ?? DLQ_RETENTION_SECONDS,
+          sqsManagedSseEnabled: true,
+          tags: { "platform:role": "dead-letter-queue", "platform:source": source },
+        },
+        { parent: this, ...kept(args.protect ?? true) },
+      ),
     );
     this.policy = new aws.sqs.QueuePolicy(
-      `${name}-policy`,
-      { queueUrl: this.queue.url, policy: policyDocument([denyInsecureTransport("sqs", [this.queue.arn])]) },
-      { parent: this },
+      ...transformed(
+        args.transform?.policy,
+        `${name}-policy`,
+        { queueUrl: this.queue.url, policy: policyDocument([denyInsecureTransport("sqs", [this.queue.arn])]) },
+        { parent: this },
+      ),
     );
     this.messagesVisibleAlarm = metricAlarm(
       `${name}-messages-visible`,

@@ -1,7 +1,8 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
-import { Function } from "./function";
+import { slug as routeSlug, Transform, transformed } from "./child";
+import { LambdaFunction } from "./lambda-function";
 
 /** Routes not yet migrated, proxied to the legacy backend. */
 export interface PassthroughArgs {
@@ -14,7 +15,7 @@ export interface PassthroughArgs {
 /** An API Gateway HTTP API: Lambda routes, legacy passthrough routes, JSON access logs, throttling, alarms. */
 export interface HttpApiArgs {
   /** Route key ("GET /orders/{orderId}") to the function that serves it, with payload format 2.0. */
-  routes: Record<string, Function>;
+  routes: Record<string, LambdaFunction>;
   /** Legacy passthrough, for migrating a backend route by route. @default none: unmatched paths get API Gateway's 404 */
   passthrough?: PassthroughArgs;
   /** Steady-state requests per second across the default route settings. */
@@ -31,6 +32,16 @@ export interface HttpApiArgs {
   latencyP99ThresholdMs?: number;
   /** Minutes the 5xx condition must hold before its alarm fires (latency takes at least 3). @default 1 */
   alarmEvaluationPeriods?: number;
+  /** The stage's name; a named stage is served under /<name>, `$default` at the root. @default "$default" */
+  stageName?: string;
+  /** Adjusts a child before it is created. @default none */
+  transform?: {
+    api?: Transform<aws.apigatewayv2.ApiArgs>;
+    stage?: Transform<aws.apigatewayv2.StageArgs>;
+    accessLogs?: Transform<aws.cloudwatch.LogGroupArgs>;
+    integration?: Transform<aws.apigatewayv2.IntegrationArgs>;
+    route?: Transform<aws.apigatewayv2.RouteArgs>;
+  };
 }
 
 /** One JSON object per request; field names follow API Gateway's $context variables. */
@@ -56,16 +67,6 @@ export const HTTP_URL = /^https?:\/\/[^/\s]+(\/\S*)?$/;
 
 const ROUTE_KEY = /^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/[^\s]*)$|^\$default$/;
 
-/** "GET /orders/{orderId}" → "get-orders-orderid": a name fragment for the route's resources. */
-export function routeSlug(routeKey: string): string {
-  return (
-    routeKey
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "") || "root"
-  );
-}
-
 /** The execute-api ARN suffix that scopes a permission to one route: method and path, variables as wildcards. */
 export function routeArnSuffix(routeKey: string): string {
   if (routeKey === "$default") return "*/$default";
@@ -78,95 +79,113 @@ export class HttpApi extends pulumi.ComponentResource {
   public readonly stage: aws.apigatewayv2.Stage;
   public readonly accessLogs: aws.cloudwatch.LogGroup;
   public readonly routes: Record<string, aws.apigatewayv2.Route> = {};
-  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  /** 5xx answers per minute at or over the threshold. */
+  public readonly serverErrorsAlarm: aws.cloudwatch.MetricAlarm;
+  /** p99 latency at or over the threshold for three minutes or more. */
+  public readonly latencyAlarm: aws.cloudwatch.MetricAlarm;
+  /** The stage's base URL: the API's endpoint, and /<stage> for a named stage. */
   public readonly url: pulumi.Output<string>;
+  public readonly stageName: string;
 
   constructor(name: string, args: HttpApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:api:HttpApi", name, {}, opts);
     validate(name, args);
 
-    this.api = new aws.apigatewayv2.Api(name, { protocolType: "HTTP" }, { parent: this });
+    this.stageName = args.stageName ?? "$default";
+    this.api = new aws.apigatewayv2.Api(...transformed(args.transform?.api, name, { protocolType: "HTTP" }, { parent: this }));
     this.accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-access-logs`,
-      { retentionInDays: args.logRetentionDays ?? 30 },
-      { parent: this },
+      ...transformed(args.transform?.accessLogs, `${name}-access-logs`, { retentionInDays: args.logRetentionDays ?? 30 }, { parent: this }),
     );
-    // No API Gateway cache: HTTP APIs have none, and caching belongs at the edge where errors are kept out of it.
-    this.stage = new aws.apigatewayv2.Stage(
-      `${name}-stage`,
-      {
-        apiId: this.api.id,
-        name: "$default",
-        autoDeploy: true,
-        accessLogSettings: { destinationArn: this.accessLogs.arn, format: ACCESS_LOG_FORMAT },
-        defaultRouteSettings: {
-          throttlingRateLimit: args.throttleRateLimit,
-          throttlingBurstLimit: args.throttleBurstLimit,
-          detailedMetricsEnabled: true,
-        },
-      },
-      { parent: this },
-    );
-
-    for (const [routeKey, fn] of Object.entries(args.routes)) this.addLambdaRoute(name, routeKey, fn);
+    this.stage = this.createStage(name, args);
+    for (const [routeKey, fn] of Object.entries(args.routes)) this.addLambdaRoute(name, routeKey, fn, args);
     if (args.passthrough) {
       for (const routeKey of args.passthrough.routes ?? ["ANY /{proxy+}"])
-        this.addPassthroughRoute(name, routeKey, args.passthrough.origin);
+        this.addPassthroughRoute(name, routeKey, args.passthrough.origin, args);
     }
-    this.createAlarms(name, args);
-    this.url = this.api.apiEndpoint;
+    [this.serverErrorsAlarm, this.latencyAlarm] = this.createAlarms(name, args);
+    this.url = this.stageName === "$default" ? this.api.apiEndpoint : pulumi.interpolate`${this.api.apiEndpoint}/${this.stageName}`;
     this.registerOutputs({ url: this.url });
   }
 
-  private addLambdaRoute(name: string, routeKey: string, fn: Function): void {
-    const slug = `${name}-${routeSlug(routeKey)}`;
-    const integration = new aws.apigatewayv2.Integration(
-      `${slug}-integration`,
-      { apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: fn.function.invokeArn, payloadFormatVersion: "2.0" },
-      { parent: this },
-    );
-    this.routes[routeKey] = new aws.apigatewayv2.Route(
-      slug,
-      { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
-      { parent: this },
-    );
-    new aws.lambda.Permission(
-      `${slug}-permission`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.function.name,
-        principal: "apigateway.amazonaws.com",
-        sourceArn: pulumi.interpolate`${this.api.executionArn}/${routeArnSuffix(routeKey)}`,
-      },
-      { parent: this },
+  /** Both alarms, for dashboards and checks that go through them all. */
+  get alarms(): aws.cloudwatch.MetricAlarm[] {
+    return [this.serverErrorsAlarm, this.latencyAlarm];
+  }
+
+  // No API Gateway cache: HTTP APIs have none, and caching belongs at the edge where errors are kept out of it.
+  private createStage(name: string, args: HttpApiArgs): aws.apigatewayv2.Stage {
+    return new aws.apigatewayv2.Stage(
+      ...transformed(
+        args.transform?.stage,
+        `${name}-stage`,
+        {
+          apiId: this.api.id,
+          name: this.stageName,
+          autoDeploy: true,
+          accessLogSettings: { destinationArn: this.accessLogs.arn, format: ACCESS_LOG_FORMAT },
+          defaultRouteSettings: {
+            throttlingRateLimit: args.throttleRateLimit,
+            throttlingBurstLimit: args.throttleBurstLimit,
+            detailedMetricsEnabled: true,
+          },
+        },
+        { parent: this },
+      ),
     );
   }
 
-  private addPassthroughRoute(name: string, routeKey: string, origin: string): void {
+  private addLambdaRoute(name: string, routeKey: string, fn: LambdaFunction, args: HttpApiArgs): void {
+    const slug = `${name}-${routeSlug(routeKey)}`;
+    const integration = new aws.apigatewayv2.Integration(
+      ...transformed(
+        args.transform?.integration,
+        `${slug}-integration`,
+        { apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: fn.invokeArn, payloadFormatVersion: "2.0" },
+        { parent: this },
+      ),
+    );
+    this.addRoute(slug, routeKey, integration, args);
+    fn.grantInvoke("apigateway.amazonaws.com", pulumi.interpolate`${this.api.executionArn}/${routeArnSuffix(routeKey)}`, {
+      name: `${slug}-permission`,
+      parent: this,
+    });
+  }
+
+  private addRoute(slug: string, routeKey: string, integration: aws.apigatewayv2.Integration, args: HttpApiArgs): void {
+    this.routes[routeKey] = new aws.apigatewayv2.Route(
+      ...transformed(
+        args.transform?.route,
+        slug,
+        { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
+        { parent: this },
+      ),
+    );
+  }
+
+  private addPassthroughRoute(name: string, routeKey: string, origin: string, args: HttpApiArgs): void {
     const slug = `${name}-${routeSlug(routeKey)}`;
     const path = routeKey.split(" ")[1].replace(/\{([^}+]+)\+\}/g, "{$1}");
     const integration = new aws.apigatewayv2.Integration(
-      `${slug}-integration`,
-      {
-        apiId: this.api.id,
-        integrationType: "HTTP_PROXY",
-        integrationMethod: "ANY",
-        integrationUri: `${origin.replace(/\/$/, "")}${path}`,
-        payloadFormatVersion: "1.0",
-        timeoutMilliseconds: 29000,
-      },
-      { parent: this },
+      ...transformed(
+        args.transform?.integration,
+        `${slug}-integration`,
+        {
+          apiId: this.api.id,
+          integrationType: "HTTP_PROXY",
+          integrationMethod: "ANY",
+          integrationUri: `${origin.replace(/\/$/, "")}${path}`,
+          payloadFormatVersion: "1.0",
+          timeoutMilliseconds: 29000,
+        },
+        { parent: this },
+      ),
     );
-    this.routes[routeKey] = new aws.apigatewayv2.Route(
-      slug,
-      { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
-      { parent: this },
-    );
+    this.addRoute(slug, routeKey, integration, args);
   }
 
-  private createAlarms(name: string, args: HttpApiArgs): void {
-    const dimensions = { ApiId: this.api.id, Stage: "$default" };
-    this.alarms.push(
+  private createAlarms(name: string, args: HttpApiArgs): [aws.cloudwatch.MetricAlarm, aws.cloudwatch.MetricAlarm] {
+    const dimensions = { ApiId: this.api.id, Stage: this.stageName };
+    return [
       metricAlarm(
         `${name}-5xx`,
         {
@@ -194,7 +213,7 @@ export class HttpApi extends pulumi.ComponentResource {
         args.alertTopicArn,
         this,
       ),
-    );
+    ];
   }
 }
 

@@ -1,5 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { kept } from "./child";
 import { policyDocument, PolicyStatement } from "./iam";
 
 export interface CustomerKeyArgs {
@@ -33,6 +34,6 @@ export function customerKey(name: string, args: CustomerKeyArgs, parent: pulumi.
         ...(args.statements ?? []),
       ]),
     },
-    { parent, protect, retainOnDelete: protect },
+    { parent, ...kept(protect) },
   );
 }

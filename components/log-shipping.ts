@@ -1,6 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
+import { kept, Transform, transformed } from "./child";
 import { policyDocument, trustPolicy } from "./iam";
 import { customerKey } from "./kms";
 import { SecureBucket } from "./secure-bucket";
@@ -29,67 +30,105 @@ export interface LogShippingArgs {
   alertTopicArn: pulumi.Input<string>;
   /** Protect the archive bucket, the stream and their key, and keep them on destroy. @default true */
   protect?: boolean;
+  /** Adjusts a child before it is created. @default none */
+  transform?: {
+    deliveryStream?: Transform<aws.kinesis.FirehoseDeliveryStreamArgs>;
+    stream?: Transform<aws.kinesis.StreamArgs>;
+    filter?: Transform<aws.cloudwatch.LogSubscriptionFilterArgs>;
+  };
+}
+
+/** Where records go, which actions put them there, the alarm on their delivery, and what was made for it. */
+interface Destination {
+  arn: pulumi.Output<string>;
+  putActions: string[];
+  alarm: aws.cloudwatch.MetricAlarm;
+  archive?: SecureBucket;
+  deliveryStream?: aws.kinesis.FirehoseDeliveryStream;
+  stream?: aws.kinesis.Stream;
 }
 
 export class LogShipping extends pulumi.ComponentResource {
   public readonly destinationArn: pulumi.Output<string>;
-  public readonly filters: aws.cloudwatch.LogSubscriptionFilter[] = [];
-  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  /** One subscription filter per shipped log group, keyed by its label. */
+  public readonly filters: Record<string, aws.cloudwatch.LogSubscriptionFilter> = {};
+  /** Logs are not being delivered: archive freshness (s3) or throttled writes (kinesis). */
+  public readonly deliveryAlarm: aws.cloudwatch.MetricAlarm;
   /** The archive bucket (S3 mode). */
   public readonly archive?: SecureBucket;
   /** The Firehose delivery stream (S3 mode) or the Kinesis stream (Kinesis mode). */
   public readonly deliveryStream?: aws.kinesis.FirehoseDeliveryStream;
   public readonly stream?: aws.kinesis.Stream;
+  private readonly key: aws.kms.Key;
+  private readonly account: pulumi.Output<string>;
 
   constructor(name: string, args: LogShippingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:observability:LogShipping", name, {}, opts);
     const protect = args.protect ?? true;
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const region = aws.getRegionOutput({}, { parent: this }).name;
-    const key = customerKey(`${name}-key`, { description: `Encrypts the logs shipped by ${name}`, protect }, this);
+    this.account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.key = customerKey(`${name}-key`, { description: `Encrypts the logs shipped by ${name}`, protect }, this);
+    const destination =
+      args.destination.kind === "s3"
+        ? this.createArchive(name, args, args.destination, protect)
+        : this.createStream(name, args, args.destination, protect);
+    this.destinationArn = destination.arn;
+    this.deliveryAlarm = destination.alarm;
+    this.archive = destination.archive;
+    this.deliveryStream = destination.deliveryStream;
+    this.stream = destination.stream;
+    this.subscribe(name, args, destination);
+    this.registerOutputs({ destinationArn: this.destinationArn });
+  }
 
-    let putActions: string[];
-    if (args.destination.kind === "s3") {
-      this.archive = new SecureBucket(
-        `${name}-archive`,
-        {
-          kmsKeyArn: key.arn,
-          protect,
-          versioning: false,
-          archiveAfterDays: args.destination.archiveAfterDays ?? 30,
-          expirationDays: args.destination.expireAfterDays ?? 365,
-        },
-        { parent: this },
-      );
-      const firehoseRole = new aws.iam.Role(
-        `${name}-firehose-role`,
-        { assumeRolePolicy: trustPolicy("firehose.amazonaws.com", account) },
-        { parent: this },
-      );
-      const firehosePolicy = new aws.iam.RolePolicy(
-        `${name}-firehose-policy`,
-        {
-          role: firehoseRole.id,
-          policy: policyDocument([
-            {
-              Sid: "WriteArchive",
-              Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-              Resource: [this.archive.arn, pulumi.interpolate`${this.archive.arn}/*`],
-            },
-            { Sid: "EncryptArchive", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key.arn },
-          ]),
-        },
-        { parent: this },
-      );
-      this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
+  /** Firehose into a KMS-encrypted bucket that archives, then expires, what it keeps. */
+  private createArchive(
+    name: string,
+    args: LogShippingArgs,
+    destination: Extract<LogDestination, { kind: "s3" }>,
+    protect: boolean,
+  ): Destination {
+    const archive = new SecureBucket(
+      `${name}-archive`,
+      {
+        kmsKeyArn: this.key.arn,
+        protect,
+        versioning: false,
+        archiveAfterDays: destination.archiveAfterDays ?? 30,
+        expirationDays: destination.expireAfterDays ?? 365,
+      },
+      { parent: this },
+    );
+    const role = new aws.iam.Role(
+      `${name}-firehose-role`,
+      { assumeRolePolicy: trustPolicy("firehose.amazonaws.com", this.account) },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-firehose-policy`,
+      {
+        role: role.id,
+        policy: policyDocument([
+          {
+            Sid: "WriteArchive",
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+            Resource: [archive.arn, pulumi.interpolate`${archive.arn}/*`],
+          },
+          { Sid: "EncryptArchive", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.key.arn },
+        ]),
+      },
+      { parent: this },
+    );
+    const stream = new aws.kinesis.FirehoseDeliveryStream(
+      ...transformed(
+        args.transform?.deliveryStream,
         `${name}-delivery`,
         {
           destination: "extended_s3",
-          serverSideEncryption: { enabled: true, keyType: "CUSTOMER_MANAGED_CMK", keyArn: key.arn },
+          serverSideEncryption: { enabled: true, keyType: "CUSTOMER_MANAGED_CMK", keyArn: this.key.arn },
           extendedS3Configuration: {
-            bucketArn: this.archive.arn,
-            roleArn: firehoseRole.arn,
-            kmsKeyArn: key.arn,
+            bucketArn: archive.arn,
+            roleArn: role.arn,
+            kmsKeyArn: this.key.arn,
             compressionFormat: "GZIP",
             bufferingInterval: 300,
             bufferingSize: 5,
@@ -97,83 +136,93 @@ export class LogShipping extends pulumi.ComponentResource {
             errorOutputPrefix: "delivery-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
           },
         },
-        { parent: this, dependsOn: [firehosePolicy] },
-      );
-      this.destinationArn = this.deliveryStream.arn;
-      putActions = ["firehose:PutRecord", "firehose:PutRecordBatch"];
-      this.alarms.push(
-        metricAlarm(
-          `${name}-delivery-freshness`,
-          {
-            description: `Logs are not reaching the archive bucket of ${name}: see its delivery-errors/ prefix and the Firehose stream's metrics.`,
-            namespace: "AWS/Firehose",
-            metricName: "DeliveryToS3.DataFreshness",
-            dimensions: { DeliveryStreamName: this.deliveryStream.name },
-            statistic: "Maximum",
-            threshold: 900,
-            periodSeconds: 300,
-          },
-          args.alertTopicArn,
-          this,
-        ),
-      );
-    } else {
-      this.stream = new aws.kinesis.Stream(
+        { parent: this, dependsOn: [policy] },
+      ),
+    );
+    const alarm = metricAlarm(
+      `${name}-delivery-freshness`,
+      {
+        description: `Logs are not reaching the archive bucket of ${name}: see its delivery-errors/ prefix and the Firehose stream's metrics.`,
+        namespace: "AWS/Firehose",
+        metricName: "DeliveryToS3.DataFreshness",
+        dimensions: { DeliveryStreamName: stream.name },
+        statistic: "Maximum",
+        threshold: 900,
+        periodSeconds: 300,
+      },
+      args.alertTopicArn,
+      this,
+    );
+    return { arn: stream.arn, putActions: ["firehose:PutRecord", "firehose:PutRecordBatch"], alarm, archive, deliveryStream: stream };
+  }
+
+  /** An encrypted on-demand Kinesis stream that other tools consume. */
+  private createStream(
+    name: string,
+    args: LogShippingArgs,
+    destination: Extract<LogDestination, { kind: "kinesis" }>,
+    protect: boolean,
+  ): Destination {
+    const stream = new aws.kinesis.Stream(
+      ...transformed(
+        args.transform?.stream,
         `${name}-stream`,
         {
           streamModeDetails: { streamMode: "ON_DEMAND" },
           encryptionType: "KMS",
-          kmsKeyId: key.arn,
-          retentionPeriod: args.destination.retentionHours ?? 24,
+          kmsKeyId: this.key.arn,
+          retentionPeriod: destination.retentionHours ?? 24,
         },
-        { parent: this, protect, retainOnDelete: protect },
-      );
-      this.destinationArn = this.stream.arn;
-      putActions = ["kinesis:PutRecord", "kinesis:PutRecords"];
-      this.alarms.push(
-        metricAlarm(
-          `${name}-throttled`,
-          {
-            description: `Log records are being throttled on the ${name} stream: check its consumers and the Logs DeliveryThrottling metric.`,
-            namespace: "AWS/Kinesis",
-            metricName: "WriteProvisionedThroughputExceeded",
-            dimensions: { StreamName: this.stream.name },
-            threshold: 1,
-            periodSeconds: 300,
-          },
-          args.alertTopicArn,
-          this,
-        ),
-      );
-    }
+        { parent: this, ...kept(protect) },
+      ),
+    );
+    const alarm = metricAlarm(
+      `${name}-throttled`,
+      {
+        description: `Log records are being throttled on the ${name} stream: check its consumers and the Logs DeliveryThrottling metric.`,
+        namespace: "AWS/Kinesis",
+        metricName: "WriteProvisionedThroughputExceeded",
+        dimensions: { StreamName: stream.name },
+        threshold: 1,
+        periodSeconds: 300,
+      },
+      args.alertTopicArn,
+      this,
+    );
+    return { arn: stream.arn, putActions: ["kinesis:PutRecord", "kinesis:PutRecords"], alarm, stream };
+  }
 
-    // CloudWatch Logs assumes this role to put each group's events into the destination, and nothing else.
-    const logsRole = new aws.iam.Role(
+  /** One filter per log group, through a role CloudWatch Logs assumes to put records, and nothing else. */
+  private subscribe(name: string, args: LogShippingArgs, destination: Destination): void {
+    const region = aws.getRegionOutput({}, { parent: this }).name;
+    const role = new aws.iam.Role(
       `${name}-logs-role`,
-      { assumeRolePolicy: trustPolicy(pulumi.interpolate`logs.${region}.amazonaws.com`, account) },
+      { assumeRolePolicy: trustPolicy(pulumi.interpolate`logs.${region}.amazonaws.com`, this.account) },
       { parent: this },
     );
-    const logsPolicy = new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       `${name}-logs-policy`,
       {
-        role: logsRole.id,
+        role: role.id,
         policy: policyDocument([
-          { Sid: "PutLogRecords", Action: putActions, Resource: this.destinationArn },
-          ...(args.destination.kind === "kinesis" ? [{ Sid: "EncryptRecords", Action: ["kms:GenerateDataKey"], Resource: key.arn }] : []),
+          { Sid: "PutLogRecords", Action: destination.putActions, Resource: destination.arn },
+          ...(args.destination.kind === "kinesis"
+            ? [{ Sid: "EncryptRecords", Action: ["kms:GenerateDataKey"], Resource: this.key.arn }]
+            : []),
         ]),
       },
       { parent: this },
     );
     for (const [label, group] of Object.entries(args.logGroups)) {
       // After the group exists (it is declared, never left for Lambda to create), and after the role may write.
-      this.filters.push(
-        new aws.cloudwatch.LogSubscriptionFilter(
+      this.filters[label] = new aws.cloudwatch.LogSubscriptionFilter(
+        ...transformed(
+          args.transform?.filter,
           `${name}-${label}`,
-          { logGroup: group.name, filterPattern: "", destinationArn: this.destinationArn, roleArn: logsRole.arn },
-          { parent: this, dependsOn: [group, logsPolicy] },
+          { logGroup: group.name, filterPattern: "", destinationArn: destination.arn, roleArn: role.arn },
+          { parent: this, dependsOn: [group, policy] },
         ),
       );
     }
-    this.registerOutputs({ destinationArn: this.destinationArn });
   }
 }

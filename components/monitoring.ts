@@ -1,15 +1,16 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Transform, transformed } from "./child";
 import type { DeadLetterQueue } from "./dead-letter-queue";
 import type { Edge } from "./edge";
-import type { Function } from "./function";
+import type { LambdaFunction } from "./lambda-function";
 import type { HttpApi } from "./http-api";
 import type { LogShipping } from "./log-shipping";
 
 /** The stack's operations view: one CloudWatch dashboard, and one composite "application unhealthy" alarm. */
 export interface MonitoringArgs {
   /** Every function, by the label its dashboard widgets carry. */
-  functions: Record<string, Function>;
+  functions: Record<string, LambdaFunction>;
   /** The HTTP API. */
   api: HttpApi;
   /** Work queues by label, with their DLQs. */
@@ -20,10 +21,23 @@ export interface MonitoringArgs {
   logShipping?: LogShipping;
   /** The CloudFront edge, whose error rates are charted (from us-east-1). @default none */
   edge?: Edge;
-  /** Alarms whose firing means users are affected; the composite fires when any does. */
+  /** Alarms of the stack's region whose firing means users are affected; the composite fires when any does. */
   criticalAlarms: aws.cloudwatch.MetricAlarm[];
+  /**
+   * Critical alarms in other regions, such as the edge's in us-east-1 where CloudFront's metrics are. A
+   * composite alarm may only combine alarms of its own region, so each gets a composite of its own
+   * there, notifying that region's topic. @default none
+   */
+  criticalAlarmsElsewhere?: {
+    region: string;
+    provider: aws.Provider;
+    alarms: aws.cloudwatch.MetricAlarm[];
+    alertTopicArn: pulumi.Input<string>;
+  }[];
   /** Topic the composite alarm notifies. */
   alertTopicArn: pulumi.Input<string>;
+  /** Adjusts a child before it is created. @default none */
+  transform?: { dashboard?: Transform<aws.cloudwatch.DashboardArgs>; unhealthy?: Transform<aws.cloudwatch.CompositeAlarmArgs> };
 }
 
 type Metric = (string | { stat?: string; label?: string })[];
@@ -31,6 +45,8 @@ type Metric = (string | { stat?: string; label?: string })[];
 export class Monitoring extends pulumi.ComponentResource {
   public readonly dashboard: aws.cloudwatch.Dashboard;
   public readonly unhealthy: aws.cloudwatch.CompositeAlarm;
+  /** The composites of other regions, by region. */
+  public readonly unhealthyElsewhere: Record<string, aws.cloudwatch.CompositeAlarm> = {};
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:observability:Monitoring", name, {}, opts);
@@ -73,7 +89,7 @@ export class Monitoring extends pulumi.ComponentResource {
           "ApiId",
           apiId,
           "Stage",
-          "$default",
+          args.api.stageName,
           stat ? { stat } : {},
         ];
         const widgets = [
@@ -131,25 +147,41 @@ export class Monitoring extends pulumi.ComponentResource {
         return JSON.stringify({ widgets });
       });
     this.dashboard = new aws.cloudwatch.Dashboard(
-      `${name}-dashboard`,
-      { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`, dashboardBody: body },
-      { parent: this },
+      ...transformed(
+        args.transform?.dashboard,
+        `${name}-dashboard`,
+        { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`, dashboardBody: body },
+        { parent: this },
+      ),
     );
 
     if (args.criticalAlarms.length === 0)
       throw new Error(`Monitoring "${name}": criticalAlarms is empty; the composite alarm needs at least one`);
-    this.unhealthy = new aws.cloudwatch.CompositeAlarm(
-      `${name}-unhealthy`,
-      {
-        alarmName: `${pulumi.getProject()}-${pulumi.getStack()}-application-unhealthy`,
-        alarmDescription:
-          "The application is failing users: an API, a function behind it, or a dead-letter queue is in alarm. Open the dashboard, then the alarm that fired.",
-        alarmRule: pulumi.all(args.criticalAlarms.map((a) => a.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
-        alarmActions: [args.alertTopicArn],
-        okActions: [args.alertTopicArn],
-      },
-      { parent: this },
-    );
+    const composite = (suffix: string, alarms: aws.cloudwatch.MetricAlarm[], topicArn: pulumi.Input<string>, provider?: aws.Provider) =>
+      new aws.cloudwatch.CompositeAlarm(
+        ...transformed(
+          args.transform?.unhealthy,
+          `${name}-unhealthy${suffix}`,
+          {
+            alarmName: `${pulumi.getProject()}-${pulumi.getStack()}-application-unhealthy${suffix}`,
+            alarmDescription:
+              "The application is failing users: an API, a function behind it, the edge, or a dead-letter queue is in alarm. Open the dashboard, then the alarm that fired.",
+            alarmRule: pulumi.all(alarms.map((a) => a.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
+            alarmActions: [topicArn],
+            okActions: [topicArn],
+          },
+          { parent: this, provider },
+        ),
+      );
+    this.unhealthy = composite("", args.criticalAlarms, args.alertTopicArn);
+    for (const elsewhere of args.criticalAlarmsElsewhere ?? []) {
+      this.unhealthyElsewhere[elsewhere.region] = composite(
+        `-${elsewhere.region}`,
+        elsewhere.alarms,
+        elsewhere.alertTopicArn,
+        elsewhere.provider,
+      );
+    }
     this.registerOutputs({ dashboardName: this.dashboard.dashboardName });
   }
 }

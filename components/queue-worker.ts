@@ -1,14 +1,15 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
+import { kept, Transform, transformed } from "./child";
 import { DeadLetterQueue } from "./dead-letter-queue";
-import { Function, FunctionArgs } from "./function";
 import { denyInsecureTransport, policyDocument } from "./iam";
+import { LambdaFunction, LambdaFunctionArgs } from "./lambda-function";
 
 /** An SQS queue consumed by a function in batches, with partial batch failures and a redrive to a DLQ. */
 export interface QueueWorkerArgs {
   /** The consuming function. Its role gets exactly the permissions to consume this queue. */
-  worker: Omit<FunctionArgs, "async" | "alertTopicArn">;
+  worker: Omit<LambdaFunctionArgs, "async" | "alertTopicArn">;
   /** Topic for the worker's, the queue's and the DLQ's alarms. */
   alertTopicArn: pulumi.Input<string>;
   /** Receives before a message is moved to the DLQ. @default 5 */
@@ -23,16 +24,22 @@ export interface QueueWorkerArgs {
   retentionSeconds?: number;
   /** Age of the oldest message, in seconds, that raises the backlog alarm. @default 300 */
   backlogAgeAlarmSeconds?: number;
-  /** Protect the queues from deletion and keep them when the stack is destroyed. @default true */
-  retainOnDelete?: boolean;
+  /** Protect both queues and keep them when the stack is destroyed. @default true */
+  protect?: boolean;
   /** The key the stack exports the DLQ under in `deadLetterQueues`. @default "<name>-dlq" */
   deadLetterOutputKey?: string;
+  /** Adjusts a child before it is created (the worker's own children: `worker.transform`). @default none */
+  transform?: {
+    queue?: Transform<aws.sqs.QueueArgs>;
+    queuePolicy?: Transform<aws.sqs.QueuePolicyArgs>;
+    eventSourceMapping?: Transform<aws.lambda.EventSourceMappingArgs>;
+  };
 }
 
 export class QueueWorker extends pulumi.ComponentResource {
   public readonly queue: aws.sqs.Queue;
   public readonly deadLetterQueue: DeadLetterQueue;
-  public readonly worker: Function;
+  public readonly worker: LambdaFunction;
   public readonly eventSourceMapping: aws.lambda.EventSourceMapping;
   public readonly backlogAlarm: aws.cloudwatch.MetricAlarm;
 
@@ -47,31 +54,15 @@ export class QueueWorker extends pulumi.ComponentResource {
     const window = args.maximumBatchingWindowSeconds ?? 0;
     if (batchSize > 10 && window < 1)
       throw new Error(`QueueWorker "${name}": a batchSize over 10 needs maximumBatchingWindowSeconds of at least 1`);
-    const retain = args.retainOnDelete ?? true;
+    const protect = args.protect ?? true;
 
     this.deadLetterQueue = new DeadLetterQueue(
       `${name}-dlq`,
-      { alertTopicArn: args.alertTopicArn, retainOnDelete: retain, source: `queue:${name}`, outputKey: args.deadLetterOutputKey },
+      { alertTopicArn: args.alertTopicArn, protect, source: `queue:${name}`, outputKey: args.deadLetterOutputKey },
       { parent: this },
     );
-    this.queue = new aws.sqs.Queue(
-      `${name}-queue`,
-      {
-        sqsManagedSseEnabled: true,
-        visibilityTimeoutSeconds: visibility,
-        messageRetentionSeconds: args.retentionSeconds ?? 345600,
-        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: args.maxReceiveCount ?? 5 }),
-        tags: { "platform:role": "work-queue" },
-      },
-      { parent: this, retainOnDelete: retain, protect: retain },
-    );
-    new aws.sqs.QueuePolicy(
-      `${name}-queue-policy`,
-      { queueUrl: this.queue.url, policy: policyDocument([denyInsecureTransport("sqs", [this.queue.arn])]) },
-      { parent: this },
-    );
-
-    this.worker = new Function(
+    this.queue = this.createQueue(name, args, visibility, protect);
+    this.worker = new LambdaFunction(
       name,
       {
         ...args.worker,
@@ -88,15 +79,18 @@ export class QueueWorker extends pulumi.ComponentResource {
       { parent: this },
     );
     this.eventSourceMapping = new aws.lambda.EventSourceMapping(
-      `${name}-events`,
-      {
-        eventSourceArn: this.queue.arn,
-        functionName: this.worker.function.arn,
-        batchSize,
-        maximumBatchingWindowInSeconds: window,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-      },
-      { parent: this, dependsOn: [this.worker.rolePolicy] },
+      ...transformed(
+        args.transform?.eventSourceMapping,
+        `${name}-events`,
+        {
+          eventSourceArn: this.queue.arn,
+          functionName: this.worker.function.arn,
+          batchSize,
+          maximumBatchingWindowInSeconds: window,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+        },
+        { parent: this, dependsOn: [this.worker.rolePolicy] },
+      ),
     );
     this.backlogAlarm = metricAlarm(
       `${name}-backlog-age`,
@@ -112,5 +106,34 @@ export class QueueWorker extends pulumi.ComponentResource {
       this,
     );
     this.registerOutputs({ queueUrl: this.queue.url, deadLetterQueueUrl: this.deadLetterQueue.url });
+  }
+
+  private createQueue(name: string, args: QueueWorkerArgs, visibility: number, protect: boolean): aws.sqs.Queue {
+    const queue = new aws.sqs.Queue(
+      ...transformed(
+        args.transform?.queue,
+        `${name}-queue`,
+        {
+          sqsManagedSseEnabled: true,
+          visibilityTimeoutSeconds: visibility,
+          messageRetentionSeconds: args.retentionSeconds ?? 345600,
+          redrivePolicy: pulumi.jsonStringify({
+            deadLetterTargetArn: this.deadLetterQueue.arn,
+            maxReceiveCount: args.maxReceiveCount ?? 5,
+          }),
+          tags: { "platform:role": "work-queue" },
+        },
+        { parent: this, ...kept(protect) },
+      ),
+    );
+    new aws.sqs.QueuePolicy(
+      ...transformed(
+        args.transform?.queuePolicy,
+        `${name}-queue-policy`,
+        { queueUrl: queue.url, policy: policyDocument([denyInsecureTransport("sqs", [queue.arn])]) },
+        { parent: this },
+      ),
+    );
+    return queue;
   }
 }

@@ -1,10 +1,11 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Function } from "./function";
+import { Transform, transformed } from "./child";
+import { LambdaFunction } from "./lambda-function";
 
 /** One function a schedule invokes (asynchronously, as EventBridge always does). */
 export interface ScheduleTarget {
-  function: Function;
+  function: LambdaFunction;
   /** A fixed JSON event instead of EventBridge's scheduled-event envelope. @default the envelope */
   input?: string;
 }
@@ -13,9 +14,12 @@ export interface ScheduleTarget {
 export interface ScheduleArgs {
   /** `rate(...)` or `cron(...)`, in EventBridge's syntax. */
   schedule: string;
+  /** The functions to invoke, at most 5, each at most once. */
   targets: ScheduleTarget[];
-  /** @default "Invokes <targets> on <schedule>" */
+  /** @default "Invokes <n> function(s) on <schedule>" */
   description?: string;
+  /** Adjusts a child before it is created. @default none */
+  transform?: { rule?: Transform<aws.cloudwatch.EventRuleArgs>; target?: Transform<aws.cloudwatch.EventTargetArgs> };
 }
 
 /** An EventBridge schedule expression: rate(N unit) or cron with six fields. */
@@ -23,39 +27,48 @@ export const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron
 
 export class Schedule extends pulumi.ComponentResource {
   public readonly rule: aws.cloudwatch.EventRule;
+  /** Each target's permission and EventBridge target, keyed by the function's short name. */
+  public readonly targets: Record<string, { permission: aws.lambda.Permission; target: aws.cloudwatch.EventTarget }> = {};
 
   constructor(name: string, args: ScheduleArgs, opts?: pulumi.ComponentResourceOptions, type = "platform:events:Schedule") {
     super(type, name, {}, opts);
+    const kind = type.split(":").pop();
     if (!SCHEDULE.test(args.schedule))
-      throw new Error(`${type.split(":").pop()} "${name}": schedule "${args.schedule}" is not rate(N unit) or cron(6 fields)`);
-    if (args.targets.length === 0) throw new Error(`${type.split(":").pop()} "${name}": no targets`);
-    if (args.targets.length > 5)
-      throw new Error(`${type.split(":").pop()} "${name}": EventBridge allows 5 targets per rule (got ${args.targets.length})`);
+      throw new Error(`${kind} "${name}": schedule "${args.schedule}" is not rate(N unit) or cron(6 fields)`);
+    if (args.targets.length === 0) throw new Error(`${kind} "${name}": no targets`);
+    if (args.targets.length > 5) throw new Error(`${kind} "${name}": EventBridge allows 5 targets per rule (got ${args.targets.length})`);
+    const names = args.targets.map((t) => t.function.shortName);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new Error(`${kind} "${name}": function ${twice} is a target twice`);
 
     this.rule = new aws.cloudwatch.EventRule(
-      name,
-      {
-        scheduleExpression: args.schedule,
-        description: args.description ?? `Invokes ${args.targets.length} function(s) on ${args.schedule}`,
-      },
-      { parent: this },
-    );
-    args.targets.forEach((target, i) => {
-      const permission = new aws.lambda.Permission(
-        `${name}-permission-${i}`,
+      ...transformed(
+        args.transform?.rule,
+        name,
         {
-          action: "lambda:InvokeFunction",
-          function: target.function.function.name,
-          principal: "events.amazonaws.com",
-          sourceArn: this.rule.arn,
+          scheduleExpression: args.schedule,
+          description: args.description ?? `Invokes ${args.targets.length} function(s) on ${args.schedule}`,
         },
         { parent: this },
+      ),
+    );
+    // Keyed by the function, never by position: removing one target replaces no other.
+    args.targets.forEach((target, i) => {
+      const key = `${name}-${target.function.shortName}`;
+      const permission = target.function.grantInvoke("events.amazonaws.com", this.rule.arn, {
+        name: `${key}-permission`,
+        parent: this,
+        aliases: [{ name: `${name}-permission-${i}` }],
+      });
+      const eventTarget = new aws.cloudwatch.EventTarget(
+        ...transformed(
+          args.transform?.target,
+          `${key}-target`,
+          { rule: this.rule.name, arn: target.function.arn, input: target.input },
+          { parent: this, dependsOn: [permission], aliases: [{ name: `${name}-target-${i}` }] },
+        ),
       );
-      new aws.cloudwatch.EventTarget(
-        `${name}-target-${i}`,
-        { rule: this.rule.name, arn: target.function.arn, input: target.input },
-        { parent: this, dependsOn: [permission] },
-      );
+      this.targets[target.function.shortName] = { permission, target: eventTarget };
     });
     this.registerOutputs({ ruleArn: this.rule.arn });
   }

@@ -1,5 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { kept, Transform, transformed } from "./child";
 import { denyInsecureTransport, policyDocument, PolicyStatement } from "./iam";
 
 /** An S3 bucket with the protections every platform bucket has: no public access, encryption, TLS only, versions that expire. */
@@ -25,6 +26,8 @@ export interface SecureBucketArgs {
   protect?: boolean;
   /** Object ownership; CloudFront's access logs need ACLs, so "BucketOwnerPreferred" there. @default "BucketOwnerEnforced" (ACLs off) */
   objectOwnership?: "BucketOwnerEnforced" | "BucketOwnerPreferred";
+  /** Adjusts a child before it is created. @default none */
+  transform?: { bucket?: Transform<aws.s3.BucketArgs>; lifecycle?: Transform<aws.s3.BucketLifecycleConfigurationArgs> };
 }
 
 export class SecureBucket extends pulumi.ComponentResource {
@@ -41,7 +44,9 @@ export class SecureBucket extends pulumi.ComponentResource {
     super("platform:storage:SecureBucket", resourceName, {}, opts);
     const name = resourceName;
     const protect = args.protect ?? true;
-    this.bucket = new aws.s3.Bucket(name, { forceDestroy: !protect }, { parent: this, protect, retainOnDelete: protect });
+    this.bucket = new aws.s3.Bucket(
+      ...transformed(args.transform?.bucket, name, { forceDestroy: !protect }, { parent: this, ...kept(protect) }),
+    );
     this.name = this.bucket.bucket;
     this.arn = this.bucket.arn;
     const bucket = this.bucket.id;
@@ -72,22 +77,25 @@ export class SecureBucket extends pulumi.ComponentResource {
     if (versioned)
       new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, { parent: this });
     new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
-      {
-        bucket,
-        rules: [
-          {
-            id: "expire-and-archive",
-            status: "Enabled",
-            filter: {},
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            ...(versioned ? { noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays ?? 90 } } : {}),
-            ...(args.archiveAfterDays ? { transitions: [{ days: args.archiveAfterDays, storageClass: "GLACIER_IR" }] } : {}),
-            ...(args.expirationDays ? { expiration: { days: args.expirationDays } } : {}),
-          },
-        ],
-      },
-      { parent: this },
+      ...transformed(
+        args.transform?.lifecycle,
+        `${name}-lifecycle`,
+        {
+          bucket,
+          rules: [
+            {
+              id: "expire-and-archive",
+              status: "Enabled",
+              filter: {},
+              abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+              ...(versioned ? { noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays ?? 90 } } : {}),
+              ...(args.archiveAfterDays ? { transitions: [{ days: args.archiveAfterDays, storageClass: "GLACIER_IR" }] } : {}),
+              ...(args.expirationDays ? { expiration: { days: args.expirationDays } } : {}),
+            },
+          ],
+        },
+        { parent: this },
+      ),
     );
     if (!args.deferPolicy) this.attachPolicy(args.policyStatements?.(this.arn) ?? []);
     this.registerOutputs({ name: this.name, arn: this.arn });

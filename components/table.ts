@@ -1,5 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { kept, Transform, transformed } from "./child";
 
 /** A DynamoDB table keyed by one string attribute: on-demand, encrypted, recoverable. */
 export interface TableArgs {
@@ -11,8 +12,10 @@ export interface TableArgs {
   pointInTimeRecovery?: boolean;
   /** Refuse DeleteTable, even from Pulumi, until switched off. @default true */
   deletionProtection?: boolean;
-  /** Protect the table from deletion and keep it when the stack is destroyed. @default true */
-  retainOnDelete?: boolean;
+  /** Protect the table and keep it when the stack is destroyed. @default true */
+  protect?: boolean;
+  /** Adjusts the table before it is created. @default none */
+  transform?: { table?: Transform<aws.dynamodb.TableArgs> };
 }
 
 export class Table extends pulumi.ComponentResource {
@@ -23,17 +26,20 @@ export class Table extends pulumi.ComponentResource {
   constructor(name: string, args: TableArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:data:Table", name, {}, opts);
     this.table = new aws.dynamodb.Table(
-      name,
-      {
-        billingMode: "PAY_PER_REQUEST",
-        hashKey: args.hashKey,
-        attributes: [{ name: args.hashKey, type: "S" }],
-        serverSideEncryption: { enabled: true },
-        pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
-        deletionProtectionEnabled: args.deletionProtection ?? true,
-        ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
-      },
-      { parent: this, retainOnDelete: args.retainOnDelete ?? true, protect: args.retainOnDelete ?? true },
+      ...transformed(
+        args.transform?.table,
+        name,
+        {
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: args.hashKey,
+          attributes: [{ name: args.hashKey, type: "S" }],
+          serverSideEncryption: { enabled: true },
+          pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
+          deletionProtectionEnabled: args.deletionProtection ?? true,
+          ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
+        },
+        { parent: this, ...kept(args.protect ?? true) },
+      ),
     );
     this.name = this.table.name;
     this.arn = this.table.arn;

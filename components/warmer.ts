@@ -1,16 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Function } from "./function";
-import { Schedule } from "./schedule";
-
-/** The event a warmer sends; `functions/lib/warmer.ts` recognises it and returns before any work. */
-export const WARMER_EVENT = { warmer: true } as const;
+import { WARMER_INPUT } from "../policy/contracts";
+import { LambdaFunction } from "./lambda-function";
+import { Schedule, ScheduleArgs } from "./schedule";
 
 /** Keeps chosen functions warm by invoking them on a schedule with a warm-up payload. */
 export interface WarmerArgs {
   /** Functions to keep warm (up to 5 per warmer). */
-  functions: Function[];
+  functions: LambdaFunction[];
   /** How often to invoke them. @default "rate(5 minutes)" */
   schedule?: string;
+  /** Adjusts a child before it is created. @default none */
+  transform?: ScheduleArgs["transform"];
 }
 
 export class Warmer extends Schedule {
@@ -20,7 +20,8 @@ export class Warmer extends Schedule {
       {
         schedule: args.schedule ?? "rate(5 minutes)",
         description: "Keeps functions warm with a warm-up payload",
-        targets: args.functions.map((fn) => ({ function: fn, input: JSON.stringify(WARMER_EVENT) })),
+        targets: args.functions.map((fn) => ({ function: fn, input: WARMER_INPUT })),
+        transform: args.transform,
       },
       opts,
       "platform:latency:Warmer",

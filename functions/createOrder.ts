@@ -1,3 +1,4 @@
+import { ENV } from "../policy/contracts";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -30,7 +31,7 @@ async function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
       requestHash: requestHash(request),
       ...(fault ? { faultInject: fault } : {}),
     };
-    const table = requireEnv("ORDERS_TABLE");
+    const table = requireEnv(ENV.ordersTable);
     const stored = await putOnce(table, order);
     if (stored.requestHash !== order.requestHash)
       throw new HttpError(409, "Idempotency-Key was already used with a different request body");
@@ -60,7 +61,7 @@ async function putOnce(table: string, order: Order): Promise<Order> {
 async function enqueue(order: Order): Promise<void> {
   await sqsClient().send(
     new SendMessageCommand({
-      QueueUrl: requireEnv("ORDERS_QUEUE_URL"),
+      QueueUrl: requireEnv(ENV.ordersQueueUrl),
       MessageBody: JSON.stringify({ orderId: order.orderId }),
       MessageAttributes: order.faultInject ? { faultInject: { DataType: "String", StringValue: order.faultInject } } : undefined,
     }),

@@ -1,3 +1,4 @@
+import { ENV } from "../policy/contracts";
 import { createHmac } from "crypto";
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { appConfigDocument } from "./lib/app-config";
@@ -31,7 +32,7 @@ async function dailyReport(event: { faultInject?: string; detail?: { faultInject
   do {
     const page = await dynamoClient().send(
       new ScanCommand({
-        TableName: requireEnv("ORDERS_TABLE"),
+        TableName: requireEnv(ENV.ordersTable),
         ProjectionExpression: "#s",
         ExpressionAttributeNames: { "#s": "status" },
         ExclusiveStartKey: startKey,

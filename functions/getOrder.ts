@@ -1,3 +1,4 @@
+import { ENV } from "../policy/contracts";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { documentClient } from "./lib/dynamodb";
@@ -10,7 +11,7 @@ import { isOrderId, Order, publicView } from "./lib/orders";
 async function getOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const orderId = event.pathParameters?.orderId;
   if (!isOrderId(orderId)) return json(400, { error: `orderId must be a lower-case UUID (got ${JSON.stringify(orderId ?? null)})` });
-  const result = await documentClient().send(new GetCommand({ TableName: requireEnv("ORDERS_TABLE"), Key: { orderId } }));
+  const result = await documentClient().send(new GetCommand({ TableName: requireEnv(ENV.ordersTable), Key: { orderId } }));
   if (!result.Item) return json(404, { error: `order ${orderId} not found` });
   return json(200, publicView(result.Item as Order));
 }

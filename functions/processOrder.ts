@@ -1,3 +1,4 @@
+import { ENV } from "../policy/contracts";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { documentClient } from "./lib/dynamodb";
@@ -12,7 +13,7 @@ import { isOrderId } from "./lib/orders";
  * Marking an order processed twice is harmless, so redelivered messages are safe.
  */
 async function processOrders(event: SQSEvent): Promise<SQSBatchResponse> {
-  const table = requireEnv("ORDERS_TABLE");
+  const table = requireEnv(ENV.ordersTable);
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
     try {

@@ -5,6 +5,7 @@
  * provides them; JSON-string props (policy documents) stay strings.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { DLQ_RETENTION_SECONDS, WARMER_INPUT } from "./contracts";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -27,8 +28,6 @@ const EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
 const PERMISSION = "aws:lambda/permission:Permission";
 const BUCKET = "aws:s3/bucket:Bucket";
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
-export const WARMUP_INPUT = JSON.stringify({ warmer: true });
-export const DLQ_RETENTION_SECONDS = 1209600;
 const STATEFUL = ["aws:dynamodb/table:Table", QUEUE, BUCKET, "aws:kms/key:Key"];
 // EventBridge invocations are found through their targets, which lets warm-up targets be told apart.
 const ASYNC_PRINCIPALS = ["sns.amazonaws.com", "s3.amazonaws.com"];
@@ -56,7 +55,7 @@ export const policies: Policy[] = [
     name: "async-functions-have-dlq",
     description: "Every asynchronously invoked function has explicit retries and an onFailure destination or DLQ.",
     validateStack: (args, report) => {
-      const targets = ofType(args.resources, EVENT_TARGET).filter((t) => t.props.input !== WARMUP_INPUT);
+      const targets = ofType(args.resources, EVENT_TARGET).filter((t) => t.props.input !== WARMER_INPUT);
       const pushers = ofType(args.resources, PERMISSION).filter((p) => ASYNC_PRINCIPALS.includes(p.props.principal));
       const configs = ofType(args.resources, INVOKE_CONFIG);
       for (const fn of ofType(args.resources, FUNCTION)) {

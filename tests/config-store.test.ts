@@ -50,7 +50,7 @@ describe("the ConfigStore", () => {
     const bucket = dev.descendants(store(), BUCKET)[0];
     const policy = dev.descendants(store(), POLICY).find((p) => p.inputs.bucket === bucket.id)!;
     const deny = statementsOf(policy.inputs.policy).find((s) => s.Sid === "OnlyReadersGetObjects");
-    const reportRole = dev.descendants(dev.one("platform:compute:Function", "daily-report"), "aws:iam/role:Role")[0];
+    const reportRole = dev.descendants(dev.one("platform:compute:LambdaFunction", "daily-report"), "aws:iam/role:Role")[0];
     expect(deny).to.include({ Effect: "Deny", Principal: "*", Resource: `${bucket.arn}/*` });
     expect(deny.Action).to.deep.equal(["s3:GetObject", "s3:GetObjectVersion"]);
     expect(deny.Condition).to.deep.equal({ ArnNotEquals: { "aws:PrincipalArn": [reportRole.arn] } });
@@ -73,7 +73,7 @@ describe("the ConfigStore", () => {
   });
 
   it("tells dailyReport where its config is, and nothing more, through its environment", () => {
-    const fn = dev.descendants(dev.one("platform:compute:Function", "daily-report"), "aws:lambda/function:Function")[0];
+    const fn = dev.descendants(dev.one("platform:compute:LambdaFunction", "daily-report"), "aws:lambda/function:Function")[0];
     const bucket = dev.descendants(store(), BUCKET)[0];
     expect(fn.inputs.environment.variables).to.include({ CONFIG_BUCKET: bucket.state.bucket, CONFIG_KEY: "config/dev.json" });
   });

@@ -5,7 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROGRAM_DIR } from "./harness";
 
-const tracked = execFileSync("git", ["ls-files"], { cwd: PROGRAM_DIR, encoding: "utf8" }).split("\n").filter(Boolean);
+const tracked = execFileSync("git", ["ls-files"], { cwd: PROGRAM_DIR, encoding: "utf8" })
+  .split("\n")
+  .filter((f) => f && fs.existsSync(path.join(PROGRAM_DIR, f)));
 
 describe("the documentation", () => {
   it("cites no file outside the repository, and no design document it does not hold", () => {

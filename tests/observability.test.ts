@@ -123,7 +123,7 @@ describe("dashboard and alarm routing", function () {
   it("combines the critical alarms into one 'application unhealthy' composite", async () => {
     const view = await stackGraph("prod");
     const composite = view.all("aws:cloudwatch/compositeAlarm:CompositeAlarm");
-    expect(composite).to.have.length(1);
+    expect(composite.map((c) => c.name)).to.deep.equal(["monitoring-unhealthy", "monitoring-unhealthy-us-east-1"]);
     // Alarms are auto-named, so the rule names each by the physical name it was given.
     const critical = [
       "api-5xx",
@@ -134,6 +134,11 @@ describe("dashboard and alarm routing", function () {
       "daily-report-dlq-messages-visible",
     ];
     expect(composite[0].inputs.alarmRule.split(" OR ")).to.deep.equal(critical.map((n) => `ALARM("${view.one(ALARM, n).state.name}")`));
+    // A composite combines only alarms of its own region: the edge's, in us-east-1 with CloudFront's metrics, has its own there.
+    const edgeAlarm = view.one(ALARM, "edge-5xx-rate");
+    expect(composite[1].inputs.alarmRule).to.equal(`ALARM("${edgeAlarm.state.name}")`);
+    expect(composite[1].provider).to.equal(edgeAlarm.provider);
+    expect(composite[1].inputs.alarmActions).to.deep.equal([view.one("aws:sns/topic:Topic", "edge-alerts").arn]);
   });
 
   it("says in each alarm's description where to look", async () => {

@@ -59,7 +59,7 @@ describe("npm run preview", () => {
       expect(Object.keys(r.options)).to.have.members(["protect", "retainOnDelete", "dependsOn"]);
     }
     expect(plan.resources.filter((r) => !r.custom).map((r) => r.type)).to.include.members([
-      "platform:compute:Function",
+      "platform:compute:LambdaFunction",
       "platform:api:HttpApi",
     ]);
     const urns = new Set(plan.resources.map((r) => r.urn));
@@ -74,7 +74,7 @@ describe("npm run preview", () => {
     expect(table.options).to.include({ protect: true, retainOnDelete: true });
     const fn = plan.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name === "health")!;
     expect(fn.options.dependsOn).to.deep.equal([
-      "urn:pulumi:prod::platform::platform:compute:Function$aws:iam/rolePolicy:RolePolicy::health-policy",
+      "urn:pulumi:prod::platform::platform:compute:LambdaFunction$aws:iam/rolePolicy:RolePolicy::health-policy",
     ]);
   });
 
@@ -122,7 +122,7 @@ describe("npm run preview", () => {
     const result = preview(["--stack", "dev"]);
     expect(result.status).to.equal(0);
     expect(result.stdout).to.include("+ pulumi:pulumi:Stack");
-    expect(result.stdout).to.match(/\n {3}\+ platform:compute:Function\s+health\n/);
+    expect(result.stdout).to.match(/\n {3}\+ platform:compute:LambdaFunction\s+health\n/);
     expect(result.stdout).to.match(/\n {6}\+ aws:lambda\/function:Function\s+health\n/);
     expect(result.stdout).to.match(/\n\s+5 {2}aws:lambda\/function:Function\n/);
     expect(result.stdout).to.include("Policies (advisory):\n  all policies pass");

@@ -1,3 +1,4 @@
+import { ENV } from "../../policy/contracts";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod/mini";
 import { requireEnv } from "./env";
@@ -36,13 +37,13 @@ export function resetConfigCache(): void {
 
 /** The document, checked against `schema` (a zod/mini schema: the full zod would triple a bundle). */
 export async function loadConfig<T extends z.ZodMiniType>(schema: T): Promise<z.infer<T>> {
-  const ttlMs = Number(process.env.CONFIG_TTL_SECONDS ?? 300) * 1000;
+  const ttlMs = Number(process.env[ENV.configTtlSeconds] ?? 300) * 1000;
   if (!cached || Date.now() - cached.fetchedAt >= ttlMs) cached = { value: await fetchDocument(), fetchedAt: Date.now() };
   const parsed = z.safeParse(schema, cached.value);
   if (!parsed.success) {
     const error = new ConfigUnavailableError(
-      requireEnv("CONFIG_BUCKET"),
-      requireEnv("CONFIG_KEY"),
+      requireEnv(ENV.configBucket),
+      requireEnv(ENV.configKey),
       `it does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`,
     );
     cached = undefined;
@@ -53,8 +54,8 @@ export async function loadConfig<T extends z.ZodMiniType>(schema: T): Promise<z.
 }
 
 async function fetchDocument(): Promise<unknown> {
-  const bucket = requireEnv("CONFIG_BUCKET");
-  const key = requireEnv("CONFIG_KEY");
+  const bucket = requireEnv(ENV.configBucket);
+  const key = requireEnv(ENV.configKey);
   let text: string;
   try {
     const object = await configS3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));

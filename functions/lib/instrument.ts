@@ -1,10 +1,10 @@
 import type { Context } from "aws-lambda";
 import { LeanLogger } from "./lean-logger";
 import { rejectUnlessFromEdge } from "./origin";
-import { isWarmup } from "./warmer";
+import { ENV, isWarmupEvent } from "../../policy/contracts";
 
 /** One structured logger per container; every line carries the request id, function and cold-start flag. */
-export const logger = new LeanLogger(process.env.SERVICE_NAME ?? "platform");
+export const logger = new LeanLogger(process.env[ENV.serviceName] ?? "platform");
 
 /**
  * An application metric, emitted as a structured log event the log shipping pipeline carries,
@@ -26,7 +26,7 @@ export function instrument<E, R>(
   return async (event, context) => {
     const started = performance.now();
     logger.addContext(context);
-    if (isWarmup(event)) {
+    if (isWarmupEvent(event)) {
       logger.info("warm-up", { warmup: true });
       return warmResult;
     }

@@ -1,8 +1,6 @@
+import { ENV, ORIGIN_VERIFY_HEADER } from "../../policy/contracts";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { json } from "./http";
-
-/** The header CloudFront adds to every origin request. */
-export const ORIGIN_VERIFY_HEADER = "x-origin-verify";
 
 /**
  * node:crypto, required on first use rather than at init: loading it costs about 3 ms of every cold
@@ -18,7 +16,7 @@ const crypto = () => (nodeCrypto ??= require("crypto") as typeof import("crypto"
  * environment. Returns the 403 to send, or undefined to go on; with the variable unset the check is off.
  */
 export function rejectUnlessFromEdge(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 | undefined {
-  const expected = process.env.ORIGIN_VERIFY_SHA256;
+  const expected = process.env[ENV.originVerifySha256];
   if (!expected) return undefined;
   const presented = event.headers?.[ORIGIN_VERIFY_HEADER];
   const { createHash, timingSafeEqual } = crypto();

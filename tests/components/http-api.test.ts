@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Function } from "../../components/function";
+import { LambdaFunction } from "../../components/lambda-function";
 import { HttpApi, routeArnSuffix } from "../../components/http-api";
 import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH } from "../harness";
 
@@ -7,7 +7,7 @@ describe("HttpApi", () => {
   let graph: GraphView;
   before(async () => {
     graph = await captureComponents(() => {
-      const fn = new Function("fn", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      const fn = new LambdaFunction("fn", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
       new HttpApi("api", {
         routes: { "GET /items/{itemId}": fn, "POST /items": fn },
         passthrough: { origin: "https://legacy.example.com/" },

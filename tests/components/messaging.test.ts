@@ -10,7 +10,7 @@ describe("DeadLetterQueue", () => {
   before(async () => {
     graph = await captureComponents(() => {
       new DeadLetterQueue("kept", { alertTopicArn: ALERT_TOPIC });
-      new DeadLetterQueue("disposable", { alertTopicArn: ALERT_TOPIC, retainOnDelete: false });
+      new DeadLetterQueue("disposable", { alertTopicArn: ALERT_TOPIC, protect: false });
     });
   });
 

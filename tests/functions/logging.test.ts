@@ -5,7 +5,7 @@ import { handler as health } from "../../functions/health";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { logger } from "../../functions/lib/instrument";
 import { LeanLogger } from "../../functions/lib/lean-logger";
-import { WARMER_EVENT } from "../../components/warmer";
+import { WARMER_EVENT } from "../../policy/contracts";
 import { backends, lambdaContext } from "./emulated";
 import { apiEvent } from "./http.test";
 

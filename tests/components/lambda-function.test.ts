@@ -1,13 +1,13 @@
 import { expect } from "chai";
-import { Function } from "../../components/function";
+import { LambdaFunction } from "../../components/lambda-function";
 import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, parsed } from "../harness";
 
-describe("Function", () => {
+describe("LambdaFunction", () => {
   let graph: GraphView;
   before(async () => {
     graph = await captureComponents(() => {
-      new Function("sync-fn", { entry: HEALTH, memoryMb: 256, timeoutSeconds: 10, alertTopicArn: ALERT_TOPIC, logRetentionDays: 14 });
-      new Function("async-fn", {
+      new LambdaFunction("sync-fn", { entry: HEALTH, memoryMb: 256, timeoutSeconds: 10, alertTopicArn: ALERT_TOPIC, logRetentionDays: 14 });
+      new LambdaFunction("async-fn", {
         entry: HEALTH,
         memoryMb: 512,
         timeoutSeconds: 30,
@@ -15,7 +15,7 @@ describe("Function", () => {
         reservedConcurrency: 5,
         async: { retryAttempts: 1, maximumEventAgeSeconds: 600 },
       });
-      new Function("sns-dlq-fn", {
+      new LambdaFunction("sns-dlq-fn", {
         entry: HEALTH,
         memoryMb: 128,
         timeoutSeconds: 5,
@@ -41,7 +41,7 @@ describe("Function", () => {
     expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "index.js.map"]);
     const code: string = await assets["index.js"].text;
     expect(code).to.match(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
-    expect(code).to.not.include("isWarmup", "minified: local names are mangled");
+    expect(code).to.not.include("isWarmupEvent", "minified: local names are mangled");
     expect(inputs.environment.variables.NODE_OPTIONS).to.equal("--enable-source-maps");
   });
 
@@ -133,9 +133,9 @@ describe("Function", () => {
 
   it("rejects missing code, bad memory and out-of-range retries in one error", async () => {
     const message = await constructionError(
-      () => new Function("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } }),
+      () => new LambdaFunction("bad", { memoryMb: 64, timeoutSeconds: 1000, alertTopicArn: ALERT_TOPIC, async: { retryAttempts: 3 } }),
     );
-    expect(message).to.include('Function "bad"');
+    expect(message).to.include('LambdaFunction "bad"');
     expect(message).to.include("set exactly one of `entry` and `callback`");
     expect(message).to.include("memoryMb must be an integer from 128 to 10240 (got 64)");
     expect(message).to.include("timeoutSeconds must be an integer from 1 to 900 (got 1000)");
@@ -143,11 +143,11 @@ describe("Function", () => {
   });
 });
 
-describe("Function with an inline closure", () => {
+describe("LambdaFunction with an inline closure", () => {
   let graph: GraphView;
   before(async () => {
     graph = await captureComponents(() => {
-      new Function("closure-fn", {
+      new LambdaFunction("closure-fn", {
         callback: async (event: { name?: string }) => ({ greeting: `hello ${event.name ?? "world"}` }),
         memoryMb: 128,
         timeoutSeconds: 3,

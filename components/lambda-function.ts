@@ -1,0 +1,414 @@
+import * as path from "path";
+import * as aws from "./aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmSpec, metricAlarm } from "./alarms";
+import { bundleHandler } from "./bundle";
+import { Transform, transformed } from "./child";
+import { DeadLetterQueue, inspectCommand } from "./dead-letter-queue";
+import { policyDocument, PolicyStatement, trustPolicy } from "./iam";
+
+/** Where a function's failed async events go once retries are spent. */
+export interface DeadLetterTarget {
+  /** "sqs" for a queue, "sns" for a topic. */
+  kind: "sqs" | "sns";
+  arn: pulumi.Input<string>;
+}
+
+/** Settings for functions invoked asynchronously (schedules, events, `InvocationType: Event`). */
+export interface AsyncInvokeArgs {
+  /** Retries after the first failed attempt, 0 to 2. @default 2 */
+  retryAttempts?: number;
+  /** How long an event may wait for a successful attempt, 60 to 21600 seconds. @default 3600 */
+  maximumEventAgeSeconds?: number;
+  /** Where failed events go. @default a DeadLetterQueue of this function's own */
+  deadLetter?: DeadLetterTarget;
+  /** Protect the function's own DLQ and keep it when the stack is destroyed. @default true */
+  protect?: boolean;
+  /** The key the stack exports the function's own DLQ under in `deadLetterQueues`. @default "<name>-dlq" */
+  deadLetterOutputKey?: string;
+}
+
+/** The Node.js runtimes the platform runs; the policy pack refuses any other. */
+export const RUNTIMES = ["nodejs22.x", "nodejs20.x"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** A function in a VPC: the subnets its network interfaces use and the security groups they carry. */
+export interface FunctionVpcArgs {
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface LambdaFunctionArgs {
+  /** Handler file (TypeScript or JavaScript) exporting the handler, bundled with esbuild. Set this or `callback`. */
+  entry?: string;
+  /** An inline closure, serialized by Pulumi. Set this or `entry`. */
+  callback?: aws.lambda.Callback<any, any>;
+  /** What a closure's archive packs besides the closure. @default excludes every production dependency (closures use the runtime's SDK v3) */
+  codePathOptions?: pulumi.runtime.CodePathOptions;
+  /** Memory in MB; CPU scales with it. Required: a default would hide a cost and latency decision. */
+  memoryMb: number;
+  /** Timeout in seconds. Required, for the same reason. */
+  timeoutSeconds: number;
+  /** The Node.js runtime. @default "nodejs22.x" */
+  runtime?: Runtime;
+  /** The instruction set. @default "arm64" (cheaper per GB-second, and as fast for this kind of work) */
+  architecture?: "arm64" | "x86_64";
+  /** The bundled file's export that handles events, as `index.<export>`. @default "index.handler" */
+  handler?: string;
+  /** Environment variables (non-secret settings only). @default {} */
+  environment?: Record<string, pulumi.Input<string>>;
+  /** Extra least-privilege statements for the function's role. @default [] */
+  policyStatements?: pulumi.Input<PolicyStatement>[];
+  /**
+   * A role of your own instead of the one the function makes. The function still attaches its own
+   * least-privilege statements (its logs, its DLQ, `policyStatements`) to it. @default a role of its own
+   */
+  role?: aws.iam.Role;
+  /** Lambda layer version ARNs, at most 5. @default none */
+  layers?: pulumi.Input<string>[];
+  /** Run in a VPC, to reach private resources. @default none: Lambda's own network */
+  vpc?: FunctionVpcArgs;
+  /** Log retention in days. @default 30 */
+  logRetentionDays?: number;
+  /** Topic that receives this function's alarms. */
+  alertTopicArn: pulumi.Input<string>;
+  /** Async invocation retries and failure destination; set for any function invoked asynchronously. @default none (sync only) */
+  async?: AsyncInvokeArgs;
+  /** Reserved concurrency, which also caps it. @default none (unreserved) */
+  reservedConcurrency?: number;
+  /** Fraction of the timeout at which the p99 duration alarm fires, at least 0.8. @default 0.8 */
+  durationAlarmRatio?: number;
+  /** Error count per minute that fires the errors alarm. @default 1 */
+  errorsThreshold?: number;
+  /** Minutes a condition must hold before an alarm fires. @default 1 */
+  alarmEvaluationPeriods?: number;
+  /** Adjusts a child before it is created. @default none */
+  transform?: {
+    function?: Transform<aws.lambda.FunctionArgs>;
+    role?: Transform<aws.iam.RoleArgs>;
+    rolePolicy?: Transform<aws.iam.RolePolicyArgs>;
+    logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    eventInvokeConfig?: Transform<aws.lambda.FunctionEventInvokeConfigArgs>;
+  };
+}
+
+/** A metric of this function, for an alarm of the caller's own: `metricAlarm(name, { ...fn.metricErrors(), ... })`. */
+export type FunctionMetric = Pick<AlarmSpec, "namespace" | "metricName" | "dimensions" | "statistic" | "extendedStatistic">;
+
+export const DEFAULT_RUNTIME: Runtime = "nodejs22.x";
+
+/**
+ * A Lambda function as the platform runs them: explicit memory and timeout, its own least-privilege
+ * role, a JSON log group with retention, alarms on errors, throttles and p99 duration, and for async
+ * functions retries with a DLQ. Named LambdaFunction so it does not shadow JavaScript's `Function`.
+ */
+export class LambdaFunction extends pulumi.ComponentResource {
+  /** The component's own name, e.g. "create-order": what children keyed by this function are named after. */
+  public readonly shortName: string;
+  public readonly function: aws.lambda.Function;
+  public readonly role: aws.iam.Role;
+  public readonly rolePolicy: aws.iam.RolePolicy;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly eventInvokeConfig?: aws.lambda.FunctionEventInvokeConfig;
+  /** The function's own DLQ, when it is async and no other target was given. */
+  public readonly deadLetterQueue?: DeadLetterQueue;
+  public readonly deadLetterTarget?: DeadLetterTarget;
+  public readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly throttlesAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly durationAlarm: aws.cloudwatch.MetricAlarm;
+  /** Async functions only: a failed event could not reach the DLQ, or an event was dropped. */
+  public readonly asyncDeliveryFailuresAlarm?: aws.cloudwatch.MetricAlarm;
+  public readonly asyncEventsDroppedAlarm?: aws.cloudwatch.MetricAlarm;
+  public readonly name: pulumi.Output<string>;
+  public readonly arn: pulumi.Output<string>;
+  public readonly invokeArn: pulumi.Output<string>;
+  public readonly timeoutSeconds: number;
+
+  constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Was "platform:compute:Function": the alias keeps every existing stack's function and its children.
+    super(
+      "platform:compute:LambdaFunction",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "platform:compute:Function" }] },
+    );
+    validate(name, args);
+    this.shortName = name;
+    this.timeoutSeconds = args.timeoutSeconds;
+    const functionName = `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
+
+    this.logGroup = this.createLogGroup(name, functionName, args);
+    if (args.async) [this.deadLetterQueue, this.deadLetterTarget] = this.createDeadLetter(name, args, args.async);
+    this.role =
+      args.role ??
+      new aws.iam.Role(
+        ...transformed(args.transform?.role, `${name}-role`, { assumeRolePolicy: trustPolicy("lambda.amazonaws.com") }, { parent: this }),
+      );
+    this.rolePolicy = this.createRolePolicy(name, args);
+    this.function = this.createFunction(name, functionName, args);
+    this.name = this.function.name;
+    this.arn = this.function.arn;
+    this.invokeArn = this.function.invokeArn;
+    if (args.async && this.deadLetterTarget)
+      this.eventInvokeConfig = this.createEventInvokeConfig(name, args, args.async, this.deadLetterTarget);
+
+    const alarm = (suffix: string, description: string, metric: FunctionMetric, threshold: number) =>
+      metricAlarm(
+        `${name}-${suffix}`,
+        {
+          ...metric,
+          description: description + ` Look at log group /aws/lambda/${functionName}.`,
+          threshold,
+          evaluationPeriods: args.alarmEvaluationPeriods ?? 1,
+        },
+        args.alertTopicArn,
+        this,
+      );
+    const dlq = this.deadLetterQueue ? ` Failed events wait in its DLQ: ${inspectCommand(this.deadLetterQueue.outputKey)}.` : "";
+    this.errorsAlarm = alarm("errors", `Function ${name} is failing invocations.${dlq}`, this.metricErrors(), args.errorsThreshold ?? 1);
+    this.throttlesAlarm = alarm(
+      "throttles",
+      `Function ${name} is being throttled: raise its reserved concurrency or the account limit.`,
+      this.metric("Throttles"),
+      1,
+    );
+    const ratio = args.durationAlarmRatio ?? 0.8;
+    this.durationAlarm = alarm(
+      "duration-p99",
+      `Function ${name}'s p99 duration is at ${Math.round(ratio * 100)}% of its timeout.`,
+      this.metricDuration("p99"),
+      args.timeoutSeconds * 1000 * ratio,
+    );
+    if (args.async) {
+      this.asyncDeliveryFailuresAlarm = alarm(
+        "async-delivery-failures",
+        `Function ${name} could not deliver a failed event to its DLQ: check the DLQ's policy and the role's rights.`,
+        this.metric("DestinationDeliveryFailures"),
+        1,
+      );
+      this.asyncEventsDroppedAlarm = alarm(
+        "async-events-dropped",
+        `Function ${name} dropped async events.${dlq}`,
+        this.metric("AsyncEventsDropped"),
+        1,
+      );
+    }
+    this.registerOutputs({ name: this.name, arn: this.arn });
+  }
+
+  /** Every alarm of this function, for dashboards and checks that go through them all. */
+  get alarms(): aws.cloudwatch.MetricAlarm[] {
+    return [
+      this.errorsAlarm,
+      this.throttlesAlarm,
+      this.durationAlarm,
+      this.asyncDeliveryFailuresAlarm,
+      this.asyncEventsDroppedAlarm,
+    ].filter((a): a is aws.cloudwatch.MetricAlarm => a !== undefined);
+  }
+
+  /** One of the function's AWS/Lambda metrics, summed per period. */
+  metric(metricName: string): FunctionMetric {
+    return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: this.function.name }, statistic: "Sum" };
+  }
+
+  /** Failed invocations per period. */
+  metricErrors(): FunctionMetric {
+    return this.metric("Errors");
+  }
+
+  /** Duration at a percentile (p99 by default), in milliseconds. */
+  metricDuration(percentile = "p99"): FunctionMetric {
+    return {
+      namespace: "AWS/Lambda",
+      metricName: "Duration",
+      dimensions: { FunctionName: this.function.name },
+      extendedStatistic: percentile,
+    };
+  }
+
+  /**
+   * Lets `principal` invoke the function, only on behalf of `sourceArn`: the permission an API route,
+   * a schedule or a bucket needs. `opts.name` keys it by what it grants for, never by position.
+   */
+  grantInvoke(
+    principal: string,
+    sourceArn: pulumi.Input<string>,
+    opts: { name: string; parent?: pulumi.Resource; aliases?: pulumi.Input<pulumi.Alias>[] },
+  ): aws.lambda.Permission {
+    return new aws.lambda.Permission(
+      opts.name,
+      { action: "lambda:InvokeFunction", function: this.function.name, principal, sourceArn },
+      { parent: opts.parent ?? this, aliases: opts.aliases },
+    );
+  }
+
+  private createLogGroup(name: string, functionName: string, args: LambdaFunctionArgs): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
+      ...transformed(
+        args.transform?.logGroup,
+        `${name}-logs`,
+        { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 30 },
+        { parent: this },
+      ),
+    );
+  }
+
+  private createDeadLetter(
+    name: string,
+    args: LambdaFunctionArgs,
+    async: AsyncInvokeArgs,
+  ): [DeadLetterQueue | undefined, DeadLetterTarget] {
+    if (async.deadLetter) return [undefined, async.deadLetter];
+    const queue = new DeadLetterQueue(
+      `${name}-dlq`,
+      {
+        alertTopicArn: args.alertTopicArn,
+        protect: async.protect ?? true,
+        source: `function:${name}`,
+        outputKey: async.deadLetterOutputKey,
+      },
+      { parent: this },
+    );
+    return [queue, { kind: "sqs", arn: queue.arn }];
+  }
+
+  private createRolePolicy(name: string, args: LambdaFunctionArgs): aws.iam.RolePolicy {
+    const statements: pulumi.Input<PolicyStatement>[] = [
+      { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:*` },
+      ...(this.deadLetterTarget ? [deadLetterStatement(this.deadLetterTarget)] : []),
+      ...(args.vpc ? [networkInterfaceStatement()] : []),
+      ...(args.policyStatements ?? []),
+    ];
+    return new aws.iam.RolePolicy(
+      ...transformed(
+        args.transform?.rolePolicy,
+        `${name}-policy`,
+        { role: this.role.id, policy: policyDocument(statements) },
+        { parent: this },
+      ),
+    );
+  }
+
+  private createFunction(name: string, functionName: string, args: LambdaFunctionArgs): aws.lambda.Function {
+    const common = {
+      name: functionName,
+      role: this.role.arn,
+      runtime: args.runtime ?? DEFAULT_RUNTIME,
+      architectures: [args.architecture ?? "arm64"],
+      memorySize: args.memoryMb,
+      timeout: args.timeoutSeconds,
+      reservedConcurrentExecutions: args.reservedConcurrency,
+      layers: args.layers,
+      vpcConfig: args.vpc ? { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds } : undefined,
+      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...(args.environment ?? {}) } },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+    };
+    // The role's policy (logs, DLQ) must exist before the function: Lambda checks destination access at creation.
+    const functionOpts = { parent: this, dependsOn: [this.rolePolicy] };
+    if (args.callback) {
+      const callbackArgs = {
+        ...common,
+        callback: args.callback,
+        codePathOptions: args.codePathOptions ?? { extraExcludePackages: productionDependencies() },
+      };
+      const [resourceName, finalArgs, finalOpts] = transformed(
+        args.transform?.function as Transform<typeof callbackArgs>,
+        name,
+        callbackArgs,
+        functionOpts,
+      );
+      return new aws.lambda.CallbackFunction(resourceName, finalArgs, finalOpts);
+    }
+    return new aws.lambda.Function(
+      ...transformed(
+        args.transform?.function,
+        name,
+        { ...common, handler: args.handler ?? "index.handler", code: bundleArchive(args.entry!) },
+        functionOpts,
+      ),
+    );
+  }
+
+  private createEventInvokeConfig(
+    name: string,
+    args: LambdaFunctionArgs,
+    async: AsyncInvokeArgs,
+    target: DeadLetterTarget,
+  ): aws.lambda.FunctionEventInvokeConfig {
+    return new aws.lambda.FunctionEventInvokeConfig(
+      ...transformed(
+        args.transform?.eventInvokeConfig,
+        `${name}-async`,
+        {
+          functionName: this.function.name,
+          maximumRetryAttempts: async.retryAttempts ?? 2,
+          maximumEventAgeInSeconds: async.maximumEventAgeSeconds ?? 3600,
+          destinationConfig: { onFailure: { destination: target.arn } },
+        },
+        { parent: this, dependsOn: [this.rolePolicy] },
+      ),
+    );
+  }
+}
+
+function deadLetterStatement(target: DeadLetterTarget): PolicyStatement {
+  return target.kind === "sqs"
+    ? { Sid: "SendFailedEventsToDlq", Action: ["sqs:SendMessage"], Resource: target.arn }
+    : { Sid: "PublishFailedEventsToDlq", Action: ["sns:Publish"], Resource: target.arn };
+}
+
+/**
+ * What Lambda needs to attach a function to a VPC: AWSLambdaVPCAccessExecutionRole's network
+ * interface actions. They do not support resource-level permissions, so their resource is "*".
+ */
+function networkInterfaceStatement(): PolicyStatement {
+  return {
+    Sid: "ManageVpcNetworkInterfaces",
+    Action: [
+      "ec2:CreateNetworkInterface",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ],
+    Resource: "*",
+  };
+}
+
+function bundleArchive(entry: string): pulumi.asset.AssetArchive {
+  const bundle = bundleHandler(path.resolve(entry));
+  const assets: Record<string, pulumi.asset.Asset> = {};
+  for (const [file, text] of Object.entries(bundle.files)) assets[file] = new pulumi.asset.StringAsset(text);
+  return new pulumi.asset.AssetArchive(assets);
+}
+
+function productionDependencies(): string[] {
+  const manifest = path.join(process.cwd(), "package.json");
+  return Object.keys(require(manifest).dependencies ?? {});
+}
+
+function validate(name: string, args: LambdaFunctionArgs): void {
+  const problems: string[] = [];
+  if (!!args.entry === !!args.callback) problems.push("set exactly one of `entry` and `callback`");
+  if (!Number.isInteger(args.memoryMb) || args.memoryMb < 128 || args.memoryMb > 10240)
+    problems.push(`memoryMb must be an integer from 128 to 10240 (got ${args.memoryMb})`);
+  if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 1 || args.timeoutSeconds > 900)
+    problems.push(`timeoutSeconds must be an integer from 1 to 900 (got ${args.timeoutSeconds})`);
+  const retries = args.async?.retryAttempts;
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2))
+    problems.push(`async.retryAttempts must be 0, 1 or 2 (got ${retries})`);
+  const age = args.async?.maximumEventAgeSeconds;
+  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600))
+    problems.push(`async.maximumEventAgeSeconds must be from 60 to 21600 (got ${age})`);
+  if (args.durationAlarmRatio !== undefined && (args.durationAlarmRatio < 0.8 || args.durationAlarmRatio >= 1))
+    problems.push(`durationAlarmRatio must be at least 0.8 and below 1 (got ${args.durationAlarmRatio})`);
+  if (args.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(args.runtime))
+    problems.push(`runtime must be one of ${RUNTIMES.join(", ")} (got ${args.runtime})`);
+  if (args.handler !== undefined && !/^index\.[A-Za-z_$][\w$]*$/.test(args.handler))
+    problems.push(`handler must be index.<export> (got ${args.handler})`);
+  if ((args.layers?.length ?? 0) > 5) problems.push(`Lambda allows at most 5 layers (got ${args.layers!.length})`);
+  if (`${pulumi.getProject()}-${pulumi.getStack()}-${name}`.length > 64)
+    problems.push(`the name ${pulumi.getProject()}-${pulumi.getStack()}-${name} is over Lambda's 64 characters`);
+  if (problems.length > 0) throw new Error(`LambdaFunction "${name}": ${problems.join("; ")}`);
+}
