@@ -225,5 +225,7 @@ function validate(name: string, args: HttpApiArgs): void {
   if (duplicates.length > 0) problems.push(`route keys defined twice: ${duplicates.join(", ")}`);
   if (args.passthrough && !HTTP_URL.test(args.passthrough.origin))
     problems.push(`passthrough origin "${args.passthrough.origin}" is not an http(s) URL`);
+  if (args.stageName !== undefined && !/^(\$default|[A-Za-z0-9_-]{1,128})$/.test(args.stageName))
+    problems.push(`stageName "${args.stageName}" is not $default or 1 to 128 letters, digits, - and _`);
   if (problems.length > 0) throw new Error(`HttpApi "${name}": ${problems.join("; ")}`);
 }

@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NODE_RUNTIMES } from "../policy/contracts";
 import { AlarmSpec, metricAlarm } from "./alarms";
 import { bundleHandler } from "./bundle";
 import { Transform, transformed } from "./child";
@@ -28,9 +29,8 @@ export interface AsyncInvokeArgs {
   deadLetterOutputKey?: string;
 }
 
-/** The Node.js runtimes the platform runs; the policy pack refuses any other. */
-export const RUNTIMES = ["nodejs22.x", "nodejs20.x"] as const;
-export type Runtime = (typeof RUNTIMES)[number];
+/** A Node.js runtime the platform runs (policy/contracts.ts lists them; the policy pack refuses any other). */
+export type Runtime = (typeof NODE_RUNTIMES)[number];
 
 /** A function in a VPC: the subnets its network interfaces use and the security groups they carry. */
 export interface FunctionVpcArgs {
@@ -95,7 +95,7 @@ export interface LambdaFunctionArgs {
 /** A metric of this function, for an alarm of the caller's own: `metricAlarm(name, { ...fn.metricErrors(), ... })`. */
 export type FunctionMetric = Pick<AlarmSpec, "namespace" | "metricName" | "dimensions" | "statistic" | "extendedStatistic">;
 
-export const DEFAULT_RUNTIME: Runtime = "nodejs22.x";
+export const DEFAULT_RUNTIME: Runtime = NODE_RUNTIMES[0];
 
 /**
  * A Lambda function as the platform runs them: explicit memory and timeout, its own least-privilege
@@ -403,8 +403,8 @@ function validate(name: string, args: LambdaFunctionArgs): void {
     problems.push(`async.maximumEventAgeSeconds must be from 60 to 21600 (got ${age})`);
   if (args.durationAlarmRatio !== undefined && (args.durationAlarmRatio < 0.8 || args.durationAlarmRatio >= 1))
     problems.push(`durationAlarmRatio must be at least 0.8 and below 1 (got ${args.durationAlarmRatio})`);
-  if (args.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(args.runtime))
-    problems.push(`runtime must be one of ${RUNTIMES.join(", ")} (got ${args.runtime})`);
+  if (args.runtime !== undefined && !(NODE_RUNTIMES as readonly string[]).includes(args.runtime))
+    problems.push(`runtime must be one of ${NODE_RUNTIMES.join(", ")} (got ${args.runtime})`);
   if (args.handler !== undefined && !/^index\.[A-Za-z_$][\w$]*$/.test(args.handler))
     problems.push(`handler must be index.<export> (got ${args.handler})`);
   if ((args.layers?.length ?? 0) > 5) problems.push(`Lambda allows at most 5 layers (got ${args.layers!.length})`);

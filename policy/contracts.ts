@@ -39,5 +39,8 @@ export function isWarmupEvent(event: unknown): boolean {
   return typeof event === "object" && event !== null && (event as { warmer?: unknown }).warmer === WARMER_EVENT.warmer;
 }
 
+/** The Lambda runtimes the platform runs, newest first; the policy pack refuses any other. */
+export const NODE_RUNTIMES = ["nodejs22.x", "nodejs20.x"] as const;
+
 /** How long a dead-letter queue keeps a message: 14 days, the SQS maximum, longer than any source queue keeps one. */
 export const DLQ_RETENTION_SECONDS = 1209600;

@@ -5,7 +5,7 @@
  * provides them; JSON-string props (policy documents) stay strings.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DLQ_RETENTION_SECONDS, WARMER_INPUT } from "./contracts";
+import { DLQ_RETENTION_SECONDS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -83,6 +83,15 @@ export const policies: Policy[] = [
         if (!group) report(`function ${fn.name} has no log group ${name} in the stack`, fn.urn);
         else if (!group.props.retentionInDays)
           report(`log group ${name} of function ${fn.name} keeps logs forever: set retentionInDays`, group.urn);
+      }
+    },
+  },
+  {
+    name: "functions-supported-runtime",
+    description: "Every function runs a Node.js runtime the platform supports.",
+    validateResource: (args, report) => {
+      if (args.type === FUNCTION && !(NODE_RUNTIMES as readonly string[]).includes(args.props.runtime)) {
+        report(`function ${args.name} runs ${args.props.runtime ?? "no runtime"}; the platform runs ${NODE_RUNTIMES.join(" or ")}`);
       }
     },
   },

@@ -118,6 +118,12 @@ const cases: Case[] = [
     message: "log group /aws/lambda/fn of function fn keeps logs forever: set retentionInDays",
   },
   {
+    policy: "functions-supported-runtime",
+    compliant: [fn({ runtime: "nodejs22.x" })],
+    violating: [fn({ runtime: "nodejs16.x" })],
+    message: "function fn runs nodejs16.x; the platform runs nodejs22.x or nodejs20.x",
+  },
+  {
     policy: "functions-have-alarms",
     compliant: wellWatchedFunction(),
     violating: [fn(), logGroup(30), alarm("Errors"), alarm("Duration")],

@@ -1,0 +1,111 @@
+/**
+ * Stable identities: a child is keyed by what it holds (an address, a function, a path), never by its
+ * position in a list, so reordering or removing one entry leaves every other child's URN as it was.
+ * And every child hangs under the component that made it.
+ */
+import { expect } from "chai";
+import { Edge } from "../components/edge";
+import { LambdaFunction } from "../components/lambda-function";
+import { Warmer } from "../components/warmer";
+import { captureStack } from "../graph/capture";
+import { ALERT_TOPIC, captureComponents, HEALTH_ENTRY, PROGRAM_DIR, stackGraph } from "./harness";
+
+/** The URNs one capture has and another has not. */
+function difference(a: string[], b: string[]): string[] {
+  const other = new Set(b);
+  return a.filter((urn) => !other.has(urn)).sort();
+}
+
+async function stageWithEmails(emails: string[]): Promise<string[]> {
+  const graph = await captureStack(PROGRAM_DIR, "stage", { alarmEmails: JSON.stringify(emails) });
+  return graph.resources.map((r) => r.urn);
+}
+
+describe("stable identities", function () {
+  this.timeout(60_000);
+
+  it("reordering alarm emails changes no URN, and removing one removes only its subscriptions", async () => {
+    const before = await stageWithEmails(["a@acme.io", "b@acme.io", "c@acme.io"]);
+    const reordered = await stageWithEmails(["c@acme.io", "a@acme.io", "b@acme.io"]);
+    expect(difference(before, reordered)).to.deep.equal([]);
+    const removed = await stageWithEmails(["c@acme.io", "a@acme.io"]);
+    // Alerts exist twice: the stack's topic, and the edge's twin in us-east-1; each loses b's subscription only.
+    expect(difference(before, removed)).to.deep.equal([
+      "urn:pulumi:stage::platform::platform:edge:Edge$platform:observability:Alerts$aws:sns/topicSubscription:TopicSubscription::edge-alerts-email-b-acme-io",
+      "urn:pulumi:stage::platform::platform:observability:Alerts$aws:sns/topicSubscription:TopicSubscription::alerts-email-b-acme-io",
+    ]);
+    expect(difference(removed, before)).to.deep.equal([]);
+  });
+
+  it("reordering a warmer's functions changes no URN, and removing one removes only its permission and target", async () => {
+    const warm = (order: string[]) =>
+      captureComponents(() => {
+        const fns = Object.fromEntries(
+          ["f1", "f2", "f3"].map((n) => [
+            n,
+            new LambdaFunction(n, { entry: HEALTH_ENTRY, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC }),
+          ]),
+        );
+        new Warmer("warmer", { functions: order.map((n) => fns[n]) });
+      }).then((g) => g.resources.map((r) => r.urn));
+    const before = await warm(["f1", "f2", "f3"]);
+    expect(difference(before, await warm(["f3", "f2", "f1"]))).to.deep.equal([]);
+    expect(difference(before, await warm(["f3", "f1"]))).to.deep.equal([
+      "urn:pulumi:test::platform::platform:latency:Warmer$aws:cloudwatch/eventTarget:EventTarget::warmer-f2-target",
+      "urn:pulumi:test::platform::platform:latency:Warmer$aws:lambda/permission:Permission::warmer-f2-permission",
+    ]);
+  });
+
+  it("reordering an edge's cached routes changes no URN", async () => {
+    const edge = (paths: string[]) =>
+      captureComponents(
+        () =>
+          new Edge("cdn", {
+            apiEndpoint: "https://abc.execute-api.eu-west-1.amazonaws.com",
+            originSecret: "s",
+            accountId: "123456789012",
+            noDomainReason: "a component test",
+            waf: false,
+            cachedRoutes: paths.map((pathPattern) => ({ pathPattern, defaultTtlSeconds: 60, maxTtlSeconds: 300 })),
+          }),
+      ).then((g) => g.resources.map((r) => r.urn));
+    const before = await edge(["/a/*", "/b/*"]);
+    expect(difference(before, await edge(["/b/*", "/a/*"]))).to.deep.equal([]);
+    expect(difference(before, await edge(["/b/*"]))).to.deep.equal([
+      "urn:pulumi:test::platform::platform:edge:Edge$aws:cloudfront/cachePolicy:CachePolicy::cdn-cache-a",
+    ]);
+  });
+
+  it("keeps each renamed child's old positional name as an alias, so a deployed stack is not replaced", async () => {
+    // Aliases are options the engine reads; the capture records them through the stack transformation.
+    const aliasesOf = new Map<string, unknown[]>();
+    const pulumi = await import("@pulumi/pulumi");
+    await captureComponents(() => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        if (args.opts.aliases?.length) aliasesOf.set(args.name, args.opts.aliases);
+        return undefined;
+      });
+      const fn = new LambdaFunction("f1", { entry: HEALTH_ENTRY, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      new Warmer("warmer", { functions: [fn] });
+    });
+    expect(aliasesOf.get("warmer-f1-target")).to.deep.equal([{ name: "warmer-target-0" }]);
+    expect(aliasesOf.get("warmer-f1-permission")).to.deep.equal([{ name: "warmer-permission-0" }]);
+    expect(aliasesOf.get("f1")).to.deep.equal([{ type: "platform:compute:Function" }]);
+  });
+
+  it("hangs every cloud resource of every stack under the component that made it, and every component under the stack or a component", async () => {
+    for (const stack of ["dev", "stage", "prod"]) {
+      const graph = await stackGraph(stack);
+      const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
+      const parentType = (r: { parent: string | null }) => byUrn.get(r.parent ?? "")?.type ?? "";
+      const orphans = graph.resources.filter((r) => {
+        if (r.type === "pulumi:pulumi:Stack" || r.type.startsWith("pulumi:providers:")) return false;
+        return r.custom ? !parentType(r).startsWith("platform:") : !/^(platform:|pulumi:pulumi:Stack$)/.test(parentType(r));
+      });
+      expect(
+        orphans.map((r) => `${r.type} ${r.name}`),
+        stack,
+      ).to.deep.equal([]);
+    }
+  });
+});
