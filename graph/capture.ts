@@ -6,8 +6,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { deserializeProperties, deserializeProperty, isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+import { checkSdkInternals, deserializeProperties, deserializeProperty, isRpcSecret, MockMonitor, unwrapRpcSecret } from "./sdk-internals";
 import { assignIdentity, Placement } from "./identity";
 import { nameResource, NameLimitError } from "./naming";
 import { readStackConfig } from "./stack-config";
@@ -111,6 +110,7 @@ function urnOf(resource: pulumi.Resource): Promise<string> {
  * The program may return (or resolve to) the stack's outputs.
  */
 export function capture(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
+  checkSdkInternals();
   // The Pulumi runtime's state is process-global: captures must run one at a time.
   const run = queue.then(() => withPlainStackTraces(() => captureNow(program, settings)));
   queue = run.catch(() => undefined);

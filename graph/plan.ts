@@ -5,7 +5,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { specialSecretSig, specialSigKey, unknownValue } from "./sdk-internals";
 import type { CapturedResource, Graph } from "./capture";
 import type { Violation } from "./policy-runner";
 
