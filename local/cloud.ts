@@ -21,10 +21,10 @@ import { ApiServer, startApiServer } from "./http-api";
 import { unpackArtifact } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
 import { LambdaService } from "./lambda/service";
-import { LambdaApi, startLambdaApi } from "./lambda-api";
+import { startLambdaApi } from "./lambda-api";
 import { LogStore } from "./logs";
 import { buildModel, findFunction, LocalModel } from "./model";
-import { Clients, provision } from "./provision";
+import { Clients, provision, Provisioned } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
 import { Scheduler } from "./schedules";
 import { printStartup } from "./startup-table";
@@ -123,180 +123,268 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 3000;
   if (port !== 0) await assertPortFree(port, host);
-
-  const graph = await captureStack(programDir, stack, options.config ?? {});
-  const model = buildModel(graph);
-  const reporter = new Reporter(options.write, options.invocationLines ?? true, options.onInvocation);
-  const stoppers: (() => unknown)[] = [];
-  const stop = async () => {
-    for (const stopper of stoppers.splice(0).reverse()) await stopper();
-  };
+  const model = buildModel(await captureStack(programDir, stack, options.config ?? {}));
+  const startup = new Startup(model, { ...options, programDir, stack, host, port });
   try {
-    const emulators = await startEmulators(model.region);
-    stoppers.push(() => emulators.stop());
-    const clients: Clients = {
-      sqs: new SQSClient({ endpoint: emulators.sqs, region: model.region, credentials: LOCAL_CREDENTIALS }),
-      sns: new SNSClient({ endpoint: emulators.sns, region: model.region, credentials: LOCAL_CREDENTIALS }),
-      s3: new S3Client({ endpoint: emulators.s3, region: model.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true }),
-      dynamodb: new DynamoDBClient({ endpoint: emulators.dynamodb, region: model.region, credentials: LOCAL_CREDENTIALS }),
-    };
-    stoppers.push(() => Object.values(clients).forEach((c) => c.destroy()));
-    const provisioned = await provision(model, clients);
+    return await startup.run();
+  } catch (err) {
+    await startup.stop();
+    throw err;
+  }
+}
 
-    let lambda: LambdaService | undefined;
-    const alarms = new AlarmBoard(model.alarms, reporter);
-    stoppers.push(() => alarms.stop());
-    const apis: ApiServer[] = [];
-    for (const [i, api] of model.apis.entries()) {
-      const server = await startApiServer({
-        api,
-        lambda: () => lambda!,
-        alarms,
-        reporter,
-        accountId: model.accountId,
-        port: i === 0 ? port : 0,
-        host,
-        enforceThrottle: options.enforceThrottle,
-      }).catch((err) => {
-        throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
-      });
-      apis.push(server);
-      stoppers.push(() => server.close());
-    }
-    let scheduler: Scheduler | undefined;
-    const fireSchedule = (name: string) => {
-      const schedule = model.schedules.find((s) => s.name === name);
-      if (!schedule) throw new Error(`no schedule named ${name}; schedules: ${model.schedules.map((s) => s.name).join(", ") || "none"}`);
-      if (!scheduler) throw new Error("the local cloud is still starting; try again in a moment");
-      return scheduler.fire(schedule);
-    };
+type StartupOptions = LocalCloudOptions & { programDir: string; stack: string; host: string; port: number };
+
+/**
+ * Starting a local cloud, step by step; `run` reads as its table of contents. The servers listen
+ * before the functions are loaded and reach them through `service`, which stays undefined (so they
+ * answer 503) until every step has run. `stop` undoes whatever steps ran, in reverse.
+ */
+class Startup {
+  private readonly stoppers: (() => unknown)[] = [];
+  private readonly reporter: Reporter;
+  private readonly localRoot: string;
+  /** Set last: until then every port answers 503. */
+  private service?: LambdaService;
+  private scheduler?: Scheduler;
+
+  constructor(
+    private readonly model: LocalModel,
+    private readonly options: StartupOptions,
+  ) {
+    this.reporter = new Reporter(options.write, options.invocationLines ?? true, options.onInvocation);
+    this.localRoot = path.join(options.programDir, ".build", "local", options.stack);
+  }
+
+  async run(): Promise<LocalCloud> {
+    const emulators = await this.startEmulators();
+    const clients = this.createClients(emulators);
+    const provisioned = await provision(this.model, clients);
+    const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
+    const apis = await this.startApis(alarms);
     const logs = new LogStore();
-    const lambdaApi: LambdaApi = await startLambdaApi(() => lambda!, fireSchedule, logs, options.lambdaPort ?? 0, host);
-    stoppers.push(() => lambdaApi.close());
-
-    // Cloud identities (queue URLs, ARNs, API endpoints) become local ones wherever the program passed them on.
-    const rewrites: [string, string][] = [
-      ...model.queues.map((q): [string, string] => [q.cloudUrl, provisioned.queueUrls.get(q.arn)!]),
-      ...[...provisioned.localArns.entries()],
-      ...model.apis.map((api, i): [string, string] => [api.cloudEndpoint, apis[i].url]),
-    ].filter(([from, to]) => from && to && from !== to);
-    const rewrite = (value: unknown): any => {
-      if (typeof value === "string") return rewrites.reduce((s, [from, to]) => s.split(from).join(to), value);
-      if (Array.isArray(value)) return value.map(rewrite);
-      if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
-      return value;
-    };
-    for (const fn of model.functions) fn.environment = rewrite(fn.environment);
-
-    const localRoot = path.join(programDir, ".build", "local", stack);
-    const taskRoots: Record<string, string> = {};
-    for (const fn of model.functions) {
-      taskRoots[fn.name] = path.join(localRoot, "functions", fn.name);
-      await unpackArtifact(fn.code, taskRoots[fn.name]).catch((err) => {
-        throw new Error(`function ${fn.name}: ${(err as Error).message}`);
-      });
-    }
-
+    const lambdaApi = this.track(
+      await startLambdaApi(
+        () => this.service,
+        (name) => this.fireSchedule(name),
+        logs,
+        this.options.lambdaPort ?? 0,
+        this.options.host,
+      ),
+      (a) => a.close(),
+    );
+    const rewrite = localRewriter(this.model, provisioned, apis);
+    for (const fn of this.model.functions) fn.environment = rewrite(fn.environment);
     const environment = {
       ...emulators.environment,
       AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
       // Lambda runs nodejs22.x, where the SDK has nothing to warn about; this machine's Node 20 is not the function's.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    lambda = new LambdaService(model, {
-      bootstrapFile: bootstrapFile(),
-      taskRoots,
-      baseEnvironment: environment,
-      maxContainers: options.maxContainers ?? 4,
-      asyncRetryBaseMs: options.asyncRetryBaseMs ?? 1000,
-      reporter,
-      alarms,
-      logs,
-      destinations: {
-        async send(arn, body, attributes) {
-          const queueUrl = provisioned.queueUrls.get(arn);
-          const MessageAttributes = attributes
-            ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]))
-            : undefined;
-          if (queueUrl) await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes }));
-          else if (arn.startsWith("arn:aws:sns:") && provisioned.localArns.has(arn))
-            await clients.sns.send(new PublishCommand({ TopicArn: provisioned.localArns.get(arn), Message: body, MessageAttributes }));
-          else throw new Error(`destination ${arn} is not a queue or topic of the graph`);
-        },
-      },
-    });
-    const service = lambda;
-    stoppers.push(() => service.stop());
+    const service = this.createService(await this.unpackFunctions(), environment, clients, provisioned, alarms, logs);
+    const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
+    this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
+    const scheduler = this.track(new Scheduler(this.model, service, this.reporter), (s) => s.stop());
+    scheduler.start();
+    this.scheduler = scheduler;
 
-    const retryVisibilitySeconds = "retryVisibilitySeconds" in options ? options.retryVisibilitySeconds : 1;
-    for (const mapping of model.eventSourceMappings.filter((m) => m.enabled)) {
-      const queue = model.queues.find((q) => q.arn === mapping.queueArn);
-      if (!queue) throw new Error(`an event source mapping reads queue ${mapping.queueArn}, which is not in the graph`);
-      service.resolve(mapping.functionName);
-      const poller = new QueuePoller(mapping, queue, provisioned.queueUrls.get(queue.arn)!, model.region, clients.sqs, service, {
-        retryVisibilitySeconds,
-      });
-      poller.start();
-      stoppers.push(() => poller.stop());
-    }
-    const watcher = new QueueWatcher(model, provisioned.queueUrls, clients.sqs, alarms);
-    stoppers.push(() => watcher.stop());
-    const running = new Scheduler(model, service, reporter);
-    scheduler = running;
-    running.start();
-    stoppers.push(() => running.stop());
-
-    const outputs = rewrite(model.outputs);
-    const apiList = model.apis.map((api, i) => ({ name: api.name, id: api.id, url: apis[i].url }));
-    printStartup(reporter, {
-      model,
+    const outputs = rewrite(this.model.outputs);
+    const apiList = this.model.apis.map((api, i) => ({ name: api.name, id: api.id, url: apis[i].url }));
+    printStartup(this.reporter, {
+      model: this.model,
       apis: apiList,
       lambdaEndpoint: lambdaApi.url,
       emulators,
       provisioned,
-      scheduler: running,
+      scheduler,
       retryVisibilitySeconds,
-      enforceThrottle: !!options.enforceThrottle,
+      enforceThrottle: !!this.options.enforceThrottle,
     });
-
-    if (options.stateFile ?? true) {
-      const stateFile = path.join(localRoot, "state.json");
-      const state: LocalCloudState = {
-        pid: process.pid,
-        stack,
-        url: apiList[0]?.url,
-        apis: apiList,
-        lambdaEndpoint: lambdaApi.url,
-        environment,
-        outputs,
-        functions: model.functions.map((f) => f.name),
-        schedules: model.schedules.map((s) => ({
-          name: s.name,
-          functions: s.targets.map((t) => findFunction(model, t.functionArn)?.name ?? t.functionArn),
-        })),
-      };
-      fs.mkdirSync(localRoot, { recursive: true });
-      fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
-      stoppers.push(() => fs.rmSync(stateFile, { force: true }));
-    }
-
+    if (this.options.stateFile ?? true) this.writeStateFile({ apiList, lambdaEndpoint: lambdaApi.url, environment, outputs });
+    this.service = service;
     return {
       url: apiList[0]?.url ?? "",
       apis: apiList,
       lambdaEndpoint: lambdaApi.url,
       emulators,
       outputs,
-      model,
+      model: this.model,
       environment,
       invoke: (ref, event) => service.invoke(ref, event, "invoke"),
       invokeAsync: (ref, event) => service.invokeAsync(ref, event, "invoke"),
-      fireSchedule,
-      stop,
+      fireSchedule: (name) => this.fireSchedule(name),
+      stop: () => this.stop(),
     };
-  } catch (err) {
-    await stop();
-    throw err;
   }
+
+  async stop(): Promise<void> {
+    this.service = undefined;
+    for (const stopper of this.stoppers.splice(0).reverse()) await stopper();
+  }
+
+  /** Remembers how to undo a step, and returns what it made. */
+  private track<T>(thing: T, undo: (thing: T) => unknown): T {
+    this.stoppers.push(() => undo(thing));
+    return thing;
+  }
+
+  private async startEmulators(): Promise<Emulators> {
+    return this.track(await startEmulators(this.model.region), (e) => e.stop());
+  }
+
+  private createClients(emulators: Emulators): Clients {
+    const region = this.model.region;
+    const clients: Clients = {
+      sqs: new SQSClient({ endpoint: emulators.sqs, region, credentials: LOCAL_CREDENTIALS }),
+      sns: new SNSClient({ endpoint: emulators.sns, region, credentials: LOCAL_CREDENTIALS }),
+      s3: new S3Client({ endpoint: emulators.s3, region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true }),
+      dynamodb: new DynamoDBClient({ endpoint: emulators.dynamodb, region, credentials: LOCAL_CREDENTIALS }),
+    };
+    return this.track(clients, (c) => Object.values(c).forEach((client) => client.destroy()));
+  }
+
+  /** The first API on the port asked for, the others on free ports; each answers 503 until the cloud is ready. */
+  private async startApis(alarms: AlarmBoard): Promise<ApiServer[]> {
+    const servers: ApiServer[] = [];
+    for (const [i, api] of this.model.apis.entries()) {
+      const port = i === 0 ? this.options.port : 0;
+      const server = await startApiServer({
+        api,
+        lambda: () => this.service,
+        alarms,
+        reporter: this.reporter,
+        accountId: this.model.accountId,
+        port,
+        host: this.options.host,
+        enforceThrottle: this.options.enforceThrottle,
+      }).catch((err) => {
+        throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
+      });
+      servers.push(this.track(server, (s) => s.close()));
+    }
+    return servers;
+  }
+
+  /** Each function's deployment artifact, unpacked where its containers load it from. */
+  private async unpackFunctions(): Promise<Record<string, string>> {
+    const taskRoots: Record<string, string> = {};
+    for (const fn of this.model.functions) {
+      taskRoots[fn.name] = path.join(this.localRoot, "functions", fn.name);
+      await unpackArtifact(fn.code, taskRoots[fn.name]).catch((err) => {
+        throw new Error(`function ${fn.name}: ${(err as Error).message}`);
+      });
+    }
+    return taskRoots;
+  }
+
+  private createService(
+    taskRoots: Record<string, string>,
+    environment: Record<string, string>,
+    clients: Clients,
+    provisioned: Provisioned,
+    alarms: AlarmBoard,
+    logs: LogStore,
+  ): LambdaService {
+    const service = new LambdaService(this.model, {
+      bootstrapFile: bootstrapFile(),
+      taskRoots,
+      baseEnvironment: environment,
+      maxContainers: this.options.maxContainers ?? 4,
+      asyncRetryBaseMs: this.options.asyncRetryBaseMs ?? 1000,
+      reporter: this.reporter,
+      alarms,
+      logs,
+      destinations: { send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes) },
+    });
+    return this.track(service, (s) => s.stop());
+  }
+
+  private startPollers(
+    service: LambdaService,
+    clients: Clients,
+    provisioned: Provisioned,
+    alarms: AlarmBoard,
+    retryVisibilitySeconds?: number,
+  ): void {
+    for (const mapping of this.model.eventSourceMappings.filter((m) => m.enabled)) {
+      const queue = this.model.queues.find((q) => q.arn === mapping.queueArn);
+      if (!queue) throw new Error(`an event source mapping reads queue ${mapping.queueArn}, which is not in the graph`);
+      service.resolve(mapping.functionName);
+      const poller = new QueuePoller(mapping, queue, provisioned.queueUrls.get(queue.arn)!, this.model.region, clients.sqs, service, {
+        retryVisibilitySeconds,
+      });
+      poller.start();
+      this.track(poller, (p) => p.stop());
+    }
+    this.track(new QueueWatcher(this.model, provisioned.queueUrls, clients.sqs, alarms), (w) => w.stop());
+  }
+
+  private fireSchedule(name: string): string[] {
+    const schedule = this.model.schedules.find((s) => s.name === name);
+    if (!schedule) throw new Error(`no schedule named ${name}; schedules: ${this.model.schedules.map((s) => s.name).join(", ") || "none"}`);
+    if (!this.scheduler || !this.service) throw new Error("the local cloud is still starting; try again in a moment");
+    return this.scheduler.fire(schedule);
+  }
+
+  private writeStateFile(parts: {
+    apiList: LocalCloudState["apis"];
+    lambdaEndpoint: string;
+    environment: Record<string, string>;
+    outputs: Record<string, any>;
+  }): void {
+    const state: LocalCloudState = {
+      pid: process.pid,
+      stack: this.options.stack,
+      url: parts.apiList[0]?.url,
+      apis: parts.apiList,
+      lambdaEndpoint: parts.lambdaEndpoint,
+      environment: parts.environment,
+      outputs: parts.outputs,
+      functions: this.model.functions.map((f) => f.name),
+      schedules: this.model.schedules.map((s) => ({
+        name: s.name,
+        functions: s.targets.map((t) => findFunction(this.model, t.functionArn)?.name ?? t.functionArn),
+      })),
+    };
+    const file = path.join(this.localRoot, "state.json");
+    fs.mkdirSync(this.localRoot, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(state, null, 2));
+    this.stoppers.push(() => fs.rmSync(file, { force: true }));
+  }
+}
+
+/** Cloud identities (queue URLs, ARNs, API endpoints) replaced by local ones, wherever the program passed them on. */
+function localRewriter(model: LocalModel, provisioned: Provisioned, apis: ApiServer[]): (value: unknown) => any {
+  const rewrites: [string, string][] = [
+    ...model.queues.map((q): [string, string] => [q.cloudUrl, provisioned.queueUrls.get(q.arn)!]),
+    ...[...provisioned.localArns.entries()],
+    ...model.apis.map((api, i): [string, string] => [api.cloudEndpoint, apis[i].url]),
+  ].filter(([from, to]) => from && to && from !== to);
+  const rewrite = (value: unknown): any => {
+    if (typeof value === "string") return rewrites.reduce((s, [from, to]) => s.split(from).join(to), value);
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+    return value;
+  };
+  return rewrite;
+}
+
+/** An async invocation's failure record, delivered to its destination queue or topic. */
+async function sendToDestination(
+  clients: Clients,
+  provisioned: Provisioned,
+  arn: string,
+  body: string,
+  attributes?: Record<string, string>,
+): Promise<void> {
+  const queueUrl = provisioned.queueUrls.get(arn);
+  const MessageAttributes = attributes
+    ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]))
+    : undefined;
+  if (queueUrl) await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes }));
+  else if (arn.startsWith("arn:aws:sns:") && provisioned.localArns.has(arn))
+    await clients.sns.send(new PublishCommand({ TopicArn: provisioned.localArns.get(arn), Message: body, MessageAttributes }));
+  else throw new Error(`destination ${arn} is not a queue or topic of the graph`);
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };

@@ -15,8 +15,8 @@ import { RouteTable } from "./routes";
 
 export interface ApiServerOptions {
   api: LocalApi;
-  /** The functions behind the routes (read at request time, so the server can listen first). */
-  lambda: () => LambdaService;
+  /** The functions behind the routes, read at request time: undefined until the local cloud is ready, when every request gets 503. */
+  lambda: () => LambdaService | undefined;
   alarms: AlarmBoard;
   reporter: Reporter;
   accountId: string;
@@ -102,6 +102,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         res.writeHead(answer.status, headers.flat());
         res.end(answer.body);
       };
+      // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
+      if (!options.lambda()) return send(apiError(503, "Service Unavailable"));
       if (size > MAX_BODY_BYTES) return send(apiError(413, "Request Entity Too Large"));
       if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
       const url = req.url ?? "/";
@@ -235,7 +237,7 @@ async function invokeRoute(
     answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null");
     return answer.status;
   };
-  const lambda = options.lambda();
+  const lambda = options.lambda()!;
   const work = lambda.invoke(functionArn, event, `api ${routeKey}`, { status: statusOf }).then(() => answer!);
   // The function's own timeout ends it first unless it is longer than the API's 30 s.
   if (lambda.resolve(functionArn).timeoutSeconds * 1000 < MAX_INTEGRATION_MS) return work;

@@ -28,7 +28,8 @@ function awsError(res: http.ServerResponse, status: number, type: string, messag
 }
 
 export function startLambdaApi(
-  lambda: () => LambdaService,
+  /** Undefined until the local cloud is ready: every request then gets 503, never a crash. */
+  service: () => LambdaService | undefined,
   fireSchedule: (name: string) => string[],
   logs: LogStore,
   port = 0,
@@ -38,6 +39,9 @@ export function startLambdaApi(
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
+      const ready = service();
+      if (!ready) return reply(res, 503, { "x-amzn-errortype": "ServiceException" }, JSON.stringify({ message: "Service Unavailable" }));
+      const lambda = () => ready;
       const path = decodeURIComponent((req.url ?? "").split("?")[0]);
       const logPath = req.method === "GET" ? path.match(LOGS_PATH) : null;
       if (logPath) return streamLogs(req, res, lambda, logs, logPath[1]);
