@@ -191,9 +191,33 @@ const COMPUTED = [/^random:/];
 
 const nameOf = (r: CapturedResource): string => r.state.name ?? r.inputs.name ?? r.id ?? r.name;
 
-/** Builds the local model from a graph. Throws, naming the resource, on a graph it cannot run. */
+/** The resources of one type in a graph. */
+const ofType = (graph: Graph, type: string) => graph.resources.filter((r) => r.type === type);
+
+/** Builds the local model from a graph, one reader per kind of resource. Throws, naming the resource, on a graph it cannot run. */
 export function buildModel(graph: Graph): LocalModel {
-  const of = (type: string) => graph.resources.filter((r) => r.type === type);
+  const mappings = eventSourceMappingsOf(graph);
+  return {
+    project: graph.project,
+    stack: graph.stack,
+    region: graph.placement.region,
+    accountId: graph.placement.accountId,
+    functions: functionsOf(graph),
+    apis: apisOf(graph),
+    queues: queuesOf(graph),
+    tables: tablesOf(graph),
+    ...storageOf(graph),
+    topics: topicsOf(graph),
+    eventSourceMappings: mappings.emulated,
+    schedules: schedulesOf(graph),
+    alarms: alarmsOf(graph),
+    skipped: [...skippedOf(graph), ...mappings.skipped],
+    outputs: graph.outputs,
+  };
+}
+
+/** What is not emulated, and why: cloud only, accepted with no local effect, or not understood. */
+function skippedOf(graph: Graph): SkippedResource[] {
   const skipped: SkippedResource[] = [];
   for (const r of graph.resources) {
     if (!r.custom || EMULATED.has(r.type) || COMPUTED.some((p) => p.test(r.type))) continue;
@@ -204,11 +228,14 @@ export function buildModel(graph: Graph): LocalModel {
         : "unsupported";
     skipped.push({ urn: r.urn, type: r.type, name: r.name, reason });
   }
+  return skipped;
+}
 
+function functionsOf(graph: Graph): LocalFunction[] {
   const invokeConfigs = new Map(
-    of("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map((r) => [String(r.state.functionName), r.state]),
+    ofType(graph, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map((r) => [String(r.state.functionName), r.state]),
   );
-  const functions = of("aws:lambda/function:Function").map((r): LocalFunction => {
+  return ofType(graph, "aws:lambda/function:Function").map((r): LocalFunction => {
     const s = r.state;
     const name = nameOf(r);
     const config = invokeConfigs.get(name) ?? invokeConfigs.get(r.arn ?? "");
@@ -236,14 +263,16 @@ export function buildModel(graph: Graph): LocalModel {
       logGroup: s.loggingConfig?.logGroup ?? `/aws/lambda/${name}`,
     };
   });
+}
 
-  const integrations = new Map(of("aws:apigatewayv2/integration:Integration").map((r) => [r.id, r]));
-  const apis = of("aws:apigatewayv2/api:Api").map((api): LocalApi => {
+function apisOf(graph: Graph): LocalApi[] {
+  const integrations = new Map(ofType(graph, "aws:apigatewayv2/integration:Integration").map((r) => [r.id, r]));
+  return ofType(graph, "aws:apigatewayv2/api:Api").map((api): LocalApi => {
     if ((api.state.protocolType ?? "HTTP") !== "HTTP")
       throw new Error(`${api.urn}: only HTTP APIs are emulated (protocolType ${api.state.protocolType})`);
-    const stage = of("aws:apigatewayv2/stage:Stage").find((s) => s.state.apiId === api.id);
+    const stage = ofType(graph, "aws:apigatewayv2/stage:Stage").find((s) => s.state.apiId === api.id);
     const throttle = stage?.state.defaultRouteSettings;
-    const routes = of("aws:apigatewayv2/route:Route")
+    const routes = ofType(graph, "aws:apigatewayv2/route:Route")
       .filter((route) => route.state.apiId === api.id)
       .map((route): LocalRoute => {
         const target = String(route.state.target ?? "");
@@ -261,8 +290,10 @@ export function buildModel(graph: Graph): LocalModel {
         : undefined,
     };
   });
+}
 
-  const queues = of("aws:sqs/queue:Queue").map((r): LocalQueue => {
+function queuesOf(graph: Graph): LocalQueue[] {
+  return ofType(graph, "aws:sqs/queue:Queue").map((r): LocalQueue => {
     const s = r.state;
     const redrive = typeof s.redrivePolicy === "string" && s.redrivePolicy ? JSON.parse(s.redrivePolicy) : undefined;
     return {
@@ -276,25 +307,26 @@ export function buildModel(graph: Graph): LocalModel {
       redrive: redrive ? { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } : undefined,
     };
   });
+}
 
-  const tables = of("aws:dynamodb/table:Table").map((r): LocalTable => {
-    const s = r.state;
-    return {
-      name: nameOf(r),
-      arn: r.arn!,
-      hashKey: s.hashKey,
-      rangeKey: s.rangeKey,
-      attributes: s.attributes ?? [],
-      globalSecondaryIndexes: s.globalSecondaryIndexes ?? [],
-      localSecondaryIndexes: s.localSecondaryIndexes ?? [],
-    };
-  });
+function tablesOf(graph: Graph): LocalTable[] {
+  return ofType(graph, "aws:dynamodb/table:Table").map((r): LocalTable => ({
+    name: nameOf(r),
+    arn: r.arn!,
+    hashKey: r.state.hashKey,
+    rangeKey: r.state.rangeKey,
+    attributes: r.state.attributes ?? [],
+    globalSecondaryIndexes: r.state.globalSecondaryIndexes ?? [],
+    localSecondaryIndexes: r.state.localSecondaryIndexes ?? [],
+  }));
+}
 
-  const buckets = [...of("aws:s3/bucket:Bucket"), ...of("aws:s3/bucketV2:BucketV2")].map((r) => ({
+function storageOf(graph: Graph): Pick<LocalModel, "buckets" | "objects"> {
+  const buckets = [...ofType(graph, "aws:s3/bucket:Bucket"), ...ofType(graph, "aws:s3/bucketV2:BucketV2")].map((r) => ({
     name: r.state.bucket ?? r.id ?? r.name,
     arn: r.arn!,
   }));
-  const objects = [...of("aws:s3/bucketObject:BucketObject"), ...of("aws:s3/bucketObjectv2:BucketObjectv2")].map(
+  const objects = [...ofType(graph, "aws:s3/bucketObject:BucketObject"), ...ofType(graph, "aws:s3/bucketObjectv2:BucketObjectv2")].map(
     // Secrets are only marked in the graph; the local cloud uploads their plain value.
     (r): LocalObject => ({
       bucket: revealSecrets(r.state.bucket),
@@ -303,35 +335,43 @@ export function buildModel(graph: Graph): LocalModel {
       contentType: r.state.contentType,
     }),
   );
+  return { buckets, objects };
+}
 
-  const subscriptions = of("aws:sns/topicSubscription:TopicSubscription");
-  const topics = of("aws:sns/topic:Topic").map((r): LocalTopic => ({
+function topicsOf(graph: Graph): LocalTopic[] {
+  const subscriptions = ofType(graph, "aws:sns/topicSubscription:TopicSubscription");
+  return ofType(graph, "aws:sns/topic:Topic").map((r): LocalTopic => ({
     name: nameOf(r),
     arn: r.arn!,
     subscriptions: subscriptions
       .filter((s) => s.state.topic === r.arn)
       .map((s) => ({ protocol: s.state.protocol, endpoint: s.state.endpoint })),
   }));
+}
 
-  const eventSourceMappings = of("aws:lambda/eventSourceMapping:EventSourceMapping")
-    .filter((r) => String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:"))
-    .map((r) => ({
+/** SQS mappings are emulated; a mapping from any other source is listed as unsupported. */
+function eventSourceMappingsOf(graph: Graph): { emulated: LocalModel["eventSourceMappings"]; skipped: SkippedResource[] } {
+  const all = ofType(graph, "aws:lambda/eventSourceMapping:EventSourceMapping");
+  const fromSqs = (r: CapturedResource) => String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:");
+  return {
+    emulated: all.filter(fromSqs).map((r) => ({
       queueArn: r.state.eventSourceArn,
       functionName: r.state.functionName,
       batchSize: r.state.batchSize ?? 10,
       batchingWindowSeconds: r.state.maximumBatchingWindowInSeconds ?? 0,
       reportBatchItemFailures: (r.state.functionResponseTypes ?? []).includes("ReportBatchItemFailures"),
       enabled: r.state.enabled ?? true,
-    }));
-  for (const r of of("aws:lambda/eventSourceMapping:EventSourceMapping")) {
-    if (!String(r.state.eventSourceArn ?? "").startsWith("arn:aws:sqs:"))
-      skipped.push({ urn: r.urn, type: r.type, name: r.name, reason: "unsupported" });
-  }
+    })),
+    skipped: all.filter((r) => !fromSqs(r)).map((r) => ({ urn: r.urn, type: r.type, name: r.name, reason: "unsupported" as const })),
+  };
+}
 
-  const targets = of("aws:cloudwatch/eventTarget:EventTarget");
-  const schedules: LocalSchedule[] = of("aws:cloudwatch/eventRule:EventRule")
+/** EventBridge rules with a schedule expression and their targets, and EventBridge Scheduler schedules. */
+function schedulesOf(graph: Graph): LocalSchedule[] {
+  const targets = ofType(graph, "aws:cloudwatch/eventTarget:EventTarget");
+  const rules = ofType(graph, "aws:cloudwatch/eventRule:EventRule")
     .filter((r) => r.state.scheduleExpression)
-    .map((r) => ({
+    .map((r): LocalSchedule => ({
       name: nameOf(r),
       arn: r.arn!,
       expression: r.state.scheduleExpression,
@@ -340,17 +380,18 @@ export function buildModel(graph: Graph): LocalModel {
         .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
         .map((t) => ({ functionArn: t.state.arn, input: t.state.input })),
     }));
-  for (const r of of("aws:scheduler/schedule:Schedule")) {
-    schedules.push({
-      name: nameOf(r),
-      arn: r.arn ?? r.urn,
-      expression: r.state.scheduleExpression,
-      enabled: (r.state.state ?? "ENABLED") === "ENABLED",
-      targets: r.state.target ? [{ functionArn: r.state.target.arn, input: r.state.target.input }] : [],
-    });
-  }
+  const scheduler = ofType(graph, "aws:scheduler/schedule:Schedule").map((r): LocalSchedule => ({
+    name: nameOf(r),
+    arn: r.arn ?? r.urn,
+    expression: r.state.scheduleExpression,
+    enabled: (r.state.state ?? "ENABLED") === "ENABLED",
+    targets: r.state.target ? [{ functionArn: r.state.target.arn, input: r.state.target.input }] : [],
+  }));
+  return [...rules, ...scheduler];
+}
 
-  const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm")
+function alarmsOf(graph: Graph): LocalModel["alarms"] {
+  return ofType(graph, "aws:cloudwatch/metricAlarm:MetricAlarm")
     .filter((r) => r.state.namespace && r.state.metricName)
     .map((r) => ({
       name: nameOf(r),
@@ -361,25 +402,6 @@ export function buildModel(graph: Graph): LocalModel {
       threshold: r.state.threshold ?? 1,
       periodSeconds: r.state.period ?? 60,
     }));
-
-  return {
-    project: graph.project,
-    stack: graph.stack,
-    region: graph.placement.region,
-    accountId: graph.placement.accountId,
-    functions,
-    apis,
-    queues,
-    tables,
-    buckets,
-    objects,
-    topics,
-    eventSourceMappings,
-    schedules,
-    alarms,
-    skipped,
-    outputs: graph.outputs,
-  };
 }
 
 function integrationOf(r: CapturedResource): Integration {
