@@ -5,7 +5,7 @@
  * provides them; JSON-string props (policy documents) stay strings.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DLQ_RETENTION_SECONDS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
+import { DLQ_RETENTION_SECONDS, ENV, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -246,7 +246,7 @@ export const policies: Policy[] = [
     configSchema,
     validateResource: (args, report) => {
       const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
-      if (environment === "prod" && args.type === FUNCTION && args.props.environment?.variables?.FAULT_INJECTION === "on") {
+      if (environment === "prod" && args.type === FUNCTION && args.props.environment?.variables?.[ENV.faultInjection] === "on") {
         report(`function ${args.name} has fault injection on in prod`);
       }
     },

@@ -95,45 +95,122 @@ const distribution = (extra: Record<string, any> = {}) =>
     ...extra,
   });
 
+/** One way to break a rule, and exactly what the rule must say about it. */
+interface Violation {
+  resources: CapturedResource[];
+  messages: string[];
+}
+
 interface Case {
   policy: string;
   compliant: CapturedResource[];
-  violating: CapturedResource[];
-  message: string;
+  /** One entry per check the rule makes, so each check is shown to fail on its own. */
+  violations: Violation[];
   config?: Record<string, unknown>;
 }
+
+const permission = (principal: string) => res("aws:lambda/permission:Permission", "push", { function: "fn", principal });
+const stage = (type: string, accessLogSettings: unknown) => res(type, "s", { accessLogSettings });
+const policyDoc = (statement: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
 
 const cases: Case[] = [
   {
     policy: "async-functions-have-dlq",
-    compliant: [fn(), schedule(), invokeConfig(), schedule(JSON.stringify({ warmer: true }))],
-    violating: [fn(), schedule()],
-    message:
-      "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+    // A warm-up target does not make a function async, and a function-level deadLetterConfig counts as a destination.
+    compliant: [fn(), schedule(), invokeConfig(), schedule(JSON.stringify({ warmer: true })), permission("apigateway.amazonaws.com")],
+    violations: [
+      {
+        resources: [fn(), schedule()],
+        messages: [
+          "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+        ],
+      },
+      {
+        resources: [fn(), permission("sns.amazonaws.com")],
+        messages: [
+          "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+        ],
+      },
+      {
+        resources: [fn(), permission("s3.amazonaws.com"), invokeConfig({ maximumRetryAttempts: undefined })],
+        messages: [
+          "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+        ],
+      },
+      {
+        resources: [fn(), invokeConfig({ destinationConfig: {} })],
+        messages: [
+          "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+        ],
+      },
+    ],
   },
   {
     policy: "functions-have-log-retention",
-    compliant: [fn(), logGroup(14)],
-    violating: [fn(), logGroup(undefined)],
-    message: "log group /aws/lambda/fn of function fn keeps logs forever: set retentionInDays",
+    compliant: [
+      fn(),
+      logGroup(14),
+      fn({ name: "other", loggingConfig: undefined }),
+      res("aws:cloudwatch/logGroup:LogGroup", "o", { name: "/aws/lambda/other", retentionInDays: 7 }),
+    ],
+    violations: [
+      {
+        resources: [fn(), logGroup(undefined)],
+        messages: ["log group /aws/lambda/fn of function fn keeps logs forever: set retentionInDays"],
+      },
+      { resources: [fn()], messages: ["function fn has no log group /aws/lambda/fn in the stack"] },
+    ],
   },
   {
     policy: "functions-supported-runtime",
-    compliant: [fn({ runtime: "nodejs22.x" })],
-    violating: [fn({ runtime: "nodejs16.x" })],
-    message: "function fn runs nodejs16.x; the platform runs nodejs22.x or nodejs20.x",
+    compliant: [fn({ runtime: "nodejs22.x" }), fn({ runtime: "nodejs20.x" })],
+    violations: [
+      { resources: [fn({ runtime: "nodejs16.x" })], messages: ["function fn runs nodejs16.x; the platform runs nodejs22.x or nodejs20.x"] },
+      { resources: [fn({ runtime: undefined })], messages: ["function fn runs no runtime; the platform runs nodejs22.x or nodejs20.x"] },
+    ],
   },
   {
     policy: "functions-have-alarms",
     compliant: wellWatchedFunction(),
-    violating: [fn(), logGroup(30), alarm("Errors"), alarm("Duration")],
-    message: "function fn has no alarm on Throttles",
+    violations: [
+      { resources: [fn(), alarm("Errors"), alarm("Duration")], messages: ["function fn has no alarm on Throttles"] },
+      { resources: [fn(), alarm("Throttles")], messages: ["function fn has no alarm on Errors, Duration"] },
+      // An alarm of another namespace, or on another function, watches nothing of this one.
+      {
+        resources: [
+          fn(),
+          alarm("Errors", { namespace: "AWS/SQS" }),
+          alarm("Throttles", { dimensions: { FunctionName: "other" } }),
+          alarm("Duration"),
+        ],
+        messages: ["function fn has no alarm on Errors, Throttles"],
+      },
+    ],
   },
   {
     policy: "no-wildcard-actions",
-    compliant: [rolePolicy(["sqs:SendMessage"]), rolePolicy(["*"], "Deny")],
-    violating: [rolePolicy(["s3:*"])],
-    message: "p allows the wildcard action s3:*",
+    compliant: [
+      rolePolicy(["sqs:SendMessage"]),
+      rolePolicy(["*"], "Deny"),
+      res("aws:iam/role:Role", "r", {
+        inlinePolicies: [{ policy: policyDoc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }) }],
+      }),
+    ],
+    violations: [
+      { resources: [rolePolicy(["s3:*"])], messages: ["p allows the wildcard action s3:*"] },
+      {
+        resources: [res("aws:iam/policy:Policy", "managed", { policy: policyDoc({ Action: "*", Resource: "*" }) })],
+        messages: ["managed allows the wildcard action *"],
+      },
+      {
+        resources: [
+          res("aws:iam/role:Role", "r", {
+            inlinePolicies: [{ policy: policyDoc({ Effect: "Allow", Action: ["sqs:*", "sns:Publish"], Resource: "*" }) }],
+          }),
+        ],
+        messages: ["r allows the wildcard action sqs:*"],
+      },
+    ],
   },
   {
     policy: "no-admin-managed-policies",
@@ -141,90 +218,200 @@ const cases: Case[] = [
       res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {
         policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
       }),
+      res("aws:iam/role:Role", "r", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
     ],
-    violating: [
-      res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess" }),
+    violations: [
+      {
+        resources: [
+          res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess" }),
+        ],
+        messages: ["a attaches the broad managed policy arn:aws:iam::aws:policy/AWSLambda_FullAccess"],
+      },
+      {
+        resources: [res("aws:iam/policyAttachment:PolicyAttachment", "b", { policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
+        messages: ["b attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess"],
+      },
+      {
+        resources: [
+          res("aws:iam/role:Role", "r", {
+            managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/PowerUserAccess"],
+          }),
+        ],
+        messages: ["r attaches the broad managed policy arn:aws:iam::aws:policy/PowerUserAccess"],
+      },
     ],
-    message: "a attaches the broad managed policy arn:aws:iam::aws:policy/AWSLambda_FullAccess",
   },
   {
     policy: "queues-encrypted",
-    compliant: [queue("q")],
-    violating: [queue("q", { sqsManagedSseEnabled: false })],
-    message: "queue q is not encrypted",
+    compliant: [queue("q"), queue("k", { sqsManagedSseEnabled: false, kmsMasterKeyId: "alias/k" })],
+    violations: [
+      { resources: [queue("q", { sqsManagedSseEnabled: false })], messages: ["queue q is not encrypted"] },
+      { resources: [queue("q", { sqsManagedSseEnabled: undefined })], messages: ["queue q is not encrypted"] },
+    ],
   },
   {
     policy: "dlq-retention-14-days",
     compliant: [
       queue("work", { redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 }) }),
       queue("dlq", { messageRetentionSeconds: 1209600 }),
+      // A queue nobody redrives to may keep messages as long as it likes.
+      queue("plain", { messageRetentionSeconds: 60 }),
     ],
-    violating: [invokeConfig(), queue("dlq", { messageRetentionSeconds: 345600 })],
-    message: "dead-letter queue dlq keeps messages for 345600 s, not 14 days (1209600)",
+    violations: [
+      {
+        resources: [invokeConfig(), queue("dlq", { messageRetentionSeconds: 345600 })],
+        messages: ["dead-letter queue dlq keeps messages for 345600 s, not 14 days (1209600)"],
+      },
+      {
+        resources: [queue("work", { redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN }) }), queue("dlq")],
+        messages: ["dead-letter queue dlq keeps messages for 345600 s, not 14 days (1209600)"],
+      },
+      { resources: [queue("work", { redrivePolicy: "{not json" })], messages: ["queue work has a redrivePolicy that is not JSON"] },
+    ],
   },
   {
     policy: "alarms-have-actions",
     compliant: [alarm("Errors")],
-    violating: [alarm("Errors", { okActions: [] })],
-    message: "alarm fn-Errors has no okActions",
+    violations: [
+      { resources: [alarm("Errors", { okActions: [] })], messages: ["alarm fn-Errors has no okActions"] },
+      { resources: [alarm("Errors", { alarmActions: undefined })], messages: ["alarm fn-Errors has no alarmActions"] },
+    ],
   },
   {
     policy: "api-access-logs-json",
-    compliant: [
-      res("aws:apigatewayv2/stage:Stage", "s", {
-        accessLogSettings: { destinationArn: "arn:logs", format: '{"requestId":"$context.requestId"}' },
-      }),
+    compliant: [stage("aws:apigatewayv2/stage:Stage", { destinationArn: "arn:logs", format: '{"requestId":"$context.requestId"}' })],
+    violations: [
+      {
+        resources: [stage("aws:apigatewayv2/stage:Stage", { destinationArn: "arn:logs", format: "$context.requestId $context.status" })],
+        messages: ["stage s writes access logs that are not JSON"],
+      },
+      { resources: [stage("aws:apigateway/stage:Stage", undefined)], messages: ["stage s has no access logs"] },
+      { resources: [stage("aws:apigatewayv2/stage:Stage", { format: "{}" })], messages: ["stage s has no access logs"] },
+      {
+        resources: [stage("aws:apigatewayv2/stage:Stage", { destinationArn: "arn:logs", format: '"a string"' })],
+        messages: ["stage s writes access logs that are not JSON"],
+      },
     ],
-    violating: [
-      res("aws:apigatewayv2/stage:Stage", "s", {
-        accessLogSettings: { destinationArn: "arn:logs", format: "$context.requestId $context.status" },
-      }),
-    ],
-    message: "stage s writes access logs that are not JSON",
   },
   {
     policy: "no-api-gateway-cache",
-    compliant: [res("aws:apigateway/stage:Stage", "v1", { cacheClusterEnabled: false })],
-    violating: [res("aws:apigateway/stage:Stage", "v1", { cacheClusterEnabled: true })],
-    message: "stage v1 enables the API Gateway cache",
+    compliant: [
+      res("aws:apigateway/stage:Stage", "v1", { cacheClusterEnabled: false }),
+      res("aws:apigateway/methodSettings:MethodSettings", "m", { settings: { cachingEnabled: false } }),
+    ],
+    violations: [
+      {
+        resources: [res("aws:apigateway/stage:Stage", "v1", { cacheClusterEnabled: true })],
+        messages: ["stage v1 enables the API Gateway cache"],
+      },
+      {
+        resources: [res("aws:apigateway/methodSettings:MethodSettings", "m", { settings: { cachingEnabled: true } })],
+        messages: ["method settings m enable caching"],
+      },
+    ],
   },
   {
     policy: "buckets-secure",
     compliant: [bucket(), ...bucketGuards()],
-    violating: [bucket(), ...bucketGuards().slice(0, 2)],
-    message: "bucket logs does not deny non-TLS requests",
+    violations: [
+      { resources: [bucket(), ...bucketGuards().slice(0, 2)], messages: ["bucket logs does not deny non-TLS requests"] },
+      { resources: [bucket(), bucketGuards()[0], bucketGuards()[2]], messages: ["bucket logs has no encryption configuration"] },
+      { resources: [bucket(), ...bucketGuards().slice(1)], messages: ["bucket logs does not block all public access"] },
+      {
+        resources: [
+          bucket(),
+          {
+            ...bucketGuards()[0],
+            inputs: { ...bucketGuards()[0].inputs, ignorePublicAcls: false },
+            state: { ...bucketGuards()[0].state, ignorePublicAcls: false },
+          },
+          ...bucketGuards().slice(1),
+        ],
+        messages: ["bucket logs does not block all public access"],
+      },
+    ],
   },
   {
     policy: "kms-keys-rotate",
     compliant: [res("aws:kms/key:Key", "k", { enableKeyRotation: true })],
-    violating: [res("aws:kms/key:Key", "k", { enableKeyRotation: false })],
-    message: "KMS key k does not rotate",
+    violations: [
+      { resources: [res("aws:kms/key:Key", "k", { enableKeyRotation: false })], messages: ["KMS key k does not rotate"] },
+      { resources: [res("aws:kms/key:Key", "k", {})], messages: ["KMS key k does not rotate"] },
+    ],
   },
   {
     policy: "no-fault-injection-in-prod",
     compliant: [fn({ environment: { variables: { FAULT_INJECTION: "off" } } })],
-    violating: [fn({ environment: { variables: { FAULT_INJECTION: "on" } } })],
-    message: "function fn has fault injection on in prod",
+    violations: [
+      {
+        resources: [fn({ environment: { variables: { FAULT_INJECTION: "on" } } })],
+        messages: ["function fn has fault injection on in prod"],
+      },
+    ],
   },
   {
     policy: "stateful-resources-protected-in-prod",
-    compliant: [res("aws:dynamodb/table:Table", "t", {}, { protect: true }), queue("q", {})].map((r, i) =>
-      i === 1 ? { ...r, options: { ...r.options, retainOnDelete: true } } : r,
-    ),
-    violating: [res("aws:dynamodb/table:Table", "t", {})],
-    message: "Table t is neither protected nor retained in prod",
+    compliant: [
+      res("aws:dynamodb/table:Table", "t", {}, { protect: true }),
+      res("aws:sqs/queue:Queue", "q", {}, { retainOnDelete: true }),
+      res("aws:sqs/queuePolicy:QueuePolicy", "p", {}),
+    ],
+    violations: [
+      { resources: [res("aws:dynamodb/table:Table", "t", {})], messages: ["Table t is neither protected nor retained in prod"] },
+      { resources: [res("aws:sqs/queue:Queue", "q", {})], messages: ["Queue q is neither protected nor retained in prod"] },
+      { resources: [res("aws:s3/bucket:Bucket", "b", {})], messages: ["Bucket b is neither protected nor retained in prod"] },
+      { resources: [res("aws:kms/key:Key", "k", {})], messages: ["Key k is neither protected nor retained in prod"] },
+    ],
   },
   {
     policy: "edge-tls-1-2",
-    compliant: [distribution()],
-    violating: [distribution({ viewerCertificate: { minimumProtocolVersion: "TLSv1_2016" } })],
-    message: "distribution cdn allows viewer protocols below TLS 1.2 (TLSv1_2016)",
+    compliant: [distribution(), distribution({ viewerCertificate: { cloudfrontDefaultCertificate: true } })],
+    violations: [
+      {
+        resources: [distribution({ viewerCertificate: { minimumProtocolVersion: "TLSv1_2016" } })],
+        messages: ["distribution cdn allows viewer protocols below TLS 1.2 (TLSv1_2016)"],
+      },
+      {
+        resources: [distribution({ viewerCertificate: {} })],
+        messages: ["distribution cdn allows viewer protocols below TLS 1.2 (unset)"],
+      },
+      {
+        resources: [
+          distribution({
+            origins: [{ originId: "api", customOriginConfig: { originProtocolPolicy: "match-viewer", originSslProtocols: ["TLSv1.2"] } }],
+          }),
+        ],
+        messages: ["distribution cdn reaches origin api without https-only TLSv1.2"],
+      },
+      {
+        resources: [
+          distribution({
+            origins: [
+              { originId: "api", customOriginConfig: { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.1", "TLSv1.2"] } },
+            ],
+          }),
+        ],
+        messages: ["distribution cdn reaches origin api without https-only TLSv1.2"],
+      },
+    ],
   },
   {
     policy: "edge-no-5xx-caching",
     compliant: [distribution()],
-    violating: [distribution({ customErrorResponses: [500, 502, 503].map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })) })],
-    message: "distribution cdn may cache 504 responses: set errorCachingMinTtl 0",
+    violations: [
+      {
+        resources: [distribution({ customErrorResponses: [500, 502, 503].map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })) })],
+        messages: ["distribution cdn may cache 504 responses: set errorCachingMinTtl 0"],
+      },
+      {
+        resources: [
+          distribution({
+            customErrorResponses: [500, 502, 503, 504].map((errorCode) => ({ errorCode, errorCachingMinTtl: errorCode === 502 ? 10 : 0 })),
+          }),
+        ],
+        messages: ["distribution cdn may cache 502 responses: set errorCachingMinTtl 0"],
+      },
+    ],
   },
 ];
 
@@ -244,15 +431,22 @@ describe("the policy pack", () => {
       it("passes a compliant fixture", async () => {
         expect(await messagesOf(c.policy, c.compliant, c.config)).to.deep.equal([]);
       });
-      it(`fails a violating one: "${c.message}"`, async () => {
-        expect(await messagesOf(c.policy, c.violating, c.config)).to.include(c.message);
+      c.violations.forEach((violation, i) => {
+        it(`fails violation ${i + 1}, saying exactly: ${violation.messages.join("; ")}`, async () => {
+          expect(await messagesOf(c.policy, violation.resources, c.config)).to.deep.equal(violation.messages);
+        });
       });
     });
   }
 
-  it("checks prod-only practices only where the stack's policy config says prod", async () => {
-    const violating = [fn({ environment: { variables: { FAULT_INJECTION: "on" } } })];
-    expect(await messagesOf("no-fault-injection-in-prod", violating, { environment: "dev" })).to.deep.equal([]);
+  it("checks prod-only practices only where the stack's policy config says prod, and as prod when it says nothing", async () => {
+    const faulty = [fn({ environment: { variables: { FAULT_INJECTION: "on" } } })];
+    expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "dev" })).to.deep.equal([]);
+    expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "stage" })).to.deep.equal([]);
+    expect(await messagesOf("no-fault-injection-in-prod", faulty, {})).to.have.length(1);
+    const unprotected = [res("aws:dynamodb/table:Table", "t", {})];
+    expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "dev" })).to.deep.equal([]);
+    expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "prod" })).to.have.length(1);
   });
 
   for (const stack of ["dev", "stage", "prod"]) {
