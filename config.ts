@@ -53,7 +53,7 @@ export const appConfigSchema = z
     asyncMaxEventAgeSeconds: between(60, 21600).default(3600),
     dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
     protectStatefulResources: z.boolean(),
-    awsConfigRecorder: z.boolean().default(false),
+    baselineStack: optionalText(z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "must be org/project/stack")),
     logDestination: z.enum(["s3", "kinesis"]).default("s3"),
     logArchiveAfterDays: between(1, 3650).default(30),
     logExpireAfterDays: between(2, 3650).default(365),

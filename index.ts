@@ -8,7 +8,7 @@
  *   orders queue ─► processOrder (QueueWorker) ─► orders table;  poison messages ─► orders DLQ
  *   schedule ─► dailyReport (async: retries, then its DLQ) ◄─ ConfigStore (KMS-encrypted S3: title, signing key)
  *   every alarm ─► Alerts topic ─► email, SMS
- *   AWS Config recorder (where the stack turns it on) ─► its own secure bucket
+ *   account baseline stack (baseline/: CI roles, AWS Config) ─► its alert topic, which also gets "application unhealthy"
  *   every log group ─► LogShipping (Firehose ─► S3 archive, or a Kinesis stream)
  *   client ─► Edge (CloudFront, TLS 1.2+, Shield, WAF; stage and prod) ─► HttpApi, with a secret origin header
  *   Monitoring: one dashboard, and an "application unhealthy" composite of the critical alarms
@@ -17,7 +17,6 @@ import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/alerts";
-import { ConfigRecorder } from "./components/config-recorder";
 import { ConfigStore } from "./components/config-store";
 import { Edge } from "./components/edge";
 import { HttpApi } from "./components/http-api";
@@ -42,6 +41,10 @@ const protect = app.protectStatefulResources;
 const handler = (file: string) => path.join(__dirname, "functions", file);
 
 const alerts = new Alerts("alerts", { emails: app.alarmEmails, smsNumbers: app.alarmSmsNumbers, protect });
+// What exists once per account (CI's roles, AWS Config, the account's alert topic) lives in the baseline stack.
+const baseline = new pulumi.StackReference("baseline", {
+  name: app.baselineStack ?? `${pulumi.getOrganization()}/platform-baseline/${app.environment}`,
+});
 
 /** What every function shares: log retention, the alert topic, and the non-secret settings. */
 const functionDefaults = {
@@ -209,9 +212,9 @@ new Monitoring("monitoring", {
     ? [{ region: "us-east-1", provider: edge.usEast1, alarms: [edge.serverErrorRateAlarm], alertTopicArn: edge.alerts.topicArn }]
     : [],
   alertTopicArn: alerts.topicArn,
+  // The account's on-call hears when any application in it is failing users.
+  accountAlertTopicArn: baseline.requireOutput("alertTopicArn") as pulumi.Output<string>,
 });
-
-if (app.awsConfigRecorder) new ConfigRecorder("aws-config", { protect });
 
 if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
 

@@ -297,8 +297,15 @@ function report(m: Awaited<ReturnType<typeof measure>>, runs: number, initRuns: 
     fs.existsSync(local)
       ? `## Local cloud\n\n${fs.readFileSync(local, "utf8").split("\n").slice(2).join("\n")}`
       : "## Local cloud\n\nRun `npm run bench:local` for its figures.",
+    "",
+    fs.existsSync(MUTATION)
+      ? `## Mutation score\n\n${fs.readFileSync(MUTATION, "utf8")}`
+      : "## Mutation score\n\nRun `npm run test:mutation` for the score per folder.",
   ].join("\n");
 }
+
+/** Written by `npm run test:mutation` (bench/mutation.ts). */
+const MUTATION = path.join(ROOT, "bench", "mutation.md");
 
 async function main(): Promise<number> {
   const opts = new Command("bench")

@@ -36,6 +36,8 @@ export interface MonitoringArgs {
   }[];
   /** Topic the composite alarm notifies. */
   alertTopicArn: pulumi.Input<string>;
+  /** The account's alert topic (the baseline's), which the composite notifies too. @default none */
+  accountAlertTopicArn?: pulumi.Input<string>;
   /** Adjusts a child before it is created. @default none */
   transform?: { dashboard?: Transform<aws.cloudwatch.DashboardArgs>; unhealthy?: Transform<aws.cloudwatch.CompositeAlarmArgs> };
 }
@@ -157,7 +159,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     if (args.criticalAlarms.length === 0)
       throw new Error(`Monitoring "${name}": criticalAlarms is empty; the composite alarm needs at least one`);
-    const composite = (suffix: string, alarms: aws.cloudwatch.MetricAlarm[], topicArn: pulumi.Input<string>, provider?: aws.Provider) =>
+    const composite = (suffix: string, alarms: aws.cloudwatch.MetricAlarm[], topicArn: pulumi.Input<string>, provider?: aws.Provider, accountTopicArn?: pulumi.Input<string>) =>
       new aws.cloudwatch.CompositeAlarm(
         ...transformed(
           args.transform?.unhealthy,
@@ -167,13 +169,13 @@ export class Monitoring extends pulumi.ComponentResource {
             alarmDescription:
               "The application is failing users: an API, a function behind it, the edge, or a dead-letter queue is in alarm. Open the dashboard, then the alarm that fired.",
             alarmRule: pulumi.all(alarms.map((a) => a.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
-            alarmActions: [topicArn],
-            okActions: [topicArn],
+            alarmActions: accountTopicArn ? [topicArn, accountTopicArn] : [topicArn],
+            okActions: accountTopicArn ? [topicArn, accountTopicArn] : [topicArn],
           },
           { parent: this, provider },
         ),
       );
-    this.unhealthy = composite("", args.criticalAlarms, args.alertTopicArn);
+    this.unhealthy = composite("", args.criticalAlarms, args.alertTopicArn, undefined, args.accountAlertTopicArn);
     for (const elsewhere of args.criticalAlarmsElsewhere ?? []) {
       this.unhealthyElsewhere[elsewhere.region] = composite(
         `-${elsewhere.region}`,

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkSdkInternals, deserializeProperties, deserializeProperty, isRpcSecret, MockMonitor, unwrapRpcSecret } from "./sdk-internals";
 import { assignIdentity, Placement } from "./identity";
 import { nameResource, NameLimitError } from "./naming";
+import { resolveReference, ResolvedReference, StackReferenceError } from "./stack-reference";
 import { readStackConfig } from "./stack-config";
 
 export interface CapturedResource {
@@ -44,6 +45,10 @@ export interface CaptureSettings {
   secretKeys?: string[];
   /** Where resources are placed. @default the first `aws:allowedAccountIds` entry and `aws:region`, else 123456789012 / us-east-1 */
   placement?: Placement;
+  /** The Pulumi organization the stack belongs to. @default "organization", the CLI's name for a backend without one */
+  organization?: string;
+  /** Resolves a StackReference's outputs. @default none: a program that references a stack fails, naming it */
+  resolveStackReference?: (name: string) => Promise<ResolvedReference>;
 }
 
 /** The mock monitor, extended to keep each registration's options next to the resource it registered. */
@@ -52,8 +57,12 @@ class RecordingMonitor extends MockMonitor {
   readonly meta = new Map<string, { protect: boolean; retainOnDelete: boolean; id: string | null }>();
   /** The ARN each custom resource was given, by URN. */
   readonly arns = new Map<string, string | null>();
+  /** The stacks references resolved to, by reference name, for messages about their outputs. */
+  readonly references = new Map<string, ResolvedReference>();
   /** Names AWS or Pulumi's auto-naming would refuse, reported together once the capture ends. */
   readonly nameProblems: string[] = [];
+  /** Stack references that could not be resolved, reported together once the capture ends. */
+  readonly referenceProblems: string[] = [];
   /** The URN of the registration in progress: the mock's newResource runs synchronously inside it. */
   pendingUrn = "";
 
@@ -65,6 +74,19 @@ class RecordingMonitor extends MockMonitor {
       const chain = parent && !parentType.endsWith("pulumi:pulumi:Stack") ? `${parentType}$${type}` : type;
       return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
     };
+  }
+
+  /** A read resource (a StackReference, `get` of an existing one): recorded like any other, with its id. */
+  async readResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+    this.pendingUrn = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+    await super.readResource(req, (err: any, resp: any) => {
+      if (!err && resp) {
+        const urn: string = resp.getUrn();
+        this.records.push({ urn, type: req.getType(), name: req.getName(), parent: req.getParent() || null, custom: true, provider: req.getProvider() || null, inputs: deserializeProperties(req.getProperties()) });
+        this.meta.set(urn, { protect: false, retainOnDelete: false, id: req.getId() || null });
+      }
+      callback(err, resp);
+    });
   }
 
   async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
@@ -86,6 +108,29 @@ class RecordingMonitor extends MockMonitor {
       callback(err, resp);
     });
   }
+}
+
+/** A StackReference's state: the referenced stack's outputs, resolved by capturing it; a failure is recorded, not thrown, so it is reported as bad input. */
+async function referenceState(name: string, settings: CaptureSettings, monitor: RecordingMonitor): Promise<{ id: string; state: Record<string, unknown> }> {
+  try {
+    if (!settings.resolveStackReference) throw new StackReferenceError([`stack reference "${name}": this capture resolves no stack references`]);
+    const resolved = await settings.resolveStackReference(name);
+    monitor.references.set(name, resolved);
+    return { id: name, state: { name, outputs: resolved.outputs, secretOutputNames: resolved.secretOutputNames } };
+  } catch (err) {
+    monitor.referenceProblems.push(...((err as StackReferenceError).problems ?? [(err as Error).message]));
+    return { id: name, state: { name, outputs: {}, secretOutputNames: [] } };
+  }
+}
+
+/** The program's failure said as bad input when it comes from a stack reference: unresolved, or lacking an output the program requires. */
+function referenceError(err: unknown, monitor: RecordingMonitor): StackReferenceError | undefined {
+  if (monitor.referenceProblems.length > 0) return new StackReferenceError(monitor.referenceProblems);
+  const missing = /Required output '(.+)' does not exist on stack '(.+)'/.exec(String((err as Error)?.message ?? err));
+  if (!missing) return undefined;
+  const resolved = monitor.references.get(missing[2]);
+  const fix = resolved ? `; update it with: pulumi up -C ${path.relative(process.cwd(), resolved.programDir) || "."} -s ${resolved.stack}` : "";
+  return new StackReferenceError([`the referenced stack ${missing[2]} has no output ${missing[1]}, which this program requires${fix}`]);
 }
 
 function placementOf(settings: CaptureSettings): Placement {
@@ -142,6 +187,7 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
   let monitor: RecordingMonitor;
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
+      if (args.type === "pulumi:pulumi:StackReference") return referenceState(args.inputs.name, settings, monitor);
       const urn = monitor.pendingUrn;
       const naming = args.custom === false ? { generated: false } : nameResource(args.type, args.name, urn, args.inputs);
       if ("problem" in naming && naming.problem) monitor.nameProblems.push(naming.problem);
@@ -166,13 +212,15 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
     },
   };
 
-  await pulumi.runtime.setMocks(mocks, settings.project, settings.stack, false);
+  // "organization" is what the CLI calls the organization of a backend without one (the local backend).
+  const organization = settings.organization ?? "organization";
+  await pulumi.runtime.setMocks(mocks, settings.project, settings.stack, false, organization);
   monitor = new RecordingMonitor(mocks);
-  pulumi.runtime.setMockOptions(monitor, settings.project, settings.stack, false);
+  pulumi.runtime.setMockOptions(monitor, settings.project, settings.stack, false, organization);
   pulumi.runtime.setAllConfig(settings.config ?? {}, settings.secretKeys ?? []);
 
   const explicit: { resource: pulumi.Resource; dependsOn: pulumi.Resource[] }[] = [];
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+  const run = pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const deps = args.opts.dependsOn;
       const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
@@ -182,8 +230,15 @@ async function captureNow(program: () => unknown, settings: CaptureSettings): Pr
     });
     return await program();
   });
-  // Registrations still in flight (children created in applies, outputs settling) finish here.
-  await pulumi.runtime.disconnect();
+  let outputs: unknown;
+  try {
+    outputs = await run;
+    // Registrations still in flight (children created in applies, outputs settling) finish here.
+    await pulumi.runtime.disconnect();
+  } catch (err) {
+    throw referenceError(err, monitor) ?? err;
+  }
+  if (monitor.referenceProblems.length > 0) throw new StackReferenceError(monitor.referenceProblems);
   if (monitor.nameProblems.length > 0) throw new NameLimitError(monitor.nameProblems);
 
   const dependsOn = new Map<string, string[]>();
@@ -262,5 +317,11 @@ export async function runProgramModule(programDir: string): Promise<Record<strin
  */
 export async function captureStack(programDir: string, stack: string, overrides: Record<string, string> = {}): Promise<Graph> {
   const { project, config, secretKeys } = readStackConfig(programDir, stack, overrides);
-  return capture(() => runProgramModule(programDir), { project, stack, config, secretKeys });
+  return capture(() => runProgramModule(programDir), {
+    project,
+    stack,
+    config,
+    secretKeys,
+    resolveStackReference: (name) => resolveReference(programDir, project, name),
+  });
 }

@@ -31,6 +31,14 @@ export function shortId(name: string, length = 10): string {
   return out.slice(0, length);
 }
 
+/**
+ * An id AWS generates (a key id, a mapping's UUID), in its 8-4-4-4-12 shape. AWS makes it at random; here
+ * it comes from the URN, so it is stable for a stack and different in every other stack.
+ */
+function uuidOf(urn: string): string {
+  return [8, 4, 4, 4, 12].map((length, i) => shortId(`${urn}#${i}`, length)).join("-");
+}
+
 const regional = (service: string, resource: string) => (at: Placement) => `arn:aws:${service}:${at.region}:${at.accountId}:${resource}`;
 
 const builders: Record<string, Builder> = {
@@ -48,6 +56,10 @@ const builders: Record<string, Builder> = {
     };
   },
   "aws:iam/role:Role": (name, _i, at) => ({ id: name, arn: `arn:aws:iam::${at.accountId}:role/${name}`, attributes: { name } }),
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (name, inputs, at) => {
+    const arn = `arn:aws:iam::${at.accountId}:oidc-provider/${String(inputs.url ?? name).replace(/^https:\/\//, "")}`;
+    return { id: arn, arn, attributes: {} };
+  },
   "aws:iam/policy:Policy": (name, _i, at) => {
     const arn = `arn:aws:iam::${at.accountId}:policy/${name}`;
     return { id: arn, arn, attributes: { name } };
@@ -66,12 +78,12 @@ const builders: Record<string, Builder> = {
     const arn = regional("sns", name)(at);
     return { id: arn, arn, attributes: { name } };
   },
-  "aws:sns/topicSubscription:TopicSubscription": (name, inputs, at) => {
-    const arn = `${inputs.topic ?? regional("sns", "topic")(at)}:${shortId(name, 8)}`;
+  "aws:sns/topicSubscription:TopicSubscription": (_name, inputs, at, urn) => {
+    const arn = `${inputs.topic ?? regional("sns", "topic")(at)}:${shortId(urn, 8)}`;
     return { id: arn, arn, attributes: {} };
   },
-  "aws:kms/key:Key": (name, _i, at) => {
-    const keyId = `${shortId(name, 8)}-${shortId(name + "k", 4)}-${shortId(name + "e", 4)}-${shortId(name + "y", 4)}-${shortId(name + "i", 12)}`;
+  "aws:kms/key:Key": (_name, _i, at, urn) => {
+    const keyId = uuidOf(urn);
     return { id: keyId, arn: regional("kms", `key/${keyId}`)(at), attributes: { keyId } };
   },
   "aws:kms/alias:Alias": (name, _i, at) => ({ id: name, arn: regional("kms", name)(at), attributes: { name } }),
@@ -80,8 +92,8 @@ const builders: Record<string, Builder> = {
     arn: regional("dynamodb", `table/${name}`)(at),
     attributes: { name },
   }),
-  "aws:apigatewayv2/api:Api": (name, _i, at) => {
-    const id = shortId(name);
+  "aws:apigatewayv2/api:Api": (_name, _i, at, urn) => {
+    const id = shortId(urn);
     return {
       id,
       arn: `arn:aws:apigateway:${at.region}::/apis/${id}`,
@@ -109,16 +121,16 @@ const builders: Record<string, Builder> = {
     arn: regional("cloudwatch", `alarm:${name}`)(at),
     attributes: { name },
   }),
-  "aws:cloudfront/distribution:Distribution": (name, _i, at) => {
-    const id = `E${shortId(name, 13).toUpperCase()}`;
+  "aws:cloudfront/distribution:Distribution": (_name, _i, at, urn) => {
+    const id = `E${shortId(urn, 13).toUpperCase()}`;
     return {
       id,
       arn: `arn:aws:cloudfront::${at.accountId}:distribution/${id}`,
-      attributes: { domainName: `d${shortId(name + "d", 13)}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2", status: "Deployed" },
+      attributes: { domainName: `d${shortId(urn + "d", 13)}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2", status: "Deployed" },
     };
   },
-  "aws:acm/certificate:Certificate": (name, inputs, at) => {
-    const arn = regional("acm", `certificate/${shortId(name, 8)}-${shortId(name + "c", 4)}-${shortId(name + "e", 12)}`)(at);
+  "aws:acm/certificate:Certificate": (name, inputs, at, urn) => {
+    const arn = regional("acm", `certificate/${uuidOf(urn)}`)(at);
     const domain = String(inputs.domainName ?? name);
     return {
       id: arn,
@@ -140,8 +152,8 @@ const builders: Record<string, Builder> = {
     arn: null,
     attributes: { fqdn: String(inputs.name ?? name).replace(/\.$/, "") },
   }),
-  "aws:wafv2/webAcl:WebAcl": (name, _i, at) => {
-    const id = `${shortId(name, 8)}-${shortId(name + "w", 4)}-${shortId(name + "a", 12)}`;
+  "aws:wafv2/webAcl:WebAcl": (name, _i, at, urn) => {
+    const id = uuidOf(urn);
     return { id, arn: `arn:aws:wafv2:us-east-1:${at.accountId}:global/webacl/${name}/${id}`, attributes: { name } };
   },
   "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (name, _i, at) => {
@@ -162,8 +174,8 @@ const builders: Record<string, Builder> = {
     arn: `arn:aws:cloudwatch::${at.accountId}:dashboard/${name}`,
     attributes: { dashboardName: name },
   }),
-  "aws:lambda/eventSourceMapping:EventSourceMapping": (name, _i, at) => {
-    const uuid = `${shortId(name, 8)}-${shortId(name + "u", 4)}-${shortId(name + "v", 4)}-${shortId(name + "w", 4)}-${shortId(name + "x", 12)}`;
+  "aws:lambda/eventSourceMapping:EventSourceMapping": (_name, _i, at, urn) => {
+    const uuid = uuidOf(urn);
     return { id: uuid, arn: regional("lambda", `event-source-mapping:${uuid}`)(at), attributes: { uuid } };
   },
   // Generated secrets: the real value is random; offline it is a marked, stable stand-in per resource.

@@ -40,7 +40,7 @@ export function policyConfigFor(
 /** By name for ConfigError: each capture reloads the program's modules, so its class is not this module's. */
 export function isInputError(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return err instanceof StackConfigError || name === "ConfigError";
+  return err instanceof StackConfigError || name === "ConfigError" || name === "StackReferenceError";
 }
 
 /** A bad stack's message, with a hint when the stack has no file (the CLI runs it with an empty config). */

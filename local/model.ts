@@ -187,7 +187,7 @@ const EMULATED = new Set([
 ]);
 
 /** Values the capture already produced (random passwords and strings): nothing to run, nothing to skip. */
-const COMPUTED = [/^random:/];
+const COMPUTED = [/^random:/, /^pulumi:pulumi:StackReference$/];
 
 const nameOf = (r: CapturedResource): string => r.state.name ?? r.inputs.name ?? r.id ?? r.name;
 

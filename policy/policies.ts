@@ -28,6 +28,22 @@ const EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
 const PERMISSION = "aws:lambda/permission:Permission";
 const BUCKET = "aws:s3/bucket:Bucket";
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
+const ROLE = "aws:iam/role:Role";
+/** What an account (and region) may hold only once, so two stacks declaring it collide in AWS. */
+export const ACCOUNT_SINGLETONS = [
+  "aws:cfg/recorder:Recorder",
+  "aws:cfg/deliveryChannel:DeliveryChannel",
+  "aws:cfg/recorderStatus:RecorderStatus",
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  "aws:iam/accountPasswordPolicy:AccountPasswordPolicy",
+  "aws:iam/accountAlias:AccountAlias",
+  "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+  "aws:ebs/encryptionByDefault:EncryptionByDefault",
+  "aws:guardduty/detector:Detector",
+  "aws:securityhub/account:Account",
+  "aws:macie2/account:Account",
+  "aws:apigateway/account:Account",
+] as const;
 const STATEFUL = ["aws:dynamodb/table:Table", QUEUE, BUCKET, "aws:kms/key:Key"];
 // EventBridge invocations are found through their targets, which lets warm-up targets be told apart.
 const ASYNC_PRINCIPALS = ["sns.amazonaws.com", "s3.amazonaws.com"];
@@ -111,35 +127,53 @@ export const policies: Policy[] = [
   },
   {
     name: "no-wildcard-actions",
-    description: "IAM identity policies allow no `*` actions.",
-    validateResource: (args, report) => {
-      const docs =
-        args.type === "aws:iam/rolePolicy:RolePolicy" || args.type === "aws:iam/policy:Policy"
-          ? [args.props.policy]
-          : args.type === "aws:iam/role:Role"
-            ? asList(args.props.inlinePolicies?.map((p: any) => p.policy))
-            : [];
-      for (const doc of docs) {
-        for (const s of statements(doc)) {
-          if ((s.Effect ?? "Allow") !== "Allow") continue;
-          const wild = asList(s.Action).filter((a) => a === "*" || a.endsWith(":*"));
-          if (wild.length > 0) report(`${args.name} allows the wildcard action ${wild.join(", ")}`);
+    description: "IAM identity policies allow no `*` actions; a permissions boundary, which only caps, may.",
+    validateStack: (args, report) => {
+      const boundaries = new Set(ofType(args.resources, ROLE).map((r) => r.props.permissionsBoundary).filter(Boolean));
+      for (const r of args.resources) {
+        const docs =
+          r.type === "aws:iam/rolePolicy:RolePolicy" || (r.type === "aws:iam/policy:Policy" && !boundaries.has(r.props.arn))
+            ? [r.props.policy]
+            : r.type === ROLE
+              ? asList(r.props.inlinePolicies?.map((p: any) => p.policy))
+              : [];
+        for (const doc of docs) {
+          for (const s of statements(doc)) {
+            if ((s.Effect ?? "Allow") !== "Allow") continue;
+            const wild = asList(s.Action).filter((a) => a === "*" || a.endsWith(":*"));
+            if (wild.length > 0) report(`${r.name} allows the wildcard action ${wild.join(", ")}`, r.urn);
+          }
         }
       }
     },
   },
   {
     name: "no-admin-managed-policies",
-    description: "No AWS FullAccess or AdministratorAccess managed policy is attached.",
+    description: "No AWS FullAccess, PowerUserAccess or AdministratorAccess policy is attached to a role without a permissions boundary.",
+    validateStack: (args, report) => {
+      const bounded = new Set(ofType(args.resources, ROLE).filter((r) => r.props.permissionsBoundary).flatMap((r) => [r.props.name, r.props.id, r.props.arn]));
+      const broad = (arns: string[]) => arns.filter((a) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(a));
+      for (const role of ofType(args.resources, ROLE).filter((r) => !r.props.permissionsBoundary)) {
+        for (const arn of broad(asList(role.props.managedPolicyArns))) report(`${role.name} attaches the broad managed policy ${arn}`, role.urn);
+      }
+      for (const type of ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"]) {
+        for (const attachment of ofType(args.resources, type)) {
+          const roles = asList(attachment.props.role ?? attachment.props.roles);
+          if (roles.length > 0 && roles.every((r) => bounded.has(r))) continue;
+          for (const arn of broad(asList(attachment.props.policyArn))) report(`${attachment.name} attaches the broad managed policy ${arn}`, attachment.urn);
+        }
+      }
+    },
+  },
+  {
+    name: "no-account-singletons",
+    description: "An application stack creates nothing an account may hold only once; the account baseline stack holds those.",
+    configSchema: { properties: { baseline: { type: "boolean" as const, default: false } } },
     validateResource: (args, report) => {
-      const arns =
-        args.type === "aws:iam/role:Role"
-          ? asList(args.props.managedPolicyArns)
-          : ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"].includes(args.type)
-            ? asList(args.props.policyArn)
-            : [];
-      for (const arn of arns.filter((a) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(a)))
-        report(`${args.name} attaches the broad managed policy ${arn}`);
+      const { baseline = false } = args.getConfig<{ baseline?: boolean }>();
+      if (!baseline && (ACCOUNT_SINGLETONS as readonly string[]).includes(args.type)) {
+        report(`${args.type} ${args.name} exists once per account and region: it belongs in the account baseline stack (baseline/), not in an application stack`);
+      }
     },
   },
   {

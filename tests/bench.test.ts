@@ -118,3 +118,42 @@ describe("npm run bench: cost per million requests", () => {
     for (const other of others) expect(own).to.be.lessThan(other);
   });
 });
+
+describe("npm run test:mutation: the score per folder", () => {
+  const { scores, render } = require("../bench/mutation") as typeof import("../bench/mutation");
+  const mutant = (status: string, line: number, mutatorName = "ConditionalExpression") => ({
+    id: `${line}`,
+    mutatorName,
+    status,
+    location: { start: { line, column: 1 } },
+  });
+
+  it("counts killed and timed-out mutants over every one that compiled, leaving equivalents out and naming each survivor", () => {
+    const files = {
+      "policy/policies.ts": {
+        mutants: [
+          mutant("Killed", 1),
+          mutant("Timeout", 2),
+          mutant("Survived", 3),
+          mutant("Survived", 4, "StringLiteral"),
+          mutant("CompileError", 5),
+        ],
+      },
+      "functions/health.ts": { mutants: [mutant("NoCoverage", 9), mutant("Killed", 10)] },
+    };
+    const { folders, survivors } = scores(files as any, [
+      { file: "policy/policies.ts", line: 4, mutator: "StringLiteral", reason: "a message no one reads" },
+    ]);
+    expect(folders.map((f) => [f.folder, f.killed, f.survived, f.noCoverage, f.equivalent, Number(f.score.toFixed(3))])).to.deep.equal([
+      ["functions/", 1, 0, 1, 0, 0.5],
+      ["policy/", 2, 1, 0, 1, 0.667],
+    ]);
+    expect(survivors).to.deep.equal([
+      "policy/policies.ts:3 ConditionalExpression",
+      "functions/health.ts:9 ConditionalExpression (no test covers it)",
+    ]);
+    const text = render(folders, survivors, [], "2026-11-30");
+    expect(text).to.include("| functions/ | 1 | 0 | 1 | 0 | 50.0% | 85% (missed) |");
+    expect(text).to.include("| policy/ | 2 | 1 | 0 | 1 | 66.7% | 85% (missed) |");
+  });
+});

@@ -81,11 +81,10 @@ export function stackGraph(stack: string): Promise<GraphView> {
 }
 
 /**
- * The stage stack with every optional setting flipped from its default, captured once: AWS Config on,
- * logs to Kinesis for 72 h, stricter alarm settings, and the edge (with its domain) off.
+ * The stage stack with every optional setting flipped from its default, captured once: logs to
+ * Kinesis for 72 h, stricter alarm settings, and the edge (with its domain) off.
  */
 export const STAGE_VARIANT = {
-  awsConfigRecorder: "true",
   logDestination: "kinesis",
   logStreamRetentionHours: "72",
   functionErrorsThreshold: "5",
