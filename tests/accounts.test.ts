@@ -15,7 +15,11 @@ import { GraphView, parsed, PROGRAM_DIR, stackGraph } from "./harness";
 const BASELINE = path.join(PROGRAM_DIR, "baseline");
 const baselines = new Map<string, Promise<GraphView>>();
 const baselineGraph = (stack: string) => {
-  if (!baselines.has(stack)) baselines.set(stack, captureStack(BASELINE, stack).then((g) => new GraphView(g)));
+  if (!baselines.has(stack))
+    baselines.set(
+      stack,
+      captureStack(BASELINE, stack).then((g) => new GraphView(g)),
+    );
   return baselines.get(stack)!;
 };
 
@@ -35,8 +39,15 @@ describe("the account baseline stack", function () {
     const graph = await baselineGraph("dev");
     const provider = graph.all("aws:iam/openIdConnectProvider:OpenIdConnectProvider")[0];
     expect(provider.inputs).to.deep.include({ url: "https://token.actions.githubusercontent.com", clientIdLists: ["sts.amazonaws.com"] });
-    const trust = (name: string) => parsed(graph.all("aws:iam/role:Role").find((r) => r.inputs.name === name)!, "assumeRolePolicy").Statement[0];
-    expect(trust("platform-ci-deploy")).to.deep.include({ Principal: { Federated: provider.arn }, Action: "sts:AssumeRoleWithWebIdentity" });
+    const trust = (name: string) =>
+      parsed(
+        graph.all("aws:iam/role:Role").find((r) => r.inputs.name === name)!,
+        "assumeRolePolicy",
+      ).Statement[0];
+    expect(trust("platform-ci-deploy")).to.deep.include({
+      Principal: { Federated: provider.arn },
+      Action: "sts:AssumeRoleWithWebIdentity",
+    });
     expect(trust("platform-ci-deploy").Condition.StringEquals).to.deep.equal({
       "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
       "token.actions.githubusercontent.com:sub": ["repo:example-org/serverless-platform:environment:dev"],
@@ -44,14 +55,24 @@ describe("the account baseline stack", function () {
     expect(trust("platform-ci-preview").Condition.StringEquals["token.actions.githubusercontent.com:sub"]).to.deep.equal([
       "repo:example-org/serverless-platform:pull_request",
     ]);
-    for (const working of ["platform-deploy", "platform-preview"]) expect(trust(working).Principal).to.deep.equal({ AWS: "arn:aws:iam::111111111111:root" });
+    for (const working of ["platform-deploy", "platform-preview"])
+      expect(trust(working).Principal).to.deep.equal({ AWS: "arn:aws:iam::111111111111:root" });
   });
 
   it("lets each entry role assume only its working role", async () => {
     const graph = await baselineGraph("dev");
-    const policyOf = (role: string) => parsed(graph.all("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role)!, "policy").Statement;
+    const policyOf = (role: string) =>
+      parsed(
+        graph.all("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role)!,
+        "policy",
+      ).Statement;
     expect(policyOf("platform-ci-deploy")).to.deep.equal([
-      { Effect: "Allow", Sid: "AssumeWorkingRole", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: "arn:aws:iam::111111111111:role/platform-deploy" },
+      {
+        Effect: "Allow",
+        Sid: "AssumeWorkingRole",
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Resource: "arn:aws:iam::111111111111:role/platform-deploy",
+      },
     ]);
     expect(policyOf("platform-ci-preview")[0].Resource).to.equal("arn:aws:iam::111111111111:role/platform-preview");
   });
@@ -71,9 +92,39 @@ describe("the account baseline stack", function () {
     const graph = await baselineGraph("dev");
     const attachments = graph.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [a.inputs.role, a.inputs.policyArn]);
     expect(attachments).to.deep.include(["platform-preview", "arn:aws:iam::aws:policy/ReadOnlyAccess"]);
-    const deny = parsed(graph.all("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === "platform-preview")!, "policy").Statement[0];
+    const deny = parsed(
+      graph.all("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === "platform-preview")!,
+      "policy",
+    ).Statement[0];
     expect(deny.Effect).to.equal("Deny");
-    expect(deny.Action).to.include.members(["s3:GetObject", "dynamodb:Scan", "sqs:ReceiveMessage", "secretsmanager:GetSecretValue", "kms:Decrypt"]);
+    expect(deny.Action).to.include.members([
+      "s3:GetObject",
+      "dynamodb:Scan",
+      "sqs:ReceiveMessage",
+      "secretsmanager:GetSecretValue",
+      "kms:Decrypt",
+    ]);
+  });
+
+  it("records every supported resource type in the dev account, delivering to a KMS-encrypted secure bucket", async () => {
+    const dev = await baselineGraph("dev");
+    const recorder = dev.all("aws:cfg/recorder:Recorder");
+    expect(recorder).to.have.length(1);
+    expect(recorder[0].inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: true });
+    const component = dev.one("platform:governance:ConfigRecorder", "aws-config");
+    const bucket = dev.descendants(component, "aws:s3/bucket:Bucket")[0];
+    const key = dev.descendants(component, "aws:kms/key:Key")[0];
+    const channel = dev.all("aws:cfg/deliveryChannel:DeliveryChannel")[0];
+    expect(channel.inputs).to.include({ s3BucketName: bucket.state.bucket, s3KmsKeyArn: key.arn });
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+    const encryption = dev
+      .all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+      .find((e) => e.inputs.bucket === bucket.id)!;
+    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+      sseAlgorithm: "aws:kms",
+      kmsMasterKeyId: key.arn,
+    });
+    expect(dev.all("aws:cfg/recorderStatus:RecorderStatus")[0].inputs).to.include({ isEnabled: true });
   });
 
   it("records AWS Config in the dev account only, and exports what application stacks read", async () => {

@@ -1,12 +1,11 @@
 /**
  * Environments and configuration in each stack's graph: the ConfigStore's encryption and who may
- * read it, secrets that never reach the plan or an environment variable, AWS Config in dev only,
- * and prod's protections.
+ * read it, secrets that never reach the plan or an environment variable, and prod's protections.
  */
 import { expect } from "chai";
 import { revealSecrets } from "../graph/capture";
 import { SECRET, toPlanDocument } from "../graph/plan";
-import { GraphView, parsed, stackGraph, stageVariantGraph } from "./harness";
+import { GraphView, parsed, stackGraph } from "./harness";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
@@ -97,33 +96,7 @@ describe("secrets", () => {
   }
 });
 
-describe("AWS Config and prod's protections", () => {
-  it("records every supported resource type in dev, delivering to a secure bucket, and is off in stage and prod", async () => {
-    const dev = await stackGraph("dev");
-    const recorder = dev.all("aws:cfg/recorder:Recorder");
-    expect(recorder).to.have.length(1);
-    expect(recorder[0].inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: true });
-    const channel = dev.all("aws:cfg/deliveryChannel:DeliveryChannel")[0];
-    const bucket = dev.descendants(dev.one("platform:governance:ConfigRecorder", "aws-config"), BUCKET)[0];
-    expect(channel.inputs.s3BucketName).to.equal(bucket.state.bucket);
-    const key = dev.descendants(dev.one("platform:governance:ConfigRecorder", "aws-config"), "aws:kms/key:Key")[0];
-    expect(key.inputs.enableKeyRotation).to.equal(true);
-    expect(channel.inputs.s3KmsKeyArn).to.equal(key.arn);
-    const encryption = dev
-      .all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
-      .find((e) => e.inputs.bucket === bucket.id)!;
-    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
-      sseAlgorithm: "aws:kms",
-      kmsMasterKeyId: key.arn,
-    });
-    expect(dev.all("aws:cfg/recorderStatus:RecorderStatus")[0].inputs).to.include({ isEnabled: true });
-    for (const stack of ["stage", "prod"]) expect((await stackGraph(stack)).all("aws:cfg/recorder:Recorder"), stack).to.have.length(0);
-  });
-
-  it("can be switched on for another stack by config", async () => {
-    expect((await stageVariantGraph()).all("aws:cfg/recorder:Recorder")).to.have.length(1);
-  });
-
+describe("prod's protections", () => {
   it("protects and retains prod's config bucket and key, and lets dev's be destroyed", async () => {
     for (const [stack, protectedState] of [
       ["prod", true],

@@ -99,7 +99,9 @@ describe("stable identities", function () {
       const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
       const parentType = (r: { parent: string | null }) => byUrn.get(r.parent ?? "")?.type ?? "";
       const orphans = graph.resources.filter((r) => {
-        if (r.type === "pulumi:pulumi:Stack" || r.type.startsWith("pulumi:providers:")) return false;
+        // The stack, default providers and stack references belong to the stack itself.
+        if (r.type === "pulumi:pulumi:Stack" || r.type === "pulumi:pulumi:StackReference" || r.type.startsWith("pulumi:providers:"))
+          return false;
         return r.custom ? !parentType(r).startsWith("platform:") : !/^(platform:|pulumi:pulumi:Stack$)/.test(parentType(r));
       });
       expect(

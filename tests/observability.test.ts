@@ -122,7 +122,8 @@ describe("dashboard and alarm routing", function () {
 
   it("combines the critical alarms into one 'application unhealthy' composite", async () => {
     const view = await stackGraph("prod");
-    const composite = view.all("aws:cloudwatch/compositeAlarm:CompositeAlarm");
+    // Sorted by name: registration order is whichever input settled first.
+    const composite = view.all("aws:cloudwatch/compositeAlarm:CompositeAlarm").sort((a, b) => a.name.localeCompare(b.name));
     expect(composite.map((c) => c.name)).to.deep.equal(["monitoring-unhealthy", "monitoring-unhealthy-us-east-1"]);
     // Alarms are auto-named, so the rule names each by the physical name it was given.
     const critical = [

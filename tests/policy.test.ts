@@ -2,7 +2,8 @@ import { expect } from "chai";
 import type { CapturedResource } from "../graph/capture";
 import { evaluatePolicies } from "../graph/policy-runner";
 import { policies } from "../policy/policies";
-import { stackGraph } from "./harness";
+import { listStacks } from "../graph/stack-config";
+import { PROGRAM_DIR, stackGraph } from "./harness";
 
 let counter = 0;
 function res(type: string, name: string, props: Record<string, any>, options: Partial<CapturedResource["options"]> = {}): CapturedResource {
@@ -195,6 +196,12 @@ const cases: Case[] = [
       res("aws:iam/role:Role", "r", {
         inlinePolicies: [{ policy: policyDoc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }) }],
       }),
+      // A permissions boundary only caps what a role may do: its Allow * is the ceiling, not a grant.
+      res("aws:iam/policy:Policy", "boundary", {
+        arn: "arn:aws:iam::123456789012:policy/b",
+        policy: policyDoc({ Action: "*", Resource: "*" }),
+      }),
+      res("aws:iam/role:Role", "bounded", { permissionsBoundary: "arn:aws:iam::123456789012:policy/b" }),
     ],
     violations: [
       { resources: [rolePolicy(["s3:*"])], messages: ["p allows the wildcard action s3:*"] },
@@ -210,25 +217,52 @@ const cases: Case[] = [
         ],
         messages: ["r allows the wildcard action sqs:*"],
       },
+      // The same policy, when no role uses it as its boundary, is a grant.
+      {
+        resources: [
+          res("aws:iam/policy:Policy", "boundary", {
+            arn: "arn:aws:iam::123456789012:policy/b",
+            policy: policyDoc({ Action: "*", Resource: "*" }),
+          }),
+          res("aws:iam/role:Role", "other", { permissionsBoundary: "arn:aws:iam::123456789012:policy/c" }),
+        ],
+        messages: ["boundary allows the wildcard action *"],
+      },
     ],
   },
   {
     policy: "no-admin-managed-policies",
     compliant: [
       res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {
+        role: "r",
         policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
       }),
-      res("aws:iam/role:Role", "r", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
+      res("aws:iam/role:Role", "r", { name: "r", managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
+      // Broad rights under a permissions boundary are the deploy role's pattern.
+      res("aws:iam/role:Role", "deploy", {
+        name: "platform-deploy",
+        permissionsBoundary: "arn:aws:iam::123456789012:policy/b",
+        managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+      }),
+      res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "deploy-rights", {
+        role: "platform-deploy",
+        policyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
     ],
     violations: [
       {
         resources: [
-          res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess" }),
+          res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", {
+            role: "r",
+            policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess",
+          }),
         ],
         messages: ["a attaches the broad managed policy arn:aws:iam::aws:policy/AWSLambda_FullAccess"],
       },
       {
-        resources: [res("aws:iam/policyAttachment:PolicyAttachment", "b", { policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
+        resources: [
+          res("aws:iam/policyAttachment:PolicyAttachment", "b", { roles: ["r"], policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+        ],
         messages: ["b attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess"],
       },
       {
@@ -238,6 +272,39 @@ const cases: Case[] = [
           }),
         ],
         messages: ["r attaches the broad managed policy arn:aws:iam::aws:policy/PowerUserAccess"],
+      },
+      // An attachment to a bounded role and an unbounded one is not exempt.
+      {
+        resources: [
+          res("aws:iam/role:Role", "deploy", { name: "platform-deploy", permissionsBoundary: "arn:aws:iam::123456789012:policy/b" }),
+          res("aws:iam/policyAttachment:PolicyAttachment", "c", {
+            roles: ["platform-deploy", "loose"],
+            policyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+          }),
+        ],
+        messages: ["c attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess"],
+      },
+    ],
+  },
+  {
+    policy: "no-account-singletons",
+    compliant: [res("aws:sqs/queue:Queue", "q", {}), res("aws:iam/role:Role", "r", {})],
+    violations: [
+      {
+        resources: [res("aws:cfg/recorder:Recorder", "rec", {})],
+        messages: [
+          "aws:cfg/recorder:Recorder rec exists once per account and region: it belongs in the account baseline stack (baseline/), not in an application stack",
+        ],
+      },
+      {
+        resources: [
+          res("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github", {}),
+          res("aws:iam/accountPasswordPolicy:AccountPasswordPolicy", "pw", {}),
+        ],
+        messages: [
+          "aws:iam/openIdConnectProvider:OpenIdConnectProvider github exists once per account and region: it belongs in the account baseline stack (baseline/), not in an application stack",
+          "aws:iam/accountPasswordPolicy:AccountPasswordPolicy pw exists once per account and region: it belongs in the account baseline stack (baseline/), not in an application stack",
+        ],
       },
     ],
   },
@@ -439,6 +506,12 @@ describe("the policy pack", () => {
     });
   }
 
+  it("lets the account baseline, and only it, hold account singletons", async () => {
+    const recorder = [res("aws:cfg/recorder:Recorder", "rec", {})];
+    expect(await messagesOf("no-account-singletons", recorder, { baseline: true })).to.deep.equal([]);
+    expect(await messagesOf("no-account-singletons", recorder, { baseline: false })).to.have.length(1);
+  });
+
   it("checks prod-only practices only where the stack's policy config says prod, and as prod when it says nothing", async () => {
     const faulty = [fn({ environment: { variables: { FAULT_INJECTION: "on" } } })];
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "dev" })).to.deep.equal([]);
@@ -449,7 +522,8 @@ describe("the policy pack", () => {
     expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "prod" })).to.have.length(1);
   });
 
-  for (const stack of ["dev", "stage", "prod"]) {
+  // Every stack file the repository holds, developers' included: a new stack is checked the day it is added.
+  for (const stack of listStacks(PROGRAM_DIR)) {
     it(`finds no violation in the ${stack} plan`, async () => {
       const graph = await stackGraph(stack);
       const violations = await evaluatePolicies(graph.resources, { enforcement: "mandatory", config: {} });

@@ -76,10 +76,17 @@ describe("the prod stack", () => {
     // CloudFront's metrics live in us-east-1, and alarms notify topics of their own region: the edge's go to its us-east-1 twin.
     const edgeTopic = graph.all("aws:sns/topic:Topic").find((t) => t.name === "edge-alerts");
     const usEast1 = graph.all("pulumi:providers:aws").find((p) => p.inputs.region === "us-east-1");
+    // The home region's "application unhealthy" composite also tells the account's on-call (the baseline's topic).
+    const accountTopic = graph.all("pulumi:pulumi:StackReference")[0].state.outputs.alertTopicArn;
     for (const alarm of alarms) {
-      const expected = usEast1 && alarm.provider?.startsWith(usEast1.urn) ? edgeTopic!.arn : topic.arn;
-      expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([expected]);
-      expect(alarm.inputs.okActions, alarm.name).to.deep.equal([expected]);
+      const expected =
+        usEast1 && alarm.provider?.startsWith(usEast1.urn)
+          ? [edgeTopic!.arn]
+          : alarm.name === "monitoring-unhealthy"
+            ? [topic.arn, accountTopic]
+            : [topic.arn];
+      expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal(expected);
+      expect(alarm.inputs.okActions, alarm.name).to.deep.equal(expected);
     }
   });
 
