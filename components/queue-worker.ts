@@ -71,7 +71,7 @@ export class QueueWorker extends pulumi.ComponentResource {
           ...(args.worker.policyStatements ?? []),
           {
             Sid: "ConsumeWorkQueue",
-            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             Resource: this.queue.arn,
           },
         ],

@@ -13,11 +13,15 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildSync } from "esbuild";
-import { captureStack } from "../graph/capture";
+import { captureStack, Graph } from "../graph/capture";
 import { AlarmBoard } from "./alarms";
 import { InvocationReport, Reporter } from "./console";
 import { Emulators, startEmulators } from "./emulators";
 import { ApiServer, startApiServer } from "./http-api";
+import { IamAuthority } from "./iam/authority";
+import { buildIamModel } from "./iam/model";
+import { startIamProxy } from "./iam/proxy";
+import type { ResourceResolver } from "./iam/requests";
 import { unpackArtifact } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
 import { LambdaService } from "./lambda/service";
@@ -56,6 +60,11 @@ export interface LocalCloudOptions {
   retryVisibilitySeconds?: number;
   /** Enforce the API stage's throttling with 429s. @default false */
   enforceThrottle?: boolean;
+  /**
+   * IAM: "on" authorizes every AWS call a function makes (and Lambda, API Gateway and EventBridge make
+   * for it) as AWS would, from the graph's roles and policies; "off" lets everything through. @default "on"
+   */
+  iam?: "on" | "off";
   /** Write `.build/local/<stack>/state.json` in the program's directory for `npm run invoke`, `dlq --local`, `logs --local`. @default true */
   stateFile?: boolean;
 }
@@ -76,6 +85,8 @@ export interface LocalCloud {
   invokeAsync(functionRef: string, event: unknown): string;
   /** Fires a schedule's targets now, as EventBridge would. */
   fireSchedule(name: string): string[];
+  /** IAM as enforced here, when it is on: its unused-grant report among other things. */
+  iam?: IamAuthority;
   stop(): Promise<void>;
 }
 
@@ -123,8 +134,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 3000;
   if (port !== 0) await assertPortFree(port, host);
-  const model = buildModel(await captureStack(programDir, stack, options.config ?? {}));
-  const startup = new Startup(model, { ...options, programDir, stack, host, port });
+  const graph = await captureStack(programDir, stack, options.config ?? {});
+  const model = buildModel(graph);
+  const startup = new Startup(model, graph, { ...options, programDir, stack, host, port });
   try {
     return await startup.run();
   } catch (err) {
@@ -147,9 +159,11 @@ class Startup {
   /** Set last: until then every port answers 503. */
   private service?: LambdaService;
   private scheduler?: Scheduler;
+  private provisioned?: Provisioned;
 
   constructor(
     private readonly model: LocalModel,
+    private readonly graph: Graph,
     private readonly options: StartupOptions,
   ) {
     this.reporter = new Reporter(options.write, options.invocationLines ?? true, options.onInvocation);
@@ -157,9 +171,10 @@ class Startup {
   }
 
   async run(): Promise<LocalCloud> {
-    const emulators = await this.startEmulators();
+    const iam = this.createIam();
+    const emulators = iam ? await this.enforceIam(await this.startEmulators(), iam) : await this.startEmulators();
     const clients = this.createClients(emulators);
-    const provisioned = await provision(this.model, clients);
+    const provisioned = (this.provisioned = await provision(this.model, clients));
     const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
     const apis = await this.startApis(alarms);
     const logs = new LogStore();
@@ -170,6 +185,7 @@ class Startup {
         logs,
         this.options.lambdaPort ?? 0,
         this.options.host,
+        iam,
       ),
       (a) => a.close(),
     );
@@ -181,7 +197,7 @@ class Startup {
       // Lambda runs nodejs22.x, where the SDK has nothing to warn about; this machine's Node 20 is not the function's.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const service = this.createService(await this.unpackFunctions(), environment, clients, provisioned, alarms, logs);
+    const service = this.createService(await this.unpackFunctions(), environment, clients, provisioned, alarms, logs, iam);
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
     const scheduler = this.track(new Scheduler(this.model, service, this.reporter), (s) => s.stop());
@@ -199,6 +215,7 @@ class Startup {
       scheduler,
       retryVisibilitySeconds,
       enforceThrottle: !!this.options.enforceThrottle,
+      iam: !!iam,
     });
     if (this.options.stateFile ?? true) this.writeStateFile({ apiList, lambdaEndpoint: lambdaApi.url, environment, outputs });
     this.service = service;
@@ -213,6 +230,7 @@ class Startup {
       invoke: (ref, event) => service.invoke(ref, event, "invoke"),
       invokeAsync: (ref, event) => service.invokeAsync(ref, event, "invoke"),
       fireSchedule: (name) => this.fireSchedule(name),
+      iam,
       stop: () => this.stop(),
     };
   }
@@ -230,6 +248,68 @@ class Startup {
 
   private async startEmulators(): Promise<Emulators> {
     return this.track(await startEmulators(this.model.region), (e) => e.stop());
+  }
+
+  /** IAM over the graph's roles and policies, unless turned off. */
+  private createIam(): IamAuthority | undefined {
+    if (this.options.iam === "off") return undefined;
+    const functions = this.model.functions.map((f) => ({ name: f.name, arn: f.arn, roleArn: f.role }));
+    const iam = new IamAuthority(buildIamModel(this.graph), functions, this.reporter);
+    this.stoppers.push(() => printUnusedGrants(this.reporter, iam));
+    return iam;
+  }
+
+  /**
+   * Puts the IAM proxy in front of the emulators: every endpoint (the SDK's, the functions', the local
+   * cloud's own clients) becomes the proxy's, which authorizes what functions sign and forwards the rest.
+   */
+  private async enforceIam(emulators: Emulators, iam: IamAuthority): Promise<Emulators> {
+    const proxy = this.track(
+      await startIamProxy({
+        authority: iam,
+        resolver: this.resolver(iam),
+        upstream: { messaging: emulators.s3, dynamodb: emulators.dynamodb },
+        host: "127.0.0.1",
+      }),
+      (p) => p.close(),
+    );
+    const front = `http://127.0.0.1:${proxy.port}`;
+    // SQS's host names the region, as fauxqs's queue URLs (and the SDK's endpoint rules) expect.
+    const sqs = `http://sqs.${this.model.region}.localhost:${proxy.port}`;
+    return {
+      ...emulators,
+      sqs,
+      sns: front,
+      s3: front,
+      dynamodb: front,
+      environment: {
+        ...emulators.environment,
+        AWS_ENDPOINT_URL_SQS: sqs,
+        AWS_ENDPOINT_URL_SNS: front,
+        AWS_ENDPOINT_URL_S3: front,
+        AWS_ENDPOINT_URL_DYNAMODB: front,
+      },
+    };
+  }
+
+  /** Local names back to the cloud ARNs the policies name. */
+  private resolver(iam: IamAuthority): ResourceResolver {
+    const { region, accountId } = this.model;
+    const lastPart = (ref: string) => ref.split(/[/:]/).pop() ?? ref;
+    return {
+      region,
+      accountId,
+      queueArn: (ref) =>
+        this.model.queues.find((q) => q.name === lastPart(ref))?.arn ?? `arn:aws:sqs:${region}:${accountId}:${lastPart(ref)}`,
+      tableArn: (name) => this.model.tables.find((t) => t.name === name)?.arn ?? `arn:aws:dynamodb:${region}:${accountId}:table/${name}`,
+      topicArn: (ref) => {
+        const cloud = [...(this.provisioned?.localArns.entries() ?? [])].find(([, local]) => local === ref)?.[0];
+        return (
+          cloud ?? this.model.topics.find((t) => t.name === lastPart(ref))?.arn ?? `arn:aws:sns:${region}:${accountId}:${lastPart(ref)}`
+        );
+      },
+      keyFor: (arn) => iam.model.encryption.get(arn),
+    };
   }
 
   private createClients(emulators: Emulators): Clients {
@@ -254,6 +334,7 @@ class Startup {
         alarms,
         reporter: this.reporter,
         accountId: this.model.accountId,
+        region: this.model.region,
         port,
         host: this.options.host,
         enforceThrottle: this.options.enforceThrottle,
@@ -284,6 +365,7 @@ class Startup {
     provisioned: Provisioned,
     alarms: AlarmBoard,
     logs: LogStore,
+    iam?: IamAuthority,
   ): LambdaService {
     const service = new LambdaService(this.model, {
       bootstrapFile: bootstrapFile(),
@@ -295,6 +377,7 @@ class Startup {
       alarms,
       logs,
       destinations: { send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes) },
+      iam,
     });
     return this.track(service, (s) => s.stop());
   }
@@ -385,6 +468,16 @@ async function sendToDestination(
   else if (arn.startsWith("arn:aws:sns:") && provisioned.localArns.has(arn))
     await clients.sns.send(new PublishCommand({ TopicArn: provisioned.localArns.get(arn), Message: body, MessageAttributes }));
   else throw new Error(`destination ${arn} is not a queue or topic of the graph`);
+}
+
+/** When the local cloud stops: the grants no call used, as IAM Access Analyzer's unused-access findings would list them. */
+function printUnusedGrants(reporter: Reporter, iam: IamAuthority): void {
+  const unused = iam.unusedGrants();
+  if (unused.length === 0) return reporter.info("IAM: every grant of every function's role was used during this run");
+  reporter.table(
+    `IAM: ${unused.length} grant(s) no call used during this run (unused access; remove them, or exercise them)`,
+    unused.map((g) => [g.functions.join(", "), g.action, g.resource, `${g.policy}${g.sid ? ` / ${g.sid}` : ""}`]),
+  );
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };

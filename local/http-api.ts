@@ -20,6 +20,7 @@ export interface ApiServerOptions {
   alarms: AlarmBoard;
   reporter: Reporter;
   accountId: string;
+  region: string;
   port: number;
   host?: string;
   /** Enforce the stage's throttling with 429s. @default false: local load tests may exceed the cloud's rate */
@@ -127,6 +128,10 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         requestId,
         options,
       });
+      // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
+      const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${options.api.stageName}/${req.method}${rawPath}`;
+      if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
+        return send(apiError(500, "Internal Server Error"));
       void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(send);
     });
   });

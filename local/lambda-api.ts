@@ -5,6 +5,8 @@
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
+import type { IamAuthority } from "./iam/authority";
+import { accessKeyOf } from "./iam/requests";
 import type { LambdaService } from "./lambda/service";
 import type { LogStore } from "./logs";
 
@@ -12,6 +14,8 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** The local cloud's own control routes: fire a schedule now, as EventBridge would; read or follow a function's logs. */
 const FIRE_PATH = /^\/_local\/schedules\/([^/]+)\/fire$/;
 const LOGS_PATH = /^\/_local\/logs\/([^/]+)$/;
+/** The grants of the functions' roles that no call has used so far (`npm run iam -- report`). */
+const UNUSED_PATH = "/_local/iam/unused";
 
 export interface LambdaApi {
   url: string;
@@ -34,6 +38,8 @@ export function startLambdaApi(
   logs: LogStore,
   port = 0,
   host = "127.0.0.1",
+  /** IAM, when enforced: a function invoking another needs lambda:InvokeFunction on it. @default none (IAM off) */
+  iam?: IamAuthority,
 ): Promise<LambdaApi> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -45,6 +51,10 @@ export function startLambdaApi(
       const path = decodeURIComponent((req.url ?? "").split("?")[0]);
       const logPath = req.method === "GET" ? path.match(LOGS_PATH) : null;
       if (logPath) return streamLogs(req, res, lambda, logs, logPath[1]);
+      if (req.method === "GET" && path === UNUSED_PATH) {
+        if (!iam) return awsError(res, 404, "ResourceNotFoundException", "IAM is off in this local cloud (--iam off): nothing is recorded");
+        return reply(res, 200, {}, JSON.stringify({ unused: iam.unusedGrants() }));
+      }
       const fire = req.method === "POST" ? path.match(FIRE_PATH) : null;
       if (fire) {
         try {
@@ -68,6 +78,13 @@ export function startLambdaApi(
         name = lambda().resolve(match[1]).name;
       } catch (err) {
         return awsError(res, 404, "ResourceNotFoundException", (err as Error).message);
+      }
+      // A function's own call (signed with its role's credentials) needs lambda:InvokeFunction on the target.
+      const caller = iam?.functionForAccessKey(accessKeyOf(req.headers, req.url ?? "/"));
+      if (caller) {
+        const target = lambda().resolve(name);
+        const verdict = iam!.checkFunction(caller, [{ action: "lambda:InvokeFunction", resource: target.arn }]);
+        if (!verdict.allowed) return awsError(res, 403, "AccessDeniedException", verdict.message ?? "Access denied");
       }
       if (type === "DryRun") return reply(res, 204, {}, "");
       if (type === "Event") {

@@ -9,6 +9,8 @@ import { functionNamed } from "./function-names";
 export interface LocalFunction {
   name: string;
   arn: string;
+  /** The execution role's ARN: what the function's code, and Lambda on its behalf, is authorized as. */
+  role: string;
   /** "<file>.<export>", as Lambda's `handler` setting. */
   handler: string;
   runtime: string;
@@ -39,6 +41,8 @@ export interface LocalApi {
   name: string;
   /** The endpoint the API would have in AWS, rewritten to the local one wherever it appears. */
   cloudEndpoint: string;
+  /** The stage requests are served by; it is part of the source ARN API Gateway invokes functions with. @default "$default" */
+  stageName: string;
   routes: LocalRoute[];
   throttle?: { rateLimit: number; burstLimit: number };
 }
@@ -97,7 +101,10 @@ export interface LocalSchedule {
   arn: string;
   expression: string;
   enabled: boolean;
-  targets: { functionArn: string; input?: string }[];
+  /** Each target; an EventBridge Scheduler target invokes with its own role, a rule's target through the function's permission. */
+  targets: { functionArn: string; input?: string; roleArn?: string }[];
+  /** "rule" (EventBridge rule) or "scheduler" (EventBridge Scheduler). */
+  kind: "rule" | "scheduler";
 }
 
 export interface LocalAlarm {
@@ -114,8 +121,11 @@ export interface SkippedResource {
   urn: string;
   type: string;
   name: string;
-  /** cloud-only: edge, log shipping, dashboards; not-enforced: accepted, with no local effect; unsupported: not understood. */
-  reason: "cloud-only" | "not-enforced" | "unsupported";
+  /**
+   * cloud-only: edge, log shipping, dashboards; iam: roles, policies, keys and permissions, which IAM
+   * enforces (unless it is off); not-enforced: accepted, with no local effect; unsupported: not understood.
+   */
+  reason: "cloud-only" | "iam" | "not-enforced" | "unsupported";
 }
 
 export interface LocalModel {
@@ -151,16 +161,22 @@ const CLOUD_ONLY = [
   /^aws:lambda\/provisionedConcurrencyConfig:/,
 ];
 
-/** Accepted and shown, but with no local effect: IAM is not enforced, logs go to the console, and so on. */
-const NOT_ENFORCED = [
+/** What IAM reads: identities, their policies, resource policies, keys, function permissions, and which key encrypts what. */
+const IAM = [
   /^aws:iam\//,
   /^aws:kms\//,
   /^aws:lambda\/permission:/,
-  /^aws:cloudwatch\/logGroup:/,
-  /^aws:apigatewayv2\/stage:/,
   /^aws:sqs\/queuePolicy:/,
   /^aws:sns\/topicPolicy:/,
-  /^aws:s3\/bucket(PublicAccessBlock|Policy|ServerSideEncryptionConfiguration(V2)?|Versioning(V2)?|LifecycleConfiguration(V2)?|OwnershipControls|Logging(V2)?):/,
+  /^aws:dynamodb\/resourcePolicy:/,
+  /^aws:s3\/bucket(Policy|ServerSideEncryptionConfiguration(V2)?):/,
+];
+
+/** Accepted and shown, but with no local effect: logs go to the console, stages are implied, and so on. */
+const NOT_ENFORCED = [
+  /^aws:cloudwatch\/logGroup:/,
+  /^aws:apigatewayv2\/stage:/,
+  /^aws:s3\/bucket(PublicAccessBlock|Versioning(V2)?|LifecycleConfiguration(V2)?|OwnershipControls|Logging(V2)?):/,
   /^aws:lambda\/alias:/,
   /^pulumi:providers:/,
 ];
@@ -223,9 +239,11 @@ function skippedOf(graph: Graph): SkippedResource[] {
     if (!r.custom || EMULATED.has(r.type) || COMPUTED.some((p) => p.test(r.type))) continue;
     const reason = CLOUD_ONLY.some((p) => p.test(r.type))
       ? "cloud-only"
-      : NOT_ENFORCED.some((p) => p.test(r.type))
-        ? "not-enforced"
-        : "unsupported";
+      : IAM.some((p) => p.test(r.type))
+        ? "iam"
+        : NOT_ENFORCED.some((p) => p.test(r.type))
+          ? "not-enforced"
+          : "unsupported";
     skipped.push({ urn: r.urn, type: r.type, name: r.name, reason });
   }
   return skipped;
@@ -243,6 +261,7 @@ function functionsOf(graph: Graph): LocalFunction[] {
     return {
       name,
       arn: r.arn ?? `arn:aws:lambda:${graph.placement.region}:${graph.placement.accountId}:function:${name}`,
+      role: String(s.role ?? ""),
       handler: s.handler ?? "index.handler",
       runtime: s.runtime ?? "nodejs22.x",
       memoryMb: s.memorySize ?? 128,
@@ -284,6 +303,7 @@ function apisOf(graph: Graph): LocalApi[] {
       id: api.id!,
       name: api.inputs.name ?? api.name,
       cloudEndpoint: api.state.apiEndpoint,
+      stageName: stage?.state.name ?? "$default",
       routes,
       throttle: throttle?.throttlingRateLimit
         ? { rateLimit: throttle.throttlingRateLimit, burstLimit: throttle.throttlingBurstLimit ?? throttle.throttlingRateLimit }
@@ -379,13 +399,15 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
       targets: targets
         .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
         .map((t) => ({ functionArn: t.state.arn, input: t.state.input })),
+      kind: "rule" as const,
     }));
   const scheduler = ofType(graph, "aws:scheduler/schedule:Schedule").map((r): LocalSchedule => ({
     name: nameOf(r),
     arn: r.arn ?? r.urn,
     expression: r.state.scheduleExpression,
     enabled: (r.state.state ?? "ENABLED") === "ENABLED",
-    targets: r.state.target ? [{ functionArn: r.state.target.arn, input: r.state.target.input }] : [],
+    targets: r.state.target ? [{ functionArn: r.state.target.arn, input: r.state.target.input, roleArn: r.state.target.roleArn }] : [],
+    kind: "scheduler" as const,
   }));
   return [...rules, ...scheduler];
 }

@@ -56,6 +56,11 @@ export class QueuePoller {
   private async run(): Promise<void> {
     while (this.running) {
       try {
+        // Without the role's sqs:ReceiveMessage (and delete, attributes) Lambda cannot poll: messages wait in the queue.
+        if (!this.lambda.mayPoll(this.mapping.functionName, this.queue.arn)) {
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
         const messages = await this.receive();
         if (messages.length > 0) await this.process(messages);
       } catch (err) {

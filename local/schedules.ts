@@ -32,11 +32,20 @@ export class Scheduler {
     }
   }
 
-  /** Fires one schedule now, as EventBridge would; returns the async request ids. */
+  /**
+   * Fires one schedule now, as EventBridge would; returns the async request ids. A rule invokes through
+   * the function's permission for the rule's ARN, a Scheduler schedule with its target's role; a target
+   * either does not allow is not invoked (the local cloud says why).
+   */
   fire(schedule: LocalSchedule): string[] {
-    return schedule.targets.map((target) =>
-      this.lambda.invokeAsync(target.functionArn, eventFor(this.model, schedule, target.input), `schedule ${schedule.name}`),
-    );
+    const trigger = `schedule ${schedule.name}`;
+    return schedule.targets
+      .filter((target) =>
+        schedule.kind === "rule" || !target.roleArn
+          ? this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger)
+          : this.lambda.roleMayInvoke(target.roleArn, target.functionArn, trigger),
+      )
+      .map((target) => this.lambda.invokeAsync(target.functionArn, eventFor(this.model, schedule, target.input), trigger));
   }
 
   stop(): void {

@@ -14,6 +14,8 @@ export interface StartupInfo {
   scheduler: Scheduler;
   retryVisibilitySeconds?: number;
   enforceThrottle: boolean;
+  /** Whether IAM is enforced. */
+  iam: boolean;
 }
 
 export function printStartup(reporter: Reporter, info: StartupInfo): void {
@@ -100,6 +102,13 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     ...summarize(byReason("cloud-only")),
     ...info.provisioned.cloudOnlySubscriptions.map((s) => ["subscription", s]),
   ]);
+  reporter.table(
+    info.iam
+      ? "IAM: enforced (each function calls AWS as its role; API Gateway and EventBridge need their permissions; --iam off turns it off)"
+      : "IAM: off (--iam off); these are accepted, not enforced",
+    summarize(byReason("iam")),
+  );
+  if (!model.skipped.some((s) => s.reason === "iam")) reporter.info(info.iam ? "IAM: enforced" : "IAM: off (--iam off)");
   reporter.table("Accepted, not enforced locally", summarize(byReason("not-enforced")));
   reporter.table("Unsupported (skipped)", summarize(byReason("unsupported")));
 }

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...]`: the local cloud.
+ * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...] [--iam on|off]`: the local cloud.
  * Exit status: 0 after Ctrl-C, 2 for bad arguments, bad stack config or a port in use, 3 when the program throws.
  */
 import * as path from "path";
@@ -25,10 +25,27 @@ async function main(argv: string[]): Promise<number> {
     .option("-c, --config <key=value...>", "override a config value, as `pulumi config set` would", [])
     .option("--concurrency <n>", "containers per function at most", "4")
     .option("--throttle", "enforce the API stage's throttling (429s)", false)
+    .option(
+      "--iam <mode>",
+      "on: every AWS call is authorized as AWS would (roles, resource and key policies, permissions); off: none is",
+      "on",
+    )
     .option("--quiet", "no line per invocation", false);
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
-  const opts = program.opts<{ stack: string; program: string; config: string[]; concurrency: string; throttle: boolean; quiet: boolean }>();
+  const opts = program.opts<{
+    stack: string;
+    program: string;
+    config: string[];
+    concurrency: string;
+    throttle: boolean;
+    iam: string;
+    quiet: boolean;
+  }>();
+  if (opts.iam !== "on" && opts.iam !== "off") {
+    process.stderr.write(`error: --iam must be "on" or "off" (got "${opts.iam}")\n`);
+    return EXIT.badInput;
+  }
   const config: Record<string, string> = {};
   for (const pair of opts.config) {
     const at = pair.indexOf("=");
@@ -60,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       config,
       maxContainers: concurrency,
       enforceThrottle: opts.throttle,
+      iam: opts.iam,
       invocationLines: !opts.quiet,
     });
   } catch (err) {

@@ -7,6 +7,7 @@
 import { randomUUID } from "crypto";
 import type { AlarmBoard } from "../alarms";
 import type { Reporter } from "../console";
+import type { IamAuthority } from "../iam/authority";
 import type { LogStore } from "../logs";
 import { findFunction, LocalFunction, LocalModel } from "../model";
 import type { LambdaError } from "./bootstrap";
@@ -32,6 +33,8 @@ export interface LambdaServiceOptions {
   /** Keeps each function's log lines for `npm run logs -- --local`. @default none */
   logs?: LogStore;
   destinations: Destinations;
+  /** IAM, when enforced: each function's credentials, and Lambda's own calls on its behalf (logs, failure destinations). @default none (IAM off) */
+  iam?: IamAuthority;
 }
 
 export class UnknownFunctionError extends Error {
@@ -44,6 +47,7 @@ export class UnknownFunctionError extends Error {
 export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly logsAllowed = new Map<string, boolean>();
 
   constructor(
     private readonly model: LocalModel,
@@ -55,11 +59,16 @@ export class LambdaService {
         new FunctionPool(fn, {
           bootstrapFile: options.bootstrapFile,
           taskRoot: options.taskRoots[fn.name],
-          environment: containerEnvironment(fn, model, options.baseEnvironment, options.taskRoots[fn.name]),
+          environment: {
+            ...containerEnvironment(fn, model, options.baseEnvironment, options.taskRoots[fn.name]),
+            // Lambda hands each function its role's session credentials; locally they say which function signed a call.
+            ...(options.iam?.credentialsFor(fn.name) ?? {}),
+          },
           maxContainers: Math.max(1, Math.min(fn.reservedConcurrency ?? Infinity, options.maxContainers)),
           onLog: (line) => {
             options.reporter.handlerLog(fn.name, line);
-            options.logs?.append(fn.name, line);
+            // Lambda writes the logs with the function's role: without logs:PutLogEvents they never reach the log group.
+            if (this.mayWriteLogs(fn)) options.logs?.append(fn.name, line);
           },
         }),
       );
@@ -74,6 +83,53 @@ export class LambdaService {
         this.model.functions.map((f) => f.name),
       );
     return fn;
+  }
+
+  /**
+   * Whether `service` (apigateway.amazonaws.com, events.amazonaws.com) may invoke the function on behalf
+   * of `sourceArn`: the function's resource policy, as its aws.lambda.Permission resources wrote it.
+   */
+  permitsInvoke(ref: string, service: string, sourceArn: string, trigger: string): boolean {
+    const iam = this.options.iam;
+    if (!iam) return true;
+    const fn = this.resolve(ref);
+    return iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger).allowed;
+  }
+
+  /**
+   * Whether an SQS event source mapping may poll `queueArn` for the function: Lambda receives, deletes
+   * and reads the queue's attributes with the function's role (and decrypts with its key, if it has one).
+   */
+  mayPoll(ref: string, queueArn: string): boolean {
+    const iam = this.options.iam;
+    if (!iam) return true;
+    const fn = this.resolve(ref);
+    const calls = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"].map((action) => ({ action, resource: queueArn }));
+    return iam.checkFunction(iam.identityOf(fn), [...calls, ...iam.keyCalls(queueArn, ["kms:Decrypt"])], "its SQS event source mapping")
+      .allowed;
+  }
+
+  /** Whether a role (an EventBridge Scheduler target's) may invoke the function: lambda:InvokeFunction in its identity policies. */
+  roleMayInvoke(roleArn: string, ref: string, trigger: string): boolean {
+    const iam = this.options.iam;
+    if (!iam) return true;
+    const fn = this.resolve(ref);
+    const caller = { name: trigger, arn: "", roleArn };
+    return iam.checkFunction(caller, [{ action: "lambda:InvokeFunction", resource: fn.arn }], "its target role").allowed;
+  }
+
+  /** Whether the function's role may write its log group: checked once, as the log stream is created. */
+  private mayWriteLogs(fn: LocalFunction): boolean {
+    const iam = this.options.iam;
+    if (!iam) return true;
+    let allowed = this.logsAllowed.get(fn.name);
+    if (allowed === undefined) {
+      const stream = `arn:aws:logs:${this.model.region}:${this.model.accountId}:log-group:${fn.logGroup}:log-stream:local`;
+      const calls = ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({ action, resource: stream }));
+      allowed = iam.checkFunction(iam.identityOf(fn), calls, "Lambda writing its logs").allowed;
+      this.logsAllowed.set(fn.name, allowed);
+    }
+    return allowed;
   }
 
   containers(ref: string): number {
@@ -163,6 +219,10 @@ export class LambdaService {
 
   private async deliver(fn: LocalFunction, arn: string, body: string, trigger: string, attributes?: Record<string, string>): Promise<void> {
     try {
+      // Lambda delivers with the function's role: it needs sqs:SendMessage or sns:Publish on the destination.
+      const iam = this.options.iam;
+      const verdict = iam?.checkFunction(iam.identityOf(fn), iam.deliveryCalls(arn), "Lambda delivering an async event");
+      if (verdict && !verdict.allowed) throw new Error(verdict.message);
       await this.options.destinations.send(arn, body, attributes);
     } catch (err) {
       this.options.reporter.info(`${fn.name}: could not deliver the ${trigger} event to ${arn}: ${(err as Error).message}`);
