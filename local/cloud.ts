@@ -44,6 +44,11 @@ export interface LocalCloudOptions {
   host?: string;
   /** Port of the Lambda Invoke API. @default 0 (a free port) */
   lambdaPort?: number;
+  /**
+   * A graph captured already, run instead of capturing `programDir`'s: for tools and tests that change
+   * what the program declares (a grant removed) without editing it. @default the program's, captured now
+   */
+  graph?: Graph;
   /** Config values replacing the stack file's, as `pulumi config set` would. @default {} */
   config?: Record<string, string>;
   /** Where output lines go. @default stdout */
@@ -134,7 +139,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 3000;
   if (port !== 0) await assertPortFree(port, host);
-  const graph = await captureStack(programDir, stack, options.config ?? {});
+  const graph = options.graph ?? (await captureStack(programDir, stack, options.config ?? {}));
   const model = buildModel(graph);
   const startup = new Startup(model, graph, { ...options, programDir, stack, host, port });
   try {

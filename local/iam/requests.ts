@@ -268,6 +268,12 @@ const OBJECT_SUBRESOURCES: Record<string, Record<string, string>> = {
   DELETE: { tagging: "DeleteObjectTagging", uploadId: "AbortMultipartUpload" },
 };
 
+/** Query parameters of a bucket listing. */
+const LIST_PARAMETERS = /^(x-id|list-type|prefix|delimiter|max-keys|marker|continuation-token|start-after|encoding-type|fetch-owner|x-amz-[a-z-]+)$/i;
+
+/** Query parameters of object requests that select or shape, not change, the action (the SDK adds x-id). */
+const OBJECT_PARAMETERS = /^(x-id|versionId|partNumber|uploadId|uploads|response-[a-z-]+|x-amz-[a-z-]+)$/i;
+
 /** S3's bucket and key: path style (`/bucket/key`), or virtual-hosted (`bucket.host/key`) as fauxqs reads it. */
 function bucketAndKey(request: ServiceRequest): { bucket: string; key: string; query: URLSearchParams } {
   const url = new URL(request.url, "http://local");
@@ -306,7 +312,8 @@ function s3Request(request: ServiceRequest, resolver: ResourceResolver): ParsedR
         calls: keys.map((k) => ({ action: "s3:DeleteObject", resource: `${bucketArn}/${k}` })),
       };
     }
-    if (method === "GET" || method === "HEAD") {
+    const unknown = flags.filter((f) => !LIST_PARAMETERS.test(f));
+    if ((method === "GET" || method === "HEAD") && unknown.length === 0) {
       const operation = method === "HEAD" ? "HeadBucket" : query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
       const prefix = query.get("prefix");
       return {
@@ -328,6 +335,8 @@ function s3Request(request: ServiceRequest, resolver: ResourceResolver): ParsedR
       "kms:EncryptionContext:aws:s3:arn": bucketArn,
     });
   const sub = flags.find((f) => OBJECT_SUBRESOURCES[method]?.[f]);
+  const unknown = flags.filter((f) => f !== sub && !OBJECT_PARAMETERS.test(f));
+  if (unknown.length > 0) throw new UnrecognizedRequestError(`S3 ${method} on s3://${bucket}/${key} with ${unknown.join("&")}`);
   if (sub) {
     const operation = OBJECT_SUBRESOURCES[method][sub];
     return { service: "s3", operation, calls: [{ action: `s3:${operation}`, resource: objectArn }] };
