@@ -6,6 +6,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DLQ_RETENTION_SECONDS, ENV, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
+import { actionProblem, documentProblems } from "./iam-actions";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -44,6 +45,21 @@ export const ACCOUNT_SINGLETONS = [
   "aws:macie2/account:Account",
   "aws:apigateway/account:Account",
 ] as const;
+/** Where each resource type keeps policy documents. */
+const POLICY_PROPS: Record<string, (props: any) => unknown[]> = {
+  [ROLE]: (p) => [p.assumeRolePolicy, ...asList(p.inlinePolicies?.map((i: any) => i.policy))],
+  "aws:iam/rolePolicy:RolePolicy": (p) => [p.policy],
+  "aws:iam/policy:Policy": (p) => [p.policy],
+  "aws:iam/userPolicy:UserPolicy": (p) => [p.policy],
+  "aws:iam/groupPolicy:GroupPolicy": (p) => [p.policy],
+  "aws:sqs/queuePolicy:QueuePolicy": (p) => [p.policy],
+  [QUEUE]: (p) => [p.policy],
+  "aws:s3/bucketPolicy:BucketPolicy": (p) => [p.policy],
+  "aws:sns/topicPolicy:TopicPolicy": (p) => [p.policy],
+  "aws:sns/topic:Topic": (p) => [p.policy],
+  "aws:kms/key:Key": (p) => [p.policy],
+  "aws:dynamodb/resourcePolicy:ResourcePolicy": (p) => [p.policy],
+};
 const STATEFUL = ["aws:dynamodb/table:Table", QUEUE, BUCKET, "aws:kms/key:Key"];
 // EventBridge invocations are found through their targets, which lets warm-up targets be told apart.
 const ASYNC_PRINCIPALS = ["sns.amazonaws.com", "s3.amazonaws.com"];
@@ -129,7 +145,11 @@ export const policies: Policy[] = [
     name: "no-wildcard-actions",
     description: "IAM identity policies allow no `*` actions; a permissions boundary, which only caps, may.",
     validateStack: (args, report) => {
-      const boundaries = new Set(ofType(args.resources, ROLE).map((r) => r.props.permissionsBoundary).filter(Boolean));
+      const boundaries = new Set(
+        ofType(args.resources, ROLE)
+          .map((r) => r.props.permissionsBoundary)
+          .filter(Boolean),
+      );
       for (const r of args.resources) {
         const docs =
           r.type === "aws:iam/rolePolicy:RolePolicy" || (r.type === "aws:iam/policy:Policy" && !boundaries.has(r.props.arn))
@@ -151,16 +171,37 @@ export const policies: Policy[] = [
     name: "no-admin-managed-policies",
     description: "No AWS FullAccess, PowerUserAccess or AdministratorAccess policy is attached to a role without a permissions boundary.",
     validateStack: (args, report) => {
-      const bounded = new Set(ofType(args.resources, ROLE).filter((r) => r.props.permissionsBoundary).flatMap((r) => [r.props.name, r.props.id, r.props.arn]));
+      const bounded = new Set(
+        ofType(args.resources, ROLE)
+          .filter((r) => r.props.permissionsBoundary)
+          .flatMap((r) => [r.props.name, r.props.id, r.props.arn]),
+      );
       const broad = (arns: string[]) => arns.filter((a) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(a));
       for (const role of ofType(args.resources, ROLE).filter((r) => !r.props.permissionsBoundary)) {
-        for (const arn of broad(asList(role.props.managedPolicyArns))) report(`${role.name} attaches the broad managed policy ${arn}`, role.urn);
+        for (const arn of broad(asList(role.props.managedPolicyArns)))
+          report(`${role.name} attaches the broad managed policy ${arn}`, role.urn);
       }
       for (const type of ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"]) {
         for (const attachment of ofType(args.resources, type)) {
           const roles = asList(attachment.props.role ?? attachment.props.roles);
           if (roles.length > 0 && roles.every((r) => bounded.has(r))) continue;
-          for (const arn of broad(asList(attachment.props.policyArn))) report(`${attachment.name} attaches the broad managed policy ${arn}`, attachment.urn);
+          for (const arn of broad(asList(attachment.props.policyArn)))
+            report(`${attachment.name} attaches the broad managed policy ${arn}`, attachment.urn);
+        }
+      }
+    },
+  },
+  {
+    name: "iam-actions-exist",
+    description:
+      "Every IAM action in every policy (identity, trust, resource and key policies, function permissions) is a real action, on a resource of a type it takes.",
+    validateStack: async (args, report) => {
+      for (const r of args.resources) {
+        const documents = POLICY_PROPS[r.type]?.(r.props) ?? [];
+        for (const doc of documents) for (const problem of await documentProblems(doc)) report(`${r.name}: ${problem}`, r.urn);
+        if (r.type === PERMISSION && typeof r.props.action === "string") {
+          const problem = await actionProblem(r.props.action);
+          if (problem) report(`${r.name}: ${problem}`, r.urn);
         }
       }
     },
@@ -172,7 +213,9 @@ export const policies: Policy[] = [
     validateResource: (args, report) => {
       const { baseline = false } = args.getConfig<{ baseline?: boolean }>();
       if (!baseline && (ACCOUNT_SINGLETONS as readonly string[]).includes(args.type)) {
-        report(`${args.type} ${args.name} exists once per account and region: it belongs in the account baseline stack (baseline/), not in an application stack`);
+        report(
+          `${args.type} ${args.name} exists once per account and region: it belongs in the account baseline stack (baseline/), not in an application stack`,
+        );
       }
     },
   },

@@ -287,6 +287,79 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "iam-actions-exist",
+    compliant: [
+      res("aws:iam/rolePolicy:RolePolicy", "any", {
+        policy: policyDoc({ Effect: "Allow", Action: ["sqs:SendMessage", "s3:Get*", "*"], Resource: "*" }),
+      }),
+      res("aws:iam/rolePolicy:RolePolicy", "logs", {
+        policy: policyDoc({
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: "arn:aws:logs:eu-west-1:1:log-group:/aws/lambda/f:*",
+        }),
+      }),
+      // A bucket and its objects in one statement: each action takes one of them.
+      res("aws:iam/rolePolicy:RolePolicy", "archive", {
+        policy: policyDoc({ Effect: "Allow", Action: ["s3:PutObject", "s3:ListBucket"], Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] }),
+      }),
+      res("aws:iam/role:Role", "r", {
+        assumeRolePolicy: policyDoc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }),
+      }),
+      res("aws:lambda/permission:Permission", "perm", { action: "lambda:InvokeFunction" }),
+      res("aws:kms/key:Key", "k", {
+        policy: policyDoc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "kms:*", Resource: "*" }),
+      }),
+    ],
+    violations: [
+      {
+        resources: [rolePolicy(["sqs:SendMessages"])],
+        messages: ['p: sqs:SendMessages is not an IAM action: sqs has no action "SendMessages"'],
+      },
+      { resources: [rolePolicy(["sqsx:SendMessage"])], messages: ['p: sqsx:SendMessage is not an IAM action: there is no service "sqsx"'] },
+      { resources: [rolePolicy(["s3:Gte*"])], messages: ["p: s3:Gte* matches no s3 action"] },
+      { resources: [rolePolicy(["SendMessage"])], messages: ["p: SendMessage is not an IAM action (service:Action)"] },
+      {
+        resources: [
+          res("aws:iam/rolePolicy:RolePolicy", "p", {
+            policy: policyDoc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b" }),
+          }),
+        ],
+        messages: [
+          "p: s3:GetObject does not apply to arn:aws:s3:::b: it takes accesspointobject (arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}) or object (arn:${Partition}:s3:::${BucketName}/${ObjectName})",
+        ],
+      },
+      {
+        resources: [
+          res("aws:iam/rolePolicy:RolePolicy", "p", {
+            policy: policyDoc({ Effect: "Allow", Action: "sqs:ListQueues", Resource: "arn:aws:sqs:eu-west-1:1:q" }),
+          }),
+        ],
+        messages: ['p: sqs:ListQueues takes no resource type, so only "Resource": "*" grants it (not arn:aws:sqs:eu-west-1:1:q)'],
+      },
+      {
+        resources: [
+          res("aws:iam/role:Role", "r", {
+            assumeRolePolicy: policyDoc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRoles" }),
+          }),
+        ],
+        messages: ['r: sts:AssumeRoles is not an IAM action: sts has no action "AssumeRoles"'],
+      },
+      {
+        resources: [
+          res("aws:sqs/queuePolicy:QueuePolicy", "qp", {
+            policy: policyDoc({ Effect: "Deny", Principal: "*", NotAction: "sqs:Recieve*", Resource: "*" }),
+          }),
+        ],
+        messages: ["qp: sqs:Recieve* matches no sqs action"],
+      },
+      {
+        resources: [res("aws:lambda/permission:Permission", "perm", { action: "lambda:Invoke" })],
+        messages: ['perm: lambda:Invoke is not an IAM action: lambda has no action "Invoke"'],
+      },
+    ],
+  },
+  {
     policy: "no-account-singletons",
     compliant: [res("aws:sqs/queue:Queue", "q", {}), res("aws:iam/role:Role", "r", {})],
     violations: [
