@@ -41,6 +41,19 @@ function uuidOf(urn: string): string {
 
 const regional = (service: string, resource: string) => (at: Placement) => `arn:aws:${service}:${at.region}:${at.accountId}:${resource}`;
 
+/** A bucket's id is its name, and its ARN has neither region nor account. */
+function bucketIdentity(name: string, _inputs: Record<string, any>, at: Placement): Identity {
+  return {
+    id: name,
+    arn: `arn:aws:s3:::${name}`,
+    attributes: {
+      bucket: name,
+      bucketDomainName: `${name}.s3.amazonaws.com`,
+      bucketRegionalDomainName: `${name}.s3.${at.region}.amazonaws.com`,
+    },
+  };
+}
+
 const builders: Record<string, Builder> = {
   "aws:lambda/function:Function": (name, inputs, at) => {
     const arn = regional("lambda", `function:${name}`)(at);
@@ -184,15 +197,9 @@ const builders: Record<string, Builder> = {
     arn: null,
     attributes: { result: `offline-generated-${shortId(urn, 24)}` },
   }),
-  "aws:s3/bucket:Bucket": (name, _i, at) => ({
-    id: name,
-    arn: `arn:aws:s3:::${name}`,
-    attributes: {
-      bucket: name,
-      bucketDomainName: `${name}.s3.amazonaws.com`,
-      bucketRegionalDomainName: `${name}.s3.${at.region}.amazonaws.com`,
-    },
-  }),
+  "aws:s3/bucket:Bucket": bucketIdentity,
+  // The deprecated BucketV2 is the same bucket: its id is its name too.
+  "aws:s3/bucketV2:BucketV2": bucketIdentity,
 };
 
 /** The identity of one resource, for any type, from its physical name: types without an ARN get `arn: null`. */

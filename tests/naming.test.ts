@@ -83,6 +83,25 @@ describe("auto-naming, as pulumi-aws does it", () => {
     expect(queue("a.b")).to.match(/may hold only letters, digits, - and _ \(and \.fifo\)$/);
   });
 
+  it("gives a bucket, BucketV2 included, its name as its id and an ARN without region or account", async () => {
+    const view = await captureComponents(() => {
+      new aws.s3.Bucket("named", { bucket: "my-docs" });
+      new aws.s3.BucketV2("legacy", { bucket: "my-old-docs" });
+      new aws.s3.BucketV2("unnamed", {});
+    });
+    expect([view.one("aws:s3/bucket:Bucket", "named").id, view.one("aws:s3/bucket:Bucket", "named").arn]).to.deep.equal([
+      "my-docs",
+      "arn:aws:s3:::my-docs",
+    ]);
+    expect([view.one("aws:s3/bucketV2:BucketV2", "legacy").id, view.one("aws:s3/bucketV2:BucketV2", "legacy").arn]).to.deep.equal([
+      "my-old-docs",
+      "arn:aws:s3:::my-old-docs",
+    ]);
+    const unnamed = view.one("aws:s3/bucketV2:BucketV2", "unnamed");
+    expect(unnamed.id).to.match(/^unnamed-[0-9a-f]{7}$/);
+    expect(unnamed.state.bucket).to.equal(unnamed.id);
+  });
+
   it("leaves types without a name alone", () => {
     expect(nameResource("aws:sqs/queuePolicy:QueuePolicy", "p", URN, {})).to.deep.equal({ generated: false });
   });

@@ -209,3 +209,68 @@ async function waiting(cloud: LocalCloud, name: string): Promise<number> {
     sqs.destroy();
   }
 }
+
+describe("IAM in the local cloud, on a program of raw aws resources (tests/fixtures/iam-program)", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  let lines: string[];
+  before(async () => {
+    lines = [];
+    cloud = await startLocalCloud({
+      programDir: `${ROOT}/tests/fixtures/iam-program`,
+      stack: "test",
+      port: 0,
+      stateFile: false,
+      write: (l) => lines.push(l),
+    });
+  });
+  after(() => cloud?.stop());
+
+  const run = async (fn: string, event: object) => JSON.parse((await cloud.invoke(`iam-fixture-${fn}`, event)).payload!);
+  const session = (fn: string) =>
+    new RegExp(`^User: arn:aws:sts::123456789012:assumed-role/${fn}-role-[0-9a-f]{7}/iam-fixture-${fn} is not authorized to perform: `);
+
+  it("reads what the role's policy grants", async () => {
+    expect(await run("reader", { op: "read", key: "public/a.txt" })).to.deep.equal({ ok: true, body: "public text" });
+  });
+
+  it("denies what the bucket policy denies, though the role's policy grants it", async () => {
+    const result = await run("reader", { op: "read", key: "private/b.txt" });
+    expect(result).to.include({ ok: false, error: "AccessDenied", status: 403 });
+    expect(result.message).to.match(session("reader"));
+    expect(result.message).to.match(
+      /s3:GetObject on resource: arn:aws:s3:::iam-fixture-docs\/private\/b\.txt with an explicit deny in a resource-based policy$/,
+    );
+    expect(lines).to.include(
+      "AccessDenied iam-fixture-reader: s3:GetObject on arn:aws:s3:::iam-fixture-docs/private/b.txt; denied by bucket policy docs-policy, statement NothingPrivate",
+    );
+  });
+
+  it("lets the queue policy's grant stand on its own, for the role it names only", async () => {
+    expect(await run("reader", { op: "send" })).to.deep.equal({ ok: true });
+    const outsider = await run("outsider", { op: "send" });
+    expect(outsider).to.include({ ok: false, error: "AccessDenied", status: 400 });
+    expect(outsider.message).to.match(session("outsider"));
+  });
+
+  it("denies what nothing grants", async () => {
+    const result = await run("reader", { op: "write", key: "public/new.txt" });
+    expect(result).to.include({ ok: false, error: "AccessDenied", status: 403 });
+    expect(result.message).to.match(
+      /s3:PutObject on resource: arn:aws:s3:::iam-fixture-docs\/public\/new\.txt because no identity-based policy allows the s3:PutObject action$/,
+    );
+  });
+
+  it("answers a missing key with AccessDenied to a role that may not list the bucket, and NoSuchKey to one that may", async () => {
+    const blind = await run("reader", { op: "read", key: "public/none.txt" });
+    expect(blind).to.include({ ok: false, error: "AccessDenied", status: 403 });
+    expect(blind.message).to.include(
+      "s3:ListBucket on resource: arn:aws:s3:::iam-fixture-docs because no identity-based policy allows the s3:ListBucket action",
+    );
+    expect(await run("lister", { op: "read", key: "public/none.txt" })).to.include({ ok: false, error: "NoSuchKey", status: 404 });
+  });
+
+  it("writes each function's logs with its role's AWS managed policy, and reports no denial for them", () => {
+    expect(lines.filter((l) => l.includes("Lambda writing its logs"))).to.deep.equal([]);
+  });
+});
