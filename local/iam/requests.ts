@@ -269,7 +269,8 @@ const OBJECT_SUBRESOURCES: Record<string, Record<string, string>> = {
 };
 
 /** Query parameters of a bucket listing. */
-const LIST_PARAMETERS = /^(x-id|list-type|prefix|delimiter|max-keys|marker|continuation-token|start-after|encoding-type|fetch-owner|x-amz-[a-z-]+)$/i;
+const LIST_PARAMETERS =
+  /^(x-id|list-type|prefix|delimiter|max-keys|marker|continuation-token|start-after|encoding-type|fetch-owner|x-amz-[a-z-]+)$/i;
 
 /** Query parameters of object requests that select or shape, not change, the action (the SDK adds x-id). */
 const OBJECT_PARAMETERS = /^(x-id|versionId|partNumber|uploadId|uploads|response-[a-z-]+|x-amz-[a-z-]+)$/i;

@@ -144,6 +144,8 @@ export class LambdaService {
     extra: { status?: (outcome: InvokeOutcome) => number } = {},
   ): Promise<InvokeOutcome> {
     const fn = this.resolve(ref);
+    // Lambda writes START, END and REPORT lines for every invocation, with the function's role.
+    this.mayWriteLogs(fn);
     const outcome = await this.pools.get(fn.name)!.invoke(event);
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
     const status = extra.status?.(outcome);

@@ -43,8 +43,27 @@ describe("integration: the orders app", function () {
   before(async () => {
     target = await integrationTarget();
   });
-  after(async () => {
-    await target?.stop();
+  after(async function () {
+    try {
+      // Least privilege the other way round: once every test has passed locally, no grant of the app's roles went unused.
+      const all = this.test!.parent!.tests;
+      if (target?.local && all.every((t) => t.state === "passed")) {
+        const res = await fetch(`${target.local.state.lambdaEndpoint}/_local/iam/unused`);
+        const { unused } = (await res.json()) as { unused: { functions: string[]; action: string; resource: string; sid?: string }[] };
+        expect(
+          unused.map((g) => `${g.functions.join(",")} ${g.action} ${g.resource} (${g.sid})`),
+          "grants no test used",
+        ).to.deep.equal([]);
+      }
+    } finally {
+      await target?.stop();
+    }
+  });
+
+  it("answers the health check with 200", async () => {
+    const res = await fetch(`${target.url}/health`);
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ status: "ok" });
   });
 
   it("accepts an order with 202, then shows it processed", async () => {
