@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --check] [--runs N] [--init-runs N] [--skip-tests]`: every figure from this machine, in one run,
+ * `npm run bench [-- --check] [--runs N] [--init-runs N] [--skip-tests] [--skip-iam]`: every figure from this machine, in one run,
  * next to its baseline:
  * - per function: bundle size, artifact files, module init (fresh process, median) against an empty
  *   handler and against a bundle of only the SDK clients it uses;
  * - the prod preview's wall time, and the before and after of each speed-up of the feedback loop;
  * - the test suite's wall time (`npm test`, `npm run test:unit`);
  * - warm durations on the local cloud, and the cost per million requests of each route;
+ * - what enforcing IAM costs the local cloud: --iam on's throughput over --iam off's (bench/iam.ts);
  * - the `npm run bench:local` figures, when they exist.
  * Writes bench/report.md. With --check, exits 1 naming every budget missed.
  */
@@ -18,6 +19,7 @@ import * as esbuild from "esbuild";
 import { bundleHandler, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { captureStack } from "../graph/capture";
 import { costPerMillion, costPlan, CostPlan, PRICES, variants } from "./cost";
+import { IAM_THROUGHPUT_BUDGET, measureIam } from "./iam";
 import { budgetMisses, Figures, floorSource, FunctionFigures, median, sdkImports } from "./measure";
 import { warmDurations } from "./warm";
 
@@ -249,7 +251,12 @@ function costSection({ plan, durations }: Costs): string[] {
   ];
 }
 
-function report(m: Awaited<ReturnType<typeof measure>>, runs: number, initRuns: number, misses: string[]): string {
+function report(
+  m: Awaited<ReturnType<typeof measure>> & { iam?: Awaited<ReturnType<typeof measureIam>> },
+  runs: number,
+  initRuns: number,
+  misses: string[],
+): string {
   const { figures } = m;
   const local = path.join(OUT, "local.md");
   return [
@@ -294,6 +301,10 @@ function report(m: Awaited<ReturnType<typeof measure>>, runs: number, initRuns: 
       : "- all met: each init within 1.2x its SDK-only floor, health under 20 KB with no SDK, no bundle over 400 KB, prod preview under 10 s" +
         (figures.unitTestsMs !== undefined ? ", unit tests under 60 s" : ""),
     "",
+    "## IAM enforcement in the local cloud",
+    "",
+    m.iam ? m.iam.report : "Not measured (--skip-iam); `npm run bench:iam` measures it alone.",
+    "",
     fs.existsSync(local)
       ? `## Local cloud\n\n${fs.readFileSync(local, "utf8").split("\n").slice(2).join("\n")}`
       : "## Local cloud\n\nRun `npm run bench:local` for its figures.",
@@ -313,8 +324,9 @@ async function main(): Promise<number> {
     .option("--runs <n>", "repetitions of each wall-time figure (previews, module loads)", "3")
     .option("--init-runs <n>", "fresh processes per init figure", "31")
     .option("--skip-tests", "do not time `npm test` and the unit tests (about two minutes)", false)
+    .option("--skip-iam", "do not measure IAM enforcement's cost in the local cloud (about a minute)", false)
     .parse(process.argv)
-    .opts<{ check: boolean; runs: string; initRuns: string; skipTests: boolean }>();
+    .opts<{ check: boolean; runs: string; initRuns: string; skipTests: boolean; skipIam: boolean }>();
   const counts: Record<string, string> = { "--runs": opts.runs, "--init-runs": opts.initRuns };
   for (const [flag, value] of Object.entries(counts)) {
     if (!/^[1-9][0-9]*$/.test(value)) {
@@ -323,8 +335,12 @@ async function main(): Promise<number> {
     }
   }
   const [runs, initRuns] = [Number(opts.runs), Number(opts.initRuns)];
-  const measured = await measure(runs, initRuns, opts.skipTests);
+  const measured = { ...(await measure(runs, initRuns, opts.skipTests)), iam: opts.skipIam ? undefined : await measureIam(10, 3) };
   const misses = budgetMisses(measured.figures);
+  if (measured.iam && !measured.iam.withinBudget)
+    misses.push(
+      `--iam on kept ${(100 * measured.iam.ratio).toFixed(1)}% of --iam off's throughput; the budget is ${100 * IAM_THROUGHPUT_BUDGET}%`,
+    );
   const text = report(measured, runs, initRuns, misses);
   fs.writeFileSync(path.join(ROOT, "bench", "report.md"), text + "\n");
   process.stdout.write(text + "\n");
