@@ -66,6 +66,17 @@ describe("npm run bench: figures and budgets", () => {
   });
 });
 
+describe("npm run bench: IAM enforcement's cost", () => {
+  const { iamRatio, IAM_THROUGHPUT_BUDGET } = require("../bench/iam") as typeof import("../bench/iam");
+  it("holds --iam on to at least 90% of --iam off's throughput, on both sides of the line", () => {
+    expect(IAM_THROUGHPUT_BUDGET).to.equal(0.9);
+    expect(iamRatio(900, 1000)).to.deep.equal({ ratio: 0.9, withinBudget: true });
+    expect(iamRatio(899, 1000)).to.deep.equal({ ratio: 0.899, withinBudget: false });
+    expect(iamRatio(1100, 1000).withinBudget).to.equal(true);
+    expect(iamRatio(10, 0)).to.deep.equal({ ratio: 0, withinBudget: false });
+  });
+});
+
 describe("npm run bench: cost per million requests", () => {
   let plan: CostPlan;
   before(async () => {

@@ -28,6 +28,32 @@ describe("npm start: stopping", function () {
   });
 });
 
+describe("npm start and npm run iam: unused grants", function () {
+  this.timeout(60_000);
+
+  it("lists the grants no call used, while it runs and when it stops", async () => {
+    const cloud = await startCloud(["--stack", "dev", "--quiet"], await freePort());
+    try {
+      expect(cloud.lines).to.include(
+        "IAM: enforced (each function calls AWS as its role; API Gateway and EventBridge need their permissions; --iam off turns it off)",
+      );
+      await fetch(`${cloud.url}/health`);
+      const report = await runToEnd("iam.ts", ["report"]);
+      expect(report.code, report.stderr).to.equal(0);
+      expect(report.stdout).to.match(/^\d+ grant\(s\) unused since the local cloud of stack dev started:\n/);
+      expect(report.stdout).to.match(
+        /platform-dev-create-order {2}dynamodb:PutItem {2}arn:aws:dynamodb:eu-west-1:111111111111:table\/orders-[0-9a-f]{7} {2}\(inline policy create-order-policy-[0-9a-f]{7}, statement StoreOrders\)/,
+      );
+      // The health check wrote its logs: its role's log grant is used, so it is not listed.
+      expect(report.stdout).to.not.include("platform-dev-health");
+      expect((await runToEnd("iam.ts", ["report", "--strict"])).code).to.equal(1);
+    } finally {
+      expect(await cloud.stop("SIGINT")).to.equal(0);
+    }
+    expect(cloud.lines.some((l) => /^IAM: \d+ grant\(s\) no call used during this run/.test(l))).to.equal(true);
+  });
+});
+
 describe("npm start: bad input", function () {
   this.timeout(60_000);
 
@@ -59,6 +85,21 @@ describe("npm start: bad input", function () {
     } finally {
       holder.close();
     }
+  });
+
+  it("exits 2 for an --iam that is neither on nor off", async () => {
+    const run = await runToEnd("start.ts", ["--iam", "maybe"], { PORT: String(await freePort()) });
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.equal('error: --iam must be "on" or "off" (got "maybe")\n');
+  });
+
+  it("npm run iam exits 2 for an unknown command, and for a stack with no local cloud running", async () => {
+    const unknown = await runToEnd("iam.ts", ["audit"]);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.equal('error: unknown command "audit"; the one command is: report\n');
+    const none = await runToEnd("iam.ts", ["report", "--stack", "nope"]);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.include('no local cloud is running for stack "nope"');
   });
 
   it("exits 2 for a PORT that is not a port", async () => {
