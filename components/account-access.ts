@@ -25,7 +25,11 @@ export interface AccountAccessArgs {
   /** Protect the OIDC provider and the roles, and keep them on destroy: every deploy depends on them. @default true */
   protect?: boolean;
   /** Adjusts a child before it is created. @default none */
-  transform?: { deployRole?: Transform<aws.iam.RoleArgs>; previewRole?: Transform<aws.iam.RoleArgs>; boundary?: Transform<aws.iam.PolicyArgs> };
+  transform?: {
+    deployRole?: Transform<aws.iam.RoleArgs>;
+    previewRole?: Transform<aws.iam.RoleArgs>;
+    boundary?: Transform<aws.iam.PolicyArgs>;
+  };
 }
 
 /**
@@ -59,39 +63,81 @@ export class AccountAccess extends pulumi.ComponentResource {
       description: "Deploys the application stacks of this account, under a permissions boundary",
       permissionsBoundary: this.boundary.arn,
     });
-    new aws.iam.RolePolicyAttachment(`${name}-deploy-rights`, { role: this.deployRole.name, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, { parent: this });
+    new aws.iam.RolePolicyAttachment(
+      `${name}-deploy-rights`,
+      { role: this.deployRole.name, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+      { parent: this },
+    );
     this.previewRole = this.createWorkingRole(name, "preview", args, account, protect, {
       description: "Previews the application stacks of this account: reads configuration, never data",
     });
-    new aws.iam.RolePolicyAttachment(`${name}-preview-rights`, { role: this.previewRole.name, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-preview-no-data`, { role: this.previewRole.name, policy: policyDocument([noDataReads()]) }, { parent: this });
+    new aws.iam.RolePolicyAttachment(
+      `${name}-preview-rights`,
+      { role: this.previewRole.name, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-preview-no-data`,
+      { role: this.previewRole.name, policy: policyDocument([noDataReads()]) },
+      { parent: this },
+    );
     const subject = (claim: string) => `repo:${args.repository}:${claim}`;
-    this.ciDeployRole = this.createEntryRole(name, ROLE_NAMES.ciDeploy, args.deployEnvironments.map((e) => subject(`environment:${e}`)), roleArn(ROLE_NAMES.deploy), protect);
+    this.ciDeployRole = this.createEntryRole(
+      name,
+      ROLE_NAMES.ciDeploy,
+      args.deployEnvironments.map((e) => subject(`environment:${e}`)),
+      roleArn(ROLE_NAMES.deploy),
+      protect,
+    );
     this.ciPreviewRole = this.createEntryRole(name, ROLE_NAMES.ciPreview, [subject("pull_request")], roleArn(ROLE_NAMES.preview), protect);
     this.registerOutputs({ deployRoleArn: this.deployRole.arn, previewRoleArn: this.previewRole.arn });
   }
 
   /** The ceiling on what the deploy role can do: everything but the account's access, credentials and settings. */
   private createBoundary(name: string, args: AccountAccessArgs, account: pulumi.Output<string>): aws.iam.Policy {
-    const own = [pulumi.interpolate`arn:aws:iam::${account}:role/platform-*`, pulumi.interpolate`arn:aws:iam::${account}:policy/platform-*`, pulumi.interpolate`arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`];
+    const own = [
+      pulumi.interpolate`arn:aws:iam::${account}:role/platform-*`,
+      pulumi.interpolate`arn:aws:iam::${account}:policy/platform-*`,
+      pulumi.interpolate`arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`,
+    ];
     const statements: PolicyStatement[] = [
       { Sid: "Ceiling", Action: ["*"], Resource: "*" },
       { Sid: "NotThisAccountsAccess", Effect: "Deny", Action: ["iam:*"], Resource: own },
       {
         Sid: "NoLongLivedCredentials",
         Effect: "Deny",
-        Action: ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AttachUserPolicy", "iam:PutUserPolicy"],
+        Action: [
+          "iam:CreateUser",
+          "iam:CreateAccessKey",
+          "iam:CreateLoginProfile",
+          "iam:UpdateLoginProfile",
+          "iam:AttachUserPolicy",
+          "iam:PutUserPolicy",
+        ],
         Resource: "*",
       },
       {
         Sid: "NotTheAccountsSettings",
         Effect: "Deny",
-        Action: ["organizations:*", "account:*", "config:DeleteConfigurationRecorder", "config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
+        Action: [
+          "organizations:*",
+          "account:*",
+          "config:DeleteConfigurationRecorder",
+          "config:StopConfigurationRecorder",
+          "config:DeleteDeliveryChannel",
+          "cloudtrail:StopLogging",
+          "cloudtrail:DeleteTrail",
+        ],
         Resource: "*",
       },
     ];
     return new aws.iam.Policy(
-      ...transformed(args.transform?.boundary, `${name}-boundary`, { name: ROLE_NAMES.boundary, description: "The deploy role's permissions boundary", policy: policyDocument(statements) }, { parent: this }),
+      ...transformed(
+        args.transform?.boundary,
+        `${name}-boundary`,
+        { name: ROLE_NAMES.boundary, description: "The deploy role's permissions boundary", policy: policyDocument(statements) },
+        { parent: this },
+      ),
     );
   }
 
@@ -110,12 +156,23 @@ export class AccountAccess extends pulumi.ComponentResource {
     });
     const transform = purpose === "deploy" ? args.transform?.deployRole : args.transform?.previewRole;
     return new aws.iam.Role(
-      ...transformed(transform, `${name}-${purpose}`, { name: ROLE_NAMES[purpose], assumeRolePolicy: trust, maxSessionDuration: 3600, ...extra }, { parent: this, ...protect }),
+      ...transformed(
+        transform,
+        `${name}-${purpose}`,
+        { name: ROLE_NAMES[purpose], assumeRolePolicy: trust, maxSessionDuration: 3600, ...extra },
+        { parent: this, ...protect },
+      ),
     );
   }
 
   /** An entry role for GitHub's OIDC token with one of `subjects`, allowed nothing but assuming `target`. */
-  private createEntryRole(name: string, roleName: string, subjects: string[], target: pulumi.Input<string>, protect: { protect: boolean; retainOnDelete: boolean }): aws.iam.Role {
+  private createEntryRole(
+    name: string,
+    roleName: string,
+    subjects: string[],
+    target: pulumi.Input<string>,
+    protect: { protect: boolean; retainOnDelete: boolean },
+  ): aws.iam.Role {
     const trust = pulumi.jsonStringify({
       Version: "2012-10-17",
       Statement: [
@@ -131,7 +188,10 @@ export class AccountAccess extends pulumi.ComponentResource {
     const role = new aws.iam.Role(key, { name: roleName, assumeRolePolicy: trust, maxSessionDuration: 3600 }, { parent: this, ...protect });
     new aws.iam.RolePolicy(
       `${key}-policy`,
-      { role: role.name, policy: policyDocument([{ Sid: "AssumeWorkingRole", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: target }]) },
+      {
+        role: role.name,
+        policy: policyDocument([{ Sid: "AssumeWorkingRole", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: target }]),
+      },
       { parent: this },
     );
     return role;
@@ -169,8 +229,10 @@ function noDataReads(): PolicyStatement {
 
 function validate(name: string, args: AccountAccessArgs): void {
   const problems: string[] = [];
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(args.repository)) problems.push(`repository must be owner/name (got "${args.repository}")`);
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(args.repository))
+    problems.push(`repository must be owner/name (got "${args.repository}")`);
   if (args.deployEnvironments.length === 0) problems.push("deployEnvironments must name at least one GitHub environment that deploys here");
-  for (const e of args.deployEnvironments.filter((e) => !/^[A-Za-z0-9_.-]+$/.test(e))) problems.push(`"${e}" is not a GitHub environment name`);
+  for (const e of args.deployEnvironments.filter((e) => !/^[A-Za-z0-9_.-]+$/.test(e)))
+    problems.push(`"${e}" is not a GitHub environment name`);
   if (problems.length > 0) throw new Error(`AccountAccess "${name}": ${problems.join("; ")}`);
 }

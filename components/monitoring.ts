@@ -159,7 +159,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
     if (args.criticalAlarms.length === 0)
       throw new Error(`Monitoring "${name}": criticalAlarms is empty; the composite alarm needs at least one`);
-    const composite = (suffix: string, alarms: aws.cloudwatch.MetricAlarm[], topicArn: pulumi.Input<string>, provider?: aws.Provider, accountTopicArn?: pulumi.Input<string>) =>
+    const composite = (
+      suffix: string,
+      alarms: aws.cloudwatch.MetricAlarm[],
+      topicArn: pulumi.Input<string>,
+      provider?: aws.Provider,
+      accountTopicArn?: pulumi.Input<string>,
+    ) =>
       new aws.cloudwatch.CompositeAlarm(
         ...transformed(
           args.transform?.unhealthy,

@@ -82,7 +82,15 @@ class RecordingMonitor extends MockMonitor {
     await super.readResource(req, (err: any, resp: any) => {
       if (!err && resp) {
         const urn: string = resp.getUrn();
-        this.records.push({ urn, type: req.getType(), name: req.getName(), parent: req.getParent() || null, custom: true, provider: req.getProvider() || null, inputs: deserializeProperties(req.getProperties()) });
+        this.records.push({
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() || null,
+          custom: true,
+          provider: req.getProvider() || null,
+          inputs: deserializeProperties(req.getProperties()),
+        });
         this.meta.set(urn, { protect: false, retainOnDelete: false, id: req.getId() || null });
       }
       callback(err, resp);
@@ -111,9 +119,14 @@ class RecordingMonitor extends MockMonitor {
 }
 
 /** A StackReference's state: the referenced stack's outputs, resolved by capturing it; a failure is recorded, not thrown, so it is reported as bad input. */
-async function referenceState(name: string, settings: CaptureSettings, monitor: RecordingMonitor): Promise<{ id: string; state: Record<string, unknown> }> {
+async function referenceState(
+  name: string,
+  settings: CaptureSettings,
+  monitor: RecordingMonitor,
+): Promise<{ id: string; state: Record<string, unknown> }> {
   try {
-    if (!settings.resolveStackReference) throw new StackReferenceError([`stack reference "${name}": this capture resolves no stack references`]);
+    if (!settings.resolveStackReference)
+      throw new StackReferenceError([`stack reference "${name}": this capture resolves no stack references`]);
     const resolved = await settings.resolveStackReference(name);
     monitor.references.set(name, resolved);
     return { id: name, state: { name, outputs: resolved.outputs, secretOutputNames: resolved.secretOutputNames } };
@@ -129,7 +142,9 @@ function referenceError(err: unknown, monitor: RecordingMonitor): StackReference
   const missing = /Required output '(.+)' does not exist on stack '(.+)'/.exec(String((err as Error)?.message ?? err));
   if (!missing) return undefined;
   const resolved = monitor.references.get(missing[2]);
-  const fix = resolved ? `; update it with: pulumi up -C ${path.relative(process.cwd(), resolved.programDir) || "."} -s ${resolved.stack}` : "";
+  const fix = resolved
+    ? `; update it with: pulumi up -C ${path.relative(process.cwd(), resolved.programDir) || "."} -s ${resolved.stack}`
+    : "";
   return new StackReferenceError([`the referenced stack ${missing[2]} has no output ${missing[1]}, which this program requires${fix}`]);
 }
 

@@ -72,9 +72,10 @@ export function deployCommand(programDir: string, referencedDir: string, stack: 
   return `pulumi stack init ${stack} -C ${relative} && pulumi up -C ${relative} -s ${stack}`;
 }
 
-const cache: Map<string, Promise<ResolvedReference>> =
-  ((globalThis as Record<string, unknown>).__platformStackReferences as Map<string, Promise<ResolvedReference>>) ??
-  ((globalThis as Record<string, unknown>).__platformStackReferences = new Map());
+const cache: Map<string, Promise<ResolvedReference>> = ((globalThis as Record<string, unknown>).__platformStackReferences as Map<
+  string,
+  Promise<ResolvedReference>
+>) ?? ((globalThis as Record<string, unknown>).__platformStackReferences = new Map());
 
 /** Resolves `name` from the program in `programDir`, capturing the referenced stack once per run. */
 export function resolveReference(programDir: string, currentProject: string, name: string): Promise<ResolvedReference> {
@@ -82,7 +83,9 @@ export function resolveReference(programDir: string, currentProject: string, nam
   const dir = findProject(programDir, project);
   if (!dir) {
     return Promise.reject(
-      new StackReferenceError([`stack reference "${name}": no Pulumi project named "${project}" in ${programDir}, inside it or beside it, to read its outputs from`]),
+      new StackReferenceError([
+        `stack reference "${name}": no Pulumi project named "${project}" in ${programDir}, inside it or beside it, to read its outputs from`,
+      ]),
     );
   }
   if (!fs.existsSync(path.join(dir, `Pulumi.${stack}.yaml`))) {
@@ -105,7 +108,12 @@ function captureOutputs(programDir: string, stack: string): Promise<ResolvedRefe
       ["-r", require.resolve("ts-node/register/transpile-only"), cli, programDir, stack],
       { cwd: programDir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: "" } },
       (err, stdout, stderr) => {
-        if (err) return reject(new StackReferenceError([`the referenced stack ${path.basename(programDir)}/${stack} could not be captured: ${stderr.trim() || err.message}`]));
+        if (err)
+          return reject(
+            new StackReferenceError([
+              `the referenced stack ${path.basename(programDir)}/${stack} could not be captured: ${stderr.trim() || err.message}`,
+            ]),
+          );
         const { outputs, secretOutputNames } = JSON.parse(stdout);
         resolve({ programDir, stack, outputs, secretOutputNames });
       },
