@@ -330,7 +330,7 @@ export function awsMessage(principal: Principal, call: Call, decision: Decision)
   const who = principal.kind === "role" ? (principal.sessionArn ?? principal.arn) : principal.arn;
   const why =
     decision.reason === "explicit-deny"
-      ? `with an explicit deny in a ${decision.kind}`
+      ? `with an explicit deny in ${decision.kind === "identity-based policy" ? "an" : "a"} ${decision.kind}`
       : `because no ${decision.kind ?? "identity-based policy"} allows the ${call.action} action`;
   return `User: ${who} is not authorized to perform: ${call.action} on resource: ${call.resource} ${why}`;
 }

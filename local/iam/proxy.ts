@@ -78,12 +78,18 @@ async function handle(
     } catch (err) {
       if (!(err instanceof UnrecognizedRequestError)) throw err;
       stream?.resume();
-      return deny(res, signedService(request.headers, request.url), request.method, { allowed: false, message: err.message });
+      return deny(
+        res,
+        signedService(request.headers, request.url),
+        request.method,
+        { allowed: false, message: err.message },
+        request.headers,
+      );
     }
     const verdict = options.authority.checkFunction(fn, calls);
     if (!verdict.allowed) {
       stream?.resume();
-      return deny(res, service, request.method, verdict);
+      return deny(res, service, request.method, verdict, request.headers);
     }
   }
   const origin =
@@ -125,11 +131,25 @@ function listDenied(options: IamProxyOptions, fn: FunctionIdentity, objectCall: 
 }
 
 /** A denial in the shape the service's SDK parses: JSON for SQS and DynamoDB, query XML for SNS, REST XML for S3. */
-function deny(res: http.ServerResponse, service: string | undefined, method: string, verdict: Verdict): void {
+function deny(
+  res: http.ServerResponse,
+  service: string | undefined,
+  method: string,
+  verdict: Verdict,
+  headers: http.IncomingHttpHeaders = {},
+): void {
   const requestId = randomUUID();
   const message = verdict.message ?? "Access denied";
   const kms = verdict.call?.action.toLowerCase().startsWith("kms:");
+  // SQS's older query protocol (no X-Amz-Target) answers in XML, as SNS's does.
+  if (service === "sqs" && !headers["x-amz-target"]) service = "sqs-query";
   switch (service) {
+    case "sqs-query":
+      res.writeHead(403, { "content-type": "text/xml", "x-amzn-requestid": requestId });
+      return void res.end(
+        `<ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type><Code>AccessDenied</Code>` +
+          `<Message>${escapeXml(message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
     case "sqs":
       res.writeHead(400, {
         "content-type": "application/x-amz-json-1.0",

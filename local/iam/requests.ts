@@ -130,11 +130,25 @@ const SQS_ACTIONS: Record<string, string> = {
   ChangeMessageVisibilityBatch: "ChangeMessageVisibility",
 };
 
+/** SQS's query protocol: `Action=<Op>` and the parameters in a form body (or the query string), the queue's URL as the path or a parameter. */
+function sqsQueryBody(request: ServiceRequest): { operation: string; body: Record<string, string> } | undefined {
+  const url = new URL(request.url, "http://local");
+  const form = new URLSearchParams(
+    String(request.headers["content-type"] ?? "").includes("x-www-form-urlencoded") ? (request.body?.toString("utf8") ?? "") : "",
+  );
+  const params: Record<string, string> = { ...Object.fromEntries(url.searchParams), ...Object.fromEntries(form) };
+  if (!params.Action) return undefined;
+  if (!params.QueueUrl && url.pathname.split("/").filter(Boolean).length === 2) params.QueueUrl = url.pathname;
+  return { operation: params.Action, body: params };
+}
+
 function sqsRequest(request: ServiceRequest, resolver: ResourceResolver): ParsedRequest {
   const target = String(request.headers["x-amz-target"] ?? "");
-  const operation = target.startsWith("AmazonSQS.") ? target.slice("AmazonSQS.".length) : "";
-  if (!operation) throw new UnrecognizedRequestError(`an SQS request without X-Amz-Target (${request.method} ${request.url})`);
-  const body = jsonBody(request, `SQS ${operation}`);
+  const query = target ? undefined : sqsQueryBody(request);
+  const operation = target.startsWith("AmazonSQS.") ? target.slice("AmazonSQS.".length) : (query?.operation ?? "");
+  if (!operation)
+    throw new UnrecognizedRequestError(`an SQS request with neither X-Amz-Target nor Action (${request.method} ${request.url})`);
+  const body = query ? query.body : jsonBody(request, `SQS ${operation}`);
   const action = `sqs:${SQS_ACTIONS[operation] ?? operation}`;
   if (operation === "ListQueues") return { service: "sqs", operation, calls: [{ action, resource: "*" }] };
   const ref = body.QueueUrl ?? body.QueueName;

@@ -71,6 +71,24 @@ describe("local IAM: requests as actions and resources", () => {
       expect(calls(json("sqs", "AmazonSQS.ListQueues", {}))).to.deep.equal([{ action: "sqs:ListQueues", resource: "*" }]);
     });
 
+    it("reads the query protocol too: Action and QueueUrl in the form, or the queue's URL as the path", () => {
+      const form = (body: Record<string, string>, url = "/"): ServiceRequest => ({
+        method: "POST",
+        url,
+        headers: { authorization: signed("sqs"), "content-type": "application/x-www-form-urlencoded" },
+        body: Buffer.from(new URLSearchParams(body).toString()),
+      });
+      expect(
+        calls(form({ Action: "SendMessage", QueueUrl: "https://sqs.eu-west-1.amazonaws.com/1/orders", MessageBody: "m" })),
+      ).to.deep.equal([{ action: "sqs:SendMessage", resource: queue("orders") }]);
+      expect(calls(form({ Action: "DeleteMessageBatch" }, "/111122223333/orders"))).to.deep.equal([
+        { action: "sqs:DeleteMessage", resource: queue("orders") },
+      ]);
+      expect(calls({ method: "GET", url: "/?Action=ListQueues", headers: { authorization: signed("sqs") } })).to.deep.equal([
+        { action: "sqs:ListQueues", resource: "*" },
+      ]);
+    });
+
     it("adds the customer key's GenerateDataKey and Decrypt to a send, and Decrypt to a receive, via SQS", () => {
       const via = { "kms:ViaService": `sqs.${REGION}.amazonaws.com`, "kms:CallerAccount": ACCOUNT };
       expect(calls(json("sqs", "AmazonSQS.SendMessage", { QueueUrl: "/0/sealed" }))).to.deep.equal([
@@ -94,7 +112,7 @@ describe("local IAM: requests as actions and resources", () => {
       );
       expect(() => calls({ ...json("sqs", "", {}), headers: { authorization: signed("sqs") } })).to.throw(
         UnrecognizedRequestError,
-        /without X-Amz-Target/,
+        /with neither X-Amz-Target nor Action/,
       );
     });
   });

@@ -253,6 +253,14 @@ describe("IAM in the local cloud, on a program of raw aws resources (tests/fixtu
     expect(outsider.message).to.match(session("outsider"));
   });
 
+  it("answers SNS's AuthorizationError (the SDK's AuthorizationErrorException) for a publish nothing grants", async () => {
+    const result = await run("reader", { op: "publish" });
+    expect(result).to.include({ ok: false, error: "AuthorizationErrorException", status: 403 });
+    expect(result.message).to.match(
+      /sns:Publish on resource: arn:aws:sns:us-east-1:123456789012:iam-fixture-news because no identity-based policy allows the sns:Publish action$/,
+    );
+  });
+
   it("denies what nothing grants", async () => {
     const result = await run("reader", { op: "write", key: "public/new.txt" });
     expect(result).to.include({ ok: false, error: "AccessDenied", status: 403 });
