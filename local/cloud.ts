@@ -177,9 +177,12 @@ class Startup {
 
   async run(): Promise<LocalCloud> {
     const iam = this.createIam();
-    const emulators = iam ? await this.enforceIam(await this.startEmulators(), iam) : await this.startEmulators();
-    const clients = this.createClients(emulators);
-    const provisioned = (this.provisioned = await provision(this.model, clients));
+    const raw = await this.startEmulators();
+    const emulators = iam ? await this.enforceIam(raw, iam) : raw;
+    // Provisioned through the front door, so queue URLs name it; the local cloud's own calls (pollers,
+    // watchers, Lambda's deliveries, each authorized explicitly) then go straight to the emulators.
+    const provisioned = (this.provisioned = await provision(this.model, this.createClients(emulators)));
+    const clients = iam ? this.createClients(raw, { direct: true }) : this.createClients(emulators);
     const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
     const apis = await this.startApis(alarms);
     const logs = new LogStore();
@@ -317,10 +320,11 @@ class Startup {
     };
   }
 
-  private createClients(emulators: Emulators): Clients {
+  /** Clients with the developer's credentials; `direct` ones ignore the queue URL's host (the proxy's) and call the emulator itself. */
+  private createClients(emulators: Emulators, options: { direct?: boolean } = {}): Clients {
     const region = this.model.region;
     const clients: Clients = {
-      sqs: new SQSClient({ endpoint: emulators.sqs, region, credentials: LOCAL_CREDENTIALS }),
+      sqs: new SQSClient({ endpoint: emulators.sqs, region, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: !options.direct }),
       sns: new SNSClient({ endpoint: emulators.sns, region, credentials: LOCAL_CREDENTIALS }),
       s3: new S3Client({ endpoint: emulators.s3, region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true }),
       dynamodb: new DynamoDBClient({ endpoint: emulators.dynamodb, region, credentials: LOCAL_CREDENTIALS }),
