@@ -32,6 +32,10 @@ export interface Graph {
   project: string;
   stack: string;
   placement: Placement;
+  /** The program's directory, the working directory it ran in: relative asset paths resolve against it. @default the process's */
+  programDir?: string;
+  /** Whether the stack has a `Pulumi.<stack>.yaml`; without one it ran with an empty config, as the CLI runs it. */
+  hasStackFile?: boolean;
   resources: CapturedResource[];
   outputs: Record<string, any>;
 }
@@ -47,6 +51,8 @@ export interface CaptureSettings {
   placement?: Placement;
   /** The Pulumi organization the stack belongs to. @default "organization", the CLI's name for a backend without one */
   organization?: string;
+  /** The working directory the program runs in, as the CLI's language host sets it (`--pwd`). @default the process's */
+  cwd?: string;
   /** Resolves a StackReference's outputs. @default none: a program that references a stack fails, naming it */
   resolveStackReference?: (name: string) => Promise<ResolvedReference>;
 }
@@ -158,7 +164,12 @@ function placementOf(settings: CaptureSettings): Placement {
   } catch {
     // An unparsable list is the program's config validation's to report, not the harness's.
   }
-  return { accountId, region: config["aws:region"] ?? "us-east-1" };
+  // The provider's order: its `aws:region` config, else the AWS_REGION and AWS_DEFAULT_REGION variables.
+  if (config["aws:region"]) return { accountId, region: config["aws:region"], regionSource: "aws:region" };
+  for (const variable of ["AWS_REGION", "AWS_DEFAULT_REGION"] as const) {
+    if (process.env[variable]) return { accountId, region: process.env[variable]!, regionSource: variable };
+  }
+  return { accountId, region: "us-east-1", regionSource: "default" };
 }
 
 function urnOf(resource: pulumi.Resource): Promise<string> {
@@ -198,6 +209,17 @@ async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
 }
 
 async function captureNow(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
+  // The CLI's Node.js host runs a program in its own folder (run.ts: process.chdir(--pwd)): relative paths resolve there.
+  const previous = process.cwd();
+  if (settings.cwd) process.chdir(settings.cwd);
+  try {
+    return await captureIn(program, settings);
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+async function captureIn(program: () => unknown, settings: CaptureSettings): Promise<Graph> {
   const placement = placementOf(settings);
   let monitor: RecordingMonitor;
   const mocks: pulumi.runtime.Mocks = {
@@ -331,12 +353,15 @@ export async function runProgramModule(programDir: string): Promise<Record<strin
  * `overrides` replace config values, as `pulumi config set` would; a key without a namespace is the project's.
  */
 export async function captureStack(programDir: string, stack: string, overrides: Record<string, string> = {}): Promise<Graph> {
-  const { project, config, secretKeys } = readStackConfig(programDir, stack, overrides);
-  return capture(() => runProgramModule(programDir), {
+  const dir = path.resolve(programDir);
+  const { project, config, secretKeys, hasFile } = readStackConfig(dir, stack, overrides);
+  const graph = await capture(() => runProgramModule(dir), {
     project,
     stack,
     config,
     secretKeys,
-    resolveStackReference: (name) => resolveReference(programDir, project, name),
+    cwd: dir,
+    resolveStackReference: (name) => resolveReference(dir, project, name),
   });
+  return { ...graph, programDir: dir, hasStackFile: hasFile };
 }

@@ -7,6 +7,8 @@
 export interface Placement {
   accountId: string;
   region: string;
+  /** Where the region came from: the stack's `aws:region`, the environment (AWS_REGION, AWS_DEFAULT_REGION), or the default. @default "aws:region" */
+  regionSource?: "aws:region" | "AWS_REGION" | "AWS_DEFAULT_REGION" | "default";
 }
 
 export interface Identity {

@@ -360,7 +360,7 @@ class Startup {
     const taskRoots: Record<string, string> = {};
     for (const fn of this.model.functions) {
       taskRoots[fn.name] = path.join(this.localRoot, "functions", fn.name);
-      await unpackArtifact(fn.code, taskRoots[fn.name]).catch((err) => {
+      await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err) => {
         throw new Error(`function ${fn.name}: ${(err as Error).message}`);
       });
     }

@@ -132,6 +132,12 @@ export interface LocalModel {
   project: string;
   stack: string;
   region: string;
+  /** Where the region came from, for the start-up line. */
+  regionSource: NonNullable<Graph["placement"]["regionSource"]>;
+  /** The program's directory: relative asset paths resolve against it, as they do under the CLI. */
+  programDir: string;
+  /** False when the stack has no `Pulumi.<stack>.yaml` and runs with an empty config. */
+  hasStackFile: boolean;
   accountId: string;
   functions: LocalFunction[];
   apis: LocalApi[];
@@ -217,6 +223,9 @@ export function buildModel(graph: Graph): LocalModel {
     project: graph.project,
     stack: graph.stack,
     region: graph.placement.region,
+    regionSource: graph.placement.regionSource ?? "aws:region",
+    programDir: graph.programDir ?? process.cwd(),
+    hasStackFile: graph.hasStackFile ?? true,
     accountId: graph.placement.accountId,
     functions: functionsOf(graph),
     apis: apisOf(graph),

@@ -4,6 +4,7 @@
  * subscriptions. Returns how each cloud identity maps to its local one.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
@@ -90,7 +91,7 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
   for (const bucket of model.buckets) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
   for (const object of model.objects) {
     await clients.s3.send(
-      new PutObjectCommand({ Bucket: object.bucket, Key: object.key, Body: await objectBody(object), ContentType: object.contentType }),
+      new PutObjectCommand({ Bucket: object.bucket, Key: object.key, Body: await objectBody(object, model.programDir), ContentType: object.contentType }),
     );
   }
 
@@ -124,13 +125,14 @@ function orderByRedrive(queues: LocalQueue[]): LocalQueue[] {
   return ordered;
 }
 
-async function objectBody(object: LocalObject): Promise<string | Buffer> {
+async function objectBody(object: LocalObject, programDir: string): Promise<string | Buffer> {
   const source = object.source;
   if (typeof source === "string") return source;
   if (pulumi.asset.Asset.isInstance(source)) {
     const asset = source as any;
     if (asset.text !== undefined) return await asset.text;
-    if (asset.path !== undefined) return fs.readFileSync(await asset.path);
+    // A relative path is the program's, as the CLI runs it in its own folder.
+    if (asset.path !== undefined) return fs.readFileSync(path.resolve(programDir, await asset.path));
   }
   throw new Error(`object s3://${object.bucket}/${object.key}: only string content and string or file assets are uploaded locally`);
 }

@@ -18,11 +18,24 @@ export interface StartupInfo {
   iam: boolean;
 }
 
+const REGION_SOURCES: Record<string, string> = {
+  "aws:region": "from the stack's aws:region",
+  AWS_REGION: "from AWS_REGION; the stack sets no aws:region",
+  AWS_DEFAULT_REGION: "from AWS_DEFAULT_REGION; the stack sets no aws:region",
+  default: "the default: neither the stack's aws:region nor AWS_REGION is set",
+};
+
 export function printStartup(reporter: Reporter, info: StartupInfo): void {
   const { model } = info;
   reporter.info(
     `Local cloud: ${model.project}/${model.stack} (${model.region}), ${model.functions.length} functions, ${model.queues.length} queues, ${model.tables.length} tables`,
   );
+  reporter.info(
+    model.hasStackFile
+      ? `Config: Pulumi.${model.stack}.yaml`
+      : `Config: no Pulumi.${model.stack}.yaml, so the stack runs with an empty config (as \`pulumi up\` would run it)`,
+  );
+  reporter.info(`Region: ${model.region} (${REGION_SOURCES[model.regionSource]})`);
   for (const [i, api] of info.apis.entries()) {
     const spec = model.apis[i];
     reporter.table(

@@ -6,23 +6,23 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
-async function writeAsset(asset: any, target: string): Promise<void> {
+async function writeAsset(asset: any, target: string, base: string): Promise<void> {
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  if (pulumi.asset.Archive.isInstance(asset)) return writeArchive(asset, target);
+  if (pulumi.asset.Archive.isInstance(asset)) return writeArchive(asset, target, base);
   if (asset.text !== undefined) return fs.promises.writeFile(target, await asset.text);
-  if (asset.path !== undefined) return fs.promises.copyFile(path.resolve(await asset.path), target);
+  if (asset.path !== undefined) return fs.promises.copyFile(path.resolve(base, await asset.path), target);
   throw new Error(`an asset of unsupported kind (only string and file assets are unpacked locally): ${target}`);
 }
 
-async function writeArchive(archive: any, dir: string): Promise<void> {
+async function writeArchive(archive: any, dir: string, base: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   if (archive.assets !== undefined) {
     const assets: Record<string, any> = await archive.assets;
-    await Promise.all(Object.entries(assets).map(([name, asset]) => writeAsset(asset, path.join(dir, name))));
+    await Promise.all(Object.entries(assets).map(([name, asset]) => writeAsset(asset, path.join(dir, name), base)));
     return;
   }
   if (archive.path !== undefined) {
-    const source = path.resolve(await archive.path);
+    const source = path.resolve(base, await archive.path);
     if (!fs.statSync(source).isDirectory()) throw new Error(`archive ${source} is a file; only directory archives are unpacked locally`);
     fs.cpSync(source, dir, { recursive: true });
     return;
@@ -30,9 +30,12 @@ async function writeArchive(archive: any, dir: string): Promise<void> {
   throw new Error(`an archive of unsupported kind (remote archives are not fetched locally): ${dir}`);
 }
 
-/** Writes `code` into `dir`, replacing what was there. Inside the program's directory, so a closure's `require`s resolve. */
-export async function unpackArtifact(code: unknown, dir: string): Promise<void> {
+/**
+ * Writes `code` into `dir`, replacing what was there. Inside the program's directory, so a closure's
+ * `require`s resolve; relative asset paths resolve against `programDir`, the folder the CLI runs the program in.
+ */
+export async function unpackArtifact(code: unknown, dir: string, programDir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   if (!pulumi.asset.Archive.isInstance(code)) throw new Error(`the function's code is not an archive`);
-  await writeArchive(code, dir);
+  await writeArchive(code, dir, programDir);
 }
