@@ -46,7 +46,7 @@ export function isInputError(err: unknown): boolean {
 /** A bad stack's message, with a hint when the stack has no file (the CLI runs it with an empty config). */
 export function describeInputError(err: unknown, programDir: string, stack: string): string {
   const message = (err as Error).message;
-  if (fs.existsSync(path.join(programDir, `Pulumi.${stack}.yaml`))) return message;
+  if (!fs.existsSync(path.join(programDir, "Pulumi.yaml")) || fs.existsSync(path.join(programDir, `Pulumi.${stack}.yaml`))) return message;
   return `${message}\n  (there is no Pulumi.${stack}.yaml, so the stack has an empty config; stacks with a file here: ${listStacks(programDir).join(", ") || "none"})`;
 }
 

@@ -55,6 +55,7 @@ function readYaml(file: string, what: string): any {
 }
 
 export function readProject(programDir: string): ProjectFile {
+  checkProgramDir(programDir);
   const file = path.join(programDir, "Pulumi.yaml");
   if (!fs.existsSync(file)) throw new StackConfigError(`no Pulumi.yaml in ${programDir}`);
   const doc = readYaml(file, "project");
@@ -83,7 +84,24 @@ function checkRuntime(runtime: unknown, file: string): void {
 }
 
 /** Lists the stacks that have a `Pulumi.<stack>.yaml` next to the project. */
+/** A program folder the CLI could run: it exists, is a folder, and may be read. */
+export function checkProgramDir(programDir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(programDir);
+  } catch {
+    throw new StackConfigError(`the program folder ${programDir} does not exist`);
+  }
+  if (!stat.isDirectory()) throw new StackConfigError(`the program folder ${programDir} is a file, not a folder`);
+  try {
+    fs.accessSync(programDir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (err) {
+    throw new StackConfigError(`the program folder ${programDir} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
 export function listStacks(programDir: string): string[] {
+  if (!fs.existsSync(programDir)) return [];
   return fs
     .readdirSync(programDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])

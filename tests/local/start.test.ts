@@ -102,6 +102,23 @@ describe("npm start: bad input", function () {
     expect(none.stderr).to.include('no local cloud is running for stack "nope"');
   });
 
+  it("exits 2 for a program folder that does not exist, or is a file", async () => {
+    const missing = await runToEnd("start.ts", ["--program", path.join(ROOT, "no-such-program")], { PORT: String(await freePort()) });
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.equal(`error: the program folder ${path.join(ROOT, "no-such-program")} does not exist\n`);
+    const file = await runToEnd("start.ts", ["--program", path.join(ROOT, "package.json")], { PORT: String(await freePort()) });
+    expect(file.code).to.equal(2);
+    expect(file.stderr).to.equal(`error: the program folder ${path.join(ROOT, "package.json")} is a file, not a folder\n`);
+  });
+
+  it("exits 3 for a program that throws, with the program's own trace (its file and line)", async () => {
+    const program = path.join(ROOT, "tests", "fixtures", "throwing");
+    const run = await runToEnd("start.ts", ["--program", program], { PORT: String(await freePort()) });
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(/^error: Error: the fixture program throws on line 4 \(region unset\)\n/);
+    expect(run.stderr.split("\n")[1]).to.equal(`    at Object.<anonymous> (${path.join(program, "index.ts")}:4:7)`);
+  });
+
   it("exits 2 for a PORT that is not a port", async () => {
     const run = await runToEnd("start.ts", [], { PORT: "eighty" });
     expect(run.code).to.equal(2);
