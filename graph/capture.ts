@@ -36,6 +36,8 @@ export interface Graph {
   programDir?: string;
   /** Whether the stack has a `Pulumi.<stack>.yaml`; without one it ran with an empty config, as the CLI runs it. */
   hasStackFile?: boolean;
+  /** The stack's config the program ran with, secrets left out (`<namespace>:<key>` to its text): for hints that name a key. */
+  config?: Record<string, string>;
   resources: CapturedResource[];
   outputs: Record<string, any>;
 }
@@ -363,5 +365,6 @@ export async function captureStack(programDir: string, stack: string, overrides:
     cwd: dir,
     resolveStackReference: (name) => resolveReference(dir, project, name),
   });
-  return { ...graph, programDir: dir, hasStackFile: hasFile };
+  const plain = Object.fromEntries(Object.entries(config).filter(([key]) => !secretKeys.includes(key)));
+  return { ...graph, programDir: dir, hasStackFile: hasFile, config: plain };
 }

@@ -116,7 +116,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       const body = Buffer.concat(chunks);
       const integration = match.route.target;
       if (integration.type === "HTTP_PROXY") {
-        void proxy(integration, match.pathParameters ?? {}, req, rawQueryString, body).then(send);
+        void proxy(integration, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
+          options.reporter.info(`passthrough ${req.method} ${rawPath}: ${problem}`),
+        ).then(send);
         return;
       }
       const event = payloadV2(req, {
@@ -285,6 +287,7 @@ function proxy(
   req: http.IncomingMessage,
   query: string,
   body: Buffer,
+  report: (problem: string) => void,
 ): Promise<Answer> {
   const uri = integration.uri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
     (params[name] ?? "").split("/").map(encodeURIComponent).join("/"),
@@ -310,11 +313,22 @@ function proxy(
       });
       res.on("error", () => resolve(apiError(500, "Internal Server Error")));
     });
+    const where = integration.configKey
+      ? `point it elsewhere with \`npm start -- --config ${integration.configKey}=http://127.0.0.1:8080\` (or the stack's ${integration.configKey})`
+      : "the integration's URI comes from the program";
+    let timedOut = false;
     outgoing.on("timeout", () => {
+      timedOut = true;
       outgoing.destroy();
+      report(`${target.origin} did not answer within ${Math.min(integration.timeoutMs, MAX_INTEGRATION_MS)} ms; ${where}`);
       resolve(apiError(504, "Gateway Timeout"));
     });
-    outgoing.on("error", () => resolve(apiError(500, "Internal Server Error")));
+    // API Gateway answers a gateway error when it cannot reach an HTTP integration.
+    outgoing.on("error", (err: NodeJS.ErrnoException) => {
+      if (timedOut) return;
+      report(`${target.origin} could not be reached (${err.code ?? err.message}); ${where}`);
+      resolve(apiError(503, "Service Unavailable"));
+    });
     outgoing.end(body);
   });
 }

@@ -29,7 +29,14 @@ export interface LocalFunction {
 
 export type Integration =
   | { type: "AWS_PROXY"; functionArn: string; payloadFormatVersion: string }
-  | { type: "HTTP_PROXY"; uri: string; method: string; timeoutMs: number };
+  | {
+      type: "HTTP_PROXY";
+      uri: string;
+      method: string;
+      timeoutMs: number;
+      /** The config key whose value set the URI's origin, to say how to point it elsewhere. @default none found */
+      configKey?: string;
+    };
 
 export interface LocalRoute {
   routeKey: string;
@@ -306,7 +313,7 @@ function apisOf(graph: Graph): LocalApi[] {
         const target = String(route.state.target ?? "");
         const integration = integrations.get(target.replace(/^integrations\//, ""));
         if (!integration) throw new Error(`${route.urn}: route "${route.state.routeKey}" has no integration (target "${target}")`);
-        return { routeKey: route.state.routeKey, integration: integrationOf(integration) };
+        return { routeKey: route.state.routeKey, integration: integrationOf(integration, graph) };
       });
     return {
       id: api.id!,
@@ -435,7 +442,13 @@ function alarmsOf(graph: Graph): LocalModel["alarms"] {
     }));
 }
 
-function integrationOf(r: CapturedResource): Integration {
+/** The config key (project keys without their namespace) whose value is the URL `uri` starts with. */
+function configKeyOf(graph: Graph, uri: string): string | undefined {
+  const entry = Object.entries(graph.config ?? {}).find(([, value]) => /^https?:\/\//.test(value) && uri.startsWith(value.replace(/\/$/, "")));
+  return entry?.[0].startsWith(`${graph.project}:`) ? entry[0].slice(graph.project.length + 1) : entry?.[0];
+}
+
+function integrationOf(r: CapturedResource, graph: Graph): Integration {
   const s = r.state;
   if (s.integrationType === "AWS_PROXY") {
     const uri = String(s.integrationUri ?? "");
@@ -444,7 +457,13 @@ function integrationOf(r: CapturedResource): Integration {
     return { type: "AWS_PROXY", functionArn, payloadFormatVersion: s.payloadFormatVersion ?? "2.0" };
   }
   if (s.integrationType === "HTTP_PROXY") {
-    return { type: "HTTP_PROXY", uri: s.integrationUri, method: s.integrationMethod ?? "ANY", timeoutMs: s.timeoutMilliseconds ?? 30000 };
+    return {
+      type: "HTTP_PROXY",
+      uri: s.integrationUri,
+      method: s.integrationMethod ?? "ANY",
+      timeoutMs: s.timeoutMilliseconds ?? 30000,
+      configKey: configKeyOf(graph, String(s.integrationUri ?? "")),
+    };
   }
   throw new Error(`${r.urn}: integration type ${s.integrationType} is not emulated (AWS_PROXY and HTTP_PROXY are)`);
 }
