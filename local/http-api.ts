@@ -10,7 +10,8 @@ import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { InvokeOutcome } from "./lambda/pool";
 import type { LambdaService } from "./lambda/service";
-import type { Integration, LocalApi } from "./model";
+import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
+import type { Integration, LocalApi, LocalStage } from "./model";
 import { RouteTable } from "./routes";
 
 export interface ApiServerOptions {
@@ -71,12 +72,23 @@ function nextRequestId(): string {
   return `${requestIdPrefix}${requestCount.toString(36).padStart(6, "0")}=`;
 }
 
+/** The stage a path is served by, and the path the routes see: /{stage}/... for a named stage, the root for $default. */
+export function stageFor(stages: LocalStage[], rawPath: string): { stage: LocalStage; routePath: string } | undefined {
+  const first = rawPath.split("/")[1] ?? "";
+  const named = stages.find((s) => s.name !== "$default" && s.name === decodeURIComponent(first));
+  if (named) return { stage: named, routePath: rawPath.slice(first.length + 1) || "/" };
+  const root = stages.find((s) => s.name === "$default");
+  return root ? { stage: root, routePath: rawPath } : undefined;
+}
+
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const routes = new RouteTable<Integration>(options.api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
-  const bucket =
-    options.enforceThrottle && options.api.throttle
-      ? tokenBucket(options.api.throttle.rateLimit, options.api.throttle.burstLimit)
-      : undefined;
+  const buckets = new Map(
+    options.api.stages
+      .filter((stage) => options.enforceThrottle && stage.throttle)
+      .map((stage) => [stage.name, tokenBucket(stage.throttle!.rateLimit, stage.throttle!.burstLimit)]),
+  );
+  const cors = options.api.cors;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -87,16 +99,22 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     });
     req.on("end", () => {
       const requestId = nextRequestId();
-      const send = (answer: Answer) => {
-        if (answer.status >= 500)
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
+      const rawPath = q >= 0 ? url.slice(0, q) : url;
+      const rawQueryString = q >= 0 ? url.slice(q + 1) : "";
+      const served = stageFor(options.api.stages, rawPath);
+      const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
+      const send = (answer: Answer, preflight = false) => {
+        if (answer.status >= 500 && served)
           options.alarms.count(
             "AWS/ApiGateway",
             "5xx",
-            { ApiId: options.api.id, Stage: "$default" },
+            { ApiId: options.api.id, Stage: served.stage.name },
             `API ${options.api.name} answered ${answer.status}`,
           );
         const headers: [string, string][] = [
-          ...answer.headers,
+          ...(cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers),
           ["apigw-requestid", requestId],
           ["content-length", String(answer.body.length)],
         ];
@@ -105,18 +123,21 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       };
       // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
       if (!options.lambda()) return send(apiError(503, "Service Unavailable"));
+      // A stage that is not deployed, or a path under no stage, serves nothing.
+      if (!served || !served.stage.deployed) return send(apiError(404, "Not Found"));
+      // With CORS configured, API Gateway answers every preflight itself, whatever the routes.
+      if (cors && isPreflight(req.method, req.headers))
+        return send({ status: 204, headers: preflightHeaders(cors, origin!), body: Buffer.alloc(0) }, true);
       if (size > MAX_BODY_BYTES) return send(apiError(413, "Request Entity Too Large"));
+      const bucket = buckets.get(served.stage.name);
       if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
-      const url = req.url ?? "/";
-      const q = url.indexOf("?");
-      const rawPath = q >= 0 ? url.slice(0, q) : url;
-      const rawQueryString = q >= 0 ? url.slice(q + 1) : "";
-      const match = routes.match(req.method ?? "GET", rawPath);
+      const match = routes.match(req.method ?? "GET", served.routePath);
       if (!match) return send(apiError(404, "Not Found"));
       const body = Buffer.concat(chunks);
       const integration = match.route.target;
       if (integration.type === "HTTP_PROXY") {
-        void proxy(integration, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
+        const uri = withStageVariables(integration.uri, served.stage.variables);
+        void proxy({ ...integration, uri }, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
           options.reporter.info(`passthrough ${req.method} ${rawPath}: ${problem}`),
         ).then(send);
         return;
@@ -128,10 +149,11 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         pathParameters: match.pathParameters,
         body,
         requestId,
+        stage: served.stage,
         options,
       });
       // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
-      const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${options.api.stageName}/${req.method}${rawPath}`;
+      const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
       if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
         return send(apiError(500, "Internal Server Error"));
       void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(send);
@@ -164,6 +186,7 @@ interface EventParts {
   pathParameters?: Record<string, string>;
   body: Buffer;
   requestId: string;
+  stage: LocalStage;
   options: ApiServerOptions;
 }
 
@@ -209,11 +232,12 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
       },
       requestId: parts.requestId,
       routeKey: parts.routeKey,
-      stage: "$default",
+      stage: parts.stage.name,
       time: clfTime(now),
       timeEpoch: now.getTime(),
     },
     ...(parts.pathParameters ? { pathParameters: parts.pathParameters } : {}),
+    ...(Object.keys(parts.stage.variables).length ? { stageVariables: parts.stage.variables } : {}),
     ...(parts.body.length > 0 ? { body: isText ? parts.body.toString("utf8") : parts.body.toString("base64") } : {}),
     isBase64Encoded: !isText,
   };
@@ -278,6 +302,11 @@ export function mapResponseV2(payload: string): Answer {
   const raw =
     value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
   return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw) };
+}
+
+/** `${stageVariables.name}` in an integration URI, replaced by the stage's value, as API Gateway does. */
+export function withStageVariables(uri: string, variables: Record<string, string>): string {
+  return uri.replace(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g, (whole, name: string) => variables[name] ?? whole);
 }
 
 /** HTTP_PROXY: the request goes on to the integration URI, path variables substituted, and the answer comes back as is. */

@@ -43,15 +43,37 @@ export interface LocalRoute {
   integration: Integration;
 }
 
+export interface LocalStage {
+  /** "$default" serves the root; any other name serves under /{name}. */
+  name: string;
+  /** Stage variables, handed to the event as `stageVariables` and substituted in HTTP integration URIs. */
+  variables: Record<string, string>;
+  /** Whether it serves: auto-deployed, or with a deployment. A stage without either serves nothing in AWS. */
+  deployed: boolean;
+  throttle?: { rateLimit: number; burstLimit: number };
+}
+
+/** An HTTP API's CORS configuration, as `corsConfiguration` sets it. */
+export interface LocalCors {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAge?: number;
+  allowCredentials: boolean;
+}
+
 export interface LocalApi {
   id: string;
   name: string;
   /** The endpoint the API would have in AWS, rewritten to the local one wherever it appears. */
   cloudEndpoint: string;
-  /** The stage requests are served by; it is part of the source ARN API Gateway invokes functions with. @default "$default" */
-  stageName: string;
+  /** Its stages; none means AWS serves nothing. A quick-create API has an auto-deployed $default stage. */
+  stages: LocalStage[];
   routes: LocalRoute[];
-  throttle?: { rateLimit: number; burstLimit: number };
+  cors?: LocalCors;
+  /** Set for a quick-create API (`target` on the Api): AWS made its route, integration and stage. */
+  quickCreate: boolean;
 }
 
 export interface LocalQueue {
@@ -132,7 +154,7 @@ export interface SkippedResource {
    * cloud-only: edge, log shipping, dashboards; iam: roles, policies, keys and permissions, which IAM
    * enforces (unless it is off); not-enforced: accepted, with no local effect; unsupported: not understood.
    */
-  reason: "cloud-only" | "iam" | "not-enforced" | "unsupported";
+  reason: "cloud-only" | "iam" | "not-enforced" | "not-emulated" | "unsupported";
 }
 
 export interface LocalModel {
@@ -185,10 +207,13 @@ const IAM = [
   /^aws:s3\/bucket(Policy|ServerSideEncryptionConfiguration(V2)?):/,
 ];
 
-/** Accepted and shown, but with no local effect: logs go to the console, stages are implied, and so on. */
+/** Services a serverless program often holds that the local cloud does not run: listed by name, their functions still run. */
+const NOT_EMULATED = [/^aws:apigateway\//, /^aws:sfn\//];
+
+/** Accepted and shown, but with no local effect: logs go to the console, and so on. */
 const NOT_ENFORCED = [
   /^aws:cloudwatch\/logGroup:/,
-  /^aws:apigatewayv2\/stage:/,
+  /^aws:apigatewayv2\/deployment:/,
   /^aws:s3\/bucket(PublicAccessBlock|Versioning(V2)?|LifecycleConfiguration(V2)?|OwnershipControls|Logging(V2)?):/,
   /^aws:lambda\/alias:/,
   /^pulumi:providers:/,
@@ -199,6 +224,7 @@ const EMULATED = new Set([
   "aws:apigatewayv2/api:Api",
   "aws:apigatewayv2/route:Route",
   "aws:apigatewayv2/integration:Integration",
+  "aws:apigatewayv2/stage:Stage",
   "aws:sqs/queue:Queue",
   "aws:dynamodb/table:Table",
   "aws:s3/bucket:Bucket",
@@ -257,9 +283,11 @@ function skippedOf(graph: Graph): SkippedResource[] {
       ? "cloud-only"
       : IAM.some((p) => p.test(r.type))
         ? "iam"
-        : NOT_ENFORCED.some((p) => p.test(r.type))
-          ? "not-enforced"
-          : "unsupported";
+        : NOT_EMULATED.some((p) => p.test(r.type))
+          ? "not-emulated"
+          : NOT_ENFORCED.some((p) => p.test(r.type))
+            ? "not-enforced"
+            : "unsupported";
     skipped.push({ urn: r.urn, type: r.type, name: r.name, reason });
   }
   return skipped;
@@ -305,8 +333,6 @@ function apisOf(graph: Graph): LocalApi[] {
   return ofType(graph, "aws:apigatewayv2/api:Api").map((api): LocalApi => {
     if ((api.state.protocolType ?? "HTTP") !== "HTTP")
       throw new Error(`${api.urn}: only HTTP APIs are emulated (protocolType ${api.state.protocolType})`);
-    const stage = ofType(graph, "aws:apigatewayv2/stage:Stage").find((s) => s.state.apiId === api.id);
-    const throttle = stage?.state.defaultRouteSettings;
     const routes = ofType(graph, "aws:apigatewayv2/route:Route")
       .filter((route) => route.state.apiId === api.id)
       .map((route): LocalRoute => {
@@ -315,14 +341,46 @@ function apisOf(graph: Graph): LocalApi[] {
         if (!integration) throw new Error(`${route.urn}: route "${route.state.routeKey}" has no integration (target "${target}")`);
         return { routeKey: route.state.routeKey, integration: integrationOf(integration, graph) };
       });
+    const stages = ofType(graph, "aws:apigatewayv2/stage:Stage")
+      .filter((stage) => stage.state.apiId === api.id)
+      .map((stage): LocalStage => {
+        const settings = stage.state.defaultRouteSettings;
+        return {
+          name: stage.state.name ?? "$default",
+          variables: { ...(stage.state.stageVariables ?? {}) },
+          deployed: !!stage.state.autoDeploy || !!stage.state.deploymentId,
+          throttle: settings?.throttlingRateLimit
+            ? { rateLimit: settings.throttlingRateLimit, burstLimit: settings.throttlingBurstLimit ?? settings.throttlingRateLimit }
+            : undefined,
+        };
+      });
+    // Quick create (CreateApi's target): AWS makes the integration, a route (routeKey, else $default) and an auto-deployed $default stage.
+    const quickCreate = typeof api.state.target === "string" && api.state.target !== "";
+    if (quickCreate) {
+      const target = String(api.state.target);
+      const integration: Integration = /^https?:\/\//.test(target)
+        ? { type: "HTTP_PROXY", uri: target, method: "ANY", timeoutMs: 30000, configKey: configKeyOf(graph, target) }
+        : { type: "AWS_PROXY", functionArn: target, payloadFormatVersion: "2.0" };
+      routes.push({ routeKey: api.state.routeKey ?? "$default", integration });
+      if (!stages.some((stage) => stage.name === "$default")) stages.push({ name: "$default", variables: {}, deployed: true });
+    }
+    const cors = api.state.corsConfiguration;
     return {
       id: api.id!,
       name: api.inputs.name ?? api.name,
       cloudEndpoint: api.state.apiEndpoint,
-      stageName: stage?.state.name ?? "$default",
+      stages,
       routes,
-      throttle: throttle?.throttlingRateLimit
-        ? { rateLimit: throttle.throttlingRateLimit, burstLimit: throttle.throttlingBurstLimit ?? throttle.throttlingRateLimit }
+      quickCreate,
+      cors: cors
+        ? {
+            allowOrigins: cors.allowOrigins ?? [],
+            allowMethods: cors.allowMethods ?? [],
+            allowHeaders: cors.allowHeaders ?? [],
+            exposeHeaders: cors.exposeHeaders ?? [],
+            maxAge: cors.maxAge,
+            allowCredentials: !!cors.allowCredentials,
+          }
         : undefined,
     };
   });
@@ -444,7 +502,9 @@ function alarmsOf(graph: Graph): LocalModel["alarms"] {
 
 /** The config key (project keys without their namespace) whose value is the URL `uri` starts with. */
 function configKeyOf(graph: Graph, uri: string): string | undefined {
-  const entry = Object.entries(graph.config ?? {}).find(([, value]) => /^https?:\/\//.test(value) && uri.startsWith(value.replace(/\/$/, "")));
+  const entry = Object.entries(graph.config ?? {}).find(
+    ([, value]) => /^https?:\/\//.test(value) && uri.startsWith(value.replace(/\/$/, "")),
+  );
   return entry?.[0].startsWith(`${graph.project}:`) ? entry[0].slice(graph.project.length + 1) : entry?.[0];
 }
 

@@ -91,7 +91,12 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
   for (const bucket of model.buckets) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
   for (const object of model.objects) {
     await clients.s3.send(
-      new PutObjectCommand({ Bucket: object.bucket, Key: object.key, Body: await objectBody(object, model.programDir), ContentType: object.contentType }),
+      new PutObjectCommand({
+        Bucket: object.bucket,
+        Key: object.key,
+        Body: await objectBody(object, model.programDir),
+        ContentType: object.contentType,
+      }),
     );
   }
 

@@ -45,11 +45,20 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
         r.integration.type === "AWS_PROXY" ? `λ ${r.integration.functionArn.split(":").pop()}` : `→ ${r.integration.uri} (HTTP proxy)`,
       ]),
     );
-    if (spec.throttle) {
-      reporter.info(
-        `  throttling ${spec.throttle.rateLimit} req/s, burst ${spec.throttle.burstLimit}: ${info.enforceThrottle ? "enforced (429)" : "not enforced locally (--throttle enforces it)"}`,
-      );
+    if (spec.quickCreate) reporter.info("  quick create: AWS made its route, integration and $default stage");
+    if (spec.stages.length === 0) reporter.info("  no stage: AWS serves nothing until the API has one (every request here gets 404)");
+    for (const stage of spec.stages) {
+      const url = stage.name === "$default" ? api.url : `${api.url}/${stage.name}`;
+      const state = stage.deployed ? "" : " (not deployed: no autoDeploy and no deployment, so it serves nothing)";
+      const variables = Object.keys(stage.variables).length ? ` stage variables ${Object.keys(stage.variables).join(", ")}` : "";
+      reporter.info(`  stage ${stage.name} ${url}${state}${variables}`);
+      if (stage.throttle) {
+        reporter.info(
+          `    throttling ${stage.throttle.rateLimit} req/s, burst ${stage.throttle.burstLimit}: ${info.enforceThrottle ? "enforced (429)" : "not enforced locally (--throttle enforces it)"}`,
+        );
+      }
     }
+    if (spec.cors) reporter.info(`  CORS: origins ${spec.cors.allowOrigins.join(", ") || "none"}; preflights answered by API Gateway`);
   }
   reporter.table(
     "Functions",
@@ -122,6 +131,10 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     summarize(byReason("iam")),
   );
   if (!model.skipped.some((s) => s.reason === "iam")) reporter.info(info.iam ? "IAM: enforced" : "IAM: off (--iam off)");
+  reporter.table(
+    "Not emulated: REST APIs and Step Functions (the functions behind them run; invoke them with npm run invoke -- <function>)",
+    summarize(byReason("not-emulated")),
+  );
   reporter.table("Accepted, not enforced locally", summarize(byReason("not-enforced")));
   reporter.table("Unsupported (skipped)", summarize(byReason("unsupported")));
 }

@@ -66,6 +66,70 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
     }
   });
 
+  const api = (name: string) => cloud.apis.find((a) => a.name.startsWith(name))!;
+  const bodyOf = async (res: Response) => JSON.parse(await res.text());
+
+  it("serves a quick-create API: its $default route on its $default stage, invoking the target function", async () => {
+    const res = await fetch(`${api("quick").url}/any/path`);
+    expect(res.status).to.equal(200);
+    expect(await bodyOf(res)).to.deep.include({ path: "/any/path", stage: "$default", stageVariables: null });
+    expect(lines).to.include("  quick create: AWS made its route, integration and $default stage");
+  });
+
+  it("serves a named stage under /{stage}, with its variables, and nothing at the root or on an undeployed stage", async () => {
+    const staged = api("staged").url;
+    const res = await fetch(`${staged}/dev/hello`);
+    expect(res.status).to.equal(200);
+    // A named stage's rawPath keeps the stage, as API Gateway's does.
+    expect(await bodyOf(res)).to.deep.equal({
+      greeting: "hello from a relative path",
+      path: "/dev/hello",
+      stage: "dev",
+      stageVariables: { color: "blue" },
+    });
+    for (const path of ["/hello", "/v0/hello", "/dev/nope"]) {
+      const missing = await fetch(`${staged}${path}`);
+      expect([path, missing.status, await missing.json()]).to.deep.equal([path, 404, { message: "Not Found" }]);
+    }
+    expect(lines).to.include(`  stage dev ${staged}/dev stage variables color`);
+    expect(lines).to.include(`  stage v0 ${staged}/v0 (not deployed: no autoDeploy and no deployment, so it serves nothing)`);
+  });
+
+  it("answers a CORS preflight itself, for an allowed origin only, and adds the configured headers to responses", async () => {
+    const staged = api("staged").url;
+    const preflight = (origin: string) =>
+      fetch(`${staged}/dev/anything`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+    const allowed = await preflight("https://app.example.com");
+    expect(allowed.status).to.equal(204);
+    expect(Object.fromEntries([...allowed.headers].filter(([k]) => k.startsWith("access-control-")))).to.deep.equal({
+      "access-control-allow-origin": "https://app.example.com",
+      "access-control-allow-methods": "GET,POST",
+      "access-control-allow-headers": "content-type,authorization",
+      "access-control-max-age": "300",
+    });
+    const wildcard = await preflight("https://pr-7.preview.example.com");
+    expect(wildcard.headers.get("access-control-allow-origin")).to.equal("https://pr-7.preview.example.com");
+    const refused = await preflight("https://evil.example.org");
+    expect(refused.status).to.equal(204);
+    expect([...refused.headers].filter(([k]) => k.startsWith("access-control-"))).to.deep.equal([]);
+
+    const actual = await fetch(`${staged}/dev/hello`, { headers: { origin: "https://app.example.com" } });
+    expect(actual.headers.get("access-control-allow-origin")).to.equal("https://app.example.com");
+    expect(actual.headers.get("access-control-expose-headers")).to.equal("x-request-id");
+    const foreign = await fetch(`${staged}/dev/hello`, { headers: { origin: "https://evil.example.org" } });
+    expect(foreign.headers.get("access-control-allow-origin")).to.equal(null);
+  });
+
+  it("lists REST APIs and Step Functions as not emulated, by name, and still runs the function behind them", async () => {
+    const i = lines.findIndex((l) => l.startsWith("Not emulated: REST APIs and Step Functions"));
+    expect(i).to.be.greaterThan(-1);
+    expect(lines.slice(i + 1, i + 3).map((l) => l.trim().split(/\s+/))).to.have.deep.members([
+      ["aws:apigateway/restApi:RestApi", "1"],
+      ["aws:sfn/stateMachine:StateMachine", "1"],
+    ]);
+    expect((await cloud.invoke(cloud.outputs.functionName, {})).error).to.equal(undefined);
+  });
+
   it("says where the region came from", () => {
     expect(cloud.model.region).to.equal("us-east-1");
     expect(lines).to.include("Region: us-east-1 (the default: neither the stack's aws:region nor AWS_REGION is set)");

@@ -132,3 +132,65 @@ describe("local cloud: the model read from the dev graph", () => {
     expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
   });
 });
+
+describe("local cloud: stages, stage variables and CORS", () => {
+  const { stageFor, withStageVariables } = require("../../local/http-api") as typeof import("../../local/http-api");
+  const cors = require("../../local/cors") as typeof import("../../local/cors");
+  const stage = (name: string) => ({ name, variables: {}, deployed: true });
+
+  it("serves /{stage}/... from a named stage and everything else from $default, if there is one", () => {
+    const both = [stage("$default"), stage("dev")];
+    expect(stageFor(both, "/dev/orders")).to.deep.equal({ stage: both[1], routePath: "/orders" });
+    expect(stageFor(both, "/dev")).to.deep.equal({ stage: both[1], routePath: "/" });
+    expect(stageFor(both, "/development/orders")).to.deep.equal({ stage: both[0], routePath: "/development/orders" });
+    expect(stageFor([stage("dev")], "/orders")).to.equal(undefined);
+    expect(stageFor([], "/")).to.equal(undefined);
+  });
+
+  it("substitutes ${stageVariables.name} in an integration URI, and leaves an unknown one as written", () => {
+    expect(withStageVariables("http://${stageVariables.host}/v1/${stageVariables.x_y}", { host: "legacy.internal", x_y: "z" })).to.equal(
+      "http://legacy.internal/v1/z",
+    );
+    expect(withStageVariables("http://${stageVariables.missing}/", {})).to.equal("http://${stageVariables.missing}/");
+  });
+
+  it("answers * only when any origin is allowed without credentials, and the origin itself otherwise", () => {
+    const config = { allowOrigins: ["*"], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false };
+    expect(cors.preflightHeaders(config, "https://a.example")).to.deep.equal([["access-control-allow-origin", "*"]]);
+    expect(cors.preflightHeaders({ ...config, allowCredentials: true }, "https://a.example")).to.deep.equal([
+      ["access-control-allow-origin", "https://a.example"],
+      ["access-control-allow-credentials", "true"],
+    ]);
+  });
+
+  it("drops the integration's own CORS headers, for every origin", () => {
+    const config = { allowOrigins: ["https://a.example"], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false };
+    const fromIntegration: [string, string][] = [
+      ["Access-Control-Allow-Origin", "*"],
+      ["content-type", "text/plain"],
+    ];
+    expect(cors.responseHeaders(config, "https://b.example", fromIntegration)).to.deep.equal([["content-type", "text/plain"]]);
+    expect(cors.responseHeaders(config, undefined, fromIntegration)).to.deep.equal([["content-type", "text/plain"]]);
+    expect(cors.responseHeaders(config, "https://A.example", fromIntegration)).to.deep.equal([
+      ["content-type", "text/plain"],
+      ["access-control-allow-origin", "https://A.example"],
+    ]);
+  });
+
+  it("matches a wildcard origin within one host part only, and knows a preflight by its two headers", () => {
+    const config = {
+      allowOrigins: ["https://*.example.com"],
+      allowMethods: [],
+      allowHeaders: [],
+      exposeHeaders: [],
+      allowCredentials: false,
+    };
+    expect(cors.originAllowed(config, "https://x.example.com")).to.equal(true);
+    expect(cors.originAllowed(config, "https://example.com")).to.equal(false);
+    expect(cors.originAllowed(config, "http://x.example.com")).to.equal(false);
+    expect(cors.originAllowed(config, "https://x.example.com.evil.org")).to.equal(false);
+    expect(cors.isPreflight("OPTIONS", { origin: "o", "access-control-request-method": "GET" })).to.equal(true);
+    expect(cors.isPreflight("OPTIONS", { origin: "o" })).to.equal(false);
+    expect(cors.isPreflight("GET", { origin: "o", "access-control-request-method": "GET" })).to.equal(false);
+  });
+});
