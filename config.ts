@@ -7,7 +7,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { HTTP_URL } from "./components/http-api";
-import { SCHEDULE } from "./components/schedule";
+import { scheduleProblem } from "./policy/schedule-expression";
 import { ENV } from "./policy/contracts";
 
 export const PROJECT = "platform";
@@ -17,7 +17,11 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-const schedule = z.string().regex(SCHEDULE, "must be rate(N unit) or cron(6 fields)");
+// Read as EventBridge reads it, so an expression AWS would refuse fails `pulumi preview`, naming the key.
+const schedule = z.string().superRefine((value, ctx) => {
+  const problem = scheduleProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 /** An integer within a range, named as Pulumi.yaml's descriptions state it. */
 const between = (min: number, max: number) =>
   z

@@ -1,5 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import { scheduleProblem } from "../policy/schedule-expression";
 import { Transform, transformed } from "./child";
 import { LambdaFunction } from "./lambda-function";
 
@@ -12,7 +13,7 @@ export interface ScheduleTarget {
 
 /** An EventBridge schedule that invokes functions, each permission scoped to this rule. */
 export interface ScheduleArgs {
-  /** `rate(...)` or `cron(...)`, in EventBridge's syntax. */
+  /** `rate(...)` or `cron(...)`, in EventBridge's syntax, checked as EventBridge checks it (policy/schedule-expression.ts). */
   schedule: string;
   /** The functions to invoke, at most 5, each at most once. */
   targets: ScheduleTarget[];
@@ -22,9 +23,6 @@ export interface ScheduleArgs {
   transform?: { rule?: Transform<aws.cloudwatch.EventRuleArgs>; target?: Transform<aws.cloudwatch.EventTargetArgs> };
 }
 
-/** An EventBridge schedule expression: rate(N unit) or cron with six fields. */
-export const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/;
-
 export class Schedule extends pulumi.ComponentResource {
   public readonly rule: aws.cloudwatch.EventRule;
   /** Each target's permission and EventBridge target, keyed by the function's short name. */
@@ -33,8 +31,9 @@ export class Schedule extends pulumi.ComponentResource {
   constructor(name: string, args: ScheduleArgs, opts?: pulumi.ComponentResourceOptions, type = "platform:events:Schedule") {
     super(type, name, {}, opts);
     const kind = type.split(":").pop();
-    if (!SCHEDULE.test(args.schedule))
-      throw new Error(`${kind} "${name}": schedule "${args.schedule}" is not rate(N unit) or cron(6 fields)`);
+    // Read as EventBridge reads it: a rule AWS would refuse fails here, before any deploy.
+    const problem = scheduleProblem(args.schedule);
+    if (problem) throw new Error(`${kind} "${name}": ${problem}`);
     if (args.targets.length === 0) throw new Error(`${kind} "${name}": no targets`);
     if (args.targets.length > 5) throw new Error(`${kind} "${name}": EventBridge allows 5 targets per rule (got ${args.targets.length})`);
     const names = args.targets.map((t) => t.function.shortName);

@@ -7,6 +7,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DLQ_RETENTION_SECONDS, ENV, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 import { actionProblem, documentProblems } from "./iam-actions";
+import { scheduleProblem } from "./schedule-expression";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -203,6 +204,19 @@ export const policies: Policy[] = [
           const problem = await actionProblem(r.props.action);
           if (problem) report(`${r.name}: ${problem}`, r.urn);
         }
+      }
+    },
+  },
+  {
+    name: "schedule-expressions-valid",
+    description:
+      "Every EventBridge rule's and Scheduler schedule's expression is one EventBridge accepts (rate units, both cron day fields, L, W, #).",
+    validateResource: (args, report) => {
+      const expression = args.props.scheduleExpression;
+      if (typeof expression !== "string") return;
+      if (args.type === "aws:cloudwatch/eventRule:EventRule" || args.type === "aws:scheduler/schedule:Schedule") {
+        const problem = scheduleProblem(expression, { allowAt: args.type === "aws:scheduler/schedule:Schedule" });
+        if (problem) report(`${args.name}: ${problem}`);
       }
     },
   },

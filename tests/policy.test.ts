@@ -360,6 +360,32 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "schedule-expressions-valid",
+    compliant: [
+      res("aws:cloudwatch/eventRule:EventRule", "nightly", { scheduleExpression: "cron(0 10 ? * 6L *)" }),
+      res("aws:cloudwatch/eventRule:EventRule", "pattern", { eventPattern: "{}" }),
+      res("aws:scheduler/schedule:Schedule", "once", { scheduleExpression: "at(2027-01-01T09:00:00)" }),
+    ],
+    violations: [
+      {
+        resources: [res("aws:cloudwatch/eventRule:EventRule", "warm", { scheduleExpression: "rate(5 minute)" })],
+        messages: ["warm: rate(5 minute) is not a valid schedule expression: a rate above 1 takes the plural unit: rate(5 minutes)"],
+      },
+      {
+        resources: [res("aws:cloudwatch/eventRule:EventRule", "once", { scheduleExpression: "at(2027-01-01T09:00:00)" })],
+        messages: [
+          "once: at(2027-01-01T09:00:00) is not a valid schedule expression: at(...) is EventBridge Scheduler's; an EventBridge rule takes rate(...) or cron(...)",
+        ],
+      },
+      {
+        resources: [res("aws:scheduler/schedule:Schedule", "s", { scheduleExpression: "cron(0 10 * * * *)" })],
+        messages: [
+          "s: cron(0 10 * * * *) is not a valid schedule expression: one of day-of-month and day-of-week must be ?, and only one: a value or * in one needs ? in the other",
+        ],
+      },
+    ],
+  },
+  {
     policy: "no-account-singletons",
     compliant: [res("aws:sqs/queue:Queue", "q", {}), res("aws:iam/role:Role", "r", {})],
     violations: [

@@ -36,7 +36,7 @@ describe("Warmer and Schedule", () => {
       const fn = new LambdaFunction("f", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
       new Schedule("s", { schedule: "every 5 minutes", targets: [{ function: fn }] });
     });
-    expect(message).to.equal('Schedule "s": schedule "every 5 minutes" is not rate(N unit) or cron(6 fields)');
+    expect(message).to.equal('Schedule "s": every 5 minutes is not a valid schedule expression: expected rate(value unit), cron(6 fields)');
   });
 });
 

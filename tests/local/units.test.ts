@@ -57,7 +57,7 @@ describe("local cloud: schedule expressions", () => {
 
   it("rejects malformed expressions, naming the problem", () => {
     expect(() => parseScheduleExpression("cron(0 6 * * *)")).to.throw(/6 fields/);
-    expect(() => parseScheduleExpression("cron(0 6 * * MON *)")).to.throw(/exactly one of day-of-month and day-of-week/);
+    expect(() => parseScheduleExpression("cron(0 6 * * MON *)")).to.throw(/one of day-of-month and day-of-week must be \?, and only one/);
     expect(() => parseScheduleExpression("cron(61 6 * * ? *)")).to.throw(/"61" is not a value from 0 to 59/);
     expect(() => parseScheduleExpression("every day")).to.throw(/expected rate/);
   });
