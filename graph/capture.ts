@@ -174,6 +174,18 @@ function placementOf(settings: CaptureSettings): Placement {
   return { accountId, region: "us-east-1", regionSource: "default" };
 }
 
+/**
+ * @pulumi/aws creates a bucket's one BucketNotification for all its `onObjectCreated`-style subscriptions
+ * when the program's process is about to exit (`process.on("beforeExit")` in its s3/s3Mixins.js), which the
+ * CLI's language host lets happen. A capture runs in a process that goes on, so it calls that hook itself,
+ * and only that one: other `beforeExit` listeners of this process are not the program's.
+ */
+function runProviderExitHooks(): void {
+  for (const listener of process.listeners("beforeExit")) {
+    if (listener.toString().includes("bucketSubscriptionInfos")) (listener as (code: number) => void)(0);
+  }
+}
+
 function urnOf(resource: pulumi.Resource): Promise<string> {
   return new Promise((resolve) => resource.urn.apply((urn) => resolve(urn)));
 }
@@ -272,6 +284,7 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
   let outputs: unknown;
   try {
     outputs = await run;
+    runProviderExitHooks();
     // Registrations still in flight (children created in applies, outputs settling) finish here.
     await pulumi.runtime.disconnect();
   } catch (err) {
