@@ -126,11 +126,17 @@ const builders: Record<string, Builder> = {
       executionArn: `${regional("execute-api", String(inputs.apiId))(at)}/${inputs.name ?? name}`,
     },
   }),
-  "aws:cloudwatch/eventRule:EventRule": (name, _i, at) => ({
-    id: name,
-    arn: regional("events", `rule/${name}`)(at),
-    attributes: { name },
-  }),
+  // A rule on a custom bus has the bus in its ARN and its id (pulumi-aws: "<bus>/<rule>").
+  "aws:cloudwatch/eventRule:EventRule": (name, inputs, at) => {
+    const bus =
+      typeof inputs.eventBusName === "string" && inputs.eventBusName !== "default" ? inputs.eventBusName.split("/").pop() : undefined;
+    return {
+      id: bus ? `${bus}/${name}` : name,
+      arn: regional("events", bus ? `rule/${bus}/${name}` : `rule/${name}`)(at),
+      attributes: { name },
+    };
+  },
+  "aws:cloudwatch/eventBus:EventBus": (name, _i, at) => ({ id: name, arn: regional("events", `event-bus/${name}`)(at), attributes: {} }),
   "aws:cloudwatch/metricAlarm:MetricAlarm": (name, _i, at) => ({
     id: name,
     arn: regional("cloudwatch", `alarm:${name}`)(at),

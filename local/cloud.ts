@@ -17,6 +17,7 @@ import { captureStack, Graph } from "../graph/capture";
 import { AlarmBoard } from "./alarms";
 import { InvocationReport, Reporter } from "./console";
 import { Emulators, startEmulators } from "./emulators";
+import { EventRouter } from "./events";
 import { ApiServer, startApiServer } from "./http-api";
 import { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
@@ -199,13 +200,18 @@ class Startup {
     );
     const rewrite = localRewriter(this.model, provisioned, apis);
     for (const fn of this.model.functions) fn.environment = rewrite(fn.environment);
+    const router = this.track(new EventRouter({ model: this.model, clients, provisioned, reporter: this.reporter, alarms, iam }), (r) =>
+      r.stop(),
+    );
     const environment = {
       ...emulators.environment,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: await router.listen(this.options.host),
       AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
       // Lambda runs nodejs22.x, where the SDK has nothing to warn about; this machine's Node 20 is not the function's.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
     const service = this.createService(await this.unpackFunctions(), environment, clients, provisioned, alarms, logs, iam);
+    await router.start(service, raw.onS3Change);
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
     const scheduler = this.track(new Scheduler(this.model, service, this.reporter), (s) => s.stop());
@@ -224,6 +230,8 @@ class Startup {
       retryVisibilitySeconds,
       enforceThrottle: !!this.options.enforceThrottle,
       iam: !!iam,
+      cloudOnlySubscriptions: router.cloudOnlySubscriptions,
+      eventBridge: environment.AWS_ENDPOINT_URL_EVENTBRIDGE,
     });
     if (this.options.stateFile ?? true) this.writeStateFile({ apiList, lambdaEndpoint: lambdaApi.url, environment, outputs });
     this.service = service;

@@ -5,6 +5,13 @@
 import type { AddressInfo } from "net";
 import { resolveLocalhostSubdomains } from "./localhost-dns";
 
+/** An object change in the S3 emulator: the object was put (or completed), copied, or deleted. */
+export interface S3Change {
+  bucket: string;
+  key: string;
+  kind: "put" | "copy" | "delete";
+}
+
 export interface Emulators {
   sqs: string;
   sns: string;
@@ -12,6 +19,8 @@ export interface Emulators {
   dynamodb: string;
   /** AWS_ENDPOINT_URL_<SERVICE> variables plus dummy credentials and the region. */
   environment: Record<string, string>;
+  /** Calls `listener` for each object put, copied or deleted in the S3 emulator (for bucket notifications). */
+  onS3Change(listener: (change: S3Change) => void): void;
   stop(): Promise<void>;
 }
 
@@ -27,7 +36,17 @@ export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
     dynamo.listen(0, "127.0.0.1", () => resolve());
   });
   const { startFauxqs } = await importEsm("fauxqs");
-  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region });
+  // fauxqs reports every S3 change to its message spy; the smallest buffer keeps nothing, the listeners get each one.
+  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region, messageSpies: { bufferSize: 1 } });
+  const s3Listeners: ((change: S3Change) => void)[] = [];
+  const spy = fauxqs.spy;
+  const record = spy.addMessage.bind(spy);
+  const kinds: Record<string, S3Change["kind"]> = { uploaded: "put", copied: "copy", deleted: "delete" };
+  spy.addMessage = (message: { service: string; bucket: string; key: string; status: string }) => {
+    record(message);
+    if (message.service === "s3" && kinds[message.status])
+      for (const listener of s3Listeners) listener({ bucket: message.bucket, key: message.key, kind: kinds[message.status] });
+  };
   const dynamodb = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   const messaging: string = fauxqs.address;
   // The origin of the queue URLs fauxqs hands out; using it as the endpoint keeps the SDK from re-targeting each call.
@@ -47,6 +66,7 @@ export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_S3_FORCE_PATH_STYLE: "true",
     },
+    onS3Change: (listener) => void s3Listeners.push(listener),
     async stop() {
       await fauxqs.stop();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));

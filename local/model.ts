@@ -4,6 +4,7 @@
  * never from the names of a particular app.
  */
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
+import { checkPattern } from "./event-pattern";
 import { functionNamed } from "./function-names";
 
 export interface LocalFunction {
@@ -113,7 +114,41 @@ export interface LocalObject {
 export interface LocalTopic {
   name: string;
   arn: string;
-  subscriptions: { protocol: string; endpoint: string }[];
+  subscriptions: LocalSubscription[];
+}
+
+export interface LocalSubscription {
+  /** The subscription's own ARN, as SNS names it in a Lambda event's EventSubscriptionArn. */
+  arn: string;
+  protocol: string;
+  endpoint: string;
+  /** SQS and HTTP only: the message as published, without SNS's JSON envelope. */
+  rawMessageDelivery: boolean;
+  /** A filter policy (JSON), on the message's attributes or, with scope MessageBody, its body. */
+  filterPolicy?: string;
+  filterPolicyScope?: string;
+}
+
+/** A bucket's event notifications (one BucketNotification per bucket), to functions, queues and topics. */
+export interface LocalBucketNotification {
+  bucket: string;
+  targets: { kind: "lambda" | "sqs" | "sns"; arn: string; id?: string; events: string[]; filterPrefix?: string; filterSuffix?: string }[];
+}
+
+/** An EventBridge bus: `default`, or one the graph declares. */
+export interface LocalEventBus {
+  name: string;
+  arn: string;
+}
+
+/** An EventBridge rule with an event pattern, on a bus, and its targets. */
+export interface LocalEventRule {
+  name: string;
+  arn: string;
+  busName: string;
+  pattern: Record<string, any>;
+  enabled: boolean;
+  targets: { arn: string; input?: string; inputPath?: string; roleArn?: string; deadLetterArn?: string }[];
 }
 
 export interface LocalEventSourceMapping {
@@ -175,6 +210,9 @@ export interface LocalModel {
   buckets: LocalBucket[];
   objects: LocalObject[];
   topics: LocalTopic[];
+  bucketNotifications: LocalBucketNotification[];
+  eventBuses: LocalEventBus[];
+  eventRules: LocalEventRule[];
   eventSourceMappings: LocalEventSourceMapping[];
   schedules: LocalSchedule[];
   alarms: LocalAlarm[];
@@ -238,6 +276,8 @@ const EMULATED = new Set([
   "aws:cloudwatch/eventRule:EventRule",
   "aws:cloudwatch/eventTarget:EventTarget",
   "aws:scheduler/schedule:Schedule",
+  "aws:s3/bucketNotification:BucketNotification",
+  "aws:cloudwatch/eventBus:EventBus",
   "aws:cloudwatch/metricAlarm:MetricAlarm",
 ]);
 
@@ -266,6 +306,8 @@ export function buildModel(graph: Graph): LocalModel {
     tables: tablesOf(graph),
     ...storageOf(graph),
     topics: topicsOf(graph),
+    bucketNotifications: bucketNotificationsOf(graph),
+    ...eventBridgeOf(graph),
     eventSourceMappings: mappings.emulated,
     schedules: schedulesOf(graph),
     alarms: alarmsOf(graph),
@@ -439,8 +481,79 @@ function topicsOf(graph: Graph): LocalTopic[] {
     arn: r.arn!,
     subscriptions: subscriptions
       .filter((s) => s.state.topic === r.arn)
-      .map((s) => ({ protocol: s.state.protocol, endpoint: s.state.endpoint })),
+      .map((s) => ({
+        arn: s.arn ?? s.id ?? s.urn,
+        protocol: s.state.protocol,
+        endpoint: s.state.endpoint,
+        rawMessageDelivery: s.state.rawMessageDelivery === true || s.state.rawMessageDelivery === "true",
+        filterPolicy: s.state.filterPolicy || undefined,
+        filterPolicyScope: s.state.filterPolicyScope || undefined,
+      })),
   }));
+}
+
+function bucketNotificationsOf(graph: Graph): LocalBucketNotification[] {
+  return ofType(graph, "aws:s3/bucketNotification:BucketNotification").map((r) => {
+    const s = r.state;
+    const target = (kind: "lambda" | "sqs" | "sns", arnKey: string) => (t: any) => ({
+      kind,
+      arn: String(t[arnKey]),
+      id: t.id,
+      events: t.events ?? [],
+      filterPrefix: t.filterPrefix || undefined,
+      filterSuffix: t.filterSuffix || undefined,
+    });
+    return {
+      bucket: String(revealSecrets(s.bucket)),
+      targets: [
+        ...(s.lambdaFunctions ?? []).map(target("lambda", "lambdaFunctionArn")),
+        ...(s.queues ?? []).map(target("sqs", "queueArn")),
+        ...(s.topics ?? []).map(target("sns", "topicArn")),
+      ],
+    };
+  });
+}
+
+/** Buses (the default one always) and the rules with an event pattern, with their targets. */
+function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRules"> {
+  const { region, accountId } = graph.placement;
+  const eventBuses: LocalEventBus[] = [
+    { name: "default", arn: `arn:aws:events:${region}:${accountId}:event-bus/default` },
+    ...ofType(graph, "aws:cloudwatch/eventBus:EventBus").map((r) => ({
+      name: nameOf(r),
+      arn: r.arn ?? `arn:aws:events:${region}:${accountId}:event-bus/${nameOf(r)}`,
+    })),
+  ];
+  const targets = ofType(graph, "aws:cloudwatch/eventTarget:EventTarget");
+  const eventRules = ofType(graph, "aws:cloudwatch/eventRule:EventRule")
+    .filter((r) => r.state.eventPattern)
+    .map((r): LocalEventRule => {
+      let pattern: Record<string, any>;
+      try {
+        pattern = JSON.parse(String(r.state.eventPattern));
+        checkPattern(pattern);
+      } catch (err) {
+        throw new Error(`${r.urn}: ${(err as Error).message}`);
+      }
+      const bus = String(r.state.eventBusName ?? "default");
+      return {
+        name: nameOf(r),
+        arn: r.arn!,
+        busName: bus.startsWith("arn:") ? bus.split("/").pop()! : bus,
+        pattern,
+        enabled: r.state.state ? r.state.state === "ENABLED" : (r.state.isEnabled ?? true),
+        targets: targets
+          .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
+          .map((t) => ({
+            arn: t.state.arn,
+            input: t.state.input,
+            inputPath: t.state.inputPath,
+            roleArn: t.state.roleArn,
+            deadLetterArn: t.state.deadLetterConfig?.arn,
+          })),
+      };
+    });
+  return { eventBuses, eventRules };
 }
 
 /** SQS mappings are emulated; a mapping from any other source is listed as unsupported. */

@@ -1,13 +1,13 @@
 /**
  * Creates in the emulators what the graph declares: queues (dead-letter targets first, so redrive
- * policies can point at them), tables, buckets with their objects, and topics with their SQS
- * subscriptions. Returns how each cloud identity maps to its local one.
+ * policies can point at them), tables, buckets with their objects, and topics. Returns how each cloud
+ * identity maps to its local one.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalModel, LocalObject, LocalQueue } from "./model";
@@ -24,8 +24,6 @@ export interface Provisioned {
   queueUrls: Map<string, string>;
   /** Cloud ARN (queue or topic) to the local ARN. */
   localArns: Map<string, string>;
-  /** SNS subscriptions that only the cloud delivers (email, sms, lambda, https). */
-  cloudOnlySubscriptions: string[];
 }
 
 export async function provision(model: LocalModel, clients: Clients): Promise<Provisioned> {
@@ -100,17 +98,12 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
     );
   }
 
-  const cloudOnlySubscriptions: string[] = [];
+  // Subscriptions are the event router's (local/events.ts): it checks who may deliver, and delivers to functions.
   for (const topic of model.topics) {
     const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: topic.name }));
     localArns.set(topic.arn, TopicArn!);
-    for (const subscription of topic.subscriptions) {
-      const queueArn = subscription.protocol === "sqs" ? localArns.get(subscription.endpoint) : undefined;
-      if (queueArn) await clients.sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: queueArn }));
-      else cloudOnlySubscriptions.push(`${topic.name} → ${subscription.protocol}:${subscription.endpoint}`);
-    }
   }
-  return { queueUrls, localArns, cloudOnlySubscriptions };
+  return { queueUrls, localArns };
 }
 
 /** Queues with no redrive policy first, then those whose target exists; a cycle is reported. */

@@ -11,6 +11,10 @@ export interface StartupInfo {
   lambdaEndpoint: string;
   emulators: Emulators;
   provisioned: Provisioned;
+  /** The PutEvents endpoint. */
+  eventBridge?: string;
+  /** SNS subscriptions only the cloud delivers (email, sms, https). */
+  cloudOnlySubscriptions: string[];
   scheduler: Scheduler;
   retryVisibilitySeconds?: number;
   enforceThrottle: boolean;
@@ -104,6 +108,29 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
       s.targets.map((t) => `λ ${t.functionArn.split(":").pop()}`).join(", "),
     ]),
   );
+  reporter.table("Event sources", [
+    ...model.bucketNotifications.flatMap((n) =>
+      n.targets.map((t) => [
+        `s3 ${n.bucket}`,
+        `${t.events.join(",")}${t.filterPrefix ? ` prefix ${t.filterPrefix}` : ""}${t.filterSuffix ? ` suffix ${t.filterSuffix}` : ""}`,
+        `→ ${t.arn.split(":").pop()}`,
+      ]),
+    ),
+    ...model.topics.flatMap((topic) =>
+      topic.subscriptions
+        .filter((sub) => sub.protocol === "sqs" || sub.protocol === "lambda")
+        .map((sub) => [
+          `sns ${topic.name}`,
+          `${sub.protocol}${sub.rawMessageDelivery ? " raw" : ""}${sub.filterPolicy ? ` filter ${sub.filterPolicy}` : ""}`,
+          `→ ${sub.endpoint.split(":").pop()}`,
+        ]),
+    ),
+    ...model.eventRules.map((r) => [
+      `eventbridge ${r.busName}`,
+      `rule ${r.name}${r.enabled ? "" : " (disabled)"}`,
+      `→ ${r.targets.map((t) => t.arn.split(":").pop()).join(", ")}`,
+    ]),
+  ]);
   reporter.table("Alarms (printed as ALARM lines)", [
     [`${model.alarms.length} alarms: function errors, API 5xx and queue depth are evaluated locally`],
   ]);
@@ -113,6 +140,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     ["sns", info.emulators.sns],
     ["s3", info.emulators.s3],
     ["dynamodb", info.emulators.dynamodb],
+    ...(info.eventBridge ? [["eventbridge", info.eventBridge]] : []),
   ]);
   const byReason = (reason: string) => model.skipped.filter((s) => s.reason === reason);
   const summarize = (list: { type: string }[]) => {
@@ -122,7 +150,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
   };
   reporter.table("Cloud only (not emulated)", [
     ...summarize(byReason("cloud-only")),
-    ...info.provisioned.cloudOnlySubscriptions.map((s) => ["subscription", s]),
+    ...info.cloudOnlySubscriptions.map((s) => ["subscription", s]),
   ]);
   reporter.table(
     info.iam

@@ -1,0 +1,404 @@
+/**
+ * What the serverless helpers of @pulumi/aws subscribe functions to, delivered locally as AWS delivers
+ * it, each with its event shape and the permission AWS checks:
+ * - S3 event notifications (`bucket.onObjectCreated`, or a BucketNotification) to functions, queues and
+ *   topics, with the configured events and key prefix and suffix;
+ * - SNS subscriptions: to queues by fauxqs itself (raw delivery and filter policies as configured), and
+ *   to functions through a queue of the local cloud's own, so fauxqs applies the filter policy and the
+ *   function gets SNS's event;
+ * - EventBridge: `PutEvents` (AWS_ENDPOINT_URL_EVENTBRIDGE points at this module's server) on the default
+ *   bus or a custom one, matched against each rule's event pattern and delivered to its targets.
+ * Lambda invokes asynchronously (its retries and failure destination apply), after the function's
+ * permission for the service and source; queues and topics need their policy to allow the service.
+ */
+import { randomUUID } from "crypto";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
+import type { AlarmBoard } from "./alarms";
+import type { Reporter } from "./console";
+import type { S3Change } from "./emulators";
+import { matchesPattern } from "./event-pattern";
+import type { IamAuthority } from "./iam/authority";
+import { accessKeyOf } from "./iam/requests";
+import type { LambdaService } from "./lambda/service";
+import { findFunction, LocalModel } from "./model";
+import type { Clients, Provisioned } from "./provision";
+
+export interface EventRouterOptions {
+  model: LocalModel;
+  /** The local cloud's own clients (they go straight to the emulators). */
+  clients: Clients;
+  provisioned: Provisioned;
+  reporter: Reporter;
+  alarms: AlarmBoard;
+  iam?: IamAuthority;
+}
+
+/** A target of a delivery: a function, a queue or a topic, by its cloud ARN. */
+type Target = { arn: string; service: string; sourceArn: string; trigger: string };
+
+export class EventRouter {
+  /** SNS subscriptions that only the cloud delivers (email, sms, https): listed at start-up. */
+  readonly cloudOnlySubscriptions: string[] = [];
+  private running = true;
+  private readonly loops: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+  private server?: http.Server;
+  /** Set by start: until then PutEvents answers 503. */
+  private lambdaService?: LambdaService;
+
+  constructor(private readonly options: EventRouterOptions) {}
+
+  private get lambda(): LambdaService {
+    return this.lambdaService!;
+  }
+
+  /** Serves PutEvents (503 until started); returns the endpoint, for AWS_ENDPOINT_URL_EVENTBRIDGE. */
+  async listen(host = "127.0.0.1"): Promise<string> {
+    this.server = http.createServer((req, res) => this.serveEventBridge(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Subscribes what the topics declare and starts delivering bucket changes and events to `lambda`'s functions. */
+  async start(lambda: LambdaService, onS3Change: (listener: (change: S3Change) => void) => void): Promise<void> {
+    this.lambdaService = lambda;
+    await this.subscribeTopics();
+    onS3Change((change) => void this.onS3Change(change));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+
+  // ---- SNS
+
+  private async subscribeTopics(): Promise<void> {
+    const { model, clients, provisioned } = this.options;
+    for (const topic of model.topics) {
+      const topicArn = provisioned.localArns.get(topic.arn)!;
+      for (const subscription of topic.subscriptions) {
+        const attributes: Record<string, string> = {};
+        if (subscription.filterPolicy) attributes.FilterPolicy = subscription.filterPolicy;
+        if (subscription.filterPolicyScope) attributes.FilterPolicyScope = subscription.filterPolicyScope;
+        const trigger = `sns ${topic.name}`;
+        if (subscription.protocol === "sqs" && provisioned.localArns.has(subscription.endpoint)) {
+          // SNS sends with its own principal: the queue's policy must allow it for this topic.
+          if (!this.serviceMay("sns.amazonaws.com", { action: "sqs:SendMessage", resource: subscription.endpoint }, topic.arn, trigger))
+            continue;
+          if (subscription.rawMessageDelivery) attributes.RawMessageDelivery = "true";
+          await clients.sns.send(
+            new SubscribeCommand({
+              TopicArn: topicArn,
+              Protocol: "sqs",
+              Endpoint: provisioned.localArns.get(subscription.endpoint),
+              Attributes: attributes,
+            }),
+          );
+        } else if (subscription.protocol === "lambda" && findFunction(model, subscription.endpoint)) {
+          // A queue of the local cloud's own takes the function's deliveries: fauxqs filters and wraps them as SNS does.
+          const name = `local-sns-${topic.name}-${subscription.arn.split(":").pop()}`.slice(0, 80).replace(/[^\w-]/g, "-");
+          const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+          const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+          await clients.sns.send(
+            new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: Attributes!.QueueArn, Attributes: attributes }),
+          );
+          this.loops.push(this.deliverToFunction(QueueUrl!, topic.arn, subscription.arn, subscription.endpoint, trigger));
+        } else this.cloudOnlySubscriptions.push(`${topic.name} → ${subscription.protocol}:${subscription.endpoint}`);
+      }
+    }
+  }
+
+  private async deliverToFunction(
+    queueUrl: string,
+    topicArn: string,
+    subscriptionArn: string,
+    functionRef: string,
+    trigger: string,
+  ): Promise<void> {
+    const { clients } = this.options;
+    const lambda = this.lambda;
+    while (this.running) {
+      try {
+        const { Messages } = await clients.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          {
+            abortSignal: this.abort.signal,
+          },
+        );
+        for (const message of Messages ?? []) {
+          if (lambda.permitsInvoke(functionRef, "sns.amazonaws.com", topicArn, trigger))
+            lambda.invokeAsync(functionRef, snsEvent(JSON.parse(message.Body!), topicArn, subscriptionArn), trigger);
+          await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        }
+      } catch (err) {
+        if (!this.running) return;
+        this.options.reporter.info(`${trigger}: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  // ---- S3
+
+  private async onS3Change(change: S3Change): Promise<void> {
+    const notification = this.options.model.bucketNotifications.find((n) => n.bucket === change.bucket);
+    if (!notification || !this.running || !this.lambdaService) return;
+    const eventName = { put: "ObjectCreated:Put", copy: "ObjectCreated:Copy", delete: "ObjectRemoved:Delete" }[change.kind];
+    const targets = notification.targets.filter(
+      (t) =>
+        t.events.some((e) => e === `s3:${eventName}` || (e.endsWith(":*") && `s3:${eventName}`.startsWith(e.slice(0, -1)))) &&
+        change.key.startsWith(t.filterPrefix ?? "") &&
+        change.key.endsWith(t.filterSuffix ?? ""),
+    );
+    if (targets.length === 0) return;
+    let size: number | undefined;
+    let eTag: string | undefined;
+    if (change.kind !== "delete") {
+      const head = await this.options.clients.s3
+        .send(new HeadObjectCommand({ Bucket: change.bucket, Key: change.key }))
+        .catch(() => undefined);
+      size = head?.ContentLength;
+      eTag = head?.ETag?.replace(/"/g, "");
+    }
+    const bucketArn = `arn:aws:s3:::${change.bucket}`;
+    for (const target of targets) {
+      const event = s3Event(this.options.model.region, change, eventName, target.id ?? "local", size, eTag);
+      await this.deliver(
+        { arn: target.arn, service: "s3.amazonaws.com", sourceArn: bucketArn, trigger: `s3 ${change.bucket} ${eventName}` },
+        event,
+        "Amazon S3 Notification",
+      );
+    }
+  }
+
+  // ---- EventBridge
+
+  private serveEventBridge(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const reply = (status: number, body: unknown, type?: string) => {
+        res.writeHead(status, {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-requestid": randomUUID(),
+          ...(type ? { "x-amzn-errortype": type } : {}),
+        });
+        res.end(JSON.stringify(body));
+      };
+      if (!this.lambdaService)
+        return reply(503, { __type: "ServiceUnavailable", message: "the local cloud is still starting" }, "ServiceUnavailable");
+      const target = String(req.headers["x-amz-target"] ?? "");
+      if (target !== "AWSEvents.PutEvents")
+        return reply(
+          400,
+          { __type: "UnknownOperationException", message: `${target || "this request"} is not emulated locally; PutEvents is` },
+          "UnknownOperationException",
+        );
+      let body: { Entries?: Record<string, any>[] };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+      } catch {
+        return reply(400, { __type: "SerializationException", message: "the body is not JSON" }, "SerializationException");
+      }
+      const entries = body.Entries ?? [];
+      if (entries.length < 1 || entries.length > 10)
+        return reply(
+          400,
+          { __type: "ValidationException", message: `PutEvents takes 1 to 10 entries (got ${entries.length})` },
+          "ValidationException",
+        );
+      const caller = this.options.iam?.functionForAccessKey(accessKeyOf(req.headers, req.url ?? "/"));
+      const results = entries.map((entry) => this.putEvent(entry, caller));
+      // Denied on every bus it names: the call is refused; on some: those entries fail.
+      const denied = results.filter((r): r is { denied: string } => "denied" in r);
+      if (denied.length === results.length)
+        return reply(400, { __type: "AccessDeniedException", Message: denied[0].denied }, "AccessDeniedException");
+      const out = results.map((r) => ("denied" in r ? { ErrorCode: "AccessDeniedException", ErrorMessage: r.denied } : r));
+      reply(200, { FailedEntryCount: out.filter((r) => "ErrorCode" in r).length, Entries: out });
+    });
+  }
+
+  /** One PutEvents entry: checked as EventBridge checks it, then matched against the bus's rules. */
+  private putEvent(
+    entry: Record<string, any>,
+    caller: ReturnType<IamAuthority["functionForAccessKey"]>,
+  ): { EventId: string } | { ErrorCode: string; ErrorMessage: string } | { denied: string } {
+    const { model } = this.options;
+    const busRef = String(entry.EventBusName ?? "default");
+    const bus = model.eventBuses.find((b) => b.name === busRef || b.arn === busRef);
+    if (!bus) return { ErrorCode: "ResourceNotFoundException", ErrorMessage: `Event bus ${busRef} does not exist.` };
+    if (caller) {
+      const verdict = this.options.iam!.checkFunction(caller, [{ action: "events:PutEvents", resource: bus.arn }]);
+      if (!verdict.allowed) return { denied: verdict.message ?? "Access denied" };
+    }
+    for (const field of ["Source", "DetailType", "Detail"]) {
+      if (typeof entry[field] !== "string" || entry[field] === "")
+        return { ErrorCode: "InvalidArgument", ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail);
+    } catch {
+      return { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." };
+    }
+    if (!detail || typeof detail !== "object" || Array.isArray(detail))
+      return { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." };
+    const id = randomUUID();
+    const event = {
+      version: "0",
+      id,
+      "detail-type": entry.DetailType,
+      source: entry.Source,
+      account: model.accountId,
+      time: (entry.Time ? new Date(entry.Time) : new Date()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region: model.region,
+      resources: entry.Resources ?? [],
+      detail,
+    };
+    for (const rule of model.eventRules.filter((r) => r.enabled && r.busName === bus.name && matchesPattern(r.pattern, event))) {
+      for (const target of rule.targets) {
+        const payload = target.input ? JSON.parse(target.input) : target.inputPath ? pathOf(event, target.inputPath) : event;
+        void this.deliver(
+          { arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger: `eventbridge ${rule.name}` },
+          payload,
+          undefined,
+          () => {
+            this.options.alarms.count(
+              "AWS/Events",
+              "FailedInvocations",
+              { RuleName: rule.name },
+              `rule ${rule.name} could not deliver to ${target.arn}`,
+            );
+          },
+        );
+      }
+    }
+    return { EventId: id };
+  }
+
+  // ---- delivery
+
+  /** Delivers an event to a function (async), a queue or a topic, if the service may. */
+  private async deliver(target: Target, event: unknown, subject?: string, failed?: () => void): Promise<void> {
+    const { model, clients, provisioned } = this.options;
+    const lambda = this.lambda;
+    const service = target.arn.split(":")[2];
+    try {
+      if (service === "lambda") {
+        if (lambda.permitsInvoke(target.arn, target.service, target.sourceArn, target.trigger))
+          lambda.invokeAsync(target.arn, event, target.trigger);
+        else failed?.();
+      } else if (service === "sqs" && provisioned.queueUrls.has(target.arn)) {
+        if (!this.serviceMay(target.service, { action: "sqs:SendMessage", resource: target.arn }, target.sourceArn, target.trigger))
+          return failed?.();
+        await clients.sqs.send(
+          new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(target.arn), MessageBody: JSON.stringify(event) }),
+        );
+      } else if (service === "sns" && provisioned.localArns.has(target.arn)) {
+        if (!this.serviceMay(target.service, { action: "sns:Publish", resource: target.arn }, target.sourceArn, target.trigger))
+          return failed?.();
+        await clients.sns.send(
+          new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
+        );
+      } else {
+        this.options.reporter.info(
+          `${target.trigger}: the target ${target.arn} is not in the graph (${model.project}/${model.stack}); nothing delivered`,
+        );
+        failed?.();
+      }
+    } catch (err) {
+      this.options.reporter.info(`${target.trigger}: could not deliver to ${target.arn}: ${(err as Error).message}`);
+      failed?.();
+    }
+  }
+
+  private serviceMay(service: string, call: { action: string; resource: string }, sourceArn: string, trigger: string): boolean {
+    return !this.options.iam || this.options.iam.checkServiceCall(service, call, sourceArn, trigger).allowed;
+  }
+}
+
+/** `$.detail.id`-style paths of an EventTarget's inputPath. */
+function pathOf(event: unknown, path: string): unknown {
+  return path
+    .replace(/^\$\.?/, "")
+    .split(".")
+    .filter(Boolean)
+    .reduce<unknown>((value, key) => (value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined), event);
+}
+
+/** S3's event message (version 2.1), one record; the key URL-encoded as S3 encodes it. */
+export function s3Event(
+  region: string,
+  change: S3Change,
+  eventName: string,
+  configurationId: string,
+  size?: number,
+  eTag?: string,
+): unknown {
+  const now = new Date();
+  return {
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: region,
+        eventTime: now.toISOString(),
+        eventName,
+        userIdentity: { principalId: "AWS:LOCAL" },
+        requestParameters: { sourceIPAddress: "127.0.0.1" },
+        responseElements: { "x-amz-request-id": randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase(), "x-amz-id-2": "local" },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId,
+          bucket: { name: change.bucket, ownerIdentity: { principalId: "LOCAL" }, arn: `arn:aws:s3:::${change.bucket}` },
+          object: {
+            key: encodeURIComponent(change.key).replace(/%20/g, "+").replace(/%2F/g, "/"),
+            ...(size !== undefined ? { size } : {}),
+            ...(eTag ? { eTag } : {}),
+            sequencer: now.getTime().toString(16).toUpperCase().padStart(16, "0"),
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** SNS's Lambda event, from the JSON envelope SNS sends a queue: the same fields, as Lambda names them. */
+export function snsEvent(envelope: Record<string, any>, topicArn: string, subscriptionArn: string): unknown {
+  return {
+    Records: [
+      {
+        EventSource: "aws:sns",
+        EventVersion: "1.0",
+        EventSubscriptionArn: subscriptionArn,
+        Sns: {
+          Type: envelope.Type ?? "Notification",
+          MessageId: envelope.MessageId,
+          TopicArn: topicArn,
+          Subject: envelope.Subject ?? null,
+          Message: envelope.Message,
+          Timestamp: envelope.Timestamp,
+          SignatureVersion: envelope.SignatureVersion ?? "1",
+          Signature: envelope.Signature ?? "local",
+          SigningCertUrl: envelope.SigningCertURL ?? envelope.SigningCertUrl ?? "",
+          UnsubscribeUrl: envelope.UnsubscribeURL ?? envelope.UnsubscribeUrl ?? "",
+          MessageAttributes: envelope.MessageAttributes ?? {},
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * Event sources in the local cloud (tests/fixtures/events-program): S3 notifications, SNS subscriptions
+ * and EventBridge rules on a custom bus, each delivered in AWS's event shape, filtered as configured, and
+ * only where the function's permission or the queue's policy lets the service deliver.
+ */
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { expect } from "chai";
+import { LocalCloud, startLocalCloud } from "../../local/cloud";
+import { eventually, ROOT } from "./harness";
+
+describe("local cloud: event sources (fixture events-program)", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  let lines: string[];
+  let clients: { s3: S3Client; sns: SNSClient; sqs: SQSClient; dynamodb: DynamoDBClient };
+
+  before(async () => {
+    lines = [];
+    cloud = await startLocalCloud({
+      programDir: `${ROOT}/tests/fixtures/events-program`,
+      stack: "test",
+      port: 0,
+      stateFile: false,
+      asyncRetryBaseMs: 10,
+      write: (l) => lines.push(l),
+    });
+    const common = { region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+    clients = {
+      s3: new S3Client({ ...common, endpoint: cloud.environment.AWS_ENDPOINT_URL_S3, forcePathStyle: true }),
+      sns: new SNSClient({ ...common, endpoint: cloud.environment.AWS_ENDPOINT_URL_SNS }),
+      sqs: new SQSClient({ ...common, endpoint: cloud.environment.AWS_ENDPOINT_URL_SQS }),
+      dynamodb: new DynamoDBClient({ ...common, endpoint: cloud.environment.AWS_ENDPOINT_URL_DYNAMODB }),
+    };
+  });
+  after(async () => {
+    for (const client of Object.values(clients ?? {})) client.destroy();
+    await cloud?.stop();
+  });
+
+  /** The events the recorder (or the closure) stored, parsed, that match `select`. */
+  const recorded = async (select: (event: any, via: string) => boolean) => {
+    const { Items } = await clients.dynamodb.send(new ScanCommand({ TableName: cloud.outputs.tableName }));
+    return (Items ?? []).map((i) => ({ event: JSON.parse(i.event.S!), via: i.via.S! })).filter((r) => select(r.event, r.via));
+  };
+  const waitFor = (what: string, select: (event: any, via: string) => boolean) =>
+    eventually(async () => ((await recorded(select)).length > 0 ? (await recorded(select))[0] : undefined), what, 100);
+  const put = (bucket: string, key: string) => clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "hello" }));
+  const drain = async (url: string) =>
+    (await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+
+  it("delivers an object created under the prefix and with the suffix as S3's event, and nothing else", async () => {
+    await put(cloud.outputs.uploadsBucket, "out/skip.txt");
+    await put(cloud.outputs.uploadsBucket, "in/skip.csv");
+    await put(cloud.outputs.uploadsBucket, "in/report 1.txt");
+    const { event } = await waitFor("the upload's event", (e) => e.Records?.[0]?.s3?.object?.key?.startsWith("in/report"));
+    const record = event.Records[0];
+    expect(record).to.deep.include({ eventVersion: "2.1", eventSource: "aws:s3", awsRegion: "eu-west-1", eventName: "ObjectCreated:Put" });
+    expect(record.s3).to.deep.include({ s3SchemaVersion: "1.0", configurationId: "incoming" });
+    expect(record.s3.bucket).to.deep.include({ name: cloud.outputs.uploadsBucket, arn: `arn:aws:s3:::${cloud.outputs.uploadsBucket}` });
+    expect(record.s3.object).to.deep.include({ key: "in/report+1.txt", size: 5 });
+    expect(record.s3.object.eTag).to.match(/^[0-9a-f]{32}$/);
+    const keys = (await recorded((e) => e.Records?.[0]?.eventSource === "aws:s3")).map((r) => r.event.Records[0].s3.object.key);
+    expect(keys).to.not.include.members(["out/skip.txt", "in/skip.csv"]);
+  });
+
+  it("delivers through the BucketNotification that bucket.onObjectCreated makes, to its closure", async () => {
+    await put(cloud.outputs.photosBucket, "cat.jpg");
+    const { event, via } = await waitFor(
+      "the closure's record",
+      (e, v) => v === "closure" && e.Records?.[0]?.s3?.object?.key === "cat.jpg",
+    );
+    expect(via).to.equal("closure");
+    expect(event.Records[0].eventName).to.equal("ObjectCreated:Put");
+  });
+
+  it("delivers SNS messages to the function as SNS's event, through its filter policy", async () => {
+    const attributes = (kind: string) => ({ kind: { DataType: "String", StringValue: kind } });
+    await clients.sns.send(
+      new PublishCommand({ TopicArn: cloud.outputs.newsTopic, Message: "filtered out", MessageAttributes: attributes("bad") }),
+    );
+    await clients.sns.send(
+      new PublishCommand({ TopicArn: cloud.outputs.newsTopic, Message: "good news", Subject: "hi", MessageAttributes: attributes("good") }),
+    );
+    const { event } = await waitFor(
+      "the SNS event",
+      (e) => e.Records?.[0]?.EventSource === "aws:sns" && e.Records[0].Sns.Message === "good news",
+    );
+    const record = event.Records[0];
+    expect(record.EventVersion).to.equal("1.0");
+    expect(record.Sns).to.deep.include({ Type: "Notification", Subject: "hi", Message: "good news" });
+    // The topic's cloud ARN, as the function would see it in AWS.
+    expect(record.Sns.TopicArn).to.match(/^arn:aws:sns:eu-west-1:123456789012:news-[0-9a-f]{7}$/);
+    expect(record.Sns.MessageAttributes.kind).to.deep.equal({ Type: "String", Value: "good" });
+    expect(record.EventSubscriptionArn).to.match(/^arn:aws:sns:eu-west-1:123456789012:news-[0-9a-f]{7}:/);
+    expect(await recorded((e) => e.Records?.[0]?.Sns?.Message === "filtered out")).to.deep.equal([]);
+  });
+
+  it("delivers SNS messages raw to the queue that asks for it, and not to the queue whose policy keeps SNS out", async () => {
+    await clients.sns.send(
+      new PublishCommand({
+        TopicArn: cloud.outputs.newsTopic,
+        Message: "raw body",
+        MessageAttributes: { kind: { DataType: "String", StringValue: "any" } },
+      }),
+    );
+    const copies = await eventually(async () => {
+      const messages = (await drain(cloud.outputs.copiesUrl)).map((m) => m.Body);
+      return messages.includes("raw body") ? messages : undefined;
+    }, "the raw copy");
+    expect(copies).to.include("raw body");
+    expect(await drain(cloud.outputs.closedUrl)).to.deep.equal([]);
+    expect(
+      lines.some((l) =>
+        /^AccessDenied sns news-[0-9a-f]{7}: sns\.amazonaws\.com may not sqs:SendMessage on .*news-closed-[0-9a-f]{7} for /.test(l),
+      ),
+    ).to.equal(true);
+  });
+
+  it("matches PutEvents on the custom bus against the rule's pattern, and delivers to the function and the queue", async () => {
+    const publish = async (entries: object[]) =>
+      JSON.parse((await cloud.invoke(cloud.outputs.recorderName, { publish: entries })).payload!);
+    const small = {
+      Source: "shop",
+      DetailType: "OrderPlaced",
+      Detail: JSON.stringify({ orderId: "small", total: 20 }),
+      EventBusName: cloud.outputs.busName,
+    };
+    const big = { ...small, Detail: JSON.stringify({ orderId: "big", total: 250 }) };
+    const result = await publish([small, big]);
+    expect(result.ok).to.equal(true);
+    expect(result.result.FailedEntryCount).to.equal(0);
+    expect(result.result.Entries.map((e: { EventId?: string }) => typeof e.EventId)).to.deep.equal(["string", "string"]);
+    const { event } = await waitFor("the big order's event", (e) => e.detail?.orderId === "big");
+    expect(event).to.deep.include({
+      version: "0",
+      source: "shop",
+      "detail-type": "OrderPlaced",
+      account: "123456789012",
+      region: "eu-west-1",
+    });
+    const queued = await eventually(async () => {
+      const bodies = (await drain(cloud.outputs.bigOrdersUrl)).map((m) => JSON.parse(m.Body!));
+      return bodies.length ? bodies : undefined;
+    }, "the queue target's message");
+    // The queue target's inputPath is $.detail.
+    expect(queued).to.deep.equal([{ orderId: "big", total: 250 }]);
+    expect(await recorded((e) => e.detail?.orderId === "small")).to.deep.equal([]);
+  });
+
+  it("fails a PutEvents entry EventBridge would fail, and refuses the call without events:PutEvents on the bus", async () => {
+    const publish = async (entries: object[]) =>
+      JSON.parse((await cloud.invoke(cloud.outputs.recorderName, { publish: entries })).payload!);
+    const result = await publish([
+      { Source: "shop", DetailType: "OrderPlaced", Detail: "not json", EventBusName: cloud.outputs.busName },
+      { Source: "shop", DetailType: "OrderPlaced", Detail: "{}", EventBusName: "no-such-bus" },
+    ]);
+    expect(result.result.FailedEntryCount).to.equal(2);
+    expect(result.result.Entries).to.deep.equal([
+      { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." },
+      { ErrorCode: "ResourceNotFoundException", ErrorMessage: "Event bus no-such-bus does not exist." },
+    ]);
+    // The role may put events on its bus only: an entry for the default bus fails; a call for it alone is refused.
+    const mixed = await publish([
+      { Source: "shop", DetailType: "X", Detail: "{}", EventBusName: "default" },
+      { Source: "shop", DetailType: "X", Detail: "{}", EventBusName: cloud.outputs.busName },
+    ]);
+    expect(mixed.result.FailedEntryCount).to.equal(1);
+    expect(mixed.result.Entries[0].ErrorCode).to.equal("AccessDeniedException");
+    expect(typeof mixed.result.Entries[1].EventId).to.equal("string");
+    const denied = await publish([{ Source: "shop", DetailType: "X", Detail: "{}", EventBusName: "default" }]);
+    expect(denied).to.include({ ok: false, error: "AccessDeniedException" });
+    expect(denied.message).to.match(
+      /is not authorized to perform: events:PutEvents on resource: arn:aws:events:eu-west-1:123456789012:event-bus\/default because no identity-based policy allows the events:PutEvents action$/,
+    );
+  });
+});
