@@ -1,7 +1,8 @@
 /**
- * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...] [--iam on|off]`: the local cloud.
+ * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...] [--iam on|off] [--inspect[=port]]`: the local cloud.
  * Exit status: 0 after Ctrl-C, 2 for bad arguments, bad stack config or a port in use, 3 when the program throws.
  */
+import * as inspector from "inspector";
 import * as path from "path";
 import { Command } from "commander";
 import { parseArguments } from "./cli";
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     .option("-c, --config <key=value...>", "override a config value, as `pulumi config set` would", [])
     .option("--concurrency <n>", "containers per function at most", "4")
     .option("--throttle", "enforce the API stage's throttling (429s)", false)
+    .option("--inspect [port]", "let a debugger attach on this port (9229); the function containers are this process's worker threads")
     .option(
       "--iam <mode>",
       "on: every AWS call is authorized as AWS would (roles, resource and key policies, permissions); off: none is",
@@ -40,8 +42,21 @@ async function main(argv: string[]): Promise<number> {
     concurrency: string;
     throttle: boolean;
     iam: string;
+    inspect?: string | boolean;
     quiet: boolean;
   }>();
+  if (opts.inspect !== undefined) {
+    const port = opts.inspect === true ? 9229 : Number(opts.inspect);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`error: --inspect takes a port from 0 to 65535 (got "${opts.inspect}")\n`);
+      return EXIT.badInput;
+    }
+    // The containers are worker threads of this process: a debugger attached here reaches their breakpoints too.
+    inspector.open(port, "127.0.0.1");
+    process.stdout.write(
+      `Debugger listening on ${inspector.url()} (attach VS Code with the "Attach to the local cloud" launch configuration)\n`,
+    );
+  }
   if (opts.iam !== "on" && opts.iam !== "off") {
     process.stderr.write(`error: --iam must be "on" or "off" (got "${opts.iam}")\n`);
     return EXIT.badInput;

@@ -38,4 +38,29 @@ export async function unpackArtifact(code: unknown, dir: string, programDir: str
   fs.rmSync(dir, { recursive: true, force: true });
   if (!pulumi.asset.Archive.isInstance(code)) throw new Error(`the function's code is not an archive`);
   await writeArchive(code, dir, programDir);
+  pointSourceMapsAt(dir, programDir);
+}
+
+/**
+ * The bundle's source map names its sources relative to where it was built, the program's folder. Unpacked
+ * elsewhere, those paths are made absolute, so a stack trace (and a debugger's breakpoint) lands on the
+ * TypeScript file itself. Only the local copy changes; the artifact AWS gets is the graph's.
+ */
+function pointSourceMapsAt(dir: string, programDir: string): void {
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".js.map"))) {
+    const mapFile = path.join(dir, file);
+    try {
+      const map = JSON.parse(fs.readFileSync(mapFile, "utf8"));
+      if (!Array.isArray(map.sources)) continue;
+      const root = path.resolve(programDir, map.sourceRoot ?? "");
+      map.sources = map.sources.map((source: string) => {
+        const absolute = path.resolve(root, source);
+        return fs.existsSync(absolute) ? absolute : source;
+      });
+      delete map.sourceRoot;
+      fs.writeFileSync(mapFile, JSON.stringify(map));
+    } catch {
+      // A map that is not JSON is left as it is: the function runs the same without it.
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { captureStack } from "../../graph/capture";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
-import { ROOT } from "./harness";
+import { eventually, ROOT } from "./harness";
 
 const PROGRAM = path.join(ROOT, "tests", "fixtures", "real-world");
 
@@ -128,6 +128,24 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
       ["aws:sfn/stateMachine:StateMachine", "1"],
     ]);
     expect((await cloud.invoke(cloud.outputs.functionName, {})).error).to.equal(undefined);
+  });
+
+  it("shows each function container to a debugger as a worker of the process (what --inspect attaches to)", async () => {
+    const inspector = await import("inspector");
+    const session = new inspector.Session();
+    session.connect();
+    const attached: string[] = [];
+    session.on("NodeWorker.attachedToWorker", (message: any) => attached.push(message.params.workerInfo.url));
+    await new Promise<void>((resolve, reject) =>
+      session.post("NodeWorker.enable", { waitForDebuggerOnStart: false }, (err) => (err ? reject(err) : resolve())),
+    );
+    await cloud.invoke(cloud.outputs.functionName, {});
+    const containers = await eventually(
+      async () => (attached.some((url) => url.includes("bootstrap-")) ? attached : undefined),
+      "a container to attach",
+    );
+    session.disconnect();
+    expect(containers.some((url) => url.includes("bootstrap-"))).to.equal(true);
   });
 
   it("says where the region came from", () => {

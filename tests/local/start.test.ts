@@ -54,6 +54,26 @@ describe("npm start and npm run iam: unused grants", function () {
   });
 });
 
+describe("npm start --inspect", function () {
+  this.timeout(60_000);
+
+  it("opens a debugger port, and points the unpacked functions' source maps at the TypeScript files", async () => {
+    const cloud = await startCloud(["--stack", "dev", "--quiet", "--inspect=0"], await freePort());
+    try {
+      const line = cloud.lines.find((l) => l.startsWith("Debugger listening on "))!;
+      const ws = /ws:\/\/127\.0\.0\.1:(\d+)\/[\w-]+/.exec(line)!;
+      const targets = (await (await fetch(`http://127.0.0.1:${ws[1]}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+      expect(targets.map((t) => t.webSocketDebuggerUrl)).to.include(ws[0]);
+      const mapFile = path.join(ROOT, ".build", "local", "dev", "functions", "platform-dev-create-order", "index.js.map");
+      const sources: string[] = JSON.parse(fs.readFileSync(mapFile, "utf8")).sources;
+      expect(sources).to.include(path.join(ROOT, "functions", "createOrder.ts"));
+      expect(sources.every((s) => path.isAbsolute(s) || s.includes("node_modules"))).to.equal(true);
+    } finally {
+      await cloud.stop("SIGINT");
+    }
+  });
+});
+
 describe("npm start: bad input", function () {
   this.timeout(60_000);
 
@@ -85,6 +105,12 @@ describe("npm start: bad input", function () {
     } finally {
       holder.close();
     }
+  });
+
+  it("exits 2 for an --inspect port that is not a port", async () => {
+    const run = await runToEnd("start.ts", ["--inspect=ninety"], { PORT: String(await freePort()) });
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.equal('error: --inspect takes a port from 0 to 65535 (got "ninety")\n');
   });
 
   it("exits 2 for an --iam that is neither on nor off", async () => {
