@@ -1,7 +1,8 @@
 /**
  * `npm run bench:local`: the local cloud against a bare node:http server on this machine, measured in
  * one run with autocannon against GET /health. Prints req/s, p50 and p99, the share of the bare
- * server's throughput, and the drift over six back-to-back runs with the local cloud's RSS after each.
+ * server's throughput, and the drift over six back-to-back runs with the local cloud's RSS after each;
+ * then hot reload's edit-to-served latency (bench/reload.ts).
  * Options: --duration <s> (15), --drift-runs <n> (6), --drift-duration <s> (10), --quiet (no invocation lines).
  */
 import { ChildProcess, spawn } from "child_process";
@@ -10,6 +11,7 @@ import * as path from "path";
 import autocannon = require("autocannon");
 import { Command } from "commander";
 import { freePort, ROOT } from "../tests/local/harness";
+import { measureReload, RELOAD_BUDGET_MS } from "./reload";
 
 interface Figures {
   requestsPerSecond: number;
@@ -104,6 +106,10 @@ async function main(): Promise<void> {
   cloud.kill("SIGINT");
   const code = await exited;
 
+  // Hot reload: a handler edit until the response carries it, on its own local cloud with --watch.
+  const reloads = await measureReload(5);
+  const reloadMedian = [...reloads].sort((a, b) => a - b)[Math.floor(reloads.length / 2)];
+
   const first = drift[0];
   const last = drift[drift.length - 1];
   const lines = [
@@ -126,6 +132,8 @@ async function main(): Promise<void> {
     "",
     `Last run against the first: ${((100 * last.figures.requestsPerSecond) / first.figures.requestsPerSecond).toFixed(1)}% of its throughput; RSS ${((100 * last.rss) / first.rss).toFixed(1)}% of the first run's.`,
     `Local cloud stopped with exit code ${code}.`,
+    "",
+    `Hot reload (--watch), a handler edit until the first response that carries it: ${reloads.map((t) => `${t.toFixed(0)} ms`).join(", ")}; median ${reloadMedian.toFixed(0)} ms (budget ${RELOAD_BUDGET_MS} ms: ${reloadMedian < RELOAD_BUDGET_MS ? "met" : "MISSED"}).`,
   ];
   const report = lines.join("\n") + "\n";
   process.stdout.write(report);

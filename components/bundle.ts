@@ -64,8 +64,11 @@ export function bundleHandler(entry: string): Bundle {
 }
 
 function build(entry: string): Bundle {
+  // esbuild would otherwise resolve against the working directory its service started in, not the program's.
+  const cwd = process.cwd();
   const result = esbuild.buildSync({
     ...FUNCTION_BUILD_OPTIONS,
+    absWorkingDir: cwd,
     entryPoints: [entry],
     write: false,
     sourcemap: "linked",
@@ -75,7 +78,7 @@ function build(entry: string): Bundle {
   });
   const files: Record<string, string> = {};
   for (const out of result.outputFiles) files[out.path.split(/[\\/]/).pop()!] = out.text;
-  const inputs = Object.keys(result.metafile!.inputs).map((f) => path.resolve(f));
+  const inputs = Object.keys(result.metafile!.inputs).map((f) => path.resolve(cwd, f));
   return { files, hash: crypto.createHash("sha256").update(files["index.js"]).digest("hex"), inputs };
 }
 
@@ -100,7 +103,9 @@ function digestOf(inputs: string[]): string {
 }
 
 function cacheFile(entry: string): string {
-  return path.join(cacheDir(), `${crypto.createHash("sha256").update(BUILD_KEY).update(entry).digest("hex").slice(0, 32)}.json`);
+  // The working directory too: the source map names the sources relative to it.
+  const key = crypto.createHash("sha256").update(BUILD_KEY).update(entry).update("\0").update(process.cwd());
+  return path.join(cacheDir(), `${key.digest("hex").slice(0, 32)}.json`);
 }
 
 /** The cached bundle of `entry`, when its inputs' contents are what they were when it was built. */
@@ -125,4 +130,19 @@ function writeCached(entry: string, bundle: Bundle): void {
   } catch {
     // A read-only checkout still bundles; it only does not cache.
   }
+}
+
+/**
+ * For the local cloud's hot reload: rebuilds this process's bundles that read any of `files`, and
+ * returns each one's artifact before and after, so the functions running the old one get the new one.
+ */
+export function rebuildBundlesReading(files: string[]): { entry: string; before: Bundle; after: Bundle }[] {
+  const changed = new Set(files.map((f) => path.resolve(f)));
+  const rebuilt: { entry: string; before: Bundle; after: Bundle }[] = [];
+  for (const [entry, { bundle }] of [...built.entries()]) {
+    if (!bundle.inputs.some((input) => changed.has(input))) continue;
+    if (!fs.existsSync(entry)) continue;
+    rebuilt.push({ entry, before: bundle, after: bundleHandler(entry) });
+  }
+  return rebuilt;
 }

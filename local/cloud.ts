@@ -13,7 +13,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildSync } from "esbuild";
-import { captureStack, Graph } from "../graph/capture";
+import { captureStack, forgetProgramModules, Graph } from "../graph/capture";
 import { AlarmBoard } from "./alarms";
 import { InvocationReport, Reporter } from "./console";
 import { Emulators, startEmulators } from "./emulators";
@@ -32,7 +32,9 @@ import { buildModel, findFunction, LocalModel } from "./model";
 import { Clients, provision, Provisioned } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
 import { Scheduler } from "./schedules";
+import { Reloader } from "./reload";
 import { printStartup } from "./startup-table";
+import { FolderWatcher } from "./watch";
 
 export interface LocalCloudOptions {
   /** The Pulumi program's directory. @default this project */
@@ -71,6 +73,11 @@ export interface LocalCloudOptions {
    * for it) as AWS would, from the graph's roles and policies; "off" lets everything through. @default "on"
    */
   iam?: "on" | "off";
+  /**
+   * Hot reload: watch the program's folder and apply edits without a restart (handler code at once,
+   * the program by capturing it again). @default false (`npm start` turns it on for dev stacks)
+   */
+  watch?: boolean;
   /** Write `.build/local/<stack>/state.json` in the program's directory for `npm run invoke`, `dlq --local`, `logs --local`. @default true */
   stateFile?: boolean;
 }
@@ -93,6 +100,8 @@ export interface LocalCloud {
   fireSchedule(name: string): string[];
   /** IAM as enforced here, when it is on: its unused-grant report among other things. */
   iam?: IamAuthority;
+  /** Hot reload, when watching: applies a batch of changed files as the watcher would. */
+  reloader?: Reloader;
   stop(): Promise<void>;
 }
 
@@ -124,6 +133,23 @@ export function readLocalCloudState(programDir: string, stack: string): LocalClo
   return state;
 }
 
+/** Captures the program, and lists the program's own modules that loaded for it: the files whose edit is a program change. */
+async function captureWithModules(
+  programDir: string,
+  stack: string,
+  config: Record<string, string>,
+): Promise<{ graph: Graph; modules: string[] }> {
+  // The capture forgets and reloads the program's modules; forgetting them first makes each one new here.
+  forgetProgramModules(programDir);
+  const before = new Set(Object.keys(require.cache));
+  const graph = await captureStack(programDir, stack, config);
+  const root = path.resolve(programDir) + path.sep;
+  const modules = Object.keys(require.cache).filter(
+    (f) => !before.has(f) && f.startsWith(root) && !f.includes(`${path.sep}node_modules${path.sep}`),
+  );
+  return { graph, modules };
+}
+
 /** The port is taken: the CLI reports it and exits 2. */
 export class PortInUseError extends Error {
   constructor(readonly port: number) {
@@ -140,9 +166,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 3000;
   if (port !== 0) await assertPortFree(port, host);
-  const graph = options.graph ?? (await captureStack(programDir, stack, options.config ?? {}));
-  const model = buildModel(graph);
-  const startup = new Startup(model, graph, { ...options, programDir, stack, host, port });
+  const captured = options.graph
+    ? { graph: options.graph, modules: [] }
+    : await captureWithModules(programDir, stack, options.config ?? {});
+  const model = buildModel(captured.graph);
+  const startup = new Startup(model, captured.graph, { ...options, programDir, stack, host, port }, captured.modules);
   try {
     return await startup.run();
   } catch (err) {
@@ -171,6 +199,8 @@ class Startup {
     private readonly model: LocalModel,
     private readonly graph: Graph,
     private readonly options: StartupOptions,
+    /** The program's own modules its capture loaded. */
+    private readonly modules: string[] = [],
   ) {
     this.reporter = new Reporter(options.write, options.invocationLines ?? true, options.onInvocation);
     this.localRoot = path.join(options.programDir, ".build", "local", options.stack);
@@ -234,6 +264,7 @@ class Startup {
       eventBridge: environment.AWS_ENDPOINT_URL_EVENTBRIDGE,
     });
     if (this.options.stateFile ?? true) this.writeStateFile({ apiList, lambdaEndpoint: lambdaApi.url, environment, outputs });
+    const reloader = this.options.watch ? await this.watch(service, apis, iam, rewrite) : undefined;
     this.service = service;
     return {
       url: apiList[0]?.url ?? "",
@@ -247,8 +278,37 @@ class Startup {
       invokeAsync: (ref, event) => service.invokeAsync(ref, event, "invoke"),
       fireSchedule: (name) => this.fireSchedule(name),
       iam,
+      reloader,
       stop: () => this.stop(),
     };
+  }
+
+  /** Hot reload: a watcher on the program's folder, and the reloader that applies what it sees. */
+  private async watch(
+    service: LambdaService,
+    apis: ApiServer[],
+    iam: IamAuthority | undefined,
+    rewrite: (value: unknown) => any,
+  ): Promise<Reloader> {
+    const { programDir, stack, config } = this.options;
+    const reloader = new Reloader({
+      model: this.model,
+      graph: this.graph,
+      service,
+      apis,
+      iam,
+      reporter: this.reporter,
+      modules: this.modules,
+      taskRootFor: (name, generation) => path.join(this.localRoot, "functions", `${name}@${generation}`),
+      capture: () => captureWithModules(programDir, stack, config ?? {}),
+      localize: (environment) => rewrite(environment),
+    });
+    await reloader.prime();
+    const watcher = new FolderWatcher(this.model.programDir, (files) => void reloader.onChange(files));
+    watcher.start();
+    this.track(watcher, (w) => w.stop());
+    this.reporter.info(`Watching ${this.model.programDir} for edits: handlers reload at once, program changes by capturing it again`);
+    return reloader;
   }
 
   async stop(): Promise<void> {

@@ -31,6 +31,8 @@ export interface ApiServerOptions {
 export interface ApiServer {
   url: string;
   port: number;
+  /** Serves the API as it is now declared: its routes, stages and CORS (hot reload). */
+  serve(api: LocalApi): void;
   close(): Promise<void>;
 }
 
@@ -82,13 +84,21 @@ export function stageFor(stages: LocalStage[], rawPath: string): { stage: LocalS
 }
 
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const routes = new RouteTable<Integration>(options.api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
-  const buckets = new Map(
-    options.api.stages
-      .filter((stage) => options.enforceThrottle && stage.throttle)
-      .map((stage) => [stage.name, tokenBucket(stage.throttle!.rateLimit, stage.throttle!.burstLimit)]),
-  );
-  const cors = options.api.cors;
+  // What the API serves; hot reload replaces it (new routes, stages, CORS) without closing the port.
+  let routes: RouteTable<Integration>;
+  let buckets: Map<string, () => boolean>;
+  let cors: LocalApi["cors"];
+  const serve = (api: LocalApi) => {
+    options.api = api;
+    routes = new RouteTable<Integration>(api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
+    buckets = new Map(
+      api.stages
+        .filter((stage) => options.enforceThrottle && stage.throttle)
+        .map((stage) => [stage.name, tokenBucket(stage.throttle!.rateLimit, stage.throttle!.burstLimit)]),
+    );
+    cors = api.cors;
+  };
+  serve(options.api);
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -169,6 +179,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       resolve({
         url: `http://${options.host ?? "127.0.0.1"}:${port}`,
         port,
+        serve,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

@@ -59,7 +59,7 @@ export class IamAuthority {
   private readonly said = new Set<string>();
 
   constructor(
-    readonly model: IamModel,
+    public model: IamModel,
     functions: FunctionIdentity[],
     private readonly reporter?: Reporter,
   ) {
@@ -67,6 +67,13 @@ export class IamAuthority {
       this.functions.set(fn.name, fn);
       this.byAccessKey.set(accessKeyId(fn.name), fn);
     }
+  }
+
+  /** Hot reload: the graph's policies changed. Decisions are made afresh; what was used stays recorded. */
+  replaceModel(model: IamModel): void {
+    this.model = model;
+    this.cache.clear();
+    this.said.clear();
   }
 
   /** The temporary credentials a function's containers get, as Lambda sets them from its role. */

@@ -2,6 +2,7 @@
  * Unpacks a function's deployment artifact, as the graph holds it (a Pulumi AssetArchive of the
  * esbuild bundle or of the serialized closure), into a directory a container loads it from.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -63,4 +64,32 @@ function pointSourceMapsAt(dir: string, programDir: string): void {
       // A map that is not JSON is left as it is: the function runs the same without it.
     }
   }
+}
+
+/** A digest of an artifact's contents (its assets' texts, or a directory's files), to tell whether the code changed. */
+export async function artifactDigest(code: unknown, programDir: string): Promise<string> {
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else hash.update(full).update(fs.readFileSync(full));
+    }
+  };
+  const visit = async (item: any, name: string): Promise<void> => {
+    hash.update(name);
+    if (pulumi.asset.Archive.isInstance(item)) {
+      if ((item as any).assets !== undefined) {
+        const assets: Record<string, any> = await (item as any).assets;
+        for (const key of Object.keys(assets).sort()) await visit(assets[key], `${name}/${key}`);
+      } else if ((item as any).path !== undefined) {
+        const source = path.resolve(programDir, await (item as any).path);
+        if (fs.statSync(source).isDirectory()) walk(source);
+        else hash.update(fs.readFileSync(source));
+      }
+    } else if (item?.text !== undefined) hash.update(await item.text);
+    else if (item?.path !== undefined) hash.update(fs.readFileSync(path.resolve(programDir, await item.path)));
+  };
+  await visit(code, "");
+  return hash.digest("hex");
 }

@@ -151,6 +151,8 @@ export class FunctionPool {
   private readonly all = new Set<Container>();
   private readonly waiting: ((container: Container | undefined) => void)[] = [];
   private stopped = false;
+  /** Replaced by a pool with newer code: it finishes what it runs, then its containers go. */
+  private retired = false;
 
   constructor(
     readonly fn: LocalFunction,
@@ -175,8 +177,8 @@ export class FunctionPool {
     const outcome = await container.run(message, timeoutMs, () =>
       runtimeError("Sandbox.Timedout", `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`),
     );
-    // A timed-out or crashed container is never reused: its state is unknown.
-    if (container.timedOut || container.dead) this.discard(container);
+    // A timed-out or crashed container is never reused: its state is unknown; a retired pool's is done with.
+    if (container.timedOut || container.dead || this.retired) this.discard(container);
     else this.release(container);
     return { requestId, ...outcome, durationMs: performance.now() - invokeStarted, initMs };
   }
@@ -225,6 +227,25 @@ export class FunctionPool {
     void container.kill();
     // Someone waiting for a container gets to start a fresh one.
     this.waiting.shift()?.(undefined);
+  }
+
+  /**
+   * Retires the pool when its function's code or settings change: idle containers go now, busy ones
+   * when their invocation ends; nothing new starts here (the service sends it to the new pool).
+   */
+  retire(): void {
+    this.retired = true;
+    this.stopped = true;
+    for (const resolve of this.waiting.splice(0)) resolve(undefined);
+    for (const container of this.idle.splice(0)) {
+      this.all.delete(container);
+      void container.kill();
+    }
+  }
+
+  /** Whether the pool was retired: an invocation it could not serve belongs to its successor. */
+  get isRetired(): boolean {
+    return this.retired;
   }
 
   async stop(): Promise<void> {

@@ -53,26 +53,45 @@ export class LambdaService {
     private readonly model: LocalModel,
     private readonly options: LambdaServiceOptions,
   ) {
-    for (const fn of model.functions) {
-      this.pools.set(
+    for (const fn of model.functions) this.pools.set(fn.name, this.poolFor(fn, options.taskRoots[fn.name]));
+  }
+
+  private poolFor(fn: LocalFunction, taskRoot: string): FunctionPool {
+    const options = this.options;
+    return new FunctionPool(fn, {
+      bootstrapFile: options.bootstrapFile,
+      taskRoot,
+      environment: {
+        ...containerEnvironment(fn, this.model, options.baseEnvironment, taskRoot),
+        // Lambda hands each function its role's session credentials; locally they say which function signed a call.
+        ...(options.iam?.credentialsFor(fn.name) ?? {}),
+      },
+      maxContainers: Math.max(1, Math.min(fn.reservedConcurrency ?? Infinity, options.maxContainers)),
+      onLog: (line) => {
+        options.reporter.handlerLog(fn.name, line);
+        // Lambda writes the logs with the function's role: without logs:PutLogEvents they never reach the log group.
+        if (this.mayWriteLogs(fn)) options.logs?.append(fn.name, line);
+      },
+    });
+  }
+
+  /**
+   * Hot reload: the function's new code (in `taskRoot`) or settings take over. New invocations go to a
+   * fresh pool at once; the old pool's busy containers finish what they run, then go.
+   */
+  replaceFunction(fn: LocalFunction, taskRoot: string): void {
+    const index = this.model.functions.findIndex((f) => f.name === fn.name);
+    if (index < 0)
+      throw new UnknownFunctionError(
         fn.name,
-        new FunctionPool(fn, {
-          bootstrapFile: options.bootstrapFile,
-          taskRoot: options.taskRoots[fn.name],
-          environment: {
-            ...containerEnvironment(fn, model, options.baseEnvironment, options.taskRoots[fn.name]),
-            // Lambda hands each function its role's session credentials; locally they say which function signed a call.
-            ...(options.iam?.credentialsFor(fn.name) ?? {}),
-          },
-          maxContainers: Math.max(1, Math.min(fn.reservedConcurrency ?? Infinity, options.maxContainers)),
-          onLog: (line) => {
-            options.reporter.handlerLog(fn.name, line);
-            // Lambda writes the logs with the function's role: without logs:PutLogEvents they never reach the log group.
-            if (this.mayWriteLogs(fn)) options.logs?.append(fn.name, line);
-          },
-        }),
+        this.model.functions.map((f) => f.name),
       );
-    }
+    this.model.functions[index] = fn;
+    this.options.taskRoots[fn.name] = taskRoot;
+    this.logsAllowed.delete(fn.name);
+    const old = this.pools.get(fn.name)!;
+    this.pools.set(fn.name, this.poolFor(fn, taskRoot));
+    old.retire();
   }
 
   resolve(ref: string): LocalFunction {
@@ -146,7 +165,10 @@ export class LambdaService {
     const fn = this.resolve(ref);
     // Lambda writes START, END and REPORT lines for every invocation, with the function's role.
     this.mayWriteLogs(fn);
-    const outcome = await this.pools.get(fn.name)!.invoke(event);
+    const pool = this.pools.get(fn.name)!;
+    let outcome = await pool.invoke(event);
+    // Waiting for a container of a pool that was replaced meanwhile: the new pool serves it.
+    if (outcome.error?.errorType === "Runtime.Stopped" && pool.isRetired) outcome = await this.pools.get(fn.name)!.invoke(event);
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
     const status = extra.status?.(outcome);
     this.options.reporter.invocation({

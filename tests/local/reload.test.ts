@@ -1,0 +1,114 @@
+/**
+ * Hot reload: edits reach the running local cloud without a restart, and what it holds survives. The
+ * program is a scratch copy written here (under .build/, so its imports resolve to this repository):
+ * a platform LambdaFunction bundled from a handler file, and a raw function packed from a folder.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { expect } from "chai";
+import { LocalCloud, startLocalCloud } from "../../local/cloud";
+import { eventually, ROOT } from "./harness";
+
+const DIR = path.join(ROOT, ".build", "scratch", `reload-${process.pid}`);
+
+const PROGRAM = (extraRoute: boolean, extraQueue: boolean) => `
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LambdaFunction } from "${path.join(ROOT, "components", "lambda-function")}";
+
+const bundled = new LambdaFunction("bundled", { entry: path.join(__dirname, "handler.ts"), memoryMb: 128, timeoutSeconds: 3 });
+const role = new aws.iam.Role("raw-role", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) });
+const raw = new aws.lambda.Function("raw", { role: role.arn, runtime: "nodejs22.x", handler: "index.handler", code: new pulumi.asset.FileArchive("./app") });
+const api = new aws.apigatewayv2.Api("api", { protocolType: "HTTP" });
+const integration = (name: string, fn: aws.lambda.Function) =>
+  new aws.apigatewayv2.Integration(name, { apiId: api.id, integrationType: "AWS_PROXY", integrationUri: fn.invokeArn, payloadFormatVersion: "2.0" });
+const toBundled = integration("to-bundled", bundled.function);
+const toRaw = integration("to-raw", raw);
+new aws.apigatewayv2.Route("hello", { apiId: api.id, routeKey: "GET /hello", target: pulumi.interpolate\`integrations/\${toBundled.id}\` });
+new aws.apigatewayv2.Route("raw", { apiId: api.id, routeKey: "GET /raw", target: pulumi.interpolate\`integrations/\${toRaw.id}\` });
+${extraRoute ? 'new aws.apigatewayv2.Route("bye", { apiId: api.id, routeKey: "GET /bye", target: pulumi.interpolate`integrations/${toRaw.id}` });' : ""}
+${extraQueue ? 'new aws.sqs.Queue("later", {});' : ""}
+new aws.apigatewayv2.Stage("stage", { apiId: api.id, name: "$default", autoDeploy: true });
+for (const [name, fn] of [["bundled", bundled.function], ["raw", raw]] as const)
+  new aws.lambda.Permission(\`\${name}-from-api\`, { action: "lambda:InvokeFunction", function: fn.name, principal: "apigateway.amazonaws.com", sourceArn: pulumi.interpolate\`\${api.executionArn}/*/*\` });
+`;
+const HANDLER = (word: string) => `export const handler = async () => ({ statusCode: 200, body: "${word}" });\n`;
+const RAW = (word: string) => `exports.handler = async (event) => ({ statusCode: 200, body: "${word} " + event.rawPath });\n`;
+
+function write(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(DIR, file)), { recursive: true });
+  fs.writeFileSync(path.join(DIR, file), text);
+}
+
+describe("local cloud: hot reload (--watch)", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  let lines: string[];
+  const get = async (route: string) => {
+    const res = await fetch(`${cloud.url}${route}`);
+    return `${res.status} ${await res.text()}`;
+  };
+  const until = (route: string, expected: string) =>
+    eventually(async () => ((await get(route)) === expected ? expected : undefined), `${route} to answer ${expected}`, 200, 50);
+
+  before(async () => {
+    fs.rmSync(DIR, { recursive: true, force: true });
+    write("Pulumi.yaml", "name: reload-scratch\nruntime: nodejs\n");
+    write("index.ts", PROGRAM(false, false));
+    write("handler.ts", HANDLER("one"));
+    write("app/index.js", RAW("raw-one"));
+    lines = [];
+    cloud = await startLocalCloud({ programDir: DIR, stack: "dev", port: 0, stateFile: false, watch: true, write: (l) => lines.push(l) });
+  });
+  after(async () => {
+    await cloud?.stop();
+    fs.rmSync(DIR, { recursive: true, force: true });
+  });
+
+  it("serves a handler edit without a restart: only its bundle is rebuilt", async () => {
+    expect(await get("/hello")).to.equal("200 one");
+    write("handler.ts", HANDLER("two"));
+    await until("/hello", "200 two");
+    expect(
+      lines.some((l) =>
+        /^reload \(handler\.ts\): new code for bundled-[0-9a-f]{7}|^reload \(handler\.ts\): new code for .*bundled/.test(l),
+      ),
+    ).to.equal(true);
+    expect(await get("/raw")).to.equal("200 raw-one /raw");
+  });
+
+  it("serves an edit inside a FileArchive folder", async () => {
+    write("app/index.js", RAW("raw-two"));
+    await until("/raw", "200 raw-two /raw");
+  });
+
+  it("applies a new route live by capturing the program again, and names what needs a restart", async () => {
+    expect(await get("/bye")).to.equal('404 {"message":"Not Found"}');
+    write("index.ts", PROGRAM(true, true));
+    await until("/bye", "200 raw-two /bye");
+    const line = await eventually(async () => lines.find((l) => l.startsWith("reload (index.ts)")), "the reload line");
+    expect(line).to.include("applied API api");
+    expect(line).to.match(/; restart to apply: changed queues$/);
+  });
+
+  it("keeps serving the previous code when an edit breaks the build, and says why", async () => {
+    write("handler.ts", 'export const handler = async () => ({ statusCode: 200, body: "three" ');
+    await eventually(
+      async () =>
+        lines.some((l) => l.startsWith("reload (handler.ts):") && l.includes("still serving the previous code")) ? true : undefined,
+      "the failure line",
+    );
+    expect(await get("/hello")).to.equal("200 two");
+    write("handler.ts", HANDLER("three"));
+    await until("/hello", "200 three");
+  });
+
+  it("applies a batch of changed files as the watcher would, through the reloader", async () => {
+    write("handler.ts", HANDLER("four"));
+    const report = await cloud.reloader!.onChange([path.join(DIR, "handler.ts")]);
+    // The watcher may have applied it first; either way the route now serves it.
+    expect(report === undefined || report.reloaded.length === 1).to.equal(true);
+    await until("/hello", "200 four");
+  });
+});
