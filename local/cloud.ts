@@ -29,6 +29,7 @@ import { LambdaService } from "./lambda/service";
 import { startLambdaApi } from "./lambda-api";
 import { LogStore } from "./logs";
 import { buildModel, findFunction, LocalModel } from "./model";
+import { restoreState, saveState } from "./persist";
 import { Clients, provision, Provisioned } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
 import { Scheduler } from "./schedules";
@@ -78,6 +79,8 @@ export interface LocalCloudOptions {
    * the program by capturing it again). @default false (`npm start` turns it on for dev stacks)
    */
   watch?: boolean;
+  /** Keep tables, queues' messages and buckets' objects under `.build/local/<stack>/data` across restarts. @default false (in memory) */
+  persist?: boolean;
   /** Write `.build/local/<stack>/state.json` in the program's directory for `npm run invoke`, `dlq --local`, `logs --local`. @default true */
   stateFile?: boolean;
 }
@@ -214,6 +217,7 @@ class Startup {
     // watchers, Lambda's deliveries, each authorized explicitly) then go straight to the emulators.
     const provisioned = (this.provisioned = await provision(this.model, this.createClients(emulators)));
     const clients = iam ? this.createClients(raw, { direct: true }) : this.createClients(emulators);
+    if (this.options.persist) await this.persist(raw, clients, provisioned);
     const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
     const apis = await this.startApis(alarms);
     const logs = new LogStore();
@@ -322,8 +326,29 @@ class Startup {
     return thing;
   }
 
+  private get dataDir(): string | undefined {
+    return this.options.persist ? path.join(this.localRoot, "data") : undefined;
+  }
+
   private async startEmulators(): Promise<Emulators> {
-    return this.track(await startEmulators(this.model.region), (e) => e.stop());
+    return this.track(await startEmulators(this.model.region, this.dataDir), (e) => e.stop());
+  }
+
+  /** --persist: what the last run left goes back in now, and what this run leaves is saved when it stops. */
+  private async persist(emulators: Emulators, clients: Clients, provisioned: Provisioned): Promise<void> {
+    const dir = this.dataDir!;
+    const restored = await restoreState(dir, this.model, clients, provisioned);
+    this.reporter.info(
+      `Persisting to ${path.relative(this.options.programDir, dir)}: tables as they change, queues and buckets when stopped; ` +
+        `restored ${restored.messages} message(s) and ${restored.objects} object(s)` +
+        (restored.dropped.length ? `; dropped ${restored.dropped.join(", ")}` : ""),
+    );
+    this.track(undefined, async () => {
+      const saved = await saveState(dir, this.model, emulators, clients);
+      this.reporter.info(
+        `Saved ${saved.messages} message(s) and ${saved.objects} object(s) to ${path.relative(this.options.programDir, dir)}`,
+      );
+    });
   }
 
   /** IAM over the graph's roles and policies, unless turned off. */

@@ -3,6 +3,7 @@
  * in this process on free loopback ports; `environment` is what points an unchanged AWS SDK v3 at them.
  */
 import type { AddressInfo } from "net";
+import * as path from "path";
 import { resolveLocalhostSubdomains } from "./localhost-dns";
 
 /** An object change in the S3 emulator: the object was put (or completed), copied, or deleted. */
@@ -10,6 +11,14 @@ export interface S3Change {
   bucket: string;
   key: string;
   kind: "put" | "copy" | "delete";
+}
+
+/** A message as --persist keeps it: what a SendMessage needs to put it back. */
+export interface QueuedMessage {
+  body: string;
+  messageAttributes: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
 }
 
 export interface Emulators {
@@ -21,16 +30,28 @@ export interface Emulators {
   environment: Record<string, string>;
   /** Calls `listener` for each object put, copied or deleted in the S3 emulator (for bucket notifications). */
   onS3Change(listener: (change: S3Change) => void): void;
+  /** Every message of a queue, without receiving any (for --persist). */
+  queueMessages(name: string): QueuedMessage[];
   stop(): Promise<void>;
 }
 
 // fauxqs is ESM-only; a real dynamic import keeps it loadable from this CommonJS code.
 const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
 
-export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
+/**
+ * Starts the emulators. With `dataDir`, DynamoDB keeps its tables there (dynalite on LevelDB, through
+ * classic-level's prebuilt binaries, so no install script is needed); queues and buckets are kept by
+ * local/persist.ts when the local cloud stops.
+ */
+export async function startEmulators(region = "us-east-1", dataDir?: string): Promise<Emulators> {
   resolveLocalhostSubdomains();
   const dynalite = require("dynalite");
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dataDir ? { path: path.join(dataDir, "dynamodb") } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     dynamo.once("error", reject);
     dynamo.listen(0, "127.0.0.1", () => resolve());
@@ -67,6 +88,17 @@ export async function startEmulators(region = "us-east-1"): Promise<Emulators> {
       AWS_S3_FORCE_PATH_STYLE: "true",
     },
     onS3Change: (listener) => void s3Listeners.push(listener),
+    queueMessages: (name) => {
+      const inspected = fauxqs.inspectQueue(name);
+      if (!inspected) return [];
+      const { ready, delayed, inflight } = inspected.messages;
+      return [...ready, ...delayed, ...inflight.map((entry: { message: unknown }) => entry.message)].map((m: any) => ({
+        body: m.body,
+        messageAttributes: m.messageAttributes ?? {},
+        messageGroupId: m.messageGroupId,
+        messageDeduplicationId: m.messageDeduplicationId,
+      }));
+    },
     async stop() {
       await fauxqs.stop();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));

@@ -60,7 +60,8 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
       ProjectionType: (i.projectionType ?? "ALL") as "ALL" | "KEYS_ONLY" | "INCLUDE",
       ...(i.nonKeyAttributes?.length ? { NonKeyAttributes: i.nonKeyAttributes } : {}),
     });
-    await clients.dynamodb.send(
+    // A persisted table (--persist) is there already, with its items: it is kept as it is.
+    const created = clients.dynamodb.send(
       new CreateTableCommand({
         TableName: table.name,
         BillingMode: "PAY_PER_REQUEST",
@@ -84,6 +85,9 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
           : undefined,
       }),
     );
+    await created.catch((err: Error) => {
+      if (err.name !== "ResourceInUseException") throw err;
+    });
   }
 
   for (const bucket of model.buckets) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...] [--iam on|off] [--inspect[=port]] [--[no-]watch]`: the local cloud.
+ * `npm start [-- --stack <name>] [--program <dir>] [--config key=value ...] [--iam on|off] [--inspect[=port]] [--[no-]watch] [--persist]`: the local cloud.
  * Exit status: 0 after Ctrl-C, 2 for bad arguments, bad stack config or a port in use, 3 when the program throws.
  */
 import * as inspector from "inspector";
@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     .option("-c, --config <key=value...>", "override a config value, as `pulumi config set` would", [])
     .option("--concurrency <n>", "containers per function at most", "4")
     .option("--throttle", "enforce the API stage's throttling (429s)", false)
+    .option("--persist", "keep tables, queues and buckets under .build/local/<stack>/data across restarts", false)
     .option("--watch", "reload edits without a restart (the default for dev stacks)")
     .option("--no-watch", "do not watch the program's folder")
     .option("--inspect [port]", "let a debugger attach on this port (9229); the function containers are this process's worker threads")
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     iam: string;
     inspect?: string | boolean;
     watch?: boolean;
+    persist: boolean;
     quiet: boolean;
   }>();
   if (opts.inspect !== undefined) {
@@ -96,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
       maxContainers: concurrency,
       enforceThrottle: opts.throttle,
       iam: opts.iam,
+      persist: opts.persist,
       // Hot reload by default where developers edit: dev and their own dev-<name> stacks.
       watch: opts.watch ?? /^dev(-|$)/.test(opts.stack),
       invocationLines: !opts.quiet,
