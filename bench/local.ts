@@ -32,6 +32,50 @@ async function load(url: string, connections: number, seconds: number): Promise<
   };
 }
 
+/** CPU time (user and system, every thread) a process has used, in ms: /proc/<pid>/stat's utime and stime, at 100 ticks a second. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A load run with the CPU the server process spent per request, in µs. */
+async function loadWithCpu(url: string, pid: number, connections: number, seconds: number): Promise<Figures & { cpuUsPerRequest: number }> {
+  const before = cpuMs(pid);
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const used = cpuMs(pid) - before;
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    cpuUsPerRequest: (1000 * used) / Math.max(1, result.requests.total),
+  };
+}
+
+/** Starts `npm start` for the dev stack on `port`, and waits until GET /health answers. */
+async function startCloud(port: number, args: string[]): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "start.ts"), "--stack", "dev", "--no-watch", ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
+      stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  for (let ready = false; !ready;) {
+    if (child.exitCode !== null) throw new Error(`the local cloud exited with ${child.exitCode}`);
+    ready = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!ready) await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, exited };
+}
+
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
@@ -70,33 +114,16 @@ async function main(): Promise<void> {
   const bare = await startBare(barePort);
   const bareUrl = `http://127.0.0.1:${barePort}/health`;
   await load(bareUrl, 10, 2);
-  const bare10 = await load(bareUrl, 10, seconds);
+  const bare10 = await loadWithCpu(bareUrl, bare.pid!, 10, seconds);
   const bare1 = await load(bareUrl, 1, seconds);
   bare.kill();
 
   // The local cloud writes its lines as usual, to /dev/null: what a terminal costs to show them is not the local cloud's.
   const port = await freePort();
-  const cloud = spawn(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "start.ts"), "--stack", "dev", ...(opts.quiet ? ["--quiet"] : [])],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
-      stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
-    },
-  );
-  const exited = new Promise<number | null>((resolve) => cloud.on("exit", resolve));
+  const { child: cloud, exited } = await startCloud(port, opts.quiet ? ["--quiet"] : []);
   const url = `http://127.0.0.1:${port}/health`;
-  for (let ready = false; !ready;) {
-    if (cloud.exitCode !== null) throw new Error(`the local cloud exited with ${cloud.exitCode}`);
-    ready = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (!ready) await new Promise((r) => setTimeout(r, 200));
-  }
   await load(url, 10, 3);
-  const cloud10 = await load(url, 10, seconds);
+  const cloud10 = await loadWithCpu(url, cloud.pid!, 10, seconds);
   const cloud1 = await load(url, 1, seconds);
   const drift: { run: number; figures: Figures; rss: number }[] = [];
   for (let run = 1; run <= Number(opts.driftRuns); run++) {
@@ -105,6 +132,21 @@ async function main(): Promise<void> {
   }
   cloud.kill("SIGINT");
   const code = await exited;
+
+  // Where a request's time goes: a separate local cloud with --profile, so the figures above carry no clock reads.
+  const profilePort = await freePort();
+  const profiled = await startCloud(profilePort, ["--profile", ...(opts.quiet ? ["--quiet"] : [])]);
+  const profileUrl = `http://127.0.0.1:${profilePort}/health`;
+  await load(profileUrl, 10, 2);
+  const state = JSON.parse(fs.readFileSync(path.join(ROOT, ".build", "local", "dev", "state.json"), "utf8")) as { lambdaEndpoint: string };
+  await fetch(`${state.lambdaEndpoint}/_local/profile`, { method: "DELETE" });
+  await load(profileUrl, 10, Math.min(seconds, 5));
+  const breakdown = (await (await fetch(`${state.lambdaEndpoint}/_local/profile`)).json()) as {
+    requests: number;
+    phases: { phase: string; meanUs: number; share: number }[];
+  };
+  profiled.child.kill("SIGINT");
+  await profiled.exited;
 
   // Hot reload: a handler edit until the response carries it, on its own local cloud with --watch.
   const reloads = await measureReload(5);
@@ -123,6 +165,14 @@ async function main(): Promise<void> {
     row("bare node:http, 1 connection", bare1),
     row("local cloud, 10 connections", cloud10, bare10),
     row("local cloud, 1 connection", cloud1, bare1),
+    "",
+    `CPU per request at 10 connections (every thread of the process): bare ${bare10.cpuUsPerRequest.toFixed(1)} µs, local cloud ${cloud10.cpuUsPerRequest.toFixed(1)} µs.`,
+    "",
+    `Where a request's time goes (a separate run with --profile, ${breakdown.requests} requests at 10 connections; mean per request, and share):`,
+    "",
+    "| phase | mean µs | share |",
+    "|---|---|---|",
+    ...breakdown.phases.map((p) => `| ${p.phase} | ${p.meanUs.toFixed(1)} | ${(100 * p.share).toFixed(1)}% |`),
     "",
     `Drift: ${drift.length} back-to-back ${opts.driftDuration} s runs, 10 connections, one local cloud instance.`,
     "",

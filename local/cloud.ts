@@ -34,6 +34,7 @@ import { Clients, provision, Provisioned } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
 import { Scheduler } from "./schedules";
 import { Reloader } from "./reload";
+import { RequestProfile } from "./profile";
 import { printStartup } from "./startup-table";
 import { FolderWatcher } from "./watch";
 
@@ -79,6 +80,8 @@ export interface LocalCloudOptions {
    * the program by capturing it again). @default false (`npm start` turns it on for dev stacks)
    */
   watch?: boolean;
+  /** Time every API request's phases, for `npm run bench:local` (GET /_local/profile on the Lambda API). @default false */
+  profile?: boolean;
   /** Keep tables, queues' messages and buckets' objects under `.build/local/<stack>/data` across restarts. @default false (in memory) */
   persist?: boolean;
   /** Write `.build/local/<stack>/state.json` in the program's directory for `npm run invoke`, `dlq --local`, `logs --local`. @default true */
@@ -105,6 +108,8 @@ export interface LocalCloud {
   iam?: IamAuthority;
   /** Hot reload, when watching: applies a batch of changed files as the watcher would. */
   reloader?: Reloader;
+  /** With `profile`: where API requests' time went. */
+  profile?: RequestProfile;
   stop(): Promise<void>;
 }
 
@@ -196,6 +201,7 @@ class Startup {
   /** Set last: until then every port answers 503. */
   private service?: LambdaService;
   private scheduler?: Scheduler;
+  private readonly profile?: RequestProfile;
   private provisioned?: Provisioned;
 
   constructor(
@@ -206,6 +212,7 @@ class Startup {
     private readonly modules: string[] = [],
   ) {
     this.reporter = new Reporter(options.write, options.invocationLines ?? true, options.onInvocation);
+    this.profile = options.profile ? new RequestProfile() : undefined;
     this.localRoot = path.join(options.programDir, ".build", "local", options.stack);
   }
 
@@ -229,6 +236,7 @@ class Startup {
         this.options.lambdaPort ?? 0,
         this.options.host,
         iam,
+        this.profile,
       ),
       (a) => a.close(),
     );
@@ -283,6 +291,7 @@ class Startup {
       fireSchedule: (name) => this.fireSchedule(name),
       iam,
       reloader,
+      profile: this.profile,
       stop: () => this.stop(),
     };
   }
@@ -437,6 +446,7 @@ class Startup {
         reporter: this.reporter,
         accountId: this.model.accountId,
         region: this.model.region,
+        profile: this.profile,
         port,
         host: this.options.host,
         enforceThrottle: this.options.enforceThrottle,
@@ -480,6 +490,7 @@ class Startup {
       logs,
       destinations: { send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes) },
       iam,
+      profile: !!this.profile,
     });
     return this.track(service, (s) => s.stop());
   }

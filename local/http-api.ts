@@ -11,6 +11,7 @@ import type { Reporter } from "./console";
 import type { InvokeOutcome } from "./lambda/pool";
 import type { LambdaService } from "./lambda/service";
 import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
+import { clock, RequestProfile } from "./profile";
 import type { Integration, LocalApi, LocalStage } from "./model";
 import { RouteTable } from "./routes";
 
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   region: string;
   port: number;
   host?: string;
+  /** Where each Lambda route request's phases are added up (`--profile`). @default none */
+  profile?: RequestProfile;
   /** Enforce the stage's throttling with 429s. @default false: local load tests may exceed the cloud's rate */
   enforceThrottle?: boolean;
 }
@@ -101,6 +104,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   serve(options.api);
 
   const server = http.createServer((req, res) => {
+    const arrived = options.profile ? clock() : 0;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
@@ -108,6 +112,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.on("end", () => {
+      const read = options.profile ? clock() : 0;
       const requestId = nextRequestId();
       const url = req.url ?? "/";
       const q = url.indexOf("?");
@@ -166,7 +171,22 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
       if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
         return send(apiError(500, "Internal Server Error"));
-      void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(send);
+      const routed = options.profile ? clock() : 0;
+      void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(({ answer, outcome }) => {
+        const mapped = options.profile ? clock() : 0;
+        send(answer);
+        const t = outcome?.timing;
+        if (options.profile && t)
+          options.profile.add({
+            read: read - arrived,
+            route: routed - read,
+            "to container": t.start - routed,
+            handler: t.end - t.start,
+            "from container": t.back - t.end,
+            map: mapped - t.back,
+            write: clock() - mapped,
+          });
+      });
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -273,19 +293,23 @@ async function invokeRoute(
   functionArn: string,
   event: Record<string, unknown>,
   routeKey: string,
-): Promise<Answer> {
+): Promise<{ answer: Answer; outcome?: InvokeOutcome }> {
   let answer: Answer | undefined;
+  let invoked: InvokeOutcome | undefined;
   const statusOf = (outcome: InvokeOutcome) => {
+    invoked = outcome;
     answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null");
     return answer.status;
   };
   const lambda = options.lambda()!;
-  const work = lambda.invoke(functionArn, event, `api ${routeKey}`, { status: statusOf }).then(() => answer!);
+  const work = lambda
+    .invoke(functionArn, event, `api ${routeKey}`, { status: statusOf })
+    .then(() => ({ answer: answer!, outcome: invoked }));
   // The function's own timeout ends it first unless it is longer than the API's 30 s.
   if (lambda.resolve(functionArn).timeoutSeconds * 1000 < MAX_INTEGRATION_MS) return work;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Answer>((resolve) => {
-    timer = setTimeout(() => resolve(apiError(504, "Gateway Timeout")), MAX_INTEGRATION_MS);
+  const timeout = new Promise<{ answer: Answer }>((resolve) => {
+    timer = setTimeout(() => resolve({ answer: apiError(504, "Gateway Timeout") }), MAX_INTEGRATION_MS);
   });
   const result = await Promise.race([work, timeout]);
   clearTimeout(timer);

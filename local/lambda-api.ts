@@ -9,6 +9,7 @@ import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { LambdaService } from "./lambda/service";
 import type { LogStore } from "./logs";
+import type { RequestProfile } from "./profile";
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** The local cloud's own control routes: fire a schedule now, as EventBridge would; read or follow a function's logs. */
@@ -16,6 +17,8 @@ const FIRE_PATH = /^\/_local\/schedules\/([^/]+)\/fire$/;
 const LOGS_PATH = /^\/_local\/logs\/([^/]+)$/;
 /** The grants of the functions' roles that no call has used so far (`npm run iam -- report`). */
 const UNUSED_PATH = "/_local/iam/unused";
+/** With --profile: where API requests' time went (GET), or start over (DELETE). */
+const PROFILE_PATH = "/_local/profile";
 
 export interface LambdaApi {
   url: string;
@@ -40,6 +43,8 @@ export function startLambdaApi(
   host = "127.0.0.1",
   /** IAM, when enforced: a function invoking another needs lambda:InvokeFunction on it. @default none (IAM off) */
   iam?: IamAuthority,
+  /** With --profile: GET /_local/profile answers where API requests' time went; DELETE starts over. @default none */
+  profile?: RequestProfile,
 ): Promise<LambdaApi> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -51,6 +56,10 @@ export function startLambdaApi(
       const path = decodeURIComponent((req.url ?? "").split("?")[0]);
       const logPath = req.method === "GET" ? path.match(LOGS_PATH) : null;
       if (logPath) return streamLogs(req, res, lambda, logs, logPath[1]);
+      if (path === PROFILE_PATH && profile) {
+        if (req.method === "DELETE") profile.reset();
+        return reply(res, 200, {}, JSON.stringify(profile.summary()));
+      }
       if (req.method === "GET" && path === UNUSED_PATH) {
         if (!iam) return awsError(res, 404, "ResourceNotFoundException", "IAM is off in this local cloud (--iam off): nothing is recorded");
         return reply(res, 200, {}, JSON.stringify({ unused: iam.unusedGrants() }));

@@ -19,7 +19,8 @@ export class LogStore {
     const line = { timestamp: Date.now(), functionName, message };
     const list = this.lines.get(functionName) ?? [];
     list.push(line);
-    if (list.length > KEEP) list.splice(0, list.length - KEEP);
+    // Trimmed in chunks: dropping one line per append would move thousands of entries every request.
+    if (list.length > KEEP + KEEP / 5) list.splice(0, list.length - KEEP);
     this.lines.set(functionName, list);
     for (const follower of this.followers) if (follower.functionName === functionName) follower.send(line);
   }

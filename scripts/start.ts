@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     .option("-c, --config <key=value...>", "override a config value, as `pulumi config set` would", [])
     .option("--concurrency <n>", "containers per function at most", "4")
     .option("--throttle", "enforce the API stage's throttling (429s)", false)
+    .option("--profile", "time each API request's phases; GET /_local/profile on the Lambda API endpoint reads them", false)
     .option("--persist", "keep tables, queues and buckets under .build/local/<stack>/data across restarts", false)
     .option("--watch", "reload edits without a restart (the default for dev stacks)")
     .option("--no-watch", "do not watch the program's folder")
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
     inspect?: string | boolean;
     watch?: boolean;
     persist: boolean;
+    profile: boolean;
     quiet: boolean;
   }>();
   if (opts.inspect !== undefined) {
@@ -99,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
       enforceThrottle: opts.throttle,
       iam: opts.iam,
       persist: opts.persist,
+      profile: opts.profile,
       // Hot reload by default where developers edit: dev and their own dev-<name> stacks.
       watch: opts.watch ?? /^dev(-|$)/.test(opts.stack),
       invocationLines: !opts.quiet,

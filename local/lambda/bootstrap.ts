@@ -24,13 +24,16 @@ export interface ContainerData {
   enableSourceMaps: boolean;
 }
 
-export type ToContainer = { type: "invoke"; requestId: string; event: string; deadline: number; clientContext?: string };
+export type ToContainer = { type: "invoke"; requestId: string; event: string; deadline: number; clientContext?: string; profile?: boolean };
+
+/** With `profile`: when the container got the message, and when the handler started and ended (ms since the epoch). */
+export type ContainerTiming = [received: number, start: number, end: number];
 
 export type FromContainer =
   | { type: "ready"; initMs: number }
   | { type: "init-error"; error: LambdaError }
-  | { type: "result"; requestId: string; payload: string; logs: string }
-  | { type: "error"; requestId: string; error: LambdaError; logs: string }
+  | { type: "result"; requestId: string; payload: string; logs: string; timing?: ContainerTiming }
+  | { type: "error"; requestId: string; error: LambdaError; logs: string; timing?: ContainerTiming }
   | { type: "logs"; logs: string };
 
 /** The error document Lambda's Node.js runtime returns for a failed invocation. */
@@ -149,15 +152,23 @@ async function main(): Promise<void> {
     return;
   }
   port.postMessage({ type: "ready", initMs: performance.now() - started } satisfies FromContainer);
+  const clock = () => performance.timeOrigin + performance.now();
   port.on("message", async (message: ToContainer) => {
+    const received = message.profile ? clock() : 0;
+    let start = 0;
+    const timing = (): ContainerTiming | undefined => (message.profile ? [received, start, clock()] : undefined);
     try {
-      const result = await call(handler, JSON.parse(message.event), contextFor(message));
+      const event = JSON.parse(message.event);
+      if (message.profile) start = clock();
+      const result = await call(handler, event, contextFor(message));
+      const done = timing();
       // Lambda serializes the result as JSON; `undefined` becomes null.
       port.postMessage({
         type: "result",
         requestId: message.requestId,
         payload: JSON.stringify(result) ?? "null",
         logs: output.take(),
+        timing: done,
       } satisfies FromContainer);
     } catch (err) {
       port.postMessage({
@@ -165,6 +176,7 @@ async function main(): Promise<void> {
         requestId: message.requestId,
         error: toLambdaError(err),
         logs: output.take(),
+        timing: timing(),
       } satisfies FromContainer);
     }
   });

@@ -7,6 +7,7 @@
 import { randomUUID } from "crypto";
 import { MessageChannel, MessagePort, Worker } from "worker_threads";
 import type { LocalFunction } from "../model";
+import { clock } from "../profile";
 import type { ContainerData, FromContainer, LambdaError, ToContainer } from "./bootstrap";
 
 export interface InvokeOutcome {
@@ -17,6 +18,8 @@ export interface InvokeOutcome {
   durationMs: number;
   /** Set on a cold start: the init phase's duration. */
   initMs?: number;
+  /** With profiling: when the invocation was sent, got, started, ended and came back (ms since the epoch). */
+  timing?: { sent: number; received: number; start: number; end: number; back: number };
 }
 
 export interface PoolOptions {
@@ -26,6 +29,8 @@ export interface PoolOptions {
   environment: Record<string, string>;
   /** Most containers at once; further invocations wait for one to be free. */
   maxContainers: number;
+  /** Time each invocation's phases (npm start -- --profile). @default false */
+  profile?: boolean;
   /** Receives each line a container writes to stdout or stderr. */
   onLog(line: string, stream: "stdout" | "stderr"): void;
 }
@@ -33,9 +38,12 @@ export interface PoolOptions {
 /** Lambda's init phase limit for on-demand functions. */
 const INIT_TIMEOUT_MS = 10_000;
 
+type Outcome = { payload?: string; error?: LambdaError; timing?: InvokeOutcome["timing"] };
+
 interface Pending {
   requestId: string;
-  resolve(outcome: { payload?: string; error?: LambdaError }): void;
+  sent: number;
+  resolve(outcome: Outcome): void;
 }
 
 class Container {
@@ -94,7 +102,10 @@ class Container {
           emitLines(message.logs, options.onLog);
           const pending = this.pending;
           this.pending = undefined;
-          pending.resolve(message.type === "result" ? { payload: message.payload } : { error: message.error });
+          const timing = message.timing
+            ? { sent: pending.sent, received: message.timing[0], start: message.timing[1], end: message.timing[2], back: clock() }
+            : undefined;
+          pending.resolve(message.type === "result" ? { payload: message.payload, timing } : { error: message.error, timing });
         }
       });
       const fail = (error: LambdaError) => {
@@ -121,7 +132,7 @@ class Container {
   }
 
   /** Runs one invocation; past `timeoutMs` it resolves with Lambda's timeout error and the container is marked timed out. */
-  run(message: ToContainer, timeoutMs: number, timeoutError: () => LambdaError): Promise<{ payload?: string; error?: LambdaError }> {
+  run(message: ToContainer, timeoutMs: number, timeoutError: () => LambdaError): Promise<Outcome> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.timedOut = true;
@@ -130,6 +141,7 @@ class Container {
       }, timeoutMs);
       this.pending = {
         requestId: message.requestId,
+        sent: message.profile ? clock() : 0,
         resolve: (outcome) => {
           clearTimeout(timer);
           resolve(outcome);
@@ -173,7 +185,13 @@ export class FunctionPool {
     container.servedOne = true;
     const invokeStarted = performance.now();
     const timeoutMs = this.fn.timeoutSeconds * 1000;
-    const message: ToContainer = { type: "invoke", requestId, event: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
+    const message: ToContainer = {
+      type: "invoke",
+      requestId,
+      event: JSON.stringify(event ?? null),
+      deadline: Date.now() + timeoutMs,
+      ...(this.options.profile ? { profile: true } : {}),
+    };
     const outcome = await container.run(message, timeoutMs, () =>
       runtimeError("Sandbox.Timedout", `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`),
     );

@@ -33,6 +33,8 @@ export interface LambdaServiceOptions {
   /** Keeps each function's log lines for `npm run logs -- --local`. @default none */
   logs?: LogStore;
   destinations: Destinations;
+  /** Time each invocation's phases, for the API's request profile. @default false */
+  profile?: boolean;
   /** IAM, when enforced: each function's credentials, and Lambda's own calls on its behalf (logs, failure destinations). @default none (IAM off) */
   iam?: IamAuthority;
 }
@@ -67,6 +69,7 @@ export class LambdaService {
         ...(options.iam?.credentialsFor(fn.name) ?? {}),
       },
       maxContainers: Math.max(1, Math.min(fn.reservedConcurrency ?? Infinity, options.maxContainers)),
+      profile: options.profile,
       onLog: (line) => {
         options.reporter.handlerLog(fn.name, line);
         // Lambda writes the logs with the function's role: without logs:PutLogEvents they never reach the log group.
