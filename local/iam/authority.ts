@@ -149,7 +149,7 @@ export class IamAuthority {
 
   /** Whether a service (apigateway.amazonaws.com, events.amazonaws.com) may invoke a function on behalf of `sourceArn`. */
   checkServiceInvoke(service: string, fn: FunctionIdentity, sourceArn: string, trigger: string): Verdict {
-    const hint =
+    const hint = () =>
       `add an aws.lambda.Permission { action: "lambda:InvokeFunction", function: "${fn.name}", ` +
       `principal: "${service}", sourceArn: "${sourceArn}" } (a wildcard such as ${sourceArnPattern(sourceArn)} covers more)`;
     return this.checkServiceCall(
@@ -166,7 +166,7 @@ export class IamAuthority {
    * Whether a service may make a call on behalf of `sourceArn` (SNS or S3 sending to a queue, EventBridge
    * publishing to a topic): the resource's policy must allow the service, as AWS checks it.
    */
-  checkServiceCall(service: string, call: Call, sourceArn: string, trigger: string, what?: string, hint?: string): Verdict {
+  checkServiceCall(service: string, call: Call, sourceArn: string, trigger: string, what?: string, hint?: () => string): Verdict {
     const request: Call = {
       ...call,
       context: { "aws:SourceArn": sourceArn, "aws:SourceAccount": this.model.accountId, ...(call.context ?? {}) },
@@ -174,7 +174,7 @@ export class IamAuthority {
     const verdict = this.check({ kind: "service", arn: service, account: this.model.accountId }, request);
     if (!verdict.allowed) {
       const advice =
-        hint ??
+        hint?.() ??
         `its resource policy must allow { "Principal": { "Service": "${service}" }, "Action": "${call.action}", "Condition": { "ArnEquals": { "aws:SourceArn": "${sourceArn}" } } }`;
       this.say(
         `${service}|${call.action}|${call.resource}|${sourceArn}`,

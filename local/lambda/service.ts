@@ -50,6 +50,8 @@ export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly logsAllowed = new Map<string, boolean>();
+  private readonly permitted = new Map<string, boolean>();
+  private permittedModel?: object;
 
   constructor(
     private readonly model: LocalModel,
@@ -92,6 +94,7 @@ export class LambdaService {
     this.model.functions[index] = fn;
     this.options.taskRoots[fn.name] = taskRoot;
     this.logsAllowed.delete(fn.name);
+    this.permitted.clear();
     const old = this.pools.get(fn.name)!;
     this.pools.set(fn.name, this.poolFor(fn, taskRoot));
     old.retire();
@@ -114,8 +117,18 @@ export class LambdaService {
   permitsInvoke(ref: string, service: string, sourceArn: string, trigger: string): boolean {
     const iam = this.options.iam;
     if (!iam) return true;
+    // Asked on every API request: the answer is kept until the function or IAM's model changes.
+    const key = `${ref}\0${service}\0${sourceArn}`;
+    const known = this.permitted.get(key);
+    if (known !== undefined && this.permittedModel === iam.model) return known;
+    if (this.permittedModel !== iam.model) {
+      this.permitted.clear();
+      this.permittedModel = iam.model;
+    }
     const fn = this.resolve(ref);
-    return iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger).allowed;
+    const allowed = iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger).allowed;
+    this.permitted.set(key, allowed);
+    return allowed;
   }
 
   /**
