@@ -56,8 +56,8 @@ describe("stack config", () => {
   it("checks schedule expressions as EventBridge does, so rate(5 minute) and cron(0 10 * * * *) fail the preview", () => {
     const raw = { ...devConfig(), "platform:warmerSchedule": "rate(5 minute)", "platform:dailyReportSchedule": "cron(0 10 * * * *)" };
     expect(problemsOf(raw)).to.have.members([
-      "platform:warmerSchedule: rate(5 minute) is not a valid schedule expression: a rate above 1 takes the plural unit: rate(5 minutes) (got \"rate(5 minute)\")",
-      "platform:dailyReportSchedule: cron(0 10 * * * *) is not a valid schedule expression: one of day-of-month and day-of-week must be ?, and only one: a value or * in one needs ? in the other (got \"cron(0 10 * * * *)\")",
+      'platform:warmerSchedule: rate(5 minute) is not a valid schedule expression: a rate above 1 takes the plural unit: rate(5 minutes) (got "rate(5 minute)")',
+      'platform:dailyReportSchedule: cron(0 10 * * * *) is not a valid schedule expression: one of day-of-month and day-of-week must be ?, and only one: a value or * in one needs ? in the other (got "cron(0 10 * * * *)")',
     ]);
     expect(() => parseConfig({ ...devConfig(), "platform:dailyReportSchedule": "cron(0 10 ? * 6L *)" }, "dev")).to.not.throw();
   });
