@@ -138,8 +138,9 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
-    // Announced only once Ctrl-C is handled: a signal right after the line must still stop it cleanly.
-    process.stdout.write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)\n`);
+    // Announced only once Ctrl-C is handled: a signal right after the line must still stop it cleanly;
+    // and after the start-up table, whose lines are written once per turn of the event loop.
+    setImmediate(() => process.stdout.write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)\n`));
   });
 }
 
