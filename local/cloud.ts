@@ -379,6 +379,8 @@ class Startup {
         authority: iam,
         resolver: this.resolver(iam),
         upstream: { messaging: emulators.s3, dynamodb: emulators.dynamodb },
+        dynamodbHandler: emulators.dynamodbHandler,
+        messagingHandler: emulators.messagingHandler,
         host: "127.0.0.1",
       }),
       (p) => p.close(),

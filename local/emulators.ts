@@ -2,6 +2,7 @@
  * The embedded AWS emulators, from npm: fauxqs for SQS, SNS and S3, dynalite for DynamoDB. Both run
  * in this process on free loopback ports; `environment` is what points an unchanged AWS SDK v3 at them.
  */
+import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import { resolveLocalhostSubdomains } from "./localhost-dns";
@@ -30,6 +31,13 @@ export interface Emulators {
   environment: Record<string, string>;
   /** Calls `listener` for each object put, copied or deleted in the S3 emulator (for bucket notifications). */
   onS3Change(listener: (change: S3Change) => void): void;
+  /**
+   * DynamoDB's request handler itself (dynalite's http.Server 'request' listener): the IAM proxy hands it
+   * an authorized request directly instead of sending it over loopback again.
+   */
+  dynamodbHandler(req: import("http").IncomingMessage, res: import("http").ServerResponse): void;
+  /** fauxqs's request handler (SQS, SNS, S3), when it could be found: the proxy's in-process route there. */
+  messagingHandler?: (req: import("http").IncomingMessage, res: import("http").ServerResponse) => void;
   /** Every message of a queue, without receiving any (for --persist). */
   queueMessages(name: string): QueuedMessage[];
   stop(): Promise<void>;
@@ -58,7 +66,24 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
   });
   const { startFauxqs } = await importEsm("fauxqs");
   // fauxqs reports every S3 change to its message spy; the smallest buffer keeps nothing, the listeners get each one.
-  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region, messageSpies: { bufferSize: 1 } });
+  // fauxqs's HTTP server is kept, so the IAM proxy can hand it authorized requests in-process: fauxqs does not
+  // expose it, and builds it (through fastify) with http.createServer, which is watched for that one call.
+  // The module object itself (not TypeScript's read-only namespace copy) is what fastify calls.
+  const httpModule: { createServer: typeof http.createServer } = require("http");
+  const servers: http.Server[] = [];
+  const createServer = httpModule.createServer;
+  httpModule.createServer = ((...args: Parameters<typeof http.createServer>) => {
+    const server = createServer.apply(httpModule, args);
+    servers.push(server);
+    return server;
+  }) as typeof http.createServer;
+  let fauxqs: any;
+  try {
+    fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region, messageSpies: { bufferSize: 1 } });
+  } finally {
+    httpModule.createServer = createServer;
+  }
+  const fauxqsServer = servers.find((server) => (server.address() as AddressInfo | null)?.port === fauxqs.port);
   const s3Listeners: ((change: S3Change) => void)[] = [];
   const spy = fauxqs.spy;
   const record = spy.addMessage.bind(spy);
@@ -88,6 +113,8 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
       AWS_S3_FORCE_PATH_STYLE: "true",
     },
     onS3Change: (listener) => void s3Listeners.push(listener),
+    dynamodbHandler: (req, res) => void dynamo.emit("request", req, res),
+    messagingHandler: fauxqsServer ? (req, res) => void fauxqsServer.emit("request", req, res) : undefined,
     queueMessages: (name) => {
       const inspected = fauxqs.inspectQueue(name);
       if (!inspected) return [];

@@ -6,6 +6,7 @@
  * signed with anyone else's key (the developer's own tools), go on unchanged to fauxqs or dynalite.
  */
 import { randomUUID } from "crypto";
+import { PassThrough } from "stream";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { FunctionIdentity, IamAuthority, Verdict } from "./authority";
@@ -25,6 +26,11 @@ export interface IamProxyOptions {
   resolver: ResourceResolver;
   /** fauxqs (SQS, SNS, S3) and dynalite (DynamoDB) origins. */
   upstream: { messaging: string; dynamodb: string };
+  /** DynamoDB's own request handler: an authorized DynamoDB request goes to it in-process, not over loopback. @default none (over loopback) */
+  dynamodbHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** fauxqs's own request handler (SQS, SNS, S3): an authorized request goes to it in-process. @default none (over loopback) */
+  messagingHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Loopback host the proxy listens on. @default "127.0.0.1" */
   host?: string;
 }
 
@@ -92,10 +98,15 @@ async function handle(
       return deny(res, service, request.method, verdict, request.headers);
     }
   }
-  const origin =
-    service === "dynamodb" || String(request.headers["x-amz-target"] ?? "").startsWith("DynamoDB_")
-      ? options.upstream.dynamodb
-      : options.upstream.messaging;
+  const toDynamo = service === "dynamodb" || String(request.headers["x-amz-target"] ?? "").startsWith("DynamoDB_");
+  if (toDynamo && options.dynamodbHandler && !stream) return handInProcess(options.dynamodbHandler, request, res);
+  // A missing object's 404 may have to become 403 (below): only those reads go over loopback, where the answer can be read first.
+  const mayBecome403 = fn && (operation === "GetObject" || operation === "HeadObject");
+  if (!toDynamo && options.messagingHandler && !mayBecome403) {
+    if (stream) return options.messagingHandler(stream, res);
+    return handInProcess(options.messagingHandler, request, res);
+  }
+  const origin = toDynamo ? options.upstream.dynamodb : options.upstream.messaging;
   const upstream = http.request(new URL(request.url, origin), { method: request.method, headers: request.headers, agent }, (answer) => {
     // S3 answers 403, not 404, for a missing key when the caller may not list the bucket: it would otherwise reveal the key is absent.
     if (fn && answer.statusCode === 404 && (operation === "GetObject" || operation === "HeadObject") && !mayList(options, fn, calls[0])) {
@@ -111,6 +122,30 @@ async function handle(
   });
   if (stream) stream.pipe(upstream);
   else upstream.end(request.body);
+}
+
+/**
+ * Gives a request whose body was read already to an in-process HTTP request handler: a stand-in for the
+ * IncomingMessage with the same method, URL and headers replays the body, and the handler answers on `res`.
+ */
+function handInProcess(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  request: ServiceRequest,
+  res: http.ServerResponse,
+): void {
+  const replay = Object.assign(new PassThrough(), {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    rawHeaders: [] as string[],
+    httpVersion: "1.1",
+    httpVersionMajor: 1,
+    httpVersionMinor: 1,
+    socket: res.socket,
+    connection: res.socket,
+  });
+  replay.end(request.body ?? Buffer.alloc(0));
+  handler(replay as unknown as http.IncomingMessage, res);
 }
 
 function bucketOf(objectCall: Call): string {
