@@ -6,10 +6,12 @@
  * is one line here.
  */
 export * as acm from "@pulumi/aws/acm";
+export * as appautoscaling from "@pulumi/aws/appautoscaling";
 export * as apigatewayv2 from "@pulumi/aws/apigatewayv2";
 export * as cfg from "@pulumi/aws/cfg";
 export * as cloudfront from "@pulumi/aws/cloudfront";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";
+export * as codedeploy from "@pulumi/aws/codedeploy";
 export * as dynamodb from "@pulumi/aws/dynamodb";
 export * as iam from "@pulumi/aws/iam";
 export * as kinesis from "@pulumi/aws/kinesis";

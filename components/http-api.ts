@@ -140,7 +140,7 @@ export class HttpApi extends pulumi.ComponentResource {
       ...transformed(
         args.transform?.integration,
         `${slug}-integration`,
-        { apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: fn.invokeArn, payloadFormatVersion: "2.0" },
+        { apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: fn.liveInvokeArn, payloadFormatVersion: "2.0" },
         { parent: this },
       ),
     );

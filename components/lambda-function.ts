@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NODE_RUNTIMES } from "../policy/contracts";
+import { LIVE_ALIAS, NODE_RUNTIMES } from "../policy/contracts";
 import { AlarmSpec, metricAlarm } from "./alarms";
 import { bundleHandler } from "./bundle";
 import { Transform, transformed } from "./child";
@@ -27,6 +27,19 @@ export interface AsyncInvokeArgs {
   protect?: boolean;
   /** The key the stack exports the function's own DLQ under in `deadLetterQueues`. @default "<name>-dlq" */
   deadLetterOutputKey?: string;
+}
+
+/**
+ * Instances kept initialized on the live alias. With `max` above `min`, Application Auto Scaling tracks
+ * their utilisation between the two.
+ */
+export interface ProvisionedConcurrencyArgs {
+  /** Instances always kept initialized, at least 1. */
+  min: number;
+  /** Upper bound for auto scaling on utilisation. @default min (no auto scaling) */
+  max?: number;
+  /** Utilisation auto scaling keeps, from 0.1 to 0.9. @default 0.7 */
+  targetUtilization?: number;
 }
 
 /** A Node.js runtime the platform runs (policy/contracts.ts lists them; the policy pack refuses any other). */
@@ -82,9 +95,18 @@ export interface LambdaFunctionArgs {
   errorsThreshold?: number;
   /** Minutes a condition must hold before an alarm fires. @default 1 */
   alarmEvaluationPeriods?: number;
+  /**
+   * A rollout (CodeDeploy, or `npm run rollout`) moves the live alias, not `pulumi up`: the alias keeps
+   * the version and routing the rollout gave it. @default false: each `pulumi up` points it at the new version
+   */
+  aliasManagedByRollout?: boolean;
+  /** Provisioned concurrency on the live alias: the production answer to cold starts. @default none */
+  provisionedConcurrency?: ProvisionedConcurrencyArgs;
   /** Adjusts a child before it is created. @default none */
   transform?: {
     function?: Transform<aws.lambda.FunctionArgs>;
+    alias?: Transform<aws.lambda.AliasArgs>;
+    provisionedConcurrency?: Transform<aws.lambda.ProvisionedConcurrencyConfigArgs>;
     role?: Transform<aws.iam.RoleArgs>;
     rolePolicy?: Transform<aws.iam.RolePolicyArgs>;
     logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
@@ -106,6 +128,11 @@ export class LambdaFunction extends pulumi.ComponentResource {
   /** The component's own name, e.g. "create-order": what children keyed by this function are named after. */
   public readonly shortName: string;
   public readonly function: aws.lambda.Function;
+  /** The `live` alias: every trigger invokes the function through it, never `$LATEST`. */
+  public readonly alias: aws.lambda.Alias;
+  public readonly provisionedConcurrency?: aws.lambda.ProvisionedConcurrencyConfig;
+  public readonly scalingTarget?: aws.appautoscaling.Target;
+  public readonly scalingPolicy?: aws.appautoscaling.Policy;
   public readonly role: aws.iam.Role;
   public readonly rolePolicy: aws.iam.RolePolicy;
   public readonly logGroup: aws.cloudwatch.LogGroup;
@@ -120,8 +147,14 @@ export class LambdaFunction extends pulumi.ComponentResource {
   public readonly asyncDeliveryFailuresAlarm?: aws.cloudwatch.MetricAlarm;
   public readonly asyncEventsDroppedAlarm?: aws.cloudwatch.MetricAlarm;
   public readonly name: pulumi.Output<string>;
+  /** The function's own (unqualified) ARN: for IAM statements and metrics, not for triggers. */
   public readonly arn: pulumi.Output<string>;
-  public readonly invokeArn: pulumi.Output<string>;
+  /** The version this deploy published. */
+  public readonly version: pulumi.Output<string>;
+  /** The live alias's ARN: what a trigger (event source mapping, schedule, destination) names. */
+  public readonly liveArn: pulumi.Output<string>;
+  /** The live alias's API Gateway invoke ARN: what an API integration names. */
+  public readonly liveInvokeArn: pulumi.Output<string>;
   public readonly timeoutSeconds: number;
 
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -148,7 +181,16 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.function = this.createFunction(name, functionName, args);
     this.name = this.function.name;
     this.arn = this.function.arn;
-    this.invokeArn = this.function.invokeArn;
+    this.version = this.function.version;
+    this.alias = this.createAlias(name, args);
+    this.liveArn = this.alias.arn;
+    this.liveInvokeArn = this.alias.invokeArn;
+    if (args.provisionedConcurrency)
+      ({
+        config: this.provisionedConcurrency,
+        target: this.scalingTarget,
+        policy: this.scalingPolicy,
+      } = this.createProvisionedConcurrency(name, args, args.provisionedConcurrency));
     if (args.async && this.deadLetterTarget)
       this.eventInvokeConfig = this.createEventInvokeConfig(name, args, args.async, this.deadLetterTarget);
 
@@ -228,7 +270,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
   }
 
   /**
-   * Lets `principal` invoke the function, only on behalf of `sourceArn`: the permission an API route,
+   * Lets `principal` invoke the function's live alias, only on behalf of `sourceArn`: the permission an API route,
    * a schedule or a bucket needs. `opts.name` keys it by what it grants for, never by position.
    */
   grantInvoke(
@@ -238,7 +280,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
   ): aws.lambda.Permission {
     return new aws.lambda.Permission(
       opts.name,
-      { action: "lambda:InvokeFunction", function: this.function.name, principal, sourceArn },
+      // On the alias: a permission on the bare function does not let anyone invoke `function:<name>:live`.
+      { action: "lambda:InvokeFunction", function: this.function.name, qualifier: this.alias.name, principal, sourceArn },
       { parent: opts.parent ?? this, aliases: opts.aliases },
     );
   }
@@ -301,6 +344,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
       reservedConcurrentExecutions: args.reservedConcurrency,
       layers: args.layers,
       vpcConfig: args.vpc ? { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds } : undefined,
+      // Each deploy whose code or configuration changed publishes a version for the live alias to point at.
+      publish: true,
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...(args.environment ?? {}) } },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
     };
@@ -330,6 +375,65 @@ export class LambdaFunction extends pulumi.ComponentResource {
     );
   }
 
+  private createAlias(name: string, args: LambdaFunctionArgs): aws.lambda.Alias {
+    return new aws.lambda.Alias(
+      ...transformed(
+        args.transform?.alias,
+        `${name}-live`,
+        {
+          name: LIVE_ALIAS,
+          functionName: this.function.name,
+          functionVersion: this.function.version,
+          description: args.aliasManagedByRollout ? "Moved by rollouts (CodeDeploy), not by pulumi up" : "The version the last deploy published",
+        },
+        // A rollout in progress owns the version and the weights; the next `pulumi up` must not fight it.
+        { parent: this, ignoreChanges: args.aliasManagedByRollout ? ["functionVersion", "routingConfig"] : [] },
+      ),
+    );
+  }
+
+  private createProvisionedConcurrency(
+    name: string,
+    args: LambdaFunctionArgs,
+    pc: ProvisionedConcurrencyArgs,
+  ): { config: aws.lambda.ProvisionedConcurrencyConfig; target?: aws.appautoscaling.Target; policy?: aws.appautoscaling.Policy } {
+    const config = new aws.lambda.ProvisionedConcurrencyConfig(
+      ...transformed(
+        args.transform?.provisionedConcurrency,
+        `${name}-provisioned`,
+        { functionName: this.function.name, qualifier: this.alias.name, provisionedConcurrentExecutions: pc.min },
+        { parent: this },
+      ),
+    );
+    if (pc.max === undefined || pc.max === pc.min) return { config };
+    const target = new aws.appautoscaling.Target(
+      `${name}-provisioned-scaling`,
+      {
+        serviceNamespace: "lambda",
+        resourceId: pulumi.interpolate`function:${this.function.name}:${this.alias.name}`,
+        scalableDimension: "lambda:function:ProvisionedConcurrency",
+        minCapacity: pc.min,
+        maxCapacity: pc.max,
+      },
+      { parent: this, dependsOn: [config] },
+    );
+    const policy = new aws.appautoscaling.Policy(
+      `${name}-provisioned-utilization`,
+      {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        resourceId: target.resourceId,
+        scalableDimension: target.scalableDimension,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue: pc.targetUtilization ?? 0.7,
+          predefinedMetricSpecification: { predefinedMetricType: "LambdaProvisionedConcurrencyUtilization" },
+        },
+      },
+      { parent: this },
+    );
+    return { config, target, policy };
+  }
+
   private createEventInvokeConfig(
     name: string,
     args: LambdaFunctionArgs,
@@ -342,6 +446,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
         `${name}-async`,
         {
           functionName: this.function.name,
+          // Triggers invoke the alias, and an invoke config applies to the qualifier it is set on.
+          qualifier: this.alias.name,
           maximumRetryAttempts: async.retryAttempts ?? 2,
           maximumEventAgeInSeconds: async.maximumEventAgeSeconds ?? 3600,
           destinationConfig: { onFailure: { destination: target.arn } },
@@ -407,6 +513,16 @@ function validate(name: string, args: LambdaFunctionArgs): void {
     problems.push(`runtime must be one of ${NODE_RUNTIMES.join(", ")} (got ${args.runtime})`);
   if (args.handler !== undefined && !/^index\.[A-Za-z_$][\w$]*$/.test(args.handler))
     problems.push(`handler must be index.<export> (got ${args.handler})`);
+  const pc = args.provisionedConcurrency;
+  if (pc) {
+    if (!Number.isInteger(pc.min) || pc.min < 1) problems.push(`provisionedConcurrency.min must be a whole number of at least 1 (got ${pc.min})`);
+    if (pc.max !== undefined && (!Number.isInteger(pc.max) || pc.max < pc.min))
+      problems.push(`provisionedConcurrency.max must be a whole number of at least min (${pc.min}) (got ${pc.max})`);
+    const u = pc.targetUtilization;
+    if (u !== undefined && !(u >= 0.1 && u <= 0.9)) problems.push(`provisionedConcurrency.targetUtilization must be from 0.1 to 0.9 (got ${u})`);
+    if (args.reservedConcurrency !== undefined && Math.max(pc.min, pc.max ?? 0) > args.reservedConcurrency)
+      problems.push(`provisioned concurrency (${Math.max(pc.min, pc.max ?? 0)}) must not exceed reservedConcurrency (${args.reservedConcurrency})`);
+  }
   if ((args.layers?.length ?? 0) > 5) problems.push(`Lambda allows at most 5 layers (got ${args.layers!.length})`);
   if (`${pulumi.getProject()}-${pulumi.getStack()}-${name}`.length > 64)
     problems.push(`the name ${pulumi.getProject()}-${pulumi.getStack()}-${name} is over Lambda's 64 characters`);

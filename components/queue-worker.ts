@@ -84,7 +84,7 @@ export class QueueWorker extends pulumi.ComponentResource {
         `${name}-events`,
         {
           eventSourceArn: this.queue.arn,
-          functionName: this.worker.function.arn,
+          functionName: this.worker.liveArn,
           batchSize,
           maximumBatchingWindowInSeconds: window,
           functionResponseTypes: ["ReportBatchItemFailures"],

@@ -63,7 +63,7 @@ export class Schedule extends pulumi.ComponentResource {
         ...transformed(
           args.transform?.target,
           `${key}-target`,
-          { rule: this.rule.name, arn: target.function.arn, input: target.input },
+          { rule: this.rule.name, arn: target.function.liveArn, input: target.input },
           { parent: this, dependsOn: [permission], aliases: [{ name: `${name}-target-${i}` }] },
         ),
       );

@@ -25,7 +25,7 @@ export interface CapturedResource {
   inputs: Record<string, any>;
   /** The outputs the offline run gave the resource: inputs plus the assigned identity. */
   state: Record<string, any>;
-  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[] };
+  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[]; ignoreChanges?: string[] };
 }
 
 export interface Graph {
@@ -62,7 +62,7 @@ export interface CaptureSettings {
 /** The mock monitor, extended to keep each registration's options next to the resource it registered. */
 class RecordingMonitor extends MockMonitor {
   readonly records: Omit<CapturedResource, "options" | "state" | "id" | "arn">[] = [];
-  readonly meta = new Map<string, { protect: boolean; retainOnDelete: boolean; id: string | null }>();
+  readonly meta = new Map<string, { protect: boolean; retainOnDelete: boolean; id: string | null; ignoreChanges?: string[] }>();
   /** The ARN each custom resource was given, by URN. */
   readonly arns = new Map<string, string | null>();
   /** The stacks references resolved to, by reference name, for messages about their outputs. */
@@ -119,7 +119,13 @@ class RecordingMonitor extends MockMonitor {
           provider: req.getProvider() || null,
           inputs: deserializeProperties(req.getObject()),
         });
-        this.meta.set(urn, { protect: !!req.getProtect(), retainOnDelete: !!req.getRetainondelete(), id: resp.getId() || null });
+        const ignoreChanges: string[] = req.getIgnorechangesList?.() ?? [];
+        this.meta.set(urn, {
+          protect: !!req.getProtect(),
+          retainOnDelete: !!req.getRetainondelete(),
+          id: resp.getId() || null,
+          ...(ignoreChanges.length ? { ignoreChanges } : {}),
+        });
       }
       callback(err, resp);
     });
@@ -313,7 +319,12 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
       id: record.custom ? meta.id : null,
       arn: record.custom ? (monitor.arns.get(record.urn) ?? null) : null,
       state,
-      options: { protect: meta.protect, retainOnDelete: meta.retainOnDelete, dependsOn: dependsOn.get(record.urn) ?? [] },
+      options: {
+        protect: meta.protect,
+        retainOnDelete: meta.retainOnDelete,
+        dependsOn: dependsOn.get(record.urn) ?? [],
+        ...(meta.ignoreChanges ? { ignoreChanges: meta.ignoreChanges } : {}),
+      },
     };
   });
   // The stack's registered outputs keep secrets marked, unlike the values the program returned.

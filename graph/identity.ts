@@ -65,9 +65,20 @@ const builders: Record<string, Builder> = {
       attributes: {
         name,
         invokeArn: `arn:aws:apigateway:${at.region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
-        qualifiedArn: `${arn}:$LATEST`,
-        version: "$LATEST",
+        // A published function's first version is 1; unpublished, its only version is $LATEST.
+        qualifiedArn: `${arn}:${inputs.publish ? "1" : "$LATEST"}`,
+        version: inputs.publish ? "1" : "$LATEST",
       },
+    };
+  },
+  // An alias's ARN is its function's ARN qualified by the alias's name.
+  "aws:lambda/alias:Alias": (name, inputs, at) => {
+    const fn = String(inputs.functionName ?? "");
+    const arn = `${fn.startsWith("arn:") ? fn : regional("lambda", `function:${fn}`)(at)}:${name}`;
+    return {
+      id: `${fn.split(":").pop()}:${name}`,
+      arn,
+      attributes: { invokeArn: `arn:aws:apigateway:${at.region}:lambda:path/2015-03-31/functions/${arn}/invocations` },
     };
   },
   "aws:iam/role:Role": (name, _i, at) => ({ id: name, arn: `arn:aws:iam::${at.accountId}:role/${name}`, attributes: { name } }),

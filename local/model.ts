@@ -643,7 +643,8 @@ function integrationOf(r: CapturedResource, graph: Graph): Integration {
 
 /** The function an ARN, qualified ARN, full name or short name (create-order) refers to. */
 export function findFunction(model: LocalModel, ref: string): LocalFunction | undefined {
-  const unqualified = ref.replace(/:(\$LATEST|\d+)$/, "");
+  // A qualified ARN names a version ($LATEST, 3) or an alias (live) after the function's name.
+  const unqualified = ref.replace(/^(arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+):[^:]+$/, "$1");
   const exact = model.functions.find((f) => f.name === ref || f.arn === ref || f.arn === unqualified);
   if (exact) return exact;
   const short = functionNamed(

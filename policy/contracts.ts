@@ -44,3 +44,28 @@ export const NODE_RUNTIMES = ["nodejs22.x", "nodejs20.x"] as const;
 
 /** How long a dead-letter queue keeps a message: 14 days, the SQS maximum, longer than any source queue keeps one. */
 export const DLQ_RETENTION_SECONDS = 1209600;
+
+/** The alias every trigger invokes a function through: it moves to a new version only as a rollout allows. */
+export const LIVE_ALIAS = "live";
+
+/**
+ * The nine deployment configurations CodeDeploy offers for Lambda, as SAM's DeploymentPreference names
+ * them; CodeDeploy's own name is `CodeDeployDefault.Lambda<name>`.
+ */
+export const DEPLOYMENT_PREFERENCES = [
+  "AllAtOnce",
+  "Canary10Percent5Minutes",
+  "Canary10Percent10Minutes",
+  "Canary10Percent15Minutes",
+  "Canary10Percent30Minutes",
+  "Linear10PercentEvery1Minute",
+  "Linear10PercentEvery2Minutes",
+  "Linear10PercentEvery3Minutes",
+  "Linear10PercentEvery10Minutes",
+] as const;
+export type DeploymentPreference = (typeof DEPLOYMENT_PREFERENCES)[number];
+
+/** CodeDeploy's name for a deployment preference. */
+export function codeDeployConfigName(preference: DeploymentPreference): string {
+  return `CodeDeployDefault.Lambda${preference}`;
+}

@@ -91,11 +91,11 @@ describe("npm run preview", () => {
         "aws:sqs/queue:Queue",
       ],
       ["aws:lambda/eventSourceMapping:EventSourceMapping", "eventSourceArn", (i) => i.eventSourceArn, "aws:sqs/queue:Queue"],
-      ["aws:lambda/eventSourceMapping:EventSourceMapping", "functionName", (i) => i.functionName, "aws:lambda/function:Function"],
+      ["aws:lambda/eventSourceMapping:EventSourceMapping", "functionName", (i) => i.functionName, "aws:lambda/alias:Alias"],
       ["aws:cloudwatch/metricAlarm:MetricAlarm", "alarmActions", (i) => i.alarmActions[0], "aws:sns/topic:Topic"],
       ["aws:sns/topic:Topic", "kmsMasterKeyId", (i) => i.kmsMasterKeyId, "aws:kms/key:Key"],
       ["aws:apigatewayv2/stage:Stage", "accessLogSettings", (i) => i.accessLogSettings.destinationArn, "aws:cloudwatch/logGroup:LogGroup"],
-      ["aws:cloudwatch/eventTarget:EventTarget", "arn", (i) => i.arn, "aws:lambda/function:Function"],
+      ["aws:cloudwatch/eventTarget:EventTarget", "arn", (i) => i.arn, "aws:lambda/alias:Alias"],
     ];
     for (const [type, field, pick, target] of joins) {
       const sources = plan.resources.filter((r) => r.type === type);

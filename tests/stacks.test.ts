@@ -105,7 +105,7 @@ describe("the prod stack", () => {
   it("warms the API functions on a schedule", () => {
     const targets = graph.all("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.input === JSON.stringify({ warmer: true }));
     const warmed = targets.map((t) => graph.referenced(t.inputs.arn)?.name).sort();
-    expect(warmed).to.deep.equal(["create-order", "get-order", "health"]);
+    expect(warmed).to.deep.equal(["create-order-live", "get-order-live", "health-live"]);
   });
 
   it("allows no wildcard action in any role policy", () => {

@@ -147,14 +147,19 @@ export class IamAuthority {
     return this.check(this.principalOf(fn), call);
   }
 
-  /** Whether a service (apigateway.amazonaws.com, events.amazonaws.com) may invoke a function on behalf of `sourceArn`. */
-  checkServiceInvoke(service: string, fn: FunctionIdentity, sourceArn: string, trigger: string): Verdict {
+  /**
+   * Whether a service (apigateway.amazonaws.com, events.amazonaws.com) may invoke a function, or the
+   * version or alias `qualifier` names, on behalf of `sourceArn`.
+   */
+  checkServiceInvoke(service: string, fn: FunctionIdentity, sourceArn: string, trigger: string, qualifier?: string): Verdict {
+    // Lambda checks the ARN that was invoked: a permission on the bare function does not cover `function:<name>:live`.
+    const qualified = qualifier ? `, qualifier: "${qualifier}"` : "";
     const hint = () =>
-      `add an aws.lambda.Permission { action: "lambda:InvokeFunction", function: "${fn.name}", ` +
+      `add an aws.lambda.Permission { action: "lambda:InvokeFunction", function: "${fn.name}"${qualified}, ` +
       `principal: "${service}", sourceArn: "${sourceArn}" } (a wildcard such as ${sourceArnPattern(sourceArn)} covers more)`;
     return this.checkServiceCall(
       service,
-      { action: "lambda:InvokeFunction", resource: fn.arn },
+      { action: "lambda:InvokeFunction", resource: qualifier ? `${fn.arn}:${qualifier}` : fn.arn },
       sourceArn,
       trigger,
       `invoke ${fn.name}`,

@@ -126,7 +126,7 @@ export class LambdaService {
       this.permittedModel = iam.model;
     }
     const fn = this.resolve(ref);
-    const allowed = iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger).allowed;
+    const allowed = iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger, qualifierOf(ref)).allowed;
     this.permitted.set(key, allowed);
     return allowed;
   }
@@ -320,4 +320,10 @@ function containerEnvironment(
     ...fn.environment,
     ...base,
   };
+}
+
+/** The version or alias a qualified function ARN names (`live` in `...:function:orders:live`); none for $LATEST or a bare ARN. */
+export function qualifierOf(ref: string): string | undefined {
+  const qualifier = /^arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+:([^:]+)$/.exec(ref)?.[1];
+  return qualifier === "$LATEST" ? undefined : qualifier;
 }

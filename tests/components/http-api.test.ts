@@ -26,12 +26,15 @@ describe("HttpApi", () => {
     expect(route.inputs.routeKey).to.equal("GET /items/{itemId}");
     expect(route.inputs.target).to.equal(`integrations/${integration.id}`);
     expect(integration.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", apiId: api().id });
-    expect(integration.inputs.integrationUri).to.equal(graph.one("aws:lambda/function:Function", "fn").state.invokeArn);
+    // Through the live alias, never $LATEST.
+    expect(integration.inputs.integrationUri).to.equal(graph.one("aws:lambda/alias:Alias", "fn-live").state.invokeArn);
+    expect(integration.inputs.integrationUri).to.match(/:function:platform-test-fn:live\/invocations$/);
   });
 
   it("scopes each invoke permission to its route's method and path", () => {
     const permission = graph.one("aws:lambda/permission:Permission", "api-get-items-itemid-permission");
     expect(permission.inputs.principal).to.equal("apigateway.amazonaws.com");
+    expect(permission.inputs.qualifier).to.equal("live");
     expect(permission.inputs.sourceArn).to.equal(`${api().state.executionArn}/*/GET/items/*`);
     expect(routeArnSuffix("ANY /{proxy+}")).to.equal("*/*/*");
   });

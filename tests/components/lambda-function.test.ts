@@ -22,8 +22,24 @@ describe("LambdaFunction", () => {
         alertTopicArn: ALERT_TOPIC,
         async: { deadLetter: { kind: "sns", arn: "arn:aws:sns:us-east-1:123456789012:failures" } },
       });
+      new LambdaFunction("rolled-fn", {
+        entry: HEALTH,
+        memoryMb: 128,
+        timeoutSeconds: 5,
+        alertTopicArn: ALERT_TOPIC,
+        aliasManagedByRollout: true,
+        provisionedConcurrency: { min: 2 },
+      });
+      new LambdaFunction("scaled-fn", {
+        entry: HEALTH,
+        memoryMb: 128,
+        timeoutSeconds: 5,
+        alertTopicArn: ALERT_TOPIC,
+        provisionedConcurrency: { min: 1, max: 10, targetUtilization: 0.6 },
+      });
     });
   });
+  const alias = (name: string) => graph.one("aws:lambda/alias:Alias", `${name}-live`);
   const fn = (name: string) => graph.one("aws:lambda/function:Function", name);
 
   it("runs nodejs22.x on arm64 with the memory and timeout it was given", () => {
@@ -77,6 +93,8 @@ describe("LambdaFunction", () => {
     const config = graph.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "async-fn-async");
     const dlq = graph.one("aws:sqs/queue:Queue", "async-fn-dlq");
     expect(config.inputs.functionName).to.equal(fn("async-fn").inputs.name);
+    // Triggers invoke the live alias, and an invoke config applies only to the qualifier it names.
+    expect(config.inputs.qualifier).to.equal("live");
     expect(config.inputs.maximumRetryAttempts).to.equal(1);
     expect(config.inputs.maximumEventAgeInSeconds).to.equal(600);
     expect(config.inputs.destinationConfig.onFailure.destination).to.equal(dlq.arn);
@@ -124,6 +142,65 @@ describe("LambdaFunction", () => {
       .filter((a) => a.name.startsWith("async-fn-"))
       .map((a) => a.inputs.metricName);
     expect(names).to.include.members(["DestinationDeliveryFailures", "AsyncEventsDropped"]);
+  });
+
+  it("publishes a version on each deploy and points the live alias at it", () => {
+    expect(fn("sync-fn").inputs.publish).to.equal(true);
+    expect(alias("sync-fn").inputs).to.deep.include({ name: "live", functionName: fn("sync-fn").state.name });
+    expect(alias("sync-fn").inputs.functionVersion).to.equal(fn("sync-fn").state.version).and.to.not.equal("$LATEST");
+    expect(alias("sync-fn").parent).to.equal(graph.one("platform:compute:LambdaFunction", "sync-fn").urn);
+  });
+
+  it("leaves the live alias's version and weights to the rollout when one manages it, and to pulumi up otherwise", () => {
+    expect(alias("rolled-fn").options.ignoreChanges).to.have.members(["functionVersion", "routingConfig"]);
+    expect(alias("sync-fn").options.ignoreChanges ?? []).to.deep.equal([]);
+  });
+
+  it("provisions concurrency on the live alias, never on $LATEST, with auto scaling only when a max is above the min", () => {
+    const fixed = graph.one("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig", "rolled-fn-provisioned");
+    expect(fixed.inputs).to.deep.include({ functionName: fn("rolled-fn").state.name, qualifier: "live", provisionedConcurrentExecutions: 2 });
+    expect(graph.all("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig").map((c) => c.name).sort()).to.deep.equal([
+      "rolled-fn-provisioned",
+      "scaled-fn-provisioned",
+    ]);
+    const targets = graph.all("aws:appautoscaling/target:Target");
+    expect(targets.map((t) => t.name)).to.deep.equal(["scaled-fn-provisioned-scaling"]);
+    expect(targets[0].inputs).to.deep.include({
+      serviceNamespace: "lambda",
+      resourceId: `function:${fn("scaled-fn").state.name}:live`,
+      scalableDimension: "lambda:function:ProvisionedConcurrency",
+      minCapacity: 1,
+      maxCapacity: 10,
+    });
+    const policy = graph.one("aws:appautoscaling/policy:Policy", "scaled-fn-provisioned-utilization");
+    expect(policy.inputs.policyType).to.equal("TargetTrackingScaling");
+    expect(policy.inputs.targetTrackingScalingPolicyConfiguration).to.deep.equal({
+      targetValue: 0.6,
+      predefinedMetricSpecification: { predefinedMetricType: "LambdaProvisionedConcurrencyUtilization" },
+    });
+  });
+
+  it("rejects provisioned concurrency outside its limits, on both sides", async () => {
+    const bad = (pc: { min: number; max?: number; targetUtilization?: number }, reservedConcurrency?: number) =>
+      constructionError(
+        () =>
+          new LambdaFunction("pc", {
+            entry: HEALTH,
+            memoryMb: 128,
+            timeoutSeconds: 3,
+            alertTopicArn: ALERT_TOPIC,
+            provisionedConcurrency: pc,
+            reservedConcurrency,
+          }),
+      );
+    expect(await bad({ min: 0 })).to.include("provisionedConcurrency.min must be a whole number of at least 1 (got 0)");
+    expect(await bad({ min: 1.5 })).to.include("provisionedConcurrency.min must be a whole number of at least 1 (got 1.5)");
+    expect(await bad({ min: 3, max: 2 })).to.include("provisionedConcurrency.max must be a whole number of at least min (3) (got 2)");
+    expect(await bad({ min: 1, targetUtilization: 0.05 })).to.include("targetUtilization must be from 0.1 to 0.9 (got 0.05)");
+    expect(await bad({ min: 1, targetUtilization: 0.95 })).to.include("targetUtilization must be from 0.1 to 0.9 (got 0.95)");
+    expect(await bad({ min: 2, max: 6 }, 5)).to.include("provisioned concurrency (6) must not exceed reservedConcurrency (5)");
+    expect(await bad({ min: 1, max: 1, targetUtilization: 0.1 }, 1)).to.equal("");
+    expect(await bad({ min: 1, targetUtilization: 0.9 })).to.equal("");
   });
 
   it("reserves concurrency only when asked", () => {

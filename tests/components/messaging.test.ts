@@ -80,7 +80,7 @@ describe("QueueWorker", () => {
   it("maps the queue to the worker with partial batch failures and the configured batch size", () => {
     const mapping = graph.one("aws:lambda/eventSourceMapping:EventSourceMapping", "jobs-events");
     expect(mapping.inputs.eventSourceArn).to.equal(queue().arn);
-    expect(mapping.inputs.functionName).to.equal(graph.one("aws:lambda/function:Function", "jobs").arn);
+    expect(mapping.inputs.functionName).to.equal(graph.one("aws:lambda/alias:Alias", "jobs-live").arn);
     expect(mapping.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
     expect(mapping.inputs.batchSize).to.equal(7);
     expect(mapping.options.dependsOn).to.include(graph.one("aws:iam/rolePolicy:RolePolicy", "jobs-policy").urn);

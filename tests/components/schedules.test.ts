@@ -21,13 +21,14 @@ describe("Warmer and Schedule", () => {
     const target = graph.one("aws:cloudwatch/eventTarget:EventTarget", "warmer-warm-me-target");
     expect(rule.inputs.scheduleExpression).to.equal("rate(3 minutes)");
     expect(target.inputs.rule).to.equal(rule.id);
-    expect(target.inputs.arn).to.equal(graph.one("aws:lambda/function:Function", "warm-me").arn);
+    expect(target.inputs.arn).to.equal(graph.one("aws:lambda/alias:Alias", "warm-me-live").arn);
     expect(isWarmupEvent(JSON.parse(target.inputs.input))).to.equal(true);
   });
 
   it("scopes the invoke permission to the rule", () => {
     const permission = graph.one("aws:lambda/permission:Permission", "warmer-warm-me-permission");
     expect(permission.inputs.principal).to.equal("events.amazonaws.com");
+    expect(permission.inputs.qualifier).to.equal("live");
     expect(permission.inputs.sourceArn).to.equal(graph.one("aws:cloudwatch/eventRule:EventRule", "warmer").arn);
   });
 

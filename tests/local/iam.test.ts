@@ -32,6 +32,12 @@ function withoutGrant(graph: Graph, sid: string, action: string): Graph {
 }
 
 /** The graph without one resource, by type and name. */
+/** The graph with one resource's state changed by `change`. */
+function changed(graph: Graph, type: string, name: string, change: (state: Record<string, any>) => Record<string, any>): Graph {
+  if (!graph.resources.some((r) => r.type === type && r.name === name)) throw new Error(`no ${type} ${name}`);
+  return { ...graph, resources: graph.resources.map((r) => (r.type === type && r.name === name ? { ...r, state: change(r.state) } : r)) };
+}
+
 function without(graph: Graph, type: string, name: string): Graph {
   const resources = graph.resources.filter((r) => !(r.type === type && r.name === name));
   if (resources.length !== graph.resources.length - 1) throw new Error(`no ${type} ${name}`);
@@ -175,10 +181,18 @@ describe("IAM in the local cloud, on the reference app", function () {
     expect(lines.some((l) => l.startsWith(`λ ${functionName("health")}`))).to.equal(false);
     const api = cloud!.model.apis[0].id;
     expect(denials()).to.deep.equal([
-      `AccessDenied api GET /health: apigateway.amazonaws.com may not invoke ${functionName("health")} for arn:aws:execute-api:eu-west-1:111111111111:${api}/$default/GET/health; add an aws.lambda.Permission { action: "lambda:InvokeFunction", function: "${functionName("health")}", principal: "apigateway.amazonaws.com", sourceArn: "arn:aws:execute-api:eu-west-1:111111111111:${api}/$default/GET/health" } (a wildcard such as arn:aws:execute-api:eu-west-1:111111111111:${api}/*/GET/health covers more)`,
+      `AccessDenied api GET /health: apigateway.amazonaws.com may not invoke ${functionName("health")} for arn:aws:execute-api:eu-west-1:111111111111:${api}/$default/GET/health; add an aws.lambda.Permission { action: "lambda:InvokeFunction", function: "${functionName("health")}", qualifier: "live", principal: "apigateway.amazonaws.com", sourceArn: "arn:aws:execute-api:eu-west-1:111111111111:${api}/$default/GET/health" } (a wildcard such as arn:aws:execute-api:eu-west-1:111111111111:${api}/*/GET/health covers more)`,
     ]);
     // The other routes keep their permissions.
     expect((await post(ORDER)).status).to.equal(202);
+  });
+
+  it("answers 500 when the route's permission is on the bare function: the route invokes the live alias", async () => {
+    const bare = changed(dev, "aws:lambda/permission:Permission", "api-get-health-permission", ({ qualifier: _, ...state }) => state);
+    await start(bare);
+    expect((await fetch(`${cloud!.url}/health`)).status).to.equal(500);
+    expect(denials()).to.have.length(1);
+    expect(denials()[0]).to.include(`may not invoke ${functionName("health")} for`).and.include(`qualifier: "live"`);
   });
 
   it("does not fire a schedule's function without the rule's invoke permission", async () => {

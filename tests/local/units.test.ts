@@ -111,7 +111,7 @@ describe("local cloud: the model read from the dev graph", () => {
     expect(model.eventSourceMappings).to.deep.equal([
       {
         queueArn: work.arn,
-        functionName: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-process-order",
+        functionName: "arn:aws:lambda:eu-west-1:111111111111:function:platform-dev-process-order:live",
         batchSize: 10,
         batchingWindowSeconds: 0,
         reportBatchItemFailures: true,
