@@ -384,7 +384,9 @@ export class LambdaFunction extends pulumi.ComponentResource {
           name: LIVE_ALIAS,
           functionName: this.function.name,
           functionVersion: this.function.version,
-          description: args.aliasManagedByRollout ? "Moved by rollouts (CodeDeploy), not by pulumi up" : "The version the last deploy published",
+          description: args.aliasManagedByRollout
+            ? "Moved by rollouts (CodeDeploy), not by pulumi up"
+            : "The version the last deploy published",
         },
         // A rollout in progress owns the version and the weights; the next `pulumi up` must not fight it.
         { parent: this, ignoreChanges: args.aliasManagedByRollout ? ["functionVersion", "routingConfig"] : [] },
@@ -515,13 +517,17 @@ function validate(name: string, args: LambdaFunctionArgs): void {
     problems.push(`handler must be index.<export> (got ${args.handler})`);
   const pc = args.provisionedConcurrency;
   if (pc) {
-    if (!Number.isInteger(pc.min) || pc.min < 1) problems.push(`provisionedConcurrency.min must be a whole number of at least 1 (got ${pc.min})`);
+    if (!Number.isInteger(pc.min) || pc.min < 1)
+      problems.push(`provisionedConcurrency.min must be a whole number of at least 1 (got ${pc.min})`);
     if (pc.max !== undefined && (!Number.isInteger(pc.max) || pc.max < pc.min))
       problems.push(`provisionedConcurrency.max must be a whole number of at least min (${pc.min}) (got ${pc.max})`);
     const u = pc.targetUtilization;
-    if (u !== undefined && !(u >= 0.1 && u <= 0.9)) problems.push(`provisionedConcurrency.targetUtilization must be from 0.1 to 0.9 (got ${u})`);
+    if (u !== undefined && !(u >= 0.1 && u <= 0.9))
+      problems.push(`provisionedConcurrency.targetUtilization must be from 0.1 to 0.9 (got ${u})`);
     if (args.reservedConcurrency !== undefined && Math.max(pc.min, pc.max ?? 0) > args.reservedConcurrency)
-      problems.push(`provisioned concurrency (${Math.max(pc.min, pc.max ?? 0)}) must not exceed reservedConcurrency (${args.reservedConcurrency})`);
+      problems.push(
+        `provisioned concurrency (${Math.max(pc.min, pc.max ?? 0)}) must not exceed reservedConcurrency (${args.reservedConcurrency})`,
+      );
   }
   if ((args.layers?.length ?? 0) > 5) problems.push(`Lambda allows at most 5 layers (got ${args.layers!.length})`);
   if (`${pulumi.getProject()}-${pulumi.getStack()}-${name}`.length > 64)

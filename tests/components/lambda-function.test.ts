@@ -158,11 +158,17 @@ describe("LambdaFunction", () => {
 
   it("provisions concurrency on the live alias, never on $LATEST, with auto scaling only when a max is above the min", () => {
     const fixed = graph.one("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig", "rolled-fn-provisioned");
-    expect(fixed.inputs).to.deep.include({ functionName: fn("rolled-fn").state.name, qualifier: "live", provisionedConcurrentExecutions: 2 });
-    expect(graph.all("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig").map((c) => c.name).sort()).to.deep.equal([
-      "rolled-fn-provisioned",
-      "scaled-fn-provisioned",
-    ]);
+    expect(fixed.inputs).to.deep.include({
+      functionName: fn("rolled-fn").state.name,
+      qualifier: "live",
+      provisionedConcurrentExecutions: 2,
+    });
+    expect(
+      graph
+        .all("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")
+        .map((c) => c.name)
+        .sort(),
+    ).to.deep.equal(["rolled-fn-provisioned", "scaled-fn-provisioned"]);
     const targets = graph.all("aws:appautoscaling/target:Target");
     expect(targets.map((t) => t.name)).to.deep.equal(["scaled-fn-provisioned-scaling"]);
     expect(targets[0].inputs).to.deep.include({

@@ -192,7 +192,9 @@ describe("IAM in the local cloud, on the reference app", function () {
     await start(bare);
     expect((await fetch(`${cloud!.url}/health`)).status).to.equal(500);
     expect(denials()).to.have.length(1);
-    expect(denials()[0]).to.include(`may not invoke ${functionName("health")} for`).and.include(`qualifier: "live"`);
+    expect(denials()[0])
+      .to.include(`may not invoke ${functionName("health")} for`)
+      .and.include(`qualifier: "live"`);
   });
 
   it("does not fire a schedule's function without the rule's invoke permission", async () => {

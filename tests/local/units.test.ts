@@ -126,7 +126,7 @@ describe("local cloud: the model read from the dev graph", () => {
       onSuccess: undefined,
     });
     expect(model.schedules.map((s) => [s.expression, s.targets.map((t) => t.functionArn)])).to.deep.equal([
-      ["cron(0 6 * * ? *)", [report.arn]],
+      ["cron(0 6 * * ? *)", [`${report.arn}:live`]],
     ]);
     expect(model.tables.map((t) => [t.name, t.hashKey])).to.deep.equal([[physical("aws:dynamodb/table:Table", "orders"), "orderId"]]);
     expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
