@@ -8,7 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { HTTP_URL } from "./components/http-api";
 import { scheduleProblem } from "./policy/schedule-expression";
-import { ENV } from "./policy/contracts";
+import { DEPLOYMENT_PREFERENCES, ENV } from "./policy/contracts";
 
 export const PROJECT = "platform";
 
@@ -29,6 +29,19 @@ const between = (min: number, max: number) =>
     .int(`must be a whole number from ${min} to ${max}`)
     .min(min, `must be from ${min} to ${max}`)
     .max(max, `must be from ${min} to ${max}`);
+const deploymentPreference = z.enum(DEPLOYMENT_PREFERENCES, {
+  error: () => `must be one of CodeDeploy's nine Lambda deployment configs: ${DEPLOYMENT_PREFERENCES.join(", ")}`,
+});
+/** A function's short name (create-order), as per-function settings key it. */
+const functionKey = z.string().regex(/^[a-z][a-z0-9-]*$/, "must be a function's short name (create-order)");
+const provisionedConcurrency = z
+  .object({
+    min: between(1, 10000),
+    max: between(1, 10000).optional(),
+    targetUtilization: z.number().min(0.1, "must be from 0.1 to 0.9").max(0.9, "must be from 0.1 to 0.9").optional(),
+  })
+  .strict()
+  .refine((pc) => pc.max === undefined || pc.max >= pc.min, { message: "max must be at least min" });
 /** Text Pulumi.yaml defaults to "" to mean unset: "" reads as absent, anything else must match `inner`. */
 const optionalText = (inner: z.ZodType<string>) => z.preprocess((v) => (v === "" ? undefined : v), inner.optional());
 
@@ -76,6 +89,10 @@ export const appConfigSchema = z
     edgeNoDomainReason: optionalText(z.string().min(10, "must say why, in a sentence")),
     wafEnabled: z.boolean().default(true),
     wafRateLimit: between(100, 2000000000).default(2000),
+    codeDeployRollouts: z.boolean().default(false),
+    deploymentPreference: deploymentPreference.default("AllAtOnce"),
+    deploymentPreferences: z.record(functionKey, deploymentPreference).default({}),
+    provisionedConcurrency: z.record(functionKey, provisionedConcurrency).default({}),
     functionEnvironment: z
       .record(
         z.string().regex(/^(\*|[a-z][a-z0-9-]*)$/, "must be a function's short name (create-order) or *"),
@@ -133,6 +150,11 @@ function holdsText(schema: z.ZodType | undefined): boolean {
   return false;
 }
 
+/** A config value's path as the stack file spells it: `alarmEmails[0]`, `provisionedConcurrency.health.min`. */
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("");
+}
+
 /** Decodes the string Pulumi hands over for `key` into the value the schema checks. */
 function decode(key: string, raw: string): unknown {
   if (holdsText(appConfigSchema.shape[key as keyof AppConfig])) return raw;
@@ -159,12 +181,17 @@ export function parseConfig(raw: Record<string, string>, stack: string, options:
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) problems.push(`${PROJECT}:${key}: unknown key (a typo? see the configuration table in README.md)`);
+        // At the top, a key the schema does not have; inside an object value (provisionedConcurrency.health), a field it does not take.
+        const within = issue.path.length ? `${keyPath(issue.path)}.` : "";
+        for (const key of issue.keys)
+          problems.push(`${PROJECT}:${within}${key}: unknown key (a typo? see the configuration table in README.md)`);
       } else {
-        const [key, ...rest] = issue.path.map(String);
-        const where = `${PROJECT}:${key ?? "?"}${rest.length ? `[${rest.join("].[")}]` : ""}`;
-        const got = key !== undefined && key in app ? ` (got ${JSON.stringify(app[key])})` : "";
-        problems.push(`${where}: ${issue.code === "invalid_type" && !(key! in app) ? "is required" : issue.message}${got}`);
+        const key = issue.path.length ? String(issue.path[0]) : undefined;
+        const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], app);
+        const got = key !== undefined && key in app ? ` (got ${JSON.stringify(value)})` : "";
+        problems.push(
+          `${PROJECT}:${key === undefined ? "?" : keyPath(issue.path)}: ${issue.code === "invalid_type" && !(key! in app) ? "is required" : issue.message}${got}`,
+        );
       }
     }
   }
@@ -236,6 +263,19 @@ export function parseConfig(raw: Record<string, string>, stack: string, options:
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
     if (cfg.environment === "prod" && !cfg.protectStatefulResources)
       problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
+    // Only CodeDeploy shifts traffic in steps: without it, every preference but AllAtOnce would be a silent no-op.
+    if (!cfg.codeDeployRollouts) {
+      const stepped = [
+        ...(cfg.deploymentPreference !== "AllAtOnce" ? [["deploymentPreference", cfg.deploymentPreference]] : []),
+        ...Object.entries(cfg.deploymentPreferences)
+          .filter(([, p]) => p !== "AllAtOnce")
+          .map(([fn, p]) => [`deploymentPreferences.${fn}`, p]),
+      ];
+      for (const [key, preference] of stepped)
+        problems.push(`${PROJECT}:${key}: ${preference} needs codeDeployRollouts: true (CodeDeploy shifts the traffic)`);
+    }
+    if (cfg.environment === "prod" && !cfg.codeDeployRollouts)
+      problems.push(`${PROJECT}:codeDeployRollouts: must be true in a prod environment (canary rollouts that roll back on alarms)`);
   }
   if (parsed.success && options.deploying) problems.push(...placeholders(raw, stack, parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);

@@ -7,6 +7,8 @@
  *                      └─ ANY  /{proxy+}        ─► legacy backend (passthrough, when configured)
  *   orders queue ─► processOrder (QueueWorker) ─► orders table;  poison messages ─► orders DLQ
  *   schedule ─► dailyReport (async: retries, then its DLQ) ◄─ ConfigStore (KMS-encrypted S3: title, signing key)
+ *   every function: a version per deploy, a live alias every trigger invokes (provisioned concurrency in prod)
+ *   Rollouts (prod): CodeDeploy moves each live alias, canary for the API, rolling back on its alarms (npm run rollout)
  *   every alarm ─► Alerts topic ─► email, SMS
  *   account baseline stack (baseline/: CI roles, AWS Config) ─► its alert topic, which also gets "application unhealthy"
  *   every log group ─► LogShipping (Firehose ─► S3 archive, or a Kinesis stream)
@@ -24,6 +26,7 @@ import { LambdaFunction } from "./components/lambda-function";
 import { LogShipping } from "./components/log-shipping";
 import { Monitoring } from "./components/monitoring";
 import { QueueWorker } from "./components/queue-worker";
+import { Rollouts } from "./components/rollouts";
 import { Schedule } from "./components/schedule";
 import { StackSecret } from "./components/stack-secret";
 import { Table } from "./components/table";
@@ -57,6 +60,11 @@ const functionDefaults = {
 const originSecret = app.edgeEnabled
   ? new StackSecret("origin-verify-secret", { configKey: "originVerifySecret", configured: config.secretsSet.originVerifySecret }).value
   : undefined;
+/** How a function is deployed: who moves its live alias, and its provisioned concurrency, from the stack's config. */
+const deploymentOf = (shortName: string) => ({
+  aliasManagedByRollout: app.codeDeployRollouts,
+  provisionedConcurrency: app.provisionedConcurrency[shortName],
+});
 /** A function's environment: what every function gets, its own, then the stack's extra variables for all and for it. */
 const environmentOf = (shortName: string, own: Record<string, pulumi.Input<string>> = {}): Record<string, pulumi.Input<string>> => ({
   [ENV.serviceName]: "orders",
@@ -83,6 +91,7 @@ const processOrder = new QueueWorker("process-order", {
     entry: handler("processOrder.ts"),
     memoryMb: 256,
     timeoutSeconds: 10,
+    ...deploymentOf("process-order"),
     environment: environmentOf("process-order", { [ENV.ordersTable]: orders.name }),
     policyStatements: [{ Sid: "MarkOrdersProcessed", Action: ["dynamodb:UpdateItem"], Resource: orders.arn }],
   },
@@ -93,6 +102,7 @@ const health = new LambdaFunction("health", {
   entry: handler("health.ts"),
   memoryMb: 128,
   timeoutSeconds: 3,
+  ...deploymentOf("health"),
   environment: environmentOf("health"),
 });
 
@@ -101,6 +111,7 @@ const createOrder = new LambdaFunction("create-order", {
   entry: handler("createOrder.ts"),
   memoryMb: 256,
   timeoutSeconds: 6,
+  ...deploymentOf("create-order"),
   environment: environmentOf("create-order", { [ENV.ordersTable]: orders.name, [ENV.ordersQueueUrl]: processOrder.queue.url }),
   policyStatements: [
     { Sid: "StoreOrders", Action: ["dynamodb:PutItem", "dynamodb:GetItem"], Resource: orders.arn },
@@ -113,6 +124,7 @@ const getOrder = new LambdaFunction("get-order", {
   entry: handler("getOrder.ts"),
   memoryMb: 256,
   timeoutSeconds: 6,
+  ...deploymentOf("get-order"),
   environment: environmentOf("get-order", { [ENV.ordersTable]: orders.name }),
   policyStatements: [{ Sid: "ReadOrders", Action: ["dynamodb:GetItem"], Resource: orders.arn }],
 });
@@ -132,6 +144,7 @@ const dailyReport = new LambdaFunction("daily-report", {
   entry: handler("dailyReport.ts"),
   memoryMb: 512,
   timeoutSeconds: 60,
+  ...deploymentOf("daily-report"),
   environment: environmentOf("daily-report", {
     [ENV.ordersTable]: orders.name,
     [ENV.configBucket]: configStore.bucketName,
@@ -216,27 +229,39 @@ new Monitoring("monitoring", {
   accountAlertTopicArn: baseline.requireOutput("alertTopicArn") as pulumi.Output<string>,
 });
 
-if (app.warmerEnabled) new Warmer("warmer", { functions: [health, createOrder, getOrder], schedule: app.warmerSchedule });
+// A function with provisioned concurrency is warm already: the warmer is for stacks without it.
+const warmed = [health, createOrder, getOrder].filter((fn) => !app.provisionedConcurrency[fn.shortName]);
+if (app.warmerEnabled && warmed.length > 0) new Warmer("warmer", { functions: warmed, schedule: app.warmerSchedule });
 
-// Extra environment may name only functions this program has.
-const unknownTargets = Object.keys(app.functionEnvironment).filter(
-  (key) => key !== "*" && !Object.values(functions).some((fn) => fn.shortName === key),
+// The API's functions take new versions as deploymentPreference says; the others all at once, unless the stack says otherwise.
+const apiFunctions = new Set([health, createOrder, getOrder]);
+const rollouts = app.codeDeployRollouts
+  ? new Rollouts("rollouts", {
+      targets: Object.values(functions).map((fn) => ({
+        function: fn,
+        preference: app.deploymentPreferences[fn.shortName] ?? (apiFunctions.has(fn) ? app.deploymentPreference : "AllAtOnce"),
+        alarms: apiFunctions.has(fn) ? [fn.errorsAlarm, api.serverErrorsAlarm] : [fn.errorsAlarm],
+      })),
+      alertTopicArn: alerts.topicArn,
+      logRetentionDays: app.logRetentionDays,
+    })
+  : undefined;
+
+// Per-function settings may name only functions this program has.
+const shortNames = Object.values(functions).map((fn) => fn.shortName);
+const unknownTargets = (["functionEnvironment", "deploymentPreferences", "provisionedConcurrency"] as const).flatMap((setting) =>
+  Object.keys(app[setting])
+    .filter((key) => key !== "*" || setting !== "functionEnvironment")
+    .filter((key) => !shortNames.includes(key))
+    .map((key) => `${PROJECT}:${setting}.${key}: no such function; functions: ${shortNames.join(", ")}`),
 );
-if (unknownTargets.length > 0) {
-  throw new ConfigError(
-    config.stack,
-    unknownTargets.map(
-      (key) =>
-        `${PROJECT}:functionEnvironment.${key}: no such function; functions: ${Object.values(functions)
-          .map((fn) => fn.shortName)
-          .join(", ")}`,
-    ),
-  );
-}
+if (unknownTargets.length > 0) throw new ConfigError(config.stack, unknownTargets);
 
 /** The public URL: the edge's (custom domain or CloudFront's) when the edge is on, else the API's. */
 export const url = edge ? edge.url : api.url;
 export const apiUrl = api.url;
+/** What `npm run rollout` moves, per function: its alias, the version this deploy published, its CodeDeploy group. */
+export const rolloutPlans = rollouts?.plans;
 export const functionNames = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, fn.name]));
 export const ordersTableName = orders.name;
 export const ordersQueueUrl = processOrder.queue.url;

@@ -25,7 +25,7 @@ export interface CapturedResource {
   inputs: Record<string, any>;
   /** The outputs the offline run gave the resource: inputs plus the assigned identity. */
   state: Record<string, any>;
-  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[]; ignoreChanges?: string[] };
+  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[]; ignoreChanges: string[] };
 }
 
 export interface Graph {
@@ -323,7 +323,7 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
         protect: meta.protect,
         retainOnDelete: meta.retainOnDelete,
         dependsOn: dependsOn.get(record.urn) ?? [],
-        ...(meta.ignoreChanges ? { ignoreChanges: meta.ignoreChanges } : {}),
+        ignoreChanges: meta.ignoreChanges ?? [],
       },
     };
   });

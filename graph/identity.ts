@@ -71,6 +71,17 @@ const builders: Record<string, Builder> = {
       },
     };
   },
+  // CodeDeploy: an application is known by its name; a group's ARN names its application, its id is generated.
+  "aws:codedeploy/application:Application": (name, _i, at) => ({
+    id: name,
+    arn: regional("codedeploy", `application:${name}`)(at),
+    attributes: { name },
+  }),
+  "aws:codedeploy/deploymentGroup:DeploymentGroup": (name, inputs, at, urn) => ({
+    id: `${inputs.appName}:${name}`,
+    arn: regional("codedeploy", `deploymentgroup:${inputs.appName}/${name}`)(at),
+    attributes: { deploymentGroupId: uuidOf(urn) },
+  }),
   // An alias's ARN is its function's ARN qualified by the alias's name.
   "aws:lambda/alias:Alias": (name, inputs, at) => {
     const fn = String(inputs.functionName ?? "");

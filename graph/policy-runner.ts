@@ -36,7 +36,7 @@ function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
         opts: {
           protect: r.options.protect,
           retainOnDelete: r.options.retainOnDelete,
-          ignoreChanges: [],
+          ignoreChanges: r.options.ignoreChanges ?? [],
           aliases: [],
           additionalSecretOutputs: [],
           parent: r.parent ?? undefined,

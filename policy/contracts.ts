@@ -22,6 +22,8 @@ export const ENV = {
   /** The ConfigStore bucket and the key of the stack's config document in it. */
   configBucket: "CONFIG_BUCKET",
   configKey: "CONFIG_KEY",
+  /** The rollout hook's smoke events, as JSON: { "<function name>": <event> }; others get the warm-up event. */
+  rolloutSmokeEvents: "ROLLOUT_SMOKE_EVENTS",
   /** Seconds a warm container keeps the config document before fetching it again. */
   configTtlSeconds: "CONFIG_TTL_SECONDS",
 } as const;

@@ -5,7 +5,7 @@
  * provides them; JSON-string props (policy documents) stay strings.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { DLQ_RETENTION_SECONDS, ENV, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
+import { DLQ_RETENTION_SECONDS, ENV, LIVE_ALIAS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 import { actionProblem, documentProblems } from "./iam-actions";
 import { scheduleProblem } from "./schedule-expression";
 
@@ -31,6 +31,9 @@ const PERMISSION = "aws:lambda/permission:Permission";
 const BUCKET = "aws:s3/bucket:Bucket";
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const ROLE = "aws:iam/role:Role";
+const ALIAS = "aws:lambda/alias:Alias";
+const INTEGRATION = "aws:apigatewayv2/integration:Integration";
+const DEPLOYMENT_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup";
 /** What an account (and region) may hold only once, so two stacks declaring it collide in AWS. */
 export const ACCOUNT_SINGLETONS = [
   "aws:cfg/recorder:Recorder",
@@ -81,6 +84,47 @@ const ofType = (resources: PolicyResource[], type: string) => resources.filter((
 /** Whether a function (by name or ARN) is the one a reference points at. */
 function refersTo(fn: PolicyResource, ref: unknown): boolean {
   return typeof ref === "string" && (ref === fn.props.name || ref === fn.props.arn || ref.startsWith(`${fn.props.arn}:`));
+}
+
+/**
+ * How a trigger names a function, when it names one: the ARN it invokes (qualified or not), or for an
+ * invoke config or a permission the function plus its qualifier.
+ */
+function triggerReferences(resources: PolicyResource[]): { resource: PolicyResource; what: string; ref: string }[] {
+  const out: { resource: PolicyResource; what: string; ref: string }[] = [];
+  const push = (resource: PolicyResource, what: string, ref: unknown) => {
+    if (typeof ref === "string" && ref) out.push({ resource, what, ref });
+  };
+  for (const r of resources) {
+    if (r.type === INTEGRATION && r.props.integrationType === "AWS_PROXY")
+      push(
+        r,
+        "API integration",
+        String(r.props.integrationUri ?? "").replace(/^arn:[^:]+:apigateway:[^:]*:lambda:path\/[^/]+\/functions\/(.*)\/invocations$/, "$1"),
+      );
+    if (r.type === "aws:lambda/eventSourceMapping:EventSourceMapping") push(r, "event source mapping", r.props.functionName);
+    if (r.type === EVENT_TARGET && String(r.props.arn ?? "").includes(":lambda:")) push(r, "EventBridge target", r.props.arn);
+    if (r.type === "aws:sns/topicSubscription:TopicSubscription" && r.props.protocol === "lambda")
+      push(r, "SNS subscription", r.props.endpoint);
+    if (r.type === "aws:s3/bucketNotification:BucketNotification")
+      for (const l of r.props.lambdaFunctions ?? []) push(r, "bucket notification", l.lambdaFunctionArn);
+    if (r.type === INVOKE_CONFIG || r.type === PERMISSION) {
+      const fn = r.type === INVOKE_CONFIG ? r.props.functionName : r.props.function;
+      push(
+        r,
+        r.type === INVOKE_CONFIG ? "async invoke config" : "invoke permission",
+        r.props.qualifier ? `${fn}:${r.props.qualifier}` : fn,
+      );
+    }
+  }
+  return out;
+}
+
+/** The qualifier a function reference carries (`live` of `...:function:orders:live` or `orders:live`), if any. */
+function qualifierOf(fn: PolicyResource, ref: string): string | undefined {
+  for (const base of [fn.props.arn, fn.props.name])
+    if (typeof base === "string" && ref.startsWith(`${base}:`)) return ref.slice(base.length + 1);
+  return undefined;
 }
 
 export const policies: Policy[] = [
@@ -329,6 +373,71 @@ export const policies: Policy[] = [
     description: "Customer-managed KMS keys rotate.",
     validateResource: (args, report) => {
       if (args.type === "aws:kms/key:Key" && args.props.enableKeyRotation !== true) report(`KMS key ${args.name} does not rotate`);
+    },
+  },
+  {
+    name: "triggers-invoke-live-alias",
+    description:
+      "Every trigger (API route, queue mapping, schedule, subscription) invokes a function through its live alias, never $LATEST, and the function's invoke configs and permissions are on that alias.",
+    validateStack: (args, report) => {
+      const functions = ofType(args.resources, FUNCTION);
+      for (const { resource, what, ref } of triggerReferences(args.resources)) {
+        const fn = functions.find((f) => refersTo(f, ref));
+        if (!fn) continue;
+        const qualifier = qualifierOf(fn, ref);
+        if (qualifier !== LIVE_ALIAS)
+          report(
+            `${what} ${resource.name} invokes function ${fn.name} ${qualifier ? `at ${qualifier}` : "unqualified ($LATEST)"}; point it at the ${LIVE_ALIAS} alias`,
+            resource.urn,
+          );
+      }
+    },
+  },
+  {
+    name: "api-functions-roll-out-safely-in-prod",
+    description:
+      "In prod, every function behind the API has a live alias that pulumi up does not move, and a CodeDeploy deployment group that rolls back on failure and on alarms watching that function.",
+    configSchema,
+    validateStack: (args, report) => {
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      if (environment !== "prod") return;
+      const functions = ofType(args.resources, FUNCTION);
+      const alarms = ofType(args.resources, ALARM);
+      const behindApi = new Set(
+        triggerReferences(args.resources)
+          .filter((t) => t.resource.type === INTEGRATION)
+          .map((t) => functions.find((f) => refersTo(f, t.ref)))
+          .filter((f): f is PolicyResource => f !== undefined),
+      );
+      for (const fn of behindApi) {
+        const alias = ofType(args.resources, ALIAS).find((a) => a.props.name === LIVE_ALIAS && refersTo(fn, a.props.functionName));
+        if (!alias) {
+          report(`function ${fn.name} is behind the API but has no ${LIVE_ALIAS} alias`, fn.urn);
+          continue;
+        }
+        const ignored = asList((alias.opts as { ignoreChanges?: string[] }).ignoreChanges);
+        if (!ignored.includes("functionVersion") || !ignored.includes("routingConfig"))
+          report(
+            `alias ${alias.name} is moved by pulumi up: ignore changes to functionVersion and routingConfig, so a rollout in progress is not fought`,
+            alias.urn,
+          );
+        // A deployment group names no function; the alarms it rolls back on say which one it guards.
+        const watching = alarms
+          .filter((a) => a.props.namespace === "AWS/Lambda" && a.props.dimensions?.FunctionName === fn.props.name)
+          .map((a) => a.props.name);
+        const group = ofType(args.resources, DEPLOYMENT_GROUP).find((g) =>
+          asList(g.props.alarmConfiguration?.alarms).some((a) => watching.includes(a)),
+        );
+        if (!group) {
+          report(`function ${fn.name} is behind the API but no CodeDeploy deployment group rolls it back on an alarm of its own`, fn.urn);
+          continue;
+        }
+        const rollback = group.props.autoRollbackConfiguration;
+        const events = asList(rollback?.events);
+        if (!rollback?.enabled || !events.includes("DEPLOYMENT_FAILURE") || !events.includes("DEPLOYMENT_STOP_ON_ALARM"))
+          report(`deployment group ${group.name} does not roll back on DEPLOYMENT_FAILURE and DEPLOYMENT_STOP_ON_ALARM`, group.urn);
+        if (!group.props.alarmConfiguration?.enabled) report(`deployment group ${group.name} has its alarms turned off`, group.urn);
+      }
     },
   },
   {

@@ -85,6 +85,78 @@ describe("stack config", () => {
     expect(problems).to.include("platform:protectStatefulResources: must be true in a prod environment");
   });
 
+  it("names CodeDeploy's nine Lambda configs for an unknown deployment preference", () => {
+    const problems = problemsOf({ ...devConfig(), "platform:deploymentPreference": "Canary10Percent1Minute" });
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^platform:deploymentPreference: must be one of CodeDeploy's nine Lambda deployment configs: /);
+    for (const name of [
+      "AllAtOnce",
+      "Canary10Percent5Minutes",
+      "Canary10Percent10Minutes",
+      "Canary10Percent15Minutes",
+      "Canary10Percent30Minutes",
+      "Linear10PercentEvery1Minute",
+      "Linear10PercentEvery2Minutes",
+      "Linear10PercentEvery3Minutes",
+      "Linear10PercentEvery10Minutes",
+    ])
+      expect(problems[0]).to.include(name);
+    const perFunction = problemsOf({ ...devConfig(), "platform:deploymentPreferences": JSON.stringify({ "get-order": "Slowly" }) });
+    expect(perFunction[0]).to.match(/^platform:deploymentPreferences\.get-order: must be one of CodeDeploy's nine/);
+    expect(perFunction[0]).to.match(/\(got "Slowly"\)$/);
+  });
+
+  it("refuses a stepped rollout without CodeDeploy, and a prod stack without CodeDeploy rollouts", () => {
+    const stepped = problemsOf({
+      ...devConfig(),
+      "platform:deploymentPreference": "Linear10PercentEvery1Minute",
+      "platform:deploymentPreferences": JSON.stringify({ health: "AllAtOnce", "get-order": "Canary10Percent5Minutes" }),
+    });
+    expect(stepped).to.deep.equal([
+      "platform:deploymentPreference: Linear10PercentEvery1Minute needs codeDeployRollouts: true (CodeDeploy shifts the traffic)",
+      "platform:deploymentPreferences.get-order: Canary10Percent5Minutes needs codeDeployRollouts: true (CodeDeploy shifts the traffic)",
+    ]);
+    expect(() =>
+      parseConfig({ ...devConfig(), "platform:deploymentPreferences": JSON.stringify({ health: "AllAtOnce" }) }, "dev"),
+    ).to.not.throw();
+    const prod = problemsOf({ ...readStackConfig(PROGRAM_DIR, "prod").config, "platform:codeDeployRollouts": "false" }, "prod");
+    expect(prod).to.include("platform:codeDeployRollouts: must be true in a prod environment (canary rollouts that roll back on alarms)");
+  });
+
+  it("checks provisioned concurrency on both sides of its limits", () => {
+    const pc = (value: unknown) => problemsOf({ ...devConfig(), "platform:provisionedConcurrency": JSON.stringify({ health: value }) });
+    expect(pc({ min: 0 })[0]).to.match(/^platform:provisionedConcurrency\.health\.min: must be from 1 to 10000/);
+    expect(pc({ min: 2, max: 1 })[0]).to.match(/^platform:provisionedConcurrency\.health: max must be at least min/);
+    expect(pc({ min: 1, targetUtilization: 0.95 })[0]).to.match(/targetUtilization: must be from 0.1 to 0.9/);
+    expect(pc({ min: 1, targetUtilization: 0.05 })[0]).to.match(/targetUtilization: must be from 0.1 to 0.9/);
+    expect(pc({ min: 0 })[0]).to.match(/\(got 0\)$/);
+    expect(pc({ min: 1, spare: 2 })).to.deep.equal([
+      "platform:provisionedConcurrency.health.spare: unknown key (a typo? see the configuration table in README.md)",
+    ]);
+    const ok = { min: 1, max: 1, targetUtilization: 0.9 };
+    expect(
+      parseConfig({ ...devConfig(), "platform:provisionedConcurrency": JSON.stringify({ health: ok }) }, "dev").app.provisionedConcurrency,
+    ).to.deep.equal({
+      health: ok,
+    });
+  });
+
+  it("names a per-function setting for a function the program does not have, listing the functions", async () => {
+    const error = await captureStack(PROGRAM_DIR, "dev", {
+      "platform:provisionedConcurrency": JSON.stringify({ "get-orders": { min: 1 }, health: { min: 1 } }),
+      "platform:deploymentPreferences": JSON.stringify({ helth: "AllAtOnce" }),
+      "platform:functionEnvironment": JSON.stringify({ "*": { A: "1" }, "daily-reports": { B: "2" } }),
+    }).catch((err: Error) => err);
+    // The program's own copy of config.ts threw it (the capture loads the program afresh).
+    expect((error as Error).name).to.equal("ConfigError");
+    const functions = "functions: health, create-order, get-order, process-order, daily-report";
+    expect((error as ConfigError).problems.sort()).to.deep.equal([
+      `platform:deploymentPreferences.helth: no such function; ${functions}`,
+      `platform:functionEnvironment.daily-reports: no such function; ${functions}`,
+      `platform:provisionedConcurrency.get-orders: no such function; ${functions}`,
+    ]);
+  });
+
   it("rejects a burst limit below the rate limit and a bad legacy origin", () => {
     const problems = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10", "platform:legacyOrigin": "ftp://x" });
     expect(problems).to.include('platform:legacyOrigin: must be an http(s) URL (got "ftp://x")');

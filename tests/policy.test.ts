@@ -19,7 +19,7 @@ function res(type: string, name: string, props: Record<string, any>, options: Pa
     provider: null,
     inputs: props,
     state: props,
-    options: { protect: false, retainOnDelete: false, dependsOn: [], ...options },
+    options: { protect: false, retainOnDelete: false, dependsOn: [], ignoreChanges: [], ...options },
   };
 }
 
@@ -95,6 +95,27 @@ const distribution = (extra: Record<string, any> = {}) =>
     customErrorResponses: [500, 502, 503, 504].map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })),
     ...extra,
   });
+
+const LIVE_ARN = `${FN_ARN}:live`;
+const apiInvokeArn = (functionArn: string) => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+const integration = (functionArn = LIVE_ARN) =>
+  res("aws:apigatewayv2/integration:Integration", "route", { integrationType: "AWS_PROXY", integrationUri: apiInvokeArn(functionArn) });
+const liveAlias = (ignoreChanges = ["functionVersion", "routingConfig"], extra: Record<string, any> = {}) =>
+  res("aws:lambda/alias:Alias", "fn-live", { name: "live", functionName: "fn", arn: LIVE_ARN, ...extra }, { ignoreChanges });
+const deploymentGroup = (extra: Record<string, any> = {}) =>
+  res("aws:codedeploy/deploymentGroup:DeploymentGroup", "fn-group", {
+    deploymentGroupName: "fn",
+    alarmConfiguration: { enabled: true, alarms: ["fn-errors-alarm"] },
+    autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"] },
+    ...extra,
+  });
+const rolledOut = (group = deploymentGroup(), alias = liveAlias()) => [
+  fn(),
+  integration(),
+  alias,
+  alarm("Errors", { name: "fn-errors-alarm" }),
+  group,
+];
 
 /** One way to break a rule, and exactly what the rule must say about it. */
 interface Violation {
@@ -506,6 +527,96 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "triggers-invoke-live-alias",
+    // Every kind of trigger, each through the alias; a trigger of something that is not a function of the stack is not judged.
+    compliant: [
+      fn(),
+      integration(),
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "mapping", { functionName: LIVE_ARN }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "target", { arn: LIVE_ARN }),
+      res("aws:sns/topicSubscription:TopicSubscription", "sub", { protocol: "lambda", endpoint: LIVE_ARN }),
+      res("aws:sns/topicSubscription:TopicSubscription", "mail", { protocol: "email", endpoint: "a@example.com" }),
+      res("aws:s3/bucketNotification:BucketNotification", "notify", { lambdaFunctions: [{ lambdaFunctionArn: LIVE_ARN }] }),
+      invokeConfig({ qualifier: "live" }),
+      res("aws:lambda/permission:Permission", "api", { function: "fn", qualifier: "live", principal: "apigateway.amazonaws.com" }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "other", { arn: "arn:aws:lambda:us-east-1:123456789012:function:elsewhere" }),
+    ],
+    violations: [
+      {
+        resources: [fn(), integration(FN_ARN)],
+        messages: ["API integration route invokes function fn unqualified ($LATEST); point it at the live alias"],
+      },
+      {
+        resources: [fn(), res("aws:lambda/eventSourceMapping:EventSourceMapping", "mapping", { functionName: `${FN_ARN}:$LATEST` })],
+        messages: ["event source mapping mapping invokes function fn at $LATEST; point it at the live alias"],
+      },
+      {
+        resources: [fn(), res("aws:cloudwatch/eventTarget:EventTarget", "target", { arn: FN_ARN })],
+        messages: ["EventBridge target target invokes function fn unqualified ($LATEST); point it at the live alias"],
+      },
+      {
+        resources: [fn(), res("aws:sns/topicSubscription:TopicSubscription", "sub", { protocol: "lambda", endpoint: `${FN_ARN}:3` })],
+        messages: ["SNS subscription sub invokes function fn at 3; point it at the live alias"],
+      },
+      {
+        resources: [
+          fn(),
+          res("aws:s3/bucketNotification:BucketNotification", "notify", { lambdaFunctions: [{ lambdaFunctionArn: FN_ARN }] }),
+        ],
+        messages: ["bucket notification notify invokes function fn unqualified ($LATEST); point it at the live alias"],
+      },
+      {
+        resources: [fn(), invokeConfig()],
+        messages: ["async invoke config fn-async invokes function fn unqualified ($LATEST); point it at the live alias"],
+      },
+      {
+        resources: [fn(), res("aws:lambda/permission:Permission", "api", { function: "fn", principal: "apigateway.amazonaws.com" })],
+        messages: ["invoke permission api invokes function fn unqualified ($LATEST); point it at the live alias"],
+      },
+    ],
+  },
+  {
+    policy: "api-functions-roll-out-safely-in-prod",
+    compliant: [...rolledOut(), fn({ name: "internal", arn: "arn:aws:lambda:us-east-1:123456789012:function:internal" })],
+    violations: [
+      { resources: [fn(), integration()], messages: ["function fn is behind the API but has no live alias"] },
+      {
+        resources: rolledOut(deploymentGroup(), liveAlias(["functionVersion"])),
+        messages: [
+          "alias fn-live is moved by pulumi up: ignore changes to functionVersion and routingConfig, so a rollout in progress is not fought",
+        ],
+      },
+      {
+        resources: rolledOut(deploymentGroup(), liveAlias(["routingConfig"])),
+        messages: [
+          "alias fn-live is moved by pulumi up: ignore changes to functionVersion and routingConfig, so a rollout in progress is not fought",
+        ],
+      },
+      {
+        resources: rolledOut(deploymentGroup({ alarmConfiguration: { enabled: true, alarms: ["someone-elses-alarm"] } })),
+        messages: ["function fn is behind the API but no CodeDeploy deployment group rolls it back on an alarm of its own"],
+      },
+      {
+        resources: rolledOut(
+          deploymentGroup({ autoRollbackConfiguration: { enabled: false, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"] } }),
+        ),
+        messages: ["deployment group fn-group does not roll back on DEPLOYMENT_FAILURE and DEPLOYMENT_STOP_ON_ALARM"],
+      },
+      {
+        resources: rolledOut(deploymentGroup({ autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] } })),
+        messages: ["deployment group fn-group does not roll back on DEPLOYMENT_FAILURE and DEPLOYMENT_STOP_ON_ALARM"],
+      },
+      {
+        resources: rolledOut(deploymentGroup({ autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_STOP_ON_ALARM"] } })),
+        messages: ["deployment group fn-group does not roll back on DEPLOYMENT_FAILURE and DEPLOYMENT_STOP_ON_ALARM"],
+      },
+      {
+        resources: rolledOut(deploymentGroup({ alarmConfiguration: { enabled: false, alarms: ["fn-errors-alarm"] } })),
+        messages: ["deployment group fn-group has its alarms turned off"],
+      },
+    ],
+  },
+  {
     policy: "no-fault-injection-in-prod",
     compliant: [fn({ environment: { variables: { FAULT_INJECTION: "off" } } })],
     violations: [
@@ -616,6 +727,8 @@ describe("the policy pack", () => {
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "dev" })).to.deep.equal([]);
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "stage" })).to.deep.equal([]);
     expect(await messagesOf("no-fault-injection-in-prod", faulty, {})).to.have.length(1);
+    expect(await messagesOf("api-functions-roll-out-safely-in-prod", [fn(), integration()], { environment: "stage" })).to.deep.equal([]);
+    expect(await messagesOf("api-functions-roll-out-safely-in-prod", [fn(), integration()], {})).to.have.length(1);
     const unprotected = [res("aws:dynamodb/table:Table", "t", {})];
     expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "dev" })).to.deep.equal([]);
     expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "prod" })).to.have.length(1);

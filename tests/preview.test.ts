@@ -57,7 +57,7 @@ describe("npm run preview", () => {
     const fields = ["urn", "type", "name", "id", "arn", "parent", "custom", "provider", "inputs", "options"];
     for (const r of plan.resources) {
       expect(Object.keys(r), r.urn).to.have.members(fields);
-      expect(Object.keys(r.options)).to.have.members(["protect", "retainOnDelete", "dependsOn"]);
+      expect(Object.keys(r.options)).to.have.members(["protect", "retainOnDelete", "dependsOn", "ignoreChanges"]);
     }
     expect(plan.resources.filter((r) => !r.custom).map((r) => r.type)).to.include.members([
       "platform:compute:LambdaFunction",

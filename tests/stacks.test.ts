@@ -15,13 +15,13 @@ describe("the prod stack", () => {
     graph = await stackGraph("prod");
   });
 
-  it("deploys the five reference functions", () => {
+  it("deploys the five reference functions and the rollouts' pre-traffic hook", () => {
     expect(
       graph
         .all(FUNCTION)
         .map((f) => f.name)
         .sort(),
-    ).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
+    ).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order", "rollouts-hook"]);
   });
 
   it("gives every function a role of its own, used by nothing else", () => {
@@ -99,13 +99,52 @@ describe("the prod stack", () => {
   });
 
   it("turns fault injection off in every function", () => {
-    for (const fn of graph.all(FUNCTION)) expect(fn.inputs.environment.variables.FAULT_INJECTION, fn.name).to.equal("off");
+    for (const fn of graph.all(FUNCTION)) expect(fn.inputs.environment.variables.FAULT_INJECTION, fn.name).to.not.equal("on");
+    const off = graph.all(FUNCTION).filter((fn) => fn.inputs.environment.variables.FAULT_INJECTION === "off");
+    expect(off.map((fn) => fn.name).sort()).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
   });
 
-  it("warms the API functions on a schedule", () => {
-    const targets = graph.all("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.input === JSON.stringify({ warmer: true }));
-    const warmed = targets.map((t) => graph.referenced(t.inputs.arn)?.name).sort();
-    expect(warmed).to.deep.equal(["create-order-live", "get-order-live", "health-live"]);
+  it("keeps the API functions warm with provisioned concurrency on their live alias, and runs no warmer", () => {
+    const provisioned = graph.all("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig");
+    expect(provisioned.map((p) => [p.name, p.inputs.qualifier, p.inputs.provisionedConcurrentExecutions]).sort()).to.deep.equal([
+      ["create-order-provisioned", "live", 2],
+      ["get-order-provisioned", "live", 2],
+      ["health-provisioned", "live", 1],
+    ]);
+    expect(
+      graph
+        .all("aws:appautoscaling/target:Target")
+        .map((t) => [t.name, t.inputs.maxCapacity])
+        .sort(),
+    ).to.deep.equal([
+      ["create-order-provisioned-scaling", 20],
+      ["get-order-provisioned-scaling", 20],
+    ]);
+    const warmups = graph.all("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.input === JSON.stringify({ warmer: true }));
+    expect(warmups).to.deep.equal([]);
+  });
+
+  it("rolls the API functions out by canary and the others all at once, each rolling back on its alarms", () => {
+    const groups = graph.all("aws:codedeploy/deploymentGroup:DeploymentGroup");
+    const alarmName = (fn: string) => graph.one(ALARM, `${fn}-errors`).state.name;
+    const api5xx = graph.one(ALARM, "api-5xx").state.name;
+    const byName: Record<string, any> = Object.fromEntries(groups.map((g) => [g.inputs.deploymentGroupName, g.inputs]));
+    expect(Object.keys(byName).sort()).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
+    for (const fn of ["create-order", "get-order", "health"]) {
+      expect(byName[fn].deploymentConfigName, fn).to.equal("CodeDeployDefault.LambdaCanary10Percent5Minutes");
+      expect(byName[fn].alarmConfiguration.alarms, fn).to.have.members([alarmName(fn), api5xx]);
+    }
+    for (const fn of ["daily-report", "process-order"]) {
+      expect(byName[fn].deploymentConfigName, fn).to.equal("CodeDeployDefault.LambdaAllAtOnce");
+      expect(byName[fn].alarmConfiguration.alarms, fn).to.deep.equal([alarmName(fn)]);
+    }
+    for (const group of Object.values(byName)) {
+      expect(group.autoRollbackConfiguration).to.deep.equal({ enabled: true, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"] });
+      expect(group.alarmConfiguration.enabled).to.equal(true);
+    }
+    // pulumi up publishes versions; only the rollout moves an alias.
+    for (const alias of graph.all("aws:lambda/alias:Alias").filter((a) => a.name !== "rollouts-hook-live"))
+      expect(alias.options.ignoreChanges, alias.name).to.have.members(["functionVersion", "routingConfig"]);
   });
 
   it("allows no wildcard action in any role policy", () => {
@@ -129,6 +168,20 @@ describe("the prod stack", () => {
     expect(out.deadLetterQueues.orders.url).to.equal(graph.one("aws:sqs/queue:Queue", "process-order-dlq").id);
     expect(out.deadLetterQueues.dailyReport.url).to.equal(graph.one("aws:sqs/queue:Queue", "daily-report-dlq").id);
     expect(out.alertTopicArn).to.equal(graph.one("aws:sns/topic:Topic", "alerts").arn);
+  });
+
+  it("exports what npm run rollout moves: each function's alias, the version just published, its group and the hook", () => {
+    const plans = graph.graph.outputs.rolloutPlans;
+    expect(Object.keys(plans).sort()).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
+    expect(plans["get-order"]).to.deep.equal({
+      functionName: graph.one(FUNCTION, "get-order").inputs.name,
+      alias: "live",
+      targetVersion: graph.one(FUNCTION, "get-order").state.version,
+      preference: "Canary10Percent5Minutes",
+      application: graph.one("aws:codedeploy/application:Application", "rollouts-app").inputs.name,
+      deploymentGroup: "get-order",
+      hook: graph.one(FUNCTION, "rollouts-hook").inputs.name,
+    });
   });
 });
 

@@ -4,6 +4,7 @@
  *
  *   sender ─► HttpApi ─ POST /webhooks/{source} ─► receive ─► webhooks queue ─► store (QueueWorker) ─► webhooks table
  *   daily schedule ─► digest (async: retries, then its DLQ) ─► counts per source, in the logs
+ *   prod: Rollouts (CodeDeploy) move each function's live alias, canary for receive, rolling back on alarms
  *   every alarm ─► Alerts topic;  the account's baseline stack ─► its alert topic gets "application unhealthy"
  */
 import * as path from "path";
@@ -14,6 +15,7 @@ import { HttpApi } from "../../components/http-api";
 import { LambdaFunction } from "../../components/lambda-function";
 import { Monitoring } from "../../components/monitoring";
 import { QueueWorker } from "../../components/queue-worker";
+import { Rollouts } from "../../components/rollouts";
 import { Schedule } from "../../components/schedule";
 import { Table } from "../../components/table";
 import { LOG_RETENTION_DAYS } from "../../config";
@@ -49,7 +51,9 @@ function readConfig(): z.infer<typeof schema> {
 const config = readConfig();
 const handler = (file: string) => path.join(__dirname, "functions", file);
 const alerts = new Alerts("alerts", { emails: config.alarmEmails, protect: config.protect });
-const defaults = { logRetentionDays: config.logRetentionDays, alertTopicArn: alerts.topicArn };
+// In prod a rollout (npm run rollout), not pulumi up, moves each function's live alias.
+const rolledOut = config.environment === "prod";
+const defaults = { logRetentionDays: config.logRetentionDays, alertTopicArn: alerts.topicArn, aliasManagedByRollout: rolledOut };
 
 const webhooks = new Table("webhooks", { hashKey: "id", protect: config.protect, deletionProtection: config.protect });
 
@@ -62,6 +66,7 @@ const store = new QueueWorker("store", {
     memoryMb: 256,
     timeoutSeconds: 10,
     logRetentionDays: config.logRetentionDays,
+    aliasManagedByRollout: rolledOut,
     environment: { [WEBHOOK_ENV.table]: webhooks.name },
     policyStatements: [{ Sid: "StoreWebhooks", Action: ["dynamodb:PutItem"], Resource: webhooks.arn }],
   },
@@ -111,7 +116,20 @@ new Monitoring("monitoring", {
   accountAlertTopicArn: baseline.requireOutput("alertTopicArn") as pulumi.Output<string>,
 });
 
+const rollouts = rolledOut
+  ? new Rollouts("rollouts", {
+      targets: [
+        { function: receive, preference: "Canary10Percent5Minutes", alarms: [receive.errorsAlarm, api.serverErrorsAlarm] },
+        { function: store.worker, preference: "AllAtOnce", alarms: [store.worker.errorsAlarm] },
+        { function: digest, preference: "AllAtOnce", alarms: [digest.errorsAlarm] },
+      ],
+      alertTopicArn: alerts.topicArn,
+      logRetentionDays: config.logRetentionDays,
+    })
+  : undefined;
+
 export const url = api.url;
+export const rolloutPlans = rollouts?.plans;
 export const webhooksTableName = webhooks.name;
 /** Every DLQ with what feeds it, for `npm run dlq -- --program examples/webhooks`. */
 export const deadLetterQueues = {
