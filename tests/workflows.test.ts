@@ -80,6 +80,17 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "stage", "prod"]) expect(deploy.jobs[stack].with).to.deep.equal({ stack });
     const reusable = parse(fs.readFileSync(path.join(WORKFLOWS, "deploy-stack.yml"), "utf8"));
     expect(reusable.jobs.up.environment).to.equal("${{ inputs.stack }}");
+    // After pulumi up, as the deploy role, the rollout moves the aliases; its failure (a rollback) fails the job.
+    const steps: any[] = reusable.jobs.up.steps;
+    const up = steps.findIndex((s) => s.with?.command === "up");
+    const asDeployRole = steps.findIndex((s) => s.with?.["role-to-assume"] === "${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+    const rollout = steps.findIndex((s) => typeof s.run === "string" && s.run.includes("npm run rollout -- --stack \"${{ inputs.stack }}\""));
+    expect(up).to.be.greaterThan(-1);
+    expect(asDeployRole).to.be.greaterThan(up);
+    expect(steps[asDeployRole].if).to.equal(undefined);
+    expect(rollout).to.be.greaterThan(asDeployRole);
+    expect(steps[rollout].if).to.equal(undefined);
+    expect(steps[rollout]["continue-on-error"]).to.equal(undefined);
   });
 });
 
