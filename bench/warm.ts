@@ -4,6 +4,7 @@
  * CloudFront would add, the queue worker fed by those orders, the report fired by its schedule.
  */
 import { startLocalCloud } from "../local/cloud";
+import { findFunction, LocalModel } from "../local/model";
 import type { InvocationReport } from "../local/console";
 import { localSecretVariable } from "../graph/stack-config";
 import { ORIGIN_VERIFY_HEADER } from "../policy/contracts";
@@ -77,10 +78,23 @@ export async function warmDurations(programDir: string, requests: number): Promi
     if (r.initMs !== undefined || r.error || /warm/i.test(r.trigger)) continue;
     (byFunction[r.functionName] ??= []).push(r.durationMs);
   }
-  const unmeasured = cloud.model.functions.map((f) => f.name).filter((name) => !byFunction[name]);
+  const unmeasured = triggered(cloud.model).filter((name) => !byFunction[name]);
   if (unmeasured.length)
     throw new Error(`no warm invocation measured for ${unmeasured.join(", ")}: only cold starts or errors; use more requests`);
   return Object.fromEntries(Object.entries(byFunction).map(([name, values]) => [name, median(values)]));
+}
+
+/**
+ * The functions a request, a message or a schedule reaches: what the bench drives. A rollout's
+ * pre-traffic hook runs only when CodeDeploy calls it, during a deployment.
+ */
+function triggered(model: LocalModel): string[] {
+  const refs = [
+    ...model.apis.flatMap((api) => api.routes.flatMap((r) => (r.integration.type === "AWS_PROXY" ? [r.integration.functionArn] : []))),
+    ...model.eventSourceMappings.map((m) => m.functionName),
+    ...model.schedules.flatMap((s) => s.targets.map((t) => t.functionArn)),
+  ];
+  return [...new Set(refs.map((ref) => findFunction(model, ref)?.name).filter((n): n is string => n !== undefined))];
 }
 
 async function until(done: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {

@@ -15,6 +15,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildSync } from "esbuild";
 import { captureStack, forgetProgramModules, Graph } from "../graph/capture";
 import { AlarmBoard } from "./alarms";
+import { LocalRolloutOutcome, rehearseRollout } from "./rollout";
 import { InvocationReport, Reporter } from "./console";
 import { Emulators, startEmulators } from "./emulators";
 import { EventRouter } from "./events";
@@ -108,6 +109,13 @@ export interface LocalCloud {
   iam?: IamAuthority;
   /** Hot reload, when watching: applies a batch of changed files as the watcher would. */
   reloader?: Reloader;
+  /**
+   * The rehearsal of `npm run rollout`: each deployment group (or those named) moves its function's live
+   * alias to the newest version in its config's steps, `minuteMs` per minute, rolling back on its alarms.
+   */
+  rollout(options?: { groups?: string[]; minuteMs?: number }): Promise<LocalRolloutOutcome[]>;
+  /** Publishes new code for a function, as a deploy would: the directory of its unpacked artifact becomes the newest version. */
+  publish(functionRef: string, taskRoot: string): void;
   /** With `profile`: where API requests' time went. */
   profile?: RequestProfile;
   stop(): Promise<void>;
@@ -237,6 +245,7 @@ class Startup {
         this.options.host,
         iam,
         this.profile,
+        (request) => this.rollout(alarms, request),
       ),
       (a) => a.close(),
     );
@@ -291,9 +300,24 @@ class Startup {
       fireSchedule: (name) => this.fireSchedule(name),
       iam,
       reloader,
+      rollout: (request) => this.rollout(alarms, request),
+      publish: (ref, taskRoot) => service.replaceFunction(service.resolve(ref), taskRoot),
       profile: this.profile,
       stop: () => this.stop(),
     };
+  }
+
+  private async rollout(alarms: AlarmBoard, request: { groups?: string[]; minuteMs?: number } = {}): Promise<LocalRolloutOutcome[]> {
+    const service = this.service;
+    if (!service) throw new Error("the local cloud is not ready yet");
+    const groups = this.model.rollouts;
+    if (groups.length === 0) throw new Error("the stack has no CodeDeploy deployment groups (set platform:codeDeployRollouts true)");
+    const unknown = (request.groups ?? []).filter((g) => !groups.some((r) => r.group === g));
+    if (unknown.length) throw new Error(`no deployment group ${unknown.join(", ")}; groups: ${groups.map((g) => g.group).join(", ")}`);
+    const chosen = groups.filter((g) => !request.groups || request.groups.includes(g.group));
+    const minuteMs = request.minuteMs ?? 1000;
+    this.reporter.info(`rollout (local rehearsal): each configured minute lasts ${minuteMs} ms here`);
+    return Promise.all(chosen.map((g) => rehearseRollout(service, alarms, g, { minuteMs, log: (line) => this.reporter.info(line) })));
   }
 
   /** Hot reload: a watcher on the program's folder, and the reloader that applies what it sees. */

@@ -15,6 +15,8 @@ export interface InvocationReport {
   initMs?: number;
   /** For API invocations, the status sent to the client. */
   status?: number;
+  /** The version that ran, once a function has more than one. */
+  version?: string;
 }
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -56,7 +58,8 @@ export class Reporter {
       : color.green("ok");
     const status = report.status !== undefined ? ` ${report.status}` : "";
     const cold = report.initMs !== undefined ? color.yellow(` cold start (init ${report.initMs.toFixed(0)} ms)`) : "";
-    this.write(`λ ${report.functionName} ${color.dim(report.trigger)} ${report.durationMs.toFixed(1)} ms${status} ${outcome}${cold}`);
+    const name = report.version ? `${report.functionName}:${report.version}` : report.functionName;
+    this.write(`λ ${name} ${color.dim(report.trigger)} ${report.durationMs.toFixed(1)} ms${status} ${outcome}${cold}`);
   }
 
   handlerLog(functionName: string, line: string): void {

@@ -19,6 +19,8 @@ const LOGS_PATH = /^\/_local\/logs\/([^/]+)$/;
 const UNUSED_PATH = "/_local/iam/unused";
 /** With --profile: where API requests' time went (GET), or start over (DELETE). */
 const PROFILE_PATH = "/_local/profile";
+/** POST { groups?, minuteMs? }: the local rehearsal of `npm run rollout`, answered when every rollout ended. */
+const ROLLOUT_PATH = "/_local/rollout";
 
 export interface LambdaApi {
   url: string;
@@ -45,6 +47,8 @@ export function startLambdaApi(
   iam?: IamAuthority,
   /** With --profile: GET /_local/profile answers where API requests' time went; DELETE starts over. @default none */
   profile?: RequestProfile,
+  /** The rollout rehearsal behind POST /_local/rollout. @default none (404) */
+  rollout?: (request: { groups?: string[]; minuteMs?: number }) => Promise<unknown>,
 ): Promise<LambdaApi> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -63,6 +67,15 @@ export function startLambdaApi(
       if (req.method === "GET" && path === UNUSED_PATH) {
         if (!iam) return awsError(res, 404, "ResourceNotFoundException", "IAM is off in this local cloud (--iam off): nothing is recorded");
         return reply(res, 200, {}, JSON.stringify({ unused: iam.unusedGrants() }));
+      }
+      if (req.method === "POST" && path === ROLLOUT_PATH && rollout) {
+        try {
+          const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
+          return reply(res, 200, {}, JSON.stringify({ outcomes: await rollout(body) }));
+        } catch (err) {
+          const message = (err as Error).message;
+          return awsError(res, /running already/.test(message) ? 409 : 400, "InvalidParameterValueException", message);
+        }
       }
       const fire = req.method === "POST" ? path.match(FIRE_PATH) : null;
       if (fire) {
@@ -83,8 +96,11 @@ export function startLambdaApi(
         return awsError(res, 400, "InvalidRequestContentException", "Could not parse request body into json");
       }
       let name: string;
+      // Invoke's Qualifier (a version or an alias), or one written after the name.
+      const qualifier = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("Qualifier");
       try {
         name = lambda().resolve(match[1]).name;
+        if (qualifier) name = `${name}:${qualifier}`;
       } catch (err) {
         return awsError(res, 404, "ResourceNotFoundException", (err as Error).message);
       }
@@ -92,7 +108,8 @@ export function startLambdaApi(
       const caller = iam?.functionForAccessKey(accessKeyOf(req.headers, req.url ?? "/"));
       if (caller) {
         const target = lambda().resolve(name);
-        const verdict = iam!.checkFunction(caller, [{ action: "lambda:InvokeFunction", resource: target.arn }]);
+        const resource = qualifier ? `${target.arn}:${qualifier}` : target.arn;
+        const verdict = iam!.checkFunction(caller, [{ action: "lambda:InvokeFunction", resource }]);
         if (!verdict.allowed) return awsError(res, 403, "AccessDeniedException", verdict.message ?? "Access denied");
       }
       if (type === "DryRun") return reply(res, 204, {}, "");
@@ -102,7 +119,10 @@ export function startLambdaApi(
       }
       if (type !== "RequestResponse") return awsError(res, 400, "InvalidParameterValueException", `Unknown invocation type ${type}`);
       const outcome = await lambda().invoke(name, event, "invoke api");
-      const headers: Record<string, string> = { "x-amzn-requestid": outcome.requestId, "x-amz-executed-version": "$LATEST" };
+      const headers: Record<string, string> = {
+        "x-amzn-requestid": outcome.requestId,
+        "x-amz-executed-version": outcome.version ?? "$LATEST",
+      };
       if (outcome.error) return reply(res, 200, { ...headers, "x-amz-function-error": "Unhandled" }, JSON.stringify(outcome.error));
       return reply(res, 200, headers, outcome.payload ?? "null");
     });

@@ -26,6 +26,22 @@ export interface LocalFunction {
   /** The function's own `deadLetterConfig` target, used when no onFailure destination is set. */
   deadLetterArn?: string;
   logGroup: string;
+  /**
+   * The function's aliases, by name. A managed alias is moved by rollouts (its program ignores changes
+   * to its version): a new version of the code does not take its traffic until a rollout gives it.
+   */
+  aliases: Record<string, { managed: boolean }>;
+}
+
+/** A CodeDeploy deployment group of a Lambda function, as the local rehearsal of a rollout runs it. */
+export interface LocalRollout {
+  group: string;
+  /** The function it moves: the one its rollback alarms watch. */
+  functionName: string;
+  /** The deployment config, without CodeDeploy's `CodeDeployDefault.Lambda` prefix (Canary10Percent5Minutes). */
+  preference: string;
+  /** Names of the alarms that stop and roll back a step. */
+  alarms: string[];
 }
 
 export type Integration =
@@ -216,6 +232,7 @@ export interface LocalModel {
   eventSourceMappings: LocalEventSourceMapping[];
   schedules: LocalSchedule[];
   alarms: LocalAlarm[];
+  rollouts: LocalRollout[];
   skipped: SkippedResource[];
   outputs: Record<string, any>;
 }
@@ -232,6 +249,7 @@ const CLOUD_ONLY = [
   /^aws:cloudwatch\/compositeAlarm:/,
   /^aws:cfg\//,
   /^aws:lambda\/provisionedConcurrencyConfig:/,
+  /^aws:appautoscaling\//,
 ];
 
 /** What IAM reads: identities, their policies, resource policies, keys, function permissions, and which key encrypts what. */
@@ -253,7 +271,6 @@ const NOT_ENFORCED = [
   /^aws:cloudwatch\/logGroup:/,
   /^aws:apigatewayv2\/deployment:/,
   /^aws:s3\/bucket(PublicAccessBlock|Versioning(V2)?|LifecycleConfiguration(V2)?|OwnershipControls|Logging(V2)?):/,
-  /^aws:lambda\/alias:/,
   /^pulumi:providers:/,
 ];
 
@@ -279,6 +296,9 @@ const EMULATED = new Set([
   "aws:s3/bucketNotification:BucketNotification",
   "aws:cloudwatch/eventBus:EventBus",
   "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:lambda/alias:Alias",
+  "aws:codedeploy/application:Application",
+  "aws:codedeploy/deploymentGroup:DeploymentGroup",
 ]);
 
 /** Values the capture already produced (random passwords and strings): nothing to run, nothing to skip. */
@@ -311,6 +331,7 @@ export function buildModel(graph: Graph): LocalModel {
     eventSourceMappings: mappings.emulated,
     schedules: schedulesOf(graph),
     alarms: alarmsOf(graph),
+    rollouts: rolloutsOf(graph),
     skipped: [...skippedOf(graph), ...mappings.skipped],
     outputs: graph.outputs,
   };
@@ -339,9 +360,11 @@ function functionsOf(graph: Graph): LocalFunction[] {
   const invokeConfigs = new Map(
     ofType(graph, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map((r) => [String(r.state.functionName), r.state]),
   );
+  const aliases = ofType(graph, "aws:lambda/alias:Alias");
   return ofType(graph, "aws:lambda/function:Function").map((r): LocalFunction => {
     const s = r.state;
     const name = nameOf(r);
+    const own = aliases.filter((a) => a.state.functionName === name || a.state.functionName === r.arn);
     const config = invokeConfigs.get(name) ?? invokeConfigs.get(r.arn ?? "");
     if (!s.code) throw new Error(`${r.urn}: a function without \`code\` (image functions are not supported locally)`);
     return {
@@ -366,6 +389,9 @@ function functionsOf(graph: Graph): LocalFunction[] {
       },
       deadLetterArn: s.deadLetterConfig?.targetArn,
       logGroup: s.loggingConfig?.logGroup ?? `/aws/lambda/${name}`,
+      aliases: Object.fromEntries(
+        own.map((a) => [String(a.state.name ?? a.name), { managed: (a.options.ignoreChanges ?? []).includes("functionVersion") }]),
+      ),
     };
   });
 }
@@ -599,6 +625,25 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
   return [...rules, ...scheduler];
 }
 
+/** Each Lambda deployment group, joined to its function through the alarms it rolls back on (a group names no function). */
+function rolloutsOf(graph: Graph): LocalRollout[] {
+  const alarms = alarmsOf(graph);
+  const functions = new Set(ofType(graph, "aws:lambda/function:Function").map(nameOf));
+  return ofType(graph, "aws:codedeploy/deploymentGroup:DeploymentGroup").flatMap((r) => {
+    const names: string[] = r.state.alarmConfiguration?.alarms ?? [];
+    const functionName = alarms.find((a) => names.includes(a.name) && functions.has(a.dimensions.FunctionName))?.dimensions.FunctionName;
+    if (!functionName) return [];
+    return [
+      {
+        group: String(r.state.deploymentGroupName ?? r.name),
+        functionName,
+        preference: String(r.state.deploymentConfigName ?? "CodeDeployDefault.LambdaAllAtOnce").replace(/^CodeDeployDefault\.Lambda/, ""),
+        alarms: names,
+      },
+    ];
+  });
+}
+
 function alarmsOf(graph: Graph): LocalModel["alarms"] {
   return ofType(graph, "aws:cloudwatch/metricAlarm:MetricAlarm")
     .filter((r) => r.state.namespace && r.state.metricName)
@@ -644,8 +689,8 @@ function integrationOf(r: CapturedResource, graph: Graph): Integration {
 /** The function an ARN, qualified ARN, full name or short name (create-order) refers to. */
 export function findFunction(model: LocalModel, ref: string): LocalFunction | undefined {
   // A qualified ARN names a version ($LATEST, 3) or an alias (live) after the function's name.
-  const unqualified = ref.replace(/^(arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+):[^:]+$/, "$1");
-  const exact = model.functions.find((f) => f.name === ref || f.arn === ref || f.arn === unqualified);
+  const unqualified = ref.replace(/^(arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+):[^:]+$/, "$1").replace(/^([^:]+):[^:]+$/, "$1");
+  const exact = model.functions.find((f) => f.name === unqualified || f.arn === ref || f.arn === unqualified);
   if (exact) return exact;
   const short = functionNamed(
     model.functions.map((f) => f.name),

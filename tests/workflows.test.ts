@@ -84,7 +84,7 @@ describe("GitHub workflows", () => {
     const steps: any[] = reusable.jobs.up.steps;
     const up = steps.findIndex((s) => s.with?.command === "up");
     const asDeployRole = steps.findIndex((s) => s.with?.["role-to-assume"] === "${{ vars.AWS_DEPLOY_ROLE_ARN }}");
-    const rollout = steps.findIndex((s) => typeof s.run === "string" && s.run.includes("npm run rollout -- --stack \"${{ inputs.stack }}\""));
+    const rollout = steps.findIndex((s) => typeof s.run === "string" && s.run.includes('npm run rollout -- --stack "${{ inputs.stack }}"'));
     expect(up).to.be.greaterThan(-1);
     expect(asDeployRole).to.be.greaterThan(up);
     expect(steps[asDeployRole].if).to.equal(undefined);

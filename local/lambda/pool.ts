@@ -18,6 +18,8 @@ export interface InvokeOutcome {
   durationMs: number;
   /** Set on a cold start: the init phase's duration. */
   initMs?: number;
+  /** The version that ran, as Lambda's X-Amz-Executed-Version says it. */
+  version?: string;
   /** With profiling: when the invocation was sent, got, started, ended and came back (ms since the epoch). */
   timing?: { sent: number; received: number; start: number; end: number; back: number };
 }

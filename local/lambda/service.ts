@@ -46,8 +46,27 @@ export class UnknownFunctionError extends Error {
   }
 }
 
+/**
+ * Where a function's alias sends invocations: to `version`, and a `share` (0 to 1) of them to
+ * `weighted.version`, as an alias's routingConfig does during a canary or linear step.
+ */
+export interface AliasRouting {
+  version: number;
+  weighted?: { version: number; share: number };
+}
+
+/** A function's versions locally: the newest code is $LATEST and the highest version; older ones kept while an alias may route to them. */
+interface Versions {
+  latest: number;
+  /** Pools of older versions, kept because a managed alias may still route to them. */
+  kept: Map<number, FunctionPool>;
+  /** Routing of each alias, by name. */
+  aliases: Map<string, AliasRouting>;
+}
+
 export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
+  private readonly versions = new Map<string, Versions>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly logsAllowed = new Map<string, boolean>();
   private readonly permitted = new Map<string, boolean>();
@@ -57,7 +76,15 @@ export class LambdaService {
     private readonly model: LocalModel,
     private readonly options: LambdaServiceOptions,
   ) {
-    for (const fn of model.functions) this.pools.set(fn.name, this.poolFor(fn, options.taskRoots[fn.name]));
+    for (const fn of model.functions) {
+      this.pools.set(fn.name, this.poolFor(fn, options.taskRoots[fn.name]));
+      // The deploy published version 1, and each alias points at it.
+      this.versions.set(fn.name, {
+        latest: 1,
+        kept: new Map(),
+        aliases: new Map(Object.keys(fn.aliases ?? {}).map((a) => [a, { version: 1 }])),
+      });
+    }
   }
 
   private poolFor(fn: LocalFunction, taskRoot: string): FunctionPool {
@@ -97,7 +124,59 @@ export class LambdaService {
     this.permitted.clear();
     const old = this.pools.get(fn.name)!;
     this.pools.set(fn.name, this.poolFor(fn, taskRoot));
-    old.retire();
+    // A new deploy publishes a new version. An alias pulumi up moves follows it; one a rollout moves keeps
+    // routing to the version it had, whose containers stay until no alias needs them.
+    const versions = this.versions.get(fn.name)!;
+    const previous = versions.latest;
+    versions.latest += 1;
+    const managed = Object.entries(fn.aliases ?? {}).filter(([, a]) => a.managed);
+    for (const [name, routing] of versions.aliases)
+      if (!managed.some(([m]) => m === name)) versions.aliases.set(name, { version: versions.latest });
+      else if (routing.version === previous || routing.weighted?.version === previous) versions.kept.set(previous, old);
+    if (!versions.kept.has(previous)) old.retire();
+    this.retireUnrouted(fn.name);
+  }
+
+  /** The versions of a function: the newest, and where each alias routes. */
+  versionsOf(ref: string): { latest: number; aliases: Record<string, AliasRouting> } {
+    const v = this.versions.get(this.resolve(ref).name)!;
+    return { latest: v.latest, aliases: Object.fromEntries(v.aliases) };
+  }
+
+  /** Points an alias (as UpdateAlias does, with its routingConfig) at versions the function has. */
+  routeAlias(ref: string, alias: string, routing: AliasRouting): void {
+    const fn = this.resolve(ref);
+    const v = this.versions.get(fn.name)!;
+    if (!v.aliases.has(alias))
+      throw new UnknownFunctionError(
+        `${fn.name}:${alias}`,
+        [...v.aliases.keys()].map((a) => `${fn.name}:${a}`),
+      );
+    for (const version of [routing.version, routing.weighted?.version].filter((x): x is number => x !== undefined))
+      if (version !== v.latest && !v.kept.has(version)) throw new Error(`${fn.name} has no version ${version} any more`);
+    v.aliases.set(alias, routing);
+    this.retireUnrouted(fn.name);
+  }
+
+  /** Stops the containers of older versions no alias routes to. */
+  private retireUnrouted(name: string): void {
+    const v = this.versions.get(name)!;
+    const routed = new Set([...v.aliases.values()].flatMap((r) => [r.version, r.weighted?.version]));
+    for (const [version, pool] of v.kept) {
+      if (routed.has(version)) continue;
+      v.kept.delete(version);
+      pool.retire();
+    }
+  }
+
+  /** The version an invocation of `ref` runs: an alias picks by its weights, a version number is itself, anything else is $LATEST. */
+  private versionFor(name: string, ref: string): number {
+    const v = this.versions.get(name)!;
+    const qualifier = qualifierOf(ref) ?? /^[^:]+:([^:]+)$/.exec(ref)?.[1];
+    if (qualifier && /^\d+$/.test(qualifier)) return Number(qualifier);
+    const routing = qualifier ? v.aliases.get(qualifier) : undefined;
+    if (!routing) return v.latest;
+    return routing.weighted && Math.random() < routing.weighted.share ? routing.weighted.version : routing.version;
   }
 
   resolve(ref: string): LocalFunction {
@@ -181,14 +260,25 @@ export class LambdaService {
     const fn = this.resolve(ref);
     // Lambda writes START, END and REPORT lines for every invocation, with the function's role.
     this.mayWriteLogs(fn);
-    const pool = this.pools.get(fn.name)!;
+    const versions = this.versions.get(fn.name)!;
+    const version = this.versionFor(fn.name, ref);
+    const pool = version === versions.latest ? this.pools.get(fn.name)! : versions.kept.get(version);
+    if (!pool)
+      throw new UnknownFunctionError(`${fn.name}:${version}`, [
+        `${fn.name}:${versions.latest}`,
+        ...[...versions.kept.keys()].map((k) => `${fn.name}:${k}`),
+      ]);
     let outcome = await pool.invoke(event);
     // Waiting for a container of a pool that was replaced meanwhile: the new pool serves it.
     if (outcome.error?.errorType === "Runtime.Stopped" && pool.isRetired) outcome = await this.pools.get(fn.name)!.invoke(event);
+    // Lambda says $LATEST for an unqualified invocation, and the version number for one through an alias or a version.
+    outcome.version = (qualifierOf(ref) ?? /^[^:]+:[^:]+$/.exec(ref)) ? String(version) : "$LATEST";
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
     const status = extra.status?.(outcome);
     this.options.reporter.invocation({
       functionName: fn.name,
+      // Said only once there is more than one version: which one ran.
+      version: versions.latest > 1 ? String(version) : undefined,
       trigger,
       durationMs: outcome.durationMs,
       error: outcome.error,
@@ -207,7 +297,7 @@ export class LambdaService {
     const requestId = randomUUID();
     const received = Date.now();
     const attempt = (n: number) => {
-      void this.invoke(fn.name, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
+      void this.invoke(ref, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
         if (!outcome.error) {
           if (fn.async.onSuccess)
             await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
@@ -278,7 +368,8 @@ export class LambdaService {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await Promise.all([...this.pools.values()].map((p) => p.stop()));
+    const kept = [...this.versions.values()].flatMap((v) => [...v.kept.values()]);
+    await Promise.all([...this.pools.values(), ...kept].map((p) => p.stop()));
   }
 }
 
