@@ -16,7 +16,13 @@ export const PRICES = {
   gbSecond: { arm64: 0.0000133334, x86_64: 0.0000166667 } as Record<Architecture, number>,
   apiPerMillion: { http: 1.0, rest: 3.5 } as Record<ApiKind, number>,
   cloudFrontPerMillion: 1.0,
+  /** Provisioned concurrency: per GB-second kept initialized, and per GB-second of duration while it serves. */
+  provisionedGbSecond: { arm64: 0.0000033334, x86_64: 0.0000041667 } as Record<Architecture, number>,
+  provisionedDurationGbSecond: { arm64: 0.0000077778, x86_64: 0.0000097222 } as Record<Architecture, number>,
 };
+
+/** Seconds in the month AWS prices by (730 hours). */
+export const SECONDS_PER_MONTH = 730 * 3600;
 
 export interface Invocation {
   functionName: string;
@@ -32,10 +38,21 @@ export interface RouteCost {
   invocations: Invocation[];
 }
 
+/** A function kept warm by provisioned concurrency on its alias: what it costs whether or not it serves. */
+export interface Provisioned {
+  functionName: string;
+  memoryMb: number;
+  architecture: Architecture;
+  /** Instances always initialized; auto scaling may add up to `max`. */
+  min: number;
+  max?: number;
+}
+
 export interface CostPlan {
   api: ApiKind;
   edge: boolean;
   routes: RouteCost[];
+  provisioned: Provisioned[];
 }
 
 /** Which functions each route of the plan's API runs, read from the same model the local cloud runs. */
@@ -68,7 +85,35 @@ export function costPlan(graph: Graph): CostPlan {
     }
   }
   const api: ApiKind = graph.resources.some((r) => r.type === "aws:apigateway/restApi:RestApi") ? "rest" : "http";
-  return { api, edge: graph.resources.some((r) => r.type === "aws:cloudfront/distribution:Distribution"), routes };
+  const scaling = graph.resources.filter((r) => r.type === "aws:appautoscaling/target:Target" && r.inputs.serviceNamespace === "lambda");
+  const provisioned = graph.resources
+    .filter((r) => r.type === "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")
+    .flatMap((r): Provisioned[] => {
+      const fn = findFunction(model, String(r.inputs.functionName));
+      if (!fn) return [];
+      const max = scaling.find((t) => t.inputs.resourceId === `function:${fn.name}:${r.inputs.qualifier}`)?.inputs.maxCapacity;
+      return [{ ...invocation(fn, "provisioned"), min: r.inputs.provisionedConcurrentExecutions, ...(max ? { max } : {}) }].map(
+        ({ via: _, ...p }) => p,
+      );
+    });
+  return { api, edge: graph.resources.some((r) => r.type === "aws:cloudfront/distribution:Distribution"), routes, provisioned };
+}
+
+/**
+ * What provisioned concurrency costs: `min` instances kept initialized all month, and a million
+ * requests of `ms` each served by them (at the lower provisioned duration price) against on demand.
+ */
+export function provisionedCost(
+  p: Provisioned,
+  ms: number,
+): { monthlyFloor: number; perMillionProvisioned: number; perMillionOnDemand: number } {
+  const gb = p.memoryMb / 1024;
+  const billed = Math.ceil(ms) / 1000;
+  return {
+    monthlyFloor: p.min * gb * SECONDS_PER_MONTH * PRICES.provisionedGbSecond[p.architecture],
+    perMillionProvisioned: PRICES.lambdaRequestPerMillion + gb * billed * PRICES.provisionedDurationGbSecond[p.architecture] * 1e6,
+    perMillionOnDemand: PRICES.lambdaRequestPerMillion + gb * billed * PRICES.gbSecond[p.architecture] * 1e6,
+  };
 }
 
 /** The queue workers a function sends to (a queue URL in its environment), and theirs in turn. */

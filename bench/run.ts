@@ -18,7 +18,7 @@ import { Command } from "commander";
 import * as esbuild from "esbuild";
 import { bundleHandler, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { captureStack } from "../graph/capture";
-import { costPerMillion, costPlan, CostPlan, PRICES, variants } from "./cost";
+import { costPerMillion, costPlan, CostPlan, PRICES, provisionedCost, variants } from "./cost";
 import { IAM_THROUGHPUT_BUDGET, measureIam } from "./iam";
 import { budgetMisses, Figures, floorSource, FunctionFigures, median, sdkImports } from "./measure";
 import { warmDurations } from "./warm";
@@ -247,6 +247,27 @@ function costSection({ plan, durations }: Costs): string[] {
     "",
     `| route | runs | ${priced.map((v) => v.label).join(" | ")} |`,
     `|---|---|${priced.map(() => "---").join("|")}|`,
+    ...rows,
+    ...provisionedSection(plan, durations),
+  ];
+}
+
+/** Provisioned concurrency's price: a floor paid every month, against a cheaper duration while it serves. */
+function provisionedSection(plan: CostPlan, durations: Record<string, number>): string[] {
+  if (plan.provisioned.length === 0) return [];
+  const rows = plan.provisioned.map((p) => {
+    const ms = durations[p.functionName];
+    const cost = provisionedCost(p, ms ?? 0);
+    return `| ${p.functionName.replace(/^platform-prod-/, "")} | ${p.min}${p.max ? ` (up to ${p.max})` : ""} | ${p.memoryMb} MB, ${p.architecture} | ${dollars(cost.monthlyFloor)} | ${dollars(cost.perMillionProvisioned)} | ${dollars(cost.perMillionOnDemand)} |`;
+  });
+  return [
+    "",
+    "### Provisioned concurrency (prod)",
+    "",
+    `Each function's live alias keeps \`min\` instances initialized all month (730 hours) at $${PRICES.provisionedGbSecond.arm64} (arm64) or $${PRICES.provisionedGbSecond.x86_64} (x86_64) per GB-second, whether or not they serve; requests they serve pay $${PRICES.provisionedDurationGbSecond.arm64} (arm64) or $${PRICES.provisionedDurationGbSecond.x86_64} per GB-second of duration instead of the on-demand price. Auto scaling's instances above \`min\` cost the same per second while they exist. The per-million columns use the warm durations above; the API and CloudFront are priced in the table above.`,
+    "",
+    "| function | instances | memory | monthly floor | per million, provisioned | per million, on demand |",
+    "|---|---|---|---|---|---|",
     ...rows,
   ];
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { costPerMillion, costPlan, CostPlan, PRICES, RouteCost, variants } from "../bench/cost";
+import { costPerMillion, costPlan, CostPlan, PRICES, provisionedCost, RouteCost, variants } from "../bench/cost";
 import { budgetMisses, floorSource, FunctionFigures, median, sdkImports } from "../bench/measure";
 import { stackGraph } from "./harness";
 
@@ -113,6 +113,27 @@ describe("npm run bench: cost per million requests", () => {
     expect(costPerMillion(route, durations, "http", "arm64", true)).to.be.closeTo(1 + 1 + 2 * 0.2 + compute("arm64"), 1e-9);
     expect(costPerMillion(route, durations, "rest", "x86_64", false)).to.be.closeTo(3.5 + 2 * 0.2 + compute("x86_64"), 1e-9);
     expect(() => costPerMillion(route, { a: 1 }, "http", "arm64", true)).to.throw("no warm duration measured for b (route POST /x)");
+  });
+
+  it("reads prod's provisioned concurrency: each function's instances, its auto scaling bound, memory and architecture", () => {
+    expect(plan.provisioned.map((p) => [p.functionName, p.min, p.max, p.memoryMb, p.architecture]).sort()).to.deep.equal([
+      ["platform-prod-create-order", 2, 20, 256, "arm64"],
+      ["platform-prod-get-order", 2, 20, 256, "arm64"],
+      ["platform-prod-health", 1, undefined, 128, "arm64"],
+    ]);
+  });
+
+  it("prices provisioned concurrency: a monthly floor for the instances, and a cheaper duration while they serve", () => {
+    const cost = provisionedCost({ functionName: "f", memoryMb: 1024, architecture: "arm64", min: 2 }, 9.2);
+    // 2 instances x 1 GB x 730 h, whether or not they serve.
+    expect(cost.monthlyFloor).to.be.closeTo(2 * 730 * 3600 * PRICES.provisionedGbSecond.arm64, 1e-9);
+    expect(cost.monthlyFloor).to.be.closeTo(17.52, 0.01);
+    // A million requests of 10 ms (9.2 rounded up) at 1 GB.
+    expect(cost.perMillionProvisioned).to.be.closeTo(0.2 + 0.01 * PRICES.provisionedDurationGbSecond.arm64 * 1e6, 1e-9);
+    expect(cost.perMillionOnDemand).to.be.closeTo(0.2 + 0.01 * PRICES.gbSecond.arm64 * 1e6, 1e-9);
+    expect(cost.perMillionProvisioned).to.be.lessThan(cost.perMillionOnDemand);
+    const x86 = provisionedCost({ functionName: "f", memoryMb: 512, architecture: "x86_64", min: 1 }, 1);
+    expect(x86.monthlyFloor).to.be.closeTo(0.5 * 730 * 3600 * PRICES.provisionedGbSecond.x86_64, 1e-9);
   });
 
   it("shows the plan's own choice first, beside REST API and x86_64", () => {
