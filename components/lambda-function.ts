@@ -106,6 +106,7 @@ export interface LambdaFunctionArgs {
   transform?: {
     function?: Transform<aws.lambda.FunctionArgs>;
     alias?: Transform<aws.lambda.AliasArgs>;
+    recursion?: Transform<aws.lambda.FunctionRecursionConfigArgs>;
     provisionedConcurrency?: Transform<aws.lambda.ProvisionedConcurrencyConfigArgs>;
     role?: Transform<aws.iam.RoleArgs>;
     rolePolicy?: Transform<aws.iam.RolePolicyArgs>;
@@ -130,6 +131,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
   public readonly function: aws.lambda.Function;
   /** The `live` alias: every trigger invokes the function through it, never `$LATEST`. */
   public readonly alias: aws.lambda.Alias;
+  /** Lambda stops a recursive loop (function, queue or topic, function again) after about 16 rounds, explicitly. */
+  public readonly recursion: aws.lambda.FunctionRecursionConfig;
   public readonly provisionedConcurrency?: aws.lambda.ProvisionedConcurrencyConfig;
   public readonly scalingTarget?: aws.appautoscaling.Target;
   public readonly scalingPolicy?: aws.appautoscaling.Policy;
@@ -143,6 +146,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
   public readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
   public readonly throttlesAlarm: aws.cloudwatch.MetricAlarm;
   public readonly durationAlarm: aws.cloudwatch.MetricAlarm;
+  /** Lambda stopped a recursive loop through this function. */
+  public readonly recursionAlarm: aws.cloudwatch.MetricAlarm;
   /** Async functions only: a failed event could not reach the DLQ, or an event was dropped. */
   public readonly asyncDeliveryFailuresAlarm?: aws.cloudwatch.MetricAlarm;
   public readonly asyncEventsDroppedAlarm?: aws.cloudwatch.MetricAlarm;
@@ -183,6 +188,15 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.arn = this.function.arn;
     this.version = this.function.version;
     this.alias = this.createAlias(name, args);
+    // Terminate is the account default today; written down, so no account setting or console change can turn it off unseen.
+    this.recursion = new aws.lambda.FunctionRecursionConfig(
+      ...transformed(
+        args.transform?.recursion,
+        `${name}-recursion`,
+        { functionName: this.function.name, recursiveLoop: "Terminate" },
+        { parent: this },
+      ),
+    );
     this.liveArn = this.alias.arn;
     this.liveInvokeArn = this.alias.invokeArn;
     if (args.provisionedConcurrency)
@@ -221,6 +235,12 @@ export class LambdaFunction extends pulumi.ComponentResource {
       this.metricDuration("p99"),
       args.timeoutSeconds * 1000 * ratio,
     );
+    this.recursionAlarm = alarm(
+      "recursion",
+      `Function ${name} is part of a recursive loop that Lambda stopped: look for what it sends to a queue or topic that invokes it again.`,
+      this.metric("RecursiveInvocationsDropped"),
+      1,
+    );
     if (args.async) {
       this.asyncDeliveryFailuresAlarm = alarm(
         "async-delivery-failures",
@@ -244,6 +264,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
       this.errorsAlarm,
       this.throttlesAlarm,
       this.durationAlarm,
+      this.recursionAlarm,
       this.asyncDeliveryFailuresAlarm,
       this.asyncEventsDroppedAlarm,
     ].filter((a): a is aws.cloudwatch.MetricAlarm => a !== undefined);

@@ -272,6 +272,7 @@ const NOT_ENFORCED = [
   /^aws:apigatewayv2\/deployment:/,
   /^aws:s3\/bucket(PublicAccessBlock|Versioning(V2)?|LifecycleConfiguration(V2)?|OwnershipControls|Logging(V2)?):/,
   /^pulumi:providers:/,
+  /^aws:lambda\/functionRecursionConfig:/,
 ];
 
 const EMULATED = new Set([

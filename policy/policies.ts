@@ -376,6 +376,30 @@ export const policies: Policy[] = [
     },
   },
   {
+    name: "functions-stop-recursive-loops",
+    description:
+      "Every function sets Lambda's recursive loop detection to Terminate explicitly, and alarms on RecursiveInvocationsDropped.",
+    validateStack: (args, report) => {
+      const configs = ofType(args.resources, "aws:lambda/functionRecursionConfig:FunctionRecursionConfig");
+      const alarms = ofType(args.resources, ALARM);
+      for (const fn of ofType(args.resources, FUNCTION)) {
+        const config = configs.find((c) => refersTo(fn, c.props.functionName));
+        if (config?.props.recursiveLoop !== "Terminate")
+          report(
+            `function ${fn.name} ${config ? `lets recursive loops run (recursiveLoop ${config.props.recursiveLoop})` : "has no FunctionRecursionConfig"}: set recursiveLoop Terminate`,
+            fn.urn,
+          );
+        const watched = alarms.some(
+          (a) =>
+            a.props.metricName === "RecursiveInvocationsDropped" &&
+            a.props.namespace === "AWS/Lambda" &&
+            a.props.dimensions?.FunctionName === fn.props.name,
+        );
+        if (!watched) report(`function ${fn.name} has no alarm on RecursiveInvocationsDropped`, fn.urn);
+      }
+    },
+  },
+  {
     name: "triggers-invoke-live-alias",
     description:
       "Every trigger (API route, queue mapping, schedule, subscription) invokes a function through its live alias, never $LATEST, and the function's invoke configs and permissions are on that alias.",

@@ -527,6 +527,39 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "functions-stop-recursive-loops",
+    compliant: [
+      fn(),
+      res("aws:lambda/functionRecursionConfig:FunctionRecursionConfig", "fn-recursion", { functionName: "fn", recursiveLoop: "Terminate" }),
+      alarm("RecursiveInvocationsDropped"),
+    ],
+    violations: [
+      {
+        resources: [fn(), alarm("RecursiveInvocationsDropped")],
+        messages: ["function fn has no FunctionRecursionConfig: set recursiveLoop Terminate"],
+      },
+      {
+        resources: [
+          fn(),
+          res("aws:lambda/functionRecursionConfig:FunctionRecursionConfig", "fn-recursion", { functionName: "fn", recursiveLoop: "Allow" }),
+          alarm("RecursiveInvocationsDropped"),
+        ],
+        messages: ["function fn lets recursive loops run (recursiveLoop Allow): set recursiveLoop Terminate"],
+      },
+      {
+        resources: [
+          fn(),
+          res("aws:lambda/functionRecursionConfig:FunctionRecursionConfig", "fn-recursion", {
+            functionName: "fn",
+            recursiveLoop: "Terminate",
+          }),
+          alarm("RecursiveInvocationsDropped", { dimensions: { FunctionName: "other" } }),
+        ],
+        messages: ["function fn has no alarm on RecursiveInvocationsDropped"],
+      },
+    ],
+  },
+  {
     policy: "triggers-invoke-live-alias",
     // Every kind of trigger, each through the alias; a trigger of something that is not a function of the stack is not judged.
     compliant: [

@@ -123,9 +123,9 @@ describe("LambdaFunction", () => {
     expect(graph.resources.filter((r) => r.name === "sns-dlq-fn-dlq")).to.have.length(0);
   });
 
-  it("alarms on errors, throttles and a p99 duration at 80% of the timeout, to the alert topic on ALARM and OK", () => {
+  it("alarms on errors, throttles, stopped recursion and a p99 duration at 80% of the timeout, to the alert topic on ALARM and OK", () => {
     const alarms = graph.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("sync-fn-"));
-    expect(alarms.map((a) => a.inputs.metricName).sort()).to.deep.equal(["Duration", "Errors", "Throttles"]);
+    expect(alarms.map((a) => a.inputs.metricName).sort()).to.deep.equal(["Duration", "Errors", "RecursiveInvocationsDropped", "Throttles"]);
     const duration = alarms.find((a) => a.inputs.metricName === "Duration")!;
     expect(duration.inputs.extendedStatistic).to.equal("p99");
     expect(duration.inputs.threshold).to.equal(8000);
@@ -207,6 +207,14 @@ describe("LambdaFunction", () => {
     expect(await bad({ min: 2, max: 6 }, 5)).to.include("provisioned concurrency (6) must not exceed reservedConcurrency (5)");
     expect(await bad({ min: 1, max: 1, targetUtilization: 0.1 }, 1)).to.equal("");
     expect(await bad({ min: 1, targetUtilization: 0.9 })).to.equal("");
+  });
+
+  it("stops recursive loops explicitly, whatever the account's setting", () => {
+    const config = graph.one("aws:lambda/functionRecursionConfig:FunctionRecursionConfig", "sync-fn-recursion");
+    expect(config.inputs).to.deep.equal({ functionName: fn("sync-fn").state.name, recursiveLoop: "Terminate" });
+    expect(graph.all("aws:lambda/functionRecursionConfig:FunctionRecursionConfig")).to.have.length(
+      graph.all("aws:lambda/function:Function").length,
+    );
   });
 
   it("reserves concurrency only when asked", () => {
