@@ -69,6 +69,8 @@ export const appConfigSchema = z
     asyncRetryAttempts: between(0, 2).default(2),
     asyncMaxEventAgeSeconds: between(60, 21600).default(3600),
     dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
+    eventRetryAttempts: between(0, 185).default(3),
+    eventMaxAgeSeconds: between(60, 86400).default(3600),
     protectStatefulResources: z.boolean(),
     baselineStack: optionalText(z.string().regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "must be org/project/stack")),
     logDestination: z.enum(["s3", "kinesis"]).default("s3"),

@@ -159,7 +159,15 @@ const dailyReport = new LambdaFunction("daily-report", {
   },
 });
 configStore.grantRead([dailyReport.role.arn]);
-new Schedule("daily-report-schedule", { schedule: app.dailyReportSchedule, targets: [{ function: dailyReport }] });
+const dailyReportSchedule = new Schedule("daily-report-schedule", {
+  schedule: app.dailyReportSchedule,
+  targets: [{ function: dailyReport }],
+  alertTopicArn: alerts.topicArn,
+  retryAttempts: app.eventRetryAttempts,
+  maximumEventAgeSeconds: app.eventMaxAgeSeconds,
+  protect,
+  deadLetterOutputKey: "dailyReportSchedule",
+});
 
 const api = new HttpApi("api", {
   routes: {
@@ -209,7 +217,7 @@ new Monitoring("monitoring", {
   functions,
   api,
   queues: { orders: processOrder },
-  deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue! },
+  deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue!, dailyReportSchedule: dailyReportSchedule.deadLetterQueue },
   logShipping,
   edge,
   // Users are affected: the API fails, a function behind it fails, work is stuck in a DLQ, or the edge fails.
@@ -220,6 +228,7 @@ new Monitoring("monitoring", {
     getOrder.errorsAlarm,
     processOrder.deadLetterQueue.messagesVisibleAlarm,
     dailyReport.deadLetterQueue!.messagesVisibleAlarm,
+    dailyReportSchedule.deadLetterQueue.messagesVisibleAlarm,
   ],
   criticalAlarmsElsewhere: edge
     ? [{ region: "us-east-1", provider: edge.usEast1, alarms: [edge.serverErrorRateAlarm], alertTopicArn: edge.alerts.topicArn }]
@@ -231,7 +240,10 @@ new Monitoring("monitoring", {
 
 // A function with provisioned concurrency is warm already: the warmer is for stacks without it.
 const warmed = [health, createOrder, getOrder].filter((fn) => !app.provisionedConcurrency[fn.shortName]);
-if (app.warmerEnabled && warmed.length > 0) new Warmer("warmer", { functions: warmed, schedule: app.warmerSchedule });
+const warmer =
+  app.warmerEnabled && warmed.length > 0
+    ? new Warmer("warmer", { functions: warmed, schedule: app.warmerSchedule, alertTopicArn: alerts.topicArn, protect })
+    : undefined;
 
 // The API's functions take new versions as deploymentPreference says; the others all at once, unless the stack says otherwise.
 const apiFunctions = new Set([health, createOrder, getOrder]);
@@ -269,6 +281,9 @@ export const ordersQueueUrl = processOrder.queue.url;
 export const deadLetterQueues = {
   [processOrder.deadLetterQueue.outputKey]: { url: processOrder.deadLetterQueue.url, source: "queue", sourceUrl: processOrder.queue.url },
   [dailyReport.deadLetterQueue!.outputKey]: { url: dailyReport.deadLetterQueue!.url, source: "function", functionName: dailyReport.name },
+  // What EventBridge could not deliver; a redrive invokes each event's target again.
+  [dailyReportSchedule.deadLetterQueue.outputKey]: { url: dailyReportSchedule.deadLetterQueue.url, source: "schedule" },
+  ...(warmer ? { [warmer.deadLetterQueue.outputKey]: { url: warmer.deadLetterQueue.url, source: "schedule" } } : {}),
 };
 export const alertTopicArn = alerts.topicArn;
 export const configBucketName = configStore.bucketName;

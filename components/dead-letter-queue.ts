@@ -20,6 +20,11 @@ export interface DeadLetterQueueArgs {
    * -- --queue` takes, so the alarm's runbook command works against the deployed stack. @default the component name
    */
   outputKey?: string;
+  /**
+   * AWS services that deliver failed events here on behalf of a resource (EventBridge for a rule), each
+   * allowed sqs:SendMessage only for that source ARN. @default none (senders use their own role's rights)
+   */
+  senders?: { service: string; sourceArn: pulumi.Input<string> }[];
   /** Adjusts a child before it is created. @default none */
   transform?: { queue?: Transform<aws.sqs.QueueArgs>; policy?: Transform<aws.sqs.QueuePolicyArgs> };
 }
@@ -59,7 +64,19 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
       ...transformed(
         args.transform?.policy,
         `${name}-policy`,
-        { queueUrl: this.queue.url, policy: policyDocument([denyInsecureTransport("sqs", [this.queue.arn])]) },
+        {
+          queueUrl: this.queue.url,
+          policy: policyDocument([
+            denyInsecureTransport("sqs", [this.queue.arn]),
+            ...(args.senders ?? []).map((s) => ({
+              Sid: `Allow${s.service.split(".")[0].replace(/^./, (c) => c.toUpperCase())}FailedEvents`,
+              Principal: { Service: s.service },
+              Action: ["sqs:SendMessage"],
+              Resource: this.queue.arn,
+              Condition: { ArnEquals: { "aws:SourceArn": s.sourceArn } },
+            })),
+          ]),
+        },
         { parent: this },
       ),
     );

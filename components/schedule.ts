@@ -2,6 +2,7 @@ import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { scheduleProblem } from "../policy/schedule-expression";
 import { Transform, transformed } from "./child";
+import { DeadLetterQueue } from "./dead-letter-queue";
 import { LambdaFunction } from "./lambda-function";
 
 /** One function a schedule invokes (asynchronously, as EventBridge always does). */
@@ -19,12 +20,24 @@ export interface ScheduleArgs {
   targets: ScheduleTarget[];
   /** @default "Invokes <n> function(s) on <schedule>" */
   description?: string;
+  /** Topic for the alarm on the schedule's dead-letter queue. */
+  alertTopicArn: pulumi.Input<string>;
+  /** Retries when EventBridge cannot invoke a target (throttled, denied), 0 to 185. @default 3 */
+  retryAttempts?: number;
+  /** How long EventBridge keeps retrying an event, 60 to 86400 seconds. @default 3600 */
+  maximumEventAgeSeconds?: number;
+  /** Protect the schedule's DLQ and keep it on destroy. @default true */
+  protect?: boolean;
+  /** The key the stack exports the DLQ under in `deadLetterQueues`. @default "<name>-dlq" */
+  deadLetterOutputKey?: string;
   /** Adjusts a child before it is created. @default none */
   transform?: { rule?: Transform<aws.cloudwatch.EventRuleArgs>; target?: Transform<aws.cloudwatch.EventTargetArgs> };
 }
 
 export class Schedule extends pulumi.ComponentResource {
   public readonly rule: aws.cloudwatch.EventRule;
+  /** Where EventBridge puts an event it could not deliver to a target, after its retries. */
+  public readonly deadLetterQueue: DeadLetterQueue;
   /** Each target's permission and EventBridge target, keyed by the function's short name. */
   public readonly targets: Record<string, { permission: aws.lambda.Permission; target: aws.cloudwatch.EventTarget }> = {};
 
@@ -39,6 +52,12 @@ export class Schedule extends pulumi.ComponentResource {
     const names = args.targets.map((t) => t.function.shortName);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) throw new Error(`${kind} "${name}": function ${twice} is a target twice`);
+    const retries = args.retryAttempts ?? 3;
+    if (!Number.isInteger(retries) || retries < 0 || retries > 185)
+      throw new Error(`${kind} "${name}": retryAttempts must be from 0 to 185 (got ${retries})`);
+    const age = args.maximumEventAgeSeconds ?? 3600;
+    if (!Number.isInteger(age) || age < 60 || age > 86400)
+      throw new Error(`${kind} "${name}": maximumEventAgeSeconds must be from 60 to 86400 (got ${age})`);
 
     this.rule = new aws.cloudwatch.EventRule(
       ...transformed(
@@ -50,6 +69,18 @@ export class Schedule extends pulumi.ComponentResource {
         },
         { parent: this },
       ),
+    );
+    // Nothing a schedule sends is lost silently: what EventBridge cannot deliver waits here, alarmed.
+    this.deadLetterQueue = new DeadLetterQueue(
+      `${name}-dlq`,
+      {
+        alertTopicArn: args.alertTopicArn,
+        protect: args.protect ?? true,
+        source: `schedule:${name}`,
+        outputKey: args.deadLetterOutputKey,
+        senders: [{ service: "events.amazonaws.com", sourceArn: this.rule.arn }],
+      },
+      { parent: this },
     );
     // Keyed by the function, never by position: removing one target replaces no other.
     args.targets.forEach((target, i) => {
@@ -63,8 +94,14 @@ export class Schedule extends pulumi.ComponentResource {
         ...transformed(
           args.transform?.target,
           `${key}-target`,
-          { rule: this.rule.name, arn: target.function.liveArn, input: target.input },
-          { parent: this, dependsOn: [permission], aliases: [{ name: `${name}-target-${i}` }] },
+          {
+            rule: this.rule.name,
+            arn: target.function.liveArn,
+            input: target.input,
+            retryPolicy: { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age },
+            deadLetterConfig: { arn: this.deadLetterQueue.arn },
+          },
+          { parent: this, dependsOn: [permission, this.deadLetterQueue.policy], aliases: [{ name: `${name}-target-${i}` }] },
         ),
       );
       this.targets[target.function.shortName] = { permission, target: eventTarget };

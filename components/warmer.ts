@@ -9,6 +9,10 @@ export interface WarmerArgs {
   functions: LambdaFunction[];
   /** How often to invoke them. @default "rate(5 minutes)" */
   schedule?: string;
+  /** Topic for the alarm on the warmer's dead-letter queue. */
+  alertTopicArn: pulumi.Input<string>;
+  /** Protect the DLQ and keep it on destroy. @default true */
+  protect?: boolean;
   /** Adjusts a child before it is created. @default none */
   transform?: ScheduleArgs["transform"];
 }
@@ -21,6 +25,10 @@ export class Warmer extends Schedule {
         schedule: args.schedule ?? "rate(5 minutes)",
         description: "Keeps functions warm with a warm-up payload",
         targets: args.functions.map((fn) => ({ function: fn, input: WARMER_INPUT })),
+        alertTopicArn: args.alertTopicArn,
+        protect: args.protect,
+        // A lost warm-up costs one cold start: EventBridge tries once more, then keeps it for a look.
+        retryAttempts: 1,
         transform: args.transform,
       },
       opts,

@@ -265,7 +265,12 @@ class Startup {
     await router.start(service, raw.onS3Change);
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
-    const scheduler = this.track(new Scheduler(this.model, service, this.reporter), (s) => s.stop());
+    // EventBridge delivers to a DLQ as the service (the queue's policy allows it), not as any function's role.
+    const deadLetters = {
+      send: (arn: string, body: string, attributes?: Record<string, string>) =>
+        sendToDestination(clients, provisioned, arn, body, attributes),
+    };
+    const scheduler = this.track(new Scheduler(this.model, service, this.reporter, deadLetters), (s) => s.stop());
     scheduler.start();
     this.scheduler = scheduler;
 

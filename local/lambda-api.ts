@@ -7,7 +7,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
-import type { LambdaService } from "./lambda/service";
+import { qualifierOf, type LambdaService } from "./lambda/service";
 import type { LogStore } from "./logs";
 import type { RequestProfile } from "./profile";
 
@@ -97,7 +97,10 @@ export function startLambdaApi(
       }
       let name: string;
       // Invoke's Qualifier (a version or an alias), or one written after the name.
-      const qualifier = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("Qualifier");
+      const qualifier =
+        new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("Qualifier") ??
+        qualifierOf(match[1]) ??
+        /^[^:]+:([^:]+)$/.exec(match[1])?.[1];
       try {
         name = lambda().resolve(match[1]).name;
         if (qualifier) name = `${name}:${qualifier}`;

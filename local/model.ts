@@ -182,7 +182,8 @@ export interface LocalSchedule {
   expression: string;
   enabled: boolean;
   /** Each target; an EventBridge Scheduler target invokes with its own role, a rule's target through the function's permission. */
-  targets: { functionArn: string; input?: string; roleArn?: string }[];
+  /** Each target, with where EventBridge puts an event it cannot deliver (its dead-letter queue), if anywhere. */
+  targets: { functionArn: string; input?: string; roleArn?: string; deadLetterArn?: string }[];
   /** "rule" (EventBridge rule) or "scheduler" (EventBridge Scheduler). */
   kind: "rule" | "scheduler";
 }
@@ -612,7 +613,7 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
       enabled: r.state.state ? r.state.state === "ENABLED" : (r.state.isEnabled ?? true),
       targets: targets
         .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
-        .map((t) => ({ functionArn: t.state.arn, input: t.state.input })),
+        .map((t) => ({ functionArn: t.state.arn, input: t.state.input, deadLetterArn: t.state.deadLetterConfig?.arn })),
       kind: "rule" as const,
     }));
   const scheduler = ofType(graph, "aws:scheduler/schedule:Schedule").map((r): LocalSchedule => ({
@@ -620,7 +621,16 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
     arn: r.arn ?? r.urn,
     expression: r.state.scheduleExpression,
     enabled: (r.state.state ?? "ENABLED") === "ENABLED",
-    targets: r.state.target ? [{ functionArn: r.state.target.arn, input: r.state.target.input, roleArn: r.state.target.roleArn }] : [],
+    targets: r.state.target
+      ? [
+          {
+            functionArn: r.state.target.arn,
+            input: r.state.target.input,
+            roleArn: r.state.target.roleArn,
+            deadLetterArn: r.state.target.deadLetterConfig?.arn,
+          },
+        ]
+      : [],
     kind: "scheduler" as const,
   }));
   return [...rules, ...scheduler];

@@ -1,7 +1,7 @@
 /** EventBridge schedules, locally: each rule fires its targets on its schedule, as async invocations. */
 import { randomUUID } from "crypto";
 import type { Reporter } from "./console";
-import type { LambdaService } from "./lambda/service";
+import type { Destinations, LambdaService } from "./lambda/service";
 import type { LocalModel, LocalSchedule } from "./model";
 import { parseScheduleExpression, ScheduleExpression } from "./schedule-expression";
 
@@ -16,6 +16,8 @@ export class Scheduler {
     private readonly model: LocalModel,
     private readonly lambda: LambdaService,
     private readonly reporter: Reporter,
+    /** Where an event EventBridge could not deliver goes: the target's dead-letter queue. @default none (dropped, as without a DLQ) */
+    private readonly deadLetters?: Destinations,
   ) {}
 
   start(): void {
@@ -39,13 +41,50 @@ export class Scheduler {
    */
   fire(schedule: LocalSchedule): string[] {
     const trigger = `schedule ${schedule.name}`;
-    return schedule.targets
-      .filter((target) =>
+    const ids: string[] = [];
+    for (const target of schedule.targets) {
+      const event = eventFor(this.model, schedule, target.input);
+      const allowed =
         schedule.kind === "rule" || !target.roleArn
           ? this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger)
-          : this.lambda.roleMayInvoke(target.roleArn, target.functionArn, trigger),
-      )
-      .map((target) => this.lambda.invokeAsync(target.functionArn, eventFor(this.model, schedule, target.input), trigger));
+          : this.lambda.roleMayInvoke(target.roleArn, target.functionArn, trigger);
+      if (allowed) ids.push(this.lambda.invokeAsync(target.functionArn, event, trigger));
+      else void this.deadLetter(schedule, target, event, "NO_PERMISSIONS", `EventBridge may not invoke ${target.functionArn}`);
+    }
+    return ids;
+  }
+
+  /**
+   * An event EventBridge could not deliver, as it puts it in the target's DLQ: the event itself, with the
+   * rule, the target and the error as message attributes. A missing permission is not retried.
+   */
+  private async deadLetter(
+    schedule: LocalSchedule,
+    target: LocalSchedule["targets"][number],
+    event: unknown,
+    code: string,
+    message: string,
+  ): Promise<void> {
+    if (!target.deadLetterArn || !this.deadLetters) {
+      this.reporter.info(
+        `schedule ${schedule.name}: the event for ${target.functionArn} is dropped: ${message}, and the target has no DLQ`,
+      );
+      return;
+    }
+    try {
+      await this.deadLetters.send(target.deadLetterArn, JSON.stringify(event), {
+        RULE_ARN: schedule.arn,
+        TARGET_ARN: target.functionArn,
+        ERROR_CODE: code,
+        ERROR_MESSAGE: message,
+        RETRY_ATTEMPTS: "0",
+      });
+      this.reporter.info(`schedule ${schedule.name}: the event for ${target.functionArn} went to its DLQ (${code})`);
+    } catch (err) {
+      this.reporter.info(
+        `schedule ${schedule.name}: could not put the event in its DLQ ${target.deadLetterArn}: ${(err as Error).message}`,
+      );
+    }
   }
 
   stop(): void {

@@ -20,7 +20,11 @@ import {
 import { ToolInputError } from "./target";
 
 /** One entry of the stack's `deadLetterQueues` output. */
-export type DlqOutput = { url: string; source: "queue"; sourceUrl: string } | { url: string; source: "function"; functionName: string };
+export type DlqOutput =
+  | { url: string; source: "queue"; sourceUrl: string }
+  | { url: string; source: "function"; functionName: string }
+  /** EventBridge's: each message is an event for the target its TARGET_ARN attribute names. */
+  | { url: string; source: "schedule" };
 
 export interface Dlq {
   /** The output's key, e.g. "orders". */
@@ -195,6 +199,16 @@ export async function redrive(
 }
 
 async function replay(clients: Clients, spec: DlqOutput, message: Message): Promise<void> {
+  if (spec.source === "schedule") {
+    // EventBridge put the event itself here, with the target it could not invoke as an attribute.
+    const target = message.MessageAttributes?.TARGET_ARN?.StringValue;
+    if (!target) throw new Error("the message has no TARGET_ARN attribute, so there is no target to invoke again");
+    const result = await clients.lambda.send(
+      new InvokeCommand({ FunctionName: target, InvocationType: "Event", Payload: Buffer.from(message.Body ?? "null") }),
+    );
+    if (result.StatusCode !== 202) throw new Error(`Lambda did not accept the event (status ${result.StatusCode})`);
+    return;
+  }
   if (spec.source === "queue") {
     await clients.sqs.send(
       new SendMessageCommand({ QueueUrl: spec.sourceUrl, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes }),

@@ -376,6 +376,21 @@ export const policies: Policy[] = [
     },
   },
   {
+    name: "event-targets-have-dlq-and-retries",
+    description:
+      "Every EventBridge target (rules and Scheduler schedules) has an explicit retry policy and an SQS dead-letter queue, so an event EventBridge cannot deliver is kept, not dropped.",
+    validateResource: (args, report) => {
+      const target =
+        args.type === EVENT_TARGET ? args.props : args.type === "aws:scheduler/schedule:Schedule" ? args.props.target : undefined;
+      if (!target) return;
+      const what = `${args.type === EVENT_TARGET ? "EventBridge target" : "schedule"} ${args.name}`;
+      if (!target.deadLetterConfig?.arn) report(`${what} has no dead-letter queue: an event it cannot deliver is dropped`);
+      const retry = target.retryPolicy;
+      if (retry?.maximumRetryAttempts === undefined || retry?.maximumEventAgeInSeconds === undefined)
+        report(`${what} has no explicit retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)`);
+    },
+  },
+  {
     name: "functions-stop-recursive-loops",
     description:
       "Every function sets Lambda's recursive loop detection to Terminate explicitly, and alarms on RecursiveInvocationsDropped.",

@@ -62,7 +62,12 @@ async function run(command: string, opts: Options): Promise<number> {
     case "list": {
       for (const dlq of dlqs) {
         const s = await status(clients, dlq);
-        const source = dlq.spec.source === "queue" ? `queue ${dlq.spec.sourceUrl.split("/").pop()}` : `function ${dlq.spec.functionName}`;
+        const source =
+          dlq.spec.source === "queue"
+            ? `queue ${dlq.spec.sourceUrl.split("/").pop()}`
+            : dlq.spec.source === "schedule"
+              ? "schedule (EventBridge)"
+              : `function ${dlq.spec.functionName}`;
         const age = s.oldestSeenSeconds === undefined ? "-" : `${s.oldestSeenSeconds} s`;
         process.stdout.write(
           `${dlq.key.padEnd(14)} ${dlq.name.padEnd(28)} depth ${String(s.depth).padStart(5)}  in flight ${String(s.inFlight).padStart(3)}  oldest ${age.padStart(8)}  source ${source}\n`,
@@ -86,7 +91,9 @@ async function run(command: string, opts: Options): Promise<number> {
         const how =
           dlq.spec.source === "queue"
             ? `back to ${dlq.spec.sourceUrl.split("/").pop()}`
-            : `by re-invoking ${dlq.spec.functionName} with each original event`;
+            : dlq.spec.source === "schedule"
+              ? "by invoking each event's target (its TARGET_ARN) again"
+              : `by re-invoking ${dlq.spec.functionName} with each original event`;
         if (opts.dryRun) {
           process.stdout.write(`would redrive ${count} message(s) from ${dlq.name} ${how}\n`);
           continue;

@@ -14,8 +14,9 @@ async function main(argv: string[]): Promise<number> {
   if (parsed !== undefined) return parsed;
   const opts = program.opts<{ stack: string; json: boolean; program: string }>();
   const result = await runPreview({ programDir: path.resolve(opts.program), stack: opts.stack, json: opts.json });
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
+  // Written before exiting: process.exit would cut a plan document longer than a pipe's buffer short.
+  await new Promise<void>((done) => process.stdout.write(result.stdout, () => done()));
+  await new Promise<void>((done) => process.stderr.write(result.stderr, () => done()));
   return result.exitCode;
 }
 

@@ -46,7 +46,7 @@ describe("stable identities", function () {
             new LambdaFunction(n, { entry: HEALTH_ENTRY, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC }),
           ]),
         );
-        new Warmer("warmer", { functions: order.map((n) => fns[n]) });
+        new Warmer("warmer", { functions: order.map((n) => fns[n]), alertTopicArn: ALERT_TOPIC });
       }).then((g) => g.resources.map((r) => r.urn));
     const before = await warm(["f1", "f2", "f3"]);
     expect(difference(before, await warm(["f3", "f2", "f1"]))).to.deep.equal([]);
@@ -86,7 +86,7 @@ describe("stable identities", function () {
         return undefined;
       });
       const fn = new LambdaFunction("f1", { entry: HEALTH_ENTRY, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
-      new Warmer("warmer", { functions: [fn] });
+      new Warmer("warmer", { functions: [fn], alertTopicArn: ALERT_TOPIC });
     });
     expect(aliasesOf.get("warmer-f1-target")).to.deep.equal([{ name: "warmer-target-0" }]);
     expect(aliasesOf.get("warmer-f1-permission")).to.deep.equal([{ name: "warmer-permission-0" }]);

@@ -527,6 +527,61 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "event-targets-have-dlq-and-retries",
+    compliant: [
+      res("aws:cloudwatch/eventTarget:EventTarget", "t", {
+        arn: FN_ARN,
+        deadLetterConfig: { arn: DLQ_ARN },
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      }),
+      res("aws:scheduler/schedule:Schedule", "s", {
+        target: {
+          arn: FN_ARN,
+          deadLetterConfig: { arn: DLQ_ARN },
+          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+        },
+      }),
+    ],
+    violations: [
+      {
+        resources: [
+          res("aws:cloudwatch/eventTarget:EventTarget", "t", {
+            arn: FN_ARN,
+            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 },
+          }),
+        ],
+        messages: ["EventBridge target t has no dead-letter queue: an event it cannot deliver is dropped"],
+      },
+      {
+        resources: [
+          res("aws:cloudwatch/eventTarget:EventTarget", "t", {
+            arn: FN_ARN,
+            deadLetterConfig: { arn: DLQ_ARN },
+            retryPolicy: { maximumEventAgeInSeconds: 60 },
+          }),
+        ],
+        messages: ["EventBridge target t has no explicit retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)"],
+      },
+      {
+        resources: [
+          res("aws:cloudwatch/eventTarget:EventTarget", "t", {
+            arn: FN_ARN,
+            deadLetterConfig: { arn: DLQ_ARN },
+            retryPolicy: { maximumRetryAttempts: 2 },
+          }),
+        ],
+        messages: ["EventBridge target t has no explicit retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)"],
+      },
+      {
+        resources: [res("aws:scheduler/schedule:Schedule", "s", { target: { arn: FN_ARN, deadLetterConfig: {} } })],
+        messages: [
+          "schedule s has no dead-letter queue: an event it cannot deliver is dropped",
+          "schedule s has no explicit retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)",
+        ],
+      },
+    ],
+  },
+  {
     policy: "functions-stop-recursive-loops",
     compliant: [
       fn(),

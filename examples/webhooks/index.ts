@@ -90,7 +90,13 @@ const digest = new LambdaFunction("digest", {
   policyStatements: [{ Sid: "CountWebhooks", Action: ["dynamodb:Scan"], Resource: webhooks.arn }],
   async: { protect: config.protect, deadLetterOutputKey: "digest" },
 });
-new Schedule("digest-schedule", { schedule: "cron(0 7 * * ? *)", targets: [{ function: digest }] });
+const digestSchedule = new Schedule("digest-schedule", {
+  schedule: "cron(0 7 * * ? *)",
+  targets: [{ function: digest }],
+  alertTopicArn: alerts.topicArn,
+  protect: config.protect,
+  deadLetterOutputKey: "digestSchedule",
+});
 
 const api = new HttpApi("api", {
   routes: { "POST /webhooks/{source}": receive },
@@ -105,7 +111,7 @@ new Monitoring("monitoring", {
   functions: { receive, store: store.worker, digest },
   api,
   queues: { webhooks: store },
-  deadLetterQueues: { digest: digest.deadLetterQueue! },
+  deadLetterQueues: { digest: digest.deadLetterQueue!, digestSchedule: digestSchedule.deadLetterQueue },
   criticalAlarms: [
     api.serverErrorsAlarm,
     receive.errorsAlarm,
@@ -135,4 +141,5 @@ export const webhooksTableName = webhooks.name;
 export const deadLetterQueues = {
   [store.deadLetterQueue.outputKey]: { url: store.deadLetterQueue.url, source: "queue", sourceUrl: store.queue.url },
   [digest.deadLetterQueue!.outputKey]: { url: digest.deadLetterQueue!.url, source: "function", functionName: digest.name },
+  [digestSchedule.deadLetterQueue.outputKey]: { url: digestSchedule.deadLetterQueue.url, source: "schedule" },
 };

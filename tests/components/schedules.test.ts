@@ -11,7 +11,16 @@ describe("Warmer and Schedule", () => {
   before(async () => {
     graph = await captureComponents(() => {
       const fn = new LambdaFunction("warm-me", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
-      new Warmer("warmer", { functions: [fn], schedule: "rate(3 minutes)" });
+      new Warmer("warmer", { functions: [fn], schedule: "rate(3 minutes)", alertTopicArn: ALERT_TOPIC });
+      const report = new LambdaFunction("report", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      new Schedule("nightly", {
+        schedule: "cron(0 2 * * ? *)",
+        targets: [{ function: report }],
+        alertTopicArn: ALERT_TOPIC,
+        retryAttempts: 185,
+        maximumEventAgeSeconds: 60,
+        protect: false,
+      });
     });
   });
 
@@ -32,10 +41,55 @@ describe("Warmer and Schedule", () => {
     expect(permission.inputs.sourceArn).to.equal(graph.one("aws:cloudwatch/eventRule:EventRule", "warmer").arn);
   });
 
+  it("retries a target EventBridge cannot invoke, then puts the event in the schedule's DLQ, which only that rule may send to", () => {
+    const target = graph.one("aws:cloudwatch/eventTarget:EventTarget", "nightly-report-target");
+    const dlq = graph.one("aws:sqs/queue:Queue", "nightly-dlq");
+    expect(target.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 185, maximumEventAgeInSeconds: 60 });
+    expect(target.inputs.deadLetterConfig).to.deep.equal({ arn: dlq.arn });
+    expect(target.options.dependsOn).to.include(graph.one("aws:sqs/queuePolicy:QueuePolicy", "nightly-dlq-policy").urn);
+    expect(dlq.inputs).to.deep.include({ messageRetentionSeconds: 1209600, sqsManagedSseEnabled: true });
+    expect(dlq.options.protect).to.equal(false);
+    const statements = JSON.parse(graph.one("aws:sqs/queuePolicy:QueuePolicy", "nightly-dlq-policy").inputs.policy).Statement;
+    expect(statements.find((s: any) => s.Principal?.Service === "events.amazonaws.com")).to.deep.equal({
+      Sid: "AllowEventsFailedEvents",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["sqs:SendMessage"],
+      Resource: dlq.arn,
+      Condition: { ArnEquals: { "aws:SourceArn": graph.one("aws:cloudwatch/eventRule:EventRule", "nightly").arn } },
+    });
+    const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-dlq-messages-visible");
+    expect(alarm.inputs).to.deep.include({ threshold: 1, metricName: "ApproximateNumberOfMessagesVisible" });
+    // The warmer's: EventBridge's defaults are not kept (185 retries over 24 hours); one retry, protected DLQ.
+    const warm = graph.one("aws:cloudwatch/eventTarget:EventTarget", "warmer-warm-me-target");
+    expect(warm.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 });
+    expect(graph.one("aws:sqs/queue:Queue", "warmer-dlq").options.protect).to.equal(true);
+  });
+
+  it("refuses retries and event ages EventBridge refuses, on both sides", async () => {
+    const bad = (retryAttempts: number, maximumEventAgeSeconds: number) =>
+      constructionError(() => {
+        const fn = new LambdaFunction("f", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+        new Schedule("s", {
+          schedule: "rate(1 hour)",
+          targets: [{ function: fn }],
+          alertTopicArn: ALERT_TOPIC,
+          retryAttempts,
+          maximumEventAgeSeconds,
+        });
+      });
+    expect(await bad(-1, 3600)).to.equal('Schedule "s": retryAttempts must be from 0 to 185 (got -1)');
+    expect(await bad(186, 3600)).to.equal('Schedule "s": retryAttempts must be from 0 to 185 (got 186)');
+    expect(await bad(3, 59)).to.equal('Schedule "s": maximumEventAgeSeconds must be from 60 to 86400 (got 59)');
+    expect(await bad(3, 86401)).to.equal('Schedule "s": maximumEventAgeSeconds must be from 60 to 86400 (got 86401)');
+    expect(await bad(0, 60)).to.equal("");
+    expect(await bad(185, 86400)).to.equal("");
+  });
+
   it("rejects a malformed schedule expression", async () => {
     const message = await constructionError(() => {
       const fn = new LambdaFunction("f", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
-      new Schedule("s", { schedule: "every 5 minutes", targets: [{ function: fn }] });
+      new Schedule("s", { schedule: "every 5 minutes", targets: [{ function: fn }], alertTopicArn: ALERT_TOPIC });
     });
     expect(message).to.equal('Schedule "s": every 5 minutes is not a valid schedule expression: expected rate(value unit), cron(6 fields)');
   });

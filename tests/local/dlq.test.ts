@@ -21,9 +21,10 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
   };
 
   const dlq = (key: string) => dlqsOf(cloud.outputs).find((d) => d.key === key)!;
+  const printed: string[] = [];
 
   before(async () => {
-    cloud = await startLocalCloud({ programDir: ROOT, stack: "dev", port: 0, write: () => undefined });
+    cloud = await startLocalCloud({ programDir: ROOT, stack: "dev", port: 0, write: (l) => printed.push(l) });
     const credentials = { accessKeyId: "local", secretAccessKey: "local" };
     clients = {
       sqs: new SQSClient({ endpoint: cloud.environment.AWS_ENDPOINT_URL_SQS, region: cloud.model.region, credentials }),
@@ -40,6 +41,7 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
     const dlqs = dlqsOf(cloud.outputs);
     expect(dlqs.map((d) => [d.key, d.name.replace(/-[0-9a-f]{7}$/, "-<7 hex>"), d.spec.source]).sort()).to.deep.equal([
       ["dailyReport", "daily-report-dlq-<7 hex>", "function"],
+      ["dailyReportSchedule", "daily-report-schedule-dlq-<7 hex>", "schedule"],
       ["orders", "process-order-dlq-<7 hex>", "queue"],
     ]);
     expect((await status(clients, dlq("orders"))).depth).to.equal(0);
@@ -89,6 +91,38 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
     expect(result).to.deep.equal({ moved: 1, failed: [], method: "re-invoke" });
     expect(progress).to.deep.equal([1]);
     expect(await depth(report.spec.url)).to.equal(0);
+  });
+
+  it("redrives an EventBridge DLQ by invoking each event's target again, and keeps a message that names no target", async () => {
+    const schedule = dlq("dailyReportSchedule");
+    const target = cloud.model.schedules.find((s) => s.name.startsWith("daily-report-schedule"))!.targets[0].functionArn;
+    const report = cloud.model.functions.find((f) => f.name.endsWith("daily-report"))!.name;
+    await clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: schedule.spec.url,
+        MessageBody: JSON.stringify({ "detail-type": "Scheduled Event", source: "aws.events", marker: "redriven" }),
+        MessageAttributes: {
+          TARGET_ARN: { DataType: "String", StringValue: target },
+          ERROR_CODE: { DataType: "String", StringValue: "NO_PERMISSIONS" },
+        },
+      }),
+    );
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: schedule.spec.url, MessageBody: "{}" }));
+    const from = printed.length;
+    const result = await redrive(clients, schedule, {});
+    expect(result.moved).to.equal(1);
+    expect(result.failed.map((f) => f.error)).to.deep.equal([
+      "Error: the message has no TARGET_ARN attribute, so there is no target to invoke again",
+    ]);
+    expect(result.method).to.equal("re-invoke");
+    expect(await depth(schedule.spec.url)).to.equal(1);
+    // The target ran the event, through its live alias.
+    await eventually(
+      async () => (printed.slice(from).some((l) => l.startsWith(`λ ${report} invoke api (async)`) && l.includes(" ok")) ? true : undefined),
+      "the target's invocation",
+      100,
+    );
+    await purge(clients, schedule);
   });
 
   it("redrives a queue DLQ back to its source queue, where the message is processed", async () => {

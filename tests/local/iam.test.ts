@@ -4,7 +4,7 @@
  * would fail it (the SDK's AccessDenied, or API Gateway's 500), and the local cloud says which grant
  * is missing. `--iam off` lets the same call through, so enforcement is what denies.
  */
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { captureStack, CapturedResource, Graph } from "../../graph/capture";
 import { LocalCloud, LocalCloudOptions, startLocalCloud } from "../../local/cloud";
@@ -197,15 +197,46 @@ describe("IAM in the local cloud, on the reference app", function () {
       .and.include(`qualifier: "live"`);
   });
 
-  it("does not fire a schedule's function without the rule's invoke permission", async () => {
+  it("does not fire a schedule's function without the rule's invoke permission, and puts the event in the schedule's DLQ", async () => {
     await start(without(dev, "aws:lambda/permission:Permission", "daily-report-schedule-daily-report-permission"));
-    const schedule = cloud!.model.schedules[0];
+    const schedule = cloud!.model.schedules.find((s) => s.name.startsWith("daily-report-schedule"))!;
     expect(cloud!.fireSchedule(schedule.name)).to.deep.equal([]);
     expect(denials()[0]).to.match(
       new RegExp(
         `^AccessDenied schedule ${schedule.name}: events.amazonaws.com may not invoke ${functionName("daily-report")} for ${schedule.arn};`,
       ),
     );
+    // EventBridge does not retry a missing permission: the event goes straight to the DLQ, with what failed.
+    const queueUrl = cloud!.outputs.deadLetterQueues.dailyReportSchedule.url;
+    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    const sqs = new SQSClient({ endpoint: cloud!.environment.AWS_ENDPOINT_URL_SQS, region: cloud!.model.region, credentials });
+    try {
+      const messages = await eventually(
+        async () => {
+          const { Messages } = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+          );
+          return Messages?.length ? Messages : undefined;
+        },
+        "the event in the schedule's DLQ",
+        20,
+      );
+      const attributes = Object.fromEntries(Object.entries(messages[0].MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
+      expect(attributes).to.deep.equal({
+        RULE_ARN: schedule.arn,
+        TARGET_ARN: schedule.targets[0].functionArn,
+        ERROR_CODE: "NO_PERMISSIONS",
+        ERROR_MESSAGE: `EventBridge may not invoke ${schedule.targets[0].functionArn}`,
+        RETRY_ATTEMPTS: "0",
+      });
+      expect(JSON.parse(messages[0].Body!)).to.deep.include({
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        resources: [schedule.arn],
+      });
+    } finally {
+      sqs.destroy();
+    }
   });
 });
 

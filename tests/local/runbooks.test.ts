@@ -32,6 +32,7 @@ describe("runbooks in alarm descriptions", function () {
     const commands = await runbookCommands("prod");
     expect(commands.map((c) => c.join(" ")).sort()).to.deep.equal([
       "inspect --stack prod --queue dailyReport",
+      "inspect --stack prod --queue dailyReportSchedule",
       "inspect --stack prod --queue orders",
     ]);
   });
