@@ -66,6 +66,10 @@ export const appConfigSchema = z
     legacyOrigin: optionalText(z.string().regex(HTTP_URL, "must be an http(s) URL")),
     maxReceiveCount: between(1, 1000).default(5),
     queueBatchSize: between(1, 10).default(10),
+    queueMaxConcurrency: between(2, 1000).default(5),
+    reservedConcurrency: z
+      .record(z.string().regex(/^(\*|[a-z][a-z0-9-]*)$/, "must be a function's short name (create-order) or *"), between(1, 1000))
+      .default({}),
     asyncRetryAttempts: between(0, 2).default(2),
     asyncMaxEventAgeSeconds: between(60, 21600).default(3600),
     dailyReportSchedule: schedule.default("cron(0 6 * * ? *)"),
@@ -265,6 +269,13 @@ export function parseConfig(raw: Record<string, string>, stack: string, options:
     if (cfg.environment === "prod" && cfg.faultInjection) problems.push(`${PROJECT}:faultInjection: must be false in a prod environment`);
     if (cfg.environment === "prod" && !cfg.protectStatefulResources)
       problems.push(`${PROJECT}:protectStatefulResources: must be true in a prod environment`);
+    // The orders queue's mapping must not run more invocations than processOrder may: the rest would be throttled and churn.
+    const workerKey = "process-order" in cfg.reservedConcurrency ? "process-order" : "*";
+    const workerReserved = cfg.reservedConcurrency[workerKey];
+    if (workerReserved !== undefined && cfg.queueMaxConcurrency > workerReserved)
+      problems.push(
+        `${PROJECT}:queueMaxConcurrency: ${cfg.queueMaxConcurrency} is above processOrder's reserved concurrency (${workerReserved}, from reservedConcurrency.${workerKey}); lower it or reserve more`,
+      );
     // Only CodeDeploy shifts traffic in steps: without it, every preference but AllAtOnce would be a silent no-op.
     if (!cfg.codeDeployRollouts) {
       const stepped = [

@@ -64,6 +64,7 @@ const originSecret = app.edgeEnabled
 const deploymentOf = (shortName: string) => ({
   aliasManagedByRollout: app.codeDeployRollouts,
   provisionedConcurrency: app.provisionedConcurrency[shortName],
+  reservedConcurrency: app.reservedConcurrency[shortName] ?? app.reservedConcurrency["*"],
 });
 /** A function's environment: what every function gets, its own, then the stack's extra variables for all and for it. */
 const environmentOf = (shortName: string, own: Record<string, pulumi.Input<string>> = {}): Record<string, pulumi.Input<string>> => ({
@@ -84,6 +85,7 @@ const processOrder = new QueueWorker("process-order", {
   alertTopicArn: alerts.topicArn,
   maxReceiveCount: app.maxReceiveCount,
   batchSize: app.queueBatchSize,
+  maximumConcurrency: app.queueMaxConcurrency,
   protect,
   deadLetterOutputKey: "orders",
   worker: {
@@ -261,11 +263,12 @@ const rollouts = app.codeDeployRollouts
 
 // Per-function settings may name only functions this program has.
 const shortNames = Object.values(functions).map((fn) => fn.shortName);
-const unknownTargets = (["functionEnvironment", "deploymentPreferences", "provisionedConcurrency"] as const).flatMap((setting) =>
-  Object.keys(app[setting])
-    .filter((key) => key !== "*" || setting !== "functionEnvironment")
-    .filter((key) => !shortNames.includes(key))
-    .map((key) => `${PROJECT}:${setting}.${key}: no such function; functions: ${shortNames.join(", ")}`),
+const unknownTargets = (["functionEnvironment", "deploymentPreferences", "provisionedConcurrency", "reservedConcurrency"] as const).flatMap(
+  (setting) =>
+    Object.keys(app[setting])
+      .filter((key) => key !== "*" || (setting !== "functionEnvironment" && setting !== "reservedConcurrency"))
+      .filter((key) => !shortNames.includes(key))
+      .map((key) => `${PROJECT}:${setting}.${key}: no such function; functions: ${shortNames.join(", ")}`),
 );
 if (unknownTargets.length > 0) throw new ConfigError(config.stack, unknownTargets);
 

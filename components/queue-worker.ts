@@ -16,6 +16,11 @@ export interface QueueWorkerArgs {
   maxReceiveCount?: number;
   /** Messages per batch handed to the worker, 1 to 10000. @default 10 */
   batchSize?: number;
+  /**
+   * Concurrent worker invocations the mapping may run, 2 to 1000: what the queue may push downstream at
+   * once. At most the worker's reserved concurrency, or messages are throttled and churn back. @default 5
+   */
+  maximumConcurrency?: number;
   /** How long to gather a batch, in seconds (required above 10 messages). @default 0 */
   maximumBatchingWindowSeconds?: number;
   /** Visibility timeout in seconds; AWS advises at least 6 times the worker's timeout. @default 6 × worker timeout */
@@ -55,6 +60,14 @@ export class QueueWorker extends pulumi.ComponentResource {
     if (batchSize > 10 && window < 1)
       throw new Error(`QueueWorker "${name}": a batchSize over 10 needs maximumBatchingWindowSeconds of at least 1`);
     const protect = args.protect ?? true;
+    const maximumConcurrency = args.maximumConcurrency ?? 5;
+    if (!Number.isInteger(maximumConcurrency) || maximumConcurrency < 2 || maximumConcurrency > 1000)
+      throw new Error(`QueueWorker "${name}": maximumConcurrency must be a whole number from 2 to 1000 (got ${maximumConcurrency})`);
+    const reserved = args.worker.reservedConcurrency;
+    if (reserved !== undefined && maximumConcurrency > reserved)
+      throw new Error(
+        `QueueWorker "${name}": maximumConcurrency ${maximumConcurrency} is above the worker's reservedConcurrency ${reserved}: the extra invocations would be throttled and their messages churn back to the queue`,
+      );
 
     this.deadLetterQueue = new DeadLetterQueue(
       `${name}-dlq`,
@@ -88,6 +101,7 @@ export class QueueWorker extends pulumi.ComponentResource {
           batchSize,
           maximumBatchingWindowInSeconds: window,
           functionResponseTypes: ["ReportBatchItemFailures"],
+          scalingConfig: { maximumConcurrency },
         },
         { parent: this, dependsOn: [this.worker.rolePolicy] },
       ),

@@ -113,6 +113,8 @@ export class Rollouts extends pulumi.ComponentResource {
         memoryMb: 256,
         // Long enough for the new version's cold start and its smoke event.
         timeoutSeconds: 60,
+        // One invocation per deployment: a low ceiling, like every function's.
+        reservedConcurrency: 5,
         alertTopicArn: args.alertTopicArn,
         logRetentionDays: args.logRetentionDays,
         environment: {

@@ -391,6 +391,42 @@ export const policies: Policy[] = [
     },
   },
   {
+    name: "queue-mappings-capped",
+    description:
+      "Every SQS event source mapping caps its concurrency (scalingConfig.maximumConcurrency), at most its function's reserved concurrency.",
+    validateStack: (args, report) => {
+      const functions = ofType(args.resources, FUNCTION);
+      for (const mapping of ofType(args.resources, "aws:lambda/eventSourceMapping:EventSourceMapping")) {
+        if (!String(mapping.props.eventSourceArn ?? "").startsWith("arn:aws:sqs:")) continue;
+        const max = mapping.props.scalingConfig?.maximumConcurrency;
+        if (max === undefined) {
+          report(
+            `event source mapping ${mapping.name} has no maximumConcurrency: the queue can push its function to any concurrency`,
+            mapping.urn,
+          );
+          continue;
+        }
+        const reserved = functions.find((f) => refersTo(f, mapping.props.functionName))?.props.reservedConcurrentExecutions;
+        if (typeof reserved === "number" && reserved >= 0 && max > reserved)
+          report(
+            `event source mapping ${mapping.name} allows ${max} concurrent invocations, above its function's reserved ${reserved}`,
+            mapping.urn,
+          );
+      }
+    },
+  },
+  {
+    name: "functions-reserve-concurrency-in-prod",
+    description: "In prod, every function has reserved concurrency: a ceiling on its cost and on what it sends downstream.",
+    configSchema,
+    validateResource: (args, report) => {
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      if (environment !== "prod" || args.type !== FUNCTION) return;
+      const reserved = args.props.reservedConcurrentExecutions;
+      if (typeof reserved !== "number" || reserved < 1) report(`function ${args.name} has no reserved concurrency in prod`);
+    },
+  },
+  {
     name: "functions-stop-recursive-loops",
     description:
       "Every function sets Lambda's recursive loop detection to Terminate explicitly, and alarms on RecursiveInvocationsDropped.",

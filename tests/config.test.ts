@@ -157,6 +157,23 @@ describe("stack config", () => {
     ]);
   });
 
+  it("refuses the orders queue more concurrency than processOrder may have, by its own key or by *", () => {
+    const raw = (reserved: Record<string, number>, max: number) => ({
+      ...devConfig(),
+      "platform:reservedConcurrency": JSON.stringify(reserved),
+      "platform:queueMaxConcurrency": String(max),
+    });
+    expect(problemsOf(raw({ "process-order": 4, "*": 100 }, 5))).to.deep.equal([
+      "platform:queueMaxConcurrency: 5 is above processOrder's reserved concurrency (4, from reservedConcurrency.process-order); lower it or reserve more",
+    ]);
+    expect(problemsOf(raw({ "*": 3 }, 5))).to.deep.equal([
+      "platform:queueMaxConcurrency: 5 is above processOrder's reserved concurrency (3, from reservedConcurrency.*); lower it or reserve more",
+    ]);
+    expect(() => parseConfig(raw({ "process-order": 5, "*": 1 }, 5), "dev")).to.not.throw();
+    expect(problemsOf(raw({}, 1))[0]).to.match(/^platform:queueMaxConcurrency: must be from 2 to 1000/);
+    expect(problemsOf(raw({ health: 0 }, 5))[0]).to.match(/^platform:reservedConcurrency\.health: must be from 1 to 1000/);
+  });
+
   it("rejects a burst limit below the rate limit and a bad legacy origin", () => {
     const problems = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10", "platform:legacyOrigin": "ftp://x" });
     expect(problems).to.include('platform:legacyOrigin: must be an http(s) URL (got "ftp://x")');

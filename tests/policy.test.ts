@@ -582,6 +582,52 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "queue-mappings-capped",
+    compliant: [
+      fn({ reservedConcurrentExecutions: 10 }),
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "m", {
+        eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:q",
+        functionName: LIVE_ARN,
+        scalingConfig: { maximumConcurrency: 10 },
+      }),
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "stream", {
+        eventSourceArn: "arn:aws:kinesis:us-east-1:123456789012:stream/s",
+        functionName: LIVE_ARN,
+      }),
+    ],
+    violations: [
+      {
+        resources: [
+          fn(),
+          res("aws:lambda/eventSourceMapping:EventSourceMapping", "m", {
+            eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:q",
+            functionName: LIVE_ARN,
+          }),
+        ],
+        messages: ["event source mapping m has no maximumConcurrency: the queue can push its function to any concurrency"],
+      },
+      {
+        resources: [
+          fn({ reservedConcurrentExecutions: 10 }),
+          res("aws:lambda/eventSourceMapping:EventSourceMapping", "m", {
+            eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:q",
+            functionName: LIVE_ARN,
+            scalingConfig: { maximumConcurrency: 11 },
+          }),
+        ],
+        messages: ["event source mapping m allows 11 concurrent invocations, above its function's reserved 10"],
+      },
+    ],
+  },
+  {
+    policy: "functions-reserve-concurrency-in-prod",
+    compliant: [fn({ reservedConcurrentExecutions: 1 })],
+    violations: [
+      { resources: [fn()], messages: ["function fn has no reserved concurrency in prod"] },
+      { resources: [fn({ reservedConcurrentExecutions: 0 })], messages: ["function fn has no reserved concurrency in prod"] },
+    ],
+  },
+  {
     policy: "functions-stop-recursive-loops",
     compliant: [
       fn(),
@@ -815,6 +861,7 @@ describe("the policy pack", () => {
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "dev" })).to.deep.equal([]);
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "stage" })).to.deep.equal([]);
     expect(await messagesOf("no-fault-injection-in-prod", faulty, {})).to.have.length(1);
+    expect(await messagesOf("functions-reserve-concurrency-in-prod", [fn()], { environment: "dev" })).to.deep.equal([]);
     expect(await messagesOf("api-functions-roll-out-safely-in-prod", [fn(), integration()], { environment: "stage" })).to.deep.equal([]);
     expect(await messagesOf("api-functions-roll-out-safely-in-prod", [fn(), integration()], {})).to.have.length(1);
     const unprotected = [res("aws:dynamodb/table:Table", "t", {})];

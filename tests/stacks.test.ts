@@ -104,6 +104,20 @@ describe("the prod stack", () => {
     expect(off.map((fn) => fn.name).sort()).to.deep.equal(["create-order", "daily-report", "get-order", "health", "process-order"]);
   });
 
+  it("caps every function's concurrency, and the queue worker below the rest", () => {
+    const reserved = Object.fromEntries(graph.all(FUNCTION).map((f) => [f.name, f.inputs.reservedConcurrentExecutions]));
+    expect(reserved).to.deep.equal({
+      health: 100,
+      "create-order": 100,
+      "get-order": 100,
+      "process-order": 10,
+      "daily-report": 100,
+      "rollouts-hook": 5,
+    });
+    const mapping = graph.one("aws:lambda/eventSourceMapping:EventSourceMapping", "process-order-events");
+    expect(mapping.inputs.scalingConfig).to.deep.equal({ maximumConcurrency: 5 });
+  });
+
   it("keeps the API functions warm with provisioned concurrency on their live alias, and runs no warmer", () => {
     const provisioned = graph.all("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig");
     expect(provisioned.map((p) => [p.name, p.inputs.qualifier, p.inputs.provisionedConcurrentExecutions]).sort()).to.deep.equal([

@@ -53,7 +53,14 @@ const handler = (file: string) => path.join(__dirname, "functions", file);
 const alerts = new Alerts("alerts", { emails: config.alarmEmails, protect: config.protect });
 // In prod a rollout (npm run rollout), not pulumi up, moves each function's live alias.
 const rolledOut = config.environment === "prod";
-const defaults = { logRetentionDays: config.logRetentionDays, alertTopicArn: alerts.topicArn, aliasManagedByRollout: rolledOut };
+// Prod caps every function (cost, and what reaches the table); the worker lowest.
+const ceiling = (n: number) => (config.environment === "prod" ? n : undefined);
+const defaults = {
+  logRetentionDays: config.logRetentionDays,
+  alertTopicArn: alerts.topicArn,
+  aliasManagedByRollout: rolledOut,
+  reservedConcurrency: ceiling(50),
+};
 
 const webhooks = new Table("webhooks", { hashKey: "id", protect: config.protect, deletionProtection: config.protect });
 
@@ -67,6 +74,7 @@ const store = new QueueWorker("store", {
     timeoutSeconds: 10,
     logRetentionDays: config.logRetentionDays,
     aliasManagedByRollout: rolledOut,
+    reservedConcurrency: ceiling(10),
     environment: { [WEBHOOK_ENV.table]: webhooks.name },
     policyStatements: [{ Sid: "StoreWebhooks", Action: ["dynamodb:PutItem"], Resource: webhooks.arn }],
   },

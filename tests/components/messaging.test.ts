@@ -83,6 +83,8 @@ describe("QueueWorker", () => {
     expect(mapping.inputs.functionName).to.equal(graph.one("aws:lambda/alias:Alias", "jobs-live").arn);
     expect(mapping.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
     expect(mapping.inputs.batchSize).to.equal(7);
+    // A cap on what the queue pushes downstream at once, by default.
+    expect(mapping.inputs.scalingConfig).to.deep.equal({ maximumConcurrency: 5 });
     expect(mapping.options.dependsOn).to.include(graph.one("aws:iam/rolePolicy:RolePolicy", "jobs-policy").urn);
   });
 
@@ -110,5 +112,25 @@ describe("QueueWorker", () => {
         }),
     );
     expect(message).to.equal(`QueueWorker "tight": visibilityTimeoutSeconds 30 is below 6 × the worker's timeout (60)`);
+  });
+
+  it("caps the mapping's concurrency from 2 to 1000, and never above the worker's reserved concurrency", async () => {
+    const worker = (maximumConcurrency: number, reservedConcurrency?: number) =>
+      constructionError(
+        () =>
+          new QueueWorker("capped", {
+            alertTopicArn: ALERT_TOPIC,
+            maximumConcurrency,
+            worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10, reservedConcurrency },
+          }),
+      );
+    expect(await worker(1)).to.equal(`QueueWorker "capped": maximumConcurrency must be a whole number from 2 to 1000 (got 1)`);
+    expect(await worker(1001)).to.equal(`QueueWorker "capped": maximumConcurrency must be a whole number from 2 to 1000 (got 1001)`);
+    expect(await worker(11, 10)).to.equal(
+      `QueueWorker "capped": maximumConcurrency 11 is above the worker's reservedConcurrency 10: the extra invocations would be throttled and their messages churn back to the queue`,
+    );
+    expect(await worker(10, 10)).to.equal("");
+    expect(await worker(2)).to.equal("");
+    expect(await worker(1000)).to.equal("");
   });
 });
