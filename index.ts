@@ -205,18 +205,34 @@ const edge = originSecret
   : undefined;
 
 const functions = { health, createOrder, getOrder, processOrder: processOrder.worker, dailyReport };
+
+// The API's functions take new versions as deploymentPreference says; the others all at once, unless the stack says otherwise.
+const apiFunctions = new Set([health, createOrder, getOrder]);
+const rollouts = app.codeDeployRollouts
+  ? new Rollouts("rollouts", {
+      targets: Object.values(functions).map((fn) => ({
+        function: fn,
+        preference: app.deploymentPreferences[fn.shortName] ?? (apiFunctions.has(fn) ? app.deploymentPreference : "AllAtOnce"),
+        alarms: apiFunctions.has(fn) ? [fn.errorsAlarm, api.serverErrorsAlarm] : [fn.errorsAlarm],
+      })),
+      alertTopicArn: alerts.topicArn,
+      logRetentionDays: app.logRetentionDays,
+    })
+  : undefined;
+// Every function the stack runs, the rollout hook included: each one's logs shipped, each one charted.
+const allFunctions = rollouts ? { ...functions, rolloutHook: rollouts.hook } : functions;
 const logShipping = new LogShipping("logs", {
   destination:
     app.logDestination === "s3"
       ? { kind: "s3", archiveAfterDays: app.logArchiveAfterDays, expireAfterDays: app.logExpireAfterDays }
       : { kind: "kinesis", retentionHours: app.logStreamRetentionHours },
-  logGroups: { ...Object.fromEntries(Object.entries(functions).map(([label, fn]) => [label, fn.logGroup])), apiAccess: api.accessLogs },
+  logGroups: { ...Object.fromEntries(Object.entries(allFunctions).map(([label, fn]) => [label, fn.logGroup])), apiAccess: api.accessLogs },
   alertTopicArn: alerts.topicArn,
   protect,
 });
 
 new Monitoring("monitoring", {
-  functions,
+  functions: allFunctions,
   api,
   queues: { orders: processOrder },
   deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue!, dailyReportSchedule: dailyReportSchedule.deadLetterQueue },
@@ -247,20 +263,6 @@ const warmer =
     ? new Warmer("warmer", { functions: warmed, schedule: app.warmerSchedule, alertTopicArn: alerts.topicArn, protect })
     : undefined;
 
-// The API's functions take new versions as deploymentPreference says; the others all at once, unless the stack says otherwise.
-const apiFunctions = new Set([health, createOrder, getOrder]);
-const rollouts = app.codeDeployRollouts
-  ? new Rollouts("rollouts", {
-      targets: Object.values(functions).map((fn) => ({
-        function: fn,
-        preference: app.deploymentPreferences[fn.shortName] ?? (apiFunctions.has(fn) ? app.deploymentPreference : "AllAtOnce"),
-        alarms: apiFunctions.has(fn) ? [fn.errorsAlarm, api.serverErrorsAlarm] : [fn.errorsAlarm],
-      })),
-      alertTopicArn: alerts.topicArn,
-      logRetentionDays: app.logRetentionDays,
-    })
-  : undefined;
-
 // Per-function settings may name only functions this program has.
 const shortNames = Object.values(functions).map((fn) => fn.shortName);
 const unknownTargets = (["functionEnvironment", "deploymentPreferences", "provisionedConcurrency", "reservedConcurrency"] as const).flatMap(
@@ -276,7 +278,7 @@ if (unknownTargets.length > 0) throw new ConfigError(config.stack, unknownTarget
 export const url = edge ? edge.url : api.url;
 export const apiUrl = api.url;
 /** What `npm run rollout` moves, per function: its alias, the version this deploy published, its CodeDeploy group. */
-export const rolloutPlans = rollouts?.plans;
+export const rolloutPlans = rollouts ? rollouts.plans : {};
 export const functionNames = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, fn.name]));
 export const ordersTableName = orders.name;
 export const ordersQueueUrl = processOrder.queue.url;

@@ -143,7 +143,7 @@ const rollouts = rolledOut
   : undefined;
 
 export const url = api.url;
-export const rolloutPlans = rollouts?.plans;
+export const rolloutPlans = rollouts ? rollouts.plans : {};
 export const webhooksTableName = webhooks.name;
 /** Every DLQ with what feeds it, for `npm run dlq -- --program examples/webhooks`. */
 export const deadLetterQueues = {

@@ -52,13 +52,33 @@ export class LeanLogger {
 
   private write(level: Level, message: string, extra: Record<string, unknown> = {}): void {
     if (LEVELS[level] < this.level) return;
-    const line = { level, message, timestamp: new Date().toISOString(), service: this.service, ...this.context, ...extra };
+    const line = {
+      level,
+      message,
+      timestamp: new Date().toISOString(),
+      service: this.service,
+      ...this.context,
+      // The request's X-Ray trace (its Root), which Lambda sets per invocation: one id across every function a request reaches.
+      xray_trace_id: traceRoot(process.env._X_AMZN_TRACE_ID),
+      ...extra,
+    };
     const text =
       JSON.stringify(line, (_key, value) =>
         value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
       ) + "\n";
     (LEVELS[level] >= LEVELS.WARN ? process.stderr : process.stdout).write(text);
   }
+}
+
+/** The trace id in `_X_AMZN_TRACE_ID` ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=...;Sampled=1"), as Powertools reads it. */
+export function traceRoot(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  if (!header.includes("=")) return header;
+  for (const field of header.split(";")) {
+    const [key, value] = field.split("=");
+    if (key === "Root") return value;
+  }
+  return undefined;
 }
 
 function levelName(value: string | undefined): Level {

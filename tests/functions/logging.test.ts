@@ -4,7 +4,7 @@ import { handler as createOrder } from "../../functions/createOrder";
 import { handler as health } from "../../functions/health";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { logger } from "../../functions/lib/instrument";
-import { LeanLogger } from "../../functions/lib/lean-logger";
+import { LeanLogger, traceRoot } from "../../functions/lib/lean-logger";
 import { WARMER_EVENT } from "../../policy/contracts";
 import { backends, lambdaContext } from "./emulated";
 import { apiEvent } from "./http.test";
@@ -94,6 +94,39 @@ describe("structured logs and metrics", () => {
     const [leanError, powertoolsError] = captured.stderr.map((l) => JSON.parse(l));
     expect(Object.keys(leanError)).to.deep.equal(Object.keys(powertoolsError));
     expect(leanError.error).to.include({ name: "Error", message: "boom" });
+  });
+
+  it("carries the request's X-Ray trace id where Powertools does, read from _X_AMZN_TRACE_ID at each line", async () => {
+    const saved = process.env._X_AMZN_TRACE_ID;
+    const lean = new LeanLogger("svc");
+    const powertools = new Logger({ serviceName: "svc" });
+    const context = lambdaContext("traced");
+    const captured: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) =>
+      captured.push(...String(chunk).split("\n").filter(Boolean)) > 0) as typeof write;
+    try {
+      process.env._X_AMZN_TRACE_ID = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1";
+      for (const log of [lean, powertools]) {
+        log.setLogLevel("INFO");
+        log.addContext(context);
+        log.info("traced", { k: 1 });
+      }
+      process.env._X_AMZN_TRACE_ID = "Root=1-00000000-111111111111111111111111;Sampled=0";
+      lean.info("next request");
+    } finally {
+      process.stdout.write = write;
+      if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = saved;
+    }
+    const [leanLine, powertoolsLine, next] = captured.map((l) => JSON.parse(l));
+    expect(Object.keys(leanLine)).to.deep.equal(Object.keys(powertoolsLine));
+    expect(leanLine.xray_trace_id).to.equal("1-5759e988-bd862e3fe1be46a994272793");
+    expect({ ...leanLine, timestamp: 0, cold_start: false }).to.deep.equal({ ...powertoolsLine, timestamp: 0, cold_start: false });
+    expect(next.xray_trace_id).to.equal("1-00000000-111111111111111111111111");
+    expect(traceRoot("1-abc")).to.equal("1-abc");
+    expect(traceRoot("Parent=1;Sampled=1")).to.equal(undefined);
+    expect(traceRoot(undefined)).to.equal(undefined);
   });
 
   it("the lean logger honours its level: SILENT writes nothing", async () => {
