@@ -95,6 +95,7 @@ export const appConfigSchema = z
     edgeNoDomainReason: optionalText(z.string().min(10, "must say why, in a sentence")),
     wafEnabled: z.boolean().default(true),
     wafRateLimit: between(100, 2000000000).default(2000),
+    tracing: z.enum(["Active", "PassThrough"]).default("Active"),
     codeDeployRollouts: z.boolean().default(false),
     deploymentPreference: deploymentPreference.default("AllAtOnce"),
     deploymentPreferences: z.record(functionKey, deploymentPreference).default({}),

@@ -62,6 +62,7 @@ const originSecret = app.edgeEnabled
   : undefined;
 /** How a function is deployed: who moves its live alias, and its provisioned concurrency, from the stack's config. */
 const deploymentOf = (shortName: string) => ({
+  tracing: app.tracing,
   aliasManagedByRollout: app.codeDeployRollouts,
   provisionedConcurrency: app.provisionedConcurrency[shortName],
   reservedConcurrency: app.reservedConcurrency[shortName] ?? app.reservedConcurrency["*"],

@@ -100,6 +100,11 @@ export interface LambdaFunctionArgs {
    * the version and routing the rollout gave it. @default false: each `pulumi up` points it at the new version
    */
   aliasManagedByRollout?: boolean;
+  /**
+   * X-Ray: "Active" records each invocation's segment (and the role may write traces); "PassThrough"
+   * only passes an incoming trace on. No X-Ray SDK is bundled either way. @default "Active"
+   */
+  tracing?: "Active" | "PassThrough";
   /** Provisioned concurrency on the live alias: the production answer to cold starts. @default none */
   provisionedConcurrency?: ProvisionedConcurrencyArgs;
   /** Adjusts a child before it is created. @default none */
@@ -342,6 +347,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
       { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:*` },
       ...(this.deadLetterTarget ? [deadLetterStatement(this.deadLetterTarget)] : []),
       ...(args.vpc ? [networkInterfaceStatement()] : []),
+      ...((args.tracing ?? "Active") === "Active" ? [traceWritingStatement()] : []),
       ...(args.policyStatements ?? []),
     ];
     return new aws.iam.RolePolicy(
@@ -367,6 +373,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
       vpcConfig: args.vpc ? { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds } : undefined,
       // Each deploy whose code or configuration changed publishes a version for the live alias to point at.
       publish: true,
+      tracingConfig: { mode: args.tracing ?? "Active" },
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...(args.environment ?? {}) } },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
     };
@@ -485,6 +492,11 @@ function deadLetterStatement(target: DeadLetterTarget): PolicyStatement {
   return target.kind === "sqs"
     ? { Sid: "SendFailedEventsToDlq", Action: ["sqs:SendMessage"], Resource: target.arn }
     : { Sid: "PublishFailedEventsToDlq", Action: ["sns:Publish"], Resource: target.arn };
+}
+
+/** What active tracing needs: AWSXRayDaemonWriteAccess's two write actions, which support no resource-level permissions. */
+function traceWritingStatement(): PolicyStatement {
+  return { Sid: "WriteTraces", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" };
 }
 
 /**

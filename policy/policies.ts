@@ -427,6 +427,19 @@ export const policies: Policy[] = [
     },
   },
   {
+    name: "functions-traced",
+    description: "Every function sets its X-Ray tracing mode explicitly, and in prod (and stage) records traces: Active.",
+    configSchema,
+    validateResource: (args, report) => {
+      if (args.type !== FUNCTION) return;
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      const mode = args.props.tracingConfig?.mode;
+      if (!mode) report(`function ${args.name} sets no tracing mode`);
+      else if (environment !== "dev" && mode !== "Active")
+        report(`function ${args.name} does not record traces (tracing ${mode}) in ${environment}`);
+    },
+  },
+  {
     name: "functions-stop-recursive-loops",
     description:
       "Every function sets Lambda's recursive loop detection to Terminate explicitly, and alarms on RecursiveInvocationsDropped.",

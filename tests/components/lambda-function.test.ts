@@ -36,6 +36,7 @@ describe("LambdaFunction", () => {
         timeoutSeconds: 5,
         alertTopicArn: ALERT_TOPIC,
         provisionedConcurrency: { min: 1, max: 10, targetUtilization: 0.6 },
+        tracing: "PassThrough",
       });
     });
   });
@@ -69,12 +70,20 @@ describe("LambdaFunction", () => {
     expect(role.inputs.managedPolicyArns ?? []).to.have.length(0);
   });
 
-  it("lets the role write only to the function's own log group", () => {
+  it("lets the role write only to the function's own log group, and traces when tracing is active", () => {
     const logGroup = graph.one("aws:cloudwatch/logGroup:LogGroup", "sync-fn-logs");
     const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "sync-fn-policy"), "policy").Statement;
     expect(statements).to.deep.equal([
       { Effect: "Allow", Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.arn}:*` },
+      { Effect: "Allow", Sid: "WriteTraces", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
     ]);
+    expect(fn("sync-fn").inputs.tracingConfig).to.deep.equal({ mode: "Active" });
+  });
+
+  it("passes traces on without recording them, or the right to, under PassThrough", () => {
+    expect(fn("scaled-fn").inputs.tracingConfig).to.deep.equal({ mode: "PassThrough" });
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "scaled-fn-policy"), "policy").Statement;
+    expect(statements.map((s: any) => s.Sid)).to.deep.equal(["WriteOwnLogs"]);
   });
 
   it("logs as JSON to an explicit log group with the configured retention", () => {
