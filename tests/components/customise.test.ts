@@ -54,7 +54,11 @@ describe("customising components", () => {
     expect(graph.all("aws:iam/role:Role").map((r) => r.name)).to.deep.equal(["shared-role"]);
     const policy = resource("aws:iam/rolePolicy:RolePolicy", "custom-policy");
     expect(policy.inputs.role).to.equal(role.id);
-    expect(parsed(policy, "policy").Statement.map((s: any) => s.Sid)).to.deep.equal(["WriteOwnLogs", "ManageVpcNetworkInterfaces", "WriteTraces"]);
+    expect(parsed(policy, "policy").Statement.map((s: any) => s.Sid)).to.deep.equal([
+      "WriteOwnLogs",
+      "ManageVpcNetworkInterfaces",
+      "WriteTraces",
+    ]);
   });
 
   it("takes layers, a VPC, the runtime, the architecture and the handler", () => {
