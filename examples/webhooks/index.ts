@@ -114,22 +114,6 @@ const api = new HttpApi("api", {
   alertTopicArn: alerts.topicArn,
 });
 
-const baseline = new pulumi.StackReference("baseline", { name: `${pulumi.getOrganization()}/platform-baseline/${config.environment}` });
-new Monitoring("monitoring", {
-  functions: { receive, store: store.worker, digest },
-  api,
-  queues: { webhooks: store },
-  deadLetterQueues: { digest: digest.deadLetterQueue!, digestSchedule: digestSchedule.deadLetterQueue },
-  criticalAlarms: [
-    api.serverErrorsAlarm,
-    receive.errorsAlarm,
-    store.deadLetterQueue.messagesVisibleAlarm,
-    digest.deadLetterQueue!.messagesVisibleAlarm,
-  ],
-  alertTopicArn: alerts.topicArn,
-  accountAlertTopicArn: baseline.requireOutput("alertTopicArn") as pulumi.Output<string>,
-});
-
 const rollouts = rolledOut
   ? new Rollouts("rollouts", {
       targets: [
@@ -141,6 +125,24 @@ const rollouts = rolledOut
       logRetentionDays: config.logRetentionDays,
     })
   : undefined;
+
+const baseline = new pulumi.StackReference("baseline", { name: `${pulumi.getOrganization()}/platform-baseline/${config.environment}` });
+new Monitoring("monitoring", {
+  // The rollout hook too, where there is one: every function the stack runs is charted.
+  functions: { receive, store: store.worker, digest, ...(rollouts ? { rolloutHook: rollouts.hook } : {}) },
+  api,
+  queues: { webhooks: store },
+  deadLetterQueues: { digest: digest.deadLetterQueue!, digestSchedule: digestSchedule.deadLetterQueue },
+  criticalAlarms: [
+    api.serverErrorsAlarm,
+    receive.errorsAlarm,
+    store.deadLetterQueue.messagesVisibleAlarm,
+    digest.deadLetterQueue!.messagesVisibleAlarm,
+    digestSchedule.deadLetterQueue.messagesVisibleAlarm,
+  ],
+  alertTopicArn: alerts.topicArn,
+  accountAlertTopicArn: baseline.requireOutput("alertTopicArn") as pulumi.Output<string>,
+});
 
 export const url = api.url;
 export const rolloutPlans = rollouts ? rollouts.plans : {};
