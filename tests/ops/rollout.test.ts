@@ -1,4 +1,3 @@
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -7,6 +6,7 @@ import * as path from "path";
 import { expect } from "chai";
 import type { RolloutPlan } from "../../components/rollouts";
 import { appSpec, rollout, RolloutClient, RolloutInProgressError, rolloutPlansOf } from "../../ops/rollout";
+import { main } from "../../scripts/rollout";
 import { PROGRAM_DIR } from "../harness";
 
 const plan = (group: string, targetVersion = "8"): RolloutPlan => ({
@@ -169,22 +169,43 @@ describe("npm run rollout, through the AWS SDK", function () {
   const outputs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rollout-")), "outputs.json");
   fs.writeFileSync(outputs, JSON.stringify({ rolloutPlans: { "get-order": plan("get-order") } }));
 
-  function run(url: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = {
-      ...process.env,
+  /** The command's own entry point, in this process: the SDK reads its endpoints and credentials from the environment. */
+  async function run(url: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env: Record<string, string> = {
       AWS_ENDPOINT_URL_CODEDEPLOY: url,
       AWS_ENDPOINT_URL_LAMBDA: url,
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
     };
-    return new Promise((resolve) =>
-      execFile(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", "scripts/rollout.ts", "--stack", "prod", "--outputs", outputs, "--poll", "0.01", ...args],
-        { cwd: PROGRAM_DIR, env },
-        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    const out = { stdout: "", stderr: "" };
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    for (const stream of ["stdout", "stderr"] as const)
+      process[stream].write = ((chunk: string | Uint8Array) => ((out[stream] += String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      const code = await main([
+        "node",
+        "rollout",
+        "--stack",
+        "prod",
+        "--outputs",
+        outputs,
+        "--program",
+        PROGRAM_DIR,
+        "--poll",
+        "0.01",
+        ...args,
+      ]);
+      return { code, ...out };
+    } finally {
+      process.stdout.write = writes.stdout;
+      process.stderr.write = writes.stderr;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   }
 
   it("creates the deployment with the AppSpec, and exits 1 naming the rollback when an alarm stops it", async () => {
