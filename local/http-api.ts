@@ -303,7 +303,10 @@ async function invokeRoute(
   };
   const lambda = options.lambda()!;
   const work = lambda
-    .invoke(functionArn, event, `api ${routeKey}`, { status: statusOf })
+    .invoke(functionArn, event, `api ${routeKey}`, {
+      status: statusOf,
+      trace: (event.headers as Record<string, string> | undefined)?.["x-amzn-trace-id"],
+    })
     .then(() => ({ answer: answer!, outcome: invoked }));
   // The function's own timeout ends it first unless it is longer than the API's 30 s.
   if (lambda.resolve(functionArn).timeoutSeconds * 1000 < MAX_INTEGRATION_MS) return work;

@@ -26,6 +26,8 @@ export interface LocalFunction {
   /** The function's own `deadLetterConfig` target, used when no onFailure destination is set. */
   deadLetterArn?: string;
   logGroup: string;
+  /** X-Ray tracing mode: Active samples new traces. @default "PassThrough" */
+  tracing: "Active" | "PassThrough";
   /**
    * The function's aliases, by name. A managed alias is moved by rollouts (its program ignores changes
    * to its version): a new version of the code does not take its traffic until a rollout gives it.
@@ -391,6 +393,7 @@ function functionsOf(graph: Graph): LocalFunction[] {
       },
       deadLetterArn: s.deadLetterConfig?.targetArn,
       logGroup: s.loggingConfig?.logGroup ?? `/aws/lambda/${name}`,
+      tracing: s.tracingConfig?.mode === "Active" ? "Active" : "PassThrough",
       aliases: Object.fromEntries(
         own.map((a) => [String(a.state.name ?? a.name), { managed: (a.options.ignoreChanges ?? []).includes("functionVersion") }]),
       ),

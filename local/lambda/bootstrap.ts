@@ -24,7 +24,16 @@ export interface ContainerData {
   enableSourceMaps: boolean;
 }
 
-export type ToContainer = { type: "invoke"; requestId: string; event: string; deadline: number; clientContext?: string; profile?: boolean };
+export type ToContainer = {
+  type: "invoke";
+  requestId: string;
+  event: string;
+  deadline: number;
+  clientContext?: string;
+  profile?: boolean;
+  /** The invocation's X-Ray trace header, which Lambda's runtime puts in `_X_AMZN_TRACE_ID` for the handler. */
+  traceId?: string;
+};
 
 /** With `profile`: when the container got the message, and when the handler started and ended (ms since the epoch). */
 export type ContainerTiming = [received: number, start: number, end: number];
@@ -159,6 +168,9 @@ async function main(): Promise<void> {
     const timing = (): ContainerTiming | undefined => (message.profile ? [received, start, clock()] : undefined);
     try {
       const event = JSON.parse(message.event);
+      // Per invocation, as Lambda's Node.js runtime sets it: the SDK and the logger read it from here.
+      if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
+      else delete process.env._X_AMZN_TRACE_ID;
       if (message.profile) start = clock();
       const result = await call(handler, event, contextFor(message));
       const done = timing();

@@ -178,7 +178,7 @@ export class FunctionPool {
   }
 
   /** Invokes the function synchronously, as RequestResponse does. Never throws: failures come back as `error`. */
-  async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeOutcome> {
+  async invoke(event: unknown, requestId: string = randomUUID(), traceId?: string): Promise<InvokeOutcome> {
     // The common case, a warm container free, takes no extra turn of the event loop.
     const warm = this.stopped ? undefined : this.idle.pop();
     const container = warm ?? (await this.coldStart(requestId));
@@ -193,6 +193,7 @@ export class FunctionPool {
       event: JSON.stringify(event ?? null),
       deadline: Date.now() + timeoutMs,
       ...(this.options.profile ? { profile: true } : {}),
+      ...(traceId ? { traceId } : {}),
     };
     const outcome = await container.run(message, timeoutMs, () =>
       runtimeError("Sandbox.Timedout", `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`),

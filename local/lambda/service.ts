@@ -4,7 +4,7 @@
  * Async events follow FunctionEventInvokeConfig: the configured retries with backoff, a maximum
  * event age, then a record in the onFailure destination in AWS's format, or the function's DLQ.
  */
-import { randomUUID } from "crypto";
+import { randomBytes, randomUUID } from "crypto";
 import type { AlarmBoard } from "../alarms";
 import type { Reporter } from "../console";
 import type { IamAuthority } from "../iam/authority";
@@ -255,7 +255,7 @@ export class LambdaService {
     ref: string,
     event: unknown,
     trigger: string,
-    extra: { status?: (outcome: InvokeOutcome) => number } = {},
+    extra: { status?: (outcome: InvokeOutcome) => number; trace?: string } = {},
   ): Promise<InvokeOutcome> {
     const fn = this.resolve(ref);
     // Lambda writes START, END and REPORT lines for every invocation, with the function's role.
@@ -268,9 +268,11 @@ export class LambdaService {
         `${fn.name}:${versions.latest}`,
         ...[...versions.kept.keys()].map((k) => `${fn.name}:${k}`),
       ]);
-    let outcome = await pool.invoke(event);
+    const trace = traceHeader(extra.trace, fn.tracing === "Active");
+    let outcome = await pool.invoke(event, undefined, trace);
     // Waiting for a container of a pool that was replaced meanwhile: the new pool serves it.
-    if (outcome.error?.errorType === "Runtime.Stopped" && pool.isRetired) outcome = await this.pools.get(fn.name)!.invoke(event);
+    if (outcome.error?.errorType === "Runtime.Stopped" && pool.isRetired)
+      outcome = await this.pools.get(fn.name)!.invoke(event, undefined, trace);
     // Lambda says $LATEST for an unqualified invocation, and the version number for one through an alias or a version.
     outcome.version = (qualifierOf(ref) ?? /^[^:]+:[^:]+$/.exec(ref)) ? String(version) : "$LATEST";
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
@@ -417,4 +419,24 @@ function containerEnvironment(
 export function qualifierOf(ref: string): string | undefined {
   const qualifier = /^arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+:([^:]+)$/.exec(ref)?.[1];
   return qualifier === "$LATEST" ? undefined : qualifier;
+}
+
+/**
+ * The invocation's trace header, as Lambda hands it to the runtime: the caller's trace (an API request's
+ * X-Amzn-Trace-Id) continued with a new Parent, or a new trace, sampled when the function's tracing is Active.
+ */
+export function traceHeader(incoming: string | undefined, active: boolean): string {
+  const fields = Object.fromEntries(
+    (incoming ?? "")
+      .split(";")
+      .map((f) => f.trim().split("=") as [string, string])
+      .filter(([k, v]) => k && v),
+  );
+  const root = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(fields.Root ?? "")
+    ? fields.Root
+    : `1-${Math.floor(Date.now() / 1000)
+        .toString(16)
+        .padStart(8, "0")}-${randomBytes(12).toString("hex")}`;
+  const sampled = fields.Sampled === "1" || fields.Sampled === "0" ? fields.Sampled : active ? "1" : "0";
+  return `Root=${root};Parent=${randomBytes(8).toString("hex")};Sampled=${sampled}`;
 }

@@ -155,9 +155,29 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(first.awsRequestId).to.match(/^[0-9a-f-]{36}$/);
     expect(first.awsRequestId).to.not.equal(second.awsRequestId);
     expect(first.remaining).to.be.within(1, 1000);
-    expect(first.env).to.deep.equal({ fn: "echo", mem: "128", greeting: "hi" });
+    const { trace, ...env } = first.env;
+    expect(env).to.deep.equal({ fn: "echo", mem: "128", greeting: "hi" });
+    // Each invocation its own trace, as Lambda's runtime sets _X_AMZN_TRACE_ID; not sampled without active tracing.
+    expect(trace).to.match(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
+    expect(second.env.trace.split(";")[0]).to.not.equal(trace.split(";")[0]);
     // Module state survives between invocations of one container: init did not run again.
     expect(second.invocations).to.equal(first.invocations + 1);
+  });
+
+  it("continues a caller's trace: the request's X-Amzn-Trace-Id Root and sampling, with a Parent of its own", async () => {
+    const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    const traced = await echoed("GET", "/echo?mode=context", { headers: { "x-amzn-trace-id": header } });
+    const fields = Object.fromEntries(traced.env.trace.split(";").map((f: string) => f.split("=")));
+    expect(fields.Root).to.equal("1-5759e988-bd862e3fe1be46a994272793");
+    expect(fields.Sampled).to.equal("1");
+    expect(fields.Parent)
+      .to.match(/^[0-9a-f]{16}$/)
+      .and.not.equal("53995c3f42cd8ad8");
+    // A malformed header starts a new trace instead.
+    const fresh = await echoed("GET", "/echo?mode=context", { headers: { "x-amzn-trace-id": "Root=nonsense" } });
+    expect(fresh.env.trace)
+      .to.match(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};/)
+      .and.not.include("nonsense");
   });
 
   it("enforces the timeout with a 500, replaces the timed-out container, and the next request succeeds", async () => {
