@@ -21,8 +21,8 @@ interface Figures {
   non2xx: number;
 }
 
-async function load(url: string, connections: number, seconds: number): Promise<Figures> {
-  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+/** The figures of one autocannon run. */
+function figuresOf(result: autocannon.Result): Figures {
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -30,6 +30,10 @@ async function load(url: string, connections: number, seconds: number): Promise<
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
+}
+
+async function load(url: string, connections: number, seconds: number): Promise<Figures> {
+  return figuresOf(await autocannon({ url, connections, duration: seconds, pipelining: 1 }));
 }
 
 /** CPU time (user and system, every thread) a process has used, in ms: /proc/<pid>/stat's utime and stime, at 100 ticks a second. */
@@ -43,14 +47,7 @@ async function loadWithCpu(url: string, pid: number, connections: number, second
   const before = cpuMs(pid);
   const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
   const used = cpuMs(pid) - before;
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    cpuUsPerRequest: (1000 * used) / Math.max(1, result.requests.total),
-  };
+  return { ...figuresOf(result), cpuUsPerRequest: (1000 * used) / Math.max(1, result.requests.total) };
 }
 
 /** Starts `npm start` for the dev stack on `port`, and waits until GET /health answers. */

@@ -26,7 +26,7 @@ import { startIamProxy } from "./iam/proxy";
 import type { ResourceResolver } from "./iam/requests";
 import { unpackArtifact } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
-import { LambdaService } from "./lambda/service";
+import { Destinations, LambdaService } from "./lambda/service";
 import { startLambdaApi } from "./lambda-api";
 import { LogStore } from "./logs";
 import { buildModel, findFunction, LocalModel } from "./model";
@@ -261,16 +261,16 @@ class Startup {
       // Lambda runs nodejs22.x, where the SDK has nothing to warn about; this machine's Node 20 is not the function's.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const service = this.createService(await this.unpackFunctions(), environment, clients, provisioned, alarms, logs, iam);
+    // Where Lambda's async records and EventBridge's undeliverable events go: queues and topics, by cloud ARN.
+    const destinations: Destinations = {
+      send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes),
+    };
+    const service = this.createService(await this.unpackFunctions(), environment, destinations, alarms, logs, iam);
     await router.start(service, raw.onS3Change);
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
     // EventBridge delivers to a DLQ as the service (the queue's policy allows it), not as any function's role.
-    const deadLetters = {
-      send: (arn: string, body: string, attributes?: Record<string, string>) =>
-        sendToDestination(clients, provisioned, arn, body, attributes),
-    };
-    const scheduler = this.track(new Scheduler(this.model, service, this.reporter, deadLetters), (s) => s.stop());
+    const scheduler = this.track(new Scheduler(this.model, service, this.reporter, destinations), (s) => s.stop());
     scheduler.start();
     this.scheduler = scheduler;
 
@@ -504,8 +504,7 @@ class Startup {
   private createService(
     taskRoots: Record<string, string>,
     environment: Record<string, string>,
-    clients: Clients,
-    provisioned: Provisioned,
+    destinations: Destinations,
     alarms: AlarmBoard,
     logs: LogStore,
     iam?: IamAuthority,
@@ -519,7 +518,7 @@ class Startup {
       reporter: this.reporter,
       alarms,
       logs,
-      destinations: { send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes) },
+      destinations,
       iam,
       profile: !!this.profile,
     });

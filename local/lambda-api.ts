@@ -97,10 +97,7 @@ export function startLambdaApi(
       }
       let name: string;
       // Invoke's Qualifier (a version or an alias), or one written after the name.
-      const qualifier =
-        new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("Qualifier") ??
-        qualifierOf(match[1]) ??
-        /^[^:]+:([^:]+)$/.exec(match[1])?.[1];
+      const qualifier = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("Qualifier") ?? qualifierOf(match[1]);
       try {
         name = lambda().resolve(match[1]).name;
         if (qualifier) name = `${name}:${qualifier}`;

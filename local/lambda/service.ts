@@ -172,7 +172,7 @@ export class LambdaService {
   /** The version an invocation of `ref` runs: an alias picks by its weights, a version number is itself, anything else is $LATEST. */
   private versionFor(name: string, ref: string): number {
     const v = this.versions.get(name)!;
-    const qualifier = qualifierOf(ref) ?? /^[^:]+:([^:]+)$/.exec(ref)?.[1];
+    const qualifier = qualifierOf(ref);
     if (qualifier && /^\d+$/.test(qualifier)) return Number(qualifier);
     const routing = qualifier ? v.aliases.get(qualifier) : undefined;
     if (!routing) return v.latest;
@@ -274,7 +274,7 @@ export class LambdaService {
     if (outcome.error?.errorType === "Runtime.Stopped" && pool.isRetired)
       outcome = await this.pools.get(fn.name)!.invoke(event, undefined, trace);
     // Lambda says $LATEST for an unqualified invocation, and the version number for one through an alias or a version.
-    outcome.version = (qualifierOf(ref) ?? /^[^:]+:[^:]+$/.exec(ref)) ? String(version) : "$LATEST";
+    outcome.version = qualifierOf(ref) ? String(version) : "$LATEST";
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
     const status = extra.status?.(outcome);
     this.options.reporter.invocation({
@@ -415,9 +415,12 @@ function containerEnvironment(
   };
 }
 
-/** The version or alias a qualified function ARN names (`live` in `...:function:orders:live`); none for $LATEST or a bare ARN. */
+/**
+ * The version or alias a qualified function ARN or name names (`live` in `...:function:orders:live` or
+ * `orders:live`); none for $LATEST, a bare ARN or a bare name.
+ */
 export function qualifierOf(ref: string): string | undefined {
-  const qualifier = /^arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+:([^:]+)$/.exec(ref)?.[1];
+  const qualifier = /^arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+:([^:]+)$/.exec(ref)?.[1] ?? /^[^:]+:([^:]+)$/.exec(ref)?.[1];
   return qualifier === "$LATEST" ? undefined : qualifier;
 }
 
