@@ -78,23 +78,33 @@ function statements(policy: unknown): any[] {
   }
 }
 
+/** Whether `text` is JSON whose value is an object (an access log format is one line of JSON per request). */
+function isJsonObject(text: string): boolean {
+  try {
+    return typeof JSON.parse(text) === "object";
+  } catch {
+    return false;
+  }
+}
+
 const asList = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
 const ofType = (resources: PolicyResource[], type: string) => resources.filter((r) => r.type === type);
 
-/** Whether a function (by name or ARN) is the one a reference points at. */
+/** Whether a function is the one a reference points at: by name or ARN, either qualified (`orders:live`, `...:function:orders:3`). */
 function refersTo(fn: PolicyResource, ref: unknown): boolean {
-  return typeof ref === "string" && (ref === fn.props.name || ref === fn.props.arn || ref.startsWith(`${fn.props.arn}:`));
+  if (typeof ref !== "string") return false;
+  return [fn.props.name, fn.props.arn].some((base) => typeof base === "string" && (ref === base || ref.startsWith(`${base}:`)));
 }
 
 /**
  * How a trigger names a function, when it names one: the ARN it invokes (qualified or not), or for an
  * invoke config or a permission the function plus its qualifier.
  */
-function triggerReferences(resources: PolicyResource[]): { resource: PolicyResource; what: string; ref: string }[] {
-  const out: { resource: PolicyResource; what: string; ref: string }[] = [];
-  const push = (resource: PolicyResource, what: string, ref: unknown) => {
-    if (typeof ref === "string" && ref) out.push({ resource, what, ref });
-  };
+function triggerReferences(resources: PolicyResource[]): { resource: PolicyResource; what: string; ref: unknown }[] {
+  // Whether a reference names a function of the stack is `refersTo`'s to say: a target's queue ARN or a
+  // subscription's e-mail address names none, so targets and subscriptions need no filter by kind here.
+  const out: { resource: PolicyResource; what: string; ref: unknown }[] = [];
+  const push = (resource: PolicyResource, what: string, ref: unknown) => out.push({ resource, what, ref });
   for (const r of resources) {
     if (r.type === INTEGRATION && r.props.integrationType === "AWS_PROXY")
       push(
@@ -103,9 +113,8 @@ function triggerReferences(resources: PolicyResource[]): { resource: PolicyResou
         String(r.props.integrationUri ?? "").replace(/^arn:[^:]+:apigateway:[^:]*:lambda:path\/[^/]+\/functions\/(.*)\/invocations$/, "$1"),
       );
     if (r.type === "aws:lambda/eventSourceMapping:EventSourceMapping") push(r, "event source mapping", r.props.functionName);
-    if (r.type === EVENT_TARGET && String(r.props.arn ?? "").includes(":lambda:")) push(r, "EventBridge target", r.props.arn);
-    if (r.type === "aws:sns/topicSubscription:TopicSubscription" && r.props.protocol === "lambda")
-      push(r, "SNS subscription", r.props.endpoint);
+    if (r.type === EVENT_TARGET) push(r, "EventBridge target", r.props.arn);
+    if (r.type === "aws:sns/topicSubscription:TopicSubscription") push(r, "SNS subscription", r.props.endpoint);
     if (r.type === "aws:s3/bucketNotification:BucketNotification")
       for (const l of r.props.lambdaFunctions ?? []) push(r, "bucket notification", l.lambdaFunctionArn);
     if (r.type === INVOKE_CONFIG || r.type === PERMISSION) {
@@ -322,15 +331,9 @@ export const policies: Policy[] = [
     description: "API stages write JSON access logs.",
     validateResource: (args, report) => {
       if (args.type !== "aws:apigatewayv2/stage:Stage" && args.type !== "aws:apigateway/stage:Stage") return;
-      const format = args.props.accessLogSettings?.format;
-      let json = false;
-      try {
-        json = typeof JSON.parse(format) === "object";
-      } catch {
-        json = false;
-      }
-      if (!format || !args.props.accessLogSettings?.destinationArn) report(`stage ${args.name} has no access logs`);
-      else if (!json) report(`stage ${args.name} writes access logs that are not JSON`);
+      const { format, destinationArn } = args.props.accessLogSettings ?? {};
+      if (!format || !destinationArn) report(`stage ${args.name} has no access logs`);
+      else if (!isJsonObject(format)) report(`stage ${args.name} writes access logs that are not JSON`);
     },
   },
   {
@@ -385,8 +388,8 @@ export const policies: Policy[] = [
       if (!target) return;
       const what = `${args.type === EVENT_TARGET ? "EventBridge target" : "schedule"} ${args.name}`;
       if (!target.deadLetterConfig?.arn) report(`${what} has no dead-letter queue: an event it cannot deliver is dropped`);
-      const retry = target.retryPolicy;
-      if (retry?.maximumRetryAttempts === undefined || retry?.maximumEventAgeInSeconds === undefined)
+      const retry = target.retryPolicy ?? {};
+      if (retry.maximumRetryAttempts === undefined || retry.maximumEventAgeInSeconds === undefined)
         report(`${what} has no explicit retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)`);
     },
   },
@@ -472,7 +475,7 @@ export const policies: Policy[] = [
       for (const { resource, what, ref } of triggerReferences(args.resources)) {
         const fn = functions.find((f) => refersTo(f, ref));
         if (!fn) continue;
-        const qualifier = qualifierOf(fn, ref);
+        const qualifier = qualifierOf(fn, String(ref));
         if (qualifier !== LIVE_ALIAS)
           report(
             `${what} ${resource.name} invokes function ${fn.name} ${qualifier ? `at ${qualifier}` : "unqualified ($LATEST)"}; point it at the ${LIVE_ALIAS} alias`,

@@ -27,6 +27,10 @@ function res(type: string, name: string, props: Record<string, any>, options: Pa
 const FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn";
 const DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:dlq";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
+const arnOf = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+/** A function other than `fn`, named `name` as a resource and in AWS. */
+const namedFn = (name: string, extra: Record<string, any> = {}) =>
+  res("aws:lambda/function:Function", name, { name, arn: arnOf(name), loggingConfig: { logGroup: `/aws/lambda/${name}` }, ...extra });
 const fn = (extra: Record<string, any> = {}) =>
   res("aws:lambda/function:Function", "fn", {
     name: "fn",
@@ -89,6 +93,12 @@ const bucketGuards = () => [
     }),
   }),
 ];
+/** The same resource with some of its properties replaced. */
+const withProps = (r: CapturedResource, props: Record<string, unknown>): CapturedResource => ({
+  ...r,
+  inputs: { ...r.inputs, ...props },
+  state: { ...r.state, ...props },
+});
 const distribution = (extra: Record<string, any> = {}) =>
   res("aws:cloudfront/distribution:Distribution", "cdn", {
     viewerCertificate: { minimumProtocolVersion: "TLSv1.2_2021", sslSupportMethod: "sni-only" },
@@ -140,8 +150,48 @@ const cases: Case[] = [
   {
     policy: "async-functions-have-dlq",
     // A warm-up target does not make a function async, and a function-level deadLetterConfig counts as a destination.
-    compliant: [fn(), schedule(), invokeConfig(), schedule(JSON.stringify({ warmer: true })), permission("apigateway.amazonaws.com")],
+    compliant: [
+      fn(),
+      schedule(),
+      invokeConfig(),
+      // Called only synchronously (warmed, and invoked by the API), so it needs no async config.
+      namedFn("sync"),
+      res("aws:cloudwatch/eventTarget:EventTarget", "warm-sync", { arn: arnOf("sync"), input: JSON.stringify({ warmer: true }) }),
+      res("aws:lambda/permission:Permission", "api-sync", { function: "sync", principal: "apigateway.amazonaws.com" }),
+      // Its retries in an invoke config without a destination, its failures in the function's own DLQ.
+      namedFn("legacy", { deadLetterConfig: { targetArn: DLQ_ARN } }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "legacy-target", { arn: arnOf("legacy") }),
+      res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "legacy-async", {
+        functionName: "legacy",
+        maximumRetryAttempts: 1,
+      }),
+    ],
     violations: [
+      // Found among targets and pushers that invoke other functions.
+      {
+        resources: [
+          fn(),
+          namedFn("quiet"),
+          res("aws:cloudwatch/eventTarget:EventTarget", "t1", { arn: arnOf("quiet") }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "t2", { arn: FN_ARN }),
+        ],
+        messages: [
+          "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+          "function quiet is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+        ],
+      },
+      {
+        resources: [
+          fn(),
+          namedFn("quiet"),
+          res("aws:lambda/permission:Permission", "p1", { function: "quiet", principal: "sns.amazonaws.com" }),
+          res("aws:lambda/permission:Permission", "p2", { function: "fn", principal: "s3.amazonaws.com" }),
+        ],
+        messages: [
+          "function fn is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+          "function quiet is invoked asynchronously but has no FunctionEventInvokeConfig with explicit retries and an onFailure destination",
+        ],
+      },
       {
         resources: [fn(), schedule()],
         messages: [
@@ -181,7 +231,10 @@ const cases: Case[] = [
         resources: [fn(), logGroup(undefined)],
         messages: ["log group /aws/lambda/fn of function fn keeps logs forever: set retentionInDays"],
       },
-      { resources: [fn()], messages: ["function fn has no log group /aws/lambda/fn in the stack"] },
+      {
+        resources: [fn(), res("aws:cloudwatch/logGroup:LogGroup", "o", { name: "/aws/lambda/other", retentionInDays: 7 })],
+        messages: ["function fn has no log group /aws/lambda/fn in the stack"],
+      },
     ],
   },
   {
@@ -194,7 +247,8 @@ const cases: Case[] = [
   },
   {
     policy: "functions-have-alarms",
-    compliant: wellWatchedFunction(),
+    // An alarm with no dimensions at all (the API's 5xx) sits beside them.
+    compliant: [...wellWatchedFunction(), alarm("5xx", { namespace: "AWS/ApiGateway", dimensions: undefined })],
     violations: [
       { resources: [fn(), alarm("Errors"), alarm("Duration")], messages: ["function fn has no alarm on Throttles"] },
       { resources: [fn(), alarm("Throttles")], messages: ["function fn has no alarm on Errors, Duration"] },
@@ -228,16 +282,20 @@ const cases: Case[] = [
     violations: [
       { resources: [rolePolicy(["s3:*"])], messages: ["p allows the wildcard action s3:*"] },
       {
-        resources: [res("aws:iam/policy:Policy", "managed", { policy: policyDoc({ Action: "*", Resource: "*" }) })],
+        // A role with no boundary makes no policy without an ARN a boundary.
+        resources: [
+          res("aws:iam/policy:Policy", "managed", { policy: policyDoc({ Action: "*", Resource: "*" }) }),
+          res("aws:iam/role:Role", "plain", {}),
+        ],
         messages: ["managed allows the wildcard action *"],
       },
       {
         resources: [
           res("aws:iam/role:Role", "r", {
-            inlinePolicies: [{ policy: policyDoc({ Effect: "Allow", Action: ["sqs:*", "sns:Publish"], Resource: "*" }) }],
+            inlinePolicies: [{ policy: policyDoc({ Effect: "Allow", Action: ["sqs:*", "sns:Publish", "s3:*"], Resource: "*" }) }],
           }),
         ],
-        messages: ["r allows the wildcard action sqs:*"],
+        messages: ["r allows the wildcard action sqs:*, s3:*"],
       },
       // The same policy, when no role uses it as its boundary, is a grant.
       {
@@ -282,10 +340,17 @@ const cases: Case[] = [
         messages: ["a attaches the broad managed policy arn:aws:iam::aws:policy/AWSLambda_FullAccess"],
       },
       {
+        // Attached to an unbounded role beside a bounded one, and to users only (no role to bound it).
         resources: [
+          res("aws:iam/role:Role", "r", { name: "r" }),
+          res("aws:iam/role:Role", "deploy", { name: "platform-deploy", permissionsBoundary: "arn:aws:iam::123456789012:policy/b" }),
           res("aws:iam/policyAttachment:PolicyAttachment", "b", { roles: ["r"], policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+          res("aws:iam/policyAttachment:PolicyAttachment", "u", { users: ["u"], policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
         ],
-        messages: ["b attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess"],
+        messages: [
+          "b attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess",
+          "u attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess",
+        ],
       },
       {
         resources: [
@@ -374,6 +439,44 @@ const cases: Case[] = [
           }),
         ],
         messages: ["qp: sqs:Recieve* matches no sqs action"],
+      },
+      {
+        // Every place a resource keeps a policy document is read, each a misspelt action of its own.
+        resources: [
+          res("aws:iam/role:Role", "role", {
+            inlinePolicies: [{ name: "inline", policy: policyDoc({ Effect: "Allow", Action: "sqs:SendMesage", Resource: "*" }) }],
+          }),
+          ...[
+            ["aws:iam/policy:Policy", "managed", "s3:GetObjekt"],
+            ["aws:iam/userPolicy:UserPolicy", "user", "s3:PutObjekt"],
+            ["aws:iam/groupPolicy:GroupPolicy", "group", "s3:ListBuckit"],
+            ["aws:sqs/queue:Queue", "queue", "sqs:SendMesage"],
+            ["aws:s3/bucketPolicy:BucketPolicy", "bucket", "s3:GetObjekt"],
+            ["aws:sns/topicPolicy:TopicPolicy", "topicpolicy", "sns:Publsh"],
+            ["aws:sns/topic:Topic", "topic", "sns:Publsh"],
+            ["aws:kms/key:Key", "key", "kms:Decrpt"],
+            ["aws:dynamodb/resourcePolicy:ResourcePolicy", "table", "dynamodb:GetIten"],
+          ].map(([type, name, action]) =>
+            res(type, name, {
+              policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: { Effect: "Allow", Principal: "*", Action: action, Resource: "*" },
+              }),
+            }),
+          ),
+        ],
+        messages: [
+          'role: sqs:SendMesage is not an IAM action: sqs has no action "SendMesage"',
+          'managed: s3:GetObjekt is not an IAM action: s3 has no action "GetObjekt"',
+          'user: s3:PutObjekt is not an IAM action: s3 has no action "PutObjekt"',
+          'group: s3:ListBuckit is not an IAM action: s3 has no action "ListBuckit"',
+          'queue: sqs:SendMesage is not an IAM action: sqs has no action "SendMesage"',
+          'bucket: s3:GetObjekt is not an IAM action: s3 has no action "GetObjekt"',
+          'topicpolicy: sns:Publsh is not an IAM action: sns has no action "Publsh"',
+          'topic: sns:Publsh is not an IAM action: sns has no action "Publsh"',
+          'key: kms:Decrpt is not an IAM action: kms has no action "Decrpt"',
+          'table: dynamodb:GetIten is not an IAM action: dynamodb has no action "GetIten"',
+        ],
       },
       {
         resources: [res("aws:lambda/permission:Permission", "perm", { action: "lambda:Invoke" })],
@@ -486,6 +589,7 @@ const cases: Case[] = [
     compliant: [
       res("aws:apigateway/stage:Stage", "v1", { cacheClusterEnabled: false }),
       res("aws:apigateway/methodSettings:MethodSettings", "m", { settings: { cachingEnabled: false } }),
+      res("aws:apigateway/methodSettings:MethodSettings", "bare", {}),
     ],
     violations: [
       {
@@ -500,21 +604,67 @@ const cases: Case[] = [
   },
   {
     policy: "buckets-secure",
-    compliant: [bucket(), ...bucketGuards()],
+    compliant: [
+      bucket(),
+      ...bucketGuards(),
+      // Guards may name a bucket by its name or by its id, where the two differ.
+      res("aws:s3/bucket:Bucket", "named", { bucket: "named-1", id: "named-id" }),
+      ...bucketGuards().map((g) => withProps(g, { bucket: "named-1" })),
+      res("aws:s3/bucket:Bucket", "by-id", { bucket: "by-id-1", id: "by-id-id" }),
+      ...bucketGuards().map((g) => withProps(g, { bucket: "by-id-id" })),
+      // A statement with no condition beside the TLS one.
+      res("aws:s3/bucketPolicy:BucketPolicy", "logs-extra", {
+        bucket: "logs",
+        policy: policyDoc({ Effect: "Deny", Principal: "*", Action: "s3:DeleteBucket", Resource: "arn:aws:s3:::logs" }),
+      }),
+    ],
     violations: [
+      // Another bucket's guards guard nothing of this one.
+      {
+        resources: [res("aws:s3/bucket:Bucket", "bare", { bucket: "bare", id: "bare" }), bucket(), ...bucketGuards()],
+        messages: [
+          "bucket bare does not block all public access",
+          "bucket bare has no encryption configuration",
+          "bucket bare does not deny non-TLS requests",
+        ],
+      },
+      // Deny without the condition, the condition on an Allow, or on another key: none refuses plain HTTP.
+      ...[
+        { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::logs/*" },
+        {
+          Effect: "Allow",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: "arn:aws:s3:::logs/*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: "arn:aws:s3:::logs/*",
+          Condition: { Bool: { "aws:SecureTransport": "true" } },
+        },
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: "arn:aws:s3:::logs/*",
+          Condition: { StringEquals: { "aws:SecureTransport": "false" } },
+        },
+      ].map((statement) => ({
+        resources: [
+          bucket(),
+          ...bucketGuards().slice(0, 2),
+          res("aws:s3/bucketPolicy:BucketPolicy", "logs-policy", { bucket: "logs", policy: policyDoc(statement) }),
+        ],
+        messages: ["bucket logs does not deny non-TLS requests"],
+      })),
       { resources: [bucket(), ...bucketGuards().slice(0, 2)], messages: ["bucket logs does not deny non-TLS requests"] },
       { resources: [bucket(), bucketGuards()[0], bucketGuards()[2]], messages: ["bucket logs has no encryption configuration"] },
       { resources: [bucket(), ...bucketGuards().slice(1)], messages: ["bucket logs does not block all public access"] },
       {
-        resources: [
-          bucket(),
-          {
-            ...bucketGuards()[0],
-            inputs: { ...bucketGuards()[0].inputs, ignorePublicAcls: false },
-            state: { ...bucketGuards()[0].state, ignorePublicAcls: false },
-          },
-          ...bucketGuards().slice(1),
-        ],
+        resources: [bucket(), withProps(bucketGuards()[0], { ignorePublicAcls: false }), ...bucketGuards().slice(1)],
         messages: ["bucket logs does not block all public access"],
       },
     ],
@@ -595,8 +745,32 @@ const cases: Case[] = [
         eventSourceArn: "arn:aws:kinesis:us-east-1:123456789012:stream/s",
         functionName: LIVE_ARN,
       }),
+      // A function with no reservation (-1, the provider's "unreserved"), and one outside the stack.
+      namedFn("open", { reservedConcurrentExecutions: -1 }),
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "open-m", {
+        eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:q2",
+        functionName: arnOf("open"),
+        scalingConfig: { maximumConcurrency: 50 },
+      }),
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "elsewhere", {
+        eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:q3",
+        functionName: "arn:aws:lambda:us-east-1:123456789012:function:elsewhere",
+        scalingConfig: { maximumConcurrency: 2 },
+      }),
     ],
     violations: [
+      {
+        // Reserved 0 lets nothing run: any maximum is above it.
+        resources: [
+          fn({ reservedConcurrentExecutions: 0 }),
+          res("aws:lambda/eventSourceMapping:EventSourceMapping", "m", {
+            eventSourceArn: "arn:aws:sqs:us-east-1:123456789012:q",
+            functionName: LIVE_ARN,
+            scalingConfig: { maximumConcurrency: 2 },
+          }),
+        ],
+        messages: ["event source mapping m allows 2 concurrent invocations, above its function's reserved 0"],
+      },
       {
         resources: [
           fn(),
@@ -644,9 +818,28 @@ const cases: Case[] = [
     compliant: [
       fn(),
       res("aws:lambda/functionRecursionConfig:FunctionRecursionConfig", "fn-recursion", { functionName: "fn", recursiveLoop: "Terminate" }),
+      // Other alarms beside it, one without dimensions.
+      alarm("Errors"),
+      alarm("5xx", { namespace: "AWS/ApiGateway", dimensions: undefined }),
       alarm("RecursiveInvocationsDropped"),
     ],
     violations: [
+      // The metric, the namespace and the function must all be this alarm's.
+      ...[
+        alarm("Errors"),
+        alarm("RecursiveInvocationsDropped", { namespace: "AWS/SQS" }),
+        alarm("RecursiveInvocationsDropped", { dimensions: undefined }),
+      ].map((wrong) => ({
+        resources: [
+          fn(),
+          res("aws:lambda/functionRecursionConfig:FunctionRecursionConfig", "fn-recursion", {
+            functionName: "fn",
+            recursiveLoop: "Terminate",
+          }),
+          wrong,
+        ],
+        messages: ["function fn has no alarm on RecursiveInvocationsDropped"],
+      })),
       {
         resources: [fn(), alarm("RecursiveInvocationsDropped")],
         messages: ["function fn has no FunctionRecursionConfig: set recursiveLoop Terminate"],
@@ -686,6 +879,14 @@ const cases: Case[] = [
       invokeConfig({ qualifier: "live" }),
       res("aws:lambda/permission:Permission", "api", { function: "fn", qualifier: "live", principal: "apigateway.amazonaws.com" }),
       res("aws:cloudwatch/eventTarget:EventTarget", "other", { arn: "arn:aws:lambda:us-east-1:123456789012:function:elsewhere" }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "to-queue", { arn: DLQ_ARN }),
+      // A passthrough integration invokes no function, whatever its URI.
+      res("aws:apigatewayv2/integration:Integration", "passthrough", {
+        integrationType: "HTTP_PROXY",
+        integrationUri: apiInvokeArn(FN_ARN),
+      }),
+      // A mapping that names the alias by the function's name.
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "by-name", { functionName: "fn:live" }),
     ],
     violations: [
       {
@@ -719,13 +920,76 @@ const cases: Case[] = [
         resources: [fn(), res("aws:lambda/permission:Permission", "api", { function: "fn", principal: "apigateway.amazonaws.com" })],
         messages: ["invoke permission api invokes function fn unqualified ($LATEST); point it at the live alias"],
       },
+      // A qualifier on the function's name, or on its ARN, is read as such.
+      {
+        resources: [
+          fn(),
+          res("aws:lambda/permission:Permission", "by-name", { function: "fn", qualifier: "3", principal: "sns.amazonaws.com" }),
+          res("aws:lambda/permission:Permission", "by-arn", { function: FN_ARN, qualifier: "$LATEST", principal: "sns.amazonaws.com" }),
+          res("aws:lambda/eventSourceMapping:EventSourceMapping", "mapping", { functionName: "fn:beta" }),
+        ],
+        messages: [
+          "invoke permission by-name invokes function fn at 3; point it at the live alias",
+          "invoke permission by-arn invokes function fn at $LATEST; point it at the live alias",
+          "event source mapping mapping invokes function fn at beta; point it at the live alias",
+        ],
+      },
     ],
   },
   {
     policy: "api-functions-roll-out-safely-in-prod",
-    compliant: [...rolledOut(), fn({ name: "internal", arn: "arn:aws:lambda:us-east-1:123456789012:function:internal" })],
+    compliant: [
+      ...rolledOut(),
+      // Called by a schedule only, not through the API; and an integration to a function of another stack.
+      namedFn("internal"),
+      res("aws:cloudwatch/eventTarget:EventTarget", "internal-target", { arn: arnOf("internal") }),
+      res("aws:apigatewayv2/integration:Integration", "elsewhere", {
+        integrationType: "AWS_PROXY",
+        integrationUri: apiInvokeArn("arn:aws:lambda:us-east-1:123456789012:function:elsewhere:live"),
+      }),
+      alarm("5xx", { namespace: "AWS/ApiGateway", dimensions: undefined, name: "api-5xx" }),
+    ],
     violations: [
       { resources: [fn(), integration()], messages: ["function fn is behind the API but has no live alias"] },
+      // Another function's live alias, and another alias of this function, are not its live alias.
+      {
+        resources: [
+          fn(),
+          integration(),
+          res(
+            "aws:lambda/alias:Alias",
+            "other-live",
+            { name: "live", functionName: "other" },
+            { ignoreChanges: ["functionVersion", "routingConfig"] },
+          ),
+          res(
+            "aws:lambda/alias:Alias",
+            "fn-beta",
+            { name: "beta", functionName: "fn" },
+            { ignoreChanges: ["functionVersion", "routingConfig"] },
+          ),
+        ],
+        messages: ["function fn is behind the API but has no live alias"],
+      },
+      // A group that rolls back on the API's alarm, or on another function's Errors, guards not this function.
+      ...[
+        alarm("5xx", { namespace: "AWS/ApiGateway", dimensions: undefined, name: "api-5xx" }),
+        alarm("Errors", { namespace: "AWS/SQS", name: "api-5xx" }),
+        alarm("Errors", { dimensions: { FunctionName: "other" }, name: "api-5xx" }),
+      ].map((wrong) => ({
+        resources: [
+          fn(),
+          integration(),
+          liveAlias(),
+          wrong,
+          deploymentGroup({ alarmConfiguration: { enabled: true, alarms: ["api-5xx"] } }),
+        ],
+        messages: ["function fn is behind the API but no CodeDeploy deployment group rolls it back on an alarm of its own"],
+      })),
+      {
+        resources: rolledOut(deploymentGroup({ autoRollbackConfiguration: undefined })),
+        messages: ["deployment group fn-group does not roll back on DEPLOYMENT_FAILURE and DEPLOYMENT_STOP_ON_ALARM"],
+      },
       {
         resources: rolledOut(deploymentGroup(), liveAlias(["functionVersion"])),
         messages: [
@@ -764,7 +1028,11 @@ const cases: Case[] = [
   },
   {
     policy: "no-fault-injection-in-prod",
-    compliant: [fn({ environment: { variables: { FAULT_INJECTION: "off" } } })],
+    compliant: [
+      fn({ environment: { variables: { FAULT_INJECTION: "off" } } }),
+      namedFn("plain", { environment: undefined }),
+      namedFn("empty", { environment: {} }),
+    ],
     violations: [
       {
         resources: [fn({ environment: { variables: { FAULT_INJECTION: "on" } } })],
@@ -838,6 +1106,8 @@ const cases: Case[] = [
   },
 ];
 
+const UNGOVERNED = "aws:example/unrelated:Unrelated";
+
 async function messagesOf(policyName: string, resources: CapturedResource[], config: Record<string, unknown> = {}): Promise<string[]> {
   const policy = policies.find((p) => p.name === policyName)!;
   const violations = await evaluatePolicies(resources, { enforcement: "mandatory", policies: [policy], config: { [policyName]: config } });
@@ -858,6 +1128,14 @@ describe("the policy pack", () => {
         it(`fails violation ${i + 1}, saying exactly: ${violation.messages.join("; ")}`, async () => {
           expect(await messagesOf(c.policy, violation.resources, c.config)).to.deep.equal(violation.messages);
         });
+      });
+      // The same properties on resources of a type no rule governs are not this rule's business: a check
+      // that forgot to look at the resource's type would still report them.
+      it("reports none of its violations when the resources are of a type it does not govern", async () => {
+        for (const violation of c.violations) {
+          const retyped = violation.resources.map((r) => ({ ...r, type: UNGOVERNED }));
+          expect(await messagesOf(c.policy, retyped, c.config), violation.messages.join("; ")).to.deep.equal([]);
+        }
       });
     });
   }
