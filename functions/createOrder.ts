@@ -7,7 +7,7 @@ import { requireEnv } from "./lib/env";
 import { sqsClient } from "./lib/sqs";
 import { FAULT_HEADER, faultInjectionEnabled } from "./lib/faults";
 import { errorResponse, header, HttpError, json, readJsonBody } from "./lib/http";
-import { instrument, metric } from "./lib/instrument";
+import { instrument, logger, metric } from "./lib/instrument";
 import { orderRequestSchema } from "./lib/order-request";
 import { isValidIdempotencyKey, Order, orderIdFor, requestHash } from "./lib/orders";
 
@@ -37,6 +37,7 @@ async function createOrder(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
       throw new HttpError(409, "Idempotency-Key was already used with a different request body");
     if (stored.status === "accepted") await enqueue(stored);
     if (stored === order) metric("OrdersAccepted");
+    logger.info("order accepted", { orderId: stored.orderId, enqueued: stored.status === "accepted" });
     return json(202, { orderId: stored.orderId, status: "accepted" }, { location: `/orders/${stored.orderId}` });
   } catch (err) {
     if (err instanceof HttpError) return errorResponse(err);

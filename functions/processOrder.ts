@@ -16,22 +16,27 @@ async function processOrders(event: SQSEvent): Promise<SQSBatchResponse> {
   const table = requireEnv(ENV.ordersTable);
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
-    try {
-      await processOne(table, record);
-      metric("OrdersProcessed");
-    } catch (err) {
-      logger.error("order failed", {
-        messageId: record.messageId,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
-        error: err as Error,
-      });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
+    // Lines about this message carry the trace of the request that sent it (SQS's AWSTraceHeader).
+    await logger.inTrace(record.attributes?.AWSTraceHeader, async () => {
+      try {
+        const orderId = await processOne(table, record);
+        logger.info("order processed", { orderId, messageId: record.messageId });
+        metric("OrdersProcessed");
+      } catch (err) {
+        logger.error("order failed", {
+          messageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+          error: err as Error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    });
   }
   return { batchItemFailures };
 }
 
-async function processOne(table: string, record: SQSRecord): Promise<void> {
+/** Marks the message's order processed, and says which order it was. */
+async function processOne(table: string, record: SQSRecord): Promise<string> {
   const { orderId } = JSON.parse(record.body) as { orderId?: string };
   if (!isOrderId(orderId)) throw new Error(`message ${record.messageId} has no valid orderId`);
   if (shouldFail("processOrder", record.messageAttributes?.faultInject?.stringValue)) throw new InjectedFault("processOrder");
@@ -45,6 +50,7 @@ async function processOne(table: string, record: SQSRecord): Promise<void> {
       ExpressionAttributeValues: { ":processed": "processed", ":now": new Date().toISOString() },
     }),
   );
+  return orderId;
 }
 
 export const handler = instrument(processOrders, { batchItemFailures: [] });

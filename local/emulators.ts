@@ -5,6 +5,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
+import { SqsTraceHeaders } from "./sqs-trace";
 import { resolveLocalhostSubdomains } from "./localhost-dns";
 
 /** An object change in the S3 emulator: the object was put (or completed), copied, or deleted. */
@@ -84,6 +85,7 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
     httpModule.createServer = createServer;
   }
   const fauxqsServer = servers.find((server) => (server.address() as AddressInfo | null)?.port === fauxqs.port);
+  if (fauxqsServer) keepTraceHeaders(fauxqsServer);
   const s3Listeners: ((change: S3Change) => void)[] = [];
   const spy = fauxqs.spy;
   const record = spy.addMessage.bind(spy);
@@ -131,4 +133,15 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Every request fauxqs's server answers (over loopback, or handed in-process by the IAM proxy) goes through
+ * local/sqs-trace.ts first, so a message keeps the trace header it was sent with, as SQS's AWSTraceHeader.
+ */
+function keepTraceHeaders(server: http.Server): void {
+  const traces = new SqsTraceHeaders();
+  const listeners = server.listeners("request") as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
+  server.removeAllListeners("request");
+  for (const listener of listeners) server.on("request", traces.wrap(listener.bind(server)));
 }

@@ -102,6 +102,53 @@ describe("schedule expressions, as EventBridge reads them", () => {
     expect(next("cron(0 0 31W * ? *)", "2027-04-01T00:00:00Z")).to.equal("2027-05-31T00:00:00.000Z");
   });
 
+  it("refuses anything before or after the expression, and names what it expected", () => {
+    const expected = "expected rate(value unit), cron(6 fields)";
+    for (const expression of [
+      "xrate(5 minutes)",
+      "rate(5 minutes)x",
+      "xcron(0 10 * * ? *)",
+      "cron(0 10 * * ? *)x",
+      "rate(5 minutess)",
+      "rate(5  minutes)",
+    ])
+      expect(scheduleProblem(expression), expression).to.match(
+        new RegExp(`^${expression.replace(/[()*?]/g, "\\$&")} is not a valid schedule expression: `),
+      );
+    expect(scheduleProblem("xrate(5 minutes)")).to.equal(`xrate(5 minutes) is not a valid schedule expression: ${expected}`);
+    expect(scheduleProblem("cron(0 10 * * ? *)x")).to.equal(`cron(0 10 * * ? *)x is not a valid schedule expression: ${expected}`);
+    expect(scheduleProblem("rate(5 minutess)")).to.match(/the rate's unit must be minute\(s\), hour\(s\) or day\(s\) \(got minutess\)$/);
+    expect(scheduleProblem("at(2027-01-01T00:00:00)x", { allowAt: true })).to.equal(
+      `at(2027-01-01T00:00:00)x is not a valid schedule expression: ${expected} or at(yyyy-mm-ddThh:mm:ss)`,
+    );
+    expect(scheduleProblem("xat(2027-01-01T00:00:00)", { allowAt: true })).to.match(/expected rate/);
+    expect(parseSchedule("at(2027-01-01T00:00:00)", { allowAt: true })).to.deep.equal({
+      kind: "at",
+      when: new Date("2027-01-01T00:00:00Z"),
+    });
+  });
+
+  it("names the field, and the part of it, that AWS would refuse", () => {
+    const problem = (fields: string) => scheduleProblem(`cron(${fields})`)?.replace(/^.* is not a valid schedule expression: /, "");
+    expect(problem("0 10 * * ?")).to.equal("cron takes 6 fields (minutes hours day-of-month month day-of-week year), got 5");
+    expect(problem("0  10 *  * ? *  ")).to.equal(undefined);
+    expect(problem("0 10 * * ? * *")).to.equal("cron takes 6 fields (minutes hours day-of-month month day-of-week year), got 7");
+    expect(problem("0 1-2-3 * * ? *")).to.match(/"1-2-3" is not a range$/);
+    expect(problem("0 5-5 * * ? *")).to.equal(undefined);
+    expect(problem("0 6-5 * * ? *")).to.match(/the range "6-5" runs backwards$/);
+    expect(problem("0 x/5/5 * * ? *")).to.match(/"x\/5\/5" is not a value, a range, \* or a step$/);
+    expect(problem("0 1x * * ? *")).to.match(/"1x" is not a value from 0 to 23$/);
+    expect(problem("0 x1 * * ? *")).to.match(/"x1" is not a value from 0 to 23$/);
+    expect(problem("0 0 x15W * ? *")).to.match(/day-of-month: "x15W" is not L, LW, a day with W, or a value$/);
+    expect(problem("0 0 15Wx * ? *")).to.match(/day-of-month: "15Wx" is not L, LW, a day with W, or a value$/);
+    expect(problem("0 0 ? * x2#1 *")).to.match(/"x2" is not a name or a value from 1 to 7$/);
+    expect(problem("0 0 ? * 2#1x *")).to.match(/day-of-week: "2#1x" is not L, a day with L, day#week, or a value$/);
+    expect(problem("0 0 ? * 2#10 *")).to.match(/day-of-week: the week in "2#10" must be 1 to 5$/);
+    expect(problem("0 0 ? * FRIL *")).to.equal(undefined);
+    expect(problem("0 0 ? * 6Lx *")).to.match(/day-of-week: "6Lx" is not L, a day with L, day#week, or a value$/);
+    expect(problem("0 0 ? * x6L *")).to.match(/"x6" is not a name or a value from 1 to 7$/);
+  });
+
   it("gives the parsed fields to every reader alike", () => {
     const cron = parseSchedule("cron(0/20 8-9 ? JAN,MAR MON#2 *)");
     expect(cron.kind).to.equal("cron");

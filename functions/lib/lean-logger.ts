@@ -17,6 +17,8 @@ let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== "provisioned-conc
 export class LeanLogger {
   private level: number;
   private context: Record<string, unknown> = {};
+  /** The trace the lines are about, when it is not the invocation's own (see `inTrace`). */
+  private traceHeader?: string;
 
   constructor(private readonly service: string) {
     this.level = LEVELS[levelName(process.env.POWERTOOLS_LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL)];
@@ -36,6 +38,22 @@ export class LeanLogger {
       sampling_rate: 0,
     };
     coldStart = false;
+  }
+
+  /**
+   * Runs `work` with every line carrying the trace of `header` instead of the invocation's: an SQS
+   * record's `AWSTraceHeader`, the trace of the request that sent the message. A queue worker's lines
+   * about one message then carry the id of the request that accepted it. Without a header, the
+   * invocation's own trace stays.
+   */
+  async inTrace<T>(header: string | undefined, work: () => Promise<T>): Promise<T> {
+    const previous = this.traceHeader;
+    this.traceHeader = header || previous;
+    try {
+      return await work();
+    } finally {
+      this.traceHeader = previous;
+    }
   }
 
   info(message: string, extra?: Record<string, unknown>): void {
@@ -59,7 +77,7 @@ export class LeanLogger {
       service: this.service,
       ...this.context,
       // The request's X-Ray trace (its Root), which Lambda sets per invocation: one id across every function a request reaches.
-      xray_trace_id: traceRoot(process.env._X_AMZN_TRACE_ID),
+      xray_trace_id: traceRoot(this.traceHeader ?? process.env._X_AMZN_TRACE_ID),
       ...extra,
     };
     const text =

@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { handler as createOrder } from "../../functions/createOrder";
 import { handler as health } from "../../functions/health";
+import { handler as processOrder } from "../../functions/processOrder";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { logger } from "../../functions/lib/instrument";
 import { LeanLogger, traceRoot } from "../../functions/lib/lean-logger";
@@ -9,19 +10,22 @@ import { WARMER_EVENT } from "../../policy/contracts";
 import { backends, lambdaContext } from "./emulated";
 import { apiEvent } from "./http.test";
 
-/** The JSON lines the handlers' logger writes while `run` runs. */
-async function logLines(run: () => Promise<unknown>): Promise<Record<string, any>[]> {
+/** The JSON lines the handlers' logger writes while `run` runs: on stdout, and with `stderr` its WARN and ERROR lines too. */
+async function logLines(run: () => Promise<unknown>, { stderr = false } = {}): Promise<Record<string, any>[]> {
   const lines: string[] = [];
-  const write = process.stdout.write;
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   logger.setLogLevel("INFO");
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  const capture = ((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split("\n").filter(Boolean));
     return true;
   }) as typeof process.stdout.write;
+  process.stdout.write = capture;
+  if (stderr) process.stderr.write = capture;
   try {
     await run();
   } finally {
-    process.stdout.write = write;
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
     logger.setLogLevel("SILENT");
   }
   return lines.map((l) => JSON.parse(l));
@@ -57,8 +61,9 @@ describe("structured logs and metrics", () => {
         lambdaContext("create-order"),
       ),
     );
-    expect(lines.map((l) => l.message)).to.deep.equal(["metric", "invocation"]);
+    expect(lines.map((l) => l.message)).to.deep.equal(["metric", "order accepted", "invocation"]);
     expect(lines[0].metric).to.deep.equal({ name: "OrdersAccepted", value: 1 });
+    expect(lines[1]).to.include({ enqueued: true }).and.have.property("orderId").that.is.a("string");
   });
 
   it("logs a warm-up as such, and counts no metric for it", async () => {
@@ -127,6 +132,82 @@ describe("structured logs and metrics", () => {
     expect(traceRoot("1-abc")).to.equal("1-abc");
     expect(traceRoot("Parent=1;Sampled=1")).to.equal(undefined);
     expect(traceRoot(undefined)).to.equal(undefined);
+  });
+
+  it("writes a queue worker's lines about one message with the trace of the request that sent it", async () => {
+    const saved = process.env._X_AMZN_TRACE_ID;
+    process.env._X_AMZN_TRACE_ID = "Root=1-00000000-aaaaaaaaaaaaaaaaaaaaaaaa;Parent=1;Sampled=1";
+    const record = (body: string, AWSTraceHeader?: string) => ({
+      messageId: body,
+      receiptHandle: "r",
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "0",
+        SenderId: "s",
+        ApproximateFirstReceiveTimestamp: "0",
+        ...(AWSTraceHeader ? { AWSTraceHeader } : {}),
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-1:1:q",
+      awsRegion: "eu-west-1",
+    });
+    let lines: Record<string, any>[];
+    try {
+      lines = await logLines(
+        () =>
+          processOrder(
+            {
+              Records: [
+                // Each order is not in the table, so each is "order failed", about its own message.
+                record('{"orderId":"not-an-order"}', "Root=1-11111111-bbbbbbbbbbbbbbbbbbbbbbbb;Parent=2;Sampled=1"),
+                record('{"orderId":"also-not-one"}'),
+              ],
+            },
+            lambdaContext("process-order"),
+          ),
+        { stderr: true },
+      );
+    } finally {
+      if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = saved;
+    }
+    const byMessage = (id: string) => lines.find((l) => l.messageId === id)!;
+    expect(byMessage('{"orderId":"not-an-order"}').xray_trace_id).to.equal("1-11111111-bbbbbbbbbbbbbbbbbbbbbbbb");
+    // Without a trace on the message, and after the record: the invocation's own.
+    expect(byMessage('{"orderId":"also-not-one"}').xray_trace_id).to.equal("1-00000000-aaaaaaaaaaaaaaaaaaaaaaaa");
+    expect(lines.at(-1)).to.include({ message: "invocation", xray_trace_id: "1-00000000-aaaaaaaaaaaaaaaaaaaaaaaa" });
+  });
+
+  it("the lean logger's inTrace gives the trace back when its work throws, and nests", async () => {
+    const lean = new LeanLogger("svc");
+    lean.setLogLevel("INFO");
+    const captured: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => captured.push(String(chunk)) > 0) as typeof write;
+    const saved = process.env._X_AMZN_TRACE_ID;
+    process.env._X_AMZN_TRACE_ID = "Root=1-00000000-cccccccccccccccccccccccc";
+    try {
+      await lean
+        .inTrace("Root=1-22222222-dddddddddddddddddddddddd", async () => {
+          lean.info("outer");
+          await lean.inTrace(undefined, async () => lean.info("inner without a header"));
+          throw new Error("boom");
+        })
+        .catch(() => undefined);
+      lean.info("after");
+    } finally {
+      process.stdout.write = write;
+      if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = saved;
+    }
+    expect(captured.map((l) => JSON.parse(l).xray_trace_id)).to.deep.equal([
+      "1-22222222-dddddddddddddddddddddddd",
+      "1-22222222-dddddddddddddddddddddddd",
+      "1-00000000-cccccccccccccccccccccccc",
+    ]);
   });
 
   it("the lean logger honours its level: SILENT writes nothing", async () => {
