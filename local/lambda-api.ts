@@ -15,6 +15,7 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** The local cloud's own control routes: fire a schedule now, as EventBridge would; read or follow a function's logs. */
 const FIRE_PATH = /^\/_local\/schedules\/([^/]+)\/fire$/;
 const LOGS_PATH = /^\/_local\/logs\/([^/]+)$/;
+const TRACE_PATH = /^\/_local\/traces\/([^/]+)$/;
 /** The grants of the functions' roles that no call has used so far (`npm run iam -- report`). */
 const UNUSED_PATH = "/_local/iam/unused";
 /** With --profile: where API requests' time went (GET), or start over (DELETE). */
@@ -60,6 +61,12 @@ export function startLambdaApi(
       const path = decodeURIComponent((req.url ?? "").split("?")[0]);
       const logPath = req.method === "GET" ? path.match(LOGS_PATH) : null;
       if (logPath) return streamLogs(req, res, lambda, logs, logPath[1]);
+      const tracePath = req.method === "GET" ? path.match(TRACE_PATH) : null;
+      if (tracePath) {
+        const since = Number(new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("since") ?? 0);
+        const lines = logs.traced(tracePath[1], since).map((line) => JSON.stringify(line) + "\n");
+        return reply(res, 200, { "content-type": "application/x-ndjson" }, lines.join(""));
+      }
       if (path === PROFILE_PATH && profile) {
         if (req.method === "DELETE") profile.reset();
         return reply(res, 200, {}, JSON.stringify(profile.summary()));

@@ -6,6 +6,8 @@ export interface LogLine {
   timestamp: number;
   functionName: string;
   message: string;
+  /** The order lines arrived in, across functions. */
+  seq: number;
 }
 
 /** Lines kept per function; older ones drop off, as retention would drop them. */
@@ -14,9 +16,10 @@ const KEEP = 5000;
 export class LogStore {
   private readonly lines = new Map<string, LogLine[]>();
   private readonly followers = new Set<{ functionName: string; send(line: LogLine): void }>();
+  private seq = 0;
 
   append(functionName: string, message: string): void {
-    const line = { timestamp: Date.now(), functionName, message };
+    const line = { timestamp: Date.now(), functionName, message, seq: this.seq++ };
     const list = this.lines.get(functionName) ?? [];
     list.push(line);
     // Trimmed in chunks: dropping one line per append would move thousands of entries every request.
@@ -27,6 +30,22 @@ export class LogStore {
 
   since(functionName: string, timestamp: number): LogLine[] {
     return (this.lines.get(functionName) ?? []).filter((l) => l.timestamp >= timestamp);
+  }
+
+  /**
+   * Every function's lines about one request since `timestamp`, in the order they were written: the JSON
+   * lines whose `xray_trace_id` is `traceId` (the trace's Root, as the functions' logger writes it).
+   */
+  traced(traceId: string, timestamp: number): LogLine[] {
+    const about = (line: LogLine) => {
+      if (line.timestamp < timestamp || !line.message.includes(traceId)) return false;
+      try {
+        return JSON.parse(line.message).xray_trace_id === traceId;
+      } catch {
+        return false;
+      }
+    };
+    return [...this.lines.values()].flatMap((lines) => lines.filter(about)).sort((a, b) => a.seq - b.seq);
   }
 
   /** Calls `send` with each new line of `functionName` until the returned function is called. */

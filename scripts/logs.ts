@@ -2,6 +2,10 @@
  * `npm run logs -- <function> [--stack <name> | --local] [--since 10m] [--follow] [--filter <pattern>]`
  * Tails a function's logs: CloudWatch Logs (FilterLogEvents, polled when following) for a deployed
  * stack, or the local cloud's log stream. JSON lines are pretty-printed and errors highlighted.
+ *
+ * `npm run logs -- --trace <id> [--stack <name> | --local] [--since 1h]` prints every line of one request
+ * across every function, in time order, each with its function's name: the lines whose `xray_trace_id`
+ * is the trace's id (a queue worker's lines about a message carry the trace of the request that sent it).
  * Exit status: 0, 2 for bad arguments or an unknown function, 3 for an AWS error.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -17,8 +21,17 @@ interface Options {
   since: string;
   follow: boolean;
   filter?: string;
+  trace?: string;
   outputs?: string;
   program: string;
+}
+
+/** An X-Ray trace id (`1-5759e988-bd862e3fe1be46a994272793`), also read from a whole header (`Root=...;Parent=...`). */
+function traceIdOf(text: string): string {
+  const root = /(?:^|;)\s*Root=([^;]+)/.exec(text)?.[1] ?? text.trim();
+  if (!/^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(root))
+    throw new ToolInputError(`--trace takes an X-Ray trace id like 1-5759e988-bd862e3fe1be46a994272793 (got "${text}")`);
+  return root;
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -72,6 +85,50 @@ async function tailLocal(opts: Options, ref: string, since: number): Promise<voi
   }
 }
 
+/** One request's lines, each with the short name of the function that wrote it. */
+function printTraced(lines: { timestamp: number; functionName: string; message: string }[]): void {
+  const width = Math.max(0, ...lines.map((l) => l.functionName.length));
+  for (const line of lines) process.stdout.write(`${color.dim(line.functionName.padEnd(width))} ${pretty(line.timestamp, line.message)}\n`);
+  if (lines.length === 0) process.stdout.write("no line carries this trace id in that time (--since widens it)\n");
+}
+
+async function traceLocal(opts: Options, traceId: string, since: number): Promise<void> {
+  const target = resolveTarget(opts);
+  const res = await fetch(`${target.local!.lambdaEndpoint}/_local/traces/${traceId}?since=${since}`);
+  const text = await res.text();
+  printTraced(
+    text
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  );
+}
+
+/** Every function's log group, filtered on the JSON field, merged by time: CloudWatch Logs keeps a group per function. */
+async function traceCloud(opts: Options, traceId: string, since: number): Promise<void> {
+  const target = resolveTarget(opts);
+  const names: string[] = Object.values(target.outputs.functionNames ?? {});
+  const client = new CloudWatchLogsClient(target.client("logs"));
+  const lines: { timestamp: number; functionName: string; message: string }[] = [];
+  for (const name of names) {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new FilterLogEventsCommand({
+          logGroupName: `/aws/lambda/${name}`,
+          startTime: since,
+          filterPattern: `{ $.xray_trace_id = "${traceId}" }`,
+          nextToken,
+        }),
+      );
+      for (const event of page.events ?? [])
+        lines.push({ timestamp: event.timestamp!, functionName: name, message: event.message!.trimEnd() });
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  printTraced(lines.sort((a, b) => a.timestamp - b.timestamp));
+}
+
 async function tailCloud(opts: Options, ref: string, since: number): Promise<void> {
   const target = resolveTarget(opts);
   const names: string[] = Object.values(target.outputs.functionNames ?? {});
@@ -101,17 +158,27 @@ async function tailCloud(opts: Options, ref: string, since: number): Promise<voi
 async function main(argv: string[]): Promise<number> {
   const program = withTargetOptions(new Command("logs"))
     .description("Tail a function's logs, in AWS or in the local cloud")
-    .argument("<function>", "function name, full (platform-dev-create-order) or short (create-order)")
+    .argument("[function]", "function name, full (platform-dev-create-order) or short (create-order)")
     .option("--since <duration>", "how far back to start: 30s, 10m, 2h, 1d", "10m")
     .option("-f, --follow", "keep printing new lines", false)
-    .option("--filter <pattern>", "only matching lines (CloudWatch filter pattern in AWS; text or /regex/ locally)");
+    .option("--filter <pattern>", "only matching lines (CloudWatch filter pattern in AWS; text or /regex/ locally)")
+    .option("--trace <id>", "every function's lines of one request (its X-Ray trace id), in time order");
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
   const opts = program.opts<Options>();
   try {
     opts.stack = stackOf(opts);
     const since = parseSince(opts.since);
-    await (opts.local ? tailLocal(opts, program.args[0], since) : tailCloud(opts, program.args[0], since));
+    const ref = program.args[0];
+    if (opts.trace !== undefined) {
+      if (ref !== undefined || opts.follow || opts.filter !== undefined)
+        throw new ToolInputError("--trace reads one request across every function: give it no function, --follow or --filter");
+      const traceId = traceIdOf(opts.trace);
+      await (opts.local ? traceLocal(opts, traceId, since) : traceCloud(opts, traceId, since));
+      return 0;
+    }
+    if (ref === undefined) throw new ToolInputError("name a function (or --trace <id> for one request across every function)");
+    await (opts.local ? tailLocal(opts, ref, since) : tailCloud(opts, ref, since));
     return 0;
   } catch (err) {
     return reportToolError(err);

@@ -177,4 +177,44 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.include("Function not found: nope");
   });
+
+  it("follows one order from POST to processed by its trace id alone: npm run logs -- --trace", async () => {
+    const traceOf = (n: number) => `1-6700000${n}-${String(n).repeat(24)}`;
+    const post = (trace: string, customerId: string) =>
+      fetch(`${cloud.url}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-amzn-trace-id": `Root=${trace};Sampled=1` },
+        body: JSON.stringify({ customerId, items: [{ sku: "A", quantity: 1 }] }),
+      }).then((r) => r.json() as Promise<{ orderId: string }>);
+    const followed = await post(traceOf(1), "traced-one");
+    const other = await post(traceOf(2), "traced-two");
+    for (const { orderId } of [followed, other])
+      await eventually(
+        async () =>
+          ((await (await fetch(`${cloud.url}/orders/${orderId}`)).json()) as { status: string }).status === "processed" ? true : undefined,
+        `order ${orderId} processed`,
+        100,
+      );
+
+    const run = await runToEnd("logs.ts", ["--trace", traceOf(1), "--local"], { NO_COLOR: "1" });
+    expect(run.code, run.stderr).to.equal(0);
+    const lines = run.stdout.trim().split("\n");
+    const messages = lines.map((l) => /^(\S+)\s+\S+ (?:INFO|WARN|ERROR)\s+(.+?) \{/.exec(l)?.slice(1, 3).join(": "));
+    // The API's function accepts it, and the queue's worker processes it: in that order, under one trace.
+    const accepted = messages.findIndex((m) => /create-order[^:]*: order accepted/.test(m ?? ""));
+    const processed = messages.findIndex((m) => /process-order[^:]*: order processed/.test(m ?? ""));
+    expect(accepted, run.stdout).to.be.greaterThan(-1);
+    expect(processed, run.stdout).to.be.greaterThan(accepted);
+    expect(run.stdout).to.include(followed.orderId).and.not.include(other.orderId);
+    expect(run.stdout).to.not.include(traceOf(2));
+    // A whole header names the same trace; a malformed id, or a trace with a function, is bad input.
+    const fromHeader = await runToEnd("logs.ts", ["--trace", `Root=${traceOf(1)};Parent=53995c3f42cd8ad8`, "--local"], { NO_COLOR: "1" });
+    expect(fromHeader.stdout).to.equal(run.stdout);
+    const malformed = await runToEnd("logs.ts", ["--trace", "1-abc", "--local"]);
+    expect(malformed.code).to.equal(2);
+    expect(malformed.stderr).to.include('--trace takes an X-Ray trace id like 1-5759e988-bd862e3fe1be46a994272793 (got "1-abc")');
+    const both = await runToEnd("logs.ts", ["create-order", "--trace", traceOf(1), "--local"]);
+    expect(both.code).to.equal(2);
+    expect(both.stderr).to.include("--trace reads one request across every function");
+  });
 });
