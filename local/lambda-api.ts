@@ -130,6 +130,13 @@ export function startLambdaApi(
         "x-amzn-requestid": outcome.requestId,
         "x-amz-executed-version": outcome.version ?? "$LATEST",
       };
+      if (outcome.throttled)
+        return reply(
+          res,
+          429,
+          { "x-amzn-requestid": outcome.requestId, "x-amzn-errortype": "TooManyRequestsException" },
+          JSON.stringify({ Reason: "ReservedFunctionConcurrentInvocationLimitExceeded", Type: "User", message: "Rate Exceeded." }),
+        );
       if (outcome.error) return reply(res, 200, { ...headers, "x-amz-function-error": "Unhandled" }, JSON.stringify(outcome.error));
       return reply(res, 200, headers, outcome.payload ?? "null");
     });

@@ -20,6 +20,8 @@ export interface InvokeOutcome {
   initMs?: number;
   /** The version that ran, as Lambda's X-Amz-Executed-Version says it. */
   version?: string;
+  /** Refused, not run: the function's reserved concurrency was all in use (Lambda's 429, a throttle). */
+  throttled?: boolean;
   /** With profiling: when the invocation was sent, got, started, ended and came back (ms since the epoch). */
   timing?: { sent: number; received: number; start: number; end: number; back: number };
 }
@@ -179,6 +181,10 @@ export class FunctionPool {
 
   /** Invokes the function synchronously, as RequestResponse does. Never throws: failures come back as `error`. */
   async invoke(event: unknown, requestId: string = randomUUID(), traceId?: string): Promise<InvokeOutcome> {
+    // Reserved concurrency is a ceiling in AWS: past it Lambda refuses at once (429), it does not queue.
+    const reserved = this.fn.reservedConcurrency;
+    if (reserved !== undefined && !this.stopped && this.idle.length === 0 && this.all.size >= reserved)
+      return throttle(requestId, reserved);
     // The common case, a warm container free, takes no extra turn of the event loop.
     const warm = this.stopped ? undefined : this.idle.pop();
     const container = warm ?? (await this.coldStart(requestId));
@@ -314,4 +320,18 @@ function pipeLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void
   stream.on("end", () => {
     if (buffered) onLine(buffered);
   });
+}
+
+/** Lambda's answer when a function's reserved concurrency is all in use: TooManyRequestsException, nothing run. */
+function throttle(requestId: string, reserved: number): InvokeOutcome {
+  return {
+    requestId,
+    throttled: true,
+    durationMs: 0,
+    error: {
+      errorType: "TooManyRequestsException",
+      errorMessage: `Rate Exceeded. (ReservedFunctionConcurrentInvocationLimitExceeded: all ${reserved} of its reserved concurrency in use)`,
+      trace: [],
+    },
+  };
 }

@@ -287,7 +287,9 @@ export class LambdaService {
       initMs: outcome.initMs,
       status,
     });
-    if (outcome.error) {
+    // A throttle is no error of the function's: Lambda counts it as Throttles.
+    if (outcome.throttled) this.options.alarms.count("AWS/Lambda", "Throttles", { FunctionName: fn.name }, `${fn.name} throttled`);
+    else if (outcome.error) {
       this.options.alarms.count("AWS/Lambda", "Errors", { FunctionName: fn.name }, `${fn.name} failed: ${outcome.error.errorType}`);
     }
     return outcome;
@@ -306,7 +308,16 @@ export class LambdaService {
           return;
         }
         const age = Date.now() - received;
-        const delay = this.options.asyncRetryBaseMs * 2 ** n;
+        const delay = this.options.asyncRetryBaseMs * 2 ** Math.min(n, 10);
+        // Lambda keeps retrying a throttled event until it is too old; a throttle uses up none of the function's retries.
+        if (outcome.throttled && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            attempt(n);
+          }, delay);
+          this.timers.add(timer);
+          return;
+        }
         if (n < fn.async.retryAttempts && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
           const timer = setTimeout(() => {
             this.timers.delete(timer);

@@ -224,6 +224,51 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     client.destroy();
   });
 
+  it("throttles past a function's reserved concurrency as Lambda does: Invoke 429, the API 500, async events retried", async () => {
+    const client = new LambdaClient({
+      endpoint: cloud.lambdaEndpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
+    const sleep = (ms: number, marker = "") =>
+      Buffer.from(JSON.stringify({ queryStringParameters: { mode: "sleep", ms: String(ms) }, marker }));
+    // "single" has a reserved concurrency of 1: while one invocation runs, a second is refused at once.
+    const [first, second] = await Promise.all([
+      client.send(new InvokeCommand({ FunctionName: "single", Payload: sleep(400) })).catch((err) => err),
+      new Promise((r) => setTimeout(r, 100)).then(() =>
+        client.send(new InvokeCommand({ FunctionName: "single", Payload: sleep(0) })).catch((err) => err),
+      ),
+    ]);
+    expect(JSON.parse(Buffer.from(first.Payload!).toString())).to.deep.equal({ slept: 400 });
+    expect(second.name).to.equal("TooManyRequestsException");
+    expect(second.$metadata.httpStatusCode).to.equal(429);
+    expect(second.Reason).to.equal("ReservedFunctionConcurrentInvocationLimitExceeded");
+    // The limit is on concurrency, not on a count: the next one runs.
+    const third = await client.send(new InvokeCommand({ FunctionName: "single", Payload: sleep(0) }));
+    expect(third.FunctionError).to.equal(undefined);
+    // Through the API, a throttled invocation is API Gateway's 500, as an integration failure.
+    const replies = await Promise.all([
+      request(cloud.url, "GET", "/single?mode=sleep&ms=400"),
+      new Promise((r) => setTimeout(r, 100)).then(() => request(cloud.url, "GET", "/single?mode=sleep&ms=0")),
+    ]);
+    expect(replies.map((r) => r.status)).to.deep.equal([200, 500]);
+    expect(JSON.parse(replies[1].body)).to.deep.equal({ message: "Internal Server Error" });
+    expect(lines.some((l) => l.startsWith("λ single") && l.includes("TooManyRequestsException"))).to.equal(true);
+    // An async event that meets the limit waits and runs once it is free: a throttle uses up no retry.
+    const before = lines.filter((l) => l.startsWith("λ single") && l.includes("(async") && !l.includes("error")).length;
+    await Promise.all([
+      client.send(new InvokeCommand({ FunctionName: "single", InvocationType: "Event", Payload: sleep(300, "a") })),
+      client.send(new InvokeCommand({ FunctionName: "single", InvocationType: "Event", Payload: sleep(0, "b") })),
+    ]);
+    const ran = () => lines.filter((l) => l.startsWith("λ single") && l.includes("(async") && !l.includes("error")).length - before;
+    for (let waited = 0; ran() < 2 && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(ran()).to.equal(2);
+    // Each ran as its first attempt: the throttled one was held back, not counted as a failed try.
+    expect(lines.filter((l) => l.startsWith("λ single") && l.includes("async retry"))).to.deep.equal([]);
+    client.destroy();
+  });
+
   it("lists the graph's cloud-only and unsupported resources at start-up instead of ignoring them", () => {
     const at = (title: string) => lines.indexOf(lines.find((l) => l.startsWith(title))!);
     expect(lines[at("Cloud only") + 1]).to.include("aws:cloudfront/originAccessControl:OriginAccessControl");
