@@ -222,6 +222,9 @@ function noDataReads(): PolicyStatement {
       "lambda:InvokeFunction",
       "logs:GetLogEvents",
       "logs:FilterLogEvents",
+      // npm run logs --follow: the log group's ARN, then a live tail session.
+      "logs:DescribeLogGroups",
+      "logs:StartLiveTail",
     ],
     Resource: "*",
   };

@@ -1,7 +1,7 @@
 /**
  * `npm run logs -- <function> [--stack <name> | --local] [--since 10m] [--follow] [--filter <pattern>]`
- * Tails a function's logs: CloudWatch Logs (FilterLogEvents, polled when following) for a deployed
- * stack, or the local cloud's log stream. JSON lines are pretty-printed and errors highlighted.
+ * Tails a function's logs: CloudWatch Logs for a deployed stack (FilterLogEvents for what is there, then
+ * with --follow StartLiveTail's stream, ops/live-tail.ts), or the local cloud's log stream. JSON lines are pretty-printed and errors highlighted.
  *
  * `npm run logs -- --trace <id> [--stack <name> | --local] [--since 1h]` prints every line of one request
  * across every function, in time order, each with its function's name: the lines whose `xray_trace_id`
@@ -12,6 +12,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import { Command } from "commander";
 import { color } from "../local/console";
 import { functionNamed } from "../local/function-names";
+import { liveTail, logGroupArn } from "../ops/live-tail";
 import { resolveTarget, stackOf, ToolInputError } from "../ops/target";
 import { parseArguments, reportToolError, withTargetOptions } from "./cli";
 
@@ -135,24 +136,26 @@ async function tailCloud(opts: Options, ref: string, since: number): Promise<voi
   const name = functionNamed(names, ref);
   if (!name) throw new ToolInputError(`no function "${ref}" in stack ${opts.stack}; functions: ${names.join(", ")}`);
   const client = new CloudWatchLogsClient(target.client("logs"));
-  let startTime = since;
-  const seen = new Set<string>();
+  const group = `/aws/lambda/${name}`;
+  let nextToken: string | undefined;
   do {
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}`, startTime, filterPattern: opts.filter, nextToken }),
-      );
-      for (const event of page.events ?? []) {
-        if (seen.has(event.eventId!)) continue;
-        seen.add(event.eventId!);
-        startTime = Math.max(startTime, event.timestamp!);
-        process.stdout.write(pretty(event.timestamp!, event.message!.trimEnd()) + "\n");
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    if (opts.follow) await new Promise((r) => setTimeout(r, 2000));
-  } while (opts.follow);
+    const page = await client.send(
+      new FilterLogEventsCommand({ logGroupName: group, startTime: since, filterPattern: opts.filter, nextToken }),
+    );
+    for (const event of page.events ?? []) process.stdout.write(pretty(event.timestamp!, event.message!.trimEnd()) + "\n");
+    nextToken = page.nextToken;
+  } while (nextToken);
+  if (!opts.follow) return;
+  // From here on, lines as they are ingested (StartLiveTail) until Ctrl-C.
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  await liveTail(
+    client,
+    [await logGroupArn(client, group)],
+    opts.filter,
+    (line) => process.stdout.write(pretty(line.timestamp, line.message) + "\n"),
+    stop.signal,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
