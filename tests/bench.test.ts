@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { costPerMillion, costPlan, CostPlan, PRICES, provisionedCost, RouteCost, variants } from "../bench/cost";
-import { budgetMisses, floorSource, FunctionFigures, median, sdkImports } from "../bench/measure";
+import { budgetMisses, floorSource, FunctionFigures, median, pairedRatio, quantile, sdkImports } from "../bench/measure";
 import { stackGraph } from "./harness";
 
 const fn = (overrides: Partial<FunctionFigures>): FunctionFigures => ({
@@ -11,8 +11,10 @@ const fn = (overrides: Partial<FunctionFigures>): FunctionFigures => ({
   initMs: 10,
   emptyInitMs: 1,
   floorInitMs: 10,
+  initRatio: { median: 1, q1: 0.95, q3: 1.05, rounds: 31 },
   ...overrides,
 });
+const ratio = (median: number) => ({ median, q1: median - 0.05, q3: median + 0.05, rounds: 31 });
 
 describe("npm run bench: figures and budgets", () => {
   it("takes the median", () => {
@@ -23,24 +25,50 @@ describe("npm run bench: figures and budgets", () => {
   it("passes figures within every budget", () => {
     expect(
       budgetMisses({
-        functions: [fn({ name: "health", bytes: 10_000, initMs: 1.1, floorInitMs: 1 })],
+        functions: [fn({ name: "health", bytes: 10_000, initMs: 1.1, floorInitMs: 1, initRatio: ratio(1.2) })],
+        canary: { what: "a floor with one more client", ratio: ratio(1.21) },
         previewMs: 5000,
         unitTestsMs: 30_000,
       }),
     ).to.deep.equal([]);
   });
 
+  it("pairs each round's init with the same round's floor, and gives the quartiles of the ratios", () => {
+    // Drift that slows a whole round slows both: the paired ratio stays 1.1 where the medians alone would not say so.
+    expect(pairedRatio([11, 22, 33, 44, 110], [10, 20, 30, 40, 100])).to.deep.include({ median: 1.1, rounds: 5 });
+    const spread = pairedRatio([10, 12, 14, 16, 18], [10, 10, 10, 10, 10]);
+    expect(spread).to.deep.equal({ median: 1.4, q1: 1.2, q3: 1.6, rounds: 5 });
+    expect(quantile([4, 1, 3, 2], 0.5)).to.equal(2.5);
+    expect(quantile([1, 2], 0)).to.equal(1);
+    expect(quantile([1, 2], 1)).to.equal(2);
+    expect(() => pairedRatio([1, 2], [1])).to.throw(/one init and one floor per round/);
+    expect(() => pairedRatio([], [])).to.throw(/one init and one floor per round/);
+  });
+
+  it("counts a miss only if the longer confirming measure misses too, and says when the check cannot see one", () => {
+    expect(budgetMisses({ functions: [fn({ name: "a", initRatio: ratio(1.3), confirmed: ratio(1.15) })] })).to.deep.equal([]);
+    expect(budgetMisses({ functions: [fn({ name: "a", initRatio: ratio(1.1), confirmed: ratio(1.25) })] })).to.have.length(1);
+    expect(budgetMisses({ functions: [fn({ name: "a", initRatio: ratio(1.3), confirmed: ratio(1.25) })] })).to.deep.equal([
+      "a: init is 1.25 x its SDK-only floor (31 paired rounds, quartiles 1.20-1.30), over 1.2 x: 10.0 ms against 10.0 ms (no SDK)",
+    ]);
+    expect(
+      budgetMisses({ functions: [], canary: { what: "create-order's floor with @aws-sdk/client-s3 added", ratio: ratio(1.2) } }),
+    ).to.deep.equal([
+      "the init check cannot see a miss: create-order's floor with @aws-sdk/client-s3 added came out at 1.20 x (31 paired rounds, quartiles 1.15-1.25); the machine is too noisy to check init",
+    ]);
+  });
+
   it("names each missed budget with its figure", () => {
     const misses = budgetMisses({
       functions: [
-        fn({ name: "health", bytes: 25_111, sdk: ["@aws-sdk/client-sqs"], initMs: 5, floorInitMs: 1 }),
+        fn({ name: "health", bytes: 25_111, sdk: ["@aws-sdk/client-sqs"], initMs: 5, floorInitMs: 1, initRatio: ratio(5) }),
         fn({ name: "big", bytes: 500 * 1024 }),
       ],
       previewMs: 12_000,
       unitTestsMs: 61_000,
     });
     expect(misses).to.deep.equal([
-      "health: init 5.0 ms is over 1.2 x its floor of 1.0 ms (@aws-sdk/client-sqs)",
+      "health: init is 5.00 x its SDK-only floor (31 paired rounds, quartiles 4.95-5.05), over 1.2 x: 5.0 ms against 1.0 ms (@aws-sdk/client-sqs)",
       "health: bundle 24.5 KB is not under 20 KB",
       "health: loads the AWS SDK (@aws-sdk/client-sqs)",
       "big: bundle 500 KB is over 400 KB",
