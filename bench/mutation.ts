@@ -91,15 +91,36 @@ export function render(folders: FolderScore[], survivors: string[], equivalents:
   ].join("\n");
 }
 
+/**
+ * Every Stryker JSON report under reports/mutation/ (the whole run's, and the narrower configs' such as
+ * stryker.policy.json's), merged file by file: where two reports hold the same file, the newer one's
+ * mutants count.
+ */
+export function mergedReports(dir: string): { files: Record<string, { mutants: Mutant[] }>; newest: Date } | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const reports = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.startsWith("incremental"))
+    .map((f) => ({ file: path.join(dir, f), mtime: fs.statSync(path.join(dir, f)).mtime }))
+    .sort((a, b) => a.mtime.getTime() - b.mtime.getTime());
+  const files: Record<string, { mutants: Mutant[] }> = {};
+  for (const { file } of reports) {
+    const report = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (report && typeof report.files === "object") Object.assign(files, report.files);
+  }
+  if (reports.length === 0) return undefined;
+  return { files, newest: reports[reports.length - 1].mtime };
+}
+
 function main(): number {
-  if (!fs.existsSync(REPORT)) {
-    process.stderr.write(`error: no ${path.relative(ROOT, REPORT)}; run \`npm run test:mutation\` first\n`);
+  const merged = mergedReports(path.dirname(REPORT));
+  if (!merged) {
+    process.stderr.write(`error: no report in ${path.relative(ROOT, path.dirname(REPORT))}; run \`npm run test:mutation\` first\n`);
     return 2;
   }
-  const report = JSON.parse(fs.readFileSync(REPORT, "utf8"));
   const equivalents: Equivalent[] = fs.existsSync(EQUIVALENTS) ? JSON.parse(fs.readFileSync(EQUIVALENTS, "utf8")) : [];
-  const { folders, survivors } = scores(report.files, equivalents);
-  const text = render(folders, survivors, equivalents, fs.statSync(REPORT).mtime.toISOString().slice(0, 10));
+  const { folders, survivors } = scores(merged.files, equivalents);
+  const text = render(folders, survivors, equivalents, merged.newest.toISOString().slice(0, 10));
   fs.writeFileSync(path.join(ROOT, "bench", "mutation.md"), text + "\n");
   process.stdout.write(text + "\n");
   return 0;

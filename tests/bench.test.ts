@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { expect } from "chai";
 import { costPerMillion, costPlan, CostPlan, PRICES, provisionedCost, RouteCost, variants } from "../bench/cost";
 import { budgetMisses, floorSource, FunctionFigures, median, pairedRatio, quantile, sdkImports } from "../bench/measure";
@@ -215,5 +218,27 @@ describe("npm run test:mutation: the score per folder", () => {
     const text = render(folders, survivors, [], "2026-11-30");
     expect(text).to.include("| functions/ | 1 | 0 | 1 | 0 | 50.0% | 85% (missed) |");
     expect(text).to.include("| policy/ | 2 | 1 | 0 | 1 | 66.7% | 85% (missed) |");
+  });
+
+  it("merges every report of the folder file by file, the newer report's mutants winning, and skips the incremental files", () => {
+    const { mergedReports } = require("../bench/mutation") as typeof import("../bench/mutation");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mutation-"));
+    const write = (name: string, files: Record<string, unknown>, at: number) => {
+      fs.writeFileSync(path.join(dir, name), JSON.stringify({ files }));
+      fs.utimesSync(path.join(dir, name), at, at);
+    };
+    write(
+      "mutation.json",
+      { "policy/a.ts": { mutants: [mutant("Survived", 1)] }, "components/b.ts": { mutants: [mutant("Killed", 2)] } },
+      1000,
+    );
+    write("policy.json", { "policy/a.ts": { mutants: [mutant("Killed", 1)] } }, 2000);
+    write("incremental-policy.json", { "policy/a.ts": { mutants: [mutant("Survived", 1)] } }, 3000);
+    const merged = mergedReports(dir)!;
+    expect(Object.keys(merged.files).sort()).to.deep.equal(["components/b.ts", "policy/a.ts"]);
+    expect(merged.files["policy/a.ts"].mutants[0].status).to.equal("Killed");
+    expect(merged.newest.getTime()).to.equal(2000 * 1000);
+    expect(mergedReports(path.join(dir, "missing"))).to.equal(undefined);
+    fs.rmSync(dir, { recursive: true });
   });
 });
