@@ -42,6 +42,32 @@ const provisionedConcurrency = z
   })
   .strict()
   .refine((pc) => pc.max === undefined || pc.max >= pc.min, { message: "max must be at least min" });
+/** Private networking: a VPC made with awsx (`create`), or an existing one (`vpcId` and its `privateSubnetIds`). */
+const network = z
+  .object({
+    create: z
+      .object({
+        natGateways: z.enum(["None", "Single", "OnePerAz"]).default("None"),
+        availabilityZones: between(1, 6).default(2),
+        cidrBlock: z
+          .string()
+          .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, "must be an IPv4 range from /16 to /28, like 10.0.0.0/16")
+          .default("10.0.0.0/16"),
+      })
+      .strict()
+      .optional(),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id like vpc-0123456789abcdef0")
+      .optional(),
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id like subnet-0123456789abcdef0")).optional(),
+    endpointSecurityGroupId: z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id like sg-0123456789abcdef0")
+      .optional(),
+    functions: z.array(functionKey).optional(),
+  })
+  .strict();
 /** Text Pulumi.yaml defaults to "" to mean unset: "" reads as absent, anything else must match `inner`. */
 const optionalText = (inner: z.ZodType<string>) => z.preprocess((v) => (v === "" ? undefined : v), inner.optional());
 
@@ -100,6 +126,7 @@ export const appConfigSchema = z
     deploymentPreference: deploymentPreference.default("AllAtOnce"),
     deploymentPreferences: z.record(functionKey, deploymentPreference).default({}),
     provisionedConcurrency: z.record(functionKey, provisionedConcurrency).default({}),
+    network: network.default({}),
     functionEnvironment: z
       .record(
         z.string().regex(/^(\*|[a-z][a-z0-9-]*)$/, "must be a function's short name (create-order) or *"),
@@ -288,6 +315,7 @@ export function parseConfig(raw: Record<string, string>, stack: string, options:
       for (const [key, preference] of stepped)
         problems.push(`${PROJECT}:${key}: ${preference} needs codeDeployRollouts: true (CodeDeploy shifts the traffic)`);
     }
+    problems.push(...networkProblems(cfg));
     if (cfg.environment === "prod" && !cfg.codeDeployRollouts)
       problems.push(`${PROJECT}:codeDeployRollouts: must be true in a prod environment (canary rollouts that roll back on alarms)`);
   }
@@ -384,4 +412,22 @@ export function readAppConfigDocument(programDir: string, config: PlatformConfig
   } catch (err) {
     throw new ConfigError(config.stack, [`${path.relative(programDir, file)} is not valid JSON: ${(err as Error).message}`]);
   }
+}
+
+/** The network's forms are exclusive, an existing VPC needs its subnets (two AZs' in prod), and functions need a network. */
+function networkProblems(cfg: AppConfig): string[] {
+  const { create, vpcId, privateSubnetIds, endpointSecurityGroupId, functions } = cfg.network;
+  const key = `${PROJECT}:network`;
+  const problems: string[] = [];
+  if (create && vpcId) problems.push(`${key}: set create (a VPC made here) or vpcId (one that exists), not both`);
+  if (privateSubnetIds && !vpcId) problems.push(`${key}.privateSubnetIds: needs network.vpcId, the VPC they are in`);
+  if (endpointSecurityGroupId && !vpcId) problems.push(`${key}.endpointSecurityGroupId: needs network.vpcId, the VPC it is in`);
+  if (vpcId && !privateSubnetIds?.length) problems.push(`${key}.vpcId: needs network.privateSubnetIds, the subnets functions go in`);
+  if (cfg.environment === "prod" && vpcId && privateSubnetIds && privateSubnetIds.length < 2)
+    problems.push(`${key}.privateSubnetIds: prod needs at least two subnets, in two availability zones (got ${privateSubnetIds.length})`);
+  if (cfg.environment === "prod" && create && create.availabilityZones < 2)
+    problems.push(`${key}.create.availabilityZones: prod needs at least two (got ${create.availabilityZones})`);
+  if (functions?.length && !create && !vpcId)
+    problems.push(`${key}.functions: needs a network to run in: network.create, or network.vpcId and privateSubnetIds`);
+  return problems;
 }

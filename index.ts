@@ -25,6 +25,7 @@ import { HttpApi } from "./components/http-api";
 import { LambdaFunction } from "./components/lambda-function";
 import { LogShipping } from "./components/log-shipping";
 import { Monitoring } from "./components/monitoring";
+import { Network } from "./components/network";
 import { QueueWorker } from "./components/queue-worker";
 import { Rollouts } from "./components/rollouts";
 import { Schedule } from "./components/schedule";
@@ -60,8 +61,24 @@ const functionDefaults = {
 const originSecret = app.edgeEnabled
   ? new StackSecret("origin-verify-secret", { configKey: "originVerifySecret", configured: config.secretsSet.originVerifySecret }).value
   : undefined;
-/** How a function is deployed: who moves its live alias, and its provisioned concurrency, from the stack's config. */
+// Private networking, off by default: a VPC made with awsx, or one that exists; the functions it lists run in its private subnets.
+const network =
+  app.network.create || app.network.vpcId
+    ? new Network("network", {
+        region: config.region,
+        create: app.network.create ? { ...app.network.create, flowLogRetentionDays: app.logRetentionDays } : undefined,
+        existing: app.network.vpcId
+          ? {
+              vpcId: app.network.vpcId,
+              privateSubnetIds: app.network.privateSubnetIds ?? [],
+              endpointSecurityGroupId: app.network.endpointSecurityGroupId,
+            }
+          : undefined,
+      })
+    : undefined;
+/** How a function is deployed: who moves its live alias, its concurrency, and its network, from the stack's config. */
 const deploymentOf = (shortName: string) => ({
+  vpc: network && app.network.functions?.includes(shortName) ? network.placement(shortName) : undefined,
   tracing: app.tracing,
   aliasManagedByRollout: app.codeDeployRollouts,
   provisionedConcurrency: app.provisionedConcurrency[shortName],
@@ -273,6 +290,8 @@ const unknownTargets = (["functionEnvironment", "deploymentPreferences", "provis
       .filter((key) => !shortNames.includes(key))
       .map((key) => `${PROJECT}:${setting}.${key}: no such function; functions: ${shortNames.join(", ")}`),
 );
+for (const key of (app.network.functions ?? []).filter((k) => !shortNames.includes(k)))
+  unknownTargets.push(`${PROJECT}:network.functions: ${key}: no such function; functions: ${shortNames.join(", ")}`);
 if (unknownTargets.length > 0) throw new ConfigError(config.stack, unknownTargets);
 
 /** The public URL: the edge's (custom domain or CloudFront's) when the edge is on, else the API's. */

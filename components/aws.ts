@@ -13,6 +13,7 @@ export * as cloudfront from "@pulumi/aws/cloudfront";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";
 export * as codedeploy from "@pulumi/aws/codedeploy";
 export * as dynamodb from "@pulumi/aws/dynamodb";
+export * as ec2 from "@pulumi/aws/ec2";
 export * as iam from "@pulumi/aws/iam";
 export * as kinesis from "@pulumi/aws/kinesis";
 export * as kms from "@pulumi/aws/kms";

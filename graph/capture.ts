@@ -20,6 +20,11 @@ export interface CapturedResource {
   arn: string | null;
   parent: string | null;
   custom: boolean;
+  /**
+   * A remote component (awsx's `Vpc`): its provider plugin builds its children, so under mocks it is one
+   * node whose outputs the capture makes up (graph/identity.ts). @default false
+   */
+  remote?: boolean;
   provider: string | null;
   /** Inputs exactly as the program passed them (secrets stay wrapped, assets stay assets). */
   inputs: Record<string, any>;
@@ -116,6 +121,7 @@ class RecordingMonitor extends MockMonitor {
           name: req.getName(),
           parent: req.getParent() || null,
           custom: req.getCustom(),
+          ...(req.getRemote?.() ? { remote: true } : {}),
           provider: req.getProvider() || null,
           inputs: deserializeProperties(req.getObject()),
         });

@@ -227,6 +227,29 @@ const builders: Record<string, Builder> = {
     arn: null,
     attributes: { result: `offline-generated-${shortId(urn, 24)}` },
   }),
+  // awsx's Vpc is a remote component: its plugin builds the VPC, subnets and route tables, so under mocks it
+  // is one node. Its outputs are made up here, stable per stack: a VPC id, and subnet ids per AZ of each kind
+  // its subnetSpecs ask for (Private and Isolated by default, Public only when named).
+  "awsx:ec2:Vpc": (_name, inputs, _at, urn) => {
+    const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
+    const kinds: string[] =
+      Array.isArray(inputs.subnetSpecs) && inputs.subnetSpecs.length ? inputs.subnetSpecs.map((s: any) => s.type) : ["Private", "Public"];
+    const subnets = (kind: string) =>
+      kinds.includes(kind)
+        ? Array.from({ length: zones }, (_, i) => `subnet-${shortId(`${urn}#${kind}#${i}`, 17).replace(/[^0-9a-f]/g, "0")}`)
+        : [];
+    const vpcId = `vpc-${shortId(urn, 17).replace(/[^0-9a-f]/g, "0")}`;
+    return {
+      id: "",
+      arn: null,
+      attributes: {
+        vpcId,
+        privateSubnetIds: subnets("Private"),
+        isolatedSubnetIds: subnets("Isolated"),
+        publicSubnetIds: subnets("Public"),
+      },
+    };
+  },
   "aws:s3/bucket:Bucket": bucketIdentity,
   // The deprecated BucketV2 is the same bucket: its id is its name too.
   "aws:s3/bucketV2:BucketV2": bucketIdentity,

@@ -65,6 +65,7 @@ export async function toPlanDocument(graph: Graph, policies: Violation[]): Promi
       arn: r.arn,
       parent: r.parent,
       custom: r.custom,
+      ...(r.remote ? { remote: true } : {}),
       provider: r.provider,
       inputs: (await toPlain(r.inputs)) as Record<string, unknown>,
       options: r.options,

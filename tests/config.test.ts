@@ -146,6 +146,7 @@ describe("stack config", () => {
       "platform:provisionedConcurrency": JSON.stringify({ "get-orders": { min: 1 }, health: { min: 1 } }),
       "platform:deploymentPreferences": JSON.stringify({ helth: "AllAtOnce" }),
       "platform:functionEnvironment": JSON.stringify({ "*": { A: "1" }, "daily-reports": { B: "2" } }),
+      "platform:network": JSON.stringify({ create: {}, functions: ["get-ordr"] }),
     }).catch((err: Error) => err);
     // The program's own copy of config.ts threw it (the capture loads the program afresh).
     expect((error as Error).name).to.equal("ConfigError");
@@ -153,6 +154,7 @@ describe("stack config", () => {
     expect((error as ConfigError).problems.sort()).to.deep.equal([
       `platform:deploymentPreferences.helth: no such function; ${functions}`,
       `platform:functionEnvironment.daily-reports: no such function; ${functions}`,
+      `platform:network.functions: get-ordr: no such function; ${functions}`,
       `platform:provisionedConcurrency.get-orders: no such function; ${functions}`,
     ]);
   });
@@ -172,6 +174,52 @@ describe("stack config", () => {
     expect(() => parseConfig(raw({ "process-order": 5, "*": 1 }, 5), "dev")).to.not.throw();
     expect(problemsOf(raw({}, 1))[0]).to.match(/^platform:queueMaxConcurrency: must be from 2 to 1000/);
     expect(problemsOf(raw({ health: 0 }, 5))[0]).to.match(/^platform:reservedConcurrency\.health: must be from 1 to 1000/);
+  });
+
+  it("refuses a network whose forms clash or are incomplete, each problem naming its key", () => {
+    const raw = (network: unknown, stack = "dev") => ({
+      ...(stack === "prod" ? readStackConfig(PROGRAM_DIR, "prod").config : devConfig()),
+      "platform:network": JSON.stringify(network),
+    });
+    const ok = (network: unknown, stack = "dev") => parseConfig(raw(network, stack), stack).app.network;
+    expect(ok({})).to.deep.equal({});
+    expect(ok({ create: {}, functions: ["get-order"] })).to.deep.equal({
+      create: { natGateways: "None", availabilityZones: 2, cidrBlock: "10.0.0.0/16" },
+      functions: ["get-order"],
+    });
+    expect(ok({ vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }).vpcId).to.equal("vpc-0123456789abcdef0");
+    expect(
+      problemsOf(raw({ privateSubnetIds: ["subnet-0123456789abcdef0"], endpointSecurityGroupId: "sg-0123456789abcdef0" })),
+    ).to.deep.equal([
+      "platform:network.privateSubnetIds: needs network.vpcId, the VPC they are in",
+      "platform:network.endpointSecurityGroupId: needs network.vpcId, the VPC it is in",
+    ]);
+    expect(problemsOf(raw({ vpcId: "vpc-0123456789abcdef0" }))).to.deep.equal([
+      "platform:network.vpcId: needs network.privateSubnetIds, the subnets functions go in",
+    ]);
+    expect(problemsOf(raw({ create: {}, vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }))).to.deep.equal([
+      "platform:network: set create (a VPC made here) or vpcId (one that exists), not both",
+    ]);
+    expect(problemsOf(raw({ functions: ["get-order"] }))).to.deep.equal([
+      "platform:network.functions: needs a network to run in: network.create, or network.vpcId and privateSubnetIds",
+    ]);
+    // Prod wants two AZs, in either form; one is enough elsewhere.
+    expect(
+      problemsOf(raw({ vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }, "prod"), "prod"),
+    ).to.deep.equal(["platform:network.privateSubnetIds: prod needs at least two subnets, in two availability zones (got 1)"]);
+    expect(problemsOf(raw({ create: { availabilityZones: 1 } }, "prod"), "prod")).to.deep.equal([
+      "platform:network.create.availabilityZones: prod needs at least two (got 1)",
+    ]);
+    expect(ok({ create: { availabilityZones: 1 } }).create!.availabilityZones).to.equal(1);
+    expect(ok({ create: { availabilityZones: 2 } }, "prod").create!.availabilityZones).to.equal(2);
+    expect(
+      problemsOf(raw({ create: { availabilityZones: 7, natGateways: "Many", cidrBlock: "10.0.0.0/8" }, vpcId: "vpc-x" })),
+    ).to.deep.equal([
+      'platform:network.create.natGateways: Invalid option: expected one of "None"|"Single"|"OnePerAz" (got "Many")',
+      "platform:network.create.availabilityZones: must be from 1 to 6 (got 7)",
+      'platform:network.create.cidrBlock: must be an IPv4 range from /16 to /28, like 10.0.0.0/16 (got "10.0.0.0/8")',
+      'platform:network.vpcId: must be a VPC id like vpc-0123456789abcdef0 (got "vpc-x")',
+    ]);
   });
 
   it("rejects a burst limit below the rate limit and a bad legacy origin", () => {

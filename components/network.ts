@@ -1,0 +1,251 @@
+/**
+ * Private networking for functions that must reach something private (a database, an internal service,
+ * a legacy backend behind an internal load balancer). Either a VPC made here with awsx, or one that
+ * exists already. docs/decisions/0002-awsx.md says why awsx is used here and nowhere else.
+ */
+import * as awsxEc2 from "@pulumi/awsx/ec2";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "./aws";
+import { Transform, transformed } from "./child";
+import type { FunctionVpcArgs } from "./lambda-function";
+
+/** How the VPC's private subnets reach the internet: not at all, one NAT gateway, or one per AZ. */
+export type NatStrategy = "None" | "Single" | "OnePerAz";
+
+/** A VPC made here: awsx's `Vpc`, private subnets across the AZs, endpoints for AWS's services, flow logs. */
+export interface CreateNetworkArgs {
+  /** NAT gateways. A function then reaches AWS through the VPC endpoints only. @default "None" */
+  natGateways?: NatStrategy;
+  /** Availability zones the private subnets span; the policy pack wants at least two in prod. @default 2 */
+  availabilityZones?: number;
+  /** The VPC's address range. @default "10.0.0.0/16" */
+  cidrBlock?: string;
+  /** Days the flow logs are kept. */
+  flowLogRetentionDays: number;
+  /** Services that get an interface endpoint (`com.amazonaws.<region>.<service>`). @default ["sqs", "kms", "logs"] */
+  interfaceEndpoints?: string[];
+}
+
+/** A VPC that exists already: its id and the private subnets functions go in. */
+export interface ExistingNetworkArgs {
+  vpcId: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<string>[];
+  /** The security group of the VPC's endpoints, which functions may reach on 443. @default none: functions may reach 443 anywhere (through the VPC's own NAT or endpoints) */
+  endpointSecurityGroupId?: pulumi.Input<string>;
+}
+
+export interface NetworkArgs {
+  /** Make the VPC here. Set this or `existing`. */
+  create?: CreateNetworkArgs;
+  /** Use a VPC that exists. Set this or `create`. */
+  existing?: ExistingNetworkArgs;
+  /** The stack's region, for the endpoints' service names. */
+  region: string;
+  /** Adjusts children before they are created. @default none */
+  transform?: {
+    vpc?: Transform<awsxEc2.VpcArgs>;
+    flowLog?: Transform<aws.ec2.FlowLogArgs>;
+    securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
+  };
+}
+
+/** What a function's security group lets out besides the endpoints: a private backend's port, for one. */
+export interface Egress {
+  port: number;
+  /** Where to: an address range. */
+  cidrBlocks: string[];
+  description: string;
+}
+
+export const GATEWAY_ENDPOINTS = ["dynamodb", "s3"] as const;
+
+export class Network extends pulumi.ComponentResource {
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The endpoints' security group (made here, or the existing one's), if any. */
+  public readonly endpointSecurityGroupId?: pulumi.Output<string>;
+  /** The awsx VPC, when made here. */
+  public readonly vpc?: awsxEc2.Vpc;
+
+  constructor(
+    private readonly name: string,
+    private readonly args: NetworkArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("platform:network:Network", name, {}, opts);
+    validate(name, args);
+    if (args.create) {
+      const made = this.createVpc(args.create);
+      this.vpc = made.vpc;
+      this.vpcId = made.vpc.vpcId;
+      this.privateSubnetIds = made.vpc.privateSubnetIds;
+      this.endpointSecurityGroupId = this.createEndpoints(args.create, made.vpc).id;
+      this.createFlowLogs(args.create, made.vpc);
+    } else {
+      const existing = args.existing!;
+      this.vpcId = pulumi.output(existing.vpcId);
+      this.privateSubnetIds = pulumi.output(existing.privateSubnetIds);
+      this.endpointSecurityGroupId = existing.endpointSecurityGroupId ? pulumi.output(existing.endpointSecurityGroupId) : undefined;
+    }
+    this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
+  }
+
+  /**
+   * Where a function runs in this network: the private subnets, and a security group of its own that
+   * lets nothing in and lets out only HTTPS to the endpoints (or, without an endpoints' group, 443
+   * anywhere) and the given egress.
+   */
+  placement(functionName: string, egress: Egress[] = []): FunctionVpcArgs {
+    const toEndpoints = this.endpointSecurityGroupId
+      ? {
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          securityGroups: [this.endpointSecurityGroupId],
+          description: "HTTPS to the VPC endpoints",
+        }
+      : { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS's services" };
+    const group = new aws.ec2.SecurityGroup(
+      ...transformed(
+        this.args.transform?.securityGroup,
+        `${this.name}-${functionName}`,
+        {
+          vpcId: this.vpcId,
+          description: `${functionName}: no ingress; egress to what it calls`,
+          ingress: [],
+          egress: [
+            toEndpoints,
+            ...egress.map((e) => ({
+              protocol: "tcp",
+              fromPort: e.port,
+              toPort: e.port,
+              cidrBlocks: e.cidrBlocks,
+              description: e.description,
+            })),
+          ],
+        },
+        { parent: this },
+      ),
+    );
+    return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id] };
+  }
+
+  private createVpc(create: CreateNetworkArgs): { vpc: awsxEc2.Vpc } {
+    const nat = create.natGateways ?? "None";
+    const cidrBlock = create.cidrBlock ?? "10.0.0.0/16";
+    // Private subnets always; public ones only to hold NAT gateways. awsx's own default is a NAT gateway per AZ.
+    const vpc = new awsxEc2.Vpc(
+      ...transformed(
+        this.args.transform?.vpc,
+        `${this.name}-vpc`,
+        {
+          cidrBlock,
+          numberOfAvailabilityZones: create.availabilityZones ?? 2,
+          natGateways: { strategy: nat },
+          subnetStrategy: "Auto",
+          subnetSpecs: nat === "None" ? [{ type: "Private" }] : [{ type: "Private" }, { type: "Public" }],
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
+        },
+        { parent: this },
+      ),
+    );
+    return { vpc };
+  }
+
+  /**
+   * Gateway endpoints for DynamoDB and S3 (free, on the route tables) and interface endpoints for the
+   * other services the functions call, behind a security group that takes HTTPS from inside the VPC.
+   */
+  private createEndpoints(create: CreateNetworkArgs, vpc: awsxEc2.Vpc): aws.ec2.SecurityGroup {
+    const cidrBlock = create.cidrBlock ?? "10.0.0.0/16";
+    const group = new aws.ec2.SecurityGroup(
+      `${this.name}-endpoints`,
+      {
+        vpcId: vpc.vpcId,
+        description: "VPC endpoints: HTTPS from inside the VPC",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [cidrBlock], description: "HTTPS from the VPC" }],
+        egress: [],
+      },
+      { parent: this },
+    );
+    // awsx makes the route tables; under mocks, and before they exist, there are none to name.
+    const routeTableIds = vpc.routeTables.apply((tables) => pulumi.all((tables ?? []).map((t) => t.id)));
+    for (const service of GATEWAY_ENDPOINTS)
+      new aws.ec2.VpcEndpoint(
+        `${this.name}-${service}`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${this.args.region}.${service}`,
+          vpcEndpointType: "Gateway",
+          routeTableIds,
+        },
+        { parent: this },
+      );
+    for (const service of create.interfaceEndpoints ?? ["sqs", "kms", "logs"])
+      new aws.ec2.VpcEndpoint(
+        `${this.name}-${service}`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${this.args.region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: vpc.privateSubnetIds,
+          securityGroupIds: [group.id],
+        },
+        { parent: this },
+      );
+    return group;
+  }
+
+  /** Every flow of the VPC, accepted and rejected, to a log group that keeps it as long as the functions' logs. */
+  private createFlowLogs(create: CreateNetworkArgs, vpc: awsxEc2.Vpc): void {
+    const group = new aws.cloudwatch.LogGroup(`${this.name}-flow-logs`, { retentionInDays: create.flowLogRetentionDays }, { parent: this });
+    const role = new aws.iam.Role(
+      `${this.name}-flow-logs`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${this.name}-flow-logs`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+              Resource: pulumi.interpolate`${group.arn}:*`,
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    new aws.ec2.FlowLog(
+      ...transformed(
+        this.args.transform?.flowLog,
+        `${this.name}-flow-log`,
+        { vpcId: vpc.vpcId, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.arn, iamRoleArn: role.arn },
+        { parent: this },
+      ),
+    );
+  }
+}
+
+function validate(name: string, args: NetworkArgs): void {
+  const problems: string[] = [];
+  if (!!args.create === !!args.existing) problems.push("set create or existing, and only one");
+  const zones = args.create?.availabilityZones;
+  if (zones !== undefined && (!Number.isInteger(zones) || zones < 1 || zones > 6))
+    problems.push(`availabilityZones must be 1 to 6 (got ${zones})`);
+  if (args.existing && args.existing.privateSubnetIds.length === 0)
+    problems.push("existing.privateSubnetIds must name at least one subnet");
+  if (problems.length > 0) throw new Error(`Network "${name}": ${problems.join("; ")}`);
+}

@@ -1,0 +1,119 @@
+/** The Network component under mocks: awsx's Vpc as the one remote node it is there, and what is made around it. */
+import { expect } from "chai";
+import { LambdaFunction } from "../../components/lambda-function";
+import { Network } from "../../components/network";
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH } from "../harness";
+
+describe("Network", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      const made = new Network("net", { region: "eu-west-1", create: { flowLogRetentionDays: 30 } });
+      const fn = new LambdaFunction("private-fn", {
+        entry: HEALTH,
+        memoryMb: 128,
+        timeoutSeconds: 3,
+        alertTopicArn: ALERT_TOPIC,
+        vpc: made.placement("private-fn", [{ port: 8443, cidrBlocks: ["10.1.0.0/16"], description: "the legacy backend" }]),
+      });
+      void fn;
+      const existing = new Network("old", {
+        region: "eu-west-1",
+        existing: { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-01", "subnet-02"] },
+      });
+      existing.placement("reader");
+    });
+  });
+
+  it("makes the VPC with awsx: private subnets over two AZs, no NAT gateway unless asked, one remote node", () => {
+    const vpc = graph.one("awsx:ec2:Vpc", "net-vpc");
+    expect(vpc.remote).to.equal(true);
+    expect(vpc.inputs).to.deep.include({ numberOfAvailabilityZones: 2, cidrBlock: "10.0.0.0/16", subnetStrategy: "Auto" });
+    expect(vpc.inputs.natGateways).to.deep.equal({ strategy: "None" });
+    expect(vpc.inputs.subnetSpecs).to.deep.equal([{ type: "Private" }]);
+    // Its children are the plugin's to make: none is in the graph.
+    expect(graph.resources.filter((r) => r.parent === vpc.urn)).to.deep.equal([]);
+    expect(vpc.state.vpcId).to.match(/^vpc-[0-9a-f]{17}$/);
+    expect(vpc.state.privateSubnetIds).to.have.length(2);
+  });
+
+  it("adds gateway endpoints for DynamoDB and S3, and interface endpoints behind a group that takes HTTPS from the VPC", () => {
+    const endpoints = graph.all("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [e.name, e.inputs.serviceName, e.inputs.vpcEndpointType]);
+    expect(endpoints.sort()).to.deep.equal([
+      ["net-dynamodb", "com.amazonaws.eu-west-1.dynamodb", "Gateway"],
+      ["net-kms", "com.amazonaws.eu-west-1.kms", "Interface"],
+      ["net-logs", "com.amazonaws.eu-west-1.logs", "Interface"],
+      ["net-s3", "com.amazonaws.eu-west-1.s3", "Gateway"],
+      ["net-sqs", "com.amazonaws.eu-west-1.sqs", "Interface"],
+    ]);
+    const group = graph.one("aws:ec2/securityGroup:SecurityGroup", "net-endpoints");
+    expect(group.inputs.ingress).to.deep.equal([
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"], description: "HTTPS from the VPC" },
+    ]);
+    expect(graph.one("aws:ec2/vpcEndpoint:VpcEndpoint", "net-sqs").inputs).to.deep.include({
+      privateDnsEnabled: true,
+      securityGroupIds: [group.id],
+    });
+  });
+
+  it("sends the VPC's flow logs, accepted and rejected, to a log group with retention, through a role of their own", () => {
+    const flow = graph.one("aws:ec2/flowLog:FlowLog", "net-flow-log");
+    const group = graph.one("aws:cloudwatch/logGroup:LogGroup", "net-flow-logs");
+    expect(flow.inputs).to.deep.include({ trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.arn });
+    expect(flow.inputs.vpcId).to.equal(graph.one("awsx:ec2:Vpc", "net-vpc").state.vpcId);
+    expect(group.inputs.retentionInDays).to.equal(30);
+    const trust = JSON.parse(graph.one("aws:iam/role:Role", "net-flow-logs").inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Principal).to.deep.equal({ Service: "vpc-flow-logs.amazonaws.com" });
+  });
+
+  it("gives a function its own group: nothing in, HTTPS to the endpoints and the backend's port out, in the private subnets", () => {
+    const group = graph.one("aws:ec2/securityGroup:SecurityGroup", "net-private-fn");
+    expect(group.inputs.ingress).to.deep.equal([]);
+    expect(group.inputs.egress).to.deep.equal([
+      {
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        securityGroups: [graph.one("aws:ec2/securityGroup:SecurityGroup", "net-endpoints").id],
+        description: "HTTPS to the VPC endpoints",
+      },
+      { protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["10.1.0.0/16"], description: "the legacy backend" },
+    ]);
+    const fn = graph.one("aws:lambda/function:Function", "private-fn");
+    expect(fn.inputs.vpcConfig).to.deep.equal({
+      subnetIds: graph.one("awsx:ec2:Vpc", "net-vpc").state.privateSubnetIds,
+      securityGroupIds: [group.id],
+    });
+  });
+
+  it("uses an existing VPC as given, making no VPC, endpoint or flow log of its own", () => {
+    expect(graph.all("awsx:ec2:Vpc").map((v) => v.name)).to.deep.equal(["net-vpc"]);
+    const group = graph.one("aws:ec2/securityGroup:SecurityGroup", "old-reader");
+    expect(group.inputs.vpcId).to.equal("vpc-0abc");
+    expect(group.inputs.egress).to.deep.equal([
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS's services" },
+    ]);
+    expect(graph.all("aws:ec2/flowLog:FlowLog").map((f) => f.name)).to.deep.equal(["net-flow-log"]);
+  });
+
+  it("refuses both forms or neither, an AZ count out of range and an existing VPC without subnets, naming each", async () => {
+    expect(await constructionError(() => new Network("n", { region: "eu-west-1" }))).to.equal(
+      'Network "n": set create or existing, and only one',
+    );
+    expect(
+      await constructionError(
+        () =>
+          new Network("n", {
+            region: "eu-west-1",
+            create: { flowLogRetentionDays: 7, availabilityZones: 7 },
+            existing: { vpcId: "vpc-1", privateSubnetIds: [] },
+          }),
+      ),
+    ).to.equal(
+      'Network "n": set create or existing, and only one; availabilityZones must be 1 to 6 (got 7); existing.privateSubnetIds must name at least one subnet',
+    );
+    expect(
+      await constructionError(() => new Network("n", { region: "eu-west-1", create: { flowLogRetentionDays: 7, availabilityZones: 0 } })),
+    ).to.equal('Network "n": availabilityZones must be 1 to 6 (got 0)');
+  });
+});
