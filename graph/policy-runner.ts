@@ -24,8 +24,9 @@ export interface PolicyRun {
 
 function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
   const byUrn = new Map<string, PolicyResource>();
+  // Custom resources, and remote components (awsx's Vpc), which the analyzer sees with their inputs and outputs.
   const out = resources
-    .filter((r) => r.custom)
+    .filter((r) => r.custom || r.remote)
     .map((r) => {
       const resource = {
         type: r.type,

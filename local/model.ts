@@ -253,6 +253,10 @@ const CLOUD_ONLY = [
   /^aws:cfg\//,
   /^aws:lambda\/provisionedConcurrencyConfig:/,
   /^aws:appautoscaling\//,
+  // Private networking: a function in a VPC runs locally as any other; a private origin is --config legacyOrigin=...
+  /^awsx:ec2:Vpc$/,
+  /^aws:ec2\/(securityGroup|securityGroupRule|vpcEndpoint|flowLog):/,
+  /^aws:vpc\/securityGroup(Ingress|Egress)Rule:/,
 ];
 
 /** What IAM reads: identities, their policies, resource policies, keys, function permissions, and which key encrypts what. */
@@ -345,7 +349,8 @@ export function buildModel(graph: Graph): LocalModel {
 function skippedOf(graph: Graph): SkippedResource[] {
   const skipped: SkippedResource[] = [];
   for (const r of graph.resources) {
-    if (!r.custom || EMULATED.has(r.type) || COMPUTED.some((p) => p.test(r.type))) continue;
+    // A remote component (awsx's Vpc) is one node here, whose children its plugin makes in the cloud.
+    if ((!r.custom && !r.remote) || EMULATED.has(r.type) || COMPUTED.some((p) => p.test(r.type))) continue;
     const reason = CLOUD_ONLY.some((p) => p.test(r.type))
       ? "cloud-only"
       : IAM.some((p) => p.test(r.type))

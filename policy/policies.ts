@@ -443,6 +443,65 @@ export const policies: Policy[] = [
     },
   },
   {
+    name: "vpc-functions-closed-to-inbound",
+    description: "A function in a VPC carries no security group that lets anyone in: no ingress from 0.0.0.0/0 or ::/0.",
+    validateStack: (args, report) => {
+      const open = (rule: any) => asList(rule?.cidrBlocks).includes("0.0.0.0/0") || asList(rule?.ipv6CidrBlocks).includes("::/0");
+      const groups = ofType(args.resources, "aws:ec2/securityGroup:SecurityGroup");
+      // Rules may also stand alone, beside the group they open.
+      const rules = [
+        ...ofType(args.resources, "aws:ec2/securityGroupRule:SecurityGroupRule")
+          .filter((r) => r.props.type === "ingress" && open(r.props))
+          .map((r) => ({ rule: r, groupId: r.props.securityGroupId })),
+        ...ofType(args.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+          .filter((r) => r.props.cidrIpv4 === "0.0.0.0/0" || r.props.cidrIpv6 === "::/0")
+          .map((r) => ({ rule: r, groupId: r.props.securityGroupId })),
+      ];
+      for (const fn of ofType(args.resources, FUNCTION)) {
+        for (const id of asList(fn.props.vpcConfig?.securityGroupIds)) {
+          const group = groups.find((g) => g.props.id === id);
+          if (group && (Array.isArray(group.props.ingress) ? group.props.ingress : []).some(open))
+            report(`function ${fn.name} is in security group ${group.name}, which lets anyone in (ingress from anywhere)`, group.urn);
+          for (const { rule } of rules.filter((r) => r.groupId === id))
+            report(`function ${fn.name} is in a security group that ${rule.name} opens to anyone (ingress from anywhere)`, rule.urn);
+        }
+      }
+    },
+  },
+  {
+    name: "vpcs-have-flow-logs",
+    description: "Every VPC the stack makes (awsx's Vpc, or a plain aws.ec2.Vpc) records its flow logs: a FlowLog names it.",
+    validateStack: (args, report) => {
+      const flowLogs = ofType(args.resources, "aws:ec2/flowLog:FlowLog");
+      const awsxVpcs = ofType(args.resources, "awsx:ec2:Vpc");
+      // awsx's own inner VPC is the Vpc component's; it is judged through the component.
+      const vpcs = [
+        ...awsxVpcs,
+        ...ofType(args.resources, "aws:ec2/vpc:Vpc").filter((v) => !awsxVpcs.some((x) => x.urn === v.opts.parent)),
+      ];
+      for (const vpc of vpcs) {
+        const vpcId = vpc.type === "awsx:ec2:Vpc" ? vpc.props.vpcId : vpc.props.id;
+        // Before the VPC exists its id is unknown: a flow log made by the same component then counts.
+        const logged = flowLogs.some((f) => (vpcId ? f.props.vpcId === vpcId : !!vpc.opts.parent && f.opts.parent === vpc.opts.parent));
+        if (!logged) report(`VPC ${vpc.name} has no flow log: add an aws.ec2.FlowLog for it`, vpc.urn);
+      }
+    },
+  },
+  {
+    name: "vpcs-span-two-azs-in-prod",
+    description: "In prod, a VPC the stack makes with awsx spans at least two availability zones.",
+    configSchema,
+    validateResource: (args, report) => {
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      if (environment !== "prod" || args.type !== "awsx:ec2:Vpc") return;
+      // awsx's own default is three zones.
+      const zones = Array.isArray(args.props.availabilityZoneNames)
+        ? args.props.availabilityZoneNames.length
+        : (args.props.numberOfAvailabilityZones ?? 3);
+      if (zones < 2) report(`VPC ${args.name} spans ${zones} availability zone in prod: one zone's outage takes the functions in it down`);
+    },
+  },
+  {
     name: "functions-stop-recursive-loops",
     description:
       "Every function sets Lambda's recursive loop detection to Terminate explicitly, and alarms on RecursiveInvocationsDropped.",

@@ -93,6 +93,8 @@ const bucketGuards = () => [
     }),
   }),
 ];
+/** The resource, made by the component (or resource) of `parent` URN. */
+const childOf = (parent: string, r: CapturedResource): CapturedResource => ({ ...r, parent });
 /** The same resource with some of its properties replaced. */
 const withProps = (r: CapturedResource, props: Record<string, unknown>): CapturedResource => ({
   ...r,
@@ -810,6 +812,113 @@ const cases: Case[] = [
       {
         resources: [fn({ tracingConfig: { mode: "PassThrough" } })],
         messages: ["function fn does not record traces (tracing PassThrough) in prod"],
+      },
+    ],
+  },
+  {
+    policy: "vpc-functions-closed-to-inbound",
+    compliant: [
+      fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-fn"] } }),
+      res("aws:ec2/securityGroup:SecurityGroup", "fn-sg", {
+        id: "sg-fn",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] }],
+        egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+      }),
+      // A group open to the world that no function is in (a public load balancer's) is not this rule's.
+      res("aws:ec2/securityGroup:SecurityGroup", "alb-sg", {
+        id: "sg-alb",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+      }),
+      res("aws:ec2/securityGroupRule:SecurityGroupRule", "alb-in", {
+        type: "ingress",
+        securityGroupId: "sg-alb",
+        cidrBlocks: ["0.0.0.0/0"],
+      }),
+      res("aws:ec2/securityGroupRule:SecurityGroupRule", "fn-out", { type: "egress", securityGroupId: "sg-fn", cidrBlocks: ["0.0.0.0/0"] }),
+      res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "fn-in-vpc", { securityGroupId: "sg-fn", cidrIpv4: "10.0.0.0/16" }),
+    ],
+    violations: [
+      {
+        resources: [
+          fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-other", "sg-fn"] } }),
+          res("aws:ec2/securityGroup:SecurityGroup", "fn-sg", {
+            id: "sg-fn",
+            ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::/0"] }],
+          }),
+        ],
+        messages: ["function fn is in security group fn-sg, which lets anyone in (ingress from anywhere)"],
+      },
+      {
+        resources: [
+          fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-fn"] } }),
+          res("aws:ec2/securityGroup:SecurityGroup", "fn-sg", { id: "sg-fn", ingress: [] }),
+          res("aws:ec2/securityGroupRule:SecurityGroupRule", "fn-in", {
+            type: "ingress",
+            securityGroupId: "sg-fn",
+            cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"],
+          }),
+          res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "fn-in-v4", { securityGroupId: "sg-fn", cidrIpv4: "0.0.0.0/0" }),
+          res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "fn-in-v6", { securityGroupId: "sg-fn", cidrIpv6: "::/0" }),
+        ],
+        messages: [
+          "function fn is in a security group that fn-in opens to anyone (ingress from anywhere)",
+          "function fn is in a security group that fn-in-v4 opens to anyone (ingress from anywhere)",
+          "function fn is in a security group that fn-in-v6 opens to anyone (ingress from anywhere)",
+        ],
+      },
+    ],
+  },
+  {
+    policy: "vpcs-have-flow-logs",
+    compliant: [
+      res("awsx:ec2:Vpc", "net-vpc", { vpcId: "vpc-1" }),
+      res("aws:ec2/flowLog:FlowLog", "net-flow-log", { vpcId: "vpc-1" }),
+      res("aws:ec2/vpc:Vpc", "plain", { id: "vpc-2" }),
+      res("aws:ec2/flowLog:FlowLog", "plain-flow-log", { vpcId: "vpc-2" }),
+      // Before it exists a VPC's id is unknown: a flow log made beside it, by the same component, counts.
+      childOf("urn:net", res("awsx:ec2:Vpc", "new-vpc", { vpcId: undefined })),
+      childOf("urn:net", res("aws:ec2/flowLog:FlowLog", "new-flow-log", { vpcId: undefined })),
+      // awsx's inner VPC is judged through its component.
+      childOf("urn:pulumi:test::platform::awsx:ec2:Vpc::net-vpc", res("aws:ec2/vpc:Vpc", "inner", { id: "vpc-3" })),
+    ],
+    violations: [
+      {
+        resources: [
+          res("awsx:ec2:Vpc", "net-vpc", { vpcId: "vpc-1" }),
+          res("aws:ec2/flowLog:FlowLog", "other-flow-log", { vpcId: "vpc-9" }),
+          res("aws:ec2/vpc:Vpc", "plain", { id: "vpc-2" }),
+        ],
+        messages: [
+          "VPC net-vpc has no flow log: add an aws.ec2.FlowLog for it",
+          "VPC plain has no flow log: add an aws.ec2.FlowLog for it",
+        ],
+      },
+      {
+        resources: [
+          childOf("urn:net", res("awsx:ec2:Vpc", "new-vpc", { vpcId: undefined })),
+          childOf("urn:other", res("aws:ec2/flowLog:FlowLog", "elsewhere", { vpcId: undefined })),
+          res("aws:ec2/flowLog:FlowLog", "orphan", { vpcId: undefined }),
+        ],
+        messages: ["VPC new-vpc has no flow log: add an aws.ec2.FlowLog for it"],
+      },
+    ],
+  },
+  {
+    policy: "vpcs-span-two-azs-in-prod",
+    compliant: [
+      res("awsx:ec2:Vpc", "two", { numberOfAvailabilityZones: 2 }),
+      res("awsx:ec2:Vpc", "named", { availabilityZoneNames: ["eu-west-1a", "eu-west-1b"] }),
+      // awsx's default is three zones.
+      res("awsx:ec2:Vpc", "default", {}),
+    ],
+    violations: [
+      {
+        resources: [res("awsx:ec2:Vpc", "one", { numberOfAvailabilityZones: 1 })],
+        messages: ["VPC one spans 1 availability zone in prod: one zone's outage takes the functions in it down"],
+      },
+      {
+        resources: [res("awsx:ec2:Vpc", "named", { availabilityZoneNames: ["eu-west-1a"], numberOfAvailabilityZones: 3 })],
+        messages: ["VPC named spans 1 availability zone in prod: one zone's outage takes the functions in it down"],
       },
     ],
   },

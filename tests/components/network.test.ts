@@ -117,3 +117,56 @@ describe("Network", () => {
     ).to.equal('Network "n": availabilityZones must be 1 to 6 (got 0)');
   });
 });
+
+describe("the program with a network", function () {
+  this.timeout(120_000);
+  it("puts the functions the stack lists in the private subnets, and passes the policy pack", async () => {
+    const { captureStack } = await import("../../graph/capture");
+    const { evaluatePolicies } = await import("../../graph/policy-runner");
+    const { policyConfigFor } = await import("../../graph/preview");
+    const { PROGRAM_DIR } = await import("../harness");
+    const graph = await captureStack(PROGRAM_DIR, "prod", {
+      "platform:network": JSON.stringify({ create: { availabilityZones: 2 }, functions: ["get-order", "process-order"] }),
+    });
+    const fns = graph.resources.filter((r) => r.type === "aws:lambda/function:Function");
+    const inVpc = fns.filter((f) => f.inputs.vpcConfig).map((f) => f.name);
+    expect(inVpc.sort()).to.deep.equal(["get-order", "process-order"]);
+    const vpc = graph.resources.find((r) => r.type === "awsx:ec2:Vpc")!;
+    expect(vpc.remote).to.equal(true);
+    // The remote node is the Network component's child, as every child is its component's.
+    expect(vpc.parent).to.equal(graph.resources.find((r) => r.type === "platform:network:Network")!.urn);
+    const violations = await evaluatePolicies(graph.resources, {
+      enforcement: "mandatory",
+      config: policyConfigFor(PROGRAM_DIR, "prod").config,
+    });
+    expect(violations).to.deep.equal([]);
+    // Opted-in functions' roles may manage their network interfaces; the others' may not.
+    const policyOf = (fn: string) =>
+      graph.resources
+        .filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.startsWith(fn))
+        .map((r) => String(r.state.policy))
+        .join("");
+    expect(policyOf("get-order")).to.include("ec2:CreateNetworkInterface");
+    expect(policyOf("health")).to.not.include("ec2:CreateNetworkInterface");
+  });
+});
+
+describe("the local cloud with a network", function () {
+  this.timeout(120_000);
+  it("lists the VPC and its parts as cloud only, runs the VPC functions as any other, and drops nothing silently", async () => {
+    const { captureStack } = await import("../../graph/capture");
+    const { buildModel } = await import("../../local/model");
+    const { PROGRAM_DIR } = await import("../harness");
+    const graph = await captureStack(PROGRAM_DIR, "dev", { "platform:network": JSON.stringify({ create: {}, functions: ["get-order"] }) });
+    const model = buildModel(graph);
+    const cloudOnly = model.skipped.filter((s) => s.reason === "cloud-only").map((s) => s.type);
+    expect(cloudOnly).to.include.members([
+      "awsx:ec2:Vpc",
+      "aws:ec2/securityGroup:SecurityGroup",
+      "aws:ec2/vpcEndpoint:VpcEndpoint",
+      "aws:ec2/flowLog:FlowLog",
+    ]);
+    expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
+    expect(model.functions.map((f) => f.name)).to.include("platform-dev-get-order");
+  });
+});
