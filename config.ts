@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { HTTP_URL } from "./components/http-api";
+import { HTTP_URL, PRIVATE_ORIGIN } from "./components/http-api";
 import { scheduleProblem } from "./policy/schedule-expression";
 import { DEPLOYMENT_PREFERENCES, ENV } from "./policy/contracts";
 
@@ -89,7 +89,23 @@ export const appConfigSchema = z
     throttleRateLimit: between(1, 10000),
     throttleBurstLimit: between(1, 5000),
     faultInjection: z.boolean(),
-    legacyOrigin: optionalText(z.string().regex(HTTP_URL, "must be an http(s) URL")),
+    legacyOrigin: optionalText(
+      z
+        .string()
+        .refine(
+          (v) => HTTP_URL.test(v) || PRIVATE_ORIGIN.test(v),
+          "must be an http(s) URL, or a private backend: an internal load balancer listener's ARN or a Cloud Map service's ARN",
+        ),
+    ),
+    legacyOriginPort: between(1, 65535).default(443),
+    legacyOriginServerName: optionalText(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          "must be a lower-case DNS name like legacy.internal.example.com",
+        ),
+    ),
     maxReceiveCount: between(1, 1000).default(5),
     queueBatchSize: between(1, 10).default(10),
     queueMaxConcurrency: between(2, 1000).default(5),
@@ -427,6 +443,15 @@ function networkProblems(cfg: AppConfig): string[] {
     problems.push(`${key}.privateSubnetIds: prod needs at least two subnets, in two availability zones (got ${privateSubnetIds.length})`);
   if (cfg.environment === "prod" && create && create.availabilityZones < 2)
     problems.push(`${key}.create.availabilityZones: prod needs at least two (got ${create.availabilityZones})`);
+  const privateOrigin = !!cfg.legacyOrigin && PRIVATE_ORIGIN.test(cfg.legacyOrigin);
+  if (privateOrigin && !create && !vpcId)
+    problems.push(
+      `${PROJECT}:legacyOrigin: a private backend is reached through a VPC link in the network's private subnets: set network.create, or network.vpcId and privateSubnetIds`,
+    );
+  if (cfg.legacyOriginServerName && !privateOrigin)
+    problems.push(
+      `${PROJECT}:legacyOriginServerName: applies to a private legacyOrigin only; a public one is checked against its URL's host`,
+    );
   if (functions?.length && !create && !vpcId)
     problems.push(`${key}.functions: needs a network to run in: network.create, or network.vpcId and privateSubnetIds`);
   return problems;

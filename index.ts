@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./components/alerts";
 import { ConfigStore } from "./components/config-store";
 import { Edge } from "./components/edge";
-import { HttpApi } from "./components/http-api";
+import { HttpApi, PRIVATE_ORIGIN } from "./components/http-api";
 import { LambdaFunction } from "./components/lambda-function";
 import { LogShipping } from "./components/log-shipping";
 import { Monitoring } from "./components/monitoring";
@@ -195,7 +195,14 @@ const api = new HttpApi("api", {
     "POST /orders": createOrder,
     "GET /orders/{orderId}": getOrder,
   },
-  passthrough: app.legacyOrigin ? { origin: app.legacyOrigin } : undefined,
+  passthrough: app.legacyOrigin
+    ? {
+        origin: app.legacyOrigin,
+        // A private backend (a listener or Cloud Map service ARN) is reached through a VPC link in the network.
+        vpcLink: PRIVATE_ORIGIN.test(app.legacyOrigin) ? network!.vpcLinkPlacement(app.legacyOriginPort) : undefined,
+        serverNameToVerify: app.legacyOriginServerName,
+      }
+    : undefined,
   throttleRateLimit: app.throttleRateLimit,
   throttleBurstLimit: app.throttleBurstLimit,
   logRetentionDays: app.logRetentionDays,

@@ -6,10 +6,17 @@ import { LambdaFunction } from "./lambda-function";
 
 /** Routes not yet migrated, proxied to the legacy backend. */
 export interface PassthroughArgs {
-  /** Base URL of the legacy backend, e.g. https://legacy.example.com. */
+  /**
+   * The legacy backend: a public base URL (https://legacy.example.com), or a private one, reached through a
+   * VPC link: an internal load balancer's listener ARN, or a Cloud Map service's ARN.
+   */
   origin: string;
   /** Route keys proxied to it; path variables are carried over. @default ["ANY /{proxy+}"] (every unmatched path) */
   routes?: string[];
+  /** Where the VPC link's network interfaces go, for a private origin: private subnets and a security group. @default none (required for a private origin) */
+  vpcLink?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
+  /** The name a private HTTPS backend's certificate must carry (tlsConfig.serverNameToVerify). @default none: plain HTTP, or no name check */
+  serverNameToVerify?: string;
 }
 
 /** An API Gateway HTTP API: Lambda routes, legacy passthrough routes, JSON access logs, throttling, alarms. */
@@ -41,6 +48,7 @@ export interface HttpApiArgs {
     accessLogs?: Transform<aws.cloudwatch.LogGroupArgs>;
     integration?: Transform<aws.apigatewayv2.IntegrationArgs>;
     route?: Transform<aws.apigatewayv2.RouteArgs>;
+    vpcLink?: Transform<aws.apigatewayv2.VpcLinkArgs>;
   };
 }
 
@@ -62,8 +70,14 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   userAgent: "$context.identity.userAgent",
 });
 
-/** An http(s) base URL, as a passthrough origin must be. */
+/** An http(s) base URL, as a public passthrough origin must be. */
 export const HTTP_URL = /^https?:\/\/[^/\s]+(\/\S*)?$/;
+/**
+ * What a private integration of an HTTP API targets (API Gateway's "Working with private integrations for
+ * HTTP APIs"): an Application or Network Load Balancer's listener, or a Cloud Map service.
+ */
+export const PRIVATE_ORIGIN =
+  /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/[\w-]+\/[0-9a-f]+\/[0-9a-f]+|servicediscovery:[a-z0-9-]+:\d{12}:service\/srv-[0-9a-z]+)$/;
 
 const ROUTE_KEY = /^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/[^\s]*)$|^\$default$/;
 
@@ -99,8 +113,8 @@ export class HttpApi extends pulumi.ComponentResource {
     this.stage = this.createStage(name, args);
     for (const [routeKey, fn] of Object.entries(args.routes)) this.addLambdaRoute(name, routeKey, fn, args);
     if (args.passthrough) {
-      for (const routeKey of args.passthrough.routes ?? ["ANY /{proxy+}"])
-        this.addPassthroughRoute(name, routeKey, args.passthrough.origin, args);
+      const link = this.createVpcLink(name, args.passthrough, args);
+      for (const routeKey of args.passthrough.routes ?? ["ANY /{proxy+}"]) this.addPassthroughRoute(name, routeKey, link, args);
     }
     [this.serverErrorsAlarm, this.latencyAlarm] = this.createAlarms(name, args);
     this.url = this.stageName === "$default" ? this.api.apiEndpoint : pulumi.interpolate`${this.api.apiEndpoint}/${this.stageName}`;
@@ -162,9 +176,28 @@ export class HttpApi extends pulumi.ComponentResource {
     );
   }
 
-  private addPassthroughRoute(name: string, routeKey: string, origin: string, args: HttpApiArgs): void {
+  /** The VPC link a private origin is reached through: its network interfaces in the private subnets. */
+  private createVpcLink(name: string, passthrough: PassthroughArgs, args: HttpApiArgs): aws.apigatewayv2.VpcLink | undefined {
+    if (!PRIVATE_ORIGIN.test(passthrough.origin)) return undefined;
+    return new aws.apigatewayv2.VpcLink(
+      ...transformed(
+        args.transform?.vpcLink,
+        `${name}-vpc-link`,
+        { subnetIds: passthrough.vpcLink!.subnetIds, securityGroupIds: passthrough.vpcLink!.securityGroupIds },
+        { parent: this },
+      ),
+    );
+  }
+
+  private addPassthroughRoute(name: string, routeKey: string, link: aws.apigatewayv2.VpcLink | undefined, args: HttpApiArgs): void {
+    const { origin, serverNameToVerify } = args.passthrough!;
     const slug = `${name}-${routeSlug(routeKey)}`;
     const path = routeKey.split(" ")[1].replace(/\{([^}+]+)\+\}/g, "{$1}");
+    // A public origin takes the path in its URI; a private one is the listener (or service) itself, and
+    // API Gateway sends it the request's own path.
+    const target = link
+      ? { connectionType: "VPC_LINK", connectionId: link.id, integrationUri: origin }
+      : { integrationUri: `${origin.replace(/\/$/, "")}${path}` };
     const integration = new aws.apigatewayv2.Integration(
       ...transformed(
         args.transform?.integration,
@@ -173,7 +206,8 @@ export class HttpApi extends pulumi.ComponentResource {
           apiId: this.api.id,
           integrationType: "HTTP_PROXY",
           integrationMethod: "ANY",
-          integrationUri: `${origin.replace(/\/$/, "")}${path}`,
+          ...target,
+          ...(link && serverNameToVerify ? { tlsConfig: { serverNameToVerify } } : {}),
           payloadFormatVersion: "1.0",
           timeoutMilliseconds: 29000,
         },
@@ -223,8 +257,13 @@ function validate(name: string, args: HttpApiArgs): void {
   for (const key of keys) if (!ROUTE_KEY.test(key)) problems.push(`route key "${key}" is not "<METHOD> /<path>" or "$default"`);
   const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
   if (duplicates.length > 0) problems.push(`route keys defined twice: ${duplicates.join(", ")}`);
-  if (args.passthrough && !HTTP_URL.test(args.passthrough.origin))
-    problems.push(`passthrough origin "${args.passthrough.origin}" is not an http(s) URL`);
+  const origin = args.passthrough?.origin;
+  if (origin !== undefined && !HTTP_URL.test(origin) && !PRIVATE_ORIGIN.test(origin))
+    problems.push(`passthrough origin "${origin}" is not an http(s) URL, a load balancer listener's ARN or a Cloud Map service's ARN`);
+  if (origin !== undefined && PRIVATE_ORIGIN.test(origin) && !args.passthrough!.vpcLink)
+    problems.push(`passthrough origin "${origin}" is private: it needs vpcLink (private subnets and a security group)`);
+  if (args.passthrough?.serverNameToVerify && !PRIVATE_ORIGIN.test(origin!))
+    problems.push("passthrough serverNameToVerify applies to a private origin only (a public one is verified by its URL's host)");
   if (args.stageName !== undefined && !/^(\$default|[A-Za-z0-9_-]{1,128})$/.test(args.stageName))
     problems.push(`stageName "${args.stageName}" is not $default or 1 to 128 letters, digits, - and _`);
   if (problems.length > 0) throw new Error(`HttpApi "${name}": ${problems.join("; ")}`);

@@ -130,6 +130,29 @@ export class Network extends pulumi.ComponentResource {
     return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id] };
   }
 
+  /**
+   * Where an API Gateway VPC link's network interfaces go, to reach a private backend on `port`: the
+   * private subnets, and a group of its own that lets nothing in and only that port out, inside the VPC
+   * (when it is made here) or anywhere (an existing VPC's range is not known here).
+   */
+  vpcLinkPlacement(port: number): { subnetIds: pulumi.Output<string[]>; securityGroupIds: pulumi.Output<string>[] } {
+    const cidrBlocks = [this.args.create ? (this.args.create.cidrBlock ?? "10.0.0.0/16") : "0.0.0.0/0"];
+    const group = new aws.ec2.SecurityGroup(
+      ...transformed(
+        this.args.transform?.securityGroup,
+        `${this.name}-vpc-link`,
+        {
+          vpcId: this.vpcId,
+          description: "API Gateway VPC link: no ingress; the private backend's port out",
+          ingress: [],
+          egress: [{ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks, description: "the private backend" }],
+        },
+        { parent: this },
+      ),
+    );
+    return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id] };
+  }
+
   private createVpc(create: CreateNetworkArgs): { vpc: awsxEc2.Vpc } {
     const nat = create.natGateways ?? "None";
     const cidrBlock = create.cidrBlock ?? "10.0.0.0/16";

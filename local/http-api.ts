@@ -356,6 +356,17 @@ function proxy(
   body: Buffer,
   report: (problem: string) => void,
 ): Promise<Answer> {
+  // A private backend is behind a VPC link, which this machine has no way into: say how to point it at one it can reach.
+  if (integration.privateTarget) {
+    report(
+      `${integration.privateTarget} is a private backend, reached in AWS through a VPC link; locally, ${
+        integration.configKey
+          ? `point it at a backend this machine reaches with \`npm start -- --config ${integration.configKey}=http://127.0.0.1:8080\``
+          : "the integration's target comes from the program"
+      }`,
+    );
+    return Promise.resolve(apiError(503, "Service Unavailable"));
+  }
   const uri = integration.uri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
     (params[name] ?? "").split("/").map(encodeURIComponent).join("/"),
   );

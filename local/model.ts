@@ -55,6 +55,8 @@ export type Integration =
       timeoutMs: number;
       /** The config key whose value set the URI's origin, to say how to point it elsewhere. @default none found */
       configKey?: string;
+      /** A private integration's target (a listener or Cloud Map service ARN, through a VPC link): not reachable here. @default none */
+      privateTarget?: string;
     };
 
 export interface LocalRoute {
@@ -257,6 +259,7 @@ const CLOUD_ONLY = [
   /^awsx:ec2:Vpc$/,
   /^aws:ec2\/(securityGroup|securityGroupRule|vpcEndpoint|flowLog):/,
   /^aws:vpc\/securityGroup(Ingress|Egress)Rule:/,
+  /^aws:apigatewayv2\/vpcLink:/,
 ];
 
 /** What IAM reads: identities, their policies, resource policies, keys, function permissions, and which key encrypts what. */
@@ -692,6 +695,18 @@ function integrationOf(r: CapturedResource, graph: Graph): Integration {
     // Either a function ARN or its API Gateway invoke ARN (".../functions/<arn>/invocations").
     const functionArn = uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri;
     return { type: "AWS_PROXY", functionArn, payloadFormatVersion: s.payloadFormatVersion ?? "2.0" };
+  }
+  if (s.integrationType === "HTTP_PROXY" && s.connectionType === "VPC_LINK") {
+    const target = String(s.integrationUri ?? "");
+    const configKey = Object.entries(graph.config ?? {}).find(([, value]) => value === target)?.[0];
+    return {
+      type: "HTTP_PROXY",
+      uri: "",
+      method: s.integrationMethod ?? "ANY",
+      timeoutMs: s.timeoutMilliseconds ?? 30000,
+      configKey: configKey?.startsWith(`${graph.project}:`) ? configKey.slice(graph.project.length + 1) : configKey,
+      privateTarget: target,
+    };
   }
   if (s.integrationType === "HTTP_PROXY") {
     return {

@@ -222,9 +222,35 @@ describe("stack config", () => {
     ]);
   });
 
+  it("takes a private legacy origin only with a network, and a server name only for a private origin", () => {
+    const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/legacy/50dc6c495c0c9188/f2f7dc8efc522ab2";
+    const service = "arn:aws:servicediscovery:eu-west-1:123456789012:service/srv-e4anhexample0004";
+    const raw = (extra: Record<string, string>) => ({ ...devConfig(), ...extra });
+    expect(problemsOf(raw({ "platform:legacyOrigin": listener }))).to.deep.equal([
+      "platform:legacyOrigin: a private backend is reached through a VPC link in the network's private subnets: set network.create, or network.vpcId and privateSubnetIds",
+    ]);
+    const withNetwork = { "platform:network": JSON.stringify({ create: {} }) };
+    expect(parseConfig(raw({ "platform:legacyOrigin": service, ...withNetwork }), "dev").app.legacyOrigin).to.equal(service);
+    const parsed = parseConfig(
+      raw({ "platform:legacyOrigin": listener, "platform:legacyOriginServerName": "legacy.internal.example.com", ...withNetwork }),
+      "dev",
+    );
+    expect(parsed.app).to.deep.include({ legacyOriginServerName: "legacy.internal.example.com", legacyOriginPort: 443 });
+    expect(problemsOf(raw({ "platform:legacyOriginServerName": "legacy.example.com" }))).to.deep.equal([
+      "platform:legacyOriginServerName: applies to a private legacyOrigin only; a public one is checked against its URL's host",
+    ]);
+    expect(problemsOf(raw({ "platform:legacyOriginPort": "65536" }))[0]).to.match(/^platform:legacyOriginPort: must be from 1 to 65535/);
+    expect(problemsOf(raw({ "platform:legacyOriginPort": "0" }))[0]).to.match(/^platform:legacyOriginPort: must be from 1 to 65535/);
+    expect(
+      problemsOf(raw({ "platform:legacyOrigin": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1" }))[0],
+    ).to.match(/^platform:legacyOrigin: must be an http\(s\) URL, or a private backend/);
+  });
+
   it("rejects a burst limit below the rate limit and a bad legacy origin", () => {
     const problems = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10", "platform:legacyOrigin": "ftp://x" });
-    expect(problems).to.include('platform:legacyOrigin: must be an http(s) URL (got "ftp://x")');
+    expect(problems).to.include(
+      `platform:legacyOrigin: must be an http(s) URL, or a private backend: an internal load balancer listener's ARN or a Cloud Map service's ARN (got "ftp://x")`,
+    );
     const burst = problemsOf({ ...devConfig(), "platform:throttleBurstLimit": "10" });
     expect(burst).to.deep.equal(["platform:throttleBurstLimit: must be at least throttleRateLimit (50)"]);
   });

@@ -82,6 +82,67 @@ describe("HttpApi", () => {
         }),
     );
     expect(message).to.include('route key "FETCH /x" is not');
-    expect(message).to.include('passthrough origin "legacy" is not an http(s) URL');
+    expect(message).to.include(
+      `passthrough origin "legacy" is not an http(s) URL, a load balancer listener's ARN or a Cloud Map service's ARN`,
+    );
+  });
+
+  it("refuses a private origin without a VPC link, and a server name for a public one", async () => {
+    const base = { routes: {}, throttleRateLimit: 1, throttleBurstLimit: 1, alertTopicArn: ALERT_TOPIC };
+    expect(await constructionError(() => new HttpApi("p", { ...base, passthrough: { origin: LISTENER } }))).to.equal(
+      `HttpApi "p": passthrough origin "${LISTENER}" is private: it needs vpcLink (private subnets and a security group)`,
+    );
+    expect(
+      await constructionError(
+        () =>
+          new HttpApi("q", { ...base, passthrough: { origin: "https://legacy.example.com", serverNameToVerify: "legacy.example.com" } }),
+      ),
+    ).to.equal(
+      'HttpApi "q": passthrough serverNameToVerify applies to a private origin only (a public one is verified by its URL\'s host)',
+    );
+  });
+});
+
+const LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/legacy/50dc6c495c0c9188/f2f7dc8efc522ab2";
+
+describe("HttpApi with a private legacy origin", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      const fn = new LambdaFunction("fn", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      new HttpApi("api", {
+        routes: { "POST /items": fn },
+        passthrough: {
+          origin: LISTENER,
+          routes: ["ANY /{proxy+}", "GET /reports/{id}"],
+          vpcLink: { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-link"] },
+          serverNameToVerify: "legacy.internal.example.com",
+        },
+        throttleRateLimit: 100,
+        throttleBurstLimit: 200,
+        alertTopicArn: ALERT_TOPIC,
+      });
+    });
+  });
+
+  it("reaches it through one VPC link in the private subnets, with a private HTTP_PROXY integration per passthrough route", () => {
+    const link = graph.one("aws:apigatewayv2/vpcLink:VpcLink", "api-vpc-link");
+    expect(link.inputs).to.deep.include({ subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-link"] });
+    for (const slug of ["api-any-proxy", "api-get-reports-id"]) {
+      const integration = graph.one("aws:apigatewayv2/integration:Integration", `${slug}-integration`);
+      expect(integration.inputs).to.deep.include({
+        integrationType: "HTTP_PROXY",
+        integrationMethod: "ANY",
+        connectionType: "VPC_LINK",
+        connectionId: link.id,
+        integrationUri: LISTENER,
+        tlsConfig: { serverNameToVerify: "legacy.internal.example.com" },
+      });
+      expect(graph.one("aws:apigatewayv2/route:Route", slug).inputs.target).to.equal(`integrations/${integration.id}`);
+    }
+    // The Lambda route stays a Lambda route.
+    expect(graph.one("aws:apigatewayv2/integration:Integration", "api-post-items-integration").inputs).to.not.have.property(
+      "connectionType",
+    );
   });
 });

@@ -127,7 +127,17 @@ describe("the program with a network", function () {
     const { PROGRAM_DIR } = await import("../harness");
     const graph = await captureStack(PROGRAM_DIR, "prod", {
       "platform:network": JSON.stringify({ create: { availabilityZones: 2 }, functions: ["get-order", "process-order"] }),
+      "platform:legacyOrigin": "arn:aws:elasticloadbalancing:eu-west-1:444444444444:listener/app/legacy/50dc6c495c0c9188/f2f7dc8efc522ab2",
+      "platform:legacyOriginPort": "8443",
     });
+    // The private passthrough: a VPC link whose group lets out only the backend's port, inside the VPC.
+    const link = graph.resources.find((r) => r.type === "aws:apigatewayv2/vpcLink:VpcLink")!;
+    const linkGroup = graph.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "network-vpc-link")!;
+    expect(link.inputs.securityGroupIds).to.deep.equal([linkGroup.id]);
+    expect(linkGroup.inputs.ingress).to.deep.equal([]);
+    expect(linkGroup.inputs.egress).to.deep.equal([
+      { protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["10.0.0.0/16"], description: "the private backend" },
+    ]);
     const fns = graph.resources.filter((r) => r.type === "aws:lambda/function:Function");
     const inVpc = fns.filter((f) => f.inputs.vpcConfig).map((f) => f.name);
     expect(inVpc.sort()).to.deep.equal(["get-order", "process-order"]);
