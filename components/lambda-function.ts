@@ -49,6 +49,28 @@ export type Runtime = (typeof NODE_RUNTIMES)[number];
 export interface FunctionVpcArgs {
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The AWS services reachable from these subnets (their VPC endpoints) when there is no NAT gateway: the
+   * preview warns about a service the function's role calls that is not among them, whose calls would time
+   * out. @default every service (a NAT gateway, or a network whose endpoints are not known)
+   */
+  reachableServices?: string[];
+}
+
+/** Services the Lambda service itself calls for a function (its logs, its trace segments, its network interfaces), not through the function's network. */
+const CALLED_BY_LAMBDA = new Set(["logs", "xray", "ec2"]);
+
+/** The AWS services a role's statements let the function call (action prefixes), as far as they are known before deploy. */
+export function calledServices(statements: pulumi.Input<PolicyStatement>[]): string[] {
+  const services = new Set<string>();
+  for (const statement of statements) {
+    if (pulumi.Output.isInstance(statement)) continue;
+    for (const action of (statement as PolicyStatement).Action) {
+      const service = action.split(":")[0];
+      if (action.includes(":") && !CALLED_BY_LAMBDA.has(service)) services.add(service);
+    }
+  }
+  return [...services].sort();
 }
 
 export interface LambdaFunctionArgs {
@@ -350,6 +372,14 @@ export class LambdaFunction extends pulumi.ComponentResource {
       ...((args.tracing ?? "Active") === "Active" ? [traceWritingStatement()] : []),
       ...(args.policyStatements ?? []),
     ];
+    const unreachable = args.vpc?.reachableServices
+      ? calledServices(statements).filter((service) => !args.vpc!.reachableServices!.includes(service))
+      : [];
+    if (unreachable.length > 0)
+      void pulumi.log.warn(
+        `function ${name} runs in a VPC without a NAT gateway, and its role calls ${unreachable.join(", ")}, which no VPC endpoint there serves: those calls will time out. Add an interface endpoint for each (Network's create.interfaceEndpoints), or a NAT gateway`,
+        this,
+      );
     return new aws.iam.RolePolicy(
       ...transformed(
         args.transform?.rolePolicy,

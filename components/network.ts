@@ -58,6 +58,8 @@ export interface Egress {
 }
 
 export const GATEWAY_ENDPOINTS = ["dynamodb", "s3"] as const;
+/** The interface endpoints made unless `create.interfaceEndpoints` says otherwise: what the platform's functions call. */
+export const DEFAULT_INTERFACE_ENDPOINTS = ["sqs", "kms", "logs"];
 
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
@@ -127,7 +129,13 @@ export class Network extends pulumi.ComponentResource {
         { parent: this },
       ),
     );
-    return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id] };
+    // Without a NAT gateway, a function reaches only what the endpoints serve.
+    const create = this.args.create;
+    const reachableServices =
+      create && (create.natGateways ?? "None") === "None"
+        ? [...GATEWAY_ENDPOINTS, ...(create.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS)]
+        : undefined;
+    return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id], reachableServices };
   }
 
   /**
@@ -205,7 +213,7 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    for (const service of create.interfaceEndpoints ?? ["sqs", "kms", "logs"])
+    for (const service of create.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS)
       new aws.ec2.VpcEndpoint(
         `${this.name}-${service}`,
         {

@@ -180,3 +180,49 @@ describe("the local cloud with a network", function () {
     expect(model.functions.map((f) => f.name)).to.include("platform-dev-get-order");
   });
 });
+
+describe("a VPC function that calls a service no endpoint serves", () => {
+  it("is warned about in the preview when there is no NAT gateway, naming the services, and not otherwise", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as { warn: typeof warn }).warn = (message: string) => {
+      warnings.push(message);
+      return Promise.resolve();
+    };
+    try {
+      await captureComponents(() => {
+        const closed = new Network("closed", { region: "eu-west-1", create: { flowLogRetentionDays: 7 } });
+        const nat = new Network("nat", { region: "eu-west-1", create: { flowLogRetentionDays: 7, natGateways: "Single" } });
+        const calls = [
+          { Action: ["sns:Publish", "sqs:SendMessage"], Resource: "*" },
+          { Action: ["events:PutEvents", "dynamodb:GetItem"], Resource: "*" },
+        ];
+        const fn = (name: string, network: Network) =>
+          new LambdaFunction(name, {
+            entry: HEALTH,
+            memoryMb: 128,
+            timeoutSeconds: 3,
+            alertTopicArn: ALERT_TOPIC,
+            vpc: network.placement(name),
+            policyStatements: calls,
+          });
+        fn("cut-off", closed);
+        fn("behind-nat", nat);
+        new LambdaFunction("in-reach", {
+          entry: HEALTH,
+          memoryMb: 128,
+          timeoutSeconds: 3,
+          alertTopicArn: ALERT_TOPIC,
+          vpc: closed.placement("in-reach"),
+          policyStatements: [{ Action: ["sqs:SendMessage", "s3:GetObject", "kms:Decrypt"], Resource: "*" }],
+        });
+      });
+    } finally {
+      (pulumi.log as { warn: typeof warn }).warn = warn;
+    }
+    expect(warnings).to.deep.equal([
+      "function cut-off runs in a VPC without a NAT gateway, and its role calls events, sns, which no VPC endpoint there serves: those calls will time out. Add an interface endpoint for each (Network's create.interfaceEndpoints), or a NAT gateway",
+    ]);
+  });
+});
