@@ -118,3 +118,70 @@ describe("local cloud: SQS keeps each message's AWSTraceHeader", () => {
     });
   }
 });
+
+describe("local cloud: a queue's batch that meets a throttled function", function () {
+  this.timeout(60_000);
+  it("goes back to the queue, is received again, and is deleted once an invocation takes it", async () => {
+    const { QueuePoller } = await import("../../local/queues");
+    const emulators = await startEmulators("eu-west-1");
+    const sqs = new SQSClient({
+      region: "eu-west-1",
+      endpoint: emulators.sqs,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "throttled-work", Attributes: { VisibilityTimeout: "30" } }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "job" }));
+    // The function's reserved concurrency is in use for the first invocation only: Lambda's throttle, then a success.
+    const events: any[] = [];
+    const lambda = {
+      mayPoll: () => true,
+      invoke: async (_fn: string, event: any) => {
+        events.push(event);
+        return events.length === 1
+          ? {
+              requestId: "r1",
+              durationMs: 0,
+              throttled: true,
+              error: { errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded.", trace: [] },
+            }
+          : { requestId: "r2", durationMs: 1, payload: "null" };
+      },
+    };
+    const poller = new QueuePoller(
+      {
+        queueArn: "arn:aws:sqs:eu-west-1:111111111111:throttled-work",
+        functionName: "worker",
+        batchSize: 10,
+        batchingWindowSeconds: 0,
+        reportBatchItemFailures: true,
+        enabled: true,
+      },
+      {
+        name: "throttled-work",
+        arn: "arn:aws:sqs:eu-west-1:111111111111:throttled-work",
+        cloudUrl: QueueUrl!,
+        fifo: false,
+        visibilityTimeoutSeconds: 30,
+      },
+      QueueUrl!,
+      "eu-west-1",
+      sqs,
+      lambda as never,
+      { retryVisibilitySeconds: 0, waitSeconds: 0 },
+    );
+    poller.start();
+    try {
+      for (let waited = 0; events.length < 2 && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await poller.stop();
+    }
+    expect(events.map((e) => e.Records.map((r: any) => [r.body, r.attributes.ApproximateReceiveCount]))).to.deep.equal([
+      [["job", "1"]],
+      [["job", "2"]],
+    ]);
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
+    expect(Messages ?? []).to.deep.equal([]);
+    sqs.destroy();
+    await emulators.stop();
+  });
+});
