@@ -19,7 +19,34 @@ export const PRICES = {
   /** Provisioned concurrency: per GB-second kept initialized, and per GB-second of duration while it serves. */
   provisionedGbSecond: { arm64: 0.0000033334, x86_64: 0.0000041667 } as Record<Architecture, number>,
   provisionedDurationGbSecond: { arm64: 0.0000077778, x86_64: 0.0000097222 } as Record<Architecture, number>,
+  /** An interface VPC endpoint, per AZ per hour, and per GB it carries; gateway endpoints (DynamoDB, S3) are free. */
+  interfaceEndpointHour: 0.01,
+  interfaceEndpointGb: 0.01,
+  /** A NAT gateway per hour, and per GB it carries. */
+  natGatewayHour: 0.045,
+  natGatewayGb: 0.045,
 };
+
+/** A private network's shape, as `network` config makes it: interface endpoints in each AZ, and NAT gateways. */
+export interface NetworkShape {
+  availabilityZones: number;
+  interfaceEndpoints: number;
+  natGateways: "None" | "Single" | "OnePerAz";
+}
+
+/**
+ * What a network costs: a monthly floor (interface endpoints per AZ, NAT gateways) paid before the first
+ * request, and per million requests the data they carry at `kbPerRequest` each way through an endpoint
+ * (or, with NAT, the NAT gateway's price instead). Lambda's own price per request does not change.
+ */
+export function networkCost(n: NetworkShape, kbPerRequest: number): { monthlyFloor: number; perMillion: number } {
+  const nats = n.natGateways === "None" ? 0 : n.natGateways === "Single" ? 1 : n.availabilityZones;
+  const gbPerMillion = (kbPerRequest * 2 * 1e6) / (1024 * 1024);
+  return {
+    monthlyFloor: 730 * (n.interfaceEndpoints * n.availabilityZones * PRICES.interfaceEndpointHour + nats * PRICES.natGatewayHour),
+    perMillion: gbPerMillion * (nats > 0 ? PRICES.natGatewayGb : PRICES.interfaceEndpointGb),
+  };
+}
 
 /** Seconds in the month AWS prices by (730 hours). */
 export const SECONDS_PER_MONTH = 730 * 3600;

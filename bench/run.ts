@@ -18,7 +18,7 @@ import { Command } from "commander";
 import * as esbuild from "esbuild";
 import { bundleHandler, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { captureStack } from "../graph/capture";
-import { costPerMillion, costPlan, CostPlan, PRICES, provisionedCost, variants } from "./cost";
+import { costPerMillion, costPlan, CostPlan, networkCost, PRICES, provisionedCost, variants } from "./cost";
 import { IAM_THROUGHPUT_BUDGET, measureIam } from "./iam";
 import { budgetMisses, Canary, Figures, floorSource, FunctionFigures, INIT_BUDGET, median, pairedRatio, sdkImports } from "./measure";
 import { warmDurations } from "./warm";
@@ -313,6 +313,29 @@ function costSection({ plan, durations }: Costs): string[] {
     `|---|---|${priced.map(() => "---").join("|")}|`,
     ...rows,
     ...provisionedSection(plan, durations),
+    ...networkSection(),
+  ];
+}
+
+/** Private networking's price, for each NAT strategy over the default network (two AZs, three interface endpoints). */
+function networkSection(): string[] {
+  const shapes = (["None", "Single", "OnePerAz"] as const).map((natGateways) => ({
+    availabilityZones: 2,
+    interfaceEndpoints: 3,
+    natGateways,
+  }));
+  return [
+    "",
+    "### Private networking (`network`)",
+    "",
+    `A network made with \`network: { create }\`: two AZs, gateway endpoints for DynamoDB and S3 (free), and interface endpoints for SQS, KMS and Logs at $${PRICES.interfaceEndpointHour} per AZ-hour and $${PRICES.interfaceEndpointGb} per GB; a NAT gateway $${PRICES.natGatewayHour} per hour and $${PRICES.natGatewayGb} per GB. The per-million column is the data of a million requests of 4 KB each way through the endpoints (or the NAT gateway); Lambda, the API and CloudFront cost per request what the table above says.`,
+    "",
+    "| NAT gateways | monthly floor | per million requests (4 KB each way) |",
+    "|---|---|---|",
+    ...shapes.map((shape) => {
+      const cost = networkCost(shape, 4);
+      return `| ${shape.natGateways} | ${dollars(cost.monthlyFloor)} | ${dollars(cost.perMillion)} |`;
+    }),
   ];
 }
 

@@ -108,6 +108,22 @@ describe("npm run bench: IAM enforcement's cost", () => {
   });
 });
 
+describe("npm run bench: what a private network costs", () => {
+  const { networkCost } = require("../bench/cost") as typeof import("../bench/cost");
+  it("charges interface endpoints per AZ and NAT gateways per strategy every month, and the data per million requests", () => {
+    const none = networkCost({ availabilityZones: 2, interfaceEndpoints: 3, natGateways: "None" }, 4);
+    expect(none.monthlyFloor).to.be.closeTo(43.8, 1e-9);
+    // 4 KB each way for a million requests is 7.63 GB, at $0.01 per GB through the endpoints.
+    expect(none.perMillion).to.be.closeTo(0.0763, 1e-4);
+    const single = networkCost({ availabilityZones: 2, interfaceEndpoints: 3, natGateways: "Single" }, 4);
+    expect(single.monthlyFloor).to.be.closeTo(43.8 + 32.85, 1e-9);
+    expect(single.perMillion).to.be.closeTo(0.3433, 1e-4);
+    const perAz = networkCost({ availabilityZones: 3, interfaceEndpoints: 0, natGateways: "OnePerAz" }, 0);
+    expect(perAz.monthlyFloor).to.be.closeTo(730 * 3 * 0.045, 1e-9);
+    expect(perAz.perMillion).to.equal(0);
+  });
+});
+
 describe("npm run bench: cost per million requests", () => {
   let plan: CostPlan;
   before(async () => {
