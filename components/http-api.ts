@@ -258,11 +258,12 @@ function validate(name: string, args: HttpApiArgs): void {
   const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
   if (duplicates.length > 0) problems.push(`route keys defined twice: ${duplicates.join(", ")}`);
   const origin = args.passthrough?.origin;
-  if (origin !== undefined && !HTTP_URL.test(origin) && !PRIVATE_ORIGIN.test(origin))
+  const isPrivate = origin !== undefined && PRIVATE_ORIGIN.test(origin);
+  if (origin !== undefined && !isPrivate && !HTTP_URL.test(origin))
     problems.push(`passthrough origin "${origin}" is not an http(s) URL, a load balancer listener's ARN or a Cloud Map service's ARN`);
-  if (origin !== undefined && PRIVATE_ORIGIN.test(origin) && !args.passthrough!.vpcLink)
+  if (isPrivate && !args.passthrough!.vpcLink)
     problems.push(`passthrough origin "${origin}" is private: it needs vpcLink (private subnets and a security group)`);
-  if (args.passthrough?.serverNameToVerify && !PRIVATE_ORIGIN.test(origin!))
+  if (args.passthrough?.serverNameToVerify && !isPrivate)
     problems.push("passthrough serverNameToVerify applies to a private origin only (a public one is verified by its URL's host)");
   if (args.stageName !== undefined && !/^(\$default|[A-Za-z0-9_-]{1,128})$/.test(args.stageName))
     problems.push(`stageName "${args.stageName}" is not $default or 1 to 128 letters, digits, - and _`);

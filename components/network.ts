@@ -5,6 +5,7 @@
  */
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
+import type * as awsInput from "@pulumi/aws/types/input";
 import * as aws from "./aws";
 import { Transform, transformed } from "./child";
 import type { FunctionVpcArgs } from "./lambda-function";
@@ -61,6 +62,22 @@ export const GATEWAY_ENDPOINTS = ["dynamodb", "s3"] as const;
 /** The interface endpoints made unless `create.interfaceEndpoints` says otherwise: what the platform's functions call. */
 export const DEFAULT_INTERFACE_ENDPOINTS = ["sqs", "kms", "logs"];
 
+/** `create` with every default filled in. */
+type ResolvedCreate = Required<CreateNetworkArgs>;
+
+function resolveCreate(create: CreateNetworkArgs): ResolvedCreate {
+  return {
+    natGateways: create.natGateways ?? "None",
+    availabilityZones: create.availabilityZones ?? 2,
+    cidrBlock: create.cidrBlock ?? "10.0.0.0/16",
+    flowLogRetentionDays: create.flowLogRetentionDays,
+    interfaceEndpoints: create.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS,
+  };
+}
+
+/** A security group rule as `aws.ec2.SecurityGroup` takes it inline. */
+type Rule = awsInput.ec2.SecurityGroupEgress;
+
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
@@ -68,6 +85,8 @@ export class Network extends pulumi.ComponentResource {
   public readonly endpointSecurityGroupId?: pulumi.Output<string>;
   /** The awsx VPC, when made here. */
   public readonly vpc?: awsxEc2.Vpc;
+  /** The VPC made here, its defaults filled in. */
+  private readonly create?: ResolvedCreate;
 
   constructor(
     private readonly name: string,
@@ -77,12 +96,12 @@ export class Network extends pulumi.ComponentResource {
     super("platform:network:Network", name, {}, opts);
     validate(name, args);
     if (args.create) {
-      const made = this.createVpc(args.create);
-      this.vpc = made.vpc;
-      this.vpcId = made.vpc.vpcId;
-      this.privateSubnetIds = made.vpc.privateSubnetIds;
-      this.endpointSecurityGroupId = this.createEndpoints(args.create, made.vpc).id;
-      this.createFlowLogs(args.create, made.vpc);
+      this.create = resolveCreate(args.create);
+      this.vpc = this.createVpc(this.create);
+      this.vpcId = this.vpc.vpcId;
+      this.privateSubnetIds = this.vpc.privateSubnetIds;
+      this.endpointSecurityGroupId = this.createEndpoints(this.create, this.vpc).id;
+      this.createFlowLogs(this.create, this.vpc);
     } else {
       const existing = args.existing!;
       this.vpcId = pulumi.output(existing.vpcId);
@@ -98,7 +117,7 @@ export class Network extends pulumi.ComponentResource {
    * anywhere) and the given egress.
    */
   placement(functionName: string, egress: Egress[] = []): FunctionVpcArgs {
-    const toEndpoints = this.endpointSecurityGroupId
+    const toEndpoints: Rule = this.endpointSecurityGroupId
       ? {
           protocol: "tcp",
           fromPort: 443,
@@ -107,34 +126,12 @@ export class Network extends pulumi.ComponentResource {
           description: "HTTPS to the VPC endpoints",
         }
       : { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS's services" };
-    const group = new aws.ec2.SecurityGroup(
-      ...transformed(
-        this.args.transform?.securityGroup,
-        `${this.name}-${functionName}`,
-        {
-          vpcId: this.vpcId,
-          description: `${functionName}: no ingress; egress to what it calls`,
-          ingress: [],
-          egress: [
-            toEndpoints,
-            ...egress.map((e) => ({
-              protocol: "tcp",
-              fromPort: e.port,
-              toPort: e.port,
-              cidrBlocks: e.cidrBlocks,
-              description: e.description,
-            })),
-          ],
-        },
-        { parent: this },
-      ),
-    );
+    const group = this.closedGroup(functionName, `${functionName}: no ingress; egress to what it calls`, [
+      toEndpoints,
+      ...egress.map((e) => ({ protocol: "tcp", fromPort: e.port, toPort: e.port, cidrBlocks: e.cidrBlocks, description: e.description })),
+    ]);
     // Without a NAT gateway, a function reaches only what the endpoints serve.
-    const create = this.args.create;
-    const reachableServices =
-      create && (create.natGateways ?? "None") === "None"
-        ? [...GATEWAY_ENDPOINTS, ...(create.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS)]
-        : undefined;
+    const reachableServices = this.create?.natGateways === "None" ? [...GATEWAY_ENDPOINTS, ...this.create.interfaceEndpoints] : undefined;
     return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id], reachableServices };
   }
 
@@ -144,58 +141,56 @@ export class Network extends pulumi.ComponentResource {
    * (when it is made here) or anywhere (an existing VPC's range is not known here).
    */
   vpcLinkPlacement(port: number): { subnetIds: pulumi.Output<string[]>; securityGroupIds: pulumi.Output<string>[] } {
-    const cidrBlocks = [this.args.create ? (this.args.create.cidrBlock ?? "10.0.0.0/16") : "0.0.0.0/0"];
-    const group = new aws.ec2.SecurityGroup(
-      ...transformed(
-        this.args.transform?.securityGroup,
-        `${this.name}-vpc-link`,
-        {
-          vpcId: this.vpcId,
-          description: "API Gateway VPC link: no ingress; the private backend's port out",
-          ingress: [],
-          egress: [{ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks, description: "the private backend" }],
-        },
-        { parent: this },
-      ),
-    );
+    const cidrBlocks = [this.create?.cidrBlock ?? "0.0.0.0/0"];
+    const group = this.closedGroup("vpc-link", "API Gateway VPC link: no ingress; the private backend's port out", [
+      { protocol: "tcp", fromPort: port, toPort: port, cidrBlocks, description: "the private backend" },
+    ]);
     return { subnetIds: this.privateSubnetIds, securityGroupIds: [group.id] };
   }
 
-  private createVpc(create: CreateNetworkArgs): { vpc: awsxEc2.Vpc } {
-    const nat = create.natGateways ?? "None";
-    const cidrBlock = create.cidrBlock ?? "10.0.0.0/16";
+  /** A security group in the VPC that lets nothing in and only `egress` out. */
+  private closedGroup(suffix: string, description: string, egress: Rule[]): aws.ec2.SecurityGroup {
+    return new aws.ec2.SecurityGroup(
+      ...transformed(
+        this.args.transform?.securityGroup,
+        `${this.name}-${suffix}`,
+        { vpcId: this.vpcId, description, ingress: [], egress },
+        { parent: this },
+      ),
+    );
+  }
+
+  private createVpc(create: ResolvedCreate): awsxEc2.Vpc {
     // Private subnets always; public ones only to hold NAT gateways. awsx's own default is a NAT gateway per AZ.
-    const vpc = new awsxEc2.Vpc(
+    return new awsxEc2.Vpc(
       ...transformed(
         this.args.transform?.vpc,
         `${this.name}-vpc`,
         {
-          cidrBlock,
-          numberOfAvailabilityZones: create.availabilityZones ?? 2,
-          natGateways: { strategy: nat },
+          cidrBlock: create.cidrBlock,
+          numberOfAvailabilityZones: create.availabilityZones,
+          natGateways: { strategy: create.natGateways },
           subnetStrategy: "Auto",
-          subnetSpecs: nat === "None" ? [{ type: "Private" }] : [{ type: "Private" }, { type: "Public" }],
+          subnetSpecs: create.natGateways === "None" ? [{ type: "Private" }] : [{ type: "Private" }, { type: "Public" }],
           enableDnsHostnames: true,
           enableDnsSupport: true,
         },
         { parent: this },
       ),
     );
-    return { vpc };
   }
 
   /**
    * Gateway endpoints for DynamoDB and S3 (free, on the route tables) and interface endpoints for the
    * other services the functions call, behind a security group that takes HTTPS from inside the VPC.
    */
-  private createEndpoints(create: CreateNetworkArgs, vpc: awsxEc2.Vpc): aws.ec2.SecurityGroup {
-    const cidrBlock = create.cidrBlock ?? "10.0.0.0/16";
+  private createEndpoints(create: ResolvedCreate, vpc: awsxEc2.Vpc): aws.ec2.SecurityGroup {
     const group = new aws.ec2.SecurityGroup(
       `${this.name}-endpoints`,
       {
         vpcId: vpc.vpcId,
         description: "VPC endpoints: HTTPS from inside the VPC",
-        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [cidrBlock], description: "HTTPS from the VPC" }],
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [create.cidrBlock], description: "HTTPS from the VPC" }],
         egress: [],
       },
       { parent: this },
@@ -213,7 +208,7 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    for (const service of create.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS)
+    for (const service of create.interfaceEndpoints)
       new aws.ec2.VpcEndpoint(
         `${this.name}-${service}`,
         {
@@ -230,7 +225,7 @@ export class Network extends pulumi.ComponentResource {
   }
 
   /** Every flow of the VPC, accepted and rejected, to a log group that keeps it as long as the functions' logs. */
-  private createFlowLogs(create: CreateNetworkArgs, vpc: awsxEc2.Vpc): void {
+  private createFlowLogs(create: ResolvedCreate, vpc: awsxEc2.Vpc): void {
     const group = new aws.cloudwatch.LogGroup(`${this.name}-flow-logs`, { retentionInDays: create.flowLogRetentionDays }, { parent: this });
     const role = new aws.iam.Role(
       `${this.name}-flow-logs`,

@@ -229,16 +229,16 @@ const builders: Record<string, Builder> = {
   }),
   // awsx's Vpc is a remote component: its plugin builds the VPC, subnets and route tables, so under mocks it
   // is one node. Its outputs are made up here, stable per stack: a VPC id, and subnet ids per AZ of each kind
-  // its subnetSpecs ask for (Private and Isolated by default, Public only when named).
+  // its subnetSpecs ask for (Private and Public when it names none, as awsx makes them).
   "awsx:ec2:Vpc": (_name, inputs, _at, urn) => {
     const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
     const kinds: string[] =
       Array.isArray(inputs.subnetSpecs) && inputs.subnetSpecs.length ? inputs.subnetSpecs.map((s: any) => s.type) : ["Private", "Public"];
+    // An EC2 id: a prefix and 17 hex digits.
+    const ec2Id = (prefix: string, seed: string) => `${prefix}-${shortId(seed, 17).replace(/[^0-9a-f]/g, "0")}`;
     const subnets = (kind: string) =>
-      kinds.includes(kind)
-        ? Array.from({ length: zones }, (_, i) => `subnet-${shortId(`${urn}#${kind}#${i}`, 17).replace(/[^0-9a-f]/g, "0")}`)
-        : [];
-    const vpcId = `vpc-${shortId(urn, 17).replace(/[^0-9a-f]/g, "0")}`;
+      kinds.includes(kind) ? Array.from({ length: zones }, (_, i) => ec2Id("subnet", `${urn}#${kind}#${i}`)) : [];
+    const vpcId = ec2Id("vpc", urn);
     return {
       id: "",
       arn: null,

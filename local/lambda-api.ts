@@ -58,13 +58,14 @@ export function startLambdaApi(
       const ready = service();
       if (!ready) return reply(res, 503, { "x-amzn-errortype": "ServiceException" }, JSON.stringify({ message: "Service Unavailable" }));
       const lambda = () => ready;
-      const path = decodeURIComponent((req.url ?? "").split("?")[0]);
+      const [rawPath, rawQuery] = (req.url ?? "").split("?");
+      const path = decodeURIComponent(rawPath);
+      const query = new URLSearchParams(rawQuery ?? "");
       const logPath = req.method === "GET" ? path.match(LOGS_PATH) : null;
-      if (logPath) return streamLogs(req, res, lambda, logs, logPath[1]);
+      if (logPath) return streamLogs(req, res, query, lambda, logs, logPath[1]);
       const tracePath = req.method === "GET" ? path.match(TRACE_PATH) : null;
       if (tracePath) {
-        const since = Number(new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("since") ?? 0);
-        const lines = logs.traced(tracePath[1], since).map((line) => JSON.stringify(line) + "\n");
+        const lines = logs.traced(tracePath[1], Number(query.get("since") ?? 0)).map((line) => JSON.stringify(line) + "\n");
         return reply(res, 200, { "content-type": "application/x-ndjson" }, lines.join(""));
       }
       if (path === PROFILE_PATH && profile) {
@@ -104,7 +105,7 @@ export function startLambdaApi(
       }
       let name: string;
       // Invoke's Qualifier (a version or an alias), or one written after the name.
-      const qualifier = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("Qualifier") ?? qualifierOf(match[1]);
+      const qualifier = query.get("Qualifier") ?? qualifierOf(match[1]);
       try {
         name = lambda().resolve(match[1]).name;
         if (qualifier) name = `${name}:${qualifier}`;
@@ -158,14 +159,20 @@ export function startLambdaApi(
 }
 
 /** Newline-delimited JSON log lines of one function since `?since=<epoch ms>`; with `?follow=1` the response stays open. */
-function streamLogs(req: http.IncomingMessage, res: http.ServerResponse, lambda: () => LambdaService, logs: LogStore, ref: string): void {
+function streamLogs(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  query: URLSearchParams,
+  lambda: () => LambdaService,
+  logs: LogStore,
+  ref: string,
+): void {
   let name: string;
   try {
     name = lambda().resolve(ref).name;
   } catch (err) {
     return awsError(res, 404, "ResourceNotFoundException", (err as Error).message);
   }
-  const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
   res.writeHead(200, { "content-type": "application/x-ndjson" });
   for (const line of logs.since(name, Number(query.get("since") ?? 0))) res.write(JSON.stringify(line) + "\n");
   if (query.get("follow") !== "1") return void res.end();

@@ -440,7 +440,7 @@ function apisOf(graph: Graph): LocalApi[] {
     if (quickCreate) {
       const target = String(api.state.target);
       const integration: Integration = /^https?:\/\//.test(target)
-        ? { type: "HTTP_PROXY", uri: target, method: "ANY", timeoutMs: 30000, configKey: configKeyOf(graph, target) }
+        ? { type: "HTTP_PROXY", uri: target, method: "ANY", timeoutMs: 30000, configKey: originKeyOf(graph, target) }
         : { type: "AWS_PROXY", functionArn: target, payloadFormatVersion: "2.0" };
       routes.push({ routeKey: api.state.routeKey ?? "$default", integration });
       if (!stages.some((stage) => stage.name === "$default")) stages.push({ name: "$default", variables: {}, deployed: true });
@@ -680,11 +680,14 @@ function alarmsOf(graph: Graph): LocalModel["alarms"] {
     }));
 }
 
-/** The config key (project keys without their namespace) whose value is the URL `uri` starts with. */
-function configKeyOf(graph: Graph, uri: string): string | undefined {
-  const entry = Object.entries(graph.config ?? {}).find(
-    ([, value]) => /^https?:\/\//.test(value) && uri.startsWith(value.replace(/\/$/, "")),
-  );
+/** The config key whose http(s) value `uri` starts with: the origin it set. */
+function originKeyOf(graph: Graph, uri: string): string | undefined {
+  return configKeyOf(graph, (value) => /^https?:\/\//.test(value) && uri.startsWith(value.replace(/\/$/, "")));
+}
+
+/** The first config key (project keys without their namespace) whose value `matches`. */
+function configKeyOf(graph: Graph, matches: (value: string) => boolean): string | undefined {
+  const entry = Object.entries(graph.config ?? {}).find(([, value]) => matches(value));
   return entry?.[0].startsWith(`${graph.project}:`) ? entry[0].slice(graph.project.length + 1) : entry?.[0];
 }
 
@@ -698,13 +701,12 @@ function integrationOf(r: CapturedResource, graph: Graph): Integration {
   }
   if (s.integrationType === "HTTP_PROXY" && s.connectionType === "VPC_LINK") {
     const target = String(s.integrationUri ?? "");
-    const configKey = Object.entries(graph.config ?? {}).find(([, value]) => value === target)?.[0];
     return {
       type: "HTTP_PROXY",
       uri: "",
       method: s.integrationMethod ?? "ANY",
       timeoutMs: s.timeoutMilliseconds ?? 30000,
-      configKey: configKey?.startsWith(`${graph.project}:`) ? configKey.slice(graph.project.length + 1) : configKey,
+      configKey: configKeyOf(graph, (value) => value === target),
       privateTarget: target,
     };
   }
@@ -714,7 +716,7 @@ function integrationOf(r: CapturedResource, graph: Graph): Integration {
       uri: s.integrationUri,
       method: s.integrationMethod ?? "ANY",
       timeoutMs: s.timeoutMilliseconds ?? 30000,
-      configKey: configKeyOf(graph, String(s.integrationUri ?? "")),
+      configKey: originKeyOf(graph, String(s.integrationUri ?? "")),
     };
   }
   throw new Error(`${r.urn}: integration type ${s.integrationType} is not emulated (AWS_PROXY and HTTP_PROXY are)`);

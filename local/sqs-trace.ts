@@ -13,7 +13,7 @@
  * protocol (every current SDK) is read; the older query protocol passes through untouched.
  */
 import type * as http from "http";
-import { PassThrough } from "stream";
+import { replayed } from "./replay";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -22,11 +22,6 @@ const KEEP = 50_000;
 
 export class SqsTraceHeaders {
   private readonly traces = new Map<string, string>();
-
-  /** The trace header a message was sent with, if it was sent with one. */
-  of(messageId: string): string | undefined {
-    return this.traces.get(messageId);
-  }
 
   /** fauxqs's handler, with SQS's trace header kept per message. */
   wrap(handler: Handler): Handler {
@@ -44,7 +39,7 @@ export class SqsTraceHeaders {
           this.remember(operation, input, typeof header === "string" ? header : undefined, answer);
           return answer;
         };
-        handler(replay(req, body), answerThrough(res, rewrite));
+        handler(replayed(req, body, req.socket), answerThrough(res, rewrite));
       });
     };
   }
@@ -84,23 +79,6 @@ function parseJson(text: string): any {
   } catch {
     return undefined;
   }
-}
-
-/** The request again, its body read already: the handler reads it from a stand-in with the same method, URL and headers. */
-function replay(req: http.IncomingMessage, body: Buffer): http.IncomingMessage {
-  const stand = Object.assign(new PassThrough(), {
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
-    httpVersion: req.httpVersion,
-    httpVersionMajor: req.httpVersionMajor,
-    httpVersionMinor: req.httpVersionMinor,
-    socket: req.socket,
-    connection: req.socket,
-  });
-  stand.end(body);
-  return stand as unknown as http.IncomingMessage;
 }
 
 /**

@@ -111,23 +111,25 @@ async function traceCloud(opts: Options, traceId: string, since: number): Promis
   const names: string[] = Object.values(target.outputs.functionNames ?? {});
   const client = new CloudWatchLogsClient(target.client("logs"));
   const lines: { timestamp: number; functionName: string; message: string }[] = [];
-  for (const name of names) {
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new FilterLogEventsCommand({
-          logGroupName: `/aws/lambda/${name}`,
-          startTime: since,
-          filterPattern: `{ $.xray_trace_id = "${traceId}" }`,
-          nextToken,
-        }),
-      );
-      for (const event of page.events ?? [])
-        lines.push({ timestamp: event.timestamp!, functionName: name, message: event.message!.trimEnd() });
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
+  for (const name of names)
+    for await (const event of filteredEvents(client, `/aws/lambda/${name}`, since, `{ $.xray_trace_id = "${traceId}" }`))
+      lines.push({ ...event, functionName: name });
   printTraced(lines.sort((a, b) => a.timestamp - b.timestamp));
+}
+
+/** Every event of a log group since `since` that `filterPattern` matches, page after page as they come. */
+async function* filteredEvents(
+  client: CloudWatchLogsClient,
+  logGroupName: string,
+  since: number,
+  filterPattern: string | undefined,
+): AsyncGenerator<{ timestamp: number; message: string }> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new FilterLogEventsCommand({ logGroupName, startTime: since, filterPattern, nextToken }));
+    for (const event of page.events ?? []) yield { timestamp: event.timestamp!, message: event.message!.trimEnd() };
+    nextToken = page.nextToken;
+  } while (nextToken);
 }
 
 async function tailCloud(opts: Options, ref: string, since: number): Promise<void> {
@@ -137,14 +139,8 @@ async function tailCloud(opts: Options, ref: string, since: number): Promise<voi
   if (!name) throw new ToolInputError(`no function "${ref}" in stack ${opts.stack}; functions: ${names.join(", ")}`);
   const client = new CloudWatchLogsClient(target.client("logs"));
   const group = `/aws/lambda/${name}`;
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new FilterLogEventsCommand({ logGroupName: group, startTime: since, filterPattern: opts.filter, nextToken }),
-    );
-    for (const event of page.events ?? []) process.stdout.write(pretty(event.timestamp!, event.message!.trimEnd()) + "\n");
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const event of filteredEvents(client, group, since, opts.filter))
+    process.stdout.write(pretty(event.timestamp, event.message) + "\n");
   if (!opts.follow) return;
   // From here on, lines as they are ingested (StartLiveTail) until Ctrl-C.
   const stop = new AbortController();

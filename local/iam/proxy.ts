@@ -6,9 +6,9 @@
  * signed with anyone else's key (the developer's own tools), go on unchanged to fauxqs or dynalite.
  */
 import { randomUUID } from "crypto";
-import { PassThrough } from "stream";
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { replayed } from "../replay";
 import type { FunctionIdentity, IamAuthority, Verdict } from "./authority";
 import {
   accessKeyOf,
@@ -124,28 +124,13 @@ async function handle(
   else upstream.end(request.body);
 }
 
-/**
- * Gives a request whose body was read already to an in-process HTTP request handler: a stand-in for the
- * IncomingMessage with the same method, URL and headers replays the body, and the handler answers on `res`.
- */
+/** Gives a request whose body was read already to an in-process HTTP request handler, which answers on `res`. */
 function handInProcess(
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
   request: ServiceRequest,
   res: http.ServerResponse,
 ): void {
-  const replay = Object.assign(new PassThrough(), {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    rawHeaders: [] as string[],
-    httpVersion: "1.1",
-    httpVersionMajor: 1,
-    httpVersionMinor: 1,
-    socket: res.socket,
-    connection: res.socket,
-  });
-  replay.end(request.body ?? Buffer.alloc(0));
-  handler(replay as unknown as http.IncomingMessage, res);
+  handler(replayed(request, request.body ?? Buffer.alloc(0), res.socket), res);
 }
 
 function bucketOf(objectCall: Call): string {

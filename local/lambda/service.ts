@@ -308,20 +308,12 @@ export class LambdaService {
           return;
         }
         const age = Date.now() - received;
-        const delay = this.options.asyncRetryBaseMs * 2 ** Math.min(n, 10);
+        const delay = this.options.asyncRetryBaseMs * 2 ** n;
         // Lambda keeps retrying a throttled event until it is too old; a throttle uses up none of the function's retries.
-        if (outcome.throttled && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
+        if ((outcome.throttled || n < fn.async.retryAttempts) && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
           const timer = setTimeout(() => {
             this.timers.delete(timer);
-            attempt(n);
-          }, delay);
-          this.timers.add(timer);
-          return;
-        }
-        if (n < fn.async.retryAttempts && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            attempt(n + 1);
+            attempt(outcome.throttled ? n : n + 1);
           }, delay);
           this.timers.add(timer);
           return;
