@@ -1,0 +1,63 @@
+// Loaded only by .mocharc.mutation.json (Stryker's mocha runs).
+//
+// Stryker's mocha runner records per-test coverage by setting `__stryker__.currentTestId` in a root
+// `beforeEach` and never clearing it (@stryker-mutator/mocha-runner, mocha-test-runner.js `dryRun`). Code
+// that runs in a suite's `before` hook (a component test's graph capture, an ops test's stand-in server)
+// is therefore credited to whichever test ran last in the previous file. A mutant in that code is then run
+// against that one unrelated test alone, mocha skips the suite whose hook would have executed it, and the
+// mutant "survives" although the suite's own tests kill it.
+//
+// This wraps every `before` hook so that what it covers is credited to every test of its suite (nested
+// suites included): the mutant run then selects those tests, the hook runs again with the mutant active,
+// and the suite's assertions judge it. Outside Stryker (no `__stryker__` global) the hook runs as is.
+import Mocha from "mocha";
+
+interface StrykerContext {
+  currentTestId?: string;
+  mutantCoverage?: { static: Record<string, number>; perTest: Record<string, Record<string, number>> };
+}
+
+type Hook = (this: Mocha.Context, done?: Mocha.Done) => unknown;
+
+function runHook(fn: Hook, context: Mocha.Context): Promise<unknown> {
+  if (fn.length === 0) return Promise.resolve(fn.call(context));
+  return new Promise((resolve, reject) => {
+    fn.call(context, (error?: unknown) => (error ? reject(error) : resolve(undefined)));
+  });
+}
+
+function creditSuite(suite: Mocha.Suite, hits: Record<string, number>, perTest: Record<string, Record<string, number>>): void {
+  suite.eachTest((test) => {
+    const covered = (perTest[test.fullTitle()] ??= {});
+    for (const [mutant, count] of Object.entries(hits)) covered[mutant] = (covered[mutant] ?? 0) + count;
+  });
+}
+
+const beforeAll = Mocha.Suite.prototype.beforeAll;
+Mocha.Suite.prototype.beforeAll = function (this: Mocha.Suite, title: string | Hook, fn?: Hook) {
+  const hook = (typeof title === "function" ? title : fn) as Hook;
+  const name = typeof title === "string" ? title : hook.name;
+  return beforeAll.call(this, name, creditingSuite(this, hook) as unknown as Mocha.AsyncFunc);
+} as typeof Mocha.Suite.prototype.beforeAll;
+
+/** The hook, run with its coverage credited to every test of `suite` when Stryker is measuring. */
+function creditingSuite(suite: Mocha.Suite, hook: Hook) {
+  return async function (this: Mocha.Context) {
+    const stryker = (globalThis as { __stryker__?: StrykerContext }).__stryker__;
+    if (!stryker) return runHook(hook, this);
+    const sentinel = `\u0000before-hook ${suite.fullTitle()}`;
+    const previous = stryker.currentTestId;
+    stryker.currentTestId = sentinel;
+    try {
+      return await runHook(hook, this);
+    } finally {
+      stryker.currentTestId = previous;
+      const perTest = stryker.mutantCoverage?.perTest;
+      const hits = perTest?.[sentinel];
+      if (perTest && hits) {
+        delete perTest[sentinel];
+        creditSuite(suite, hits, perTest);
+      }
+    }
+  };
+}
