@@ -86,6 +86,23 @@ function combine(runs: (Figures & { cpuUsPerRequest: number })[]): Figures & { c
   };
 }
 
+/** The p99 goal of issue #17, for the local cloud at 10 connections. */
+const P99_BUDGET_MS = 5;
+
+/**
+ * Every 10-connection run's p99 against the budget: the turns (with the bare server's turns beside them,
+ * as the machine's own tail in the same minute) and the drift runs.
+ */
+function p99Line(cloudTurns: Figures[], bareTurns: Figures[], drift: { figures: Figures }[]): string {
+  const cloud = [...cloudTurns, ...drift.map((d) => d.figures)].map((f) => f.p99);
+  const within = cloud.filter((p) => p < P99_BUDGET_MS).length;
+  const list = (runs: number[]) => runs.map((p) => `${p} ms`).join(", ");
+  return (
+    `p99 at 10 connections, budget under ${P99_BUDGET_MS} ms: local cloud turns ${list(cloudTurns.map((f) => f.p99))} (bare in the same turns ${list(bareTurns.map((f) => f.p99))}), ` +
+    `drift runs ${list(drift.map((d) => d.figures.p99))}; ${within} of ${cloud.length} runs within budget (median ${[...cloud].sort((a, b) => a - b)[Math.floor(cloud.length / 2)]} ms).`
+  );
+}
+
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
@@ -198,6 +215,8 @@ async function main(): Promise<void> {
     "| run | req/s | p99 ms | RSS MB |",
     "|---|---|---|---|",
     ...drift.map((d) => `| ${d.run} | ${Math.round(d.figures.requestsPerSecond)} | ${d.figures.p99} | ${d.rss.toFixed(0)} |`),
+    "",
+    p99Line(cloudRuns, bareRuns, drift),
     "",
     `Last run against the first: ${((100 * last.figures.requestsPerSecond) / first.figures.requestsPerSecond).toFixed(1)}% of its throughput; RSS ${((100 * last.rss) / first.rss).toFixed(1)}% of the first run's.`,
     `Local cloud stopped with exit code ${code}.`,

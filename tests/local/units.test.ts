@@ -1,6 +1,7 @@
 /** The local cloud's pure parts: route selection, schedule expressions, batch item failures, the graph model. */
 import { expect } from "chai";
 import { buildModel } from "../../local/model";
+import { randomHex, traceHeader } from "../../local/lambda/service";
 import { batchItemFailures } from "../../local/queues";
 import { RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
@@ -192,5 +193,22 @@ describe("local cloud: stages, stage variables and CORS", () => {
     expect(cors.isPreflight("OPTIONS", { origin: "o", "access-control-request-method": "GET" })).to.equal(true);
     expect(cors.isPreflight("OPTIONS", { origin: "o" })).to.equal(false);
     expect(cors.isPreflight("GET", { origin: "o", "access-control-request-method": "GET" })).to.equal(false);
+  });
+});
+
+describe("local cloud: trace headers", () => {
+  it("continues a caller's trace with a new parent, and starts a sampled one for an Active function", () => {
+    const continued = traceHeader("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0", true);
+    expect(continued).to.match(/^Root=1-5759e988-bd862e3fe1be46a994272793;Parent=[0-9a-f]{16};Sampled=0$/);
+    expect(traceHeader(undefined, true)).to.match(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=1$/);
+    expect(traceHeader("Root=not-a-root", false)).to.match(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
+  });
+
+  it("draws ids from a pooled buffer that is refilled once spent, never repeating bytes", () => {
+    // 1000 ids of 12 bytes spend the 4 KB pool twice over.
+    const ids = Array.from({ length: 1000 }, () => randomHex(12));
+    expect(ids.every((id) => /^[0-9a-f]{24}$/.test(id))).to.equal(true);
+    expect(new Set(ids).size).to.equal(ids.length);
+    expect(randomHex(1)).to.match(/^[0-9a-f]{2}$/);
   });
 });
