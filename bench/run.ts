@@ -19,6 +19,7 @@ import * as esbuild from "esbuild";
 import { bundleHandler, FUNCTION_BUILD_OPTIONS } from "../components/bundle";
 import { captureStack } from "../graph/capture";
 import { costPerMillion, costPlan, CostPlan, networkCost, PRICES, provisionedCost, variants } from "./cost";
+import { installFootprint, typecheckFootprint } from "./awsx";
 import { IAM_THROUGHPUT_BUDGET, measureIam } from "./iam";
 import { budgetMisses, Canary, Figures, floorSource, FunctionFigures, INIT_BUDGET, median, pairedRatio, sdkImports } from "./measure";
 import { warmDurations } from "./warm";
@@ -286,6 +287,7 @@ async function measure(
   const unitTestsMs = skipTests ? undefined : wallMs("npm", ["run", "-s", "test:unit", "--", "--reporter", "dot"], 1);
   const plan = costPlan(await captureStack(ROOT, "prod"));
   ups.push(await networkCapture(runs));
+  ups.push(installFootprint(2), typecheckFootprint(2));
   const durations = await warmDurations(ROOT, 30);
   return { figures: { functions, canary, previewMs, unitTestsMs }, speedUps: ups, typecheckMs, testMs, costs: { plan, durations } };
 }

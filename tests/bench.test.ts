@@ -124,6 +124,21 @@ describe("npm run bench: what a private network costs", () => {
   });
 });
 
+describe("npm run bench: what awsx adds to an install and a type-check", () => {
+  const { alternating } = require("../bench/awsx") as typeof import("../bench/awsx");
+  it("measures both ways every round, alternating which goes first, and keeps each way's samples apart", () => {
+    const calls: string[] = [];
+    let clock = 0;
+    const samples = alternating(
+      3,
+      () => (calls.push("without"), ++clock),
+      () => (calls.push("with"), 100 + ++clock),
+    );
+    expect(calls).to.deep.equal(["without", "with", "with", "without", "without", "with"]);
+    expect(samples).to.deep.equal({ without: [1, 4, 5], with: [102, 103, 106] });
+  });
+});
+
 describe("npm run bench: cost per million requests", () => {
   let plan: CostPlan;
   before(async () => {
