@@ -10,18 +10,11 @@ import { captureStack, Graph } from "../graph/capture";
 import { evaluatePolicies } from "../graph/policy-runner";
 import { policyConfigFor } from "../graph/preview";
 import { ACCOUNT_SINGLETONS } from "../policy/policies";
-import { GraphView, parsed, PROGRAM_DIR, stackGraph } from "./harness";
+import { GraphView, parsed, PROGRAM_DIR, remembered, stackGraph } from "./harness";
 
 const BASELINE = path.join(PROGRAM_DIR, "baseline");
-const baselines = new Map<string, Promise<GraphView>>();
-const baselineGraph = (stack: string) => {
-  if (!baselines.has(stack))
-    baselines.set(
-      stack,
-      captureStack(BASELINE, stack).then((g) => new GraphView(g)),
-    );
-  return baselines.get(stack)!;
-};
+const baselineGraph = (stack: string) =>
+  remembered.get(`baseline ${stack}`, () => captureStack(BASELINE, stack).then((g) => new GraphView(g)));
 
 describe("the account baseline stack", function () {
   this.timeout(60_000);

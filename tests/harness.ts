@@ -68,16 +68,31 @@ export async function captureComponents(
   return new GraphView(await capture(program, { project: "platform", stack, config, secretKeys }));
 }
 
-const stacks = new Map<string, Promise<GraphView>>();
+/**
+ * What a capture is remembered by, for the run: tests share the few stacks they read. Under mutation
+ * testing, tests/mutation-before-hooks.ts forgets them before each run, so every mutant's run captures
+ * anew with the mutant active, and credits a remembered capture's coverage to each suite that reads it.
+ */
+export const remembered = {
+  values: new Map<string, Promise<unknown>>(),
+  /** Called when a value is made (`made` settles with it), and when a made one is read again. */
+  observer: undefined as undefined | { made(key: string, made: Promise<unknown>): void; reused(key: string): void },
+  get<T>(key: string, make: () => Promise<T>): Promise<T> {
+    const known = this.values.get(key);
+    if (known) {
+      this.observer?.reused(key);
+      return known as Promise<T>;
+    }
+    const made = make();
+    this.values.set(key, made);
+    this.observer?.made(key, made);
+    return made;
+  },
+};
 
-/** The composed program captured with a stack's config from its Pulumi.<stack>.yaml (cached per run). */
+/** The composed program captured with a stack's config from its Pulumi.<stack>.yaml (remembered for the run). */
 export function stackGraph(stack: string): Promise<GraphView> {
-  if (!stacks.has(stack))
-    stacks.set(
-      stack,
-      captureStack(PROGRAM_DIR, stack).then((g) => new GraphView(g)),
-    );
-  return stacks.get(stack)!;
+  return remembered.get(`stack ${stack}`, () => captureStack(PROGRAM_DIR, stack).then((g) => new GraphView(g)));
 }
 
 /**
@@ -94,11 +109,8 @@ export const STAGE_VARIANT = {
   edgeDomain: "",
   edgeHostedZoneId: "",
 };
-let variant: Promise<GraphView> | undefined;
-
 export function stageVariantGraph(): Promise<GraphView> {
-  variant ??= captureStack(PROGRAM_DIR, "stage", STAGE_VARIANT).then((g) => new GraphView(g));
-  return variant;
+  return remembered.get("stage variant", () => captureStack(PROGRAM_DIR, "stage", STAGE_VARIANT).then((g) => new GraphView(g)));
 }
 
 export const ALERT_TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";

@@ -10,7 +10,12 @@
 // This wraps every `before` hook so that what it covers is credited to every test of its suite (nested
 // suites included): the mutant run then selects those tests, the hook runs again with the mutant active,
 // and the suite's assertions judge it. Outside Stryker (no `__stryker__` global) the hook runs as is.
+//
+// The tests' remembered captures (tests/harness.ts `remembered`) outlive a run, since Stryker loads the
+// test files once per process: they are forgotten before each run, so a mutant's run captures with the
+// mutant active, and the coverage of making one is credited again to each suite that reads it later.
 import Mocha from "mocha";
+import { remembered } from "./harness";
 
 interface StrykerContext {
   currentTestId?: string;
@@ -51,6 +56,8 @@ function creditingSuite(suite: Mocha.Suite, hook: Hook) {
     try {
       return await runHook(hook, this);
     } finally {
+      // Credits for remembered captures the hook read land a turn later (see `reused` below).
+      await new Promise((resolve) => setImmediate(resolve));
       stryker.currentTestId = previous;
       const perTest = stryker.mutantCoverage?.perTest;
       const hits = perTest?.[sentinel];
@@ -61,3 +68,48 @@ function creditingSuite(suite: Mocha.Suite, hook: Hook) {
     }
   };
 }
+
+type Hits = Record<string, number>;
+
+const stryker = () => (globalThis as { __stryker__?: StrykerContext }).__stryker__;
+
+function credit(testId: string | undefined, hits: Hits): void {
+  const perTest = stryker()?.mutantCoverage?.perTest;
+  if (!perTest || !testId) return;
+  const covered = (perTest[testId] ??= {});
+  for (const [mutant, count] of Object.entries(hits)) covered[mutant] = (covered[mutant] ?? 0) + count;
+}
+
+/** What making each remembered value covered: the context's coverage when it settled, less what it had before. */
+const madeHits = new Map<string, Promise<Hits>>();
+
+remembered.observer = {
+  made(key, made) {
+    const context = stryker();
+    if (!context) return;
+    const testId = context.currentTestId;
+    const before = { ...(testId ? context.mutantCoverage?.perTest[testId] : undefined) };
+    const settled = made.then(
+      () => undefined,
+      () => undefined,
+    );
+    madeHits.set(
+      key,
+      settled.then(() => {
+        const after = (testId ? context.mutantCoverage?.perTest[testId] : undefined) ?? {};
+        return Object.fromEntries(Object.entries(after).filter(([mutant, count]) => count > (before[mutant] ?? 0)));
+      }),
+    );
+  },
+  reused(key) {
+    const testId = stryker()?.currentTestId;
+    void madeHits.get(key)?.then((hits) => credit(testId, hits));
+  },
+};
+
+export const mochaHooks = {
+  beforeAll(): void {
+    remembered.values.clear();
+    madeHits.clear();
+  },
+};
