@@ -75,7 +75,8 @@ export class Schedule extends pulumi.ComponentResource {
       `${name}-dlq`,
       {
         alertTopicArn: args.alertTopicArn,
-        protect: args.protect ?? true,
+        // The queue's own default: protected.
+        protect: args.protect,
         source: `schedule:${name}`,
         outputKey: args.deadLetterOutputKey,
         senders: [{ service: "events.amazonaws.com", sourceArn: this.rule.arn }],

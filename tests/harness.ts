@@ -75,17 +75,16 @@ export async function captureComponents(
  */
 export const remembered = {
   values: new Map<string, Promise<unknown>>(),
-  /** Called when a value is made (`made` settles with it), and when a made one is read again. */
-  observer: undefined as undefined | { made(key: string, made: Promise<unknown>): void; reused(key: string): void },
+  /** Makes each value in its stead (calling `make`), and hears when a made one is read again. */
+  observer: undefined as undefined | { make<T>(key: string, make: () => Promise<T>): Promise<T>; reused(key: string): void },
   get<T>(key: string, make: () => Promise<T>): Promise<T> {
     const known = this.values.get(key);
     if (known) {
       this.observer?.reused(key);
       return known as Promise<T>;
     }
-    const made = make();
+    const made = this.observer ? this.observer.make(key, make) : make();
     this.values.set(key, made);
-    this.observer?.made(key, made);
     return made;
   },
 };

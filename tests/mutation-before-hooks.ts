@@ -84,22 +84,23 @@ function credit(testId: string | undefined, hits: Hits): void {
 const madeHits = new Map<string, Promise<Hits>>();
 
 remembered.observer = {
-  made(key, made) {
+  make(key, make) {
     const context = stryker();
-    if (!context) return;
-    const testId = context.currentTestId;
-    const before = { ...(testId ? context.mutantCoverage?.perTest[testId] : undefined) };
-    const settled = made.then(
-      () => undefined,
-      () => undefined,
-    );
-    madeHits.set(
-      key,
-      settled.then(() => {
-        const after = (testId ? context.mutantCoverage?.perTest[testId] : undefined) ?? {};
-        return Object.fromEntries(Object.entries(after).filter(([mutant, count]) => count > (before[mutant] ?? 0)));
-      }),
-    );
+    const testId = context?.currentTestId;
+    const coverage = () => (testId ? context?.mutantCoverage?.perTest[testId] : undefined) ?? {};
+    const before = { ...coverage() };
+    const made = make();
+    if (context) {
+      const settled = made.then(
+        () => undefined,
+        () => undefined,
+      );
+      madeHits.set(
+        key,
+        settled.then(() => Object.fromEntries(Object.entries(coverage()).filter(([mutant, count]) => count > (before[mutant] ?? 0)))),
+      );
+    }
+    return made;
   },
   reused(key) {
     const testId = stryker()?.currentTestId;

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { LambdaFunction } from "../../components/lambda-function";
 import { Schedule } from "../../components/schedule";
@@ -84,6 +85,56 @@ describe("Warmer and Schedule", () => {
     expect(await bad(3, 86401)).to.equal('Schedule "s": maximumEventAgeSeconds must be from 60 to 86400 (got 86401)');
     expect(await bad(0, 60)).to.equal("");
     expect(await bad(185, 86400)).to.equal("");
+  });
+
+  it("refuses a schedule without targets, with more than EventBridge's five, or with one function twice", async () => {
+    const withTargets = (names: string[]) =>
+      constructionError(() => {
+        const fns = Object.fromEntries(
+          [...new Set(names)].map((n) => [
+            n,
+            new LambdaFunction(n, { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC }),
+          ]),
+        );
+        new Schedule("s", { schedule: "rate(1 hour)", targets: names.map((n) => ({ function: fns[n] })), alertTopicArn: ALERT_TOPIC });
+      });
+    expect(await withTargets([])).to.equal('Schedule "s": no targets');
+    expect(await withTargets(["a", "b", "c", "d", "e", "f"])).to.equal('Schedule "s": EventBridge allows 5 targets per rule (got 6)');
+    expect(await withTargets(["a", "b", "c", "d", "e"])).to.equal("");
+    expect(await withTargets(["a", "b", "a"])).to.equal('Schedule "s": function a is a target twice');
+    expect(await withTargets(["a", "b"])).to.equal("");
+  });
+
+  it("describes its rule by the targets and the schedule unless told, tags its DLQ with the rule, and keeps each target by function", async () => {
+    const record: { schedule?: Schedule } = {};
+    const graph = await captureComponents(() => {
+      const a = new LambdaFunction("a", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      const b = new LambdaFunction("b", { entry: HEALTH, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
+      record.schedule = new Schedule("pair", {
+        schedule: "rate(1 hour)",
+        targets: [{ function: a }, { function: b }],
+        alertTopicArn: ALERT_TOPIC,
+      });
+      new Schedule("told", {
+        schedule: "rate(2 hours)",
+        targets: [{ function: a }],
+        alertTopicArn: ALERT_TOPIC,
+        description: "Nightly export",
+      });
+    });
+    expect(graph.one("aws:cloudwatch/eventRule:EventRule", "pair").inputs.description).to.equal("Invokes 2 function(s) on rate(1 hour)");
+    expect(graph.one("aws:cloudwatch/eventRule:EventRule", "told").inputs.description).to.equal("Nightly export");
+    expect(graph.one("aws:sqs/queue:Queue", "pair-dlq").inputs.tags).to.deep.include({ "platform:source": "schedule:pair" });
+    // Protected by default: what EventBridge could not deliver outlives a destroy.
+    expect(graph.one("aws:sqs/queue:Queue", "pair-dlq").options.protect).to.equal(true);
+    expect(Object.keys(record.schedule!.targets).sort()).to.deep.equal(["a", "b"]);
+    const urnOf = (o: { urn: pulumi.Output<string> }) => new Promise<string>((resolve) => o.urn.apply(resolve));
+    expect(await urnOf(record.schedule!.targets.b.target)).to.equal(
+      graph.one("aws:cloudwatch/eventTarget:EventTarget", "pair-b-target").urn,
+    );
+    expect(await urnOf(record.schedule!.targets.a.permission)).to.equal(
+      graph.one("aws:lambda/permission:Permission", "pair-a-permission").urn,
+    );
   });
 
   it("rejects a malformed schedule expression", async () => {
