@@ -19,11 +19,12 @@ export function rejectUnlessFromEdge(event: APIGatewayProxyEventV2): APIGatewayP
   const expected = process.env[ENV.originVerifySha256];
   if (!expected) return undefined;
   const presented = event.headers?.[ORIGIN_VERIFY_HEADER];
-  const { createHash, timingSafeEqual } = crypto();
-  const actual = createHash("sha256")
-    .update(presented ?? "")
-    .digest();
-  const wanted = Buffer.from(expected, "hex");
-  if (presented && wanted.length === actual.length && timingSafeEqual(actual, wanted)) return undefined;
+  if (presented) {
+    const { createHash, timingSafeEqual } = crypto();
+    const actual = createHash("sha256").update(presented).digest();
+    const wanted = Buffer.from(expected, "hex");
+    // A malformed variable (not 64 hex digits) matches nothing: timingSafeEqual throws on unequal lengths.
+    if (wanted.length === actual.length && timingSafeEqual(actual, wanted)) return undefined;
+  }
   return json(403, { error: "forbidden: this API is reached through its CDN" });
 }

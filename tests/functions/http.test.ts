@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import { expect } from "chai";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { fieldPath, HttpError, MAX_BODY_BYTES, readJsonBody } from "../../functions/lib/http";
+import { fieldPath, HttpError, json, MAX_BODY_BYTES, readJsonBody } from "../../functions/lib/http";
 import { orderRequestSchema } from "../../functions/lib/order-request";
 
 export function apiEvent(overrides: Partial<APIGatewayProxyEventV2> & { method?: string; path?: string } = {}): APIGatewayProxyEventV2 {
@@ -60,7 +60,18 @@ describe("request body validation", () => {
       status: 415,
       message: "content-type must be application/json (got application/x-www-form-urlencoded)",
     });
-    expect(statusOf(apiEvent({ body: "{}", headers: {} })).status).to.equal(415);
+    expect(statusOf(apiEvent({ body: "{}", headers: {} }))).to.deep.equal({
+      status: 415,
+      message: "content-type must be application/json (got none)",
+    });
+  });
+
+  it("answers JSON with its content type, the caller's headers added", () => {
+    expect(json(201, { id: "a" })).to.deep.equal({ statusCode: 201, headers: { "content-type": "application/json" }, body: '{"id":"a"}' });
+    expect(json(200, [], { "cache-control": "no-store" }).headers).to.deep.equal({
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    });
   });
 
   it("answers 413 for a body over 64 KiB, counting decoded bytes", () => {
@@ -113,6 +124,23 @@ describe("the origin check, with the edge on", () => {
     expect(JSON.parse((await call({})).body).error).to.match(/CDN/);
     expect((await call({ "x-origin-verify": "wrong" })).statusCode).to.equal(403);
     expect((await call({ "x-origin-verify": SECRET_VALUE })).statusCode).to.equal(200);
+  });
+
+  it("answers 403, never throws, to a request without headers, an empty header, or when the variable is malformed", async () => {
+    const { handler: health } = await import("../../functions/health");
+    const { lambdaContext } = await import("./emulated");
+    const call = (headers?: Record<string, string>) => {
+      const event = apiEvent({ method: "GET", path: "/health", headers: headers ?? {} });
+      if (!headers) delete (event as { headers?: unknown }).headers;
+      return health(event, lambdaContext("health")) as Promise<any>;
+    };
+    // The hash of nothing: a missing or empty header must not pass as the empty secret.
+    process.env.ORIGIN_VERIFY_SHA256 = createHash("sha256").update("").digest("hex");
+    expect((await call()).statusCode).to.equal(403);
+    expect((await call({})).statusCode).to.equal(403);
+    expect((await call({ "x-origin-verify": "" })).statusCode).to.equal(403);
+    process.env.ORIGIN_VERIFY_SHA256 = "abcd";
+    expect((await call({ "x-origin-verify": SECRET_VALUE })).statusCode).to.equal(403);
   });
 
   it("is off when the edge is off", async () => {

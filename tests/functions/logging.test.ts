@@ -216,4 +216,39 @@ describe("structured logs and metrics", () => {
     const lines = await logLines(async () => lean.info("quiet"));
     expect(lines).to.deep.equal([]);
   });
+
+  it("the lean logger takes POWERTOOLS_LOG_LEVEL, then AWS_LAMBDA_LOG_LEVEL, in any case, else INFO; WARN lines say WARN", async () => {
+    const saved = { powertools: process.env.POWERTOOLS_LOG_LEVEL, lambda: process.env.AWS_LAMBDA_LOG_LEVEL };
+    const levelsWritten = async (powertools?: string, lambda?: string) => {
+      for (const [name, value] of [
+        ["POWERTOOLS_LOG_LEVEL", powertools],
+        ["AWS_LAMBDA_LOG_LEVEL", lambda],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      const lean = new LeanLogger("svc");
+      const lines = await logLines(
+        async () => {
+          lean.info("i");
+          lean.warn("w");
+        },
+        { stderr: true },
+      );
+      return lines.map((l) => l.level);
+    };
+    try {
+      expect(await levelsWritten(undefined, undefined)).to.deep.equal(["INFO", "WARN"]);
+      expect(await levelsWritten(undefined, "warn")).to.deep.equal(["WARN"]);
+      expect(await levelsWritten("INFO", "WARN")).to.deep.equal(["INFO", "WARN"]);
+      expect(await levelsWritten("silent", undefined)).to.deep.equal([]);
+      expect(await levelsWritten("LOUD", undefined)).to.deep.equal(["INFO", "WARN"]);
+    } finally {
+      for (const [name, value] of [
+        ["POWERTOOLS_LOG_LEVEL", saved.powertools],
+        ["AWS_LAMBDA_LOG_LEVEL", saved.lambda],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+  });
 });
