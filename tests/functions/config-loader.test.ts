@@ -76,4 +76,13 @@ describe("the config loader, against the local S3 emulator", () => {
     await loadConfig(appConfigDocument).catch(() => undefined);
     expect(gets).to.equal(3);
   });
+
+  it("names the document itself as (root) when it is not an object at all", async () => {
+    const { s3 } = await backends();
+    await s3.send(new PutObjectCommand({ Bucket: saved.bucket, Key: "config/list.json", Body: "[]" }));
+    process.env.CONFIG_KEY = "config/list.json";
+    const err = await loadConfig(appConfigDocument).catch((e) => e);
+    expect(err.name).to.equal("ConfigUnavailableError");
+    expect(err.message).to.match(/does not match the schema: \(root\) /);
+  });
 });

@@ -23,6 +23,7 @@ describe("rolloutHook: smoke-testing a new version before it takes traffic", () 
       TargetVersion: "8",
     });
     expect(() => appSpecTarget(undefined)).to.throw("the deployment has no AppSpec content");
+    expect(() => appSpecTarget("{}")).to.throw("the AppSpec names no AWS::Lambda::Function with Name, Alias and TargetVersion");
     expect(() => appSpecTarget(JSON.stringify({ Resources: [{ x: { Type: "AWS::ECS::Service", Properties: {} } }] }))).to.throw(
       "the AppSpec names no AWS::Lambda::Function with Name, Alias and TargetVersion",
     );
@@ -38,6 +39,10 @@ describe("rolloutHook: smoke-testing a new version before it takes traffic", () 
     expect(smokeProblem(undefined, '{"statusCode":200,"body":"{\\"status\\":\\"warm\\"}"}')).to.equal(undefined);
     expect(smokeProblem(undefined, "null")).to.equal(undefined);
     expect(smokeProblem(undefined, "plain text")).to.equal(undefined);
+    // What is quoted of the answer stops at 500 characters.
+    const long = JSON.stringify({ statusCode: 502, body: "x".repeat(600) });
+    expect(smokeProblem(undefined, long)).to.equal(`the new version answered 502: ${long.slice(0, 500)}`);
+    expect(smokeProblem("Unhandled", "y".repeat(600))).to.equal(`the new version failed (Unhandled): ${"y".repeat(500)}`);
   });
 
   describe("against CodeDeploy and Lambda (stand-ins speaking their protocols to the real SDK)", () => {
