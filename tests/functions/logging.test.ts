@@ -218,14 +218,14 @@ describe("structured logs and metrics", () => {
   });
 
   it("the lean logger takes POWERTOOLS_LOG_LEVEL, then AWS_LAMBDA_LOG_LEVEL, in any case, else INFO; WARN lines say WARN", async () => {
-    const saved = { powertools: process.env.POWERTOOLS_LOG_LEVEL, lambda: process.env.AWS_LAMBDA_LOG_LEVEL };
-    const levelsWritten = async (powertools?: string, lambda?: string) => {
-      for (const [name, value] of [
-        ["POWERTOOLS_LOG_LEVEL", powertools],
-        ["AWS_LAMBDA_LOG_LEVEL", lambda],
-      ] as const)
+    const setLevels = (levels: { POWERTOOLS_LOG_LEVEL?: string; AWS_LAMBDA_LOG_LEVEL?: string }) => {
+      for (const [name, value] of Object.entries(levels))
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
+    };
+    const saved = { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL, AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL };
+    const levelsWritten = async (POWERTOOLS_LOG_LEVEL?: string, AWS_LAMBDA_LOG_LEVEL?: string) => {
+      setLevels({ POWERTOOLS_LOG_LEVEL, AWS_LAMBDA_LOG_LEVEL });
       const lean = new LeanLogger("svc");
       const lines = await logLines(
         async () => {
@@ -243,12 +243,7 @@ describe("structured logs and metrics", () => {
       expect(await levelsWritten("silent", undefined)).to.deep.equal([]);
       expect(await levelsWritten("LOUD", undefined)).to.deep.equal(["INFO", "WARN"]);
     } finally {
-      for (const [name, value] of [
-        ["POWERTOOLS_LOG_LEVEL", saved.powertools],
-        ["AWS_LAMBDA_LOG_LEVEL", saved.lambda],
-      ] as const)
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
+      setLevels(saved);
     }
   });
 });
