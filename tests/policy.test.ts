@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { CapturedResource } from "../graph/capture";
 import { evaluatePolicies } from "../graph/policy-runner";
+import { codeDeployConfigName, DEPLOYMENT_PREFERENCES, isWarmupEvent, WARMER_EVENT, WARMER_INPUT } from "../policy/contracts";
 import { policies } from "../policy/policies";
 import { listStacks, readStackConfig } from "../graph/stack-config";
 import { policyConfigFor } from "../graph/preview";
@@ -1286,4 +1287,21 @@ describe("the policy pack", () => {
       expect(violations).to.deep.equal([]);
     });
   }
+});
+
+describe("the contracts both sides import (policy/contracts.ts)", () => {
+  it("recognises the warm-up event exactly: an object whose warmer is true", () => {
+    expect(isWarmupEvent(WARMER_EVENT)).to.equal(true);
+    expect(isWarmupEvent(JSON.parse(WARMER_INPUT))).to.equal(true);
+    for (const other of [null, undefined, "warmer", true, {}, { warmer: "true" }, { warmer: 1 }, { warmer: false }])
+      expect(isWarmupEvent(other), JSON.stringify(other)).to.equal(false);
+  });
+
+  it("names each deployment preference as CodeDeploy does", () => {
+    expect(DEPLOYMENT_PREFERENCES.map(codeDeployConfigName)).to.include.members([
+      "CodeDeployDefault.LambdaAllAtOnce",
+      "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+    ]);
+  });
 });

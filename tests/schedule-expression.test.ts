@@ -147,6 +147,23 @@ describe("schedule expressions, as EventBridge reads them", () => {
     expect(problem("0 0 ? * FRIL *")).to.equal(undefined);
     expect(problem("0 0 ? * 6Lx *")).to.match(/day-of-week: "6Lx" is not L, a day with L, day#week, or a value$/);
     expect(problem("0 0 ? * x6L *")).to.match(/"x6" is not a name or a value from 1 to 7$/);
+    // Whole numbers only, as written: no exponent, no hex.
+    expect(problem("5e0 * * * ? *")).to.equal('minutes: "5e0" is not a value from 0 to 59');
+    expect(problem("0x5 * * * ? *")).to.equal('minutes: "0x5" is not a value from 0 to 59');
+    // Fields without names say so, and each message names its field.
+    expect(problem("0 0 32 * ? *")).to.equal('day-of-month: "32" is not a value from 1 to 31');
+    expect(problem("0 0 32W * ? *")).to.equal('day-of-month: "32" is not a value from 1 to 31');
+    expect(problem("0 0 ? * 9L *")).to.equal('day-of-week: "9" is not a name or a value from 1 to 7');
+    // L and # apply to one day, not to the end of a range.
+    expect(problem("0 0 ? * 1-MON#2 *")).to.equal('day-of-week: "1-MON#2" is not L, a day with L, day#week, or a value');
+    expect(problem("0 0 ? * 1-FRIL *")).to.equal('day-of-week: "1-FRIL" is not L, a day with L, day#week, or a value');
+  });
+
+  it("refuses a unit that only ends like one, and throws its own error type", () => {
+    expect(scheduleProblem("rate(5 sminute)")).to.match(/the rate's unit must be minute\(s\), hour\(s\) or day\(s\) \(got sminute\)$/);
+    expect(() => parseSchedule("rate(5 sminute)"))
+      .to.throw()
+      .with.property("name", "ScheduleExpressionError");
   });
 
   it("gives the parsed fields to every reader alike", () => {
