@@ -66,6 +66,21 @@ describe("structured logs and metrics", () => {
     expect(lines[1]).to.include({ enqueued: true }).and.have.property("orderId").that.is.a("string");
   });
 
+  it("logs a request refused at the origin check as a warning, with its outcome", async () => {
+    process.env.ORIGIN_VERIFY_SHA256 = "0".repeat(64);
+    try {
+      const lines = await logLines(() => health(apiEvent({ method: "GET", path: "/health", headers: {} }), lambdaContext("health")), {
+        stderr: true,
+      });
+      expect(lines.find((l) => l.level === "WARN")).to.include({
+        message: "rejected: the request did not come through the edge",
+        outcome: "forbidden",
+      });
+    } finally {
+      delete process.env.ORIGIN_VERIFY_SHA256;
+    }
+  });
+
   it("logs a warm-up as such, and counts no metric for it", async () => {
     const lines = await logLines(() => createOrder(WARMER_EVENT as any, lambdaContext("create-order")));
     expect(lines).to.have.length(1);
