@@ -251,7 +251,12 @@ const cases: Case[] = [
   {
     policy: "functions-have-alarms",
     // An alarm with no dimensions at all (the API's 5xx) sits beside them.
-    compliant: [...wellWatchedFunction(), alarm("5xx", { namespace: "AWS/ApiGateway", dimensions: undefined })],
+    // An account-wide Lambda alarm (ConcurrentExecutions) has no dimensions either.
+    compliant: [
+      ...wellWatchedFunction(),
+      alarm("5xx", { namespace: "AWS/ApiGateway", dimensions: undefined }),
+      alarm("ConcurrentExecutions", { dimensions: undefined }),
+    ],
     violations: [
       { resources: [fn(), alarm("Errors"), alarm("Duration")], messages: ["function fn has no alarm on Throttles"] },
       { resources: [fn(), alarm("Throttles")], messages: ["function fn has no alarm on Errors, Duration"] },
@@ -1049,7 +1054,10 @@ const cases: Case[] = [
   {
     policy: "api-functions-roll-out-safely-in-prod",
     compliant: [
-      ...rolledOut(),
+      // Another group with no alarms at all, looked at first; the function's own group also rolls back on the API's 5xx.
+      res("aws:codedeploy/deploymentGroup:DeploymentGroup", "other-group", { deploymentGroupName: "other" }),
+      ...rolledOut(deploymentGroup({ alarmConfiguration: { enabled: true, alarms: ["api-5xx", "fn-errors-alarm"] } })),
+      alarm("ConcurrentExecutions", { dimensions: undefined }),
       // Called by a schedule only, not through the API; and an integration to a function of another stack.
       namedFn("internal"),
       res("aws:cloudwatch/eventTarget:EventTarget", "internal-target", { arn: arnOf("internal") }),
