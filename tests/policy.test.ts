@@ -83,6 +83,8 @@ const bucketGuards = () => [
     bucket: "logs",
     policy: JSON.stringify({
       Statement: [
+        // The TLS guard need not stand alone in its policy.
+        { Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::logs/*" },
         {
           Effect: "Deny",
           Principal: "*",
@@ -555,6 +557,9 @@ const cases: Case[] = [
       queue("dlq", { messageRetentionSeconds: 1209600 }),
       // A queue nobody redrives to may keep messages as long as it likes.
       queue("plain", { messageRetentionSeconds: 60 }),
+      // Invoke configs with no failure destination name no dead-letter queue.
+      invokeConfig({ destinationConfig: undefined }),
+      invokeConfig({ destinationConfig: {} }),
     ],
     violations: [
       {
@@ -825,6 +830,8 @@ const cases: Case[] = [
     policy: "vpc-functions-closed-to-inbound",
     compliant: [
       fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-fn"] } }),
+      // A function outside any VPC has no groups to judge.
+      namedFn("outside"),
       res("aws:ec2/securityGroup:SecurityGroup", "fn-sg", {
         id: "sg-fn",
         ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] }],
