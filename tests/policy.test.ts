@@ -1009,6 +1009,8 @@ const cases: Case[] = [
       }),
       // A mapping that names the alias by the function's name.
       res("aws:lambda/eventSourceMapping:EventSourceMapping", "by-name", { functionName: "fn:live" }),
+      // A trigger whose function is not known yet (an output still unresolved in a preview) names none.
+      res("aws:lambda/eventSourceMapping:EventSourceMapping", "unresolved", { functionName: undefined }),
     ],
     violations: [
       {
