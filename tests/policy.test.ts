@@ -386,6 +386,8 @@ const cases: Case[] = [
   {
     policy: "iam-actions-exist",
     compliant: [
+      // A permission whose action is not known yet (an unresolved output) is not judged.
+      res("aws:lambda/permission:Permission", "pending", { function: "fn", principal: "sns.amazonaws.com" }),
       res("aws:iam/rolePolicy:RolePolicy", "any", {
         policy: policyDoc({ Effect: "Allow", Action: ["sqs:SendMessage", "s3:Get*", "*"], Resource: "*" }),
       }),
@@ -1288,6 +1290,9 @@ describe("the policy pack", () => {
     expect(await messagesOf("api-functions-roll-out-safely-in-prod", [fn(), integration()], {})).to.have.length(1);
     const unprotected = [res("aws:dynamodb/table:Table", "t", {})];
     expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "dev" })).to.deep.equal([]);
+    const oneZone = [res("awsx:ec2:Vpc", "one", { numberOfAvailabilityZones: 1 })];
+    expect(await messagesOf("vpcs-span-two-azs-in-prod", oneZone, { environment: "dev" })).to.deep.equal([]);
+    expect(await messagesOf("vpcs-span-two-azs-in-prod", oneZone, {})).to.have.length(1);
     expect(await messagesOf("stateful-resources-protected-in-prod", unprotected, { environment: "prod" })).to.have.length(1);
   });
 
