@@ -2,7 +2,8 @@
  * The mutation score per folder, from the last `npm run test:mutation` (StrykerJS's JSON report), with
  * the surviving mutants named: each is either killed by a test later, or listed in
  * bench/equivalent-mutants.json as equivalent (no test could tell it apart), with the reason.
- * Writes bench/mutation.md, which `npm run bench` copies into its report.
+ * Writes bench/mutation.md, which `npm run bench` copies into its report, and refreshes that section of
+ * bench/report.md at once.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -112,6 +113,16 @@ export function mergedReports(dir: string): { files: Record<string, { mutants: M
   return { files, newest: reports[reports.length - 1].mtime };
 }
 
+/**
+ * The bench report with its mutation section (the last, as `npm run bench` writes it) replaced by `text`,
+ * so a mutation run need not wait for the next bench to show; a report without one gets it appended.
+ */
+export function withMutationSection(report: string, text: string): string {
+  const at = report.indexOf("\n## Mutation score\n");
+  const before = at >= 0 ? report.slice(0, at) : report.replace(/\n*$/, "\n");
+  return `${before}\n## Mutation score\n\n${text}\n`;
+}
+
 function main(): number {
   const merged = mergedReports(path.dirname(REPORT));
   if (!merged) {
@@ -122,6 +133,8 @@ function main(): number {
   const { folders, survivors } = scores(merged.files, equivalents);
   const text = render(folders, survivors, equivalents, merged.newest.toISOString().slice(0, 10));
   fs.writeFileSync(path.join(ROOT, "bench", "mutation.md"), text + "\n");
+  const report = path.join(ROOT, "bench", "report.md");
+  if (fs.existsSync(report)) fs.writeFileSync(report, withMutationSection(fs.readFileSync(report, "utf8"), text));
   process.stdout.write(text + "\n");
   return 0;
 }

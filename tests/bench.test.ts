@@ -214,6 +214,15 @@ describe("npm run bench: cost per million requests", () => {
 });
 
 describe("npm run test:mutation: the score per folder", () => {
+  it("replaces the report's mutation section, the last, and keeps everything before it", () => {
+    const { withMutationSection } = require("../bench/mutation") as typeof import("../bench/mutation");
+    const report = "# Bench\n\n## Local cloud\n\nfast\n\n## Mutation score\n\nold score\n";
+    expect(withMutationSection(report, "new score")).to.equal("# Bench\n\n## Local cloud\n\nfast\n\n## Mutation score\n\nnew score\n");
+    expect(withMutationSection("# Bench\n\n## Local cloud\n\nfast\n", "new score")).to.equal(
+      "# Bench\n\n## Local cloud\n\nfast\n\n## Mutation score\n\nnew score\n",
+    );
+  });
+
   const { scores, render } = require("../bench/mutation") as typeof import("../bench/mutation");
   const mutant = (status: string, line: number, mutatorName = "ConditionalExpression") => ({
     id: `${line}`,
