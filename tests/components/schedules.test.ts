@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { metricAlarm } from "../../components/alarms";
 import { LambdaFunction } from "../../components/lambda-function";
 import { Schedule } from "../../components/schedule";
 import { Table } from "../../components/table";
@@ -155,5 +156,54 @@ describe("Table", () => {
     expect(table.inputs.deletionProtectionEnabled).to.equal(true);
     expect(table.inputs.serverSideEncryption).to.deep.equal({ enabled: true });
     expect(table.options.retainOnDelete).to.equal(true);
+    expect(table.inputs.attributes).to.deep.equal([{ name: "id", type: "S" }]);
+    expect(table.inputs.ttl).to.equal(undefined);
+  });
+
+  it("expires items by their TTL attribute when given one", async () => {
+    const graph = await captureComponents(() => new Table("t", { hashKey: "pk", ttlAttribute: "expiresAt" }));
+    const table = graph.one("aws:dynamodb/table:Table", "t");
+    expect(table.inputs.hashKey).to.equal("pk");
+    expect(table.inputs.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
+  });
+});
+
+describe("metricAlarm", () => {
+  it("sums over a minute, alarms at or above the threshold, treats missing data as fine, and tells the topic both ways", async () => {
+    const graph = await captureComponents(() => {
+      const parent = new Table("t", { hashKey: "id" });
+      metricAlarm(
+        "plain",
+        { description: "d", namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: "f" }, threshold: 1 },
+        ALERT_TOPIC,
+        parent,
+      );
+      metricAlarm(
+        "p99",
+        {
+          description: "d",
+          namespace: "AWS/Lambda",
+          metricName: "Duration",
+          dimensions: {},
+          threshold: 900,
+          extendedStatistic: "p99",
+          periodSeconds: 300,
+        },
+        ALERT_TOPIC,
+        parent,
+      );
+    });
+    expect(graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "plain").inputs).to.deep.include({
+      statistic: "Sum",
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      period: 60,
+      evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+      alarmActions: [ALERT_TOPIC],
+      okActions: [ALERT_TOPIC],
+    });
+    const p99 = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "p99").inputs;
+    expect(p99).to.deep.include({ extendedStatistic: "p99", period: 300 });
+    expect(p99.statistic).to.equal(undefined);
   });
 });
