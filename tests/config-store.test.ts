@@ -5,7 +5,10 @@
 import { expect } from "chai";
 import { revealSecrets } from "../graph/capture";
 import { SECRET, toPlanDocument } from "../graph/plan";
-import { GraphView, parsed, stackGraph } from "./harness";
+import * as aws from "../components/aws";
+import { ConfigStore } from "../components/config-store";
+import { policyDocument } from "../components/iam";
+import { captureComponents, constructionError, GraphView, parsed, stackGraph } from "./harness";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
@@ -75,6 +78,65 @@ describe("the ConfigStore", () => {
     const fn = dev.descendants(dev.one("platform:compute:LambdaFunction", "daily-report"), "aws:lambda/function:Function")[0];
     const bucket = dev.descendants(store(), BUCKET)[0];
     expect(fn.inputs.environment.variables).to.include({ CONFIG_BUCKET: bucket.state.bucket, CONFIG_KEY: "config/dev.json" });
+  });
+});
+
+describe("the ConfigStore component alone", () => {
+  const READER = "arn:aws:iam::123456789012:role/reader";
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      const store = new ConfigStore("cfg", { document: '{"a":1}' });
+      store.grantRead([READER]);
+      new aws.iam.RolePolicy("reader-policy", { role: "reader", policy: policyDocument(store.readStatements()) });
+      new ConfigStore("named", { document: "{}", key: "settings/app.json", protect: false });
+    });
+  });
+
+  it("keeps one encrypted JSON document per stack, under a key of the stack's name unless told", () => {
+    const key = graph.one("aws:kms/key:Key", "cfg-key");
+    expect(key.inputs.description).to.equal("Encrypts the cfg config bucket");
+    expect(key.options.protect).to.equal(true);
+    expect(graph.one("aws:s3/bucketObjectv2:BucketObjectv2", "cfg-document").inputs).to.deep.include({
+      bucket: graph.one(BUCKET, "cfg-bucket").id,
+      key: "config/test.json",
+      content: '{"a":1}',
+      contentType: "application/json",
+      serverSideEncryption: "aws:kms",
+      kmsKeyId: key.arn,
+    });
+    expect(graph.one("aws:s3/bucketObjectv2:BucketObjectv2", "named-document").inputs.key).to.equal("settings/app.json");
+    expect(graph.one("aws:kms/key:Key", "named-key").options.protect).to.equal(false);
+  });
+
+  it("gives a reader GetObject on the one object and Decrypt on the one key through S3 only", () => {
+    const bucket = graph.one(BUCKET, "cfg-bucket");
+    const { region } = graph.graph.placement;
+    expect(parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "reader-policy"), "policy").Statement).to.deep.equal([
+      { Sid: "ReadConfigObject", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucket.arn}/config/test.json` },
+      {
+        Sid: "DecryptConfig",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: graph.one("aws:kms/key:Key", "cfg-key").arn,
+        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+      },
+    ]);
+    const deny = parsed(graph.one(POLICY, "cfg-bucket-policy"), "policy").Statement.find((st: any) => st.Sid === "OnlyReadersGetObjects");
+    expect(deny).to.deep.equal({
+      Sid: "OnlyReadersGetObjects",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: `${bucket.arn}/*`,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": [READER] } },
+    });
+  });
+
+  it("refuses a grant to nobody, naming the store", async () => {
+    expect(await constructionError(() => new ConfigStore("empty", { document: "{}" }).grantRead([]))).to.equal(
+      'ConfigStore "empty": grantRead needs at least one role',
+    );
   });
 });
 
