@@ -41,7 +41,8 @@ export class Alerts extends pulumi.ComponentResource {
             Condition: { StringEquals: { "aws:SourceAccount": account } },
           },
         ],
-        protect: args.protect ?? true,
+        // The key's own default: protected.
+        protect: args.protect,
       },
       this,
     );

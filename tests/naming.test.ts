@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
+import { slug } from "../components/child";
 import { autoNameSuffix, nameResource } from "../graph/naming";
 import { captureComponents, stackGraph } from "./harness";
 
@@ -136,5 +137,14 @@ describe("auto-naming, as pulumi-aws does it", () => {
       for (const r of prod.all(type)) expect(r.state.name, `${type} ${r.name}`).to.equal(`${r.name}-${autoNameSuffix(r.urn)}`);
     }
     for (const fn of prod.all("aws:lambda/function:Function")) expect(fn.inputs.name).to.equal(`platform-prod-${fn.name}`);
+  });
+});
+
+describe("children named by content", () => {
+  it("slugs what a child holds into a name fragment, and names what has no letters or digits root", () => {
+    expect(slug("A.B@example.com")).to.equal("a-b-example-com");
+    expect(slug("--/orders/{id}--")).to.equal("orders-id");
+    expect(slug("/")).to.equal("root");
+    expect(slug("")).to.equal("root");
   });
 });

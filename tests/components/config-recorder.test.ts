@@ -16,6 +16,9 @@ describe("ConfigRecorder", () => {
 
   it("records every supported type, global ones too unless told, through a role only AWS Config assumes", () => {
     const role = one("aws:iam/role:Role", "config-role");
+    // IAM's current policy language, in every document made here.
+    expect(parsed(role, "assumeRolePolicy").Version).to.equal("2012-10-17");
+    expect(parsed(one("aws:s3/bucketPolicy:BucketPolicy", "config-bucket-policy"), "policy").Version).to.equal("2012-10-17");
     expect(parsed(role, "assumeRolePolicy").Statement).to.deep.equal([
       { Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);

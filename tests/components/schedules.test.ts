@@ -125,7 +125,14 @@ describe("Warmer and Schedule", () => {
     });
     expect(graph.one("aws:cloudwatch/eventRule:EventRule", "pair").inputs.description).to.equal("Invokes 2 function(s) on rate(1 hour)");
     expect(graph.one("aws:cloudwatch/eventRule:EventRule", "told").inputs.description).to.equal("Nightly export");
-    expect(graph.one("aws:sqs/queue:Queue", "pair-dlq").inputs.tags).to.deep.include({ "platform:source": "schedule:pair" });
+    expect(graph.one("aws:sqs/queue:Queue", "pair-dlq").inputs.tags).to.deep.equal({
+      "platform:role": "dead-letter-queue",
+      "platform:source": "schedule:pair",
+    });
+    expect(graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "pair-dlq-messages-visible").inputs).to.deep.include({
+      statistic: "Maximum",
+      threshold: 1,
+    });
     // Protected by default: what EventBridge could not deliver outlives a destroy.
     expect(graph.one("aws:sqs/queue:Queue", "pair-dlq").options.protect).to.equal(true);
     expect(Object.keys(record.schedule!.targets).sort()).to.deep.equal(["a", "b"]);

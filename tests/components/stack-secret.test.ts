@@ -42,5 +42,8 @@ describe("StackSecret", () => {
       () => new StackSecret("s", { configKey: "k", configured: false, transform: { password: (args) => ({ ...args, length: 64 }) } }),
     );
     expect(view.one("random:index/randomPassword:RandomPassword", "s-value").inputs.length).to.equal(64);
+    // A transform that leaves the generator alone.
+    const untouched = await captureComponents(() => new StackSecret("t", { configKey: "k", configured: false, transform: {} }));
+    expect(untouched.one("random:index/randomPassword:RandomPassword", "t-value").inputs).to.deep.include({ length: 48, special: false });
   });
 });
