@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as awsInput from "@pulumi/aws/types/input";
 import * as aws from "./aws";
 import { Transform, transformed } from "./child";
+import { policyDocument, trustPolicy } from "./iam";
 import type { FunctionVpcArgs } from "./lambda-function";
 
 /** How the VPC's private subnets reach the internet: not at all, one NAT gateway, or one per AZ. */
@@ -229,28 +230,19 @@ export class Network extends pulumi.ComponentResource {
     const group = new aws.cloudwatch.LogGroup(`${this.name}-flow-logs`, { retentionInDays: create.flowLogRetentionDays }, { parent: this });
     const role = new aws.iam.Role(
       `${this.name}-flow-logs`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-      },
+      { assumeRolePolicy: trustPolicy("vpc-flow-logs.amazonaws.com") },
       { parent: this },
     );
     new aws.iam.RolePolicy(
       `${this.name}-flow-logs`,
       {
         role: role.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-              Resource: pulumi.interpolate`${group.arn}:*`,
-            },
-          ],
-        }),
+        policy: policyDocument([
+          {
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: pulumi.interpolate`${group.arn}:*`,
+          },
+        ]),
       },
       { parent: this },
     );

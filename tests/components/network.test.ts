@@ -50,10 +50,16 @@ describe("Network", () => {
     expect(group.inputs.ingress).to.deep.equal([
       { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"], description: "HTTPS from the VPC" },
     ]);
+    expect(group.inputs).to.deep.include({ description: "VPC endpoints: HTTPS from inside the VPC", egress: [] });
+    const vpc = graph.one("awsx:ec2:Vpc", "net-vpc");
     expect(graph.one("aws:ec2/vpcEndpoint:VpcEndpoint", "net-sqs").inputs).to.deep.include({
+      vpcId: vpc.state.vpcId,
       privateDnsEnabled: true,
+      subnetIds: vpc.state.privateSubnetIds,
       securityGroupIds: [group.id],
     });
+    // The gateway endpoints go on awsx's route tables; under mocks there are none.
+    expect(graph.one("aws:ec2/vpcEndpoint:VpcEndpoint", "net-s3").inputs).to.deep.include({ vpcId: vpc.state.vpcId, routeTableIds: [] });
   });
 
   it("sends the VPC's flow logs, accepted and rejected, to a log group with retention, through a role of their own", () => {
@@ -62,8 +68,30 @@ describe("Network", () => {
     expect(flow.inputs).to.deep.include({ trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.arn });
     expect(flow.inputs.vpcId).to.equal(graph.one("awsx:ec2:Vpc", "net-vpc").state.vpcId);
     expect(group.inputs.retentionInDays).to.equal(30);
-    const trust = JSON.parse(graph.one("aws:iam/role:Role", "net-flow-logs").inputs.assumeRolePolicy);
-    expect(trust.Statement[0].Principal).to.deep.equal({ Service: "vpc-flow-logs.amazonaws.com" });
+    const role = graph.one("aws:iam/role:Role", "net-flow-logs");
+    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
+      { Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    const policy = graph.one("aws:iam/rolePolicy:RolePolicy", "net-flow-logs");
+    expect(policy.inputs.role).to.equal(role.id);
+    expect(JSON.parse(policy.inputs.policy)).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: `${group.arn}:*` },
+      ],
+    });
+    expect(flow.inputs.iamRoleArn).to.equal(role.arn);
+    for (const child of [flow, group, role, policy])
+      expect(child.parent, child.name).to.equal(graph.one("platform:network:Network", "net").urn);
+  });
+
+  it("resolves DNS inside the VPC, and adds public subnets only to hold NAT gateways", async () => {
+    expect(graph.one("awsx:ec2:Vpc", "net-vpc").inputs).to.deep.include({ enableDnsHostnames: true, enableDnsSupport: true });
+    const nat = await captureComponents(
+      () => new Network("nat", { region: "eu-west-1", create: { natGateways: "Single", flowLogRetentionDays: 30 } }),
+    );
+    expect(nat.one("awsx:ec2:Vpc", "nat-vpc").inputs.subnetSpecs).to.deep.equal([{ type: "Private" }, { type: "Public" }]);
+    expect(nat.one("awsx:ec2:Vpc", "nat-vpc").inputs.natGateways).to.deep.equal({ strategy: "Single" });
   });
 
   it("gives a function its own group: nothing in, HTTPS to the endpoints and the backend's port out, in the private subnets", () => {
