@@ -44,7 +44,7 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
       ["dailyReportSchedule", "daily-report-schedule-dlq-<7 hex>", "schedule"],
       ["orders", "process-order-dlq-<7 hex>", "queue"],
     ]);
-    expect((await status(clients, dlq("orders"))).depth).to.equal(0);
+    expect(await status(clients, dlq("orders"))).to.deep.include({ depth: 0, inFlight: 0, oldestSeenSeconds: undefined });
     expect(select(dlqs, dlq("orders").name)).to.deep.equal([dlq("orders")]);
     expect(() => select(dlqs, "nope")).to.throw(/no DLQ "nope"; DLQs: .*dailyReport \(daily-report-dlq-[0-9a-f]{7}\)/);
   });
@@ -61,7 +61,10 @@ describe("npm run dlq and npm run logs, against the local cloud", function () {
       error: { type: "InjectedFault", message: "injected fault in dailyReport" },
     });
     expect(described.originalEvent).to.deep.equal({ faultInject: "dailyReport", marker: "inspect-me" });
-    expect((await status(clients, report)).depth).to.equal(1);
+    const seen = await status(clients, report);
+    expect(seen).to.deep.include({ depth: 1, inFlight: 0 });
+    // Sent moments ago: an age in whole seconds, neither negative nor in milliseconds.
+    expect(seen.oldestSeenSeconds).to.be.a("number").within(0, 120);
   });
 
   it("purges a DLQ", async () => {
