@@ -12,7 +12,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { median } from "./measure";
+import { commandMs, median } from "./measure";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -22,14 +22,6 @@ export interface Footprint {
   measured: string;
   beforeMs: number;
   afterMs: number;
-}
-
-function timed(command: string, args: string[], cwd: string): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
-  if (result.status !== 0)
-    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
-  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 /** Both ways, `rounds` times each, alternating which goes first. */
@@ -68,10 +60,10 @@ export function installFootprint(rounds: number): Footprint {
       for (const file of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
     }
     const quiet = ["--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
-    timed("npm", ["uninstall", "@pulumi/awsx", "--package-lock-only", ...quiet], folders.without);
+    commandMs("npm", ["uninstall", "@pulumi/awsx", "--package-lock-only", ...quiet], { cwd: folders.without });
     const install = (dir: string) => () => {
       fs.rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
-      return timed("npm", ["ci", ...quiet], dir);
+      return commandMs("npm", ["ci", ...quiet], { cwd: dir });
     };
     const times = alternating(rounds, install(folders.without), install(folders.with));
     const lockWith = lockedPackages(path.join(folders.with, "package-lock.json"));
@@ -138,8 +130,8 @@ export function typecheckFootprint(rounds: number): Footprint {
       .filter((f) => f.includes("/node_modules/@pulumi/awsx/")).length;
   const times = alternating(
     rounds,
-    () => timed(tsc, ["--noEmit", "-p", dir], ROOT),
-    () => timed(tsc, ["--noEmit", "-p", "."], ROOT),
+    () => commandMs(tsc, ["--noEmit", "-p", dir], { cwd: ROOT }),
+    () => commandMs(tsc, ["--noEmit", "-p", "."], { cwd: ROOT }),
   );
   return {
     what: "@pulumi/awsx in `npm run typecheck` (this project)",

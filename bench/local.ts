@@ -11,6 +11,7 @@ import * as path from "path";
 import autocannon = require("autocannon");
 import { Command } from "commander";
 import { freePort, ROOT } from "../tests/local/harness";
+import { median } from "./measure";
 import { measureReload, RELOAD_BUDGET_MS } from "./reload";
 
 interface Figures {
@@ -99,7 +100,7 @@ function p99Line(cloudTurns: Figures[], bareTurns: Figures[], drift: { figures: 
   const list = (runs: number[]) => runs.map((p) => `${p} ms`).join(", ");
   return (
     `p99 at 10 connections, budget under ${P99_BUDGET_MS} ms: local cloud turns ${list(cloudTurns.map((f) => f.p99))} (bare in the same turns ${list(bareTurns.map((f) => f.p99))}), ` +
-    `drift runs ${list(drift.map((d) => d.figures.p99))}; ${within} of ${cloud.length} runs within budget (median ${[...cloud].sort((a, b) => a - b)[Math.floor(cloud.length / 2)]} ms).`
+    `drift runs ${list(drift.map((d) => d.figures.p99))}; ${within} of ${cloud.length} runs within budget (median ${median(cloud)} ms).`
   );
 }
 
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
 
   // Hot reload: a handler edit until the response carries it, on its own local cloud with --watch.
   const reloads = await measureReload(5);
-  const reloadMedian = [...reloads].sort((a, b) => a - b)[Math.floor(reloads.length / 2)];
+  const reloadMedian = median(reloads);
 
   const first = drift[0];
   const last = drift[drift.length - 1];

@@ -1,4 +1,18 @@
 /** What `npm run bench` measures and checks, kept apart from the runner so the budgets can be tested. */
+import { spawnSync } from "child_process";
+
+/** Wall time of one run of a command that must exit 0; its output is dropped, and its stderr's end quoted if it fails. */
+export function commandMs(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} (in ${options.cwd}) exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
 
 /**
  * The SDK names a function's own source files import (clients and commands), by package, from

@@ -10,7 +10,7 @@
  * - the `npm run bench:local` figures, when they exist.
  * Writes bench/report.md. With --check, exits 1 naming every budget missed.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -21,7 +21,18 @@ import { captureStack } from "../graph/capture";
 import { costPerMillion, costPlan, CostPlan, networkCost, PRICES, provisionedCost, variants } from "./cost";
 import { installFootprint, typecheckFootprint } from "./awsx";
 import { IAM_THROUGHPUT_BUDGET, measureIam } from "./iam";
-import { budgetMisses, Canary, Figures, floorSource, FunctionFigures, INIT_BUDGET, median, pairedRatio, sdkImports } from "./measure";
+import {
+  budgetMisses,
+  Canary,
+  commandMs,
+  Figures,
+  floorSource,
+  FunctionFigures,
+  INIT_BUDGET,
+  median,
+  pairedRatio,
+  sdkImports,
+} from "./measure";
 import { warmDurations } from "./warm";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -67,17 +78,9 @@ function shuffledRounds(codes: string[], rounds: number): Map<string, number[]> 
 
 const ratioText = (r: { median: number; q1: number; q3: number }) => `${r.median.toFixed(2)}x (${r.q1.toFixed(2)}-${r.q3.toFixed(2)})`;
 
-/** Wall time of a command that must exit 0, the median of `runs`. */
+/** Wall time of a command that must exit 0, run in the project, the median of `runs`. */
 function wallMs(command: string, args: string[], runs: number, env: Record<string, string> = {}): number {
-  return median(
-    Array.from({ length: runs }, () => {
-      const started = process.hrtime.bigint();
-      const result = spawnSync(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-      if (result.status !== 0)
-        throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
-      return Number(process.hrtime.bigint() - started) / 1e6;
-    }),
-  );
+  return median(Array.from({ length: runs }, () => commandMs(command, args, { cwd: ROOT, env })));
 }
 
 function functionFigures(rounds: number): { functions: FunctionFigures[]; canary: Canary } {

@@ -19,22 +19,24 @@ import { remembered } from "./harness";
 
 interface StrykerContext {
   currentTestId?: string;
-  mutantCoverage?: { static: Record<string, number>; perTest: Record<string, Record<string, number>> };
+  mutantCoverage?: { static: Hits; perTest: Record<string, Hits> };
 }
 
 type Hook = (this: Mocha.Context, done?: Mocha.Done) => unknown;
+type Hits = Record<string, number>;
+
+const stryker = () => (globalThis as { __stryker__?: StrykerContext }).__stryker__;
+
+/** Adds `hits` to what the test `testId` is recorded to cover. */
+function credit(perTest: Record<string, Hits>, testId: string, hits: Hits): void {
+  const covered = (perTest[testId] ??= {});
+  for (const [mutant, count] of Object.entries(hits)) covered[mutant] = (covered[mutant] ?? 0) + count;
+}
 
 function runHook(fn: Hook, context: Mocha.Context): Promise<unknown> {
   if (fn.length === 0) return Promise.resolve(fn.call(context));
   return new Promise((resolve, reject) => {
     fn.call(context, (error?: unknown) => (error ? reject(error) : resolve(undefined)));
-  });
-}
-
-function creditSuite(suite: Mocha.Suite, hits: Record<string, number>, perTest: Record<string, Record<string, number>>): void {
-  suite.eachTest((test) => {
-    const covered = (perTest[test.fullTitle()] ??= {});
-    for (const [mutant, count] of Object.entries(hits)) covered[mutant] = (covered[mutant] ?? 0) + count;
   });
 }
 
@@ -48,36 +50,25 @@ Mocha.Suite.prototype.beforeAll = function (this: Mocha.Suite, title: string | H
 /** The hook, run with its coverage credited to every test of `suite` when Stryker is measuring. */
 function creditingSuite(suite: Mocha.Suite, hook: Hook) {
   return async function (this: Mocha.Context) {
-    const stryker = (globalThis as { __stryker__?: StrykerContext }).__stryker__;
-    if (!stryker) return runHook(hook, this);
+    const context = stryker();
+    if (!context) return runHook(hook, this);
     const sentinel = `\u0000before-hook ${suite.fullTitle()}`;
-    const previous = stryker.currentTestId;
-    stryker.currentTestId = sentinel;
+    const previous = context.currentTestId;
+    context.currentTestId = sentinel;
     try {
       return await runHook(hook, this);
     } finally {
       // Credits for remembered captures the hook read land a turn later (see `reused` below).
       await new Promise((resolve) => setImmediate(resolve));
-      stryker.currentTestId = previous;
-      const perTest = stryker.mutantCoverage?.perTest;
+      context.currentTestId = previous;
+      const perTest = context.mutantCoverage?.perTest;
       const hits = perTest?.[sentinel];
       if (perTest && hits) {
         delete perTest[sentinel];
-        creditSuite(suite, hits, perTest);
+        suite.eachTest((test) => credit(perTest, test.fullTitle(), hits));
       }
     }
   };
-}
-
-type Hits = Record<string, number>;
-
-const stryker = () => (globalThis as { __stryker__?: StrykerContext }).__stryker__;
-
-function credit(testId: string | undefined, hits: Hits): void {
-  const perTest = stryker()?.mutantCoverage?.perTest;
-  if (!perTest || !testId) return;
-  const covered = (perTest[testId] ??= {});
-  for (const [mutant, count] of Object.entries(hits)) covered[mutant] = (covered[mutant] ?? 0) + count;
 }
 
 /** What making each remembered value covered: the context's coverage when it settled, less what it had before. */
@@ -103,8 +94,12 @@ remembered.observer = {
     return made;
   },
   reused(key) {
-    const testId = stryker()?.currentTestId;
-    void madeHits.get(key)?.then((hits) => credit(testId, hits));
+    const context = stryker();
+    const testId = context?.currentTestId;
+    void madeHits.get(key)?.then((hits) => {
+      const perTest = context?.mutantCoverage?.perTest;
+      if (perTest && testId) credit(perTest, testId, hits);
+    });
   },
 };
 
