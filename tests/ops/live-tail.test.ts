@@ -86,7 +86,11 @@ describe("npm run logs --follow against AWS: CloudWatch Logs' StartLiveTail", ()
   });
 
   it("finds the log group's ARN by its exact name, without the ':*' older answers carry", async () => {
+    requests.length = 0;
     expect(await logGroupArn(client, "/aws/lambda/platform-prod-create-order")).to.equal(GROUP_ARN);
+    expect(requests).to.deep.equal([
+      { target: "DescribeLogGroups", body: { logGroupNamePrefix: "/aws/lambda/platform-prod-create-order" } },
+    ]);
     const missing = await logGroupArn(client, "/aws/lambda/nope").catch((err) => err);
     expect(missing.message).to.equal("no log group /aws/lambda/nope in this account and region: has the function logged yet?");
   });
@@ -124,6 +128,6 @@ describe("npm run logs --follow against AWS: CloudWatch Logs' StartLiveTail", ()
     sessions = [[frame("SessionStreamingException", { message: "the log group was deleted" }, "exception")], []];
     const failed = await liveTail(client, [GROUP_ARN], undefined, () => undefined, new AbortController().signal).catch((err) => err);
     expect(failed).to.be.instanceOf(Error);
-    expect(failed.message).to.include("the log group was deleted");
+    expect(failed.message).to.equal("live tail stopped: the log group was deleted");
   });
 });

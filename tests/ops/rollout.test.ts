@@ -77,6 +77,29 @@ describe("npm run rollout: moving live aliases through CodeDeploy", () => {
     expect(aws.created.map((c) => c.group)).to.deep.equal(["get-order"]);
     expect(aws.created[0].description).to.equal("platform-prod-get-order:live 7 -> 8 (Canary10Percent5Minutes)");
     expect(lines).to.include("get-order: deployment d-get-order succeeded: 8 takes all traffic");
+    expect(lines).to.include("health: live is at version 8 already");
+  });
+
+  it("waits pollMs between looks, and not after the last one", async () => {
+    // A deployment that ends on the event loop's next turn: without the wait, the loop would never let it.
+    let ended = false;
+    let looks = 0;
+    const client: RolloutClient = {
+      ...fakeAws({ "platform-prod-get-order": "7" }).client,
+      deployment: async () => {
+        if (++looks > 1000) throw new Error("looked 1000 times without waiting");
+        if (looks === 1) setImmediate(() => (ended = true));
+        return { status: ended ? "Succeeded" : "InProgress" };
+      },
+    };
+    const outcomes = await rollout({ "get-order": plan("get-order") }, client, { pollMs: 1 });
+    expect(outcomes.map((o) => o.result)).to.deep.equal(["succeeded"]);
+    expect(looks).to.equal(2);
+    // Done at the first look: returns at once, though the next look would be an hour away.
+    const done = await rollout({ "get-order": plan("get-order") }, fakeAws({ "platform-prod-get-order": "7" }).client, {
+      pollMs: 3_600_000,
+    });
+    expect(done.map((o) => o.result)).to.deep.equal(["succeeded"]);
   });
 
   it("reports a deployment that failed or was stopped by an alarm as rolled back, naming why", async () => {
@@ -101,7 +124,9 @@ describe("npm run rollout: moving live aliases through CodeDeploy", () => {
     const aws = fakeAws({ "platform-prod-get-order": "7", "platform-prod-health": "7" }, {}, { health: ["d-RUNNING1"] });
     const error = await rollout({ "get-order": plan("get-order"), health: plan("health") }, aws.client).catch((e: Error) => e);
     expect(error).to.be.instanceOf(RolloutInProgressError);
-    expect((error as Error).message).to.match(/^health: deployment d-RUNNING1 of platform-prod\/health is still running;/);
+    expect((error as Error).message).to.equal(
+      "health: deployment d-RUNNING1 of platform-prod/health is still running; wait for it (or stop it with `aws deploy stop-deployment --deployment-id d-RUNNING1 --auto-rollback-enabled`), then run the rollout again",
+    );
     expect(aws.created).to.deep.equal([]);
     // The running group is left out: the other one goes.
     const only = await rollout({ "get-order": plan("get-order"), health: plan("health") }, aws.client, { only: ["get-order"], pollMs: 1 });
@@ -116,9 +141,14 @@ describe("npm run rollout: moving live aliases through CodeDeploy", () => {
 
   it("names an unknown function, a stack without plans and a plan the program did not write", async () => {
     const aws = fakeAws({});
-    const unknown = await rollout({ health: plan("health") }, aws.client, { only: ["helth"] }).catch((e: Error) => e.message);
-    expect(unknown).to.equal("--function helth: no such function; functions: health");
-    expect(() => rolloutPlansOf({ url: "x" }, "dev")).to.throw(/^stack dev exports no rolloutPlans: .*codeDeployRollouts true/);
+    const unknown = await rollout({ health: plan("health"), "get-order": plan("get-order") }, aws.client, {
+      only: ["helth", "get-order", "gte-order"],
+    }).catch((e: Error) => e.message);
+    expect(unknown).to.equal("--function helth, gte-order: no such function; functions: health, get-order");
+    for (const rolloutPlans of [undefined, null, "get-order", 7, {}])
+      expect(() => rolloutPlansOf({ url: "x", rolloutPlans }, "dev"), JSON.stringify(rolloutPlans)).to.throw(
+        /^stack dev exports no rolloutPlans: .*codeDeployRollouts true/,
+      );
     expect(() => rolloutPlansOf({ rolloutPlans: { health: { functionName: "f", alias: "live" } } }, "prod")).to.throw(
       "rolloutPlans.health lacks targetVersion, application, deploymentGroup, hook: run pulumi up with this version of the program",
     );
@@ -126,7 +156,10 @@ describe("npm run rollout: moving live aliases through CodeDeploy", () => {
 });
 
 /** CodeDeploy's JSON protocol and Lambda's GetAlias, as far as the AWS SDK's calls of a rollout go. */
-function standInAws(statuses: string[]): Promise<{ url: string; calls: { target: string; body: any }[]; close: () => void }> {
+function standInAws(
+  statuses: string[],
+  running?: string[],
+): Promise<{ url: string; calls: { target: string; body: any }[]; close: () => void }> {
   const calls: { target: string; body: any }[] = [];
   let looks = 0;
   const server = http.createServer((req, res) => {
@@ -140,7 +173,8 @@ function standInAws(statuses: string[]): Promise<{ url: string; calls: { target:
         res.end(JSON.stringify(body));
       };
       if (req.url?.startsWith("/2015-03-31/functions/")) return send(200, { Name: "live", FunctionVersion: "7" }, "application/json");
-      if (target.endsWith(".ListDeployments")) return send(200, { deployments: [] });
+      // With none running, the list is left out of the answer, as a JSON protocol may leave an empty one.
+      if (target.endsWith(".ListDeployments")) return send(200, running ? { deployments: running } : {});
       if (target.endsWith(".CreateDeployment")) return send(200, { deploymentId: "d-ABCDEF123" });
       if (target.endsWith(".GetDeployment")) {
         const status = statuses[Math.min(looks++, statuses.length - 1)];
@@ -222,6 +256,20 @@ describe("npm run rollout, through the AWS SDK", function () {
       expect(create.body.revision.revisionType).to.equal("AppSpecContent");
       expect(create.body.revision.appSpecContent.content).to.equal(appSpec(plan("get-order"), "7"));
       expect(aws.calls.some((c) => c.target === "GET /2015-03-31/functions/platform-prod-get-order/aliases/live")).to.equal(true);
+      const looks = aws.calls.filter((c) => c.target.endsWith(".GetDeployment"));
+      expect(looks.map((c) => c.body)).to.deep.equal([{ deploymentId: "d-ABCDEF123" }, { deploymentId: "d-ABCDEF123" }]);
+    } finally {
+      aws.close();
+    }
+  });
+
+  it("exits 2 naming every deployment still running in the group, and creates none", async () => {
+    const aws = await standInAws(["Succeeded"], ["d-RUNNING1", "d-RUNNING2"]);
+    try {
+      const { code, stderr } = await run(aws.url);
+      expect(code).to.equal(2);
+      expect(stderr).to.match(/^error: get-order: deployment d-RUNNING1, d-RUNNING2 of platform-prod\/get-order is still running;/);
+      expect(aws.calls.map((c) => c.target).filter((t) => t.endsWith(".CreateDeployment"))).to.deep.equal([]);
     } finally {
       aws.close();
     }

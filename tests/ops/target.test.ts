@@ -71,6 +71,24 @@ describe("ops/target: where an operations tool works", () => {
     expect(resolveTarget({ stack: "prod", local: false, program: PROGRAM_DIR }).outputs).to.deep.equal({ from: "cli" });
   });
 
+  it("runs the CLI exactly as `pulumi stack --show-name` and `pulumi stack output --json --stack <name>`, in the program's folder, without input", () => {
+    // The stand-in refuses any other arguments, another folder, or a stdin it could wait on (a pipe).
+    fakePulumi(
+      [
+        `[ "$(pwd -P)" = "${fs.realpathSync(PROGRAM_DIR)}" ] || { echo "ran in $(pwd -P)" >&2; exit 9; }`,
+        `{ [ -p /dev/stdin ] || [ -S /dev/stdin ]; } && { echo "stdin is a pipe" >&2; exit 9; }`,
+        `case "$*" in`,
+        `  "stack --show-name") echo "acme/platform/stage" ;;`,
+        `  "stack output --json --stack prod") echo '{"from":"cli"}' ;;`,
+        `  *) echo "unexpected arguments: $*" >&2; exit 9 ;;`,
+        `esac`,
+      ].join("\n"),
+    );
+    delete process.env.PLATFORM_STACK_OUTPUTS;
+    expect(stackOf({ local: false, program: PROGRAM_DIR })).to.equal("stage");
+    expect(resolveTarget({ stack: "prod", local: false, program: PROGRAM_DIR }).outputs).to.deep.equal({ from: "cli" });
+  });
+
   it("names what is wrong with the outputs: a missing file, text that is not JSON, a CLI that fails, a stack without a file", () => {
     const bad = (opts: { stack?: string; outputs?: string }) => {
       try {
