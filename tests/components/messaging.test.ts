@@ -134,3 +134,121 @@ describe("QueueWorker", () => {
     expect(await worker(1000)).to.equal("");
   });
 });
+
+describe("QueueWorker's defaults, options and limits", () => {
+  let graph: GraphView;
+  before(async () => {
+    graph = await captureComponents(() => {
+      new QueueWorker("plain", { alertTopicArn: ALERT_TOPIC, worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 } });
+      new QueueWorker("tuned", {
+        alertTopicArn: ALERT_TOPIC,
+        batchSize: 50,
+        maximumBatchingWindowSeconds: 2,
+        visibilityTimeoutSeconds: 61,
+        retentionSeconds: 86400,
+        backlogAgeAlarmSeconds: 60,
+        protect: false,
+        deadLetterOutputKey: "orders",
+        worker: {
+          entry: WORKER,
+          memoryMb: 256,
+          timeoutSeconds: 10,
+          policyStatements: [
+            { Sid: "ReadOrders", Action: ["dynamodb:GetItem"], Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/orders" },
+          ],
+        },
+        transform: {
+          queue: (args) => void (args.delaySeconds = 5),
+          queuePolicy: (args) => void (args.queueUrl = "https://sqs.example/other"),
+          eventSourceMapping: (args) => void (args.enabled = false),
+        },
+      });
+    }, "prod");
+  });
+  const queue = (name: string) => graph.one("aws:sqs/queue:Queue", `${name}-queue`);
+  const mapping = (name: string) => graph.one("aws:lambda/eventSourceMapping:EventSourceMapping", `${name}-events`);
+
+  it("takes batches of ten at once, redrives after five receives, keeps messages four days, and is tagged a work queue", () => {
+    expect(mapping("plain").inputs).to.deep.include({ batchSize: 10, maximumBatchingWindowInSeconds: 0 });
+    expect(parsed(queue("plain"), "redrivePolicy").maxReceiveCount).to.equal(5);
+    expect(queue("plain").inputs).to.deep.include({ messageRetentionSeconds: 345600, visibilityTimeoutSeconds: 60 });
+    expect(queue("plain").inputs.tags).to.deep.equal({ "platform:role": "work-queue" });
+  });
+
+  it("takes the batch, window, visibility, retention and backlog age it is given", () => {
+    expect(mapping("tuned").inputs).to.deep.include({ batchSize: 50, maximumBatchingWindowInSeconds: 2, enabled: false });
+    expect(queue("tuned").inputs).to.deep.include({ messageRetentionSeconds: 86400, visibilityTimeoutSeconds: 61, delaySeconds: 5 });
+    expect(graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "tuned-backlog-age").inputs.threshold).to.equal(60);
+    expect(graph.one("aws:sqs/queuePolicy:QueuePolicy", "tuned-queue-policy").inputs.queueUrl).to.equal("https://sqs.example/other");
+  });
+
+  it("denies its own queue every request without TLS", () => {
+    const policy = graph.one("aws:sqs/queuePolicy:QueuePolicy", "plain-queue-policy");
+    expect(policy.inputs.queueUrl).to.equal(queue("plain").id);
+    expect(parsed(policy, "policy").Statement).to.deep.equal([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["sqs:*"],
+        Resource: [queue("plain").arn],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
+  it("alarms at a five-minute-old message, at its maximum, telling where to look", () => {
+    const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "plain-backlog-age");
+    expect(alarm.inputs).to.deep.include({ namespace: "AWS/SQS", statistic: "Maximum", threshold: 300, alarmActions: [ALERT_TOPIC] });
+    expect(alarm.inputs.alarmDescription).to.equal(
+      "Messages are waiting too long in queue plain: the worker is failing or cannot keep up. Look at the worker function's log group and its errors and throttles alarms.",
+    );
+  });
+
+  it("keeps the caller's own statements beside the right to consume the queue", () => {
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "tuned-policy"), "policy").Statement;
+    expect(statements.map((s: any) => s.Sid)).to.include.members(["ReadOrders", "ConsumeWorkQueue"]);
+  });
+
+  it("protects and keeps both queues by default, neither when told, and exports its DLQ under the key given", () => {
+    const kept = (name: string) => {
+      const { protect, retainOnDelete } = graph.one("aws:sqs/queue:Queue", name).options;
+      return [protect, retainOnDelete];
+    };
+    expect([kept("plain-queue"), kept("plain-dlq")]).to.deep.equal([
+      [true, true],
+      [true, true],
+    ]);
+    expect([kept("tuned-queue"), kept("tuned-dlq")]).to.deep.equal([
+      [false, false],
+      [false, false],
+    ]);
+    const alarm = (name: string) =>
+      graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", `${name}-dlq-messages-visible`).inputs.alarmDescription;
+    expect(alarm("tuned")).to.include("npm run dlq -- inspect --stack prod --queue orders,");
+    expect(alarm("plain")).to.include("--queue plain-dlq,");
+    expect(graph.one("aws:sqs/queue:Queue", "plain-dlq").inputs.tags["platform:source"]).to.equal("queue:plain");
+  });
+
+  it("needs a batching window of a second or more above ten messages, and a whole concurrency", async () => {
+    const worker = (batchSize: number, maximumBatchingWindowSeconds?: number, maximumConcurrency?: number) =>
+      constructionError(
+        () =>
+          new QueueWorker("batch", {
+            alertTopicArn: ALERT_TOPIC,
+            batchSize,
+            maximumBatchingWindowSeconds,
+            maximumConcurrency,
+            worker: { entry: WORKER, memoryMb: 256, timeoutSeconds: 10 },
+          }),
+      );
+    const needsWindow = `QueueWorker "batch": a batchSize over 10 needs maximumBatchingWindowSeconds of at least 1`;
+    expect(await worker(11)).to.equal(needsWindow);
+    expect(await worker(11, 0)).to.equal(needsWindow);
+    expect(await worker(11, 1)).to.equal("");
+    expect(await worker(10)).to.equal("");
+    expect(await worker(10, undefined, 2.5)).to.equal(
+      `QueueWorker "batch": maximumConcurrency must be a whole number from 2 to 1000 (got 2.5)`,
+    );
+  });
+});
