@@ -83,6 +83,8 @@ describe("request body validation", () => {
     const result = statusOf(apiEvent({ body: "{not json" }));
     expect(result.status).to.equal(400);
     expect(result.message).to.match(/^body is not valid JSON/);
+    // No body at all is the empty text, not some other text that fails to parse.
+    expect(statusOf(apiEvent({ body: undefined })).message).to.equal("body is not valid JSON: Unexpected end of JSON input");
   });
 
   it("answers 400 naming the field path of a schema violation", () => {

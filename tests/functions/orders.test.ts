@@ -1,4 +1,5 @@
 import { createHmac } from "crypto";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import type { APIGatewayProxyStructuredResultV2, SQSEvent } from "aws-lambda";
@@ -158,5 +159,15 @@ describe("the orders handlers, against local DynamoDB and SQS emulators", () => 
       failed = err as Error;
     }
     expect(failed?.message).to.equal("injected fault in dailyReport");
+  });
+
+  it("dailyReport counts an order without a status as unknown", async () => {
+    const before = await dailyReport({}, lambdaContext("daily-report"));
+    for (const orderId of ["no-status-1", "no-status-2"])
+      await b.dynamodb.send(new PutItemCommand({ TableName: b.table, Item: { orderId: { S: orderId } } }));
+    const after = await dailyReport({}, lambdaContext("daily-report"));
+    expect(after.total).to.equal(before.total + 2);
+    expect(after.byStatus.unknown).to.equal((before.byStatus.unknown ?? 0) + 2);
+    expect(after.byStatus).to.not.have.property("");
   });
 });

@@ -123,6 +123,11 @@ describe("rolloutHook: smoke-testing a new version before it takes traffic", () 
       expect(reported().status).to.equal("Failed");
     });
 
+    it("reports Failed naming the error type alone when the failed version answered nothing", async () => {
+      invokeAnswer = { status: 200, headers: { "x-amz-function-error": "Unhandled" }, body: "" };
+      expect(await handler(event)).to.deep.equal({ status: "Failed", reason: "the new version failed (Unhandled): " });
+    });
+
     it("still reports Failed when the deployment cannot be read, so CodeDeploy does not wait an hour", async () => {
       deploymentAnswer = { deploymentInfo: {} };
       const result = await handler(event);
