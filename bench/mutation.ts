@@ -20,12 +20,18 @@ interface Mutant {
   location: { start: { line: number; column: number } };
 }
 
-/** A surviving mutant judged equivalent: the file, the line, the mutator, and why no test can kill it. */
+/**
+ * A surviving mutant judged equivalent: the file, the line, the mutator, and why no test can kill it.
+ * With `killedBy`, it is no equivalent but a mutant a test kills where Stryker cannot watch (the test
+ * runs the code in a child process, so Stryker sees no coverage): checked by hand, and counted killed.
+ */
 export interface Equivalent {
   file: string;
   line: number;
   mutator: string;
   reason: string;
+  /** The test that kills it out of Stryker's sight. */
+  killedBy?: string;
 }
 
 export interface FolderScore {
@@ -52,9 +58,10 @@ export function scores(
     const score = byFolder.get(folder) ?? { folder, killed: 0, survived: 0, noCoverage: 0, equivalent: 0, score: 0 };
     for (const m of mutants) {
       const line = m.location.start.line;
-      const isEquivalent = equivalents.some((e) => e.file === file && e.line === line && e.mutator === m.mutatorName);
-      if (m.status === "Killed" || m.status === "Timeout") score.killed++;
-      else if (isEquivalent && (m.status === "Survived" || m.status === "NoCoverage")) score.equivalent++;
+      const named = equivalents.find((e) => e.file === file && e.line === line && e.mutator === m.mutatorName);
+      const alive = m.status === "Survived" || m.status === "NoCoverage";
+      if (m.status === "Killed" || m.status === "Timeout" || (alive && named?.killedBy)) score.killed++;
+      else if (alive && named) score.equivalent++;
       else if (m.status === "Survived") {
         score.survived++;
         survivors.push(`${file}:${line} ${m.mutatorName}${m.replacement ? ` → ${m.replacement.split("\n")[0].slice(0, 60)}` : ""}`);
@@ -74,6 +81,8 @@ export const GOALS: Record<string, number> = { "functions/": 0.85, "policy/": 0.
 const goalOf = (folder: string) => GOALS[folder] ?? 0.75;
 
 export function render(folders: FolderScore[], survivors: string[], equivalents: Equivalent[], when: string): string {
+  const sameKind = equivalents.filter((e) => !e.killedBy);
+  const outOfSight = equivalents.filter((e) => e.killedBy);
   return [
     `Mutation testing (StrykerJS, \`npm run test:mutation\`, ${when}): killed over every mutant that compiled, equivalent mutants left out.`,
     "",
@@ -84,8 +93,15 @@ export function render(folders: FolderScore[], survivors: string[], equivalents:
         `| ${f.folder} | ${f.killed} | ${f.survived} | ${f.noCoverage} | ${f.equivalent} | ${(f.score * 100).toFixed(1)}% | ${(goalOf(f.folder) * 100).toFixed(0)}%${f.score >= goalOf(f.folder) ? "" : " (missed)"} |`,
     ),
     "",
-    equivalents.length ? "Equivalent mutants (no test can tell them apart):" : "No mutant is judged equivalent.",
-    ...equivalents.map((e) => `- ${e.file}:${e.line} ${e.mutator}: ${e.reason}`),
+    sameKind.length ? "Equivalent mutants (no test can tell them apart):" : "No mutant is judged equivalent.",
+    ...sameKind.map((e) => `- ${e.file}:${e.line} ${e.mutator}: ${e.reason}`),
+    ...(outOfSight.length
+      ? [
+          "",
+          "Killed where Stryker cannot watch (the test runs the code in a child process; each checked by hand, counted killed):",
+          ...outOfSight.map((e) => `- ${e.file}:${e.line} ${e.mutator}: ${e.reason} (${e.killedBy})`),
+        ]
+      : []),
     "",
     survivors.length ? `Survivors still to kill (${survivors.length}):` : "No survivor is left.",
     ...survivors.map((s) => `- ${s}`),

@@ -258,6 +258,27 @@ describe("npm run test:mutation: the score per folder", () => {
     const text = render(folders, survivors, [], "2026-11-30");
     expect(text).to.include("| functions/ | 1 | 0 | 1 | 0 | 50.0% | 85% (missed) |");
     expect(text).to.include("| policy/ | 2 | 1 | 0 | 1 | 66.7% | 85% (missed) |");
+    expect(text).to.include("No mutant is judged equivalent.");
+    expect(text).to.not.include("Stryker cannot watch");
+  });
+
+  it("counts a mutant a child-process test kills as killed, listed apart from the equivalents, and never as equivalent", () => {
+    const files = { "policy/index.ts": { mutants: [mutant("NoCoverage", 8, "StringLiteral"), mutant("Survived", 9)] } };
+    const named = [
+      { file: "policy/index.ts", line: 8, mutator: "StringLiteral", reason: "the pack's name", killedBy: "tests/policy-pack.test.ts" },
+      { file: "policy/index.ts", line: 9, mutator: "ConditionalExpression", reason: "no test can tell" },
+    ];
+    const { folders, survivors } = scores(files as any, named);
+    expect(folders.map((f) => [f.killed, f.survived, f.noCoverage, f.equivalent])).to.deep.equal([[1, 0, 0, 1]]);
+    expect(survivors).to.deep.equal([]);
+    const text = render(folders, survivors, named, "2026-11-30");
+    expect(text).to.include(
+      "Equivalent mutants (no test can tell them apart):\n- policy/index.ts:9 ConditionalExpression: no test can tell\n",
+    );
+    expect(text).to.include(
+      "Killed where Stryker cannot watch (the test runs the code in a child process; each checked by hand, counted killed):\n- policy/index.ts:8 StringLiteral: the pack's name (tests/policy-pack.test.ts)",
+    );
+    expect(text).to.not.include("- policy/index.ts:8 StringLiteral: the pack's name\n");
   });
 
   it("merges every report of the folder file by file, the newer report's mutants winning, and skips the incremental files", () => {
