@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { buildModel } from "../../local/model";
 import { randomHex, traceHeader } from "../../local/lambda/service";
 import { batchItemFailures } from "../../local/queues";
-import { RouteTable } from "../../local/routes";
+import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
 import { stackGraph } from "../harness";
 
@@ -36,6 +36,36 @@ describe("local cloud: route selection", () => {
     expect(pick("GET", "/")!.route.target).to.equal("GET /");
     expect(pick("PUT", "/nothing/here")!.route.target).to.equal("$default");
     expect(new RouteTable([{ routeKey: "GET /a", target: 1 }]).match("GET", "/b")).to.equal(undefined);
+    expect(pick("PUT", "/nothing/here")).to.deep.equal({
+      route: { routeKey: "$default", method: "$default", segments: [], target: "$default" },
+    });
+  });
+
+  it("compiles a route key into its method and segments: literals, variables and a greedy variable by name", () => {
+    expect(compileRoute("GET /files/{id}/{rest+}", 7)).to.deep.equal({
+      routeKey: "GET /files/{id}/{rest+}",
+      method: "GET",
+      segments: [
+        { kind: "literal", value: "files" },
+        { kind: "param", name: "id" },
+        { kind: "greedy", name: "rest" },
+      ],
+      target: 7,
+    });
+    expect(compileRoute("GET /", 1).segments).to.deep.equal([]);
+  });
+
+  it("gives a greedy variable after a literal the rest of the path only, and never an empty rest", () => {
+    const files = new RouteTable(["GET /files/{key+}", "GET /{p+}"].map((routeKey) => ({ routeKey, target: routeKey })));
+    expect(files.match("GET", "/files/a/b")).to.deep.include({ pathParameters: { key: "a/b" } });
+    expect(files.match("GET", "/files/a/b")!.route.target).to.equal("GET /files/{key+}");
+    // Nothing after the literal: the greedy variable has nothing to take, so the catch-all does.
+    for (const path of ["/files", "/files/"]) expect(files.match("GET", path)!.route.target, path).to.equal("GET /{p+}");
+  });
+
+  it("never fills a path variable with an empty segment, and keeps a segment that is not valid percent-encoding as it is", () => {
+    expect(pick("POST", "/a//c")!.route.target).to.equal("$default");
+    expect(pick("GET", "/a/%E0%A4%A")!.pathParameters).to.deep.equal({ x: "%E0%A4%A" });
   });
 });
 
