@@ -163,6 +163,15 @@ describe("the DLQ tool against a real SQS emulator", function () {
       expect(await bodies((dlq.spec as { sourceUrl: string }).sourceUrl)).to.have.length(3);
     });
 
+    it("two redrives of one DLQ at once move each message once, and each stops when the queue has no more to give", async () => {
+      const dlq = await queueDlq(4);
+      // Both read a depth of 4; whatever one receives is invisible to the other, which must stop, not poll forever.
+      const results = await Promise.all([redrive(clients(), dlq, { max: 4 }), redrive(clients(), dlq, { max: 4 })]);
+      expect(results.reduce((sum, r) => sum + r.moved, 0)).to.equal(4);
+      expect(results.flatMap((r) => r.failed)).to.deep.equal([]);
+      expect(await bodies((dlq.spec as { sourceUrl: string }).sourceUrl)).to.deep.equal([0, 1, 2, 3]);
+    });
+
     it("with a --max above the depth moves what there is", async () => {
       const dlq = await queueDlq(2);
       const result = await redrive(clients(), dlq, { max: 50 });
