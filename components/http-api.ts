@@ -11,7 +11,10 @@ export interface PassthroughArgs {
    * VPC link: an internal load balancer's listener ARN, or a Cloud Map service's ARN.
    */
   origin: string;
-  /** Route keys proxied to it; path variables are carried over. @default ["ANY /{proxy+}"] (every unmatched path) */
+  /**
+   * Route keys proxied to it; path variables are carried over. `$default` only for a private origin: a public
+   * one's URI would name no path, so every request would reach its root. @default ["ANY /{proxy+}"] (every unmatched path)
+   */
   routes?: string[];
   /** Where the VPC link's network interfaces go, for a private origin: private subnets and a security group. @default none (required for a private origin) */
   vpcLink?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
@@ -192,12 +195,11 @@ export class HttpApi extends pulumi.ComponentResource {
   private addPassthroughRoute(name: string, routeKey: string, link: aws.apigatewayv2.VpcLink | undefined, args: HttpApiArgs): void {
     const { origin, serverNameToVerify } = args.passthrough!;
     const slug = `${name}-${routeSlug(routeKey)}`;
-    const path = routeKey.split(" ")[1].replace(/\{([^}+]+)\+\}/g, "{$1}");
-    // A public origin takes the path in its URI; a private one is the listener (or service) itself, and
-    // API Gateway sends it the request's own path.
+    // A public origin takes the path in its URI (validate refuses $default there: it has no path to carry);
+    // a private one is the listener (or service) itself, and API Gateway sends it the request's own path.
     const target = link
       ? { connectionType: "VPC_LINK", connectionId: link.id, integrationUri: origin }
-      : { integrationUri: `${origin.replace(/\/$/, "")}${path}` };
+      : { integrationUri: `${origin.replace(/\/$/, "")}${routeKey.split(" ")[1].replace(/\{([^}+]+)\+\}/g, "{$1}")}` };
     const integration = new aws.apigatewayv2.Integration(
       ...transformed(
         args.transform?.integration,
@@ -263,6 +265,10 @@ function validate(name: string, args: HttpApiArgs): void {
     problems.push(`passthrough origin "${origin}" is not an http(s) URL, a load balancer listener's ARN or a Cloud Map service's ARN`);
   if (isPrivate && !args.passthrough!.vpcLink)
     problems.push(`passthrough origin "${origin}" is private: it needs vpcLink (private subnets and a security group)`);
+  if (origin !== undefined && !isPrivate && (args.passthrough!.routes ?? []).includes("$default"))
+    problems.push(
+      'passthrough route "$default" would send every request to the public origin\'s root, as its URI names no path: use "ANY /{proxy+}", which carries the path',
+    );
   if (args.passthrough?.serverNameToVerify && !isPrivate)
     problems.push("passthrough serverNameToVerify applies to a private origin only (a public one is verified by its URL's host)");
   if (args.stageName !== undefined && !/^(\$default|[A-Za-z0-9_-]{1,128})$/.test(args.stageName))

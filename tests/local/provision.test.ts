@@ -97,7 +97,7 @@ describe("local cloud: provisioning the graph's queues, tables, objects and topi
       const { queueUrls, localArns } = await provision(model({ queues: [work, queue(`work-${id}-dlq`)] }), clients);
       const local = localArns.get(`${CLOUD}:work-${id}-dlq`)!;
       expect(local).to.match(new RegExp(`^arn:aws:sqs:eu-west-1:\\d{12}:work-${id}-dlq$`));
-      expect(JSON.parse((await attributes(queueUrls.get(`${CLOUD}:work-${id}`)!)).RedrivePolicy)).to.deep.equal({
+      expect(JSON.parse((await attributes(queueUrls.get(`${CLOUD}:work-${id}`)!)).RedrivePolicy!)).to.deep.equal({
         deadLetterTargetArn: local,
         maxReceiveCount: 4,
       });
