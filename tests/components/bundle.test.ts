@@ -3,7 +3,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bundleHandler } from "../../components/bundle";
+import { createHash } from "crypto";
+import { bundleHandler, FUNCTION_BUILD_OPTIONS, rebuildBundlesReading } from "../../components/bundle";
 
 const inProcess = () => (globalThis as Record<symbol, Map<string, unknown>>)[Symbol.for("platform.bundles")];
 
@@ -63,5 +64,89 @@ describe("bundle cache", () => {
     const first = bundleHandler(entry);
     expect(bundleHandler(entry)).to.not.equal(first);
     expect(fs.existsSync(process.env.PLATFORM_BUNDLE_CACHE_DIR!)).to.equal(false);
+  });
+
+  it("refuses an entry that does not exist, naming it", () => {
+    expect(() => bundleHandler(path.join(dir, "missing.ts"))).to.throw(`handler entry ${path.join(dir, "missing.ts")} does not exist`);
+  });
+
+  it("builds a minified CommonJS bundle for Node 22 with a linked source map, hashed, listing every file it read", () => {
+    fs.writeFileSync(path.join(dir, "greeting.ts"), `export const greeting = (name: string) => "hello " + name;\n`);
+    fs.writeFileSync(entry, `import { greeting } from "./greeting";\nexport const handler = async () => greeting("world");\n`);
+    const bundle = bundleHandler(entry);
+    expect(Object.keys(bundle.files).sort()).to.deep.equal(["index.js", "index.js.map"]);
+    expect(bundle.files["index.js"]).to.match(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    expect(JSON.parse(bundle.files["index.js.map"]).version).to.equal(3);
+    expect(bundle.hash).to.equal(createHash("sha256").update(bundle.files["index.js"]).digest("hex"));
+    expect(bundle.inputs).to.have.members([entry, path.join(dir, "greeting.ts")]);
+    const mod: { exports: any } = { exports: {} };
+    new (globalThis.Function as any)("module", "exports", "require", bundle.files["index.js"])(mod, mod.exports, require);
+    return mod.exports.handler().then((answer: string) => expect(answer).to.equal("hello world"));
+  });
+
+  it("is built as every function is: Node 22, CommonJS, minified, credentials from the environment only", () => {
+    expect(FUNCTION_BUILD_OPTIONS).to.deep.include({
+      bundle: true,
+      platform: "node",
+      target: "node22",
+      format: "cjs",
+      minify: true,
+      logLevel: "silent",
+    });
+    expect(FUNCTION_BUILD_OPTIONS.mainFields).to.deep.equal(["module", "main"]);
+    expect(FUNCTION_BUILD_OPTIONS.alias).to.deep.equal({
+      "@aws-sdk/credential-provider-node": path.resolve(__dirname, "..", "..", "functions", "lib", "env-credentials.ts"),
+    });
+  });
+
+  it("rebuilds when a file it imports changes or is gone, not only the entry", () => {
+    const lib = path.join(dir, "lib.ts");
+    fs.writeFileSync(lib, `export const word = "first";\n`);
+    fs.writeFileSync(entry, `import { word } from "./lib";\nexport const handler = async () => word;\n`);
+    const first = bundleHandler(entry);
+    fs.writeFileSync(lib, `export const word = "second, longer";\n`);
+    const second = bundleHandler(entry);
+    expect(second.files["index.js"]).to.contain("second, longer");
+    // The import goes, and its file with it: the stamp says "gone", so the bundle is built again.
+    fs.writeFileSync(entry, `export const handler = async () => "inline";\n`);
+    fs.rmSync(lib);
+    const third = bundleHandler(entry);
+    expect(third.files["index.js"]).to.contain("inline");
+    expect(new Set([first.hash, second.hash, third.hash]).size).to.equal(3);
+  });
+
+  it("builds again over a cache file it cannot read, and still bundles where it cannot write one", () => {
+    bundleHandler(entry);
+    const cache = process.env.PLATFORM_BUNDLE_CACHE_DIR!;
+    for (const file of fs.readdirSync(cache)) fs.writeFileSync(path.join(cache, file), "{ not json");
+    inProcess().delete(entry);
+    expect(bundleHandler(entry).files["index.js"]).to.contain("one");
+    // A file where the cache folder would go: the folder cannot be made, and nothing fails.
+    const blocked = path.join(dir, "blocked");
+    fs.writeFileSync(blocked, "");
+    process.env.PLATFORM_BUNDLE_CACHE_DIR = path.join(blocked, "cache");
+    inProcess().delete(entry);
+    expect(bundleHandler(entry).files["index.js"]).to.contain("one");
+  });
+
+  it("for hot reload, rebuilds exactly the bundles that read a changed file, each with its artifact before and after", () => {
+    const shared = path.join(dir, "shared.ts");
+    const other = path.join(dir, "other.ts");
+    fs.writeFileSync(shared, `export const v = "old";\n`);
+    fs.writeFileSync(entry, `import { v } from "./shared";\nexport const handler = async () => v;\n`);
+    fs.writeFileSync(other, `export const handler = async () => "untouched";\n`);
+    const before = bundleHandler(entry);
+    bundleHandler(other);
+    fs.writeFileSync(shared, `export const v = "new, longer";\n`);
+    const rebuilt = rebuildBundlesReading([shared]);
+    expect(rebuilt.map((r) => r.entry)).to.deep.equal([entry]);
+    expect(rebuilt[0].before).to.equal(before);
+    expect(rebuilt[0].after.files["index.js"]).to.contain("new, longer");
+    // An entry deleted meanwhile is left alone.
+    fs.writeFileSync(shared, `export const v = "newer still";\n`);
+    fs.rmSync(entry);
+    expect(rebuildBundlesReading([shared])).to.deep.equal([]);
+    inProcess().delete(entry);
+    inProcess().delete(other);
   });
 });
