@@ -262,11 +262,20 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
       return { id: identity.id, state };
     },
     call(args) {
+      const providerRegion = (ref: string | undefined) => {
+        const urn = ref ? ref.split("::").slice(0, -1).join("::") : "";
+        const region = monitor.records.find((r) => r.urn === urn)?.inputs.region;
+        return typeof region === "string" ? region : undefined;
+      };
       switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return { accountId: placement.accountId, arn: `arn:aws:iam::${placement.accountId}:user/offline`, userId: "OFFLINE" };
-        case "aws:index/getRegion:getRegion":
-          return { name: placement.region, region: placement.region, id: placement.region };
+        case "aws:index/getRegion:getRegion": {
+          // An invoke goes through the provider its options (or its parent's) name, as the engine sends it:
+          // an explicit provider's region answers, else the stack's.
+          const region = providerRegion(args.provider) ?? placement.region;
+          return { name: region, region, id: region };
+        }
         case "aws:index/getPartition:getPartition":
           return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         default:

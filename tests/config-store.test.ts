@@ -90,6 +90,10 @@ describe("the ConfigStore component alone", () => {
       store.grantRead([READER]);
       new aws.iam.RolePolicy("reader-policy", { role: "reader", policy: policyDocument(store.readStatements()) });
       new ConfigStore("named", { document: "{}", key: "settings/app.json", protect: false });
+      // A store under a provider of another region: its readers decrypt through S3 of that region.
+      const west = new aws.Provider("west", { region: "us-west-2" });
+      const regional = new ConfigStore("regional", { document: "{}" }, { providers: { aws: west } });
+      new aws.iam.RolePolicy("regional-reader-policy", { role: "reader", policy: policyDocument(regional.readStatements()) });
     });
   });
 
@@ -131,6 +135,11 @@ describe("the ConfigStore component alone", () => {
       Resource: `${bucket.arn}/*`,
       Condition: { ArnNotEquals: { "aws:PrincipalArn": [READER] } },
     });
+  });
+
+  it("names the S3 of the store's own region, through its provider, in the decrypt condition", () => {
+    const decrypt = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "regional-reader-policy"), "policy").Statement[1];
+    expect(decrypt.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-west-2.amazonaws.com" } });
   });
 
   it("refuses a grant to nobody, naming the store", async () => {

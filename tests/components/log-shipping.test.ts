@@ -36,6 +36,9 @@ describe("LogShipping", () => {
           },
         });
         new LogShipping("feed", { destination: { kind: "kinesis" }, logGroups: { health: groups.health }, alertTopicArn: TOPIC });
+        // Under a provider of another region, CloudWatch Logs of that region puts the records.
+        const west = new aws.Provider("west", { region: "us-west-2" });
+        new LogShipping("western", { destination: { kind: "kinesis" }, logGroups: {}, alertTopicArn: TOPIC }, { providers: { aws: west } });
         new LogShipping("feed72", {
           destination: { kind: "kinesis", retentionHours: 72 },
           logGroups: { api: groups.api },
@@ -185,6 +188,9 @@ describe("LogShipping", () => {
   it("lets CloudWatch Logs of this region and account put records, and on a stream use its key, nothing else", () => {
     const trust = parsed(graph.one("aws:iam/role:Role", "feed-logs-role"), "assumeRolePolicy").Statement[0];
     expect(trust.Principal).to.deep.equal({ Service: "logs.eu-west-1.amazonaws.com" });
+    expect(parsed(graph.one("aws:iam/role:Role", "western-logs-role"), "assumeRolePolicy").Statement[0].Principal).to.deep.equal({
+      Service: "logs.us-west-2.amazonaws.com",
+    });
     expect(trust.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": graph.graph.placement.accountId } });
     const statements = (name: string) => parsed(graph.one(POLICY, `${name}-logs-policy`), "policy").Statement;
     expect(graph.one(POLICY, "feed-logs-policy").inputs.role).to.equal(graph.one("aws:iam/role:Role", "feed-logs-role").id);

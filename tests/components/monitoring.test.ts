@@ -49,6 +49,12 @@ describe("Monitoring", () => {
         });
         new Monitoring("kinesis", { ...parts({ delivery: "kinesis" }), criticalAlarms: [alarm("k-errors")], alertTopicArn: TOPIC });
         new Monitoring("plain", { ...parts({}), deadLetterQueues: undefined, criticalAlarms: [alarm("p-errors")], alertTopicArn: TOPIC });
+        // Under a provider of another region, its invokes (the region) go through that provider.
+        new Monitoring(
+          "east",
+          { ...parts({}), criticalAlarms: [alarm("e-errors", east)], alertTopicArn: TOPIC },
+          { providers: { aws: east } },
+        );
       },
       "prod",
       { "aws:region": "eu-west-1" },
@@ -77,6 +83,10 @@ describe("Monitoring", () => {
       expect(w.properties).to.deep.include({ period: 60, stat: "Sum", view: "timeSeries" });
       expect(w.properties.region).to.equal(w.properties.title === "CloudFront error rate (%)" ? "us-east-1" : "eu-west-1");
     }
+  });
+
+  it("charts the region its provider works in, not the stack's, when it has one of its own", () => {
+    expect(new Set(body("east").widgets.map((w: any) => w.properties.region))).to.deep.equal(new Set(["us-east-1"]));
   });
 
   it("charts each function by its label, with p99 for duration only", () => {
@@ -167,6 +177,7 @@ describe("Monitoring", () => {
       "full-unhealthy-us-east-1",
       "kinesis-unhealthy",
       "plain-unhealthy",
+      "east-unhealthy",
     ]);
   });
 
