@@ -93,6 +93,42 @@ describe("stable identities", function () {
     expect(aliasesOf.get("f1")).to.deep.equal([{ type: "platform:compute:Function" }]);
   });
 
+  it("has exactly index.ts's components directly under the stack: every other child hangs below the component that made it", async () => {
+    const top = async (stack: string) => {
+      const graph = await stackGraph(stack);
+      const root = graph.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+      return graph.resources
+        .filter((r) => r.parent === root.urn)
+        .map((r) => `${r.type} ${r.name}`)
+        .sort();
+    };
+    const everywhere = [
+      "platform:api:HttpApi api",
+      "platform:compute:LambdaFunction create-order",
+      "platform:compute:LambdaFunction daily-report",
+      "platform:compute:LambdaFunction get-order",
+      "platform:compute:LambdaFunction health",
+      "platform:config:ConfigStore app-config",
+      "platform:config:StackSecret report-signing-key",
+      "platform:data:Table orders",
+      "platform:events:Schedule daily-report-schedule",
+      "platform:messaging:QueueWorker process-order",
+      "platform:observability:Alerts alerts",
+      "platform:observability:LogShipping logs",
+      "platform:observability:Monitoring monitoring",
+      "pulumi:pulumi:StackReference baseline",
+    ];
+    expect(await top("dev")).to.deep.equal(everywhere);
+    expect(await top("prod")).to.deep.equal(
+      [
+        ...everywhere,
+        "platform:config:StackSecret origin-verify-secret",
+        "platform:deploy:Rollouts rollouts",
+        "platform:edge:Edge edge",
+      ].sort(),
+    );
+  });
+
   it("hangs every cloud resource of every stack under the component that made it, and every component under the stack or a component", async () => {
     for (const stack of ["dev", "stage", "prod"]) {
       const graph = await stackGraph(stack);

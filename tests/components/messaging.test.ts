@@ -34,8 +34,16 @@ describe("DeadLetterQueue", () => {
     });
   });
 
+  it("is tagged a dead-letter queue of its source", () => {
+    expect(graph.one("aws:sqs/queue:Queue", "kept").inputs.tags).to.deep.equal({
+      "platform:role": "dead-letter-queue",
+      "platform:source": "kept",
+    });
+  });
+
   it("alarms as soon as one message is visible", () => {
     const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "kept-messages-visible");
+    expect(alarm.inputs.statistic).to.equal("Maximum");
     expect(alarm.inputs).to.deep.include({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 1 });
     expect(alarm.inputs.comparisonOperator).to.equal("GreaterThanOrEqualToThreshold");
     // The queue is auto-named as `pulumi up` names it: the logical name and 7 hex characters.

@@ -31,6 +31,7 @@ describe("Warmer and Schedule", () => {
     // Keyed by the function, never by position.
     const target = graph.one("aws:cloudwatch/eventTarget:EventTarget", "warmer-warm-me-target");
     expect(rule.inputs.scheduleExpression).to.equal("rate(3 minutes)");
+    expect(rule.inputs.description).to.equal("Keeps functions warm with a warm-up payload");
     expect(target.inputs.rule).to.equal(rule.id);
     expect(target.inputs.arn).to.equal(graph.one("aws:lambda/alias:Alias", "warm-me-live").arn);
     expect(isWarmupEvent(JSON.parse(target.inputs.input))).to.equal(true);
