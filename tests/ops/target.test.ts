@@ -109,6 +109,38 @@ describe("ops/target: where an operations tool works", () => {
     expect(bad({ stack: "nope" })).to.match(/nope/);
   });
 
+  it("works against the running local cloud from its state file: its outputs, region, credentials and each service's endpoint", () => {
+    const state = {
+      pid: process.pid,
+      stack: "dev",
+      apis: [],
+      lambdaEndpoint: "http://127.0.0.1:4001",
+      environment: {
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local-secret",
+        AWS_ENDPOINT_URL_SQS: "http://sqs.eu-west-1.localhost:4002",
+      },
+      outputs: { deadLetterQueues: {} },
+      functions: [],
+      schedules: [],
+    };
+    fs.mkdirSync(path.join(dir, ".build", "local", "dev"), { recursive: true });
+    fs.writeFileSync(path.join(dir, ".build", "local", "dev", "state.json"), JSON.stringify(state));
+    const target = resolveTarget({ stack: "dev", local: true, program: dir });
+    expect(target.outputs).to.deep.equal({ deadLetterQueues: {} });
+    expect(target.region).to.equal("eu-west-1");
+    expect(target.local).to.deep.equal(state);
+    const credentials = { accessKeyId: "local", secretAccessKey: "local-secret" };
+    expect(target.client("sqs")).to.deep.equal({ endpoint: "http://sqs.eu-west-1.localhost:4002", region: "eu-west-1", credentials });
+    expect(target.client("lambda")).to.deep.equal({ endpoint: "http://127.0.0.1:4001", region: "eu-west-1", credentials });
+    expect(target.client("logs")).to.deep.equal({ endpoint: "http://127.0.0.1:4001", region: "eu-west-1", credentials });
+    // No local cloud for another stack: said, with the command that starts one.
+    expect(() => resolveTarget({ stack: "stage", local: true, program: dir })).to.throw(
+      'no local cloud is running for stack "stage"; start one with `npm start -- --stack stage`',
+    );
+  });
+
   it("says the usual AWS errors plainly, and leaves the rest alone", () => {
     const err = (name: string) => Object.assign(new Error("details"), { name });
     expect(awsProblem(err("CredentialsProviderError"))).to.equal("no valid AWS credentials for this stack's account (details)");
