@@ -11,6 +11,11 @@
  * the message id from fauxqs's answer, and adds `Attributes.AWSTraceHeader` to ReceiveMessage answers that
  * ask for it (`MessageSystemAttributeNames` or `AttributeNames` naming it or `All`). Only SQS's JSON
  * protocol (every current SDK) is read; the older query protocol passes through untouched.
+ *
+ * A ReceiveMessage answer also carries a message's own attributes only when `MessageAttributeNames` asks
+ * for some (names, `prefix.*`, `All` or `.*`), as SQS answers (API reference, ReceiveMessage); fauxqs
+ * gives them all when none is asked for, and a consumer that forgot to ask would work here and lose them
+ * in AWS.
  */
 import type * as http from "http";
 import { replayed } from "./replay";
@@ -61,9 +66,16 @@ export class SqsTraceHeaders {
   }
 
   private addToReceived(input: any, answer: any): unknown {
+    const messages: any[] = Array.isArray(answer?.Messages) ? answer.Messages : [];
+    // Asked for none of its own attributes: SQS sends none, nor their digest.
+    if (asList(input?.MessageAttributeNames).length === 0)
+      for (const message of messages) {
+        delete message?.MessageAttributes;
+        delete message?.MD5OfMessageAttributes;
+      }
     const asked = [...asList(input?.MessageSystemAttributeNames), ...asList(input?.AttributeNames)];
     if (!asked.includes("All") && !asked.includes("AWSTraceHeader")) return answer;
-    for (const message of Array.isArray(answer?.Messages) ? answer.Messages : []) {
+    for (const message of messages) {
       const trace = this.traces.get(message?.MessageId);
       if (trace) message.Attributes = { ...message.Attributes, AWSTraceHeader: trace };
     }

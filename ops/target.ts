@@ -50,10 +50,14 @@ export function stackOf(opts: { stack?: string; local: boolean; program: string 
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A code is a failure to start the CLI at all; otherwise it ran, failed, and said why on stderr.
     const reason =
-      (err as NodeJS.ErrnoException).code === "ENOENT"
+      code === "ENOENT"
         ? "the Pulumi CLI is not installed"
-        : ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] || "no stack is selected";
+        : typeof code === "string"
+          ? `the Pulumi CLI could not be run (${code})`
+          : ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] || "no stack is selected";
     throw new ToolInputError(
       `name the stack with --stack <name> (or --local for the local cloud): ${reason}, so there is no selected stack to use`,
     );

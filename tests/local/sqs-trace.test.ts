@@ -115,6 +115,31 @@ describe("local cloud: SQS keeps each message's AWSTraceHeader", () => {
         for (const names of [{}, { MessageSystemAttributeNames: ["SentTimestamp"] }])
           expect((await receiveAll(names)).get("from-header"), JSON.stringify(names)).to.equal(undefined);
       });
+
+      it("answers a message's own attributes only when MessageAttributeNames asks for them, as SQS does", async () => {
+        const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `attributed-${route.replace(/\W/g, "")}` }));
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl,
+            MessageBody: "with attributes",
+            MessageAttributes: {
+              origin: { DataType: "String", StringValue: "checkout" },
+              "trace.id": { DataType: "String", StringValue: "t-1" },
+            },
+          }),
+        );
+        const receive = async (MessageAttributeNames?: string[]) => {
+          const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 0, MessageAttributeNames }));
+          const [message] = Messages ?? [];
+          return { names: Object.keys(message?.MessageAttributes ?? {}).sort(), digest: message?.MD5OfMessageAttributes !== undefined };
+        };
+        expect(await receive()).to.deep.equal({ names: [], digest: false });
+        expect(await receive([])).to.deep.equal({ names: [], digest: false });
+        for (const all of [["All"], [".*"]])
+          expect(await receive(all), all[0]).to.deep.equal({ names: ["origin", "trace.id"], digest: true });
+        expect((await receive(["origin"])).names).to.deep.equal(["origin"]);
+        expect((await receive(["trace.*"])).names).to.deep.equal(["trace.id"]);
+      });
     });
   }
 });

@@ -63,6 +63,11 @@ describe("local cloud: route selection", () => {
     for (const path of ["/files", "/files/"]) expect(files.match("GET", path)!.route.target, path).to.equal("GET /{p+}");
   });
 
+  it("gives no path parameters at all to a route without variables, as API Gateway leaves them out", () => {
+    expect(pick("GET", "/a/b")).to.deep.equal({ route: pick("GET", "/a/b")!.route, pathParameters: undefined });
+    expect(pick("GET", "/a/b")!.pathParameters).to.equal(undefined);
+  });
+
   it("never fills a path variable with an empty segment, and keeps a segment that is not valid percent-encoding as it is", () => {
     expect(pick("POST", "/a//c")!.route.target).to.equal("$default");
     expect(pick("GET", "/a/%E0%A4%A")!.pathParameters).to.deep.equal({ x: "%E0%A4%A" });

@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { Emulators, startEmulators } from "../../local/emulators";
-import { Clients, Dlq, describe as describeMessage, peek, redrive, status } from "../../ops/dlq";
+import { Clients, Dlq, describe as describeMessage, peek, purge, redrive, status } from "../../ops/dlq";
 
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -134,7 +134,25 @@ describe("the DLQ tool against a real SQS emulator", function () {
     });
   });
 
+  describe("purge", () => {
+    it("empties the DLQ", async () => {
+      const dlq = await queueDlq(3);
+      await purge(clients(), dlq);
+      expect(await counts(dlq.spec.url)).to.deep.equal({ visible: 0, inFlight: 0 });
+    });
+  });
+
   describe("status", () => {
+    it("gives the age of the oldest message it sees, not the newest", async () => {
+      const dlq = await queueDlq(1);
+      // The second message is sent over a second later, so whole seconds tell the two apart.
+      await new Promise((r) => setTimeout(r, 1100));
+      await sqs.send(new SendMessageCommand({ QueueUrl: dlq.spec.url, MessageBody: '{"n":1}' }));
+      const result = await status(clients(), dlq);
+      expect(result.depth).to.equal(2);
+      expect(result.oldestSeenSeconds).to.be.at.least(1);
+    });
+
     it("peeks nothing when the DLQ is empty, and gives no age", async () => {
       const dlq = await queueDlq(0);
       const tools = clients();
@@ -170,6 +188,20 @@ describe("the DLQ tool against a real SQS emulator", function () {
       expect(results.reduce((sum, r) => sum + r.moved, 0)).to.equal(4);
       expect(results.flatMap((r) => r.failed)).to.deep.equal([]);
       expect(await bodies((dlq.spec as { sourceUrl: string }).sourceUrl)).to.deep.equal([0, 1, 2, 3]);
+    });
+
+    it("keeps each message's attributes when it moves it back, and past ten moves exactly --max", async () => {
+      const dlq = await queueDlq(15);
+      expect(await redrive(clients(), dlq, { max: 12 })).to.deep.equal({ moved: 12, failed: [], method: "message-by-message" });
+      expect(await counts(dlq.spec.url)).to.deep.equal({ visible: 3, inFlight: 0 });
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: (dlq.spec as { sourceUrl: string }).sourceUrl,
+          MaxNumberOfMessages: 1,
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      expect(Messages?.[0].MessageAttributes?.origin?.StringValue).to.equal("checkout");
     });
 
     it("with a --max above the depth moves what there is", async () => {
@@ -227,6 +259,13 @@ describe("the DLQ tool against a real SQS emulator", function () {
       expect(error?.message).to.equal("the move task failed: AWS.SimpleQueueService.NonExistentQueue");
       const none = clients((command) => (command instanceof StartMessageMoveTaskCommand ? {} : { Results: [] }));
       expect(await redrive(none, dlq, {})).to.deep.equal({ moved: 0, failed: [], method: "move-task" });
+      // An answer that leaves the list out altogether means the same.
+      const listed: unknown[] = [];
+      const silent = clients((command: any) => (command instanceof StartMessageMoveTaskCommand ? {} : (listed.push(command.input), {})));
+      expect(await redrive(silent, dlq, {})).to.deep.equal({ moved: 0, failed: [], method: "move-task" });
+      expect(listed).to.have.length(1);
+      expect(listed[0]).to.deep.include({ MaxResults: 1 });
+      expect((listed[0] as { SourceArn: string }).SourceArn).to.match(new RegExp(`:${dlq.name}$`));
     });
 
     it("passes on an error starting the move task that is not the endpoint lacking it, and moves nothing itself", async () => {
@@ -243,11 +282,57 @@ describe("the DLQ tool against a real SQS emulator", function () {
   });
 
   describe("redrive of an EventBridge or function DLQ", () => {
-    /** Lambda answering an asynchronous invoke with `statusCode`: 202 is accepted, anything else is not. */
+    /** Lambda answering an asynchronous invoke with `statusCode` (202 is accepted, anything else is not), each invoke recorded. */
+    const invoked: { FunctionName?: string; InvocationType?: string; Payload?: string }[] = [];
     const lambdaAnswering = (statusCode: number) =>
       ({
-        send: async (command: unknown) => (command instanceof InvokeCommand ? { StatusCode: statusCode } : undefined),
+        send: async (command: unknown) => {
+          if (!(command instanceof InvokeCommand)) return undefined;
+          const { FunctionName, InvocationType, Payload } = command.input;
+          invoked.push({ FunctionName, InvocationType, Payload: Buffer.from(Payload as Uint8Array).toString("utf8") });
+          return { StatusCode: statusCode };
+        },
       }) as unknown as LambdaClient;
+
+    it("counts a failed message toward --max: past ten it takes no more than asked, even when every one fails", async () => {
+      const held = await queueDlq(15);
+      const result = await redrive(
+        { sqs, lambda: lambdaAnswering(202) },
+        { ...held, spec: { url: held.spec.url, source: "schedule" } },
+        { max: 12 },
+      );
+      expect([result.moved, result.failed.length]).to.deep.equal([0, 12]);
+      // The failed ones stay in the DLQ, out of sight for the visibility timeout; the three not asked for are untouched.
+      expect(await counts(held.spec.url)).to.deep.equal({ visible: 3, inFlight: 12 });
+    });
+
+    it("schedule: invokes the target its TARGET_ARN names, asynchronously, with the event as it was; keeps one that names none", async () => {
+      const held = await queueDlq(0);
+      const target = "arn:aws:lambda:eu-west-1:000000000000:function:warm";
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: held.spec.url,
+          MessageBody: '{"detail":"tick"}',
+          MessageAttributes: { TARGET_ARN: { DataType: "String", StringValue: target } },
+        }),
+      );
+      await sqs.send(new SendMessageCommand({ QueueUrl: held.spec.url, MessageBody: '{"detail":"orphan"}' }));
+      invoked.length = 0;
+      const progress: [number, number][] = [];
+      const result = await redrive(
+        { sqs, lambda: lambdaAnswering(202) },
+        { ...held, spec: { url: held.spec.url, source: "schedule" } },
+        { onProgress: (done, total) => progress.push([done, total]) },
+      );
+      expect(invoked).to.deep.equal([{ FunctionName: target, InvocationType: "Event", Payload: '{"detail":"tick"}' }]);
+      expect(result.moved).to.equal(1);
+      expect(result.failed.map((f) => f.error)).to.deep.equal([
+        "Error: the message has no TARGET_ARN attribute, so there is no target to invoke again",
+      ]);
+      // Each message counts once it is done with, moved or failed.
+      expect(progress.map(([done]) => done)).to.deep.equal([1, 2]);
+      expect(progress.every(([, total]) => total === 2)).to.equal(true);
+    });
 
     for (const source of ["schedule", "function"] as const) {
       it(`${source}: keeps a message whose re-invoke Lambda did not accept with 202, naming the status`, async () => {
@@ -263,7 +348,9 @@ describe("the DLQ tool against a real SQS emulator", function () {
           ...held,
           spec: source === "schedule" ? { url: held.spec.url, source } : { url: held.spec.url, source, functionName: "daily-report" },
         };
-        const refused = await redrive({ sqs, lambda: lambdaAnswering(200) }, dlq, {});
+        const progress: number[] = [];
+        const refused = await redrive({ sqs, lambda: lambdaAnswering(200) }, dlq, { onProgress: (done) => progress.push(done) });
+        expect(progress).to.deep.equal([1]);
         expect(refused.moved).to.equal(0);
         expect(refused.failed.map((f) => f.error)).to.deep.equal(["Error: Lambda did not accept the event (status 200)"]);
         expect(await counts(dlq.spec.url)).to.deep.equal({ visible: 0, inFlight: 1 });

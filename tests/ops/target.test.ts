@@ -20,7 +20,8 @@ describe("ops/target: where an operations tool works", () => {
   });
   /** A stand-in `pulumi` on PATH that prints `stdout`, or fails with `stderr`. */
   const fakePulumi = (script: string) => {
-    fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n${script}\n`);
+    fs.chmodSync(path.join(dir, "pulumi"), 0o755);
     process.env.PATH = `${dir}:${saved.path}`;
   };
 
@@ -48,6 +49,25 @@ describe("ops/target: where an operations tool works", () => {
     expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
       ToolInputError,
       "name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI has no stack selected",
+    );
+    // A CLI that is there but cannot be run says so, and one that fails silently means no selection.
+    fakePulumi("exit 0");
+    fs.chmodSync(path.join(dir, "pulumi"), 0o644);
+    process.env.PATH = dir;
+    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
+      ToolInputError,
+      "name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI could not be run (EACCES), so there is no selected stack to use",
+    );
+    fakePulumi("exit 3");
+    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
+      ToolInputError,
+      "name the stack with --stack <name> (or --local for the local cloud): no stack is selected, so there is no selected stack to use",
+    );
+    // Its first line that says anything, blank lines before it skipped.
+    fakePulumi('printf "\\n  error: no stack selected\\nmore\\n" >&2; exit 255');
+    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
+      ToolInputError,
+      "name the stack with --stack <name> (or --local for the local cloud): error: no stack selected, so there is no selected stack to use",
     );
     fakePulumi('echo "error: no stack selected; please use pulumi stack select" >&2; exit 255');
     expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
