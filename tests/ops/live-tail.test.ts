@@ -129,5 +129,12 @@ describe("npm run logs --follow against AWS: CloudWatch Logs' StartLiveTail", ()
     const failed = await liveTail(client, [GROUP_ARN], undefined, () => undefined, new AbortController().signal).catch((err) => err);
     expect(failed).to.be.instanceOf(Error);
     expect(failed.message).to.equal("live tail stopped: the log group was deleted");
+    // Any other error (here, one the SDK cannot read from the stream) is passed on as it came.
+    sessions = [[frame("AccessDeniedException", { message: "not allowed" }, "exception")], []];
+    const other = await liveTail(client, [GROUP_ARN], undefined, () => undefined, new AbortController().signal).catch((err) => err);
+    expect(other).to.be.instanceOf(Error);
+    expect(other.message)
+      .to.include("not allowed")
+      .and.not.match(/^live tail stopped/);
   });
 });
