@@ -23,7 +23,8 @@ interface Mutant {
 /**
  * A surviving mutant judged equivalent: the file, the line, the mutator, and why no test can kill it.
  * With `killedBy`, it is no equivalent but a mutant a test kills where Stryker cannot watch (the test
- * runs the code in a child process, so Stryker sees no coverage): checked by hand, and counted killed.
+ * runs the code in a child process, or the code is a module constant read before the mutant is switched
+ * on): checked by hand, and counted killed.
  */
 export interface Equivalent {
   file: string;
@@ -98,7 +99,7 @@ export function render(folders: FolderScore[], survivors: string[], equivalents:
     ...(outOfSight.length
       ? [
           "",
-          "Killed where Stryker cannot watch (the test runs the code in a child process; each checked by hand, counted killed):",
+          "Killed where Stryker cannot watch (a child process, or a module constant read before the mutant is on; each checked by hand, counted killed):",
           ...outOfSight.map((e) => `- ${e.file}:${e.line} ${e.mutator}: ${e.reason} (${e.killedBy})`),
         ]
       : []),

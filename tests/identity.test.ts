@@ -4,11 +4,12 @@
  * And every child hangs under the component that made it.
  */
 import { expect } from "chai";
+import * as path from "path";
 import { Edge } from "../components/edge";
 import { LambdaFunction } from "../components/lambda-function";
 import { Warmer } from "../components/warmer";
 import { captureStack } from "../graph/capture";
-import { ALERT_TOPIC, captureComponents, HEALTH_ENTRY, PROGRAM_DIR, stackGraph } from "./harness";
+import { ALERT_TOPIC, captureComponents, GraphView, HEALTH_ENTRY, PROGRAM_DIR, remembered, stackGraph } from "./harness";
 
 /** The URNs one capture has and another has not. */
 function difference(a: string[], b: string[]): string[] {
@@ -94,8 +95,8 @@ describe("stable identities", function () {
   });
 
   it("has exactly index.ts's components directly under the stack: every other child hangs below the component that made it", async () => {
-    const top = async (stack: string) => {
-      const graph = await stackGraph(stack);
+    const top = async (stack: string, graphOf: (stack: string) => Promise<GraphView> = stackGraph) => {
+      const graph = await graphOf(stack);
       const root = graph.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
       return graph.resources
         .filter((r) => r.parent === root.urn)
@@ -127,6 +128,14 @@ describe("stable identities", function () {
         "platform:edge:Edge edge",
       ].sort(),
     );
+    // The account baseline's program, likewise.
+    const baseline = (stack: string) =>
+      remembered.get(`baseline ${stack}`, () => captureStack(path.join(PROGRAM_DIR, "baseline"), stack).then((g) => new GraphView(g)));
+    expect(await top("dev", baseline)).to.deep.equal([
+      "platform:account:AccountAccess access",
+      "platform:governance:ConfigRecorder aws-config",
+      "platform:observability:Alerts account-alerts",
+    ]);
   });
 
   it("hangs every cloud resource of every stack under the component that made it, and every component under the stack or a component", async () => {

@@ -76,7 +76,11 @@ describe("bundle cache", () => {
     const bundle = bundleHandler(entry);
     expect(Object.keys(bundle.files).sort()).to.deep.equal(["index.js", "index.js.map"]);
     expect(bundle.files["index.js"]).to.match(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
-    expect(JSON.parse(bundle.files["index.js.map"]).version).to.equal(3);
+    const map = JSON.parse(bundle.files["index.js.map"]);
+    expect(map.version).to.equal(3);
+    // The map names the sources but does not carry them: the artifact holds no source code.
+    expect(map.sources.length).to.be.greaterThan(0);
+    expect(map).to.not.have.property("sourcesContent");
     expect(bundle.hash).to.equal(createHash("sha256").update(bundle.files["index.js"]).digest("hex"));
     expect(bundle.inputs).to.have.members([entry, path.join(dir, "greeting.ts")]);
     const mod: { exports: any } = { exports: {} };
@@ -148,5 +152,19 @@ describe("bundle cache", () => {
     expect(rebuildBundlesReading([shared])).to.deep.equal([]);
     inProcess().delete(entry);
     inProcess().delete(other);
+  });
+
+  it("caches under the program's .build/bundles unless PLATFORM_BUNDLE_CACHE_DIR says where", () => {
+    delete process.env.PLATFORM_BUNDLE_CACHE_DIR;
+    fs.writeFileSync(entry, `export const handler = async () => "default cache ${path.basename(dir)}";\n`);
+    bundleHandler(entry);
+    const cache = path.resolve(__dirname, "..", "..", ".build", "bundles");
+    const written = fs
+      .readdirSync(cache)
+      .map((f) => path.join(cache, f))
+      .filter((f) => f.endsWith(".json") && JSON.parse(fs.readFileSync(f, "utf8")).bundle.inputs.includes(entry));
+    expect(written).to.have.length(1);
+    fs.rmSync(written[0]);
+    inProcess().delete(entry);
   });
 });

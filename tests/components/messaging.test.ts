@@ -213,6 +213,11 @@ describe("QueueWorker's defaults, options and limits", () => {
     );
   });
 
+  it("gives a worker without statements of its own only its logs, traces and the queue", () => {
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "plain-policy"), "policy").Statement;
+    expect(statements.map((s: any) => s.Sid)).to.deep.equal(["WriteOwnLogs", "WriteTraces", "ConsumeWorkQueue"]);
+  });
+
   it("keeps the caller's own statements beside the right to consume the queue", () => {
     const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "tuned-policy"), "policy").Statement;
     expect(statements.map((s: any) => s.Sid)).to.include.members(["ReadOrders", "ConsumeWorkQueue"]);
