@@ -18,6 +18,7 @@ describe("Edge's details", () => {
   let graph: GraphView;
   const urls: Record<string, string> = {};
   const warnings: string[] = [];
+  const aliasesOf = new Map<string, unknown[]>();
   /** Runs `work` with the program's warnings collected instead of printed. */
   async function collectingWarnings<T>(work: () => Promise<T>): Promise<T> {
     const warn = pulumi.log.warn;
@@ -31,6 +32,11 @@ describe("Edge's details", () => {
   before(async () => {
     graph = await collectingWarnings(() =>
       captureComponents(() => {
+        // Aliases are options the engine reads; the stack transformation sees them.
+        pulumi.runtime.registerStackTransformation((args) => {
+          if (args.opts.aliases?.length) aliasesOf.set(args.name, args.opts.aliases);
+          return undefined;
+        });
         const full = new Edge("full", { ...base, domain: { name: "api.example.com", hostedZoneId: "Z123" } });
         const own = new Edge("own", {
           ...base,
@@ -226,6 +232,9 @@ describe("Edge's details", () => {
       queryStringsConfig: { queryStringBehavior: "none" },
       headersConfig: { headerBehavior: "none" },
     });
+    // Named by position once: each keeps that name as an alias, so a stack made then is not replaced.
+    expect(aliasesOf.get("own-cache-catalog")).to.deep.equal([{ name: "own-cache-0" }]);
+    expect(aliasesOf.get("own-cache-static")).to.deep.equal([{ name: "own-cache-1" }]);
     expect(graph.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "own-security-headers").inputs.comment).to.equal(
       "custom headers",
     );

@@ -203,6 +203,17 @@ describe("HttpApi's arguments, on both sides", () => {
     expect(graph.one("aws:apigatewayv2/route:Route", "private-default").inputs.routeKey).to.equal("$default");
   });
 
+  it("names every problem at once, each duplicated key once", async () => {
+    const passthrough = { origin: CLOUD_MAP, routes: ["GET /a", "GET /b", "GET /a", "GET /b"] };
+    expect(await problems({ passthrough, stageName: "has space" })).to.equal(
+      refused(
+        'route keys defined twice: GET /a, GET /b; passthrough origin "' +
+          CLOUD_MAP +
+          '" is private: it needs vpcLink (private subnets and a security group); stageName "has space" is not $default or 1 to 128 letters, digits, - and _',
+      ),
+    );
+  });
+
   it("refuses a route key defined twice, in the routes and the passthrough together", async () => {
     const message = await constructionError(() => {
       const fn = new LambdaFunction("fn", { entry: HEALTH_ENTRY, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
@@ -213,9 +224,17 @@ describe("HttpApi's arguments, on both sides", () => {
 
   it("takes an http(s) URL, a load balancer listener's ARN or a Cloud Map service's ARN as the origin", async () => {
     const link = { subnetIds: ["subnet-a"], securityGroupIds: ["sg-a"] };
-    for (const origin of ["https://legacy.example.com", "http://10.0.0.1:8080/base", NLB, CLOUD_MAP])
+    const china = "arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:listener/app/legacy/50dc6c495c0c9188/f2f7dc8efc522ab2";
+    for (const origin of ["https://legacy.example.com", "http://10.0.0.1:8080/base", NLB, CLOUD_MAP, china])
       expect(await problems({ passthrough: { origin, vpcLink: origin.startsWith("arn:") ? link : undefined } }), origin).to.equal("");
-    for (const origin of ["ftp://legacy.example.com", "https://", "legacy.example.com", "https://legacy example.com"])
+    for (const origin of [
+      "ftp://legacy.example.com",
+      "https://",
+      "legacy.example.com",
+      "https://legacy example.com",
+      "git+https://legacy.example.com",
+      `${NLB}/extra`,
+    ])
       expect(await problems({ passthrough: { origin } })).to.equal(
         refused(`passthrough origin "${origin}" is not an http(s) URL, a load balancer listener's ARN or a Cloud Map service's ARN`),
       );
