@@ -45,35 +45,26 @@ describe("ops/target: where an operations tool works", () => {
     expect(none.message).to.equal(
       "name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI is not installed, so there is no selected stack to use",
     );
+    /** stackOf against AWS refuses, naming --stack and why there is no stack to use. */
+    const refusedBecause = (reason: string) =>
+      expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
+        ToolInputError,
+        `name the stack with --stack <name> (or --local for the local cloud): ${reason}`,
+      );
     fakePulumi('echo ""');
-    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
-      ToolInputError,
-      "name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI has no stack selected",
-    );
+    refusedBecause("the Pulumi CLI has no stack selected");
     // A CLI that is there but cannot be run says so, and one that fails silently means no selection.
     fakePulumi("exit 0");
     fs.chmodSync(path.join(dir, "pulumi"), 0o644);
     process.env.PATH = dir;
-    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
-      ToolInputError,
-      "name the stack with --stack <name> (or --local for the local cloud): the Pulumi CLI could not be run (EACCES), so there is no selected stack to use",
-    );
+    refusedBecause("the Pulumi CLI could not be run (EACCES), so there is no selected stack to use");
     fakePulumi("exit 3");
-    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
-      ToolInputError,
-      "name the stack with --stack <name> (or --local for the local cloud): no stack is selected, so there is no selected stack to use",
-    );
+    refusedBecause("no stack is selected, so there is no selected stack to use");
     // Its first line that says anything, blank lines before it skipped.
     fakePulumi('printf "\\n  error: no stack selected\\nmore\\n" >&2; exit 255');
-    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
-      ToolInputError,
-      "name the stack with --stack <name> (or --local for the local cloud): error: no stack selected, so there is no selected stack to use",
-    );
+    refusedBecause("error: no stack selected, so there is no selected stack to use");
     fakePulumi('echo "error: no stack selected; please use pulumi stack select" >&2; exit 255');
-    expect(() => stackOf({ local: false, program: PROGRAM_DIR })).to.throw(
-      ToolInputError,
-      "name the stack with --stack <name> (or --local for the local cloud): error: no stack selected; please use pulumi stack select, so there is no selected stack to use",
-    );
+    refusedBecause("error: no stack selected; please use pulumi stack select, so there is no selected stack to use");
   });
 
   it("reads a deployed stack's outputs from --outputs, else PLATFORM_STACK_OUTPUTS, else `pulumi stack output`, with its region", () => {
