@@ -225,6 +225,10 @@ class Startup {
   }
 
   async run(): Promise<LocalCloud> {
+    // The port asked for is taken first: the emulators below listen on ports the system picks, and one
+    // of those could otherwise be the very port asked for. Until the last step it answers 503.
+    const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
+    const apis = await this.startApis(alarms);
     const iam = this.createIam();
     const raw = await this.startEmulators();
     const emulators = iam ? await this.enforceIam(raw, iam) : raw;
@@ -233,8 +237,6 @@ class Startup {
     const provisioned = (this.provisioned = await provision(this.model, this.createClients(emulators)));
     const clients = iam ? this.createClients(raw, { direct: true }) : this.createClients(emulators);
     if (this.options.persist) await this.persist(raw, clients, provisioned);
-    const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
-    const apis = await this.startApis(alarms);
     const logs = new LogStore();
     const lambdaApi = this.track(
       await startLambdaApi(
