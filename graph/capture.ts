@@ -198,6 +198,11 @@ function runProviderExitHooks(): void {
   }
 }
 
+/** The URN in a provider reference, which the engine writes as `<urn>::<id>`. */
+export function providerUrn(reference: string): string {
+  return reference.split("::").slice(0, -1).join("::");
+}
+
 function urnOf(resource: pulumi.Resource): Promise<string> {
   return new Promise((resolve) => resource.urn.apply((urn) => resolve(urn)));
 }
@@ -262,18 +267,14 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
       return { id: identity.id, state };
     },
     call(args) {
-      const providerRegion = (ref: string | undefined) => {
-        const urn = ref ? ref.split("::").slice(0, -1).join("::") : "";
-        const region = monitor.records.find((r) => r.urn === urn)?.inputs.region;
-        return typeof region === "string" ? region : undefined;
-      };
       switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return { accountId: placement.accountId, arn: `arn:aws:iam::${placement.accountId}:user/offline`, userId: "OFFLINE" };
         case "aws:index/getRegion:getRegion": {
           // An invoke goes through the provider its options (or its parent's) name, as the engine sends it:
           // an explicit provider's region answers, else the stack's.
-          const region = providerRegion(args.provider) ?? placement.region;
+          const provider = args.provider ? monitor.records.find((r) => r.urn === providerUrn(args.provider!)) : undefined;
+          const region = typeof provider?.inputs.region === "string" ? provider.inputs.region : placement.region;
           return { name: region, region, id: region };
         }
         case "aws:index/getPartition:getPartition":

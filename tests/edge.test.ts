@@ -37,7 +37,7 @@ describe("the edge", function () {
   it("issues the certificate in us-east-1 through an explicit provider that keeps the account guard, validated by DNS", () => {
     const cert = prod.all("aws:acm/certificate:Certificate")[0];
     expect(cert.inputs).to.include({ domainName: "api.example.com", validationMethod: "DNS" });
-    const provider = prod.byUrn(cert.provider!.split("::").slice(0, -1).join("::"));
+    const provider = prod.providerOf(cert);
     expect(provider.inputs.region).to.equal("us-east-1");
     expect(JSON.parse(provider.inputs.allowedAccountIds)).to.deep.equal(["333333333333"]);
     expect(JSON.parse(provider.inputs.assumeRoles)[0].roleArn).to.equal("arn:aws:iam::333333333333:role/platform-deploy");
@@ -170,7 +170,7 @@ describe("the edge", function () {
     const alarm = prod.one("aws:cloudwatch/metricAlarm:MetricAlarm", "edge-5xx-rate");
     expect(alarm.inputs).to.include({ namespace: "AWS/CloudFront", metricName: "5xxErrorRate" });
     expect(alarm.inputs.dimensions).to.deep.equal({ DistributionId: distribution(prod).id, Region: "Global" });
-    expect(prod.byUrn(alarm.provider!.split("::").slice(0, -1).join("::")).inputs.region).to.equal("us-east-1");
+    expect(prod.providerOf(alarm).inputs.region).to.equal("us-east-1");
   });
 
   it("is removed cleanly when disabled: no edge resource, no origin check, the API's URL as the main URL", async () => {

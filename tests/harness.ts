@@ -4,7 +4,7 @@
  * Assertions run on the settled record, never inside an apply.
  */
 import * as path from "path";
-import { capture, captureStack, CapturedResource, Graph } from "../graph/capture";
+import { capture, captureStack, CapturedResource, Graph, providerUrn } from "../graph/capture";
 
 export const PROGRAM_DIR = path.resolve(__dirname, "..");
 
@@ -24,6 +24,12 @@ export class GraphView {
     const found = this.resources.filter((r) => r.type === type && r.name === name);
     if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
+  }
+
+  /** The explicit provider a resource was registered with. */
+  providerOf(resource: CapturedResource): CapturedResource {
+    if (!resource.provider) throw new Error(`${resource.name} has no explicit provider`);
+    return this.byUrn(providerUrn(resource.provider));
   }
 
   byUrn(urn: string): CapturedResource {
@@ -49,6 +55,11 @@ export class GraphView {
   referenced(value: string): CapturedResource | undefined {
     return this.resources.find((r) => r.arn === value || r.id === value);
   }
+}
+
+/** `[protect, retainOnDelete]`: what `protect` means in every component is both at once. */
+export function keptOptions(resource: CapturedResource): [boolean, boolean] {
+  return [resource.options.protect, resource.options.retainOnDelete];
 }
 
 /** A JSON-string input (a policy document, a redrive policy) parsed. */

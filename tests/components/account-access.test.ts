@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { AccountAccess, ROLE_NAMES } from "../../components/account-access";
-import { captureComponents, constructionError, GraphView, parsed } from "../harness";
+import { captureComponents, constructionError, GraphView, keptOptions, parsed } from "../harness";
 
 const ROLE = "aws:iam/role:Role";
 const POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -195,10 +195,7 @@ describe("AccountAccess", () => {
   });
 
   it("protects and keeps the provider and the roles by default, and not when told", () => {
-    const kept = (type: string, name: string) => {
-      const { protect, retainOnDelete } = graph.one(type, name).options;
-      return [protect, retainOnDelete];
-    };
+    const kept = (type: string, name: string) => keptOptions(graph.one(type, name));
     for (const prefix of ["access", "loose"]) {
       const expected = prefix === "access" ? [true, true] : [false, false];
       expect(kept("aws:iam/openIdConnectProvider:OpenIdConnectProvider", `${prefix}-github`), prefix).to.deep.equal(expected);

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { Edge, EdgeArgs } from "../../components/edge";
 import { revealSecrets } from "../../graph/capture";
-import { captureComponents, constructionError, GraphView } from "../harness";
+import { captureComponents, constructionError, GraphView, keptOptions } from "../harness";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const ENDPOINT = "https://abc123.execute-api.eu-west-1.amazonaws.com";
@@ -75,7 +75,6 @@ describe("Edge's details", () => {
   });
   const distribution = (name: string) => graph.one(DISTRIBUTION, name);
   const provider = (name: string) => graph.one("pulumi:providers:aws", `${name}-us-east-1`).inputs;
-  const providerOf = (urnAndId: string | null) => graph.byUrn(urnAndId!.split("::").slice(0, -1).join("::"));
 
   it("works in us-east-1 through a provider that keeps the stack's account guard, and its deploy role when given", () => {
     expect(provider("full").region).to.equal("us-east-1");
@@ -161,7 +160,7 @@ describe("Edge's details", () => {
 
   it("puts AWS's common and known-bad-inputs rules, then a rate limit of 2000 per IP, in a web ACL in us-east-1, all measured", () => {
     const acl = graph.one("aws:wafv2/webAcl:WebAcl", "full-waf");
-    expect(providerOf(acl.provider).inputs.region).to.equal("us-east-1");
+    expect(graph.providerOf(acl).inputs.region).to.equal("us-east-1");
     const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
     expect(acl.inputs).to.deep.include({ scope: "CLOUDFRONT", defaultAction: { allow: {} }, visibilityConfig: visibility("full-waf") });
     expect(acl.inputs.rules).to.deep.equal([
@@ -243,7 +242,7 @@ describe("Edge's details", () => {
   it("issues its certificate in us-east-1, validated by a DNS record in the domain's zone, and points A and AAAA at itself", () => {
     const cert = graph.one("aws:acm/certificate:Certificate", "full-certificate");
     expect(cert.inputs).to.deep.include({ domainName: "api.example.com", validationMethod: "DNS" });
-    expect(providerOf(cert.provider).name).to.equal("full-us-east-1");
+    expect(graph.providerOf(cert).name).to.equal("full-us-east-1");
     const option = cert.state.domainValidationOptions[0];
     const record = graph.one("aws:route53/record:Record", "full-certificate-dns");
     expect(record.inputs).to.deep.equal({
@@ -256,7 +255,7 @@ describe("Edge's details", () => {
     });
     const validation = graph.one("aws:acm/certificateValidation:CertificateValidation", "full-certificate-validation");
     expect(validation.inputs).to.deep.equal({ certificateArn: cert.arn, validationRecordFqdns: [record.state.fqdn] });
-    expect(providerOf(validation.provider).name).to.equal("full-us-east-1");
+    expect(graph.providerOf(validation).name).to.equal("full-us-east-1");
     const d = distribution("full");
     for (const type of ["A", "AAAA"])
       expect(graph.one("aws:route53/record:Record", `full-alias-${type.toLowerCase()}`).inputs).to.deep.equal({
@@ -282,14 +281,14 @@ describe("Edge's details", () => {
     expect(alarm.inputs.alarmDescription).to.equal(
       "CloudFront full is answering 5xx to viewers. Look at the API's 5xx alarm and access logs, then the distribution's logs under cloudfront/.",
     );
-    expect(providerOf(alarm.provider).name).to.equal("full-us-east-1");
+    expect(graph.providerOf(alarm).name).to.equal("full-us-east-1");
   });
 
   it("logs to an unversioned bucket CloudFront may write, kept 90 days, protected unless told", () => {
     const bucket = graph.one("aws:s3/bucket:Bucket", "full-access-logs");
-    expect([bucket.options.protect, bucket.options.retainOnDelete]).to.deep.equal([true, true]);
+    expect(keptOptions(bucket)).to.deep.equal([true, true]);
     const own = graph.one("aws:s3/bucket:Bucket", "own-access-logs");
-    expect([own.options.protect, own.options.retainOnDelete]).to.deep.equal([false, false]);
+    expect(keptOptions(own)).to.deep.equal([false, false]);
     expect(
       graph.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "full-access-logs-ownership").inputs.rule.objectOwnership,
     ).to.equal("BucketOwnerPreferred");

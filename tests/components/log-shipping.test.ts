@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as aws from "../../components/aws";
 import { LogShipping } from "../../components/log-shipping";
-import { captureComponents, GraphView, parsed } from "../harness";
+import { captureComponents, GraphView, keptOptions, parsed } from "../harness";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const STREAM = "aws:kinesis/stream:Stream";
@@ -214,14 +214,13 @@ describe("LogShipping", () => {
   });
 
   it("protects and keeps the archive, the stream and their keys by default, and not when told", () => {
-    const kept = (r: { options: { protect: boolean; retainOnDelete: boolean } }) => [r.options.protect, r.options.retainOnDelete];
-    expect(kept(graph.one("aws:s3/bucket:Bucket", "archive-archive"))).to.deep.equal([true, true]);
-    expect(kept(key("archive"))).to.deep.equal([true, true]);
-    expect(kept(graph.one(STREAM, "feed-stream"))).to.deep.equal([true, true]);
-    expect(kept(key("feed"))).to.deep.equal([true, true]);
-    expect(kept(graph.one("aws:s3/bucket:Bucket", "archive90-archive"))).to.deep.equal([false, false]);
-    expect(kept(key("archive90"))).to.deep.equal([false, false]);
-    expect(kept(graph.one(STREAM, "feed72-stream"))).to.deep.equal([false, false]);
-    expect(kept(key("feed72"))).to.deep.equal([false, false]);
+    expect(keptOptions(graph.one("aws:s3/bucket:Bucket", "archive-archive"))).to.deep.equal([true, true]);
+    expect(keptOptions(key("archive"))).to.deep.equal([true, true]);
+    expect(keptOptions(graph.one(STREAM, "feed-stream"))).to.deep.equal([true, true]);
+    expect(keptOptions(key("feed"))).to.deep.equal([true, true]);
+    expect(keptOptions(graph.one("aws:s3/bucket:Bucket", "archive90-archive"))).to.deep.equal([false, false]);
+    expect(keptOptions(key("archive90"))).to.deep.equal([false, false]);
+    expect(keptOptions(graph.one(STREAM, "feed72-stream"))).to.deep.equal([false, false]);
+    expect(keptOptions(key("feed72"))).to.deep.equal([false, false]);
   });
 });

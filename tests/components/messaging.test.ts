@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DeadLetterQueue } from "../../components/dead-letter-queue";
 import { QueueWorker } from "../../components/queue-worker";
-import { ALERT_TOPIC, captureComponents, constructionError, GraphView, parsed, PROGRAM_DIR } from "../harness";
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, keptOptions, parsed, PROGRAM_DIR } from "../harness";
 
 const WORKER = `${PROGRAM_DIR}/functions/processOrder.ts`;
 
@@ -224,10 +224,7 @@ describe("QueueWorker's defaults, options and limits", () => {
   });
 
   it("protects and keeps both queues by default, neither when told, and exports its DLQ under the key given", () => {
-    const kept = (name: string) => {
-      const { protect, retainOnDelete } = graph.one("aws:sqs/queue:Queue", name).options;
-      return [protect, retainOnDelete];
-    };
+    const kept = (name: string) => keptOptions(graph.one("aws:sqs/queue:Queue", name));
     expect([kept("plain-queue"), kept("plain-dlq")]).to.deep.equal([
       [true, true],
       [true, true],
