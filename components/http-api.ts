@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
 import { slug as routeSlug, Transform, transformed } from "./child";
 import { LambdaFunction } from "./lambda-function";
+import { routeKeyProblem } from "../policy/route-key";
 
 /** Routes not yet migrated, proxied to the legacy backend. */
 export interface PassthroughArgs {
@@ -81,8 +82,6 @@ export const HTTP_URL = /^https?:\/\/[^/\s]+(\/\S*)?$/;
  */
 export const PRIVATE_ORIGIN =
   /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/[\w-]+\/[0-9a-f]+\/[0-9a-f]+|servicediscovery:[a-z0-9-]+:\d{12}:service\/srv-[0-9a-z]+)$/;
-
-const ROUTE_KEY = /^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/[^\s]*)$|^\$default$/;
 
 /** The execute-api ARN suffix that scopes a permission to one route: method and path, variables as wildcards. */
 export function routeArnSuffix(routeKey: string): string {
@@ -256,7 +255,10 @@ export class HttpApi extends pulumi.ComponentResource {
 function validate(name: string, args: HttpApiArgs): void {
   const problems: string[] = [];
   const keys = [...Object.keys(args.routes), ...(args.passthrough ? (args.passthrough.routes ?? ["ANY /{proxy+}"]) : [])];
-  for (const key of keys) if (!ROUTE_KEY.test(key)) problems.push(`route key "${key}" is not "<METHOD> /<path>" or "$default"`);
+  for (const key of keys) {
+    const problem = routeKeyProblem(key);
+    if (problem) problems.push(problem);
+  }
   const duplicates = keys.filter((k, i) => keys.indexOf(k) !== i);
   if (duplicates.length > 0) problems.push(`route keys defined twice: ${duplicates.join(", ")}`);
   const origin = args.passthrough?.origin;

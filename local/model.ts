@@ -4,6 +4,7 @@
  * never from the names of a particular app.
  */
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
+import { routeKeyProblem } from "../policy/route-key";
 import { checkPattern } from "./event-pattern";
 import { functionNamed } from "./function-names";
 
@@ -409,6 +410,12 @@ function functionsOf(graph: Graph): LocalFunction[] {
   });
 }
 
+/** A route key API Gateway would refuse stops the start, as it would stop `pulumi up` (policy/route-key.ts). */
+function refuseRouteKey(urn: string, routeKey: string): void {
+  const problem = routeKeyProblem(routeKey);
+  if (problem) throw new Error(`${urn}: ${problem}: API Gateway refuses it, so it is not served here either`);
+}
+
 function apisOf(graph: Graph): LocalApi[] {
   const integrations = new Map(ofType(graph, "aws:apigatewayv2/integration:Integration").map((r) => [r.id, r]));
   return ofType(graph, "aws:apigatewayv2/api:Api").map((api): LocalApi => {
@@ -420,6 +427,7 @@ function apisOf(graph: Graph): LocalApi[] {
         const target = String(route.state.target ?? "");
         const integration = integrations.get(target.replace(/^integrations\//, ""));
         if (!integration) throw new Error(`${route.urn}: route "${route.state.routeKey}" has no integration (target "${target}")`);
+        refuseRouteKey(route.urn, route.state.routeKey);
         return { routeKey: route.state.routeKey, integration: integrationOf(integration, graph) };
       });
     const stages = ofType(graph, "aws:apigatewayv2/stage:Stage")
@@ -442,6 +450,7 @@ function apisOf(graph: Graph): LocalApi[] {
       const integration: Integration = /^https?:\/\//.test(target)
         ? { type: "HTTP_PROXY", uri: target, method: "ANY", timeoutMs: 30000, configKey: originKeyOf(graph, target) }
         : { type: "AWS_PROXY", functionArn: target, payloadFormatVersion: "2.0" };
+      refuseRouteKey(api.urn, api.state.routeKey ?? "$default");
       routes.push({ routeKey: api.state.routeKey ?? "$default", integration });
       if (!stages.some((stage) => stage.name === "$default")) stages.push({ name: "$default", variables: {}, deployed: true });
     }

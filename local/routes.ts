@@ -22,15 +22,12 @@ const RANK = { literal: 0, param: 1, greedy: 2 } as const;
 export function compileRoute<T>(routeKey: string, target: T): CompiledRoute<T> {
   if (routeKey === "$default") return { routeKey, method: "$default", segments: [], target };
   const [method, path] = routeKey.split(" ");
-  const segments = path
-    .split("/")
-    .slice(1)
-    .filter((s, i, all) => !(s === "" && all.length === 1))
-    .map((s): Segment => {
-      const variable = s.match(/^\{([^}]+?)(\+)?\}$/);
-      if (!variable) return { kind: "literal", value: s };
-      return variable[2] ? { kind: "greedy", name: variable[1] } : { kind: "param", name: variable[1] };
-    });
+  // The model refused any key API Gateway refuses (policy/route-key.ts), so no part here is empty.
+  const segments = (path === "/" ? [] : path.split("/").slice(1)).map((s): Segment => {
+    const variable = s.match(/^\{([^}]+?)(\+)?\}$/);
+    if (!variable) return { kind: "literal", value: s };
+    return variable[2] ? { kind: "greedy", name: variable[1] } : { kind: "param", name: variable[1] };
+  });
   return { routeKey, method, segments, target };
 }
 
@@ -47,9 +44,10 @@ function matchPath(segments: Segment[], parts: string[]): Record<string, string>
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
     if (segment.kind === "greedy") {
-      const rest = parts.slice(i);
-      if (rest.length === 0 || rest.join("/") === "") return undefined;
-      params[segment.name] = decode(rest.join("/"));
+      // The rest of the path as sent, inner empty parts and all; an empty rest matches no greedy variable.
+      const rest = parts.slice(i).join("/");
+      if (rest === "") return undefined;
+      params[segment.name] = decode(rest);
       return params;
     }
     const part = parts[i];

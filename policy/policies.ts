@@ -7,6 +7,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DLQ_RETENTION_SECONDS, ENV, LIVE_ALIAS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 import { actionProblem, documentProblems } from "./iam-actions";
+import { routeKeyProblem } from "./route-key";
 import { scheduleProblem } from "./schedule-expression";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
@@ -271,6 +272,23 @@ export const policies: Policy[] = [
         const problem = scheduleProblem(expression, { allowAt: args.type === "aws:scheduler/schedule:Schedule" });
         if (problem) report(`${args.name}: ${problem}`);
       }
+    },
+  },
+  {
+    name: "http-api-route-keys-valid",
+    description:
+      "Every HTTP API route key is one API Gateway accepts: a method and a path of valid parts (no trailing or doubled /, no part mixing a {variable} with text), a greedy variable last, each variable named once.",
+    validateResource: (args, report) => {
+      const key = args.props.routeKey;
+      if (typeof key !== "string") return;
+      // A Route does not say its API's protocol; a key shaped "<WORD> /..." is an HTTP route's (a WebSocket
+      // API's keys are $connect, $disconnect, $default or an action's name). A quick-create API says it.
+      const http =
+        args.type === "aws:apigatewayv2/route:Route"
+          ? /^[A-Za-z]+ \//.test(key)
+          : args.type === "aws:apigatewayv2/api:Api" && args.props.protocolType === "HTTP";
+      const problem = http ? routeKeyProblem(key) : undefined;
+      if (problem) report(`${args.name}: ${problem}`);
     },
   },
   {

@@ -550,6 +550,38 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "http-api-route-keys-valid",
+    compliant: [
+      res("aws:apigatewayv2/route:Route", "get", { routeKey: "GET /orders/{orderId}" }),
+      res("aws:apigatewayv2/route:Route", "root", { routeKey: "GET /" }),
+      res("aws:apigatewayv2/route:Route", "fallback", { routeKey: "$default" }),
+      // A WebSocket API's keys are not paths, and its routes are not checked as an HTTP API's.
+      res("aws:apigatewayv2/route:Route", "connect", { routeKey: "$connect" }),
+      res("aws:apigatewayv2/route:Route", "action", { routeKey: "send message/" }),
+      res("aws:apigatewayv2/api:Api", "ws", { protocolType: "WEBSOCKET", routeKey: "GET /x/" }),
+      res("aws:apigatewayv2/api:Api", "quick", { protocolType: "HTTP", routeKey: "ANY /{proxy+}" }),
+      res("aws:apigatewayv2/api:Api", "plain", { protocolType: "HTTP" }),
+    ],
+    violations: [
+      {
+        resources: [res("aws:apigatewayv2/route:Route", "users", { routeKey: "GET /users/" })],
+        messages: [
+          'users: route key "GET /users/" has path parts API Gateway refuses: an empty part (a trailing or doubled /); each part is text of letters, digits and . : _ - or a whole {variable} (^(\\{[\\w.:-]+\\+?\\}|[a-zA-Z0-9.:_-]+)$)',
+        ],
+      },
+      {
+        resources: [res("aws:apigatewayv2/route:Route", "lower", { routeKey: "get /x" })],
+        messages: [
+          'lower: route key "get /x" is not "<METHOD> /<path>" (METHOD one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS) or "$default"',
+        ],
+      },
+      {
+        resources: [res("aws:apigatewayv2/api:Api", "quick", { protocolType: "HTTP", routeKey: "ANY /{proxy+}/x" })],
+        messages: ['quick: route key "ANY /{proxy+}/x" has a greedy variable before its last part: {name+} can only end the path'],
+      },
+    ],
+  },
+  {
     policy: "no-account-singletons",
     compliant: [res("aws:sqs/queue:Queue", "q", {}), res("aws:iam/role:Role", "r", {})],
     violations: [

@@ -179,8 +179,21 @@ describe("HttpApi's arguments, on both sides", () => {
       passthrough: { origin: CLOUD_MAP, routes, vpcLink: { subnetIds: ["subnet-a"], securityGroupIds: ["sg-a"] } },
     });
     for (const key of ["GET /x", "ANY /{proxy+}", "OPTIONS /", "$default"]) expect(await problems(passthrough([key])), key).to.equal("");
-    for (const key of ["get /x", "GET x", "GET /x y", "FETCH /x", " GET /x", "$default2", "x$default"])
-      expect(await problems(passthrough([key]))).to.equal(refused(`route key "${key}" is not "<METHOD> /<path>" or "$default"`));
+    for (const key of ["get /x", "GET x", "FETCH /x", " GET /x", "$default2", "x$default"])
+      expect(await problems(passthrough([key]))).to.equal(
+        refused(
+          `route key "${key}" is not "<METHOD> /<path>" (METHOD one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS) or "$default"`,
+        ),
+      );
+    // API Gateway's own path rules (policy/route-key.ts), in a Lambda route and a passthrough route alike, each named.
+    expect(await problems({ routes: { "GET /users/": undefined as never }, ...passthrough(["ANY /{proxy+}/x"]) })).to.equal(
+      refused(
+        [
+          'route key "GET /users/" has path parts API Gateway refuses: an empty part (a trailing or doubled /); each part is text of letters, digits and . : _ - or a whole {variable} (^(\\{[\\w.:-]+\\+?\\}|[a-zA-Z0-9.:_-]+)$)',
+          'route key "ANY /{proxy+}/x" has a greedy variable before its last part: {name+} can only end the path',
+        ].join("; "),
+      ),
+    );
   });
 
   it("passes $default to a private origin, which gets the request's path, and refuses it for a public one, whose URI would name none", async () => {

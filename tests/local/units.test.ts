@@ -61,6 +61,8 @@ describe("local cloud: route selection", () => {
     expect(files.match("GET", "/files/a/b")!.route.target).to.equal("GET /files/{key+}");
     // Nothing after the literal: the greedy variable has nothing to take, so the catch-all does.
     for (const path of ["/files", "/files/"]) expect(files.match("GET", path)!.route.target, path).to.equal("GET /{p+}");
+    // The rest as sent: an empty part inside it stays, so a doubled / reaches the handler as the client wrote it.
+    expect(files.match("GET", "/files/a//b")).to.deep.include({ pathParameters: { key: "a//b" } });
   });
 
   it("gives no path parameters at all to a route without variables, as API Gateway leaves them out", () => {
@@ -166,6 +168,36 @@ describe("local cloud: the model read from the dev graph", () => {
     ]);
     expect(model.tables.map((t) => [t.name, t.hashKey])).to.deep.equal([[physical("aws:dynamodb/table:Table", "orders"), "orderId"]]);
     expect(model.skipped.filter((s) => s.reason === "unsupported")).to.deep.equal([]);
+  });
+});
+
+describe("local cloud: route keys API Gateway refuses", () => {
+  /** The dev graph with one route's key, or the API's quick-create key, replaced. */
+  const withKey = async (type: string, name: string, routeKey: string, extra: Record<string, unknown> = {}) => {
+    const { graph } = await stackGraph("dev");
+    const resources = graph.resources.map((r) =>
+      r.type === type && r.name === name ? { ...r, state: { ...r.state, routeKey, ...extra } } : r,
+    );
+    return { ...graph, resources };
+  };
+
+  it("stops the start on a route whose key AWS would refuse, naming the route and the reason, as pulumi up would fail on it", async () => {
+    const graph = await withKey("aws:apigatewayv2/route:Route", "api-get-health", "GET /health/");
+    const route = graph.resources.find((r) => r.name === "api-get-health")!;
+    expect(() => buildModel(graph)).to.throw(
+      `${route.urn}: route key "GET /health/" has path parts API Gateway refuses: an empty part (a trailing or doubled /)`,
+    );
+    expect(() => buildModel(graph)).to.throw(/API Gateway refuses it, so it is not served here either$/);
+    const valid = await withKey("aws:apigatewayv2/route:Route", "api-get-health", "GET /health");
+    expect(() => buildModel(valid)).not.to.throw();
+  });
+
+  it("checks a quick-create API's key too", async () => {
+    const graph = await withKey("aws:apigatewayv2/api:Api", "api", "GET /{a+}/b", {
+      target: "arn:aws:lambda:eu-west-1:111111111111:function:f",
+    });
+    const api = graph.resources.find((r) => r.type === "aws:apigatewayv2/api:Api")!;
+    expect(() => buildModel(graph)).to.throw(`${api.urn}: route key "GET /{a+}/b" has a greedy variable before its last part`);
   });
 });
 
