@@ -59,6 +59,38 @@ describe("bundle cache", () => {
     expect(rebuilt.files["index.js"]).to.contain("ONE").and.not.contain("from disk");
   });
 
+  it("does not read a bundle another esbuild version stored, though every input is unchanged", () => {
+    bundleHandler(entry);
+    const cache = process.env.PLATFORM_BUNDLE_CACHE_DIR!;
+    const [file] = fs.readdirSync(cache);
+    const stored = JSON.parse(fs.readFileSync(path.join(cache, file), "utf8"));
+    stored.bundle.files["index.js"] += "/* from disk */";
+    fs.writeFileSync(path.join(cache, file), JSON.stringify(stored));
+    // The same module loaded against another esbuild release, as after `npm update esbuild`.
+    const esbuildPath = require.resolve("esbuild");
+    const bundlePath = require.resolve("../../components/bundle");
+    const real = require.cache[esbuildPath]!.exports;
+    const reload = (esbuild: unknown): typeof import("../../components/bundle") => {
+      require.cache[esbuildPath]!.exports = esbuild;
+      delete require.cache[bundlePath];
+      inProcess().delete(entry);
+      try {
+        return require(bundlePath);
+      } finally {
+        require.cache[esbuildPath]!.exports = real;
+      }
+    };
+    try {
+      const upgraded = reload(new Proxy(real, { get: (target, key) => (key === "version" ? "999.0.0" : target[key]) }));
+      expect(upgraded.bundleHandler(entry).files["index.js"]).to.not.contain("from disk");
+      expect(fs.readdirSync(cache)).to.have.length(2);
+      // Back on the release that stored it, the stored bundle is read again.
+      expect(reload(real).bundleHandler(entry).files["index.js"]).to.match(/from disk \*\/$/);
+    } finally {
+      delete require.cache[bundlePath];
+    }
+  });
+
   it("builds every time with PLATFORM_BUNDLE_CACHE=off", () => {
     process.env.PLATFORM_BUNDLE_CACHE = "off";
     const first = bundleHandler(entry);
