@@ -228,8 +228,8 @@ const builders: Record<string, Builder> = {
     attributes: { result: `offline-generated-${shortId(urn, 24)}` },
   }),
   // awsx's Vpc is a remote component: its plugin builds the VPC, subnets and route tables, so under mocks it
-  // is one node. Its outputs are made up here, stable per stack: a VPC id, and subnet ids per AZ of each kind
-  // its subnetSpecs ask for (Private and Public when it names none, as awsx makes them).
+  // is one node. Its outputs are made up here, stable per stack: a VPC id, and subnet and route table ids per AZ
+  // of each kind its subnetSpecs ask for (Private and Public when it names none, as awsx makes them).
   "awsx:ec2:Vpc": (_name, inputs, _at, urn) => {
     const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
     const kinds: string[] =
@@ -239,6 +239,10 @@ const builders: Record<string, Builder> = {
     const subnets = (kind: string) =>
       kinds.includes(kind) ? Array.from({ length: zones }, (_, i) => ec2Id("subnet", `${urn}#${kind}#${i}`)) : [];
     const vpcId = ec2Id("vpc", urn);
+    // awsx gives each subnet a route table of its own; they stand here as their ids (a deploy gives RouteTable resources).
+    const routeTables = kinds.flatMap((kind) =>
+      Array.from({ length: zones }, (_, i) => ({ id: ec2Id("rtb", `${urn}#${kind}#${i}#route-table`) })),
+    );
     return {
       id: "",
       arn: null,
@@ -247,6 +251,7 @@ const builders: Record<string, Builder> = {
         privateSubnetIds: subnets("Private"),
         isolatedSubnetIds: subnets("Isolated"),
         publicSubnetIds: subnets("Public"),
+        routeTables,
       },
     };
   },

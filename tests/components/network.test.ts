@@ -22,6 +22,8 @@ describe("Network", () => {
         existing: { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-01", "subnet-02"] },
       });
       existing.placement("reader");
+      made.vpcLinkPlacement(8443);
+      existing.vpcLinkPlacement(443);
     });
   });
 
@@ -58,8 +60,13 @@ describe("Network", () => {
       subnetIds: vpc.state.privateSubnetIds,
       securityGroupIds: [group.id],
     });
-    // The gateway endpoints go on awsx's route tables; under mocks there are none.
-    expect(graph.one("aws:ec2/vpcEndpoint:VpcEndpoint", "net-s3").inputs).to.deep.include({ vpcId: vpc.state.vpcId, routeTableIds: [] });
+    // The gateway endpoints go on every route table awsx made, one per subnet.
+    const routeTableIds = vpc.state.routeTables.map((t: { id: string }) => t.id);
+    expect(routeTableIds)
+      .to.have.length(2)
+      .and.satisfy((ids: string[]) => ids.every((id) => /^rtb-[0-9a-f]{17}$/.test(id)));
+    for (const gateway of ["net-s3", "net-dynamodb"])
+      expect(graph.one("aws:ec2/vpcEndpoint:VpcEndpoint", gateway).inputs).to.deep.include({ vpcId: vpc.state.vpcId, routeTableIds });
   });
 
   it("sends the VPC's flow logs, accepted and rejected, to a log group with retention, through a role of their own", () => {
@@ -114,6 +121,50 @@ describe("Network", () => {
     });
   });
 
+  it("names each group for what it is: a function's, and the VPC link's, each with nothing in", () => {
+    const groups = graph.all("aws:ec2/securityGroup:SecurityGroup").map((g) => [g.name, g.inputs.description, g.inputs.ingress]);
+    expect(groups.sort()).to.deep.equal([
+      [
+        "net-endpoints",
+        "VPC endpoints: HTTPS from inside the VPC",
+        graph.one("aws:ec2/securityGroup:SecurityGroup", "net-endpoints").inputs.ingress,
+      ],
+      ["net-private-fn", "private-fn: no ingress; egress to what it calls", []],
+      ["net-vpc-link", "API Gateway VPC link: no ingress; the private backend's port out", []],
+      ["old-reader", "reader: no ingress; egress to what it calls", []],
+      ["old-vpc-link", "API Gateway VPC link: no ingress; the private backend's port out", []],
+    ]);
+  });
+
+  it("lets a VPC link out only to the backend's port: inside the VPC it made, anywhere in an existing one (its range is not known)", () => {
+    const egress = (name: string) => graph.one("aws:ec2/securityGroup:SecurityGroup", name).inputs.egress;
+    expect(egress("net-vpc-link")).to.deep.equal([
+      { protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["10.0.0.0/16"], description: "the private backend" },
+    ]);
+    expect(egress("old-vpc-link")).to.deep.equal([
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "the private backend" },
+    ]);
+    expect(graph.one("aws:ec2/securityGroup:SecurityGroup", "old-vpc-link").inputs.vpcId).to.equal("vpc-0abc");
+  });
+
+  it("registers its VPC and private subnets, made or existing, and parents every child it makes to itself", () => {
+    const made = graph.one("platform:network:Network", "net");
+    const vpc = graph.one("awsx:ec2:Vpc", "net-vpc");
+    expect(made.state).to.deep.equal({ vpcId: vpc.state.vpcId, privateSubnetIds: vpc.state.privateSubnetIds });
+    const existing = graph.one("platform:network:Network", "old");
+    expect(existing.state).to.deep.equal({ vpcId: "vpc-0abc", privateSubnetIds: ["subnet-01", "subnet-02"] });
+    const children = (network: typeof made, prefix: string) =>
+      graph.resources.filter((r) => r.name.startsWith(prefix) && r.urn !== network.urn);
+    expect(children(made, "net-").length).to.equal(13);
+    for (const child of children(made, "net-")) expect(child.parent, child.name).to.equal(made.urn);
+    expect(
+      children(existing, "old-")
+        .map((c) => c.name)
+        .sort(),
+    ).to.deep.equal(["old-reader", "old-vpc-link"]);
+    for (const child of children(existing, "old-")) expect(child.parent, child.name).to.equal(existing.urn);
+  });
+
   it("uses an existing VPC as given, making no VPC, endpoint or flow log of its own", () => {
     expect(graph.all("awsx:ec2:Vpc").map((v) => v.name)).to.deep.equal(["net-vpc"]);
     const group = graph.one("aws:ec2/securityGroup:SecurityGroup", "old-reader");
@@ -143,6 +194,14 @@ describe("Network", () => {
     expect(
       await constructionError(() => new Network("n", { region: "eu-west-1", create: { flowLogRetentionDays: 7, availabilityZones: 0 } })),
     ).to.equal('Network "n": availabilityZones must be 1 to 6 (got 0)');
+    for (const availabilityZones of [1, 6])
+      expect(
+        await constructionError(() => new Network("n", { region: "eu-west-1", create: { flowLogRetentionDays: 7, availabilityZones } })),
+        String(availabilityZones),
+      ).to.equal("");
+    expect(
+      await constructionError(() => new Network("n", { region: "eu-west-1", create: { flowLogRetentionDays: 7, availabilityZones: 2.5 } })),
+    ).to.equal('Network "n": availabilityZones must be 1 to 6 (got 2.5)');
   });
 });
 
