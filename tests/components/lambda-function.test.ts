@@ -1,12 +1,20 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { LambdaFunction } from "../../components/lambda-function";
 import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, parsed } from "../harness";
 
 describe("LambdaFunction", () => {
   let graph: GraphView;
+  const made: Record<string, LambdaFunction> = {};
   before(async () => {
     graph = await captureComponents(() => {
-      new LambdaFunction("sync-fn", { entry: HEALTH, memoryMb: 256, timeoutSeconds: 10, alertTopicArn: ALERT_TOPIC, logRetentionDays: 14 });
+      made.sync = new LambdaFunction("sync-fn", {
+        entry: HEALTH,
+        memoryMb: 256,
+        timeoutSeconds: 10,
+        alertTopicArn: ALERT_TOPIC,
+        logRetentionDays: 14,
+      });
       new LambdaFunction("async-fn", {
         entry: HEALTH,
         memoryMb: 512,
@@ -22,7 +30,7 @@ describe("LambdaFunction", () => {
         alertTopicArn: ALERT_TOPIC,
         async: { deadLetter: { kind: "sns", arn: "arn:aws:sns:us-east-1:123456789012:failures" } },
       });
-      new LambdaFunction("rolled-fn", {
+      made.rolled = new LambdaFunction("rolled-fn", {
         entry: HEALTH,
         memoryMb: 128,
         timeoutSeconds: 5,
@@ -30,7 +38,7 @@ describe("LambdaFunction", () => {
         aliasManagedByRollout: true,
         provisionedConcurrency: { min: 2 },
       });
-      new LambdaFunction("scaled-fn", {
+      made.scaled = new LambdaFunction("scaled-fn", {
         entry: HEALTH,
         memoryMb: 128,
         timeoutSeconds: 5,
@@ -193,6 +201,29 @@ describe("LambdaFunction", () => {
       targetValue: 0.6,
       predefinedMetricSpecification: { predefinedMetricType: "LambdaProvisionedConcurrencyUtilization" },
     });
+  });
+
+  it("hands out its provisioned concurrency, and the scaling target and policy only when it scales, the target after the config", async () => {
+    const urnOf = (resource: { urn: pulumi.Output<string> }) => new Promise<string>((resolve) => resource.urn.apply(resolve));
+    const PC = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig";
+    expect(await urnOf(made.rolled.provisionedConcurrency!)).to.equal(graph.one(PC, "rolled-fn-provisioned").urn);
+    expect([made.rolled.scalingTarget, made.rolled.scalingPolicy]).to.deep.equal([undefined, undefined]);
+    expect(await urnOf(made.scaled.provisionedConcurrency!)).to.equal(graph.one(PC, "scaled-fn-provisioned").urn);
+    const target = graph.one("aws:appautoscaling/target:Target", "scaled-fn-provisioned-scaling");
+    expect(await urnOf(made.scaled.scalingTarget!)).to.equal(target.urn);
+    expect(await urnOf(made.scaled.scalingPolicy!)).to.equal(
+      graph.one("aws:appautoscaling/policy:Policy", "scaled-fn-provisioned-utilization").urn,
+    );
+    expect(target.options.dependsOn).to.deep.equal([graph.one(PC, "scaled-fn-provisioned").urn]);
+    expect(made.sync.provisionedConcurrency).to.equal(undefined);
+  });
+
+  it("names its duration metric at p99 unless asked for another percentile", async () => {
+    const { dimensions, ...rest } = made.sync.metricDuration();
+    expect(rest).to.deep.equal({ namespace: "AWS/Lambda", metricName: "Duration", extendedStatistic: "p99" });
+    expect(made.sync.metricDuration("p50").extendedStatistic).to.equal("p50");
+    const name = await new Promise((resolve) => pulumi.output(dimensions.FunctionName).apply(resolve));
+    expect(name).to.equal(fn("sync-fn").state.name);
   });
 
   it("rejects provisioned concurrency outside its limits, on both sides", async () => {

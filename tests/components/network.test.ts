@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { LambdaFunction } from "../../components/lambda-function";
 import { Network } from "../../components/network";
-import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH } from "../harness";
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, parsed } from "../harness";
 
 describe("Network", () => {
   let graph: GraphView;
@@ -118,6 +118,22 @@ describe("Network", () => {
     expect(fn.inputs.vpcConfig).to.deep.equal({
       subnetIds: graph.one("awsx:ec2:Vpc", "net-vpc").state.privateSubnetIds,
       securityGroupIds: [group.id],
+    });
+  });
+
+  it("lets a function in the VPC manage its network interfaces, which name no resource of their own", () => {
+    const statements = parsed(graph.one("aws:iam/rolePolicy:RolePolicy", "private-fn-policy"), "policy").Statement;
+    expect(statements.find((s: { Sid?: string }) => s.Sid === "ManageVpcNetworkInterfaces")).to.deep.equal({
+      Sid: "ManageVpcNetworkInterfaces",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      Resource: "*",
     });
   });
 
