@@ -222,8 +222,8 @@ function noDataReads(): PolicyStatement {
       "lambda:InvokeFunction",
       "logs:GetLogEvents",
       "logs:FilterLogEvents",
-      // npm run logs --follow: the log group's ARN, then a live tail session.
-      "logs:DescribeLogGroups",
+      // npm run logs --follow's live tail session. Not logs:DescribeLogGroups, its first step: that is the
+      // log group's settings, which `pulumi preview --refresh` reads every log group with.
       "logs:StartLiveTail",
     ],
     Resource: "*",

@@ -161,7 +161,7 @@ describe("AccountAccess", () => {
     expect(rights.inputs).to.deep.equal({ role: "platform-deploy", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });
   });
 
-  it("lets the preview role read configuration and denies it every data read, live log tails included", () => {
+  it("lets the preview role read configuration (log groups' settings too, which a refresh reads) and denies it every data read, live log tails included", () => {
     const rights = graph.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "access-preview-rights");
     expect(rights.inputs).to.deep.equal({ role: "platform-preview", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
     const noData = graph.one(POLICY, "access-preview-no-data");
@@ -186,7 +186,6 @@ describe("AccountAccess", () => {
           "lambda:InvokeFunction",
           "logs:GetLogEvents",
           "logs:FilterLogEvents",
-          "logs:DescribeLogGroups",
           "logs:StartLiveTail",
         ],
         Resource: "*",
