@@ -3,6 +3,7 @@
  * the offline preview and the local cloud use, and offers lookups on the recorded resources.
  * Assertions run on the settled record, never inside an apply.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { capture, captureStack, CapturedResource, Graph, providerUrn } from "../graph/capture";
 
@@ -55,6 +56,20 @@ export class GraphView {
   referenced(value: string): CapturedResource | undefined {
     return this.resources.find((r) => r.arn === value || r.id === value);
   }
+}
+
+/**
+ * Each resource's aliases, which the engine reads and the capture's record leaves out: call it inside the
+ * captured program. The map is new for each capture, so a run (a mutant's, under Stryker) never reads an
+ * earlier run's aliases.
+ */
+export function recordAliases(): Map<string, unknown[]> {
+  const aliasesOf = new Map<string, unknown[]>();
+  pulumi.runtime.registerStackTransformation((args) => {
+    if (args.opts.aliases?.length) aliasesOf.set(args.name, args.opts.aliases);
+    return undefined;
+  });
+  return aliasesOf;
 }
 
 /** `[protect, retainOnDelete]`: what `protect` means in every component is both at once. */

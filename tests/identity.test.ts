@@ -9,7 +9,7 @@ import { Edge } from "../components/edge";
 import { LambdaFunction } from "../components/lambda-function";
 import { Warmer } from "../components/warmer";
 import { captureStack } from "../graph/capture";
-import { ALERT_TOPIC, captureComponents, GraphView, HEALTH_ENTRY, PROGRAM_DIR, remembered, stackGraph } from "./harness";
+import { ALERT_TOPIC, captureComponents, GraphView, HEALTH_ENTRY, PROGRAM_DIR, recordAliases, remembered, stackGraph } from "./harness";
 
 /** The URNs one capture has and another has not. */
 function difference(a: string[], b: string[]): string[] {
@@ -78,14 +78,9 @@ describe("stable identities", function () {
   });
 
   it("keeps each renamed child's old positional name as an alias, so a deployed stack is not replaced", async () => {
-    // Aliases are options the engine reads; the capture records them through the stack transformation.
-    const aliasesOf = new Map<string, unknown[]>();
-    const pulumi = await import("@pulumi/pulumi");
+    let aliasesOf = new Map<string, unknown[]>();
     await captureComponents(() => {
-      pulumi.runtime.registerStackTransformation((args) => {
-        if (args.opts.aliases?.length) aliasesOf.set(args.name, args.opts.aliases);
-        return undefined;
-      });
+      aliasesOf = recordAliases();
       const fn = new LambdaFunction("f1", { entry: HEALTH_ENTRY, memoryMb: 128, timeoutSeconds: 3, alertTopicArn: ALERT_TOPIC });
       new Warmer("warmer", { functions: [fn], alertTopicArn: ALERT_TOPIC });
     });

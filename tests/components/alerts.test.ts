@@ -1,19 +1,14 @@
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { Alerts } from "../../components/alerts";
-import { captureComponents, constructionError, GraphView, parsed } from "../harness";
+import { captureComponents, constructionError, GraphView, parsed, recordAliases } from "../harness";
 
 describe("Alerts", () => {
   let graph: GraphView;
-  const aliasesOf = new Map<string, unknown[]>();
+  let aliasesOf: Map<string, unknown[]>;
   const record: { alerts?: Alerts } = {};
   before(async () => {
     graph = await captureComponents(() => {
-      // Aliases are options the engine reads; the stack transformation sees them.
-      pulumi.runtime.registerStackTransformation((args) => {
-        if (args.opts.aliases?.length) aliasesOf.set(args.name, args.opts.aliases);
-        return undefined;
-      });
+      aliasesOf = recordAliases();
       record.alerts = new Alerts("alerts", { emails: ["ops@example.com"], smsNumbers: ["+15555550100"] });
       new Alerts("scratch", { protect: false });
     });

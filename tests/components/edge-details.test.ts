@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { Edge, EdgeArgs } from "../../components/edge";
 import { revealSecrets } from "../../graph/capture";
-import { captureComponents, constructionError, GraphView, keptOptions } from "../harness";
+import { captureComponents, constructionError, GraphView, keptOptions, recordAliases } from "../harness";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const ENDPOINT = "https://abc123.execute-api.eu-west-1.amazonaws.com";
@@ -18,7 +18,7 @@ describe("Edge's details", () => {
   let graph: GraphView;
   const urls: Record<string, string> = {};
   const warnings: string[] = [];
-  const aliasesOf = new Map<string, unknown[]>();
+  let aliasesOf: Map<string, unknown[]>;
   /** Runs `work` with the program's warnings collected instead of printed. */
   async function collectingWarnings<T>(work: () => Promise<T>): Promise<T> {
     const warn = pulumi.log.warn;
@@ -30,13 +30,11 @@ describe("Edge's details", () => {
     }
   }
   before(async () => {
+    // Each run's own warnings only: under Stryker the suite runs again for every mutant.
+    warnings.length = 0;
     graph = await collectingWarnings(() =>
       captureComponents(() => {
-        // Aliases are options the engine reads; the stack transformation sees them.
-        pulumi.runtime.registerStackTransformation((args) => {
-          if (args.opts.aliases?.length) aliasesOf.set(args.name, args.opts.aliases);
-          return undefined;
-        });
+        aliasesOf = recordAliases();
         const full = new Edge("full", { ...base, domain: { name: "api.example.com", hostedZoneId: "Z123" } });
         const own = new Edge("own", {
           ...base,
