@@ -26,8 +26,14 @@ describe("the ConfigStore", () => {
     const key = dev.descendants(store(), "aws:kms/key:Key")[0];
     expect(key.inputs).to.include({ enableKeyRotation: true, deletionWindowInDays: 30 });
     // The key policy names only the account; who may decrypt is decided by IAM, on the readers' roles.
-    expect(statementsOf(key.inputs.policy).map((st) => [st.Sid, st.Principal])).to.deep.equal([
-      ["AccountAdministersKey", { AWS: "arn:aws:iam::111111111111:root" }],
+    expect(statementsOf(key.inputs.policy)).to.deep.equal([
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::111111111111:root" },
+        Action: ["kms:*"],
+        Resource: "*",
+      },
     ]);
     const bucket = dev.descendants(store(), BUCKET)[0];
     const of = (type: string) => dev.descendants(store(), type).filter((r) => r.inputs.bucket === bucket.id);

@@ -280,6 +280,11 @@ describe("Edge's details", () => {
       "CloudFront full is answering 5xx to viewers. Look at the API's 5xx alarm and access logs, then the distribution's logs under cloudfront/.",
     );
     expect(graph.providerOf(alarm).name).to.equal("full-us-east-1");
+    // CloudFront's alarms live in us-east-1, and may only tell a topic there: the edge's own, below it.
+    const topic = graph.one("aws:sns/topic:Topic", "full-alerts");
+    expect(graph.providerOf(topic).name).to.equal("full-us-east-1");
+    expect(graph.providerOf(graph.one("aws:kms/key:Key", "full-alerts-key")).name).to.equal("full-us-east-1");
+    expect(graph.one("platform:observability:Alerts", "full-alerts").parent).to.equal(graph.one("platform:edge:Edge", "full").urn);
   });
 
   it("logs to an unversioned bucket CloudFront may write, kept 90 days, protected unless told", () => {
