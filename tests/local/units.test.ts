@@ -8,13 +8,29 @@ import { parseScheduleExpression } from "../../local/schedule-expression";
 import { stackGraph } from "../harness";
 
 describe("local cloud: route selection", () => {
-  const table = new RouteTable(
-    ["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"].map((routeKey) => ({
-      routeKey,
-      target: routeKey,
-    })),
-  );
-  const pick = (method: string, path: string) => table.match(method, path);
+  const KEYS = ["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"];
+  // Built in each test, not as the file loads: a mutant in route compilation is then live when it runs.
+  const tableOf = (keys: string[]) => new RouteTable(keys.map((routeKey) => ({ routeKey, target: routeKey })));
+  const pick = (method: string, path: string) => tableOf(KEYS).match(method, path);
+
+  it("picks the same route whatever order the routes were declared in", () => {
+    const requests: [string, string][] = [
+      ["GET", "/a/b"],
+      ["GET", "/a/z"],
+      ["DELETE", "/a/z"],
+      ["GET", "/a/z/y"],
+      ["POST", "/a/z/c"],
+      ["GET", "/"],
+      ["PUT", "/nothing/here"],
+    ];
+    const expected = requests.map(([method, path]) => pick(method, path)!.route.target);
+    expect(expected).to.deep.equal(["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"]);
+    for (const order of [[...KEYS].reverse(), [...KEYS.slice(3), ...KEYS.slice(0, 3)], [...KEYS].sort()])
+      expect(
+        requests.map(([method, path]) => tableOf(order).match(method, path)!.route.target),
+        order.join(", "),
+      ).to.deep.equal(expected);
+  });
 
   it("prefers a literal segment, then a variable, then a greedy variable", () => {
     expect(pick("GET", "/a/b")!.route.target).to.equal("GET /a/b");
