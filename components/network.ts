@@ -197,7 +197,7 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
     // awsx makes the route tables, one per subnet; before a first deploy their ids are not known yet.
-    const routeTableIds = vpc.routeTables.apply((tables) => pulumi.all((tables ?? []).map((t) => t.id)));
+    const routeTableIds = vpc.routeTables.apply((tables) => pulumi.all(tables.map((t) => t.id)));
     for (const service of GATEWAY_ENDPOINTS)
       new aws.ec2.VpcEndpoint(
         `${this.name}-${service}`,
