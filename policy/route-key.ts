@@ -25,7 +25,8 @@ export function routeKeyProblem(routeKey: string): string | undefined {
   const space = routeKey.indexOf(" ");
   const method = routeKey.slice(0, space);
   const path = routeKey.slice(space + 1);
-  if (space < 0 || !(ROUTE_METHODS as readonly string[]).includes(method) || !path.startsWith("/"))
+  // Without a space, `method` is the key less its last character, and no method is.
+  if (!(ROUTE_METHODS as readonly string[]).includes(method) || !path.startsWith("/"))
     return `route key "${routeKey}" is not "<METHOD> /<path>" (METHOD one of ${ROUTE_METHODS.join(", ")}) or "$default"`;
   if (path === "/") return undefined;
   const parts = path.slice(1).split("/");
@@ -34,7 +35,8 @@ export function routeKeyProblem(routeKey: string): string | undefined {
     const named = bad.map((part) => (part === "" ? "an empty part (a trailing or doubled /)" : `"${part}"`));
     return `route key "${routeKey}" has path parts API Gateway refuses: ${named.join(", ")}; each part is text of letters, digits and . : _ - or a whole {variable} (${ROUTE_PATH_PART.source})`;
   }
-  const names = parts.filter((part) => part.startsWith("{")).map((part) => part.replace(/^\{|\+?\}$/g, ""));
+  // Every part passed ROUTE_PATH_PART, so a variable's braces and + are the only ones it holds.
+  const names = parts.filter((part) => part.startsWith("{")).map((part) => part.replace(/[{+}]/g, ""));
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (twice.length > 0) return `route key "${routeKey}" names the path variable ${twice.map((n) => `{${n}}`).join(", ")} more than once`;
   if (parts.slice(0, -1).some((part) => part.endsWith("+}")))

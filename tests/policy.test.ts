@@ -558,6 +558,7 @@ const cases: Case[] = [
       // A WebSocket API's keys are not paths, and its routes are not checked as an HTTP API's.
       res("aws:apigatewayv2/route:Route", "connect", { routeKey: "$connect" }),
       res("aws:apigatewayv2/route:Route", "action", { routeKey: "send message/" }),
+      res("aws:apigatewayv2/route:Route", "hashed", { routeKey: "#go /x/" }),
       res("aws:apigatewayv2/api:Api", "ws", { protocolType: "WEBSOCKET", routeKey: "GET /x/" }),
       res("aws:apigatewayv2/api:Api", "quick", { protocolType: "HTTP", routeKey: "ANY /{proxy+}" }),
       res("aws:apigatewayv2/api:Api", "plain", { protocolType: "HTTP" }),

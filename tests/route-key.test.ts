@@ -60,5 +60,10 @@ describe("HTTP API route keys", () => {
     expect(routeKeyProblem("GET /{id}/x/{id}")).to.equal('route key "GET /{id}/x/{id}" names the path variable {id} more than once');
     expect(routeKeyProblem("GET /{id}/{id+}")).to.equal('route key "GET /{id}/{id+}" names the path variable {id} more than once');
     expect(routeKeyProblem("GET /{id}/{ids}")).to.equal(undefined);
+    // A literal part may repeat, and may share a variable's name.
+    for (const key of ["GET /v1/items/v1", "GET /{id}/id", "GET /a.b/{a.b+}"]) expect(routeKeyProblem(key), key).to.equal(undefined);
+    expect(routeKeyProblem("GET /{a}/{b}/{a}/{b+}")).to.equal(
+      'route key "GET /{a}/{b}/{a}/{b+}" names the path variable {a}, {b} more than once',
+    );
   });
 });
