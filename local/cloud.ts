@@ -271,8 +271,8 @@ class Startup {
     await router.start(service, raw.onS3Change);
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
-    // EventBridge delivers to a DLQ as the service (the queue's policy allows it), not as any function's role.
-    const scheduler = this.track(new Scheduler(this.model, service, this.reporter, destinations), (s) => s.stop());
+    // EventBridge delivers to a rule's DLQ as the service, so the queue's policy must allow it (checked with IAM on), not any function's role.
+    const scheduler = this.track(new Scheduler(this.model, service, this.reporter, destinations, iam), (s) => s.stop());
     scheduler.start();
     this.scheduler = scheduler;
 

@@ -1,6 +1,7 @@
 /** EventBridge schedules, locally: each rule fires its targets on its schedule, as async invocations. */
 import { randomUUID } from "crypto";
 import type { Reporter } from "./console";
+import type { IamAuthority } from "./iam/authority";
 import type { Destinations, LambdaService } from "./lambda/service";
 import type { LocalModel, LocalSchedule } from "./model";
 import { parseScheduleExpression, ScheduleExpression } from "./schedule-expression";
@@ -18,6 +19,8 @@ export class Scheduler {
     private readonly reporter: Reporter,
     /** Where an event EventBridge could not deliver goes: the target's dead-letter queue. @default none (dropped, as without a DLQ) */
     private readonly deadLetters?: Destinations,
+    /** IAM as the local cloud enforces it: a rule's DLQ takes the event only if its policy lets EventBridge send. @default not enforced */
+    private readonly iam?: IamAuthority,
   ) {}
 
   start(): void {
@@ -68,6 +71,19 @@ export class Scheduler {
     if (!target.deadLetterArn || !this.deadLetters) {
       this.reporter.info(
         `schedule ${schedule.name}: the event for ${target.functionArn} is dropped: ${message}, and the target has no DLQ`,
+      );
+      return;
+    }
+    // A rule sends to its DLQ as the service: the queue's policy (and its key's) must let events.amazonaws.com
+    // send for this rule, or EventBridge drops the event (counted in InvocationsFailedToBeSentToDlq).
+    const trigger = `schedule ${schedule.name}`;
+    const iam = schedule.kind === "rule" ? this.iam : undefined;
+    const refused = iam
+      ?.deliveryCalls(target.deadLetterArn)
+      .find((call) => !iam.checkServiceCall("events.amazonaws.com", call, schedule.arn, `${trigger} (its DLQ)`).allowed);
+    if (refused) {
+      this.reporter.info(
+        `${trigger}: the event for ${target.functionArn} is dropped: ${message}, and EventBridge may not ${refused.action} on its DLQ ${target.deadLetterArn}`,
       );
       return;
     }

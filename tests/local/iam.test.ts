@@ -197,6 +197,47 @@ describe("IAM in the local cloud, on the reference app", function () {
       .and.include(`qualifier: "live"`);
   });
 
+  it("drops the event a rule could not deliver when its DLQ's policy does not let EventBridge send, saying so", async () => {
+    const noPermission = without(dev, "aws:lambda/permission:Permission", "daily-report-schedule-daily-report-permission");
+    // The DLQ's policy keeps only its TLS-only deny: no statement lets events.amazonaws.com send.
+    const closed = changed(noPermission, "aws:sqs/queuePolicy:QueuePolicy", "daily-report-schedule-dlq-policy", (state) => {
+      const policy = JSON.parse(state.policy);
+      return {
+        ...state,
+        policy: JSON.stringify({ ...policy, Statement: policy.Statement.filter((st: { Effect: string }) => st.Effect === "Deny") }),
+      };
+    });
+    await start(closed);
+    const schedule = cloud!.model.schedules.find((s) => s.name.startsWith("daily-report-schedule"))!;
+    const dlqArn = schedule.targets[0].deadLetterArn!;
+    expect(cloud!.fireSchedule(schedule.name)).to.deep.equal([]);
+    const dropped = await eventually(
+      async () => lines.find((l) => l.startsWith(`schedule ${schedule.name}: the event for`)),
+      "the schedule's word on the event",
+    );
+    expect(dropped).to.equal(
+      `schedule ${schedule.name}: the event for ${schedule.targets[0].functionArn} is dropped: EventBridge may not invoke ${schedule.targets[0].functionArn}, and EventBridge may not sqs:SendMessage on its DLQ ${dlqArn}`,
+    );
+    expect(denials()[1]).to.match(
+      new RegExp(
+        `^AccessDenied schedule ${schedule.name} \\(its DLQ\\): events.amazonaws.com may not sqs:SendMessage on ${dlqArn} for ${schedule.arn};`,
+      ),
+    );
+    const sqs = new SQSClient({
+      endpoint: cloud!.environment.AWS_ENDPOINT_URL_SQS,
+      region: cloud!.model.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    try {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: cloud!.outputs.deadLetterQueues.dailyReportSchedule.url, WaitTimeSeconds: 1 }),
+      );
+      expect(Messages ?? []).to.deep.equal([]);
+    } finally {
+      sqs.destroy();
+    }
+  });
+
   it("does not fire a schedule's function without the rule's invoke permission, and puts the event in the schedule's DLQ", async () => {
     await start(without(dev, "aws:lambda/permission:Permission", "daily-report-schedule-daily-report-permission"));
     const schedule = cloud!.model.schedules.find((s) => s.name.startsWith("daily-report-schedule"))!;
