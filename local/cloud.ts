@@ -253,8 +253,13 @@ class Startup {
     );
     const rewrite = localRewriter(this.model, provisioned, apis);
     for (const fn of this.model.functions) fn.environment = rewrite(fn.environment);
-    const router = this.track(new EventRouter({ model: this.model, clients, provisioned, reporter: this.reporter, alarms, iam }), (r) =>
-      r.stop(),
+    // Where Lambda's async records and EventBridge's undeliverable events go: queues and topics, by cloud ARN.
+    const destinations: Destinations = {
+      send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes),
+    };
+    const router = this.track(
+      new EventRouter({ model: this.model, clients, provisioned, reporter: this.reporter, alarms, iam, destinations }),
+      (r) => r.stop(),
     );
     const environment = {
       ...emulators.environment,
@@ -262,10 +267,6 @@ class Startup {
       AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
       // Lambda runs nodejs22.x, where the SDK has nothing to warn about; this machine's Node 20 is not the function's.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    };
-    // Where Lambda's async records and EventBridge's undeliverable events go: queues and topics, by cloud ARN.
-    const destinations: Destinations = {
-      send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes),
     };
     const service = this.createService(await this.unpackFunctions(), environment, destinations, alarms, logs, iam);
     await router.start(service, raw.onS3Change);

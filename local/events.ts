@@ -27,9 +27,10 @@ import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
+import { deadLetterEvent } from "./event-dlq";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
-import type { LambdaService } from "./lambda/service";
+import type { Destinations, LambdaService } from "./lambda/service";
 import { findFunction, LocalModel } from "./model";
 import type { Clients, Provisioned } from "./provision";
 
@@ -41,6 +42,8 @@ export interface EventRouterOptions {
   reporter: Reporter;
   alarms: AlarmBoard;
   iam?: IamAuthority;
+  /** Where a rule's undeliverable events go: its targets' DLQs. @default none (they are dropped, and said so) */
+  destinations?: Destinations;
 }
 
 /** A target of a delivery: a function, a queue or a topic, by its cloud ARN. */
@@ -272,17 +275,19 @@ export class EventRouter {
     for (const rule of model.eventRules.filter((r) => r.enabled && r.busName === bus.name && matchesPattern(r.pattern, event))) {
       for (const target of rule.targets) {
         const payload = target.input ? JSON.parse(target.input) : target.inputPath ? pathOf(event, target.inputPath) : event;
+        const trigger = `eventbridge ${rule.name}`;
         void this.deliver(
-          { arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger: `eventbridge ${rule.name}` },
+          { arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger },
           payload,
           undefined,
-          () => {
+          (code, message) => {
             this.options.alarms.count(
               "AWS/Events",
               "FailedInvocations",
               { RuleName: rule.name },
               `rule ${rule.name} could not deliver to ${target.arn}`,
             );
+            return deadLetterEvent(this.options, { rule: { arn: rule.arn, trigger }, target, event: payload, code, message });
           },
         );
       }
@@ -292,37 +297,48 @@ export class EventRouter {
 
   // ---- delivery
 
-  /** Delivers an event to a function (async), a queue or a topic, if the service may. */
-  private async deliver(target: Target, event: unknown, subject?: string, failed?: () => void): Promise<void> {
+  /**
+   * Delivers an event to a function (async), a queue or a topic, if the service may. `failed` hears why
+   * not, in EventBridge's words (ERROR_CODE and ERROR_MESSAGE).
+   */
+  private async deliver(
+    target: Target,
+    event: unknown,
+    subject?: string,
+    failed?: (code: string, message: string) => unknown,
+  ): Promise<void> {
     const { model, clients, provisioned } = this.options;
     const lambda = this.lambda;
     const service = target.arn.split(":")[2];
+    const refused = (action: string) => failed?.("NO_PERMISSIONS", `EventBridge may not ${action} ${target.arn}`);
     try {
       if (service === "lambda") {
         if (lambda.permitsInvoke(target.arn, target.service, target.sourceArn, target.trigger))
           lambda.invokeAsync(target.arn, event, target.trigger);
-        else failed?.();
+        else await refused("invoke");
       } else if (service === "sqs" && provisioned.queueUrls.has(target.arn)) {
         if (!this.serviceMay(target.service, { action: "sqs:SendMessage", resource: target.arn }, target.sourceArn, target.trigger))
-          return failed?.();
-        await clients.sqs.send(
-          new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(target.arn), MessageBody: JSON.stringify(event) }),
-        );
+          await refused("sqs:SendMessage on");
+        else
+          await clients.sqs.send(
+            new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(target.arn), MessageBody: JSON.stringify(event) }),
+          );
       } else if (service === "sns" && provisioned.localArns.has(target.arn)) {
         if (!this.serviceMay(target.service, { action: "sns:Publish", resource: target.arn }, target.sourceArn, target.trigger))
-          return failed?.();
-        await clients.sns.send(
-          new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
-        );
+          await refused("sns:Publish on");
+        else
+          await clients.sns.send(
+            new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
+          );
       } else {
         this.options.reporter.info(
           `${target.trigger}: the target ${target.arn} is not in the graph (${model.project}/${model.stack}); nothing delivered`,
         );
-        failed?.();
+        await failed?.("RESOURCE_NOT_FOUND", `the target ${target.arn} does not exist`);
       }
     } catch (err) {
       this.options.reporter.info(`${target.trigger}: could not deliver to ${target.arn}: ${(err as Error).message}`);
-      failed?.();
+      await failed?.("SDK_CLIENT_ERROR", (err as Error).message);
     }
   }
 

@@ -2,6 +2,7 @@
 import { randomUUID } from "crypto";
 import type { Reporter } from "./console";
 import type { IamAuthority } from "./iam/authority";
+import { deadLetterEvent } from "./event-dlq";
 import type { Destinations, LambdaService } from "./lambda/service";
 import type { LocalModel, LocalSchedule } from "./model";
 import { parseScheduleExpression, ScheduleExpression } from "./schedule-expression";
@@ -52,55 +53,19 @@ export class Scheduler {
           ? this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger)
           : this.lambda.roleMayInvoke(target.roleArn, target.functionArn, trigger);
       if (allowed) ids.push(this.lambda.invokeAsync(target.functionArn, event, trigger));
-      else void this.deadLetter(schedule, target, event, "NO_PERMISSIONS", `EventBridge may not invoke ${target.functionArn}`);
+      else
+        void deadLetterEvent(
+          { reporter: this.reporter, destinations: this.deadLetters, iam: this.iam },
+          {
+            rule: { arn: schedule.arn, trigger, viaRole: schedule.kind === "scheduler" },
+            target: { arn: target.functionArn, deadLetterArn: target.deadLetterArn },
+            event,
+            code: "NO_PERMISSIONS",
+            message: `EventBridge may not invoke ${target.functionArn}`,
+          },
+        );
     }
     return ids;
-  }
-
-  /**
-   * An event EventBridge could not deliver, as it puts it in the target's DLQ: the event itself, with the
-   * rule, the target and the error as message attributes. A missing permission is not retried.
-   */
-  private async deadLetter(
-    schedule: LocalSchedule,
-    target: LocalSchedule["targets"][number],
-    event: unknown,
-    code: string,
-    message: string,
-  ): Promise<void> {
-    if (!target.deadLetterArn || !this.deadLetters) {
-      this.reporter.info(
-        `schedule ${schedule.name}: the event for ${target.functionArn} is dropped: ${message}, and the target has no DLQ`,
-      );
-      return;
-    }
-    // A rule sends to its DLQ as the service: the queue's policy (and its key's) must let events.amazonaws.com
-    // send for this rule, or EventBridge drops the event (counted in InvocationsFailedToBeSentToDlq).
-    const trigger = `schedule ${schedule.name}`;
-    const iam = schedule.kind === "rule" ? this.iam : undefined;
-    const refused = iam
-      ?.deliveryCalls(target.deadLetterArn)
-      .find((call) => !iam.checkServiceCall("events.amazonaws.com", call, schedule.arn, `${trigger} (its DLQ)`).allowed);
-    if (refused) {
-      this.reporter.info(
-        `${trigger}: the event for ${target.functionArn} is dropped: ${message}, and EventBridge may not ${refused.action} on its DLQ ${target.deadLetterArn}`,
-      );
-      return;
-    }
-    try {
-      await this.deadLetters.send(target.deadLetterArn, JSON.stringify(event), {
-        RULE_ARN: schedule.arn,
-        TARGET_ARN: target.functionArn,
-        ERROR_CODE: code,
-        ERROR_MESSAGE: message,
-        RETRY_ATTEMPTS: "0",
-      });
-      this.reporter.info(`schedule ${schedule.name}: the event for ${target.functionArn} went to its DLQ (${code})`);
-    } catch (err) {
-      this.reporter.info(
-        `schedule ${schedule.name}: could not put the event in its DLQ ${target.deadLetterArn}: ${(err as Error).message}`,
-      );
-    }
   }
 
   stop(): void {

@@ -119,7 +119,7 @@ describe("local cloud: event sources (fixture events-program)", function () {
     ).to.equal(true);
   });
 
-  it("matches PutEvents on the custom bus against the rule's pattern, and delivers to the function and the queue", async () => {
+  it("matches PutEvents on the custom bus against the rule's pattern, delivers to the function and the queue, and what it cannot deliver to that target's DLQ", async () => {
     const publish = async (entries: object[]) =>
       JSON.parse((await cloud.invoke(cloud.outputs.recorderName, { publish: entries })).payload!);
     const small = {
@@ -148,6 +148,30 @@ describe("local cloud: event sources (fixture events-program)", function () {
     // The queue target's inputPath is $.detail.
     expect(queued).to.deep.equal([{ orderId: "big", total: 250 }]);
     expect(await recorded((e) => e.detail?.orderId === "small")).to.deep.equal([]);
+    // The closed queue's policy keeps EventBridge out: the event goes to that target's DLQ, unretried, with what failed.
+    const dead = await eventually(async () => {
+      const messages = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: cloud.outputs.bigDlqUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+      );
+      return messages.Messages?.length ? messages.Messages : undefined;
+    }, "the undelivered event in the target's DLQ");
+    expect(dead).to.have.length(1);
+    const rule = cloud.model.eventRules.find((r) => r.arn === cloud.outputs.bigOrdersRule)!;
+    const closedArn = rule.targets.find((t) => t.deadLetterArn)!.arn;
+    expect(Object.fromEntries(Object.entries(dead[0].MessageAttributes!).map(([k, v]) => [k, v.StringValue]))).to.deep.equal({
+      RULE_ARN: cloud.outputs.bigOrdersRule,
+      TARGET_ARN: closedArn,
+      ERROR_CODE: "NO_PERMISSIONS",
+      ERROR_MESSAGE: `EventBridge may not sqs:SendMessage on ${closedArn}`,
+      RETRY_ATTEMPTS: "0",
+    });
+    expect(JSON.parse(dead[0].Body!)).to.deep.include({
+      source: "shop",
+      "detail-type": "OrderPlaced",
+      detail: { orderId: "big", total: 250 },
+    });
+    expect(await drain(cloud.outputs.bigClosedUrl)).to.deep.equal([]);
+    expect(lines).to.include(`eventbridge ${rule.name}: the event for ${closedArn} went to its DLQ (NO_PERMISSIONS)`);
   });
 
   it("fails a PutEvents entry EventBridge would fail, and refuses the call without events:PutEvents on the bus", async () => {
