@@ -258,7 +258,13 @@ describe("the DLQ tool against a real SQS emulator", function () {
       await redrive(failing, dlq, {}).catch((err) => (error = err));
       expect(error?.message).to.equal("the move task failed: AWS.SimpleQueueService.NonExistentQueue");
       const none = clients((command) => (command instanceof StartMessageMoveTaskCommand ? {} : { Results: [] }));
-      expect(await redrive(none, dlq, {})).to.deep.equal({ moved: 0, failed: [], method: "move-task" });
+      const progress: [number, number][] = [];
+      expect(await redrive(none, dlq, { onProgress: (done, total) => progress.push([done, total]) })).to.deep.equal({
+        moved: 0,
+        failed: [],
+        method: "move-task",
+      });
+      expect(progress).to.deep.equal([[0, 1]]);
       // An answer that leaves the list out altogether means the same.
       const listed: unknown[] = [];
       const silent = clients((command: any) => (command instanceof StartMessageMoveTaskCommand ? {} : (listed.push(command.input), {})));
@@ -317,6 +323,14 @@ describe("the DLQ tool against a real SQS emulator", function () {
         }),
       );
       await sqs.send(new SendMessageCommand({ QueueUrl: held.spec.url, MessageBody: '{"detail":"orphan"}' }));
+      // Attributes, but not the target's: as kept, it names none either.
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: held.spec.url,
+          MessageBody: '{"detail":"ruled"}',
+          MessageAttributes: { RULE_ARN: { DataType: "String", StringValue: "arn:aws:events:eu-west-1:000000000000:rule/r" } },
+        }),
+      );
       invoked.length = 0;
       const progress: [number, number][] = [];
       const result = await redrive(
@@ -328,10 +342,11 @@ describe("the DLQ tool against a real SQS emulator", function () {
       expect(result.moved).to.equal(1);
       expect(result.failed.map((f) => f.error)).to.deep.equal([
         "Error: the message has no TARGET_ARN attribute, so there is no target to invoke again",
+        "Error: the message has no TARGET_ARN attribute, so there is no target to invoke again",
       ]);
       // Each message counts once it is done with, moved or failed.
-      expect(progress.map(([done]) => done)).to.deep.equal([1, 2]);
-      expect(progress.every(([, total]) => total === 2)).to.equal(true);
+      expect(progress.map(([done]) => done)).to.deep.equal([1, 2, 3]);
+      expect(progress.every(([, total]) => total === 3)).to.equal(true);
     });
 
     for (const source of ["schedule", "function"] as const) {
