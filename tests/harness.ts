@@ -72,6 +72,11 @@ export function recordAliases(): Map<string, unknown[]> {
   return aliasesOf;
 }
 
+/** An output's value (a resource's `urn`, a component's attribute) once it has settled, for a test to compare. */
+export function settledValue<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+  return new Promise((resolve) => pulumi.output(value).apply(resolve));
+}
+
 /** `[protect, retainOnDelete]`: what `protect` means in every component is both at once. */
 export function keptOptions(resource: CapturedResource): [boolean, boolean] {
   return [resource.options.protect, resource.options.retainOnDelete];

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaFunction } from "../../components/lambda-function";
-import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, parsed } from "../harness";
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, parsed, settledValue } from "../harness";
 
 describe("LambdaFunction", () => {
   let graph: GraphView;
@@ -204,7 +204,7 @@ describe("LambdaFunction", () => {
   });
 
   it("hands out its provisioned concurrency, and the scaling target and policy only when it scales, the target after the config", async () => {
-    const urnOf = (resource: { urn: pulumi.Output<string> }) => new Promise<string>((resolve) => resource.urn.apply(resolve));
+    const urnOf = (resource: pulumi.Resource) => settledValue(resource.urn);
     const PC = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig";
     expect(await urnOf(made.rolled.provisionedConcurrency!)).to.equal(graph.one(PC, "rolled-fn-provisioned").urn);
     expect([made.rolled.scalingTarget, made.rolled.scalingPolicy]).to.deep.equal([undefined, undefined]);
@@ -222,8 +222,7 @@ describe("LambdaFunction", () => {
     const { dimensions, ...rest } = made.sync.metricDuration();
     expect(rest).to.deep.equal({ namespace: "AWS/Lambda", metricName: "Duration", extendedStatistic: "p99" });
     expect(made.sync.metricDuration("p50").extendedStatistic).to.equal("p50");
-    const name = await new Promise((resolve) => pulumi.output(dimensions.FunctionName).apply(resolve));
-    expect(name).to.equal(fn("sync-fn").state.name);
+    expect(await settledValue(dimensions.FunctionName)).to.equal(fn("sync-fn").state.name);
   });
 
   it("rejects provisioned concurrency outside its limits, on both sides", async () => {

@@ -6,7 +6,7 @@ import { Schedule } from "../../components/schedule";
 import { Table } from "../../components/table";
 import { Warmer } from "../../components/warmer";
 import { isWarmupEvent } from "../../policy/contracts";
-import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH } from "../harness";
+import { ALERT_TOPIC, captureComponents, constructionError, GraphView, HEALTH_ENTRY as HEALTH, settledValue } from "../harness";
 
 describe("Warmer and Schedule", () => {
   let graph: GraphView;
@@ -137,7 +137,7 @@ describe("Warmer and Schedule", () => {
     // Protected by default: what EventBridge could not deliver outlives a destroy.
     expect(graph.one("aws:sqs/queue:Queue", "pair-dlq").options.protect).to.equal(true);
     expect(Object.keys(record.schedule!.targets).sort()).to.deep.equal(["a", "b"]);
-    const urnOf = (o: { urn: pulumi.Output<string> }) => new Promise<string>((resolve) => o.urn.apply(resolve));
+    const urnOf = (resource: pulumi.Resource) => settledValue(resource.urn);
     expect(await urnOf(record.schedule!.targets.b.target)).to.equal(
       graph.one("aws:cloudwatch/eventTarget:EventTarget", "pair-b-target").urn,
     );

@@ -2,12 +2,12 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSecret } from "../../components/stack-secret";
 import { revealSecrets } from "../../graph/capture";
-import { captureComponents } from "../harness";
+import { captureComponents, settledValue } from "../harness";
 
 /** Whether an output is marked secret, and its value, once settled. */
 async function settle(output: pulumi.Output<string>): Promise<{ secret: boolean; value: string }> {
   const secret = await (output as any).isSecret;
-  const value = await new Promise<string>((resolve) => output.apply(resolve));
+  const value = await settledValue(output);
   return { secret, value };
 }
 
