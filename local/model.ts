@@ -450,8 +450,9 @@ function apisOf(graph: Graph): LocalApi[] {
       const integration: Integration = /^https?:\/\//.test(target)
         ? { type: "HTTP_PROXY", uri: target, method: "ANY", timeoutMs: 30000, configKey: originKeyOf(graph, target) }
         : { type: "AWS_PROXY", functionArn: target, payloadFormatVersion: "2.0" };
-      refuseRouteKey(api.urn, api.state.routeKey ?? "$default");
-      routes.push({ routeKey: api.state.routeKey ?? "$default", integration });
+      const routeKey = api.state.routeKey ?? "$default";
+      refuseRouteKey(api.urn, routeKey);
+      routes.push({ routeKey, integration });
       if (!stages.some((stage) => stage.name === "$default")) stages.push({ name: "$default", variables: {}, deployed: true });
     }
     const cors = api.state.corsConfiguration;
