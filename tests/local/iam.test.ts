@@ -223,19 +223,10 @@ describe("IAM in the local cloud, on the reference app", function () {
         `^AccessDenied schedule ${schedule.name} \\(its DLQ\\): events.amazonaws.com may not sqs:SendMessage on ${dlqArn} for ${schedule.arn};`,
       ),
     );
-    const sqs = new SQSClient({
-      endpoint: cloud!.environment.AWS_ENDPOINT_URL_SQS,
-      region: cloud!.model.region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    try {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: cloud!.outputs.deadLetterQueues.dailyReportSchedule.url, WaitTimeSeconds: 1 }),
-      );
-      expect(Messages ?? []).to.deep.equal([]);
-    } finally {
-      sqs.destroy();
-    }
+    const { Messages } = await withSqs(cloud!, (sqs) =>
+      sqs.send(new ReceiveMessageCommand({ QueueUrl: cloud!.outputs.deadLetterQueues.dailyReportSchedule.url, WaitTimeSeconds: 1 })),
+    );
+    expect(Messages ?? []).to.deep.equal([]);
   });
 
   it("does not fire a schedule's function without the rule's invoke permission, and puts the event in the schedule's DLQ", async () => {
@@ -249,10 +240,8 @@ describe("IAM in the local cloud, on the reference app", function () {
     );
     // EventBridge does not retry a missing permission: the event goes straight to the DLQ, with what failed.
     const queueUrl = cloud!.outputs.deadLetterQueues.dailyReportSchedule.url;
-    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-    const sqs = new SQSClient({ endpoint: cloud!.environment.AWS_ENDPOINT_URL_SQS, region: cloud!.model.region, credentials });
-    try {
-      const messages = await eventually(
+    const messages = await withSqs(cloud!, (sqs) =>
+      eventually(
         async () => {
           const { Messages } = await sqs.send(
             new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
@@ -261,31 +250,38 @@ describe("IAM in the local cloud, on the reference app", function () {
         },
         "the event in the schedule's DLQ",
         20,
-      );
-      const attributes = Object.fromEntries(Object.entries(messages[0].MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
-      expect(attributes).to.deep.equal({
-        RULE_ARN: schedule.arn,
-        TARGET_ARN: schedule.targets[0].functionArn,
-        ERROR_CODE: "NO_PERMISSIONS",
-        ERROR_MESSAGE: `EventBridge may not invoke ${schedule.targets[0].functionArn}`,
-        RETRY_ATTEMPTS: "0",
-      });
-      expect(JSON.parse(messages[0].Body!)).to.deep.include({
-        "detail-type": "Scheduled Event",
-        source: "aws.events",
-        resources: [schedule.arn],
-      });
-    } finally {
-      sqs.destroy();
-    }
+      ),
+    );
+    const attributes = Object.fromEntries(Object.entries(messages[0].MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
+    expect(attributes).to.deep.equal({
+      RULE_ARN: schedule.arn,
+      TARGET_ARN: schedule.targets[0].functionArn,
+      ERROR_CODE: "NO_PERMISSIONS",
+      ERROR_MESSAGE: `EventBridge may not invoke ${schedule.targets[0].functionArn}`,
+      RETRY_ATTEMPTS: "0",
+    });
+    expect(JSON.parse(messages[0].Body!)).to.deep.include({
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      resources: [schedule.arn],
+    });
   });
 });
 
-/** Messages waiting in a queue of the local cloud, asked with the developer's own (unchecked) credentials. */
-async function waiting(cloud: LocalCloud, name: string): Promise<number> {
+/** Runs `use` with an SQS client of the local cloud holding the developer's own (unchecked) credentials, then closes it. */
+async function withSqs<T>(cloud: LocalCloud, use: (sqs: SQSClient) => Promise<T>): Promise<T> {
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   const sqs = new SQSClient({ endpoint: cloud.environment.AWS_ENDPOINT_URL_SQS, region: cloud.model.region, credentials });
   try {
+    return await use(sqs);
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** Messages waiting in a queue of the local cloud. */
+function waiting(cloud: LocalCloud, name: string): Promise<number> {
+  return withSqs(cloud, async (sqs) => {
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: `${cloud.environment.AWS_ENDPOINT_URL_SQS}/000000000000/${name}`,
@@ -293,9 +289,7 @@ async function waiting(cloud: LocalCloud, name: string): Promise<number> {
       }),
     );
     return Number(Attributes!.ApproximateNumberOfMessages);
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 describe("IAM in the local cloud, on a program of raw aws resources (tests/fixtures/iam-program)", function () {
