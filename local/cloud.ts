@@ -65,7 +65,7 @@ export interface LocalCloudOptions {
   onInvocation?: (report: InvocationReport) => void;
   /** Containers per function at most (reserved concurrency lowers it). @default 4 */
   maxContainers?: number;
-  /** First async retry delay in ms, doubling per retry. @default 1000 (Lambda: about a minute) */
+  /** First retry delay in ms, doubling per retry, for Lambda's async events and EventBridge rule targets. @default 1000 (Lambda: about a minute) */
   asyncRetryBaseMs?: number;
   /** Seconds before a failed SQS message is received again; undefined keeps the queue's visibility timeout. @default 1 */
   retryVisibilitySeconds?: number;
@@ -258,7 +258,16 @@ class Startup {
       send: (arn, body, attributes) => sendToDestination(clients, provisioned, arn, body, attributes),
     };
     const router = this.track(
-      new EventRouter({ model: this.model, clients, provisioned, reporter: this.reporter, alarms, iam, destinations }),
+      new EventRouter({
+        model: this.model,
+        clients,
+        provisioned,
+        reporter: this.reporter,
+        alarms,
+        iam,
+        destinations,
+        retryBaseMs: this.options.asyncRetryBaseMs ?? 1000,
+      }),
       (r) => r.stop(),
     );
     const environment = {

@@ -21,14 +21,16 @@ export interface UndeliveredEvent {
   rule: { arn: string; trigger: string; viaRole?: boolean };
   target: { arn: string; deadLetterArn?: string };
   event: unknown;
-  /** EventBridge's ERROR_CODE: NO_PERMISSIONS, RESOURCE_NOT_FOUND, SDK_CLIENT_ERROR. */
+  /** EventBridge's ERROR_CODE: NO_PERMISSIONS, NO_RESOURCE, THROTTLING, CONNECTION_FAILURE, SDK_CLIENT_ERROR. */
   code: string;
   message: string;
+  /** The retries made before giving up (RETRY_ATTEMPTS). @default 0 */
+  retryAttempts?: number;
 }
 
-/** Puts an undeliverable event in its target's DLQ, or says why it is dropped. A missing permission is not retried. */
+/** Puts an undeliverable event in its target's DLQ, or says why it is dropped. */
 export async function deadLetterEvent(deps: EventDeadLetters, undelivered: UndeliveredEvent): Promise<void> {
-  const { rule, target, code, message } = undelivered;
+  const { rule, target, code, message, retryAttempts = 0 } = undelivered;
   const { reporter, destinations, iam } = deps;
   if (!target.deadLetterArn || !destinations) {
     reporter.info(`${rule.trigger}: the event for ${target.arn} is dropped: ${message}, and the target has no DLQ`);
@@ -52,9 +54,10 @@ export async function deadLetterEvent(deps: EventDeadLetters, undelivered: Undel
       TARGET_ARN: target.arn,
       ERROR_CODE: code,
       ERROR_MESSAGE: message,
-      RETRY_ATTEMPTS: "0",
+      RETRY_ATTEMPTS: String(retryAttempts),
     });
-    reporter.info(`${rule.trigger}: the event for ${target.arn} went to its DLQ (${code})`);
+    const retried = retryAttempts > 0 ? ` after ${retryAttempts} ${retryAttempts === 1 ? "retry" : "retries"}` : "";
+    reporter.info(`${rule.trigger}: the event for ${target.arn} went to its DLQ (${code})${retried}`);
   } catch (err) {
     reporter.info(`${rule.trigger}: could not put the event in its DLQ ${target.deadLetterArn}: ${(err as Error).message}`);
   }

@@ -28,6 +28,7 @@ import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
 import { deadLetterEvent } from "./event-dlq";
+import { DeliveryFailure, deliverWithRetries, errorCodeOf } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { Destinations, LambdaService } from "./lambda/service";
@@ -44,6 +45,8 @@ export interface EventRouterOptions {
   iam?: IamAuthority;
   /** Where a rule's undeliverable events go: its targets' DLQs. @default none (they are dropped, and said so) */
   destinations?: Destinations;
+  /** A rule target's first retry wait; each further one doubles it (see `retryDelay`). @default 1000 */
+  retryBaseMs?: number;
 }
 
 /** A target of a delivery: a function, a queue or a topic, by its cloud ARN. */
@@ -55,6 +58,8 @@ export class EventRouter {
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
+  /** Retries waiting for their turn, each with what ends its wait. */
+  private readonly waits = new Map<NodeJS.Timeout, (fired: boolean) => void>();
   private server?: http.Server;
   /** Set by start: until then PutEvents answers 503. */
   private lambdaService?: LambdaService;
@@ -82,6 +87,11 @@ export class EventRouter {
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
+    for (const [timer, resolve] of this.waits) {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    this.waits.clear();
     await Promise.allSettled(this.loops);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
@@ -276,20 +286,31 @@ export class EventRouter {
       for (const target of rule.targets) {
         const payload = target.input ? JSON.parse(target.input) : target.inputPath ? pathOf(event, target.inputPath) : event;
         const trigger = `eventbridge ${rule.name}`;
-        void this.deliver(
-          { arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger },
-          payload,
-          undefined,
-          (code, message) => {
-            this.options.alarms.count(
-              "AWS/Events",
-              "FailedInvocations",
-              { RuleName: rule.name },
-              `rule ${rule.name} could not deliver to ${target.arn}`,
-            );
-            return deadLetterEvent(this.options, { rule: { arn: rule.arn, trigger }, target, event: payload, code, message });
+        void deliverWithRetries(
+          () => this.deliver({ arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger }, payload),
+          {
+            policy: target.retryPolicy,
+            baseMs: this.options.retryBaseMs ?? 1000,
+            wait: (ms) => this.wait(ms),
           },
-        );
+        ).then((givenUp) => {
+          if (!givenUp) return;
+          // FailedInvocations counts the events a rule failed for good, not each failed attempt.
+          this.options.alarms.count(
+            "AWS/Events",
+            "FailedInvocations",
+            { RuleName: rule.name },
+            `rule ${rule.name} could not deliver to ${target.arn}`,
+          );
+          return deadLetterEvent(this.options, {
+            rule: { arn: rule.arn, trigger },
+            target,
+            event: payload,
+            code: givenUp.failure.code,
+            message: givenUp.failure.message,
+            retryAttempts: givenUp.retries,
+          });
+        });
       }
     }
     return { EventId: id };
@@ -298,48 +319,56 @@ export class EventRouter {
   // ---- delivery
 
   /**
-   * Delivers an event to a function (async), a queue or a topic, if the service may. `failed` hears why
-   * not, in EventBridge's words (ERROR_CODE and ERROR_MESSAGE).
+   * Delivers an event to a function (async), a queue or a topic, if the service may. Resolves with why
+   * not, in EventBridge's words (ERROR_CODE and ERROR_MESSAGE), or undefined once delivered.
    */
-  private async deliver(
-    target: Target,
-    event: unknown,
-    subject?: string,
-    failed?: (code: string, message: string) => unknown,
-  ): Promise<void> {
+  private async deliver(target: Target, event: unknown, subject?: string): Promise<DeliveryFailure | undefined> {
     const { model, clients, provisioned } = this.options;
     const lambda = this.lambda;
     const service = target.arn.split(":")[2];
-    const refused = (action: string) => failed?.("NO_PERMISSIONS", `EventBridge may not ${action} ${target.arn}`);
+    const refused = (action: string): DeliveryFailure => ({
+      code: "NO_PERMISSIONS",
+      message: `EventBridge may not ${action} ${target.arn}`,
+    });
     try {
       if (service === "lambda") {
-        if (lambda.permitsInvoke(target.arn, target.service, target.sourceArn, target.trigger))
-          lambda.invokeAsync(target.arn, event, target.trigger);
-        else await refused("invoke");
+        if (!lambda.permitsInvoke(target.arn, target.service, target.sourceArn, target.trigger)) return refused("invoke");
+        lambda.invokeAsync(target.arn, event, target.trigger);
       } else if (service === "sqs" && provisioned.queueUrls.has(target.arn)) {
         if (!this.serviceMay(target.service, { action: "sqs:SendMessage", resource: target.arn }, target.sourceArn, target.trigger))
-          await refused("sqs:SendMessage on");
-        else
-          await clients.sqs.send(
-            new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(target.arn), MessageBody: JSON.stringify(event) }),
-          );
+          return refused("sqs:SendMessage on");
+        await clients.sqs.send(
+          new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(target.arn), MessageBody: JSON.stringify(event) }),
+        );
       } else if (service === "sns" && provisioned.localArns.has(target.arn)) {
         if (!this.serviceMay(target.service, { action: "sns:Publish", resource: target.arn }, target.sourceArn, target.trigger))
-          await refused("sns:Publish on");
-        else
-          await clients.sns.send(
-            new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
-          );
+          return refused("sns:Publish on");
+        await clients.sns.send(
+          new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
+        );
       } else {
         this.options.reporter.info(
           `${target.trigger}: the target ${target.arn} is not in the graph (${model.project}/${model.stack}); nothing delivered`,
         );
-        await failed?.("RESOURCE_NOT_FOUND", `the target ${target.arn} does not exist`);
+        return { code: "NO_RESOURCE", message: `the target ${target.arn} does not exist` };
       }
+      return undefined;
     } catch (err) {
       this.options.reporter.info(`${target.trigger}: could not deliver to ${target.arn}: ${(err as Error).message}`);
-      await failed?.("SDK_CLIENT_ERROR", (err as Error).message);
+      return { code: errorCodeOf(err), message: (err as Error).message };
     }
+  }
+
+  /** Waits before a retry; resolves false at once, and ends the retry, when the local cloud stops. */
+  private wait(ms: number): Promise<boolean> {
+    if (!this.running) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waits.delete(timer);
+        resolve(true);
+      }, ms);
+      this.waits.set(timer, resolve);
+    });
   }
 
   private serviceMay(service: string, call: { action: string; resource: string }, sourceArn: string, trigger: string): boolean {

@@ -6,6 +6,7 @@
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
 import { routeKeyProblem } from "../policy/route-key";
 import { checkPattern } from "./event-pattern";
+import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./event-retry";
 import { functionNamed } from "./function-names";
 
 export interface LocalFunction {
@@ -169,7 +170,8 @@ export interface LocalEventRule {
   busName: string;
   pattern: Record<string, any>;
   enabled: boolean;
-  targets: { arn: string; input?: string; inputPath?: string; roleArn?: string; deadLetterArn?: string }[];
+  /** Each target, with its retry policy (EventBridge's default where it sets none) and DLQ, if any. */
+  targets: { arn: string; input?: string; inputPath?: string; roleArn?: string; deadLetterArn?: string; retryPolicy: RetryPolicy }[];
 }
 
 export interface LocalEventSourceMapping {
@@ -599,6 +601,10 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
             inputPath: t.state.inputPath,
             roleArn: t.state.roleArn,
             deadLetterArn: t.state.deadLetterConfig?.arn,
+            retryPolicy: {
+              maximumRetryAttempts: t.state.retryPolicy?.maximumRetryAttempts ?? DEFAULT_RETRY_POLICY.maximumRetryAttempts,
+              maximumEventAgeSeconds: t.state.retryPolicy?.maximumEventAgeInSeconds ?? DEFAULT_RETRY_POLICY.maximumEventAgeSeconds,
+            },
           })),
       };
     });

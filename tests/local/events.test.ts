@@ -6,7 +6,7 @@
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
 import { eventually, ROOT } from "./harness";
@@ -172,6 +172,53 @@ describe("local cloud: event sources (fixture events-program)", function () {
     });
     expect(await drain(cloud.outputs.bigClosedUrl)).to.deep.equal([]);
     expect(lines).to.include(`eventbridge ${rule.name}: the event for ${closedArn} went to its DLQ (NO_PERMISSIONS)`);
+  });
+
+  it("reads each rule target's retry policy, EventBridge's default where it sets none", () => {
+    const policies = cloud.model.eventRules
+      .filter((r) => r.arn === cloud.outputs.bigOrdersRule || r.arn === cloud.outputs.goneOrdersRule)
+      .flatMap((r) => r.targets.map((t) => ({ rule: r.name.split("-")[0], policy: t.retryPolicy })));
+    expect(policies).to.have.deep.members([
+      { rule: "big", policy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 } },
+      { rule: "big", policy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 } },
+      { rule: "big", policy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 } },
+      { rule: "gone", policy: { maximumRetryAttempts: 3, maximumEventAgeSeconds: 120 } },
+    ]);
+  });
+
+  it("puts the event for a queue that no longer exists in the target's DLQ at once, as NO_RESOURCE, though its policy allows retries", async () => {
+    await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: cloud.outputs.goneOrdersUrl }));
+    const result = JSON.parse(
+      (
+        await cloud.invoke(cloud.outputs.recorderName, {
+          publish: [
+            { Source: "shop", DetailType: "OrderGone", Detail: JSON.stringify({ orderId: "gone" }), EventBusName: cloud.outputs.busName },
+          ],
+        })
+      ).payload!,
+    );
+    expect(result.result.FailedEntryCount).to.equal(0);
+    const dead = await eventually(async () => {
+      const messages = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: cloud.outputs.goneDlqUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+      );
+      return messages.Messages?.length ? messages.Messages : undefined;
+    }, "the event for the deleted queue in the target's DLQ");
+    const rule = cloud.model.eventRules.find((r) => r.arn === cloud.outputs.goneOrdersRule)!;
+    const queueArn = rule.targets[0].arn;
+    const attributes = Object.fromEntries(Object.entries(dead[0].MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
+    expect(attributes).to.include({
+      RULE_ARN: cloud.outputs.goneOrdersRule,
+      TARGET_ARN: queueArn,
+      ERROR_CODE: "NO_RESOURCE",
+      RETRY_ATTEMPTS: "0",
+    });
+    expect(attributes.ERROR_MESSAGE).to.match(/queue/i);
+    expect(JSON.parse(dead[0].Body!)).to.deep.include({ "detail-type": "OrderGone", detail: { orderId: "gone" } });
+    // Tried once: with 10 ms between retries, three retries would have been made by now.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lines.filter((l) => l.startsWith(`eventbridge ${rule.name}: could not deliver to ${queueArn}`))).to.have.length(1);
+    expect(lines).to.include(`eventbridge ${rule.name}: the event for ${queueArn} went to its DLQ (NO_RESOURCE)`);
   });
 
   it("fails a PutEvents entry EventBridge would fail, and refuses the call without events:PutEvents on the bus", async () => {

@@ -1,0 +1,85 @@
+/**
+ * How EventBridge retries delivering an event to a rule's target ("How EventBridge retries delivering
+ * events", EventBridge User Guide): a failed delivery is tried again with exponential back-off until the
+ * target's RetryPolicy runs out, by default 185 retries or 24 hours, whichever comes first. A missing
+ * permission or a target that no longer exists is not retried ("Using dead-letter queues to process
+ * undelivered events"): the event goes to the target's DLQ at once.
+ */
+
+/** A target's RetryPolicy, as aws.cloudwatch.EventTarget's `retryPolicy` sets it. */
+export interface RetryPolicy {
+  /** Retries after the first attempt, 0 to 185. @default 185 */
+  maximumRetryAttempts: number;
+  /** How long after it arrived the event may still be delivered, 60 to 86,400 s. @default 86,400 */
+  maximumEventAgeSeconds: number;
+}
+
+/** EventBridge's policy for a target that sets none. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
+
+/** Why a delivery failed, in EventBridge's words: ERROR_CODE and ERROR_MESSAGE of the DLQ message. */
+export interface DeliveryFailure {
+  code: string;
+  message: string;
+}
+
+/** ERROR_CODEs EventBridge does not retry: someone has to act first. */
+const NOT_RETRIED = new Set(["NO_PERMISSIONS", "NO_RESOURCE"]);
+
+/**
+ * The wait before retry `n` (0 for the first): `baseMs` doubled each time, at most 256 times `baseMs`.
+ * EventBridge does not publish its back-off; locally the scale is `baseMs` (1 s by default) so that a
+ * failing target is retried while someone watches, not over a day.
+ */
+export function retryDelay(baseMs: number, n: number): number {
+  return baseMs * 2 ** Math.min(n, 8);
+}
+
+export interface RetryOptions {
+  policy: RetryPolicy;
+  /** The first wait; see `retryDelay`. */
+  baseMs: number;
+  /** Waits `ms`; resolves false if the local cloud stops meanwhile, which ends the retries. */
+  wait(ms: number): Promise<boolean>;
+  /** The clock, in ms. @default Date.now */
+  now?: () => number;
+}
+
+/** What became of an event that was not delivered: the last failure, and the retries made before it. */
+export interface GivenUp {
+  failure: DeliveryFailure;
+  retries: number;
+}
+
+/**
+ * Runs `attempt` until it delivers (it resolves undefined) or the policy gives up. Resolves with the last
+ * failure when it gives up, or undefined when the event was delivered or the local cloud stopped.
+ */
+export async function deliverWithRetries(
+  attempt: () => Promise<DeliveryFailure | undefined>,
+  options: RetryOptions,
+): Promise<GivenUp | undefined> {
+  const now = options.now ?? Date.now;
+  const arrived = now();
+  for (let retries = 0; ; retries++) {
+    const failure = await attempt();
+    if (!failure) return undefined;
+    const delay = retryDelay(options.baseMs, retries);
+    const tooOld = now() - arrived + delay > options.policy.maximumEventAgeSeconds * 1000;
+    if (NOT_RETRIED.has(failure.code) || retries >= options.policy.maximumRetryAttempts || tooOld) return { failure, retries };
+    if (!(await options.wait(delay))) return undefined;
+  }
+}
+
+/**
+ * EventBridge's ERROR_CODE for the error an emulator answered a delivery with: a queue or topic that is
+ * gone is NO_RESOURCE (not retried), a throttle THROTTLING, a refused or broken connection
+ * CONNECTION_FAILURE, anything else SDK_CLIENT_ERROR (all three retried).
+ */
+export function errorCodeOf(err: unknown): string {
+  const { name = "", code = "", $metadata } = (err ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (/NonExistentQueue|QueueDoesNotExist|NotFound/.test(name)) return "NO_RESOURCE";
+  if (/Throttl|TooManyRequests/.test(name) || $metadata?.httpStatusCode === 429) return "THROTTLING";
+  if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return "CONNECTION_FAILURE";
+  return "SDK_CLIENT_ERROR";
+}
