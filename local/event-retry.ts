@@ -77,9 +77,9 @@ export async function deliverWithRetries(
  * CONNECTION_FAILURE, anything else SDK_CLIENT_ERROR (all three retried).
  */
 export function errorCodeOf(err: unknown): string {
-  const { name = "", code = "", $metadata } = (err ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  if (/NonExistentQueue|QueueDoesNotExist|NotFound/.test(name)) return "NO_RESOURCE";
-  if (/Throttl|TooManyRequests/.test(name) || $metadata?.httpStatusCode === 429) return "THROTTLING";
-  if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return "CONNECTION_FAILURE";
+  const { name, code, $metadata } = (err ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (/NonExistentQueue|QueueDoesNotExist|NotFound/.test(`${name}`)) return "NO_RESOURCE";
+  if (/Throttl|TooManyRequests/.test(`${name}`) || $metadata?.httpStatusCode === 429) return "THROTTLING";
+  if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(`${code}`)) return "CONNECTION_FAILURE";
   return "SDK_CLIENT_ERROR";
 }

@@ -9,7 +9,8 @@ import { EventRouter, EventRouterOptions } from "../../local/events";
 
 /** Runs deliverWithRetries against scripted attempt results; each wait moves the test's clock on by its length. */
 async function run(results: (string | undefined)[], policy: RetryPolicy, options: { baseMs?: number; stopAfterWaits?: number } = {}) {
-  let clock = 0;
+  // The clock does not start at 0: an event's age is now minus when it arrived.
+  let clock = 1_000_000;
   let attempts = 0;
   const waits: number[] = [];
   const outcome = await deliverWithRetries(
@@ -112,6 +113,7 @@ describe("local cloud: EventBridge target retries", () => {
       ["a timed-out connection", { code: "ETIMEDOUT" }, "CONNECTION_FAILURE"],
       ["a name that does not resolve", { code: "ENOTFOUND" }, "SDK_CLIENT_ERROR"],
       ["a code that only contains a connection error's", { code: "XECONNREFUSED" }, "SDK_CLIENT_ERROR"],
+      ["a code that only starts with a connection error's", { code: "ECONNREFUSED_LATER" }, "SDK_CLIENT_ERROR"],
       ["a plain error", new Error("boom"), "SDK_CLIENT_ERROR"],
       ["nothing at all", undefined, "SDK_CLIENT_ERROR"],
     ];
