@@ -116,8 +116,42 @@ http.createServer((req, res) => { res.writeHead(200, { "content-type": "applicat
   .listen(Number(process.env.PORT), "127.0.0.1", () => process.stdout.write("ready\\n"));
 `;
 
-async function startBare(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["-e", BARE_SERVER], {
+/**
+ * The floor of the local cloud's design: node:http, and for each request one round trip to a worker thread
+ * (of four, the local cloud's default container cap) over a MessageChannel, the event and the result as JSON,
+ * with a handler that does nothing. What the local cloud spends beyond this is its own work.
+ */
+const HOP_SERVER = `
+const http = require("http");
+const { Worker, MessageChannel } = require("worker_threads");
+const WORKER = 'const { workerData } = require("worker_threads"); const port = workerData.port;' +
+  'port.on("message", (m) => { JSON.parse(m.event); port.postMessage({ id: m.id, payload: JSON.stringify({ statusCode: 200, body: JSON.stringify({ status: "ok" }) }) }); });';
+const idle = [], waiting = [];
+for (let i = 0; i < 4; i++) {
+  const { port1, port2 } = new MessageChannel();
+  new Worker(WORKER, { eval: true, workerData: { port: port2 }, transferList: [port2] });
+  const worker = { port: port1, done: undefined };
+  port1.on("message", (m) => { const done = worker.done; const next = waiting.shift(); next ? next(worker) : idle.push(worker); done(m); });
+  idle.push(worker);
+}
+let id = 0;
+const invoke = (event) => new Promise((done) => {
+  const send = (worker) => { worker.done = done; worker.port.postMessage({ id: ++id, event: JSON.stringify(event) }); };
+  const worker = idle.pop();
+  worker ? send(worker) : waiting.push(send);
+});
+http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => invoke({ rawPath: req.url, headers: req.headers, requestContext: { http: { method: req.method } } }).then((m) => {
+    const result = JSON.parse(m.payload);
+    res.writeHead(result.statusCode, { "content-type": "application/json", "content-length": Buffer.byteLength(result.body) });
+    res.end(result.body);
+  }));
+}).listen(Number(process.env.PORT), "127.0.0.1", () => process.stdout.write("ready\\n"));
+`;
+
+async function startBare(port: number, program = BARE_SERVER): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["-e", program], {
     env: { ...process.env, PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -143,20 +177,28 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const bare = await startBare(barePort);
   const bareUrl = `http://127.0.0.1:${barePort}/health`;
+  const floorPort = await freePort();
+  const floor = await startBare(floorPort, HOP_SERVER);
+  const floorUrl = `http://127.0.0.1:${floorPort}/health`;
   // The local cloud writes its lines as usual, to /dev/null: what a terminal costs to show them is not the local cloud's.
   const port = await freePort();
   const { child: cloud, exited } = await startCloud(port, opts.quiet ? ["--quiet"] : []);
   const url = `http://127.0.0.1:${port}/health`;
   await load(bareUrl, 10, 2);
+  await load(floorUrl, 10, 2);
   await load(url, 10, 3);
   const turns = 3;
   const perTurn = Math.max(2, Math.round(seconds / turns));
   const bareRuns: Awaited<ReturnType<typeof loadWithCpu>>[] = [];
   const cloudRuns: Awaited<ReturnType<typeof loadWithCpu>>[] = [];
+  const floorRuns: Awaited<ReturnType<typeof loadWithCpu>>[] = [];
   for (let turn = 0; turn < turns; turn++) {
     bareRuns.push(await loadWithCpu(bareUrl, bare.pid!, 10, perTurn));
+    floorRuns.push(await loadWithCpu(floorUrl, floor.pid!, 10, perTurn));
     cloudRuns.push(await loadWithCpu(url, cloud.pid!, 10, perTurn));
   }
+  floor.kill();
+  const floor10 = combine(floorRuns);
   const bare10 = combine(bareRuns);
   const cloud10 = combine(cloudRuns);
   const bare1 = await load(bareUrl, 1, perTurn);
@@ -194,16 +236,19 @@ async function main(): Promise<void> {
   const lines = [
     `# Local cloud benchmark (${new Date().toISOString()}, node ${process.version}, ${require("os").cpus().length} cores)`,
     "",
-    `GET /health, autocannon; at 10 connections the bare server and the local cloud take the load in three turns each of ${Math.max(2, Math.round(seconds / 3))} s (means, and the worst p99); the local cloud ${opts.quiet ? "with --quiet" : "prints its invocation and handler log lines"} (to /dev/null).`,
+    `GET /health, autocannon; at 10 connections the bare server, the floor and the local cloud take the load in three turns each of ${Math.max(2, Math.round(seconds / 3))} s (means, and the worst p99); the local cloud ${opts.quiet ? "with --quiet" : "prints its invocation and handler log lines"} (to /dev/null).`,
     "",
     "| target | req/s | p50 ms | p99 ms | share of bare | errors |",
     "|---|---|---|---|---|---|",
     row("bare node:http, 10 connections", bare10),
     row("bare node:http, 1 connection", bare1),
+    row("floor: node:http + a worker-thread round trip, 10 connections", floor10, bare10),
     row("local cloud, 10 connections", cloud10, bare10),
     row("local cloud, 1 connection", cloud1, bare1),
     "",
-    `CPU per request at 10 connections (every thread of the process): bare ${bare10.cpuUsPerRequest.toFixed(1)} µs, local cloud ${cloud10.cpuUsPerRequest.toFixed(1)} µs.`,
+    `CPU per request at 10 connections (every thread of the process): bare ${bare10.cpuUsPerRequest.toFixed(1)} µs, floor ${floor10.cpuUsPerRequest.toFixed(1)} µs, local cloud ${cloud10.cpuUsPerRequest.toFixed(1)} µs.`,
+    "",
+    "The floor is node:http with one round trip per request to one of four worker threads over a MessageChannel and a handler that does nothing: what any design that runs each invocation in its own container thread pays on this machine before doing anything else.",
     "",
     `Where a request's time goes (a separate run with --profile, ${breakdown.requests} requests at 10 connections; mean per request, and share):`,
     "",
