@@ -6,6 +6,8 @@
 import { expect } from "chai";
 import { DeliveryFailure, deliverWithRetries, errorCodeOf, retryDelay, RetryPolicy } from "../../local/event-retry";
 import { EventRouter, EventRouterOptions } from "../../local/events";
+import { Reporter } from "../../local/console";
+import { deadLetterEvent } from "../../local/event-dlq";
 
 /** Runs deliverWithRetries against scripted attempt results; each wait moves the test's clock on by its length. */
 async function run(results: (string | undefined)[], policy: RetryPolicy, options: { baseMs?: number; stopAfterWaits?: number } = {}) {
@@ -139,5 +141,35 @@ describe("local cloud: EventBridge target retries", () => {
       expect(await Promise.all(pending)).to.deep.equal([false, false]);
       expect(await r.wait(60_000)).to.equal(false);
     });
+  });
+
+  describe("the DLQ message after retries", () => {
+    for (const [retries, said] of [
+      [2, " after 2 retries"],
+      [1, " after 1 retry"],
+      [0, ""],
+    ] as const)
+      it(`says ${retries} in RETRY_ATTEMPTS and in the line`, async () => {
+        const lines: string[] = [];
+        const sent: Record<string, string>[] = [];
+        await deadLetterEvent(
+          {
+            reporter: new Reporter((l) => lines.push(l)),
+            destinations: { send: async (_arn, _body, attributes) => void sent.push(attributes!) },
+          },
+          {
+            rule: { arn: "arn:aws:events:eu-west-1:123456789012:rule/bus/r", trigger: "eventbridge r" },
+            target: { arn: "arn:aws:sqs:eu-west-1:123456789012:q", deadLetterArn: "arn:aws:sqs:eu-west-1:123456789012:dlq" },
+            event: {},
+            code: "THROTTLING",
+            message: "slow down",
+            retryAttempts: retries,
+          },
+        );
+        expect(sent.map((a) => a.RETRY_ATTEMPTS)).to.deep.equal([String(retries)]);
+        expect(lines).to.deep.equal([
+          `eventbridge r: the event for arn:aws:sqs:eu-west-1:123456789012:q went to its DLQ (THROTTLING)${said}`,
+        ]);
+      });
   });
 });
