@@ -150,7 +150,8 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), "127.0.0.1", () => process.stdout.write("ready\\n"));
 `;
 
-async function startBare(port: number, program = BARE_SERVER): Promise<ChildProcess> {
+/** Runs one of the reference servers above (the bare one, or the floor) on `port`, and waits until it listens. */
+async function startReference(port: number, program: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["-e", program], {
     env: { ...process.env, PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
@@ -175,10 +176,10 @@ async function main(): Promise<void> {
   // Both servers run side by side and take the load in turns (bare, local cloud, bare, ...): this VM's
   // speed changes over a minute, and turns give both the same machine.
   const barePort = await freePort();
-  const bare = await startBare(barePort);
+  const bare = await startReference(barePort, BARE_SERVER);
   const bareUrl = `http://127.0.0.1:${barePort}/health`;
   const floorPort = await freePort();
-  const floor = await startBare(floorPort, HOP_SERVER);
+  const floor = await startReference(floorPort, HOP_SERVER);
   const floorUrl = `http://127.0.0.1:${floorPort}/health`;
   // The local cloud writes its lines as usual, to /dev/null: what a terminal costs to show them is not the local cloud's.
   const port = await freePort();
