@@ -128,12 +128,12 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
             { ApiId: options.api.id, Stage: served.stage.name },
             `API ${options.api.name} answered ${answer.status}`,
           );
-        const headers: [string, string][] = [
-          ...(cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers),
-          ["apigw-requestid", requestId],
-          ["content-length", String(answer.body.length)],
-        ];
-        res.writeHead(answer.status, headers.flat());
+        // writeHead's flat form, [name, value, name, value, ...], built at once.
+        const headers: string[] = [];
+        for (const [name, value] of cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers)
+          headers.push(name, value);
+        headers.push("apigw-requestid", requestId, "content-length", String(answer.body.length));
+        res.writeHead(answer.status, headers);
         res.end(answer.body);
       };
       // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
@@ -241,37 +241,39 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
   const now = new Date();
   const contentType = headers["content-type"] ?? "";
   const isText = parts.body.length === 0 || TEXT_TYPE.test(contentType);
-  return {
+  // Built field by field, in API Gateway's order; the optional ones only when present.
+  const event: Record<string, unknown> = {
     version: "2.0",
     routeKey: parts.routeKey,
     rawPath: parts.rawPath,
     rawQueryString: parts.rawQueryString,
-    ...(cookies ? { cookies } : {}),
-    headers,
-    ...(query ? { queryStringParameters: query } : {}),
-    requestContext: {
-      accountId: parts.options.accountId,
-      apiId: parts.options.api.id,
-      domainName: host,
-      domainPrefix: host.split(".")[0],
-      http: {
-        method: req.method,
-        path: parts.rawPath,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
-        userAgent: headers["user-agent"] ?? "",
-      },
-      requestId: parts.requestId,
-      routeKey: parts.routeKey,
-      stage: parts.stage.name,
-      time: clfTime(now),
-      timeEpoch: now.getTime(),
-    },
-    ...(parts.pathParameters ? { pathParameters: parts.pathParameters } : {}),
-    ...(Object.keys(parts.stage.variables).length ? { stageVariables: parts.stage.variables } : {}),
-    ...(parts.body.length > 0 ? { body: isText ? parts.body.toString("utf8") : parts.body.toString("base64") } : {}),
-    isBase64Encoded: !isText,
   };
+  if (cookies) event.cookies = cookies;
+  event.headers = headers;
+  if (query) event.queryStringParameters = query;
+  event.requestContext = {
+    accountId: parts.options.accountId,
+    apiId: parts.options.api.id,
+    domainName: host,
+    domainPrefix: host.split(".")[0],
+    http: {
+      method: req.method,
+      path: parts.rawPath,
+      protocol: `HTTP/${req.httpVersion}`,
+      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      userAgent: headers["user-agent"] ?? "",
+    },
+    requestId: parts.requestId,
+    routeKey: parts.routeKey,
+    stage: parts.stage.name,
+    time: clfTime(now),
+    timeEpoch: now.getTime(),
+  };
+  if (parts.pathParameters) event.pathParameters = parts.pathParameters;
+  if (Object.keys(parts.stage.variables).length) event.stageVariables = parts.stage.variables;
+  if (parts.body.length > 0) event.body = isText ? parts.body.toString("utf8") : parts.body.toString("base64");
+  event.isBase64Encoded = !isText;
+  return event;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

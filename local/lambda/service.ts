@@ -39,6 +39,9 @@ export interface LambdaServiceOptions {
   iam?: IamAuthority;
 }
 
+/** Refs whose resolution is kept; past this the cache starts over. */
+const REFS_KEPT = 1000;
+
 export class UnknownFunctionError extends Error {
   constructor(ref: string, known: string[]) {
     super(`Function not found: ${ref}. Functions: ${known.join(", ")}`);
@@ -71,6 +74,12 @@ export class LambdaService {
   private readonly logsAllowed = new Map<string, boolean>();
   private readonly permitted = new Map<string, boolean>();
   private permittedModel?: object;
+  /**
+   * What each ref an invocation named resolved to: the function and the ref's qualifier. Asked on every
+   * invocation (an API request asks twice), and the lookup is two regexes and a scan; kept until a
+   * function is replaced, and at most REFS_KEPT refs (the Invoke API takes any qualifier).
+   */
+  private readonly refs = new Map<string, { fn: LocalFunction; qualifier: string | undefined }>();
 
   constructor(
     private readonly model: LocalModel,
@@ -122,6 +131,7 @@ export class LambdaService {
     this.options.taskRoots[fn.name] = taskRoot;
     this.logsAllowed.delete(fn.name);
     this.permitted.clear();
+    this.refs.clear();
     const old = this.pools.get(fn.name)!;
     this.pools.set(fn.name, this.poolFor(fn, taskRoot));
     // A new deploy publishes a new version. An alias pulumi up moves follows it; one a rollout moves keeps
@@ -170,9 +180,8 @@ export class LambdaService {
   }
 
   /** The version an invocation of `ref` runs: an alias picks by its weights, a version number is itself, anything else is $LATEST. */
-  private versionFor(name: string, ref: string): number {
+  private versionFor(name: string, qualifier: string | undefined): number {
     const v = this.versions.get(name)!;
-    const qualifier = qualifierOf(ref);
     if (qualifier && /^\d+$/.test(qualifier)) return Number(qualifier);
     const routing = qualifier ? v.aliases.get(qualifier) : undefined;
     if (!routing) return v.latest;
@@ -180,13 +189,22 @@ export class LambdaService {
   }
 
   resolve(ref: string): LocalFunction {
+    return this.lookup(ref).fn;
+  }
+
+  private lookup(ref: string): { fn: LocalFunction; qualifier: string | undefined } {
+    const known = this.refs.get(ref);
+    if (known) return known;
     const fn = findFunction(this.model, ref);
     if (!fn)
       throw new UnknownFunctionError(
         ref,
         this.model.functions.map((f) => f.name),
       );
-    return fn;
+    if (this.refs.size >= REFS_KEPT) this.refs.clear();
+    const found = { fn, qualifier: qualifierOf(ref) };
+    this.refs.set(ref, found);
+    return found;
   }
 
   /**
@@ -257,11 +275,11 @@ export class LambdaService {
     trigger: string,
     extra: { status?: (outcome: InvokeOutcome) => number; trace?: string } = {},
   ): Promise<InvokeOutcome> {
-    const fn = this.resolve(ref);
+    const { fn, qualifier } = this.lookup(ref);
     // Lambda writes START, END and REPORT lines for every invocation, with the function's role.
     this.mayWriteLogs(fn);
     const versions = this.versions.get(fn.name)!;
-    const version = this.versionFor(fn.name, ref);
+    const version = this.versionFor(fn.name, qualifier);
     const pool = version === versions.latest ? this.pools.get(fn.name)! : versions.kept.get(version);
     if (!pool)
       throw new UnknownFunctionError(`${fn.name}:${version}`, [
@@ -274,7 +292,7 @@ export class LambdaService {
     if (outcome.error?.errorType === "Runtime.Stopped" && pool.isRetired)
       outcome = await this.pools.get(fn.name)!.invoke(event, undefined, trace);
     // Lambda says $LATEST for an unqualified invocation, and the version number for one through an alias or a version.
-    outcome.version = qualifierOf(ref) ? String(version) : "$LATEST";
+    outcome.version = qualifier ? String(version) : "$LATEST";
     // The caller maps the outcome (an API route: to its HTTP answer) whether or not lines are printed.
     const status = extra.status?.(outcome);
     this.options.reporter.invocation({
@@ -432,18 +450,21 @@ export function qualifierOf(ref: string): string | undefined {
  * X-Amzn-Trace-Id) continued with a new Parent, or a new trace, sampled when the function's tracing is Active.
  */
 export function traceHeader(incoming: string | undefined, active: boolean): string {
-  const fields = Object.fromEntries(
-    (incoming ?? "")
-      .split(";")
-      .map((f) => f.trim().split("=") as [string, string])
-      .filter(([k, v]) => k && v),
-  );
-  const root = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(fields.Root ?? "")
-    ? fields.Root
-    : `1-${Math.floor(Date.now() / 1000)
-        .toString(16)
-        .padStart(8, "0")}-${randomHex(12)}`;
-  const sampled = fields.Sampled === "1" || fields.Sampled === "0" ? fields.Sampled : active ? "1" : "0";
+  let root: string | undefined;
+  let sampled: string | undefined;
+  // Most invocations carry no header (nothing to parse); a field's last occurrence wins.
+  if (incoming)
+    for (const field of incoming.split(";")) {
+      const [key, value] = field.trim().split("=");
+      if (!value) continue;
+      if (key === "Root") root = value;
+      else if (key === "Sampled") sampled = value;
+    }
+  if (!root || !/^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(root))
+    root = `1-${Math.floor(Date.now() / 1000)
+      .toString(16)
+      .padStart(8, "0")}-${randomHex(12)}`;
+  if (sampled !== "1" && sampled !== "0") sampled = active ? "1" : "0";
   return `Root=${root};Parent=${randomHex(8)};Sampled=${sampled}`;
 }
 

@@ -192,6 +192,23 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(after.invocations).to.equal(1);
   });
 
+  it("times an invocation out at its own deadline, not at one left over from the container's previous invocation", async () => {
+    // The container keeps its timeout timer armed between invocations: the plain request's timer fires
+    // about 600 ms into the slow one, which must run on to its own 1 s. The slow one reuses the plain
+    // one's container (the last released is the next taken).
+    await echoed("GET", "/echo?mode=plain");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const from = lines.length;
+    const slow = await request(cloud.url, "GET", "/echo?mode=sleep&ms=1600");
+    expect(slow.status).to.equal(500);
+    const line = lines.slice(from).find((l) => l.includes("Sandbox.Timedout"));
+    expect(line, lines.slice(from).join("\n")).to.not.equal(undefined);
+    expect(line).to.not.include("cold start");
+    const durationMs = Number(/ (\d+\.\d) ms /.exec(line!)![1]);
+    expect(durationMs).to.be.at.least(1000);
+    expect(durationMs).to.be.below(1600);
+  });
+
   it("serves many concurrent requests with at most the configured containers", async () => {
     const replies = await Promise.all(Array.from({ length: 60 }, () => request(cloud.url, "GET", "/echo?mode=sleep&ms=20")));
     expect(replies.map((r) => r.status)).to.deep.equal(replies.map(() => 200));

@@ -1,7 +1,10 @@
 /** The local cloud's pure parts: route selection, schedule expressions, batch item failures, the graph model. */
 import { expect } from "chai";
 import { buildModel } from "../../local/model";
-import { randomHex, traceHeader } from "../../local/lambda/service";
+import { AlarmBoard } from "../../local/alarms";
+import { Reporter } from "../../local/console";
+import { LambdaService, qualifierOf, randomHex, traceHeader } from "../../local/lambda/service";
+import type { LocalFunction, LocalModel } from "../../local/model";
 import { batchItemFailures } from "../../local/queues";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
@@ -287,11 +290,79 @@ describe("local cloud: trace headers", () => {
     expect(traceHeader("Root=not-a-root", false)).to.match(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
   });
 
+  it("reads the last Root and Sampled of a header, spaces around fields and all", () => {
+    const root = (header: string) => /Root=([^;]+)/.exec(traceHeader(header, false))![1];
+    expect(root("Root=1-5759e988-bd862e3fe1be46a994272793; Root=1-00000000-000000000000000000000000")).to.equal(
+      "1-00000000-000000000000000000000000",
+    );
+    expect(traceHeader(" Sampled=0 ;Root=1-5759e988-bd862e3fe1be46a994272793", true)).to.match(
+      /^Root=1-5759e988-bd862e3fe1be46a994272793;Parent=[0-9a-f]{16};Sampled=0$/,
+    );
+    // A sampling decision other than 0 or 1, or a field without a value, counts as none.
+    expect(traceHeader("Sampled=2", true)).to.match(/;Sampled=1$/);
+    expect(traceHeader("Sampled=1;Root=", false)).to.match(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=1$/);
+    expect(traceHeader("Sampled=", false)).to.match(/;Sampled=0$/);
+  });
+
   it("draws ids from a pooled buffer that is refilled once spent, never repeating bytes", () => {
     // 1000 ids of 12 bytes spend the 4 KB pool twice over.
     const ids = Array.from({ length: 1000 }, () => randomHex(12));
     expect(ids.every((id) => /^[0-9a-f]{24}$/.test(id))).to.equal(true);
     expect(new Set(ids).size).to.equal(ids.length);
     expect(randomHex(1)).to.match(/^[0-9a-f]{2}$/);
+  });
+});
+
+describe("local cloud: the Lambda service's function refs", () => {
+  const fn = (name: string, timeoutSeconds: number): LocalFunction => ({
+    name,
+    arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    role: "arn:aws:iam::123456789012:role/r",
+    handler: "index.handler",
+    runtime: "nodejs22.x",
+    memoryMb: 128,
+    timeoutSeconds,
+    environment: {},
+    code: undefined,
+    async: { retryAttempts: 2, maximumEventAgeSeconds: 21600 },
+    logGroup: `/aws/lambda/${name}`,
+    tracing: "PassThrough",
+    aliases: { live: { managed: false } },
+  });
+  const serviceOf = (functions: LocalFunction[]) => {
+    const reporter = new Reporter(() => undefined);
+    const model = { region: "us-east-1", accountId: "123456789012", functions } as unknown as LocalModel;
+    return new LambdaService(model, {
+      bootstrapFile: "unused.js",
+      taskRoots: {},
+      baseEnvironment: {},
+      maxContainers: 1,
+      asyncRetryBaseMs: 1,
+      reporter,
+      alarms: new AlarmBoard([], reporter),
+      destinations: { send: async () => undefined },
+    });
+  };
+
+  it("resolves names, qualified names and ARNs to the function, and the replaced function once it is replaced", async () => {
+    const service = serviceOf([fn("orders", 3), fn("billing", 6)]);
+    const arn = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+    for (const ref of ["orders", "orders:live", `${arn}:live`, arn]) expect(service.resolve(ref).timeoutSeconds, ref).to.equal(3);
+    expect(service.resolve("billing").timeoutSeconds).to.equal(6);
+    // Asked again, the same answer; after a deploy of new settings, the new ones, whatever was asked before.
+    expect(service.resolve("orders:live").timeoutSeconds).to.equal(3);
+    service.replaceFunction(fn("orders", 9), "/tmp/orders-v2");
+    for (const ref of ["orders", "orders:live", `${arn}:live`, arn]) expect(service.resolve(ref).timeoutSeconds, ref).to.equal(9);
+    expect(service.versionsOf("orders:live")).to.deep.equal({ latest: 2, aliases: { live: { version: 2 } } });
+    expect(() => service.resolve("nothing")).to.throw(/Function not found: nothing\. Functions: orders, billing/);
+    await service.stop();
+  });
+
+  it("reads a qualifier from a name or an ARN, and none from $LATEST or a bare one", () => {
+    expect(qualifierOf("orders:live")).to.equal("live");
+    expect(qualifierOf("arn:aws:lambda:us-east-1:123456789012:function:orders:7")).to.equal("7");
+    expect(qualifierOf("orders:$LATEST")).to.equal(undefined);
+    expect(qualifierOf("arn:aws:lambda:us-east-1:123456789012:function:orders")).to.equal(undefined);
+    expect(qualifierOf("orders")).to.equal(undefined);
   });
 });
