@@ -60,12 +60,16 @@ const HOP_BY_HOP = new Set([
   "content-length",
 ]);
 
-type Answer = { status: number; headers: [string, string][]; body: Buffer };
+/**
+ * An HTTP answer. A text body stays a string: node:http then writes the head and the body in one
+ * system call, where a Buffer body takes a second chunk and writev.
+ */
+type Answer = { status: number; headers: [string, string][]; body: string | Buffer };
 
 const apiError = (status: number, message: string): Answer => ({
   status,
   headers: [["content-type", "application/json"]],
-  body: Buffer.from(JSON.stringify({ message })),
+  body: JSON.stringify({ message }),
 });
 
 const requestIdPrefix = randomBytes(6).toString("base64url");
@@ -132,7 +136,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         const headers: string[] = [];
         for (const [name, value] of cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers)
           headers.push(name, value);
-        headers.push("apigw-requestid", requestId, "content-length", String(answer.body.length));
+        headers.push("apigw-requestid", requestId, "content-length", String(Buffer.byteLength(answer.body)));
         res.writeHead(answer.status, headers);
         res.end(answer.body);
       };
@@ -142,7 +146,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       if (!served || !served.stage.deployed) return send(apiError(404, "Not Found"));
       // With CORS configured, API Gateway answers every preflight itself, whatever the routes.
       if (cors && isPreflight(req.method, req.headers))
-        return send({ status: 204, headers: preflightHeaders(cors, origin!), body: Buffer.alloc(0) }, true);
+        return send({ status: 204, headers: preflightHeaders(cors, origin!), body: "" }, true);
       if (size > MAX_BODY_BYTES) return send(apiError(413, "Request Entity Too Large"));
       const bucket = buckets.get(served.stage.name);
       if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
@@ -290,30 +294,27 @@ function clfTime(d: Date): string {
   return clfCache.text;
 }
 
-async function invokeRoute(
-  options: ApiServerOptions,
-  functionArn: string,
-  event: Record<string, unknown>,
-  routeKey: string,
-): Promise<{ answer: Answer; outcome?: InvokeOutcome }> {
+type Routed = { answer: Answer; outcome?: InvokeOutcome };
+
+function invokeRoute(options: ApiServerOptions, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Routed> {
   let answer: Answer | undefined;
-  let invoked: InvokeOutcome | undefined;
-  const statusOf = (outcome: InvokeOutcome) => {
-    invoked = outcome;
-    answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null");
-    return answer.status;
-  };
   const lambda = options.lambda()!;
   const work = lambda
     .invoke(functionArn, event, `api ${routeKey}`, {
-      status: statusOf,
+      // Mapped as the invocation is reported, so its line carries the status the client gets.
+      status: (outcome) =>
+        (answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null")).status,
       trace: (event.headers as Record<string, string> | undefined)?.["x-amzn-trace-id"],
     })
-    .then(() => ({ answer: answer!, outcome: invoked }));
+    .then((outcome): Routed => ({ answer: answer!, outcome }));
   // The function's own timeout ends it first unless it is longer than the API's 30 s.
-  if (lambda.resolve(functionArn).timeoutSeconds * 1000 < MAX_INTEGRATION_MS) return work;
+  return lambda.resolve(functionArn).timeoutSeconds * 1000 < MAX_INTEGRATION_MS ? work : withIntegrationTimeout(work);
+}
+
+/** The API's 30 s integration timeout: a 504 when the function has not answered by then. */
+async function withIntegrationTimeout(work: Promise<Routed>): Promise<Routed> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ answer: Answer }>((resolve) => {
+  const timeout = new Promise<Routed>((resolve) => {
     timer = setTimeout(() => resolve({ answer: apiError(504, "Gateway Timeout") }), MAX_INTEGRATION_MS);
   });
   const result = await Promise.race([work, timeout]);
@@ -333,7 +334,7 @@ export function mapResponseV2(payload: string): Answer {
   if (!structured) {
     // No statusCode: API Gateway assumes 200, JSON, and the result as the body.
     const body = typeof value === "string" ? value : payload;
-    return { status: 200, headers: [["content-type", "application/json"]], body: Buffer.from(body) };
+    return { status: 200, headers: [["content-type", "application/json"]], body };
   }
   const status = Number(value.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) return apiError(500, "Internal Server Error");
@@ -341,7 +342,7 @@ export function mapResponseV2(payload: string): Answer {
   for (const cookie of Array.isArray(value.cookies) ? value.cookies : []) headers.push(["set-cookie", String(cookie)]);
   const raw =
     value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
-  return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw) };
+  return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : raw };
 }
 
 /** `${stageVariables.name}` in an integration URI, replaced by the stage's value, as API Gateway does. */

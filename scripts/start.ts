@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { parseArguments } from "./cli";
 import { describeInputError, EXIT, isInputError } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
+import { bufferedStdout } from "../local/console";
 
 /** Stopping must finish within this; after it, the process exits regardless. */
 const STOP_DEADLINE_MS = 4500;
@@ -90,9 +91,13 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.badInput;
   }
 
+  // One writer for every line from here on: the local cloud's lines wait a moment to be written
+  // together, and the lines below must come after them.
+  const write = bufferedStdout();
   let cloud;
   try {
     cloud = await startLocalCloud({
+      write,
       programDir: path.resolve(opts.program),
       stack: opts.stack,
       port,
@@ -122,14 +127,14 @@ async function main(argv: string[]): Promise<number> {
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      process.stdout.write(`\n${signal}: stopping the local cloud\n`);
+      write(`\n${signal}: stopping the local cloud`);
       setTimeout(() => {
         process.stderr.write("error: the local cloud did not stop in time; exiting anyway\n");
         resolve(EXIT.programFailed);
       }, STOP_DEADLINE_MS).unref();
       cloud.stop().then(
-        // One more turn of the event loop: the last lines (the unused-grant report) are written once per turn.
-        () => setImmediate(() => resolve(EXIT.ok)),
+        // The last lines (the unused-grant report) may still be waiting: they are written as the process exits.
+        () => resolve(EXIT.ok),
         (err) => {
           process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
           resolve(EXIT.programFailed);
@@ -138,9 +143,8 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
-    // Announced only once Ctrl-C is handled: a signal right after the line must still stop it cleanly;
-    // and after the start-up table, whose lines are written once per turn of the event loop.
-    setImmediate(() => process.stdout.write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)\n`));
+    // Announced only once Ctrl-C is handled: a signal right after the line must still stop it cleanly.
+    write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)`);
   });
 }
 

@@ -318,6 +318,9 @@ function exitError(err: Error): LambdaError {
 
 function emitLines(text: string, onLog: PoolOptions["onLog"]): void {
   if (!text) return;
+  // Most invocations write one line: no array for it.
+  const end = text.indexOf("\n");
+  if (end < 0 || end === text.length - 1) return onLog(end < 0 ? text : text.slice(0, end), "stdout");
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   for (const line of lines) onLog(line, "stdout");
