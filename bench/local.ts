@@ -55,7 +55,18 @@ async function loadWithCpu(url: string, pid: number, connections: number, second
 async function startCloud(port: number, args: string[]): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
   const child = spawn(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "start.ts"), "--stack", "dev", "--no-watch", ...args],
+    // As `npm start` runs it (package.json).
+    [
+      "-r",
+      path.join(ROOT, "scripts", "lazy-repl.js"),
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join(ROOT, "scripts", "start.ts"),
+      "--stack",
+      "dev",
+      "--no-watch",
+      ...args,
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, PORT: String(port), NO_COLOR: "1" },

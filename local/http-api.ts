@@ -338,7 +338,10 @@ export function mapResponseV2(payload: string): Answer {
   }
   const status = Number(value.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) return apiError(500, "Internal Server Error");
-  const headers: [string, string][] = Object.entries<unknown>(value.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]);
+  const headers: [string, string][] = [];
+  const given = value.headers;
+  if (given !== null && typeof given === "object")
+    for (const name of Object.keys(given)) headers.push([name.toLowerCase(), String(given[name])]);
   for (const cookie of Array.isArray(value.cookies) ? value.cookies : []) headers.push(["set-cookie", String(cookie)]);
   const raw =
     value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);

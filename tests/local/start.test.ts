@@ -1,4 +1,5 @@
 /** `npm start`'s own behaviour: a clean stop, and exit 2 for bad input. The app itself is in tests/integration. */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -71,6 +72,42 @@ describe("npm start --inspect", function () {
     } finally {
       await cloud.stop("SIGINT");
     }
+  });
+});
+
+describe("npm start: scripts/lazy-repl.js", function () {
+  this.timeout(60_000);
+  // Loads ts-node as npm start does, then says whether node:domain and node:repl are loaded, and what
+  // ts-node's own REPL answers to a line of TypeScript.
+  const probe = (preload: string[]) => {
+    const program = `
+      const { PassThrough } = require("stream");
+      const loaded = () => ["NativeModule domain", "NativeModule repl"].filter((m) => process.moduleLoadList.includes(m));
+      const before = loaded();
+      const tsNode = require("ts-node");
+      const input = new PassThrough(), output = new PassThrough();
+      let said = "";
+      output.on("data", (d) => (said += d));
+      const repl = tsNode.createRepl({ stdin: input, stdout: output, stderr: output });
+      repl.setService(tsNode.create({ transpileOnly: true }));
+      repl.start();
+      input.write("const x: number = 40 + 2; x\\n");
+      setTimeout(() => { process.stdout.write(JSON.stringify({ before, said })); process.exit(0); }, 1000);`;
+    const printed = execFileSync(process.execPath, [...preload, "-r", "ts-node/register/transpile-only", "-e", program], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    return JSON.parse(printed) as { before: string[]; said: string };
+  };
+
+  it("keeps node:domain out of the process, and ts-node's REPL still works when it is used", () => {
+    expect(probe([])).to.deep.equal({ before: ["NativeModule domain", "NativeModule repl"], said: "> 42\n> " });
+    expect(probe(["-r", path.join(ROOT, "scripts", "lazy-repl.js")])).to.deep.equal({ before: [], said: "> 42\n> " });
+  });
+
+  it("is what npm start preloads", () => {
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
+    expect(scripts.start).to.equal("node -r ./scripts/lazy-repl.js -r ts-node/register/transpile-only scripts/start.ts");
   });
 });
 
