@@ -72,6 +72,8 @@ const apiError = (status: number, message: string): Answer => ({
   body: JSON.stringify({ message }),
 });
 
+const NO_BODY = Buffer.alloc(0);
+
 const requestIdPrefix = randomBytes(6).toString("base64url");
 let requestCount = 0;
 
@@ -83,7 +85,8 @@ function nextRequestId(): string {
 
 /** The stage a path is served by, and the path the routes see: /{stage}/... for a named stage, the root for $default. */
 export function stageFor(stages: LocalStage[], rawPath: string): { stage: LocalStage; routePath: string } | undefined {
-  const first = rawPath.split("/")[1] ?? "";
+  const end = rawPath.indexOf("/", 1);
+  const first = rawPath.slice(1, end < 0 ? undefined : end);
   const named = stages.find((s) => s.name !== "$default" && s.name === decodeURIComponent(first));
   if (named) return { stage: named, routePath: rawPath.slice(first.length + 1) || "/" };
   const root = stages.find((s) => s.name === "$default");
@@ -152,7 +155,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
       const match = routes.match(req.method ?? "GET", served.routePath);
       if (!match) return send(apiError(404, "Not Found"));
-      const body = Buffer.concat(chunks);
+      const body = chunks.length === 1 ? chunks[0] : chunks.length === 0 ? NO_BODY : Buffer.concat(chunks);
       const integration = match.route.target;
       if (integration.type === "HTTP_PROXY") {
         const uri = withStageVariables(integration.uri, served.stage.variables);

@@ -229,7 +229,15 @@ describe("local cloud: stages, stage variables and CORS", () => {
     const both = [stage("$default"), stage("dev")];
     expect(stageFor(both, "/dev/orders")).to.deep.equal({ stage: both[1], routePath: "/orders" });
     expect(stageFor(both, "/dev")).to.deep.equal({ stage: both[1], routePath: "/" });
+    expect(stageFor(both, "/dev/")).to.deep.equal({ stage: both[1], routePath: "/" });
     expect(stageFor(both, "/development/orders")).to.deep.equal({ stage: both[0], routePath: "/development/orders" });
+    expect(stageFor(both, "/de/v")).to.deep.equal({ stage: both[0], routePath: "/de/v" });
+    // The stage is the first segment as sent, percent-decoded; an empty first segment is no stage.
+    expect(stageFor(both, "/d%65v/orders")).to.deep.equal({ stage: both[1], routePath: "/orders" });
+    expect(stageFor([stage("dev"), stage("$default")], "//dev/orders")).to.deep.equal({
+      stage: stage("$default"),
+      routePath: "//dev/orders",
+    });
     expect(stageFor([stage("dev")], "/orders")).to.equal(undefined);
     expect(stageFor([], "/")).to.equal(undefined);
   });
