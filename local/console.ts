@@ -23,15 +23,15 @@ const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
 export const color = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
 
-/** How long a line may wait to be written to stdout, and how many bytes may wait. */
-export const STDOUT_FLUSH_MS = 20;
+/** How many bytes of lines may wait to be written to stdout. */
 export const STDOUT_FLUSH_BYTES = 256 * 1024;
 
 /**
- * Lines for stdout, written together every STDOUT_FLUSH_MS (or once STDOUT_FLUSH_BYTES wait) rather than
- * one system call each: under load, even one write per event-loop turn was a measurable share of a
- * request's time. Each line is encoded straight into the waiting bytes; joining the lines into one string
- * and encoding that cost about as much as the write itself. Lines still waiting at exit are written then.
+ * Lines for stdout, written together at the end of each event-loop turn (or once STDOUT_FLUSH_BYTES wait)
+ * rather than one system call each. Each line is encoded straight into the waiting bytes: joining the
+ * lines into one string (a two-byte string once a line has a `λ`) and encoding that cost about as much
+ * as the write itself. A line is out by the end of the turn that wrote it, before the next turn's
+ * I/O is handled (as it was when each turn's lines were joined). Lines still waiting at exit are written then.
  */
 export function bufferedStdout(out: { write(bytes: Uint8Array): unknown } = process.stdout): (line: string) => void {
   // A new buffer for each write: on some platforms stdout writes to a pipe asynchronously.
@@ -50,7 +50,7 @@ export function bufferedStdout(out: { write(bytes: Uint8Array): unknown } = proc
     if (waiting && used + size > waiting.length) flush();
     if (!waiting) {
       waiting = Buffer.allocUnsafe(Math.max(STDOUT_FLUSH_BYTES, size));
-      setTimeout(flush, STDOUT_FLUSH_MS).unref();
+      setImmediate(flush);
     }
     used += waiting.write(line, used);
     waiting[used++] = 10;

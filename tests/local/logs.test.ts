@@ -1,7 +1,7 @@
 /** The local cloud's log store (a byte ring per function) and its buffered stdout. */
 import { execFileSync } from "child_process";
 import { expect } from "chai";
-import { bufferedStdout, STDOUT_FLUSH_BYTES, STDOUT_FLUSH_MS } from "../../local/console";
+import { bufferedStdout, STDOUT_FLUSH_BYTES } from "../../local/console";
 import { KEEP_BYTES, KEEP_LINES, LogStore } from "../../local/logs";
 import { ROOT } from "./harness";
 
@@ -145,16 +145,19 @@ describe("local cloud: stdout, buffered", () => {
     return { writes, out: { write: (bytes: Uint8Array) => writes.push(Buffer.from(bytes).toString("utf8")) } };
   };
 
-  it("writes waiting lines together, one per line, once STDOUT_FLUSH_MS has passed", async () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("writes a turn's lines together, one per line, at the end of that turn", async () => {
     const { writes, out } = collect();
     const write = bufferedStdout(out);
     write("λ first");
     write("second");
     expect(writes).to.deep.equal([]);
-    await new Promise((resolve) => setTimeout(resolve, STDOUT_FLUSH_MS + 30));
+    // Immediates run in the order they were set: this one runs right after the writer's.
+    await nextTurn();
     expect(writes).to.deep.equal(["λ first\nsecond\n"]);
     write("third");
-    await new Promise((resolve) => setTimeout(resolve, STDOUT_FLUSH_MS + 30));
+    await nextTurn();
     expect(writes).to.deep.equal(["λ first\nsecond\n", "third\n"]);
   });
 
@@ -168,7 +171,7 @@ describe("local cloud: stdout, buffered", () => {
     const long = "l".repeat(STDOUT_FLUSH_BYTES * 2);
     write(long);
     expect(writes).to.deep.equal([`${half}\n`, `${half}\n`]);
-    await new Promise((resolve) => setTimeout(resolve, STDOUT_FLUSH_MS + 30));
+    await nextTurn();
     expect(writes).to.deep.equal([`${half}\n`, `${half}\n`, `${long}\n`]);
   });
 
