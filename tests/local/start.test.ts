@@ -87,12 +87,13 @@ describe("npm start: scripts/lazy-repl.js", function () {
       const tsNode = require("ts-node");
       const input = new PassThrough(), output = new PassThrough();
       let said = "";
-      output.on("data", (d) => (said += d));
+      const done = () => { process.stdout.write(JSON.stringify({ before, said })); process.exit(0); };
+      output.on("data", (d) => { said += d; if (said.endsWith("42\\n> ")) done(); });
+      setTimeout(done, 5000);
       const repl = tsNode.createRepl({ stdin: input, stdout: output, stderr: output });
       repl.setService(tsNode.create({ transpileOnly: true }));
       repl.start();
-      input.write("const x: number = 40 + 2; x\\n");
-      setTimeout(() => { process.stdout.write(JSON.stringify({ before, said })); process.exit(0); }, 1000);`;
+      input.write("const x: number = 40 + 2; x\\n");`;
     const printed = execFileSync(process.execPath, [...preload, "-r", "ts-node/register/transpile-only", "-e", program], {
       cwd: ROOT,
       encoding: "utf8",
