@@ -179,7 +179,7 @@ export class LambdaService {
     }
   }
 
-  /** The version an invocation of `ref` runs: an alias picks by its weights, a version number is itself, anything else is $LATEST. */
+  /** The version an invocation with `qualifier` runs: an alias picks by its weights, a version number is itself, none or an unknown one is $LATEST. */
   private versionFor(name: string, qualifier: string | undefined): number {
     const v = this.versions.get(name)!;
     if (qualifier && /^\d+$/.test(qualifier)) return Number(qualifier);
