@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import autocannon = require("autocannon");
 import { Command } from "commander";
-import { freePort, ROOT } from "../tests/local/harness";
+import { freePort, ROOT, scriptArgs } from "../tests/local/harness";
 import { median } from "./measure";
 import { measureReload, RELOAD_BUDGET_MS } from "./reload";
 
@@ -53,26 +53,11 @@ async function loadWithCpu(url: string, pid: number, connections: number, second
 
 /** Starts `npm start` for the dev stack on `port`, and waits until GET /health answers. */
 async function startCloud(port: number, args: string[]): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
-  const child = spawn(
-    process.execPath,
-    // As `npm start` runs it (package.json).
-    [
-      "-r",
-      path.join(ROOT, "scripts", "lazy-repl.js"),
-      "-r",
-      "ts-node/register/transpile-only",
-      path.join(ROOT, "scripts", "start.ts"),
-      "--stack",
-      "dev",
-      "--no-watch",
-      ...args,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
-      stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
-    },
-  );
+  const child = spawn(process.execPath, scriptArgs("start.ts", ["--stack", "dev", "--no-watch", ...args]), {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), NO_COLOR: "1" },
+    stdio: ["ignore", fs.openSync("/dev/null", "w"), "inherit"],
+  });
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   for (let ready = false; !ready;) {
     if (child.exitCode !== null) throw new Error(`the local cloud exited with ${child.exitCode}`);

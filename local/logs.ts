@@ -33,8 +33,6 @@ class LineRing {
   private count = 0;
   /** Where the next line's bytes go. */
   private writeAt = 0;
-  /** Whether the bytes have wrapped around: the buffer then no longer grows. */
-  private wrapped = false;
 
   constructor(
     private readonly keepLines: number,
@@ -53,13 +51,14 @@ class LineRing {
     const size = Math.min(Buffer.byteLength(message), this.keepBytes - 1);
     const span = size + 1;
     if (this.writeAt + span > this.bytes.length) {
-      if (!this.wrapped && this.bytes.length < this.keepBytes) this.grow(this.writeAt + span);
+      // The buffer grows to make room until it reaches keepBytes; only then does it wrap around, so while
+      // it grows every line lies before the writer.
+      if (this.bytes.length < this.keepBytes) this.grow(this.writeAt + span);
       if (this.writeAt + span > this.bytes.length) {
         // The lines past the writer, left from the last time round, are the oldest: they go before any
         // line at the start of the ring can, so that the lines kept are always the newest ones.
         const tail = this.writeAt;
         while (this.count > 0 && this.starts[this.first] >= tail) this.dropOldest();
-        this.wrapped = true;
         this.writeAt = 0;
       }
     }

@@ -222,8 +222,8 @@ export class LambdaService {
       this.permitted.clear();
       this.permittedModel = iam.model;
     }
-    const fn = this.resolve(ref);
-    const allowed = iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger, qualifierOf(ref)).allowed;
+    const { fn, qualifier } = this.lookup(ref);
+    const allowed = iam.checkServiceInvoke(service, iam.identityOf(fn), sourceArn, trigger, qualifier).allowed;
     this.permitted.set(key, allowed);
     return allowed;
   }

@@ -16,10 +16,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function runScript(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  // `npm start` preloads scripts/lazy-repl.js (package.json); the other scripts run with ts-node alone.
+/** Node's arguments for one of scripts/ as its npm script runs it: `npm start` also preloads scripts/lazy-repl.js (package.json). */
+export function scriptArgs(script: string, args: string[]): string[] {
   const preload = script === "start.ts" ? ["-r", path.join(ROOT, "scripts", "lazy-repl.js")] : [];
-  return spawn(process.execPath, [...preload, "-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", script), ...args], {
+  return [...preload, "-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", script), ...args];
+}
+
+export function runScript(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, scriptArgs(script, args), {
     cwd: ROOT,
     env: { ...process.env, ...env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     stdio: ["ignore", "pipe", "pipe"],
