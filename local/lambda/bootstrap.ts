@@ -8,6 +8,7 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import { MessagePort, workerData } from "worker_threads";
 import { resolveLocalhostSubdomains } from "../localhost-dns";
+import { type ContainerTiming, type Invocation, decodeInvocation, encodeResult } from "./wire";
 
 export interface ContainerData {
   /** Directory the artifact was unpacked into (LAMBDA_TASK_ROOT). */
@@ -24,24 +25,14 @@ export interface ContainerData {
   enableSourceMaps: boolean;
 }
 
-export type ToContainer = {
-  type: "invoke";
-  requestId: string;
-  event: string;
-  deadline: number;
-  clientContext?: string;
-  profile?: boolean;
-  /** The invocation's X-Ray trace header, which Lambda's runtime puts in `_X_AMZN_TRACE_ID` for the handler. */
-  traceId?: string;
-};
+/** What the local cloud sends a container: an invocation, encoded by wire.ts. */
+export type ToContainer = string;
 
-/** With `profile`: when the container got the message, and when the handler started and ended (ms since the epoch). */
-export type ContainerTiming = [received: number, start: number, end: number];
-
+/** What a container sends back: a successful invocation's result encoded by wire.ts, or one of the rarer messages. */
 export type FromContainer =
+  | string
   | { type: "ready"; initMs: number }
   | { type: "init-error"; error: LambdaError }
-  | { type: "result"; requestId: string; payload: string; logs: string; timing?: ContainerTiming }
   | { type: "error"; requestId: string; error: LambdaError; logs: string; timing?: ContainerTiming }
   | { type: "logs"; logs: string };
 
@@ -87,7 +78,7 @@ async function loadHandler(): Promise<(...args: any[]) => any> {
   return fn;
 }
 
-function contextFor(message: ToContainer) {
+function contextFor(message: Invocation) {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: data.functionName,
@@ -97,7 +88,7 @@ function contextFor(message: ToContainer) {
     awsRequestId: message.requestId,
     logGroupName: data.logGroupName,
     logStreamName: data.logStreamName,
-    clientContext: message.clientContext ? JSON.parse(message.clientContext) : undefined,
+    clientContext: undefined,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };
 }
@@ -162,7 +153,8 @@ async function main(): Promise<void> {
   }
   port.postMessage({ type: "ready", initMs: performance.now() - started } satisfies FromContainer);
   const clock = () => performance.timeOrigin + performance.now();
-  port.on("message", async (message: ToContainer) => {
+  port.on("message", async (encoded: ToContainer) => {
+    const message = decodeInvocation(encoded);
     const received = message.profile ? clock() : 0;
     let start = 0;
     const timing = (): ContainerTiming | undefined => (message.profile ? [received, start, clock()] : undefined);
@@ -175,13 +167,9 @@ async function main(): Promise<void> {
       const result = await call(handler, event, contextFor(message));
       const done = timing();
       // Lambda serializes the result as JSON; `undefined` becomes null.
-      port.postMessage({
-        type: "result",
-        requestId: message.requestId,
-        payload: JSON.stringify(result) ?? "null",
-        logs: output.take(),
-        timing: done,
-      } satisfies FromContainer);
+      port.postMessage(
+        encodeResult({ requestId: message.requestId, payload: JSON.stringify(result) ?? "null", logs: output.take(), timing: done }),
+      );
     } catch (err) {
       port.postMessage({
         type: "error",

@@ -8,7 +8,8 @@ import { randomUUID } from "crypto";
 import { MessageChannel, MessagePort, Worker } from "worker_threads";
 import type { LocalFunction } from "../model";
 import { clock } from "../profile";
-import type { ContainerData, FromContainer, LambdaError, ToContainer } from "./bootstrap";
+import type { ContainerData, FromContainer, LambdaError } from "./bootstrap";
+import { type ContainerTiming, type Invocation, decodeResult, encodeInvocation } from "./wire";
 
 export interface InvokeOutcome {
   requestId: string;
@@ -99,7 +100,15 @@ class Container {
         INIT_TIMEOUT_MS,
       );
       this.port.on("message", (message: FromContainer) => {
-        if (message.type === "ready") {
+        // The common case first: a successful invocation's result, as one string (wire.ts).
+        if (typeof message === "string") {
+          const result = decodeResult(message);
+          if (this.pending?.requestId !== result.requestId) return;
+          emitLines(result.logs, options.onLog);
+          const pending = this.pending;
+          this.pending = undefined;
+          pending.resolve({ payload: result.payload, timing: timingOf(pending, result.timing) });
+        } else if (message.type === "ready") {
           clearTimeout(timer);
           resolve(message.initMs);
         } else if (message.type === "init-error") {
@@ -111,10 +120,7 @@ class Container {
           emitLines(message.logs, options.onLog);
           const pending = this.pending;
           this.pending = undefined;
-          const timing = message.timing
-            ? { sent: pending.sent, received: message.timing[0], start: message.timing[1], end: message.timing[2], back: clock() }
-            : undefined;
-          pending.resolve(message.type === "result" ? { payload: message.payload, timing } : { error: message.error, timing });
+          pending.resolve({ error: message.error, timing: timingOf(pending, message.timing) });
         }
       });
       const fail = (error: LambdaError) => {
@@ -142,7 +148,7 @@ class Container {
   }
 
   /** Runs one invocation; past `timeoutMs` it resolves with Lambda's timeout error and the container is marked timed out. */
-  run(message: ToContainer, timeoutMs: number, timeoutError: () => LambdaError): Promise<Outcome> {
+  run(message: Invocation, timeoutMs: number, timeoutError: () => LambdaError): Promise<Outcome> {
     return new Promise((resolve) => {
       this.pending = {
         requestId: message.requestId,
@@ -152,7 +158,7 @@ class Container {
         resolve,
       };
       this.timer ??= setTimeout(this.watch, timeoutMs);
-      this.port.postMessage(message);
+      this.port.postMessage(encodeInvocation(message));
     });
   }
 
@@ -215,7 +221,7 @@ export class FunctionPool {
     container.servedOne = true;
     const invokeStarted = performance.now();
     const timeoutMs = this.fn.timeoutSeconds * 1000;
-    const message: ToContainer = { type: "invoke", requestId, event: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
+    const message: Invocation = { requestId, event: JSON.stringify(event ?? null), deadline: Date.now() + timeoutMs };
     if (this.options.profile) message.profile = true;
     if (traceId) message.traceId = traceId;
     const outcome = await container.run(message, timeoutMs, () =>
@@ -299,6 +305,11 @@ export class FunctionPool {
     this.all.clear();
     this.idle.length = 0;
   }
+}
+
+/** With profiling: the invocation's phases, from the container's timing and when it was sent and came back. */
+function timingOf(pending: Pending, container: ContainerTiming | undefined): Outcome["timing"] {
+  return container ? { sent: pending.sent, received: container[0], start: container[1], end: container[2], back: clock() } : undefined;
 }
 
 function runtimeError(errorType: string, errorMessage: string): LambdaError {

@@ -8,6 +8,7 @@ import type { LocalFunction, LocalModel } from "../../local/model";
 import { batchItemFailures } from "../../local/queues";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
+import { decodeInvocation, decodeResult, encodeInvocation, encodeResult } from "../../local/lambda/wire";
 import { stackGraph } from "../harness";
 
 describe("local cloud: route selection", () => {
@@ -372,5 +373,46 @@ describe("local cloud: the Lambda service's function refs", () => {
     expect(qualifierOf("orders:$LATEST")).to.equal(undefined);
     expect(qualifierOf("arn:aws:lambda:us-east-1:123456789012:function:orders")).to.equal(undefined);
     expect(qualifierOf("orders")).to.equal(undefined);
+  });
+});
+
+describe("local cloud: an invocation and its result on the wire to a container", () => {
+  it("carries every field of an invocation, the optional ones only when set", () => {
+    const event = JSON.stringify({
+      body: "line one\nline two",
+      headers: { "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793" },
+    });
+    const full = {
+      requestId: "0b5c3f5e-8a4f-4d0c-9d7e-0d7e1b8c6a11",
+      event,
+      deadline: 1764561234567,
+      traceId: "Root=1-a;Parent=b;Sampled=1",
+      profile: true,
+    };
+    expect(decodeInvocation(encodeInvocation(full))).to.deep.equal(full);
+    const bare = { requestId: "r-1", event: "null", deadline: 5 };
+    const decoded = decodeInvocation(encodeInvocation(bare));
+    expect(decoded).to.deep.equal(bare);
+    expect(decoded).to.not.have.any.keys("traceId", "profile");
+    // The event is the whole rest, newlines and all.
+    expect(decodeInvocation(encodeInvocation({ ...bare, event: "\n\n\n" })).event).to.equal("\n\n\n");
+  });
+
+  it("splits a result's logs from its payload by their length, whatever the logs hold", () => {
+    for (const logs of ["", "one line\n", "two\nlines\n", "λ ünïcödé 🚀\n", "12\n34\n"]) {
+      const result = { requestId: "r-2", payload: '{"statusCode":200,"body":"a\\nb"}', logs };
+      expect(decodeResult(encodeResult(result)), JSON.stringify(logs)).to.deep.equal(result);
+    }
+    const timed = { requestId: "r-3", payload: "null", logs: "x\n", timing: [1.5, 2.25, 3] as [number, number, number] };
+    expect(decodeResult(encodeResult(timed))).to.deep.equal(timed);
+    expect(decodeResult(encodeResult({ requestId: "r-4", payload: "1", logs: "" }))).to.not.have.property("timing");
+  });
+
+  it("refuses a message that is not one, naming what it got", () => {
+    expect(() => decodeInvocation("r-1\n5\nno more fields")).to.throw(/not an invocation: "r-1\\n5\\nno more fields"/);
+    expect(() => decodeResult("r-1\n\n99\nshort")).to.throw(/not an invocation result: "r-1\\n\\n99\\nshort"/);
+    expect(() => decodeResult("r-1\n\nNaN\n")).to.throw(/not an invocation result/);
+    expect(() => decodeResult("r-1\n\n-1\nx")).to.throw(/not an invocation result/);
+    expect(() => decodeResult("r-1")).to.throw(/not an invocation result/);
   });
 });
