@@ -112,91 +112,101 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
 
   const server = http.createServer((req, res) => {
     const arrived = options.profile ? clock() : 0;
+    // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112, section 6.3), and
+    // node:http reads none: it is served at once, not after the stream's 'end' event a turn later.
+    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
+      req.resume();
+      return handle(req, res, NO_BODY, 0, arrived);
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on("end", () => {
-      const read = options.profile ? clock() : 0;
-      const requestId = nextRequestId();
-      const url = req.url ?? "/";
-      const q = url.indexOf("?");
-      const rawPath = q >= 0 ? url.slice(0, q) : url;
-      const rawQueryString = q >= 0 ? url.slice(q + 1) : "";
-      const served = stageFor(options.api.stages, rawPath);
-      const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
-      const send = (answer: Answer, preflight = false) => {
-        if (answer.status >= 500 && served)
-          options.alarms.count(
-            "AWS/ApiGateway",
-            "5xx",
-            { ApiId: options.api.id, Stage: served.stage.name },
-            `API ${options.api.name} answered ${answer.status}`,
-          );
-        // writeHead's flat form, [name, value, name, value, ...], built at once.
-        const headers: string[] = [];
-        for (const [name, value] of cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers)
-          headers.push(name, value);
-        headers.push("apigw-requestid", requestId, "content-length", String(Buffer.byteLength(answer.body)));
-        res.writeHead(answer.status, headers);
-        res.end(answer.body);
-      };
-      // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
-      if (!options.lambda()) return send(apiError(503, "Service Unavailable"));
-      // A stage that is not deployed, or a path under no stage, serves nothing.
-      if (!served || !served.stage.deployed) return send(apiError(404, "Not Found"));
-      // With CORS configured, API Gateway answers every preflight itself, whatever the routes.
-      if (cors && isPreflight(req.method, req.headers))
-        return send({ status: 204, headers: preflightHeaders(cors, origin!), body: "" }, true);
-      if (size > MAX_BODY_BYTES) return send(apiError(413, "Request Entity Too Large"));
-      const bucket = buckets.get(served.stage.name);
-      if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
-      const match = routes.match(req.method ?? "GET", served.routePath);
-      if (!match) return send(apiError(404, "Not Found"));
-      const body = chunks.length === 1 ? chunks[0] : chunks.length === 0 ? NO_BODY : Buffer.concat(chunks);
-      const integration = match.route.target;
-      if (integration.type === "HTTP_PROXY") {
-        const uri = withStageVariables(integration.uri, served.stage.variables);
-        void proxy({ ...integration, uri }, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
-          options.reporter.info(`passthrough ${req.method} ${rawPath}: ${problem}`),
-        ).then(send);
-        return;
-      }
-      const event = payloadV2(req, {
-        routeKey: match.route.routeKey,
-        rawPath,
-        rawQueryString,
-        pathParameters: match.pathParameters,
-        body,
-        requestId,
-        stage: served.stage,
-        options,
-      });
-      // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
-      const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
-      if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
-        return send(apiError(500, "Internal Server Error"));
-      const routed = options.profile ? clock() : 0;
-      void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(({ answer, outcome }) => {
-        const mapped = options.profile ? clock() : 0;
-        send(answer);
-        const t = outcome?.timing;
-        if (options.profile && t)
-          options.profile.add({
-            read: read - arrived,
-            route: routed - read,
-            "to container": t.start - routed,
-            handler: t.end - t.start,
-            "from container": t.back - t.end,
-            map: mapped - t.back,
-            write: clock() - mapped,
-          });
-      });
-    });
+    req.on("end", () =>
+      handle(req, res, chunks.length === 1 ? chunks[0] : chunks.length === 0 ? NO_BODY : Buffer.concat(chunks), size, arrived),
+    );
   });
   server.keepAliveTimeout = 60_000;
+
+  /** Serves one request whose body has been read (`size` bytes; only the first MAX_BODY_BYTES are kept). */
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, size: number, arrived: number) => {
+    const read = options.profile ? clock() : 0;
+    const requestId = nextRequestId();
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const rawQueryString = q >= 0 ? url.slice(q + 1) : "";
+    const served = stageFor(options.api.stages, rawPath);
+    const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
+    const send = (answer: Answer, preflight = false) => {
+      if (answer.status >= 500 && served)
+        options.alarms.count(
+          "AWS/ApiGateway",
+          "5xx",
+          { ApiId: options.api.id, Stage: served.stage.name },
+          `API ${options.api.name} answered ${answer.status}`,
+        );
+      // writeHead's flat form, [name, value, name, value, ...], built at once.
+      const headers: string[] = [];
+      for (const [name, value] of cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers)
+        headers.push(name, value);
+      headers.push("apigw-requestid", requestId, "content-length", String(Buffer.byteLength(answer.body)));
+      res.writeHead(answer.status, headers);
+      res.end(answer.body);
+    };
+    // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
+    if (!options.lambda()) return send(apiError(503, "Service Unavailable"));
+    // A stage that is not deployed, or a path under no stage, serves nothing.
+    if (!served || !served.stage.deployed) return send(apiError(404, "Not Found"));
+    // With CORS configured, API Gateway answers every preflight itself, whatever the routes.
+    if (cors && isPreflight(req.method, req.headers))
+      return send({ status: 204, headers: preflightHeaders(cors, origin!), body: "" }, true);
+    if (size > MAX_BODY_BYTES) return send(apiError(413, "Request Entity Too Large"));
+    const bucket = buckets.get(served.stage.name);
+    if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
+    const match = routes.match(req.method ?? "GET", served.routePath);
+    if (!match) return send(apiError(404, "Not Found"));
+    const integration = match.route.target;
+    if (integration.type === "HTTP_PROXY") {
+      const uri = withStageVariables(integration.uri, served.stage.variables);
+      void proxy({ ...integration, uri }, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
+        options.reporter.info(`passthrough ${req.method} ${rawPath}: ${problem}`),
+      ).then(send);
+      return;
+    }
+    const event = payloadV2(req, {
+      routeKey: match.route.routeKey,
+      rawPath,
+      rawQueryString,
+      pathParameters: match.pathParameters,
+      body,
+      requestId,
+      stage: served.stage,
+      options,
+    });
+    // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
+    const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
+    if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
+      return send(apiError(500, "Internal Server Error"));
+    const routed = options.profile ? clock() : 0;
+    void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(({ answer, outcome }) => {
+      const mapped = options.profile ? clock() : 0;
+      send(answer);
+      const t = outcome?.timing;
+      if (options.profile && t)
+        options.profile.add({
+          read: read - arrived,
+          route: routed - read,
+          "to container": t.start - routed,
+          handler: t.end - t.start,
+          "from container": t.back - t.end,
+          map: mapped - t.back,
+          write: clock() - mapped,
+        });
+    });
+  };
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);

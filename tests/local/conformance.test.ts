@@ -99,6 +99,49 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(Buffer.from(binary.body, "base64")).to.deep.equal(bytes);
   });
 
+  it("reads a chunked body whole, and serves a request without Content-Length or Transfer-Encoding as bodiless", async () => {
+    // Written in parts with no length given, node:http sends the body chunked.
+    const chunked = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request(new URL("/echo", cloud.url), { method: "POST", headers: { "content-type": "text/plain" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString(), raw: Buffer.alloc(0) }),
+        );
+      });
+      req.on("error", reject);
+      req.write("first part, ");
+      setTimeout(() => req.end("second part"), 50);
+    });
+    expect(chunked.status, chunked.body).to.equal(200);
+    expect(JSON.parse(chunked.body)).to.include({ body: "first part, second part", isBase64Encoded: false });
+    expect(JSON.parse(chunked.body).headers).to.have.property("transfer-encoding", "chunked");
+    // A DELETE with neither header: no body, and nothing of the next request on the connection taken for one.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const bodiless = await new Promise<string[]>((resolve, reject) => {
+      const replies: string[] = [];
+      for (const method of ["DELETE", "POST"]) {
+        const req = http.request(
+          new URL("/echo", cloud.url),
+          { method, agent, headers: method === "POST" ? { "content-type": "text/plain" } : {} },
+          (res) => {
+            let text = "";
+            res.on("data", (c) => (text += c));
+            res.on("end", () => (replies.push(text), replies.length === 2 && resolve(replies)));
+          },
+        );
+        req.on("error", reject);
+        req.end(method === "POST" ? "after" : undefined);
+      }
+    });
+    agent.destroy();
+    const [deleted, posted] = bodiless.map((text) => JSON.parse(text));
+    expect(deleted.requestContext.http.method).to.equal("DELETE");
+    expect(deleted).to.not.have.property("body");
+    expect(deleted.headers).to.not.have.any.keys("content-length", "transfer-encoding");
+    expect(posted).to.include({ body: "after" });
+  });
+
   it("selects the most specific route: literal over variable over greedy, a method over ANY", async () => {
     const literal = JSON.parse((await request(cloud.url, "GET", "/echo/special")).body);
     expect(literal).to.deep.equal({ from: "closure", path: "/echo/special" });
