@@ -359,3 +359,32 @@ describe("local cloud: stage throttling, when enforced", function () {
     }
   });
 });
+
+describe("local cloud: --profile, where an API request's time goes", function () {
+  this.timeout(60_000);
+  it("times every phase of each request, the container's own through its result, and starts over on reset", async () => {
+    const cloud = await startLocalCloud({
+      programDir: FIXTURE,
+      stack: "test",
+      port: 0,
+      profile: true,
+      write: () => undefined,
+      stateFile: false,
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect((await request(cloud.url, "GET", "/echo?mode=plain")).status).to.equal(200);
+      const summary = cloud.profile!.summary();
+      expect(summary.requests).to.equal(3);
+      const means = Object.fromEntries(summary.phases.map((p) => [p.phase, p.meanUs]));
+      expect(Object.keys(means)).to.deep.equal(["read", "route", "to container", "handler", "from container", "map", "write"]);
+      // The container's clock readings (received, handler start and end) come back with the result.
+      for (const phase of ["to container", "handler", "from container"]) expect(means[phase], phase).to.be.greaterThan(0);
+      expect(Object.values(means).every((us) => us >= 0)).to.equal(true);
+      expect(summary.phases.reduce((sum, p) => sum + p.share, 0)).to.be.closeTo(1, 1e-9);
+      cloud.profile!.reset();
+      expect(cloud.profile!.summary().requests).to.equal(0);
+    } finally {
+      await cloud.stop();
+    }
+  });
+});
