@@ -19,6 +19,7 @@ import { LocalRolloutOutcome, rehearseRollout } from "./rollout";
 import { InvocationReport, Reporter } from "./console";
 import { Emulators, startEmulators } from "./emulators";
 import { EventRouter } from "./events";
+import { RETRY_BASE_MS } from "./event-retry";
 import { ApiServer, startApiServer } from "./http-api";
 import { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
@@ -65,7 +66,7 @@ export interface LocalCloudOptions {
   onInvocation?: (report: InvocationReport) => void;
   /** Containers per function at most (reserved concurrency lowers it). @default 4 */
   maxContainers?: number;
-  /** First retry delay in ms, doubling per retry, for Lambda's async events and EventBridge rule targets. @default 1000 (Lambda: about a minute) */
+  /** First retry delay in ms, doubling per retry, for Lambda's async events and EventBridge rule targets. @default RETRY_BASE_MS (1000; Lambda: about a minute) */
   asyncRetryBaseMs?: number;
   /** Seconds before a failed SQS message is received again; undefined keeps the queue's visibility timeout. @default 1 */
   retryVisibilitySeconds?: number;
@@ -266,7 +267,7 @@ class Startup {
         alarms,
         iam,
         destinations,
-        retryBaseMs: this.options.asyncRetryBaseMs ?? 1000,
+        retryBaseMs: this.options.asyncRetryBaseMs ?? RETRY_BASE_MS,
       }),
       (r) => r.stop(),
     );
@@ -526,7 +527,7 @@ class Startup {
       taskRoots,
       baseEnvironment: environment,
       maxContainers: this.options.maxContainers ?? 4,
-      asyncRetryBaseMs: this.options.asyncRetryBaseMs ?? 1000,
+      asyncRetryBaseMs: this.options.asyncRetryBaseMs ?? RETRY_BASE_MS,
       reporter: this.reporter,
       alarms,
       logs,

@@ -14,6 +14,13 @@ export interface RetryPolicy {
   maximumEventAgeSeconds: number;
 }
 
+/**
+ * The local cloud's first retry wait, for Lambda's async events and EventBridge's rule targets alike;
+ * each further retry doubles it. AWS waits about a minute before Lambda's first retry; a second keeps a
+ * local run short while the order of attempts stays AWS's.
+ */
+export const RETRY_BASE_MS = 1000;
+
 /** EventBridge's policy for a target that sets none. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
 

@@ -28,7 +28,7 @@ import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
 import { deadLetterEvent } from "./event-dlq";
-import { DeliveryFailure, deliverWithRetries, errorCodeOf } from "./event-retry";
+import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { Destinations, LambdaService } from "./lambda/service";
@@ -45,7 +45,7 @@ export interface EventRouterOptions {
   iam?: IamAuthority;
   /** Where a rule's undeliverable events go: its targets' DLQs. @default none (they are dropped, and said so) */
   destinations?: Destinations;
-  /** A rule target's first retry wait; each further one doubles it (see `retryDelay`). @default 1000 */
+  /** A rule target's first retry wait; each further one doubles it (see `retryDelay`). @default RETRY_BASE_MS (1000) */
   retryBaseMs?: number;
 }
 
@@ -290,7 +290,7 @@ export class EventRouter {
           () => this.deliver({ arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger }, payload),
           {
             policy: target.retryPolicy,
-            baseMs: this.options.retryBaseMs ?? 1000,
+            baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
             wait: (ms) => this.wait(ms),
           },
         ).then((givenUp) => {
