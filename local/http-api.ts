@@ -186,6 +186,14 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       stage: served.stage,
       options,
     });
+    // A function made elsewhere (its ARN written into the program) does not run here; API Gateway answers
+    // 500 when its integration's function does not exist, and the line says what to do about it.
+    if (!options.lambda()!.knows(integration.functionArn)) {
+      options.reporter.info(
+        `api ${match.route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
+      );
+      return send(apiError(500, "Internal Server Error"));
+    }
     // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
     const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
     if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))

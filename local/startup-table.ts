@@ -1,7 +1,7 @@
 /** The start-up table: what runs locally, where, and what the graph holds that only the cloud runs. */
 import type { Reporter } from "./console";
 import type { Emulators } from "./emulators";
-import type { LocalModel } from "./model";
+import { findFunction, type LocalModel } from "./model";
 import type { Provisioned } from "./provision";
 import type { Scheduler } from "./schedules";
 
@@ -46,7 +46,11 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
       `API ${api.name} ${api.url}`,
       spec.routes.map((r) => [
         r.routeKey,
-        r.integration.type === "AWS_PROXY" ? `λ ${r.integration.functionArn.split(":").pop()}` : `→ ${r.integration.uri} (HTTP proxy)`,
+        r.integration.type !== "AWS_PROXY"
+          ? `→ ${r.integration.uri} (HTTP proxy)`
+          : findFunction(model, r.integration.functionArn)
+            ? `λ ${r.integration.functionArn.split(":").pop()}`
+            : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
       ]),
     );
     if (spec.quickCreate) reporter.info("  quick create: AWS made its route, integration and $default stage");

@@ -192,6 +192,11 @@ export class LambdaService {
     return this.lookup(ref).fn;
   }
 
+  /** Whether `ref` names a function of this program (a name, a qualified name or an ARN), as `resolve` would find it. */
+  knows(ref: string): boolean {
+    return this.refs.has(ref) || findFunction(this.model, ref) !== undefined;
+  }
+
   private lookup(ref: string): { fn: LocalFunction; qualifier: string | undefined } {
     const known = this.refs.get(ref);
     if (known) return known;

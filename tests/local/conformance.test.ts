@@ -99,6 +99,22 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(Buffer.from(binary.body, "base64")).to.deep.equal(bytes);
   });
 
+  it("answers 500 for a route whose function is not in the program, says which and why, and keeps serving", async () => {
+    const table = lines.find((l) => l.includes("GET /elsewhere"));
+    expect(table).to.match(
+      /λ arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere \(not in this program: not run locally, answers 500\)$/,
+    );
+    const reply = await request(cloud.url, "GET", "/elsewhere");
+    expect(reply.status).to.equal(500);
+    expect(JSON.parse(reply.body)).to.deep.equal({ message: "Internal Server Error" });
+    expect(reply.body).to.not.include("made-elsewhere");
+    expect(lines).to.include(
+      "api GET /elsewhere: arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here",
+    );
+    // The local cloud is still up, and a function of the program still answers.
+    expect((await request(cloud.url, "GET", "/echo")).status).to.equal(200);
+  });
+
   it("reads a chunked body whole, and serves a request without Content-Length or Transfer-Encoding as bodiless", async () => {
     // Written in parts with no length given, node:http sends the body chunked.
     const chunked = await new Promise<Reply>((resolve, reject) => {
