@@ -47,6 +47,14 @@ export class Scheduler {
     const trigger = `schedule ${schedule.name}`;
     const ids: string[] = [];
     for (const target of schedule.targets) {
+      // A target that is no function of this program (a queue, a topic, a function made elsewhere) is not run
+      // locally; a schedule firing must not take the local cloud down with it.
+      if (!this.lambda.knows(target.functionArn)) {
+        this.reporter.info(
+          `${trigger}: ${target.functionArn} is not a function of this program, so the schedule does not invoke it locally`,
+        );
+        continue;
+      }
       const event = eventFor(this.model, schedule, target.input);
       const allowed =
         schedule.kind === "rule" || !target.roleArn

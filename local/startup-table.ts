@@ -109,7 +109,13 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
       s.name,
       s.expression,
       s.enabled ? `next ${info.scheduler.nextRuns.get(s.name)?.toISOString() ?? "on demand only"}` : "disabled",
-      s.targets.map((t) => `λ ${t.functionArn.split(":").pop()}`).join(", "),
+      s.targets
+        .map((t) =>
+          findFunction(model, t.functionArn)
+            ? `λ ${t.functionArn.split(":").pop()}`
+            : `${t.functionArn} (not in this program: not run locally)`,
+        )
+        .join(", "),
     ]),
   );
   reporter.table("Event sources", [

@@ -4,7 +4,8 @@ import { buildModel } from "../../local/model";
 import { AlarmBoard } from "../../local/alarms";
 import { Reporter } from "../../local/console";
 import { LambdaService, qualifierOf, randomHex, traceHeader } from "../../local/lambda/service";
-import type { LocalFunction, LocalModel } from "../../local/model";
+import type { LocalFunction, LocalModel, LocalSchedule } from "../../local/model";
+import { Scheduler } from "../../local/schedules";
 import { batchItemFailures } from "../../local/queues";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
@@ -364,6 +365,43 @@ describe("local cloud: the Lambda service's function refs", () => {
     for (const ref of ["orders", "orders:live", `${arn}:live`, arn]) expect(service.resolve(ref).timeoutSeconds, ref).to.equal(9);
     expect(service.versionsOf("orders:live")).to.deep.equal({ latest: 2, aliases: { live: { version: 2 } } });
     expect(() => service.resolve("nothing")).to.throw(/Function not found: nothing\. Functions: orders, billing/);
+    await service.stop();
+  });
+
+  it("knows a function of the program by name, qualified name or ARN, and no other", async () => {
+    const service = serviceOf([fn("orders", 3)]);
+    for (const ref of ["orders", "orders:live", "arn:aws:lambda:us-east-1:123456789012:function:orders"])
+      expect(service.knows(ref), ref).to.equal(true);
+    for (const ref of [
+      "billing",
+      "arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere",
+      "arn:aws:sqs:us-east-1:123456789012:jobs",
+    ])
+      expect(service.knows(ref), ref).to.equal(false);
+    await service.stop();
+  });
+
+  it("a schedule whose target is no function of the program says so and invokes nothing, instead of throwing", async () => {
+    const lines: string[] = [];
+    const reporter = new Reporter((line) => lines.push(line));
+    const service = serviceOf([fn("orders", 3)]);
+    const model = { region: "us-east-1", accountId: "123456789012", functions: [fn("orders", 3)], schedules: [] } as unknown as LocalModel;
+    const schedule: LocalSchedule = {
+      name: "nightly",
+      arn: "arn:aws:events:us-east-1:123456789012:rule/nightly",
+      expression: "rate(1 day)",
+      enabled: true,
+      targets: [
+        { functionArn: "arn:aws:sqs:us-east-1:123456789012:jobs" },
+        { functionArn: "arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere" },
+      ],
+      kind: "rule",
+    };
+    expect(new Scheduler(model, service, reporter).fire(schedule)).to.deep.equal([]);
+    expect(lines).to.deep.equal([
+      "schedule nightly: arn:aws:sqs:us-east-1:123456789012:jobs is not a function of this program, so the schedule does not invoke it locally",
+      "schedule nightly: arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not a function of this program, so the schedule does not invoke it locally",
+    ]);
     await service.stop();
   });
 
