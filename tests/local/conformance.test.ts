@@ -39,6 +39,23 @@ function request(
   });
 }
 
+/** Runs `body` against a local cloud of its own for the fixture, started with `options`, and stops it whatever happens. */
+async function withFixtureCloud(options: Partial<Parameters<typeof startLocalCloud>[0]>, body: (cloud: LocalCloud) => Promise<void>) {
+  const cloud = await startLocalCloud({
+    programDir: FIXTURE,
+    stack: "test",
+    port: 0,
+    write: () => undefined,
+    stateFile: false,
+    ...options,
+  });
+  try {
+    await body(cloud);
+  } finally {
+    await cloud.stop();
+  }
+}
+
 describe("local cloud: API Gateway HTTP API conformance (fixture program)", function () {
   this.timeout(120_000);
   let cloud: LocalCloud;
@@ -354,40 +371,21 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
 
 describe("local cloud: stage throttling, when enforced", function () {
   this.timeout(60_000);
-  it('answers 429 {"message":"Too Many Requests"} past the stage\'s burst', async () => {
-    const cloud = await startLocalCloud({
-      programDir: FIXTURE,
-      stack: "test",
-      port: 0,
-      enforceThrottle: true,
-      write: () => undefined,
-      stateFile: false,
-    });
-    try {
+  it('answers 429 {"message":"Too Many Requests"} past the stage\'s burst', () =>
+    withFixtureCloud({ enforceThrottle: true }, async (cloud) => {
       const replies = await Promise.all(Array.from({ length: 5 }, () => request(cloud.url, "GET", "/echo?mode=plain")));
       const limited = replies.filter((r) => r.status === 429);
       // Burst 2 at 1 request a second: two pass at once, the rest are throttled.
       expect(replies.filter((r) => r.status === 200)).to.have.length(2);
       expect(limited).to.have.length(3);
       expect(JSON.parse(limited[0].body)).to.deep.equal({ message: "Too Many Requests" });
-    } finally {
-      await cloud.stop();
-    }
-  });
+    }));
 });
 
 describe("local cloud: --profile, where an API request's time goes", function () {
   this.timeout(60_000);
-  it("times every phase of each request, the container's own through its result, and starts over on reset", async () => {
-    const cloud = await startLocalCloud({
-      programDir: FIXTURE,
-      stack: "test",
-      port: 0,
-      profile: true,
-      write: () => undefined,
-      stateFile: false,
-    });
-    try {
+  it("times every phase of each request, the container's own through its result, and starts over on reset", () =>
+    withFixtureCloud({ profile: true }, async (cloud) => {
       for (let i = 0; i < 3; i++) expect((await request(cloud.url, "GET", "/echo?mode=plain")).status).to.equal(200);
       const summary = cloud.profile!.summary();
       expect(summary.requests).to.equal(3);
@@ -399,8 +397,5 @@ describe("local cloud: --profile, where an API request's time goes", function ()
       expect(summary.phases.reduce((sum, p) => sum + p.share, 0)).to.be.closeTo(1, 1e-9);
       cloud.profile!.reset();
       expect(cloud.profile!.summary().requests).to.equal(0);
-    } finally {
-      await cloud.stop();
-    }
-  });
+    }));
 });
