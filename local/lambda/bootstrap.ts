@@ -88,6 +88,7 @@ function contextFor(message: Invocation) {
     awsRequestId: message.requestId,
     logGroupName: data.logGroupName,
     logStreamName: data.logStreamName,
+    // Invoke's ClientContext (mobile SDK callers) is not emulated: undefined, as Lambda has it without one.
     clientContext: undefined,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };
