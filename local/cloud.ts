@@ -548,7 +548,13 @@ class Startup {
     for (const mapping of this.model.eventSourceMappings.filter((m) => m.enabled)) {
       const queue = this.model.queues.find((q) => q.arn === mapping.queueArn);
       if (!queue) throw new Error(`an event source mapping reads queue ${mapping.queueArn}, which is not in the graph`);
-      service.resolve(mapping.functionName);
+      // A mapping to a function made elsewhere (its name or ARN written in): listed, and its queue left alone.
+      if (!service.knows(mapping.functionName)) {
+        this.reporter.info(
+          `queue ${queue.name}: its event source mapping's function ${mapping.functionName} is not in this program, so nothing polls the queue locally`,
+        );
+        continue;
+      }
       const poller = new QueuePoller(mapping, queue, provisioned.queueUrls.get(queue.arn)!, this.model.region, clients.sqs, service, {
         retryVisibilitySeconds,
       });

@@ -86,7 +86,11 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
         q.name,
         info.provisioned.queueUrls.get(q.arn) ?? "",
         q.redrive ? `redrive → ${q.redrive.deadLetterTargetArn.split(":").pop()} after ${q.redrive.maxReceiveCount}` : "",
-        consumer ? `λ ${consumer.functionName.split(":").pop()} batch ${consumer.batchSize}` : "",
+        !consumer
+          ? ""
+          : findFunction(model, consumer.functionName)
+            ? `λ ${consumer.functionName.split(":").pop()} batch ${consumer.batchSize}`
+            : `${consumer.functionName} (not in this program: not polled locally)`,
       ];
     }),
   );

@@ -132,6 +132,15 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect((await request(cloud.url, "GET", "/echo")).status).to.equal(200);
   });
 
+  it("lists a queue whose event source mapping's function is not in the program, and leaves it unpolled", async () => {
+    expect(lines.find((l) => l.trimStart().startsWith("orphan-queue"))).to.match(
+      /arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere \(not in this program: not polled locally\)$/,
+    );
+    expect(lines).to.include(
+      "queue orphan-queue: its event source mapping's function arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not in this program, so nothing polls the queue locally",
+    );
+  });
+
   it("reads a chunked body whole, and serves a request without Content-Length or Transfer-Encoding as bodiless", async () => {
     // Written in parts with no length given, node:http sends the body chunked.
     const chunked = await new Promise<Reply>((resolve, reject) => {
