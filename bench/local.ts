@@ -245,6 +245,14 @@ async function main(): Promise<void> {
     "",
     `CPU per request at 10 connections (every thread of the process): bare ${bare10.cpuUsPerRequest.toFixed(1)} µs, floor ${floor10.cpuUsPerRequest.toFixed(1)} µs, local cloud ${cloud10.cpuUsPerRequest.toFixed(1)} µs.`,
     "",
+    // This VM's speed moves over a minute: each turn's share, with the bare server's speed in that turn, says which phase a figure comes from.
+    `Each turn at 10 connections (bare req/s: floor and local cloud share of bare): ${bareRuns
+      .map(
+        (b, i) =>
+          `${Math.round(b.requestsPerSecond)}: ${((100 * floorRuns[i].requestsPerSecond) / b.requestsPerSecond).toFixed(1)}% and ${((100 * cloudRuns[i].requestsPerSecond) / b.requestsPerSecond).toFixed(1)}%`,
+      )
+      .join("; ")}.`,
+    "",
     "The floor is node:http with one round trip per request to one of four worker threads over a MessageChannel and a handler that does nothing: what any design that runs each invocation in its own container thread pays on this machine before doing anything else.",
     "",
     `Where a request's time goes (a separate run with --profile, ${breakdown.requests} requests at 10 connections; mean per request, and share):`,
