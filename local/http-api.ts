@@ -157,7 +157,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       res.end(answer.body);
     };
     // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
-    if (!options.lambda()) return send(apiError(503, "Service Unavailable"));
+    const lambda = options.lambda();
+    if (!lambda) return send(apiError(503, "Service Unavailable"));
     // A stage that is not deployed, or a path under no stage, serves nothing.
     if (!served || !served.stage.deployed) return send(apiError(404, "Not Found"));
     // With CORS configured, API Gateway answers every preflight itself, whatever the routes.
@@ -176,6 +177,18 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       ).then(send);
       return;
     }
+    // A function made elsewhere (its ARN written into the program) does not run here; API Gateway answers
+    // 500 when its integration's function does not exist, and the line says what to do about it.
+    if (!lambda.knows(integration.functionArn)) {
+      options.reporter.info(
+        `api ${match.route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
+      );
+      return send(apiError(500, "Internal Server Error"));
+    }
+    // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
+    const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
+    if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
+      return send(apiError(500, "Internal Server Error"));
     const event = payloadV2(req, {
       routeKey: match.route.routeKey,
       rawPath,
@@ -186,20 +199,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       stage: served.stage,
       options,
     });
-    // A function made elsewhere (its ARN written into the program) does not run here; API Gateway answers
-    // 500 when its integration's function does not exist, and the line says what to do about it.
-    if (!options.lambda()!.knows(integration.functionArn)) {
-      options.reporter.info(
-        `api ${match.route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
-      );
-      return send(apiError(500, "Internal Server Error"));
-    }
-    // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
-    const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
-    if (!options.lambda()!.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
-      return send(apiError(500, "Internal Server Error"));
     const routed = options.profile ? clock() : 0;
-    void invokeRoute(options, integration.functionArn, event, match.route.routeKey).then(({ answer, outcome }) => {
+    void invokeRoute(lambda, integration.functionArn, event, match.route.routeKey).then(({ answer, outcome }) => {
       const mapped = options.profile ? clock() : 0;
       send(answer);
       const t = outcome?.timing;
@@ -317,9 +318,8 @@ function clfTime(d: Date): string {
 
 type Routed = { answer: Answer; outcome?: InvokeOutcome };
 
-function invokeRoute(options: ApiServerOptions, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Routed> {
+function invokeRoute(lambda: LambdaService, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Routed> {
   let answer: Answer | undefined;
-  const lambda = options.lambda()!;
   const work = lambda
     .invoke(functionArn, event, `api ${routeKey}`, {
       // Mapped as the invocation is reported, so its line carries the status the client gets.
