@@ -99,15 +99,21 @@ class Container {
         () => reject(runtimeError("Runtime.InitTimeout", `init did not finish in ${INIT_TIMEOUT_MS / 1000} s`)),
         INIT_TIMEOUT_MS,
       );
+      // The running invocation an answer is for, now ended, with the handler's lines written; none when the
+      // answer is late (its invocation timed out) and is dropped.
+      const answered = (requestId: string, logs: string): Pending | undefined => {
+        const pending = this.pending;
+        if (pending?.requestId !== requestId) return undefined;
+        emitLines(logs, options.onLog);
+        this.pending = undefined;
+        return pending;
+      };
       this.port.on("message", (message: FromContainer) => {
         // The common case first: a successful invocation's result, as one string (wire.ts).
         if (typeof message === "string") {
           const result = decodeResult(message);
-          if (this.pending?.requestId !== result.requestId) return;
-          emitLines(result.logs, options.onLog);
-          const pending = this.pending;
-          this.pending = undefined;
-          pending.resolve({ payload: result.payload, timing: timingOf(pending, result.timing) });
+          const pending = answered(result.requestId, result.logs);
+          pending?.resolve({ payload: result.payload, timing: timingOf(pending, result.timing) });
         } else if (message.type === "ready") {
           clearTimeout(timer);
           resolve(message.initMs);
@@ -116,11 +122,9 @@ class Container {
           reject(message.error);
         } else if (message.type === "logs") {
           emitLines(message.logs, options.onLog);
-        } else if (this.pending && message.requestId === this.pending.requestId) {
-          emitLines(message.logs, options.onLog);
-          const pending = this.pending;
-          this.pending = undefined;
-          pending.resolve({ error: message.error, timing: timingOf(pending, message.timing) });
+        } else {
+          const pending = answered(message.requestId, message.logs);
+          pending?.resolve({ error: message.error, timing: timingOf(pending, message.timing) });
         }
       });
       const fail = (error: LambdaError) => {
