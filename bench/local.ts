@@ -156,8 +156,11 @@ async function startReference(port: number, program: string): Promise<ChildProce
   return child;
 }
 
+/** A server's throughput as a share of the bare server's, "12.3%". */
+const shareOf = (f: Figures, bare: Figures) => `${((100 * f.requestsPerSecond) / bare.requestsPerSecond).toFixed(1)}%`;
+
 const row = (name: string, f: Figures, bare?: Figures) =>
-  `| ${name} | ${Math.round(f.requestsPerSecond)} | ${f.p50} | ${f.p99} | ${bare ? `${((100 * f.requestsPerSecond) / bare.requestsPerSecond).toFixed(1)}%` : "100%"} | ${f.errors + f.non2xx} |`;
+  `| ${name} | ${Math.round(f.requestsPerSecond)} | ${f.p50} | ${f.p99} | ${bare ? shareOf(f, bare) : "100%"} | ${f.errors + f.non2xx} |`;
 
 async function main(): Promise<void> {
   const opts = new Command("bench:local")
@@ -247,10 +250,7 @@ async function main(): Promise<void> {
     "",
     // This VM's speed moves over a minute: each turn's share, with the bare server's speed in that turn, says which phase a figure comes from.
     `Each turn at 10 connections (bare req/s: floor and local cloud share of bare): ${bareRuns
-      .map(
-        (b, i) =>
-          `${Math.round(b.requestsPerSecond)}: ${((100 * floorRuns[i].requestsPerSecond) / b.requestsPerSecond).toFixed(1)}% and ${((100 * cloudRuns[i].requestsPerSecond) / b.requestsPerSecond).toFixed(1)}%`,
-      )
+      .map((b, i) => `${Math.round(b.requestsPerSecond)}: ${shareOf(floorRuns[i], b)} and ${shareOf(cloudRuns[i], b)}`)
       .join("; ")}.`,
     "",
     "The floor is node:http with one round trip per request to one of four worker threads over a MessageChannel and a handler that does nothing: what any design that runs each invocation in its own container thread pays on this machine before doing anything else.",
