@@ -31,6 +31,7 @@ import { Destinations, LambdaService } from "./lambda/service";
 import { startLambdaApi } from "./lambda-api";
 import { LogStore } from "./logs";
 import { buildModel, findFunction, LocalModel } from "./model";
+import { PendingDeliveries, PendingDelivery } from "./pending";
 import { restoreState, saveState } from "./persist";
 import { Clients, provision, Provisioned } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
@@ -212,6 +213,8 @@ class Startup {
   private scheduler?: Scheduler;
   private readonly profile?: RequestProfile;
   private provisioned?: Provisioned;
+  /** Events accepted and not yet delivered: Lambda's async events and EventBridge's deliveries to queues and topics. */
+  private readonly pending = new PendingDeliveries();
 
   constructor(
     private readonly model: LocalModel,
@@ -237,7 +240,8 @@ class Startup {
     // watchers, Lambda's deliveries, each authorized explicitly) then go straight to the emulators.
     const provisioned = (this.provisioned = await provision(this.model, this.createClients(emulators)));
     const clients = iam ? this.createClients(raw, { direct: true }) : this.createClients(emulators);
-    if (this.options.persist) await this.persist(raw, clients, provisioned);
+    // Saved events not yet delivered are taken up once the functions run, below.
+    const saved = this.options.persist ? await this.persist(raw, clients, provisioned) : this.sayWhatStopDrops();
     const logs = new LogStore();
     const lambdaApi = this.track(
       await startLambdaApi(
@@ -268,6 +272,7 @@ class Startup {
         iam,
         destinations,
         retryBaseMs: this.options.asyncRetryBaseMs ?? RETRY_BASE_MS,
+        pending: this.pending,
       }),
       (r) => r.stop(),
     );
@@ -286,6 +291,7 @@ class Startup {
     const scheduler = this.track(new Scheduler(this.model, service, this.reporter, destinations, iam), (s) => s.stop());
     scheduler.start();
     this.scheduler = scheduler;
+    this.resume(saved, service, router);
 
     const outputs = rewrite(this.model.outputs);
     const apiList = this.model.apis.map((api, i) => ({ name: api.name, id: api.id, url: apis[i].url }));
@@ -385,21 +391,53 @@ class Startup {
     return this.track(await startEmulators(this.model.region, this.dataDir), (e) => e.stop());
   }
 
-  /** --persist: what the last run left goes back in now, and what this run leaves is saved when it stops. */
-  private async persist(emulators: Emulators, clients: Clients, provisioned: Provisioned): Promise<void> {
+  /**
+   * --persist: what the last run left goes back in now, and what this run leaves is saved when it stops.
+   * Returns the saved events not yet delivered, for `resume` once the functions run.
+   */
+  private async persist(emulators: Emulators, clients: Clients, provisioned: Provisioned): Promise<PendingDelivery[]> {
     const dir = this.dataDir!;
     const restored = await restoreState(dir, this.model, clients, provisioned);
     this.reporter.info(
-      `Persisting to ${path.relative(this.options.programDir, dir)}: tables as they change, queues and buckets when stopped; ` +
-        `restored ${restored.messages} message(s) and ${restored.objects} object(s)` +
+      `Persisting to ${path.relative(this.options.programDir, dir)}: tables as they change, queues, buckets and undelivered events when stopped; ` +
+        `restored ${restored.messages} message(s), ${restored.objects} object(s) and ${restored.pending.length} undelivered event(s)` +
         (restored.dropped.length ? `; dropped ${restored.dropped.join(", ")}` : ""),
     );
     this.track(undefined, async () => {
-      const saved = await saveState(dir, this.model, emulators, clients);
+      const saved = await saveState(dir, this.model, emulators, clients, this.pending.list());
       this.reporter.info(
-        `Saved ${saved.messages} message(s) and ${saved.objects} object(s) to ${path.relative(this.options.programDir, dir)}`,
+        `Saved ${saved.messages} message(s), ${saved.objects} object(s) and ${saved.pending} undelivered event(s) to ${path.relative(this.options.programDir, dir)}`,
       );
     });
+    return restored.pending;
+  }
+
+  /**
+   * Without --persist a stop drops the events accepted and not yet delivered (async events waiting for a
+   * retry, EventBridge deliveries): said when it stops, never silently. Nothing is saved, so nothing resumes.
+   */
+  private sayWhatStopDrops(): PendingDelivery[] {
+    // Tracked before the functions and the router, so it runs after they stop and sees what they left.
+    this.track(this.pending, (pending) => {
+      if (pending.size)
+        this.reporter.info(
+          `Stopping dropped ${pending.size} accepted event(s) not yet delivered (${pending.describe()}); \`npm start -- --persist\` keeps them across restarts`,
+        );
+    });
+    return [];
+  }
+
+  /** Takes up the events the last run saved undelivered; one whose function, rule or target is gone is said, and dropped. */
+  private resume(saved: PendingDelivery[], service: LambdaService, router: EventRouter): void {
+    const gone: string[] = [];
+    for (const entry of saved) {
+      const resumed = entry.kind === "lambda" ? service.resumeAsync(entry) : router.resume(entry);
+      if (!resumed)
+        gone.push(
+          entry.kind === "lambda" ? `an async event of ${entry.function}` : `an EventBridge event of ${entry.rule} for ${entry.target}`,
+        );
+    }
+    if (gone.length) this.reporter.info(`Dropped ${gone.join(", ")}: no longer in the graph`);
   }
 
   /** IAM over the graph's roles and policies, unless turned off. */
@@ -528,6 +566,7 @@ class Startup {
       baseEnvironment: environment,
       maxContainers: this.options.maxContainers ?? 4,
       asyncRetryBaseMs: this.options.asyncRetryBaseMs ?? RETRY_BASE_MS,
+      pending: this.pending,
       reporter: this.reporter,
       alarms,
       logs,

@@ -50,6 +50,14 @@ export interface RetryOptions {
   wait(ms: number): Promise<boolean>;
   /** The clock, in ms. @default Date.now */
   now?: () => number;
+  /**
+   * Where a delivery saved by `--persist` left off: when its event arrived, the retry to make next (1 for
+   * the first) and the failure before it. An event already past its maximum age is not tried again.
+   * @default a new event
+   */
+  from?: { arrived: number; retry: number; failure?: DeliveryFailure };
+  /** Told before each wait, with the retry that follows it (1 for the first): where a stop during the wait leaves the delivery. */
+  onRetry?: (retry: number, failure: DeliveryFailure) => void;
 }
 
 /** What became of an event that was not delivered: the last failure, and the retries made before it. */
@@ -59,22 +67,60 @@ export interface GivenUp {
 }
 
 /**
- * Runs `attempt` until it delivers (it resolves undefined) or the policy gives up. Resolves with the last
- * failure when it gives up, or undefined when the event was delivered or the local cloud stopped.
+ * Runs `attempt` until it delivers or the policy gives up: "delivered", the last failure when it gives
+ * up, or "stopped" when the local cloud stopped first (the event is then neither delivered nor given up).
  */
 export async function deliverWithRetries(
   attempt: () => Promise<DeliveryFailure | undefined>,
   options: RetryOptions,
-): Promise<GivenUp | undefined> {
+): Promise<"delivered" | "stopped" | GivenUp> {
   const now = options.now ?? Date.now;
-  const arrived = now();
-  for (let retries = 0; ; retries++) {
+  const arrived = options.from?.arrived ?? now();
+  const { failure: before, retry: next = 0 } = options.from ?? {};
+  if (before && now() - arrived > options.policy.maximumEventAgeSeconds * 1000) return { failure: before, retries: next - 1 };
+  for (let retries = next; ; retries++) {
     const failure = await attempt();
-    if (!failure) return undefined;
+    if (!failure) return "delivered";
     const delay = retryDelay(options.baseMs, retries);
     const tooOld = now() - arrived + delay > options.policy.maximumEventAgeSeconds * 1000;
     if (NOT_RETRIED.has(failure.code) || retries >= options.policy.maximumRetryAttempts || tooOld) return { failure, retries };
-    if (!(await options.wait(delay))) return undefined;
+    options.onRetry?.(retries + 1, failure);
+    if (!(await options.wait(delay))) return "stopped";
+  }
+}
+
+/**
+ * The waits between retries, of Lambda's async events and EventBridge's rule targets alike: each wait
+ * resolves true when its time is up, or false at once when the local cloud stops, which ends its retries.
+ */
+export class RetryWaits {
+  private running = true;
+  private readonly waits = new Map<NodeJS.Timeout, (fired: boolean) => void>();
+
+  /** Whether the local cloud has stopped: a retry that has not begun never will. */
+  get stopped(): boolean {
+    return !this.running;
+  }
+
+  wait(ms: number): Promise<boolean> {
+    if (!this.running) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waits.delete(timer);
+        resolve(true);
+      }, ms);
+      this.waits.set(timer, resolve);
+    });
+  }
+
+  /** Ends every wait with false, and every later one at once. */
+  stop(): void {
+    this.running = false;
+    for (const [timer, resolve] of this.waits) {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    this.waits.clear();
   }
 }
 

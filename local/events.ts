@@ -28,11 +28,12 @@ import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
 import { deadLetterEvent } from "./event-dlq";
-import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS } from "./event-retry";
+import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryWaits } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { Destinations, LambdaService } from "./lambda/service";
 import { findFunction, LocalModel } from "./model";
+import { PendingDeliveries, PendingRuleDelivery } from "./pending";
 import type { Clients, Provisioned } from "./provision";
 
 export interface EventRouterOptions {
@@ -47,6 +48,8 @@ export interface EventRouterOptions {
   destinations?: Destinations;
   /** A rule target's first retry wait; each further one doubles it (see `retryDelay`). @default RETRY_BASE_MS (1000) */
   retryBaseMs?: number;
+  /** Where deliveries to queues and topics are kept until done (a stop drops or saves them). @default a ledger of its own */
+  pending?: PendingDeliveries;
 }
 
 /** A target of a delivery: a function, a queue or a topic, by its cloud ARN. */
@@ -58,13 +61,16 @@ export class EventRouter {
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
-  /** Retries waiting for their turn, each with what ends its wait. */
-  private readonly waits = new Map<NodeJS.Timeout, (fired: boolean) => void>();
+  /** Retries waiting for their turn; a stop ends them. */
+  private readonly waits = new RetryWaits();
+  private readonly pending: PendingDeliveries;
   private server?: http.Server;
   /** Set by start: until then PutEvents answers 503. */
   private lambdaService?: LambdaService;
 
-  constructor(private readonly options: EventRouterOptions) {}
+  constructor(private readonly options: EventRouterOptions) {
+    this.pending = options.pending ?? new PendingDeliveries();
+  }
 
   private get lambda(): LambdaService {
     return this.lambdaService!;
@@ -87,11 +93,7 @@ export class EventRouter {
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    for (const [timer, resolve] of this.waits) {
-      clearTimeout(timer);
-      resolve(false);
-    }
-    this.waits.clear();
+    this.waits.stop();
     await Promise.allSettled(this.loops);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
@@ -285,32 +287,9 @@ export class EventRouter {
     for (const rule of model.eventRules.filter((r) => r.enabled && r.busName === bus.name && matchesPattern(r.pattern, event))) {
       for (const target of rule.targets) {
         const payload = target.input ? JSON.parse(target.input) : target.inputPath ? pathOf(event, target.inputPath) : event;
-        const trigger = `eventbridge ${rule.name}`;
-        void deliverWithRetries(
-          () => this.deliver({ arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger }, payload),
-          {
-            policy: target.retryPolicy,
-            baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
-            wait: (ms) => this.wait(ms),
-          },
-        ).then((givenUp) => {
-          if (!givenUp) return;
-          // FailedInvocations counts the events a rule failed for good, not each failed attempt.
-          this.options.alarms.count(
-            "AWS/Events",
-            "FailedInvocations",
-            { RuleName: rule.name },
-            `rule ${rule.name} could not deliver to ${target.arn}`,
-          );
-          return deadLetterEvent(this.options, {
-            rule: { arn: rule.arn, trigger },
-            target,
-            event: payload,
-            code: givenUp.failure.code,
-            message: givenUp.failure.message,
-            retryAttempts: givenUp.retries,
-          });
-        });
+        void this.deliverToTarget(
+          this.pending.add({ kind: "eventbridge", rule: rule.arn, target: target.arn, event: payload, arrived: Date.now(), retry: 0 }),
+        );
       }
     }
     return { EventId: id };
@@ -359,15 +338,55 @@ export class EventRouter {
     }
   }
 
-  /** Waits before a retry; resolves false at once, and ends the retry, when the local cloud stops. */
-  private wait(ms: number): Promise<boolean> {
-    if (!this.running) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waits.delete(timer);
-        resolve(true);
-      }, ms);
-      this.waits.set(timer, resolve);
+  /**
+   * Takes up a delivery a stop left pending (`--persist`): resolves false, and does nothing, when its rule
+   * or the target is no longer in the graph.
+   */
+  resume(entry: PendingRuleDelivery): boolean {
+    const rule = this.options.model.eventRules.find((r) => r.arn === entry.rule);
+    if (!rule?.targets.some((t) => t.arn === entry.target)) return false;
+    void this.deliverToTarget(this.pending.add(entry));
+    return true;
+  }
+
+  /**
+   * Delivers a rule's event to one target, retrying as its RetryPolicy says, then to its DLQ. The entry
+   * stays pending while it waits, and when the local cloud stops first.
+   */
+  private async deliverToTarget(entry: PendingRuleDelivery): Promise<void> {
+    const rule = this.options.model.eventRules.find((r) => r.arn === entry.rule)!;
+    const target = rule.targets.find((t) => t.arn === entry.target)!;
+    const trigger = `eventbridge ${rule.name}`;
+    const result = await deliverWithRetries(
+      () => this.deliver({ arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger }, entry.event),
+      {
+        policy: target.retryPolicy,
+        baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
+        wait: (ms) => this.waits.wait(ms),
+        from: { arrived: entry.arrived, retry: entry.retry, failure: entry.lastFailure },
+        onRetry: (retry, failure) => {
+          entry.retry = retry;
+          entry.lastFailure = failure;
+        },
+      },
+    );
+    if (result === "stopped") return;
+    this.pending.done(entry);
+    if (result === "delivered") return;
+    // FailedInvocations counts the events a rule failed for good, not each failed attempt.
+    this.options.alarms.count(
+      "AWS/Events",
+      "FailedInvocations",
+      { RuleName: rule.name },
+      `rule ${rule.name} could not deliver to ${target.arn}`,
+    );
+    await deadLetterEvent(this.options, {
+      rule: { arn: rule.arn, trigger },
+      target,
+      event: entry.event,
+      code: result.failure.code,
+      message: result.failure.message,
+      retryAttempts: result.retries,
     });
   }
 

@@ -3,7 +3,8 @@
  * `.build/local/<stack>/data`. Tables persist as they change (dynalite on LevelDB); queues' messages and
  * buckets' objects are written when the local cloud stops, and put back after the next start creates
  * what the graph declares. A message comes back with a new id and a receive count of zero, as if sent
- * again; an object the program also declares keeps its saved content, which is the newer.
+ * again; an object the program also declares keeps its saved content, which is the newer. Events accepted
+ * and not yet delivered (local/pending.ts) are saved too, and taken up again once the functions run.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,23 +12,27 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-s
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Emulators, QueuedMessage } from "./emulators";
 import type { LocalModel } from "./model";
+import { PendingDelivery, readPending } from "./pending";
 import type { Clients, Provisioned } from "./provision";
 
 interface Saved {
   queues: Record<string, QueuedMessage[]>;
   objects: Record<string, { key: string; file: string; contentType?: string }[]>;
+  /** Absent in state files written before pending events were saved. */
+  pending?: PendingDelivery[];
 }
 
 const stateFile = (dataDir: string) => path.join(dataDir, "state.json");
 
-/** Writes every queue's messages and every bucket's objects under `dataDir`. */
+/** Writes every queue's messages, every bucket's objects and the events not yet delivered under `dataDir`. */
 export async function saveState(
   dataDir: string,
   model: LocalModel,
   emulators: Emulators,
   clients: Clients,
-): Promise<{ messages: number; objects: number }> {
-  const saved: Saved = { queues: {}, objects: {} };
+  pending: PendingDelivery[],
+): Promise<{ messages: number; objects: number; pending: number }> {
+  const saved: Saved = { queues: {}, objects: {}, pending };
   for (const queue of model.queues) saved.queues[queue.name] = emulators.queueMessages(queue.name);
   const objectsDir = path.join(dataDir, "s3");
   fs.rmSync(objectsDir, { recursive: true, force: true });
@@ -49,19 +54,33 @@ export async function saveState(
   }
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(stateFile(dataDir), JSON.stringify(saved));
-  return { messages: Object.values(saved.queues).reduce((sum, list) => sum + list.length, 0), objects: n };
+  return { messages: Object.values(saved.queues).reduce((sum, list) => sum + list.length, 0), objects: n, pending: pending.length };
 }
 
-/** Puts back what `saveState` wrote, into the queues and buckets the graph still declares; reports what it could not. */
+/**
+ * Puts back what `saveState` wrote, into the queues and buckets the graph still declares; reports what it
+ * could not. The events not yet delivered come back for the caller to take up once its functions run.
+ */
 export async function restoreState(
   dataDir: string,
   model: LocalModel,
   clients: Clients,
   provisioned: Provisioned,
-): Promise<{ messages: number; objects: number; dropped: string[] }> {
-  const result = { messages: 0, objects: 0, dropped: [] as string[] };
+): Promise<{ messages: number; objects: number; pending: PendingDelivery[]; dropped: string[] }> {
+  const result = { messages: 0, objects: 0, pending: [] as PendingDelivery[], dropped: [] as string[] };
   if (!fs.existsSync(stateFile(dataDir))) return result;
-  const saved = JSON.parse(fs.readFileSync(stateFile(dataDir), "utf8")) as Saved;
+  let saved: Saved;
+  try {
+    saved = JSON.parse(fs.readFileSync(stateFile(dataDir), "utf8")) as Saved;
+  } catch (err) {
+    // Nothing is restored, and nothing overwritten: the local cloud does not start on a state it cannot read.
+    throw new Error(
+      `${stateFile(dataDir)} is not the JSON --persist writes (${(err as Error).message}); move it away to start without the saved state`,
+    );
+  }
+  const pending = readPending(saved.pending);
+  result.pending = pending.entries;
+  result.dropped.push(...pending.refused.map((why) => `${why} (not an event this build saves)`));
   for (const [name, messages] of Object.entries(saved.queues)) {
     const queue = model.queues.find((q) => q.name === name);
     if (!queue) {

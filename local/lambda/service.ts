@@ -9,7 +9,9 @@ import type { AlarmBoard } from "../alarms";
 import type { Reporter } from "../console";
 import type { IamAuthority } from "../iam/authority";
 import type { LogStore } from "../logs";
+import { RetryWaits } from "../event-retry";
 import { findFunction, LocalFunction, LocalModel } from "../model";
+import { PendingAsyncEvent, PendingDeliveries } from "../pending";
 import type { LambdaError } from "./bootstrap";
 import { FunctionPool, InvokeOutcome } from "./pool";
 
@@ -37,6 +39,8 @@ export interface LambdaServiceOptions {
   profile?: boolean;
   /** IAM, when enforced: each function's credentials, and Lambda's own calls on its behalf (logs, failure destinations). @default none (IAM off) */
   iam?: IamAuthority;
+  /** Where async events are kept until done with (a stop drops or saves them). @default a ledger of its own */
+  pending?: PendingDeliveries;
 }
 
 /** Refs whose resolution is kept; past this the cache starts over. */
@@ -70,7 +74,9 @@ interface Versions {
 export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly versions = new Map<string, Versions>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Async events waiting for a retry; a stop ends their waits. */
+  private readonly retries = new RetryWaits();
+  private readonly pending: PendingDeliveries;
   private readonly logsAllowed = new Map<string, boolean>();
   private readonly permitted = new Map<string, boolean>();
   private permittedModel?: object;
@@ -85,6 +91,7 @@ export class LambdaService {
     private readonly model: LocalModel,
     private readonly options: LambdaServiceOptions,
   ) {
+    this.pending = options.pending ?? new PendingDeliveries();
     for (const fn of model.functions) {
       this.pools.set(fn.name, this.poolFor(fn, options.taskRoots[fn.name]));
       // The deploy published version 1, and each alias points at it.
@@ -320,33 +327,81 @@ export class LambdaService {
 
   /** An asynchronous (Event) invocation: accepted at once, then retried and dead-lettered as configured. Returns the request id. */
   invokeAsync(ref: string, event: unknown, trigger: string): string {
-    const fn = this.resolve(ref);
-    const requestId = randomUUID();
-    const received = Date.now();
-    const attempt = (n: number) => {
-      void this.invoke(ref, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`).then(async (outcome) => {
-        if (!outcome.error) {
-          if (fn.async.onSuccess)
-            await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
-          return;
-        }
-        const age = Date.now() - received;
-        const delay = this.options.asyncRetryBaseMs * 2 ** n;
-        // Lambda keeps retrying a throttled event until it is too old; a throttle uses up none of the function's retries.
-        if ((outcome.throttled || n < fn.async.retryAttempts) && age + delay < fn.async.maximumEventAgeSeconds * 1000) {
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            attempt(outcome.throttled ? n : n + 1);
-          }, delay);
-          this.timers.add(timer);
-          return;
-        }
+    this.resolve(ref);
+    const entry = this.pending.add({
+      kind: "lambda",
+      function: ref,
+      requestId: randomUUID(),
+      event,
+      trigger,
+      received: Date.now(),
+      attempts: 0,
+    });
+    this.startAsync(entry);
+    return entry.requestId;
+  }
+
+  /**
+   * Takes up an async event a stop left pending (`--persist`): resolves false, and does nothing, when
+   * its function is no longer in the graph.
+   */
+  resumeAsync(entry: PendingAsyncEvent): boolean {
+    if (!this.knows(entry.function)) return false;
+    this.startAsync(this.pending.add(entry));
+    return true;
+  }
+
+  private startAsync(entry: PendingAsyncEvent): void {
+    // Only a version an alias no longer keeps can vanish under an event; it is said, not thrown unhandled.
+    this.runAsync(entry).catch((err: Error) => {
+      this.pending.done(entry);
+      this.options.reporter.info(`${entry.function}: async event ${entry.requestId} dropped: ${err.message}`);
+    });
+  }
+
+  /**
+   * Runs an accepted async event until it succeeds or is given up (then its destination or DLQ gets it).
+   * A stop ends it where it stands: while it waits for a retry, or with an attempt the stop cut short
+   * (which is made again), it stays pending.
+   */
+  private async runAsync(entry: PendingAsyncEvent): Promise<void> {
+    const { requestId, event, trigger } = entry;
+    const fn = this.resolve(entry.function);
+    const age = () => Date.now() - entry.received;
+    // An event saved past its maximum age is not tried again; Lambda sends it to its destination.
+    if (entry.lastError && age() > fn.async.maximumEventAgeSeconds * 1000) {
+      this.pending.done(entry);
+      return this.fail(
+        fn,
+        requestId,
+        event,
+        "EventAgeExceeded",
+        entry.attempts,
+        { requestId, error: entry.lastError, durationMs: 0 },
+        trigger,
+      );
+    }
+    for (;;) {
+      const n = entry.attempts;
+      const outcome = await this.invoke(entry.function, event, n === 0 ? `${trigger} (async)` : `${trigger} (async retry ${n})`);
+      if (!outcome.error) {
+        this.pending.done(entry);
+        if (fn.async.onSuccess)
+          await this.deliver(fn, fn.async.onSuccess, record(fn, requestId, event, "Success", n + 1, outcome), trigger);
+        return;
+      }
+      if (this.retries.stopped) return;
+      // Lambda keeps retrying a throttled event until it is too old; a throttle uses up none of the function's retries.
+      if (!outcome.throttled) entry.attempts = n + 1;
+      entry.lastError = outcome.error;
+      const delay = this.options.asyncRetryBaseMs * 2 ** n;
+      if (!((outcome.throttled || n < fn.async.retryAttempts) && age() + delay < fn.async.maximumEventAgeSeconds * 1000)) {
+        this.pending.done(entry);
         const condition = n < fn.async.retryAttempts ? "EventAgeExceeded" : "RetriesExhausted";
-        await this.fail(fn, requestId, event, condition, n + 1, outcome, trigger);
-      });
-    };
-    attempt(0);
-    return requestId;
+        return this.fail(fn, requestId, event, condition, n + 1, outcome, trigger);
+      }
+      if (!(await this.retries.wait(delay))) return;
+    }
   }
 
   private async fail(
@@ -394,8 +449,7 @@ export class LambdaService {
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.retries.stop();
     const kept = [...this.versions.values()].flatMap((v) => [...v.kept.values()]);
     await Promise.all([...this.pools.values(), ...kept].map((p) => p.stop()));
   }

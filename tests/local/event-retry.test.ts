@@ -4,17 +4,27 @@
  * The clock and the waits are the test's own, so nothing here depends on how fast the machine is.
  */
 import { expect } from "chai";
-import { DeliveryFailure, deliverWithRetries, errorCodeOf, retryDelay, RetryPolicy } from "../../local/event-retry";
+import { eventually } from "./harness";
+import { DeliveryFailure, deliverWithRetries, errorCodeOf, retryDelay, RetryPolicy, RetryWaits } from "../../local/event-retry";
 import { EventRouter, EventRouterOptions } from "../../local/events";
 import { Reporter } from "../../local/console";
 import { deadLetterEvent } from "../../local/event-dlq";
+import { AlarmBoard } from "../../local/alarms";
+import { PendingDeliveries, PendingRuleDelivery } from "../../local/pending";
 
 /** Runs deliverWithRetries against scripted attempt results; each wait moves the test's clock on by its length. */
-async function run(results: (string | undefined)[], policy: RetryPolicy, options: { baseMs?: number; stopAfterWaits?: number } = {}) {
+async function run(
+  results: (string | undefined)[],
+  policy: RetryPolicy,
+  options: { baseMs?: number; stopAfterWaits?: number; from?: { retry: number; ageMs: number; failure?: string } } = {},
+) {
   // The clock does not start at 0: an event's age is now minus when it arrived.
   let clock = 1_000_000;
   let attempts = 0;
   const waits: number[] = [];
+  const retried: number[] = [];
+  const failures: string[] = [];
+  const from = options.from;
   const outcome = await deliverWithRetries(
     async (): Promise<DeliveryFailure | undefined> => {
       const code = results[Math.min(attempts++, results.length - 1)];
@@ -29,9 +39,18 @@ async function run(results: (string | undefined)[], policy: RetryPolicy, options
         clock += ms;
         return waits.length <= (options.stopAfterWaits ?? Infinity);
       },
+      onRetry: (retry, failure) => {
+        retried.push(retry);
+        failures.push(failure.code);
+      },
+      from: from && {
+        arrived: clock - from.ageMs,
+        retry: from.retry,
+        failure: from.failure ? { code: from.failure, message: "saved" } : undefined,
+      },
     },
   );
-  return { outcome, attempts, waits };
+  return { outcome, attempts, waits, retried, failures };
 }
 
 const generous: RetryPolicy = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
@@ -42,12 +61,12 @@ describe("local cloud: EventBridge target retries", () => {
   });
 
   it("delivers on the first attempt without waiting", async () => {
-    expect(await run([undefined], generous)).to.deep.equal({ outcome: undefined, attempts: 1, waits: [] });
+    expect(await run([undefined], generous)).to.deep.include({ outcome: "delivered", attempts: 1, waits: [] });
   });
 
   it("retries a failure that can pass, waiting longer each time, until the event is delivered", async () => {
-    expect(await run(["SDK_CLIENT_ERROR", "THROTTLING", undefined], generous)).to.deep.equal({
-      outcome: undefined,
+    expect(await run(["SDK_CLIENT_ERROR", "THROTTLING", undefined], generous)).to.deep.include({
+      outcome: "delivered",
       attempts: 3,
       waits: [100, 200],
     });
@@ -60,7 +79,7 @@ describe("local cloud: EventBridge target retries", () => {
 
   for (const code of ["NO_PERMISSIONS", "NO_RESOURCE"])
     it(`gives up on ${code} at once, whatever retries are left`, async () => {
-      expect(await run([code], generous)).to.deep.equal({
+      expect(await run([code], generous)).to.deep.include({
         outcome: { failure: { code, message: "failure 1" }, retries: 0 },
         attempts: 1,
         waits: [],
@@ -68,7 +87,7 @@ describe("local cloud: EventBridge target retries", () => {
     });
 
   it("gives up after maximumRetryAttempts retries, with the last failure", async () => {
-    expect(await run(["THROTTLING"], { ...generous, maximumRetryAttempts: 2 })).to.deep.equal({
+    expect(await run(["THROTTLING"], { ...generous, maximumRetryAttempts: 2 })).to.deep.include({
       outcome: { failure: { code: "THROTTLING", message: "failure 3" }, retries: 2 },
       attempts: 3,
       waits: [100, 200],
@@ -77,7 +96,7 @@ describe("local cloud: EventBridge target retries", () => {
 
   it("tries once when the policy allows no retry", async () => {
     const { outcome, attempts } = await run(["THROTTLING"], { ...generous, maximumRetryAttempts: 0 });
-    expect(outcome?.retries).to.equal(0);
+    expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 1" }, retries: 0 });
     expect(attempts).to.equal(1);
   });
 
@@ -85,19 +104,71 @@ describe("local cloud: EventBridge target retries", () => {
     // Attempts at 0, 100 and 300 ms; the next would be at 700 ms.
     const atTheLimit = await run(["THROTTLING"], { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.7 });
     expect(atTheLimit.waits).to.deep.equal([100, 200, 400]);
-    expect(atTheLimit.outcome?.retries).to.equal(3);
+    expect(atTheLimit.outcome).to.have.property("retries", 3);
     const pastIt = await run(["THROTTLING"], { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.699 });
     expect(pastIt.waits).to.deep.equal([100, 200]);
-    expect(pastIt.outcome?.retries).to.equal(2);
+    expect(pastIt.outcome).to.have.property("retries", 2);
   });
 
   it("ends without a verdict when the local cloud stops during a wait", async () => {
-    expect(await run(["THROTTLING"], generous, { stopAfterWaits: 1 })).to.deep.equal({
-      outcome: undefined,
+    expect(await run(["THROTTLING"], generous, { stopAfterWaits: 1 })).to.deep.include({
+      outcome: "stopped",
       attempts: 2,
       waits: [100, 200],
+      retried: [1, 2],
     });
-    expect(await run(["THROTTLING"], generous, { stopAfterWaits: 0 })).to.deep.equal({ outcome: undefined, attempts: 1, waits: [100] });
+    expect(await run(["THROTTLING"], generous, { stopAfterWaits: 0 })).to.deep.include({
+      outcome: "stopped",
+      attempts: 1,
+      waits: [100],
+      retried: [1],
+    });
+  });
+
+  it("tells each retry before its wait, with the failure it follows, and never after the last attempt", async () => {
+    const { retried, failures } = await run(["THROTTLING", "SDK_CLIENT_ERROR", "NO_PERMISSIONS"], generous);
+    expect(retried).to.deep.equal([1, 2]);
+    expect(failures).to.deep.equal(["THROTTLING", "SDK_CLIENT_ERROR"]);
+  });
+
+  describe("a delivery taken up where a stop left it (--persist)", () => {
+    it("goes on from its next retry: its waits and its retry count continue", async () => {
+      const { outcome, waits, retried } = await run(
+        ["THROTTLING"],
+        { ...generous, maximumRetryAttempts: 3 },
+        { from: { retry: 2, ageMs: 0 } },
+      );
+      // Retries 2 and 3 are made (waits before 3 only: 2 is made at once), then the policy's 3 are used up.
+      expect(waits).to.deep.equal([400]);
+      expect(retried).to.deep.equal([3]);
+      expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 2" }, retries: 3 });
+    });
+
+    it("counts the event's age from when it arrived, not from the restart", async () => {
+      // 600 ms old at the restart: one more attempt, and the next wait (200 ms) would take it past 0.7 s.
+      const { outcome, attempts } = await run(
+        ["THROTTLING"],
+        { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.7 },
+        {
+          from: { retry: 1, ageMs: 600, failure: "THROTTLING" },
+        },
+      );
+      expect(attempts).to.equal(1);
+      expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 1" }, retries: 1 });
+    });
+
+    it("is not tried again once past its maximum age: its last failure goes to the DLQ", async () => {
+      const policy = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.7 };
+      const past = await run([undefined], policy, { from: { retry: 3, ageMs: 701, failure: "THROTTLING" } });
+      expect(past).to.deep.include({ attempts: 0, outcome: { failure: { code: "THROTTLING", message: "saved" }, retries: 2 } });
+      // At its maximum age exactly it still may be tried.
+      expect(await run([undefined], policy, { from: { retry: 3, ageMs: 700, failure: "THROTTLING" } })).to.deep.include({
+        attempts: 1,
+        outcome: "delivered",
+      });
+      // Without a saved failure (the stop cut its first attempt short) it is tried, whatever its age.
+      expect(await run([undefined], policy, { from: { retry: 0, ageMs: 5000 } })).to.deep.include({ attempts: 1, outcome: "delivered" });
+    });
   });
 
   describe("ERROR_CODE of an emulator's error", () => {
@@ -125,21 +196,29 @@ describe("local cloud: EventBridge target retries", () => {
       });
   });
 
-  describe("the router's waits between retries", () => {
-    // Waiting and stopping touch none of the router's emulators or model.
-    const router = () =>
-      new EventRouter({} as EventRouterOptions) as unknown as { wait(ms: number): Promise<boolean>; stop(): Promise<void> };
-
+  describe("the waits between retries (Lambda's async events and EventBridge's targets)", () => {
     it("ends a wait with true once its time is up", async () => {
-      expect(await router().wait(1)).to.equal(true);
+      const waits = new RetryWaits();
+      expect(await waits.wait(1)).to.equal(true);
+      expect(waits.stopped).to.equal(false);
     });
 
     it("ends every pending wait with false when the local cloud stops, and every later one at once", async () => {
-      const r = router();
-      const pending = [r.wait(60_000), r.wait(120_000)];
-      await r.stop();
+      const waits = new RetryWaits();
+      const pending = [waits.wait(60_000), waits.wait(120_000)];
+      waits.stop();
+      expect(waits.stopped).to.equal(true);
       expect(await Promise.all(pending)).to.deep.equal([false, false]);
-      expect(await r.wait(60_000)).to.equal(false);
+      expect(await waits.wait(60_000)).to.equal(false);
+    });
+
+    it("stops with the router: a stopped router's retries end", async () => {
+      // Stopping touches none of the router's emulators or model.
+      const router = new EventRouter({} as EventRouterOptions);
+      const waits = (router as unknown as { waits: RetryWaits }).waits;
+      const pending = waits.wait(60_000);
+      await router.stop();
+      expect(await pending).to.equal(false);
     });
   });
 
@@ -171,5 +250,96 @@ describe("local cloud: EventBridge target retries", () => {
           `eventbridge r: the event for arn:aws:sqs:eu-west-1:123456789012:q went to its DLQ (THROTTLING)${said}`,
         ]);
       });
+  });
+
+  describe("the router's deliveries not yet done (what a stop drops, or --persist saves and takes up)", () => {
+    const QUEUE = "arn:aws:sqs:eu-west-1:123456789012:target";
+    const DLQ = "arn:aws:sqs:eu-west-1:123456789012:target-dlq";
+    const RULE = "arn:aws:events:eu-west-1:123456789012:rule/orders/nightly";
+    /** A router with one rule and its queue target, whose SendMessage answers as `send` says. */
+    const routerWith = (send: () => Promise<unknown>, pending = new PendingDeliveries()) => {
+      const lines: string[] = [];
+      const dead: { arn: string; attributes?: Record<string, string> }[] = [];
+      const reporter = new Reporter((l) => lines.push(l));
+      const router = new EventRouter({
+        model: {
+          eventRules: [
+            {
+              name: "nightly",
+              arn: RULE,
+              busName: "orders",
+              pattern: {},
+              enabled: true,
+              targets: [{ arn: QUEUE, deadLetterArn: DLQ, retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 60 } }],
+            },
+          ],
+        },
+        clients: { sqs: { send } },
+        provisioned: { queueUrls: new Map([[QUEUE, "http://queue"]]) },
+        reporter,
+        alarms: new AlarmBoard([], reporter),
+        destinations: {
+          send: async (arn: string, _body: string, attributes?: Record<string, string>) => void dead.push({ arn, attributes }),
+        },
+        // The first retry waits 10 s, well within the policy's 60 s: a test ends before it.
+        retryBaseMs: 10_000,
+        pending,
+      } as unknown as EventRouterOptions);
+      return { router, pending, lines, dead };
+    };
+    const throttled = async () => {
+      throw Object.assign(new Error("slow down"), { name: "ThrottlingException" });
+    };
+    const until = (condition: () => boolean, what: string) => eventually(async () => (condition() ? true : undefined), what, 200, 10);
+    const entry = (over: Partial<PendingRuleDelivery> = {}): PendingRuleDelivery => ({
+      kind: "eventbridge",
+      rule: RULE,
+      target: QUEUE,
+      event: { id: "e-1" },
+      arrived: Date.now(),
+      retry: 0,
+      ...over,
+    });
+
+    it("keeps a delivery waiting for its retry, with the retry it waits for and why, through the stop", async () => {
+      const { router, pending } = routerWith(throttled);
+      const waiting = entry();
+      expect(router.resume(waiting)).to.equal(true);
+      await until(() => waiting.retry === 1, "the first attempt's failure");
+      await router.stop();
+      expect(pending.list()).to.deep.equal([
+        { ...entry({ arrived: waiting.arrived }), retry: 1, lastFailure: { code: "THROTTLING", message: "slow down" } },
+      ]);
+      expect(pending.describe()).to.equal(`1 EventBridge event(s) of nightly for ${QUEUE}`);
+    });
+
+    it("takes a saved delivery up at its retry, and once delivered it is no longer pending", async () => {
+      let sent = 0;
+      const { router, pending } = routerWith(async () => void sent++);
+      expect(router.resume(entry({ retry: 3, lastFailure: { code: "THROTTLING", message: "slow down" } }))).to.equal(true);
+      await until(() => sent === 1 && pending.size === 0, "the delivery");
+      await router.stop();
+    });
+
+    it("sends a saved delivery past its maximum age to the DLQ without trying it, with its retries so far", async () => {
+      let sent = 0;
+      const { router, pending, dead } = routerWith(async () => void sent++);
+      const old = entry({ arrived: Date.now() - 61_000, retry: 4, lastFailure: { code: "THROTTLING", message: "slow down" } });
+      expect(router.resume(old)).to.equal(true);
+      await until(() => dead.length === 1, "the DLQ message");
+      expect(dead[0]).to.deep.include({ arn: DLQ });
+      expect(dead[0].attributes).to.deep.include({ ERROR_CODE: "THROTTLING", RETRY_ATTEMPTS: "3" });
+      expect(sent).to.equal(0);
+      expect(pending.size).to.equal(0);
+      await router.stop();
+    });
+
+    it("does not take up a delivery whose rule or target the graph no longer has", async () => {
+      const { router, pending } = routerWith(throttled);
+      expect(router.resume(entry({ rule: `${RULE}-gone` }))).to.equal(false);
+      expect(router.resume(entry({ target: `${QUEUE}-gone` }))).to.equal(false);
+      expect(pending.size).to.equal(0);
+      await router.stop();
+    });
   });
 });

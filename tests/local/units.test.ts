@@ -3,7 +3,8 @@ import { expect } from "chai";
 import { buildModel } from "../../local/model";
 import { AlarmBoard } from "../../local/alarms";
 import { Reporter } from "../../local/console";
-import { LambdaService, qualifierOf, randomHex, traceHeader } from "../../local/lambda/service";
+import { LambdaService, LambdaServiceOptions, qualifierOf, randomHex, traceHeader } from "../../local/lambda/service";
+import { PendingAsyncEvent, PendingDeliveries, readPending } from "../../local/pending";
 import type { LocalFunction, LocalModel, LocalSchedule } from "../../local/model";
 import { Scheduler } from "../../local/schedules";
 import { batchItemFailures } from "../../local/queues";
@@ -339,7 +340,7 @@ describe("local cloud: the Lambda service's function refs", () => {
     tracing: "PassThrough",
     aliases: { live: { managed: false } },
   });
-  const serviceOf = (functions: LocalFunction[]) => {
+  const serviceOf = (functions: LocalFunction[], extra: Partial<LambdaServiceOptions> = {}) => {
     const reporter = new Reporter(() => undefined);
     const model = { region: "us-east-1", accountId: "123456789012", functions } as unknown as LocalModel;
     return new LambdaService(model, {
@@ -351,6 +352,7 @@ describe("local cloud: the Lambda service's function refs", () => {
       reporter,
       alarms: new AlarmBoard([], reporter),
       destinations: { send: async () => undefined },
+      ...extra,
     });
   };
 
@@ -405,6 +407,51 @@ describe("local cloud: the Lambda service's function refs", () => {
     await service.stop();
   });
 
+  describe("an async event a stop left pending, taken up again (--persist)", () => {
+    const DESTINATION = "arn:aws:sqs:us-east-1:123456789012:orders-failures";
+    const saved = (over: Partial<PendingAsyncEvent> = {}): PendingAsyncEvent => ({
+      kind: "lambda",
+      function: "orders",
+      requestId: "req-1",
+      event: { order: 7 },
+      trigger: "invoke",
+      received: Date.now() - 21_601_000,
+      attempts: 2,
+      lastError: { errorType: "Error", errorMessage: "boom", trace: ["Error: boom"] },
+      ...over,
+    });
+
+    it("sends an event past its maximum age to its failure destination without running it, with its attempts so far", async () => {
+      const sent: { arn: string; body: string }[] = [];
+      const pending = new PendingDeliveries();
+      const service = serviceOf(
+        [{ ...fn("orders", 3), async: { retryAttempts: 2, maximumEventAgeSeconds: 21_600, onFailure: DESTINATION } }],
+        {
+          destinations: { send: async (arn, body) => void sent.push({ arn, body }) },
+          pending,
+        },
+      );
+      // The function has no code: running it would fail differently, and no record would say EventAgeExceeded.
+      expect(service.resumeAsync(saved())).to.equal(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sent.map((s) => s.arn)).to.deep.equal([DESTINATION]);
+      const record = JSON.parse(sent[0].body);
+      expect(record.requestContext).to.deep.include({ requestId: "req-1", condition: "EventAgeExceeded", approximateInvokeCount: 2 });
+      expect(record.requestPayload).to.deep.equal({ order: 7 });
+      expect(record.responsePayload).to.deep.equal({ errorType: "Error", errorMessage: "boom", trace: ["Error: boom"] });
+      expect(pending.size).to.equal(0);
+      await service.stop();
+    });
+
+    it("does not take up an event of a function the program no longer has", async () => {
+      const pending = new PendingDeliveries();
+      const service = serviceOf([fn("orders", 3)], { pending });
+      expect(service.resumeAsync(saved({ function: "billing" }))).to.equal(false);
+      expect(pending.size).to.equal(0);
+      await service.stop();
+    });
+  });
+
   it("reads a qualifier from a name or an ARN, and none from $LATEST or a bare one", () => {
     expect(qualifierOf("orders:live")).to.equal("live");
     expect(qualifierOf("arn:aws:lambda:us-east-1:123456789012:function:orders:7")).to.equal("7");
@@ -452,5 +499,65 @@ describe("local cloud: an invocation and its result on the wire to a container",
     expect(() => decodeResult("r-1\n\nNaN\n")).to.throw(/not an invocation result/);
     expect(() => decodeResult("r-1\n\n-1\nx")).to.throw(/not an invocation result/);
     expect(() => decodeResult("r-1")).to.throw(/not an invocation result/);
+  });
+});
+
+describe("local cloud: events accepted and not yet delivered", () => {
+  const asyncEvent: PendingAsyncEvent = {
+    kind: "lambda",
+    function: "orders:live",
+    requestId: "r",
+    event: null,
+    trigger: "invoke",
+    received: 1,
+    attempts: 0,
+  };
+  const ruleDelivery = {
+    kind: "eventbridge" as const,
+    rule: "arn:aws:events:us-east-1:123456789012:rule/orders-bus/nightly",
+    target: "arn:aws:sqs:us-east-1:123456789012:jobs",
+    event: {},
+    arrived: 1,
+    retry: 2,
+  };
+
+  it("counts what is pending by where it goes, for the line a stop prints, and forgets what is done", () => {
+    const pending = new PendingDeliveries();
+    expect(pending.describe()).to.equal("");
+    const first = pending.add({ ...asyncEvent });
+    pending.add({ ...asyncEvent, requestId: "s" });
+    pending.add({ ...ruleDelivery });
+    expect(pending.describe()).to.equal(
+      "2 async event(s) of orders:live, 1 EventBridge event(s) of nightly for arn:aws:sqs:us-east-1:123456789012:jobs",
+    );
+    pending.done(first);
+    expect(pending.size).to.equal(2);
+    expect(pending.list().map((e) => (e.kind === "lambda" ? e.requestId : e.kind))).to.deep.equal(["s", "eventbridge"]);
+  });
+
+  it("reads saved entries back, keeping the good ones and naming what is wrong with each other", () => {
+    expect(readPending(undefined)).to.deep.equal({ entries: [], refused: [] });
+    expect(readPending({})).to.deep.equal({ entries: [], refused: ["pending: not a list"] });
+    const { entries, refused } = readPending([
+      asyncEvent,
+      ruleDelivery,
+      null,
+      { ...asyncEvent, kind: "sqs" },
+      { ...asyncEvent, function: "" },
+      { ...asyncEvent, attempts: -1 },
+      { ...asyncEvent, received: 1.5 },
+      { ...ruleDelivery, target: 7 },
+      { ...ruleDelivery, retry: "2" },
+    ]);
+    expect(entries).to.deep.equal([asyncEvent, ruleDelivery]);
+    expect(refused).to.deep.equal([
+      "pending[2]: not an object",
+      'pending[3]: kind is "sqs", not "lambda" or "eventbridge"',
+      "pending[4]: function is not a non-empty string",
+      "pending[5]: attempts is not a whole number ≥ 0",
+      "pending[6]: received is not a whole number ≥ 0",
+      "pending[7]: target is not a non-empty string",
+      "pending[8]: retry is not a whole number ≥ 0",
+    ]);
   });
 });
