@@ -159,6 +159,12 @@ const builders: Record<string, Builder> = {
     };
   },
   "aws:cloudwatch/eventBus:EventBus": (name, _i, at) => ({ id: name, arn: regional("events", `event-bus/${name}`)(at), attributes: {} }),
+  // An EventBridge Scheduler schedule's id is "<group>/<name>" (terraform-provider-aws scheduler/schedule.go,
+  // scheduleCreateResourceID), its ARN arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>.
+  "aws:scheduler/schedule:Schedule": (name, inputs, at) => {
+    const group = typeof inputs.groupName === "string" && inputs.groupName ? inputs.groupName : "default";
+    return { id: `${group}/${name}`, arn: regional("scheduler", `schedule/${group}/${name}`)(at), attributes: { groupName: group } };
+  },
   "aws:cloudwatch/metricAlarm:MetricAlarm": (name, _i, at) => ({
     id: name,
     arn: regional("cloudwatch", `alarm:${name}`)(at),

@@ -47,6 +47,7 @@ const AUTO_NAMES: Record<string, AutoName> = {
   "aws:cloudwatch/eventRule:EventRule": { property: "name", maxLength: 64 },
   "aws:cloudwatch/eventTarget:EventTarget": { property: "targetId", maxLength: 255 },
   "aws:cloudwatch/eventBus:EventBus": generic,
+  "aws:scheduler/schedule:Schedule": generic,
   "aws:cloudwatch/metricAlarm:MetricAlarm": generic,
   "aws:kms/alias:Alias": { property: "name", maxLength: 238, post: (n) => (n.startsWith("alias/") ? n : `alias/${n}`) },
   "aws:apigatewayv2/api:Api": generic,
@@ -106,6 +107,8 @@ const AWS_LIMITS: Record<string, AwsNameLimit> = {
   "aws:cloudwatch/logGroup:LogGroup": { property: "name", max: 512 },
   "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": { property: "name", max: 512 },
   "aws:cloudwatch/eventRule:EventRule": { property: "name", max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, rule: "letters, digits, . - and _" },
+  // EventBridge Scheduler API Reference, CreateSchedule: Name, 1 to 64 of [0-9a-zA-Z-_.].
+  "aws:scheduler/schedule:Schedule": { property: "name", max: 64, pattern: /^[0-9a-zA-Z\-_.]+$/, rule: "letters, digits, . - and _" },
   "aws:cloudwatch/eventTarget:EventTarget": { property: "targetId", max: 64 },
   "aws:cloudwatch/metricAlarm:MetricAlarm": { property: "name", max: 255 },
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": { property: "alarmName", max: 255 },

@@ -28,11 +28,11 @@ import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
 import { deadLetterEvent } from "./event-dlq";
-import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryWaits } from "./event-retry";
+import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryPolicy, RetryWaits } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { Destinations, LambdaService } from "./lambda/service";
-import { findFunction, LocalModel } from "./model";
+import { findFunction, LocalModel, LocalSchedule } from "./model";
 import { PendingDeliveries, PendingRuleDelivery } from "./pending";
 import type { Clients, Provisioned } from "./provision";
 
@@ -52,8 +52,17 @@ export interface EventRouterOptions {
   pending?: PendingDeliveries;
 }
 
-/** A target of a delivery: a function, a queue or a topic, by its cloud ARN. */
-type Target = { arn: string; service: string; sourceArn: string; trigger: string };
+/**
+ * A target of a delivery: a function, a queue or a topic, by its cloud ARN. The service sends it, as
+ * `sourceArn`, unless `viaRole` names the role it sends with (an EventBridge Scheduler target's).
+ */
+type Target = { arn: string; service: string; sourceArn: string; trigger: string; viaRole?: string; messageGroupId?: string };
+
+/** A rule's or a schedule's target, as the graph declares it now: what delivering to it needs. */
+interface RouteTarget {
+  rule: { name: string; arn: string; trigger: string; viaRole: boolean };
+  target: { arn: string; deadLetterArn?: string; retryPolicy: RetryPolicy; roleArn?: string; messageGroupId?: string };
+}
 
 export class EventRouter {
   /** SNS subscriptions that only the cloud delivers (email, sms, https): listed at start-up. */
@@ -314,14 +323,17 @@ export class EventRouter {
         if (!lambda.permitsInvoke(target.arn, target.service, target.sourceArn, target.trigger)) return refused("invoke");
         lambda.invokeAsync(target.arn, event, target.trigger);
       } else if (service === "sqs" && provisioned.queueUrls.has(target.arn)) {
-        if (!this.serviceMay(target.service, { action: "sqs:SendMessage", resource: target.arn }, target.sourceArn, target.trigger))
-          return refused("sqs:SendMessage on");
+        if (!this.targetMay(target, "sqs:SendMessage")) return refused("sqs:SendMessage on");
         await clients.sqs.send(
-          new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(target.arn), MessageBody: JSON.stringify(event) }),
+          new SendMessageCommand({
+            QueueUrl: provisioned.queueUrls.get(target.arn),
+            MessageBody: JSON.stringify(event),
+            // A FIFO queue takes the target's message group; its deduplication must be content-based, as in AWS.
+            MessageGroupId: target.arn.endsWith(".fifo") ? target.messageGroupId : undefined,
+          }),
         );
       } else if (service === "sns" && provisioned.localArns.has(target.arn)) {
-        if (!this.serviceMay(target.service, { action: "sns:Publish", resource: target.arn }, target.sourceArn, target.trigger))
-          return refused("sns:Publish on");
+        if (!this.targetMay(target, "sns:Publish")) return refused("sns:Publish on");
         await clients.sns.send(
           new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
         );
@@ -338,15 +350,44 @@ export class EventRouter {
     }
   }
 
+  /** Whether a schedule's target is a queue or topic of the graph, which `deliverScheduled` delivers to. */
+  deliversTo(arn: string): boolean {
+    return this.options.provisioned.queueUrls.has(arn) || this.options.provisioned.localArns.has(arn);
+  }
+
+  /** A schedule's event for a queue or topic target: delivered, retried and dead-lettered as a rule's target is. */
+  deliverScheduled(schedule: LocalSchedule, targetArn: string, event: unknown): void {
+    void this.deliverToTarget(
+      this.pending.add({ kind: "eventbridge", rule: schedule.arn, target: targetArn, event, arrived: Date.now(), retry: 0 }),
+    );
+  }
+
   /**
-   * Takes up a delivery a stop left pending (`--persist`): resolves false, and does nothing, when its rule
-   * or the target is no longer in the graph.
+   * Takes up a delivery a stop left pending (`--persist`): returns false, and does nothing, when its rule
+   * or schedule, or the target, is no longer in the graph.
    */
   resume(entry: PendingRuleDelivery): boolean {
-    const rule = this.options.model.eventRules.find((r) => r.arn === entry.rule);
-    if (!rule?.targets.some((t) => t.arn === entry.target)) return false;
+    if (!this.routeOf(entry)) return false;
     void this.deliverToTarget(this.pending.add(entry));
     return true;
+  }
+
+  /** The rule (with an event pattern) or schedule and the target a delivery is for, as the graph declares them now. */
+  private routeOf(entry: PendingRuleDelivery): RouteTarget | undefined {
+    const { eventRules, schedules } = this.options.model;
+    const rule = eventRules.find((r) => r.arn === entry.rule);
+    if (rule) {
+      const target = rule.targets.find((t) => t.arn === entry.target);
+      return target && { rule: { name: rule.name, arn: rule.arn, trigger: `eventbridge ${rule.name}`, viaRole: false }, target };
+    }
+    const schedule = schedules.find((s) => s.arn === entry.rule);
+    const target = schedule?.targets.find((t) => t.functionArn === entry.target);
+    return (
+      target && {
+        rule: { name: schedule!.name, arn: schedule!.arn, trigger: `schedule ${schedule!.name}`, viaRole: schedule!.kind === "scheduler" },
+        target: { ...target, arn: target.functionArn },
+      }
+    );
   }
 
   /**
@@ -354,22 +395,26 @@ export class EventRouter {
    * stays pending while it waits, and when the local cloud stops first.
    */
   private async deliverToTarget(entry: PendingRuleDelivery): Promise<void> {
-    const rule = this.options.model.eventRules.find((r) => r.arn === entry.rule)!;
-    const target = rule.targets.find((t) => t.arn === entry.target)!;
-    const trigger = `eventbridge ${rule.name}`;
-    const result = await deliverWithRetries(
-      () => this.deliver({ arn: target.arn, service: "events.amazonaws.com", sourceArn: rule.arn, trigger }, entry.event),
-      {
-        policy: target.retryPolicy,
-        baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
-        wait: (ms) => this.waits.wait(ms),
-        from: { arrived: entry.arrived, retry: entry.retry, failure: entry.lastFailure },
-        onRetry: (retry, failure) => {
-          entry.retry = retry;
-          entry.lastFailure = failure;
-        },
+    const { rule, target } = this.routeOf(entry)!;
+    const { trigger } = rule;
+    const via: Target = {
+      arn: target.arn,
+      service: "events.amazonaws.com",
+      sourceArn: rule.arn,
+      trigger,
+      viaRole: rule.viaRole ? target.roleArn : undefined,
+      messageGroupId: target.messageGroupId,
+    };
+    const result = await deliverWithRetries(() => this.deliver(via, entry.event), {
+      policy: target.retryPolicy,
+      baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
+      wait: (ms) => this.waits.wait(ms),
+      from: { arrived: entry.arrived, retry: entry.retry, failure: entry.lastFailure },
+      onRetry: (retry, failure) => {
+        entry.retry = retry;
+        entry.lastFailure = failure;
       },
-    );
+    });
     if (result === "stopped") return;
     this.pending.done(entry);
     if (result === "delivered") return;
@@ -381,13 +426,27 @@ export class EventRouter {
       `rule ${rule.name} could not deliver to ${target.arn}`,
     );
     await deadLetterEvent(this.options, {
-      rule: { arn: rule.arn, trigger },
+      rule: { arn: rule.arn, trigger, viaRole: rule.viaRole },
       target,
       event: entry.event,
       code: result.failure.code,
       message: result.failure.message,
       retryAttempts: result.retries,
     });
+  }
+
+  /**
+   * Whether a target may be sent to: by EventBridge as the service, which the queue's or topic's policy
+   * must allow for the rule, or with a Scheduler target's role, whose policies must allow the call (and
+   * the key's, for an encrypted queue or topic).
+   */
+  private targetMay(target: Target, action: string): boolean {
+    const iam = this.options.iam;
+    if (!iam) return true;
+    if (target.viaRole === undefined)
+      return this.serviceMay(target.service, { action, resource: target.arn }, target.sourceArn, target.trigger);
+    const caller = { name: target.trigger, arn: "", roleArn: target.viaRole };
+    return iam.checkFunction(caller, iam.deliveryCalls(target.arn), "its target role").allowed;
   }
 
   private serviceMay(service: string, call: { action: string; resource: string }, sourceArn: string, trigger: string): boolean {

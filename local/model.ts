@@ -104,6 +104,8 @@ export interface LocalQueue {
   arn: string;
   cloudUrl: string;
   fifo: boolean;
+  /** A FIFO queue's deduplication by a hash of the body, when a message brings no deduplication id. @default false */
+  contentBasedDeduplication?: boolean;
   visibilityTimeoutSeconds: number;
   messageRetentionSeconds?: number;
   delaySeconds?: number;
@@ -171,7 +173,16 @@ export interface LocalEventRule {
   pattern: Record<string, any>;
   enabled: boolean;
   /** Each target, with its retry policy (EventBridge's default where it sets none) and DLQ, if any. */
-  targets: { arn: string; input?: string; inputPath?: string; roleArn?: string; deadLetterArn?: string; retryPolicy: RetryPolicy }[];
+  targets: {
+    arn: string;
+    input?: string;
+    inputPath?: string;
+    roleArn?: string;
+    deadLetterArn?: string;
+    retryPolicy: RetryPolicy;
+    /** A FIFO queue target's message group (`sqsTarget.messageGroupId`). @default none */
+    messageGroupId?: string;
+  }[];
 }
 
 export interface LocalEventSourceMapping {
@@ -188,9 +199,22 @@ export interface LocalSchedule {
   arn: string;
   expression: string;
   enabled: boolean;
-  /** Each target; an EventBridge Scheduler target invokes with its own role, a rule's target through the function's permission. */
-  /** Each target, with where EventBridge puts an event it cannot deliver (its dead-letter queue), if anywhere. */
-  targets: { functionArn: string; input?: string; roleArn?: string; deadLetterArn?: string }[];
+  /**
+   * Each target: a function, or a queue or topic (then delivered as a rule's target is, with its retry
+   * policy). An EventBridge Scheduler target calls with its own role, a rule's target through the
+   * function's permission or the queue's or topic's policy; `deadLetterArn` is where EventBridge puts an
+   * event it cannot deliver, if anywhere.
+   */
+  targets: {
+    /** The target's ARN: a function's, or a queue's or topic's. */
+    functionArn: string;
+    input?: string;
+    roleArn?: string;
+    deadLetterArn?: string;
+    retryPolicy: RetryPolicy;
+    /** A FIFO queue target's message group (`sqsTarget.messageGroupId`, or Scheduler's `sqsParameters.messageGroupId`). @default none */
+    messageGroupId?: string;
+  }[];
   /** "rule" (EventBridge rule) or "scheduler" (EventBridge Scheduler). */
   kind: "rule" | "scheduler";
 }
@@ -488,6 +512,7 @@ function queuesOf(graph: Graph): LocalQueue[] {
       arn: r.arn!,
       cloudUrl: s.url ?? r.id,
       fifo: !!s.fifoQueue,
+      contentBasedDeduplication: !!s.contentBasedDeduplication,
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds ?? 30,
       messageRetentionSeconds: s.messageRetentionSeconds,
       delaySeconds: s.delaySeconds,
@@ -601,14 +626,20 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
             inputPath: t.state.inputPath,
             roleArn: t.state.roleArn,
             deadLetterArn: t.state.deadLetterConfig?.arn,
-            retryPolicy: {
-              maximumRetryAttempts: t.state.retryPolicy?.maximumRetryAttempts ?? DEFAULT_RETRY_POLICY.maximumRetryAttempts,
-              maximumEventAgeSeconds: t.state.retryPolicy?.maximumEventAgeInSeconds ?? DEFAULT_RETRY_POLICY.maximumEventAgeSeconds,
-            },
+            retryPolicy: retryPolicyOf(t.state.retryPolicy),
+            messageGroupId: t.state.sqsTarget?.messageGroupId,
           })),
       };
     });
   return { eventBuses, eventRules };
+}
+
+/** A target's `retryPolicy` (an EventTarget's and a Scheduler schedule's have the same fields), EventBridge's defaults filling in. */
+function retryPolicyOf(given: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number } | undefined): RetryPolicy {
+  return {
+    maximumRetryAttempts: given?.maximumRetryAttempts ?? DEFAULT_RETRY_POLICY.maximumRetryAttempts,
+    maximumEventAgeSeconds: given?.maximumEventAgeInSeconds ?? DEFAULT_RETRY_POLICY.maximumEventAgeSeconds,
+  };
 }
 
 /** SQS mappings are emulated; a mapping from any other source is listed as unsupported. */
@@ -640,7 +671,13 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
       enabled: r.state.state ? r.state.state === "ENABLED" : (r.state.isEnabled ?? true),
       targets: targets
         .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
-        .map((t) => ({ functionArn: t.state.arn, input: t.state.input, deadLetterArn: t.state.deadLetterConfig?.arn })),
+        .map((t) => ({
+          functionArn: t.state.arn,
+          input: t.state.input,
+          deadLetterArn: t.state.deadLetterConfig?.arn,
+          retryPolicy: retryPolicyOf(t.state.retryPolicy),
+          messageGroupId: t.state.sqsTarget?.messageGroupId,
+        })),
       kind: "rule" as const,
     }));
   const scheduler = ofType(graph, "aws:scheduler/schedule:Schedule").map((r): LocalSchedule => ({
@@ -655,6 +692,8 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
             input: r.state.target.input,
             roleArn: r.state.target.roleArn,
             deadLetterArn: r.state.target.deadLetterConfig?.arn,
+            retryPolicy: retryPolicyOf(r.state.target.retryPolicy),
+            messageGroupId: r.state.target.sqsParameters?.messageGroupId,
           },
         ]
       : [],

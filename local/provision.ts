@@ -34,6 +34,7 @@ export async function provision(model: LocalModel, clients: Clients): Promise<Pr
     if (queue.messageRetentionSeconds) attributes.MessageRetentionPeriod = String(queue.messageRetentionSeconds);
     if (queue.delaySeconds) attributes.DelaySeconds = String(queue.delaySeconds);
     if (queue.fifo) attributes.FifoQueue = "true";
+    if (queue.fifo && queue.contentBasedDeduplication) attributes.ContentBasedDeduplication = "true";
     if (queue.redrive) {
       const target = localArns.get(queue.redrive.deadLetterTargetArn);
       if (!target) throw new Error(`queue ${queue.name}: its dead-letter target ${queue.redrive.deadLetterTargetArn} is not in the graph`);

@@ -1,8 +1,12 @@
-/** EventBridge schedules, locally: each rule fires its targets on its schedule, as async invocations. */
+/**
+ * EventBridge schedules, locally: each rule and Scheduler schedule fires its targets on its schedule: a
+ * function as an async invocation, a queue or topic through the event router (retried, then its DLQ).
+ */
 import { randomUUID } from "crypto";
 import type { Reporter } from "./console";
 import type { IamAuthority } from "./iam/authority";
 import { deadLetterEvent } from "./event-dlq";
+import type { EventRouter } from "./events";
 import type { Destinations, LambdaService } from "./lambda/service";
 import type { LocalModel, LocalSchedule } from "./model";
 import { parseScheduleExpression, ScheduleExpression } from "./schedule-expression";
@@ -22,6 +26,8 @@ export class Scheduler {
     private readonly deadLetters?: Destinations,
     /** IAM as the local cloud enforces it: a rule's DLQ takes the event only if its policy lets EventBridge send. @default not enforced */
     private readonly iam?: IamAuthority,
+    /** What delivers to a queue or topic target. @default none (such a target is listed, and nothing is sent) */
+    private readonly router?: Pick<EventRouter, "deliversTo" | "deliverScheduled">,
   ) {}
 
   start(): void {
@@ -39,7 +45,7 @@ export class Scheduler {
   }
 
   /**
-   * Fires one schedule now, as EventBridge would; returns the async request ids. A rule invokes through
+   * Fires one schedule now, as EventBridge would; returns the functions' async request ids. A rule invokes through
    * the function's permission for the rule's ARN, a Scheduler schedule with its target's role; a target
    * either does not allow is not invoked (the local cloud says why).
    */
@@ -47,15 +53,20 @@ export class Scheduler {
     const trigger = `schedule ${schedule.name}`;
     const ids: string[] = [];
     for (const target of schedule.targets) {
-      // A target that is no function of this program (a queue, a topic, a function made elsewhere) is not run
-      // locally; a schedule firing must not take the local cloud down with it.
+      const event = eventFor(this.model, schedule, target.input);
+      // A queue or topic of the graph gets the event as a rule's target does, with retries and its DLQ.
+      if (this.router?.deliversTo(target.functionArn)) {
+        this.router.deliverScheduled(schedule, target.functionArn, event);
+        continue;
+      }
+      // A target that is neither (a function made elsewhere, another service) is not run locally; a schedule
+      // firing must not take the local cloud down with it.
       if (!this.lambda.knows(target.functionArn)) {
         this.reporter.info(
-          `${trigger}: ${target.functionArn} is not a function of this program, so the schedule does not invoke it locally`,
+          `${trigger}: ${target.functionArn} is not a function or queue or topic of this program, so the schedule does not reach it locally`,
         );
         continue;
       }
-      const event = eventFor(this.model, schedule, target.input);
       const allowed =
         schedule.kind === "rule" || !target.roleArn
           ? this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger)

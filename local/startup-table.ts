@@ -117,7 +117,9 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
         .map((t) =>
           findFunction(model, t.functionArn)
             ? `λ ${t.functionArn.split(":").pop()}`
-            : `${t.functionArn} (not in this program: not run locally)`,
+            : model.queues.some((q) => q.arn === t.functionArn) || model.topics.some((topic) => topic.arn === t.functionArn)
+              ? `→ ${t.functionArn.split(":").pop()}`
+              : `${t.functionArn} (not in this program: not run locally)`,
         )
         .join(", "),
     ]),

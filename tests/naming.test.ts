@@ -82,6 +82,19 @@ describe("auto-naming, as pulumi-aws does it", () => {
     expect(queue("q".repeat(81))).to.match(/AWS allows at most 80$/);
     expect(queue(`${"q".repeat(75)}.fifo`)).to.equal(undefined);
     expect(queue("a.b")).to.match(/may hold only letters, digits, - and _ \(and \.fifo\)$/);
+    const schedule = (name: string) => nameResource("aws:scheduler/schedule:Schedule", "s", URN, { name }).problem;
+    expect(schedule("s.v2_nightly-1".padEnd(64, "s"))).to.equal(undefined);
+    expect(schedule("s".repeat(65))).to.match(/AWS allows at most 64$/);
+    expect(schedule("a/b")).to.match(/may hold only letters, digits, \. - and _$/);
+  });
+
+  it("auto-names an EventBridge Scheduler schedule as any resource with a name, under the Scheduler's 64", () => {
+    expect(nameResource("aws:scheduler/schedule:Schedule", "nightly", URN, {})).to.deep.include({ property: "name", generated: true });
+    expect(nameResource("aws:scheduler/schedule:Schedule", "nightly", URN, {}).name).to.match(/^nightly-[0-9a-f]{7}$/);
+    expect(nameResource("aws:scheduler/schedule:Schedule", "n".repeat(56), URN, {}).problem).to.equal(undefined);
+    expect(nameResource("aws:scheduler/schedule:Schedule", "n".repeat(57), URN, {}).problem).to.match(
+      /is 65 characters; AWS allows at most 64$/,
+    );
   });
 
   it("gives a bucket, BucketV2 included, its name as its id and an ARN without region or account", async () => {

@@ -342,7 +342,7 @@ export class LambdaService {
   }
 
   /**
-   * Takes up an async event a stop left pending (`--persist`): resolves false, and does nothing, when
+   * Takes up an async event a stop left pending (`--persist`): returns false, and does nothing, when
    * its function is no longer in the graph.
    */
   resumeAsync(entry: PendingAsyncEvent): boolean {

@@ -247,4 +247,57 @@ describe("local cloud: event sources (fixture events-program)", function () {
       /is not authorized to perform: events:PutEvents on resource: arn:aws:events:eu-west-1:123456789012:event-bus\/default because no identity-based policy allows the events:PutEvents action$/,
     );
   });
+
+  describe("schedules to queues", () => {
+    const scheduleNamed = (prefix: string) => cloud.model.schedules.find((s) => s.name.startsWith(prefix))!;
+    const receive = (url: string) =>
+      eventually(async () => {
+        const { Messages } = await clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MessageAttributeNames: ["All"],
+            MessageSystemAttributeNames: ["All"],
+            WaitTimeSeconds: 1,
+          }),
+        );
+        return Messages?.length ? Messages : undefined;
+      }, `a message in ${url}`);
+
+    it("lists a schedule's queue as its target, and reads the targets' retry policies and message groups", () => {
+      const ordered = scheduleNamed("ordered-jobs-schedule");
+      expect(ordered.kind).to.equal("scheduler");
+      expect(ordered.targets[0]).to.deep.include({
+        messageGroupId: "nightly",
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 },
+      });
+      const table = lines.find((l) => l.includes(ordered.name));
+      expect(table).to.match(/→ ordered-jobs\.fifo$/);
+      expect(table).to.not.include("not run locally");
+    });
+
+    it("delivers a scheduled rule's event to its queue, as EventBridge, through the queue's policy", async () => {
+      expect(cloud.fireSchedule(scheduleNamed("nightly-jobs").name)).to.deep.equal([]);
+      const [message] = await receive(cloud.outputs.jobsUrl);
+      expect(JSON.parse(message.Body!)).to.deep.equal({ job: "nightly" });
+    });
+
+    it("delivers a Scheduler schedule's event with its role, to a FIFO queue in the message group the target names", async () => {
+      cloud.fireSchedule(scheduleNamed("ordered-jobs-schedule").name);
+      const [message] = await receive(cloud.outputs.orderedJobsUrl);
+      expect(JSON.parse(message.Body!)).to.deep.equal({ job: "ordered" });
+      expect(message.Attributes).to.deep.include({ MessageGroupId: "nightly" });
+    });
+
+    it("puts the event whose schedule's role may not send in the schedule's DLQ as NO_PERMISSIONS, and nothing in the queue", async () => {
+      const schedule = scheduleNamed("refused-jobs-schedule");
+      cloud.fireSchedule(schedule.name);
+      const [dead] = await receive(cloud.outputs.refusedDlqUrl);
+      const attributes = Object.fromEntries(Object.entries(dead.MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
+      expect(attributes).to.include({ RULE_ARN: schedule.arn, TARGET_ARN: schedule.targets[0].functionArn, ERROR_CODE: "NO_PERMISSIONS" });
+      expect(await drain(cloud.outputs.refusedJobsUrl)).to.deep.equal([]);
+      expect(lines.some((l) => l.includes("AccessDenied") && l.includes("its target role") && l.includes("sqs:SendMessage"))).to.equal(
+        true,
+      );
+    });
+  });
 });

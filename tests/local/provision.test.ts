@@ -85,10 +85,22 @@ describe("local cloud: provisioning the graph's queues, tables, objects and topi
       });
     });
 
-    it("makes a FIFO queue FIFO", async () => {
+    it("makes a FIFO queue FIFO, deduplicating by content only where the queue says so", async () => {
       const id = ++n;
-      const { queueUrls } = await provision(model({ queues: [queue(`orders-${id}.fifo`, { fifo: true })] }), clients);
-      expect((await attributes(queueUrls.get(`${CLOUD}:orders-${id}.fifo`)!)).FifoQueue).to.equal("true");
+      const { queueUrls } = await provision(
+        model({
+          queues: [queue(`orders-${id}.fifo`, { fifo: true }), queue(`hashed-${id}.fifo`, { fifo: true, contentBasedDeduplication: true })],
+        }),
+        clients,
+      );
+      expect(await attributes(queueUrls.get(`${CLOUD}:orders-${id}.fifo`)!)).to.deep.include({
+        FifoQueue: "true",
+        ContentBasedDeduplication: "false",
+      });
+      expect(await attributes(queueUrls.get(`${CLOUD}:hashed-${id}.fifo`)!)).to.deep.include({
+        FifoQueue: "true",
+        ContentBasedDeduplication: "true",
+      });
     });
 
     it("makes a DLQ before the queue that redrives to it, whatever the order declared, and points the redrive at its local ARN", async () => {

@@ -7,6 +7,7 @@ import { LambdaService, LambdaServiceOptions, qualifierOf, randomHex, traceHeade
 import { PendingAsyncEvent, PendingDeliveries, readPending } from "../../local/pending";
 import type { LocalFunction, LocalModel, LocalSchedule } from "../../local/model";
 import { Scheduler } from "../../local/schedules";
+import { DEFAULT_RETRY_POLICY } from "../../local/event-retry";
 import { batchItemFailures } from "../../local/queues";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
@@ -394,15 +395,15 @@ describe("local cloud: the Lambda service's function refs", () => {
       expression: "rate(1 day)",
       enabled: true,
       targets: [
-        { functionArn: "arn:aws:sqs:us-east-1:123456789012:jobs" },
-        { functionArn: "arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere" },
+        { functionArn: "arn:aws:sqs:us-east-1:123456789012:jobs", retryPolicy: DEFAULT_RETRY_POLICY },
+        { functionArn: "arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere", retryPolicy: DEFAULT_RETRY_POLICY },
       ],
       kind: "rule",
     };
     expect(new Scheduler(model, service, reporter).fire(schedule)).to.deep.equal([]);
     expect(lines).to.deep.equal([
-      "schedule nightly: arn:aws:sqs:us-east-1:123456789012:jobs is not a function of this program, so the schedule does not invoke it locally",
-      "schedule nightly: arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not a function of this program, so the schedule does not invoke it locally",
+      "schedule nightly: arn:aws:sqs:us-east-1:123456789012:jobs is not a function or queue or topic of this program, so the schedule does not reach it locally",
+      "schedule nightly: arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not a function or queue or topic of this program, so the schedule does not reach it locally",
     ]);
     await service.stop();
   });
