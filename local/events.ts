@@ -35,6 +35,7 @@ import type { Destinations, LambdaService } from "./lambda/service";
 import { findFunction, LocalModel, LocalSchedule } from "./model";
 import { PendingDeliveries, PendingRuleDelivery } from "./pending";
 import type { Clients, Provisioned } from "./provision";
+import { isFifoQueueArn } from "../policy/fifo-target";
 
 export interface EventRouterOptions {
   model: LocalModel;
@@ -329,7 +330,7 @@ export class EventRouter {
             QueueUrl: provisioned.queueUrls.get(target.arn),
             MessageBody: JSON.stringify(event),
             // A FIFO queue takes the target's message group; its deduplication must be content-based, as in AWS.
-            MessageGroupId: target.arn.endsWith(".fifo") ? target.messageGroupId : undefined,
+            MessageGroupId: isFifoQueueArn(target.arn) ? target.messageGroupId : undefined,
           }),
         );
       } else if (service === "sns" && provisioned.localArns.has(target.arn)) {

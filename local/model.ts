@@ -4,6 +4,7 @@
  * never from the names of a particular app.
  */
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
+import { fifoTargetProblem } from "../policy/fifo-target";
 import { routeKeyProblem } from "../policy/route-key";
 import { checkPattern } from "./event-pattern";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./event-retry";
@@ -436,6 +437,16 @@ function functionsOf(graph: Graph): LocalFunction[] {
   });
 }
 
+/**
+ * A target's ARN, once it is known not to be a FIFO queue without a message group: EventBridge refuses such
+ * a target, which stops `pulumi up`, so it stops the start too (policy/fifo-target.ts).
+ */
+function checkedTargetArn(urn: string, targetArn: string, messageGroupId: unknown, property: string): string {
+  const problem = fifoTargetProblem(targetArn, messageGroupId, property);
+  if (problem) throw new Error(`${urn}: ${problem}; the local cloud does not start on it either`);
+  return targetArn;
+}
+
 /** A route key API Gateway would refuse stops the start, as it would stop `pulumi up` (policy/route-key.ts). */
 function refuseRouteKey(urn: string, routeKey: string): void {
   const problem = routeKeyProblem(routeKey);
@@ -621,7 +632,7 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
         targets: targets
           .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
           .map((t) => ({
-            arn: t.state.arn,
+            arn: eventTargetArn(t),
             input: t.state.input,
             inputPath: t.state.inputPath,
             roleArn: t.state.roleArn,
@@ -632,6 +643,11 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
       };
     });
   return { eventBuses, eventRules };
+}
+
+/** An EventTarget's ARN, checked as `checkedTargetArn` checks it. */
+function eventTargetArn(t: CapturedResource): string {
+  return checkedTargetArn(t.urn, t.state.arn, t.state.sqsTarget?.messageGroupId, "sqsTarget.messageGroupId");
 }
 
 /** A target's `retryPolicy` (an EventTarget's and a Scheduler schedule's have the same fields), EventBridge's defaults filling in. */
@@ -672,7 +688,7 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
       targets: targets
         .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
         .map((t) => ({
-          functionArn: t.state.arn,
+          functionArn: eventTargetArn(t),
           input: t.state.input,
           deadLetterArn: t.state.deadLetterConfig?.arn,
           retryPolicy: retryPolicyOf(t.state.retryPolicy),
@@ -688,7 +704,12 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
     targets: r.state.target
       ? [
           {
-            functionArn: r.state.target.arn,
+            functionArn: checkedTargetArn(
+              r.urn,
+              r.state.target.arn,
+              r.state.target.sqsParameters?.messageGroupId,
+              "target.sqsParameters.messageGroupId",
+            ),
             input: r.state.target.input,
             roleArn: r.state.target.roleArn,
             deadLetterArn: r.state.target.deadLetterConfig?.arn,

@@ -7,6 +7,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DLQ_RETENTION_SECONDS, ENV, LIVE_ALIAS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 import { actionProblem, documentProblems } from "./iam-actions";
+import { fifoTargetProblem, isFifoQueueArn } from "./fifo-target";
 import { routeKeyProblem } from "./route-key";
 import { scheduleProblem } from "./schedule-expression";
 
@@ -28,6 +29,7 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const QUEUE = "aws:sqs/queue:Queue";
 const INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig";
 const EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
+const SCHEDULER_SCHEDULE = "aws:scheduler/schedule:Schedule";
 const PERMISSION = "aws:lambda/permission:Permission";
 const BUCKET = "aws:s3/bucket:Bucket";
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
@@ -271,6 +273,31 @@ export const policies: Policy[] = [
       if (args.type === "aws:cloudwatch/eventRule:EventRule" || args.type === "aws:scheduler/schedule:Schedule") {
         const problem = scheduleProblem(expression, { allowAt: args.type === "aws:scheduler/schedule:Schedule" });
         if (problem) report(`${args.name}: ${problem}`);
+      }
+    },
+  },
+  {
+    name: "fifo-queue-targets-valid",
+    description:
+      "An EventBridge rule target or Scheduler schedule that sends to an SQS FIFO queue names its message group (AWS refuses the target otherwise), and the queue deduplicates by content (EventBridge sends no deduplication id, so SQS refuses every event otherwise).",
+    validateStack: (args, report) => {
+      const queues = ofType(args.resources, "aws:sqs/queue:Queue");
+      for (const r of args.resources) {
+        const rule = r.type === EVENT_TARGET;
+        if (!rule && r.type !== SCHEDULER_SCHEDULE) continue;
+        const arn = rule ? r.props.arn : r.props.target?.arn;
+        if (!isFifoQueueArn(arn)) continue;
+        const what = `${rule ? "EventBridge target" : "schedule"} ${r.name}`;
+        const problem = rule
+          ? fifoTargetProblem(arn, r.props.sqsTarget?.messageGroupId, "sqsTarget.messageGroupId")
+          : fifoTargetProblem(arn, r.props.target?.sqsParameters?.messageGroupId, "target.sqsParameters.messageGroupId");
+        if (problem) report(`${what}: ${problem}`, r.urn);
+        const queue = queues.find((q) => q.props.arn === arn);
+        if (queue && queue.props.contentBasedDeduplication !== true)
+          report(
+            `${what}: its FIFO queue ${queue.name} does not deduplicate by content (contentBasedDeduplication), and EventBridge sends no deduplication id: SQS refuses every event`,
+            r.urn,
+          );
       }
     },
   },

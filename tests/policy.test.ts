@@ -27,6 +27,7 @@ function res(type: string, name: string, props: Record<string, any>, options: Pa
 
 const FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn";
 const DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:dlq";
+const FIFO_ARN = "arn:aws:sqs:us-east-1:123456789012:jobs.fifo";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
 const arnOf = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 /** A function other than `fn`, named `name` as a resource and in AWS. */
@@ -803,6 +804,46 @@ const cases: Case[] = [
         messages: [
           "schedule s has no dead-letter queue: an event it cannot deliver is dropped",
           "schedule s has no explicit retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)",
+        ],
+      },
+    ],
+  },
+  {
+    policy: "fifo-queue-targets-valid",
+    compliant: [
+      queue("jobs.fifo", { fifoQueue: true, contentBasedDeduplication: true }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "t", { arn: FIFO_ARN, sqsTarget: { messageGroupId: "nightly" } }),
+      res("aws:scheduler/schedule:Schedule", "s", { target: { arn: FIFO_ARN, sqsParameters: { messageGroupId: "nightly" } } }),
+      // A standard queue takes no message group; a FIFO queue of another stack is that stack's to check for deduplication.
+      res("aws:cloudwatch/eventTarget:EventTarget", "standard", { arn: DLQ_ARN }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "elsewhere", {
+        arn: "arn:aws:sqs:us-east-1:123456789012:other.fifo",
+        sqsTarget: { messageGroupId: "g" },
+      }),
+    ],
+    violations: [
+      {
+        resources: [
+          queue("jobs.fifo", { fifoQueue: true, contentBasedDeduplication: true }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "t", { arn: FIFO_ARN }),
+        ],
+        messages: [
+          `EventBridge target t: its target ${FIFO_ARN} is a FIFO queue, which EventBridge sends to only in a message group: set sqsTarget.messageGroupId (AWS refuses the target without it: "Parameter(s) SqsParameters must be specified")`,
+        ],
+      },
+      {
+        resources: [res("aws:scheduler/schedule:Schedule", "s", { target: { arn: FIFO_ARN, sqsParameters: { messageGroupId: "" } } })],
+        messages: [
+          `schedule s: its target ${FIFO_ARN} is a FIFO queue, which EventBridge sends to only in a message group: set target.sqsParameters.messageGroupId (AWS refuses the target without it: "Parameter(s) SqsParameters must be specified")`,
+        ],
+      },
+      {
+        resources: [
+          queue("jobs.fifo", { fifoQueue: true }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "t", { arn: FIFO_ARN, sqsTarget: { messageGroupId: "nightly" } }),
+        ],
+        messages: [
+          "EventBridge target t: its FIFO queue jobs.fifo does not deduplicate by content (contentBasedDeduplication), and EventBridge sends no deduplication id: SQS refuses every event",
         ],
       },
     ],

@@ -194,6 +194,52 @@ describe("local cloud: the model read from the dev graph", () => {
   });
 });
 
+describe("local cloud: FIFO queue targets EventBridge refuses", () => {
+  const FIFO = "arn:aws:sqs:eu-west-1:111111111111:jobs.fifo";
+  const GROUP_PROBLEM = "is a FIFO queue, which EventBridge sends to only in a message group";
+
+  it("stops the start on a rule target to a FIFO queue without a message group, naming the target, and starts with one", async () => {
+    const { graph } = await stackGraph("dev");
+    const target = graph.resources.find((r) => r.type === "aws:cloudwatch/eventTarget:EventTarget")!;
+    const withTarget = (state: Record<string, unknown>) => ({
+      ...graph,
+      resources: graph.resources.map((r) => (r === target ? { ...r, state: { ...r.state, ...state } } : r)),
+    });
+    expect(() => buildModel(withTarget({ arn: FIFO }))).to.throw(
+      `${target.urn}: its target ${FIFO} ${GROUP_PROBLEM}: set sqsTarget.messageGroupId`,
+    );
+    expect(() => buildModel(withTarget({ arn: FIFO, sqsTarget: { messageGroupId: "" } }))).to.throw(
+      /the local cloud does not start on it either$/,
+    );
+    const grouped = buildModel(withTarget({ arn: FIFO, sqsTarget: { messageGroupId: "jobs" } }));
+    const targets = [...grouped.schedules.flatMap((s) => s.targets), ...grouped.eventRules.flatMap((r) => r.targets)];
+    expect(targets.find((t) => ("functionArn" in t ? t.functionArn : t.arn) === FIFO)?.messageGroupId).to.equal("jobs");
+    // A standard queue needs none.
+    expect(() => buildModel(withTarget({ arn: "arn:aws:sqs:eu-west-1:111111111111:jobs" }))).not.to.throw();
+  });
+
+  it("stops the start on a Scheduler schedule to a FIFO queue without sqsParameters.messageGroupId", async () => {
+    const { graph } = await stackGraph("dev");
+    const schedule = (target: Record<string, unknown>) => ({
+      ...graph.resources[0],
+      urn: "urn:pulumi:dev::platform::aws:scheduler/schedule:Schedule::jobs",
+      type: "aws:scheduler/schedule:Schedule",
+      name: "jobs",
+      state: {
+        name: "jobs",
+        scheduleExpression: "rate(1 day)",
+        target: { arn: FIFO, roleArn: "arn:aws:iam::111111111111:role/r", ...target },
+      },
+    });
+    const withSchedule = (target: Record<string, unknown>) => ({ ...graph, resources: [...graph.resources, schedule(target)] });
+    expect(() => buildModel(withSchedule({}))).to.throw(
+      `urn:pulumi:dev::platform::aws:scheduler/schedule:Schedule::jobs: its target ${FIFO} ${GROUP_PROBLEM}: set target.sqsParameters.messageGroupId`,
+    );
+    const model = buildModel(withSchedule({ sqsParameters: { messageGroupId: "jobs" } }));
+    expect(model.schedules.find((s) => s.name === "jobs")?.targets[0]).to.deep.include({ functionArn: FIFO, messageGroupId: "jobs" });
+  });
+});
+
 describe("local cloud: route keys API Gateway refuses", () => {
   /** The dev graph with one route's key, or the API's quick-create key, replaced. */
   const withKey = async (type: string, name: string, routeKey: string, extra: Record<string, unknown> = {}) => {
