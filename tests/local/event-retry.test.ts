@@ -256,6 +256,7 @@ describe("local cloud: EventBridge target retries", () => {
     const QUEUE = "arn:aws:sqs:eu-west-1:123456789012:target";
     const DLQ = "arn:aws:sqs:eu-west-1:123456789012:target-dlq";
     const RULE = "arn:aws:events:eu-west-1:123456789012:rule/orders/nightly";
+    const SCHEDULE = "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/hourly";
     /** A router with one rule and its queue target, whose SendMessage answers as `send` says. */
     const routerWith = (send: () => Promise<unknown>, pending = new PendingDeliveries()) => {
       const lines: string[] = [];
@@ -271,6 +272,22 @@ describe("local cloud: EventBridge target retries", () => {
               pattern: {},
               enabled: true,
               targets: [{ arn: QUEUE, deadLetterArn: DLQ, retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 60 } }],
+            },
+          ],
+          schedules: [
+            {
+              name: "hourly",
+              arn: SCHEDULE,
+              expression: "rate(1 hour)",
+              enabled: true,
+              kind: "scheduler",
+              targets: [
+                {
+                  functionArn: QUEUE,
+                  roleArn: "arn:aws:iam::123456789012:role/r",
+                  retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
+                },
+              ],
             },
           ],
         },
@@ -334,10 +351,21 @@ describe("local cloud: EventBridge target retries", () => {
       await router.stop();
     });
 
-    it("does not take up a delivery whose rule or target the graph no longer has", async () => {
+    it("takes up a schedule's delivery under the schedule's own retry policy", async () => {
+      const { router, pending, dead, lines } = routerWith(throttled);
+      // The schedule allows no retry: one attempt, then its target's DLQ (it has none: dropped, and said).
+      expect(router.resume(entry({ rule: SCHEDULE }))).to.equal(true);
+      await until(() => pending.size === 0, "the schedule's delivery to end");
+      expect(dead).to.deep.equal([]);
+      expect(lines).to.include(`schedule hourly: the event for ${QUEUE} is dropped: slow down, and the target has no DLQ`);
+      await router.stop();
+    });
+
+    it("does not take up a delivery whose rule, schedule or target the graph no longer has", async () => {
       const { router, pending } = routerWith(throttled);
       expect(router.resume(entry({ rule: `${RULE}-gone` }))).to.equal(false);
       expect(router.resume(entry({ target: `${QUEUE}-gone` }))).to.equal(false);
+      expect(router.resume(entry({ rule: SCHEDULE, target: `${QUEUE}-gone` }))).to.equal(false);
       expect(pending.size).to.equal(0);
       await router.stop();
     });
