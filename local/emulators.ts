@@ -21,6 +21,8 @@ export interface QueuedMessage {
   messageAttributes: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
   messageGroupId?: string;
   messageDeduplicationId?: string;
+  /** Its AWSTraceHeader, which fauxqs does not keep (local/sqs-trace.ts). @default none */
+  traceHeader?: string;
 }
 
 export interface Emulators {
@@ -85,7 +87,7 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
     httpModule.createServer = createServer;
   }
   const fauxqsServer = servers.find((server) => (server.address() as AddressInfo | null)?.port === fauxqs.port);
-  if (fauxqsServer) keepTraceHeaders(fauxqsServer);
+  const traces = fauxqsServer ? keepTraceHeaders(fauxqsServer) : undefined;
   const s3Listeners: ((change: S3Change) => void)[] = [];
   const spy = fauxqs.spy;
   const record = spy.addMessage.bind(spy);
@@ -126,6 +128,7 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
         messageAttributes: m.messageAttributes ?? {},
         messageGroupId: m.messageGroupId,
         messageDeduplicationId: m.messageDeduplicationId,
+        traceHeader: traces?.traceOf(m.messageId),
       }));
     },
     async stop() {
@@ -139,9 +142,10 @@ export async function startEmulators(region = "us-east-1", dataDir?: string): Pr
  * Every request fauxqs's server answers (over loopback, or handed in-process by the IAM proxy) goes through
  * local/sqs-trace.ts first, so a message keeps the trace header it was sent with, as SQS's AWSTraceHeader.
  */
-function keepTraceHeaders(server: http.Server): void {
+function keepTraceHeaders(server: http.Server): SqsTraceHeaders {
   const traces = new SqsTraceHeaders();
   const listeners = server.listeners("request") as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
   server.removeAllListeners("request");
   for (const listener of listeners) server.on("request", traces.wrap(listener.bind(server)));
+  return traces;
 }

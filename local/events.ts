@@ -383,17 +383,16 @@ export class EventRouter {
     }
     const schedule = schedules.find((s) => s.arn === entry.rule);
     const target = schedule?.targets.find((t) => t.functionArn === entry.target);
-    return (
-      target && {
-        rule: { name: schedule!.name, arn: schedule!.arn, trigger: `schedule ${schedule!.name}`, viaRole: schedule!.kind === "scheduler" },
-        target: { ...target, arn: target.functionArn },
-      }
-    );
+    if (!schedule || !target) return undefined;
+    return {
+      rule: { name: schedule.name, arn: schedule.arn, trigger: `schedule ${schedule.name}`, viaRole: schedule.kind === "scheduler" },
+      target: { ...target, arn: target.functionArn },
+    };
   }
 
   /**
-   * Delivers a rule's event to one target, retrying as its RetryPolicy says, then to its DLQ. The entry
-   * stays pending while it waits, and when the local cloud stops first.
+   * Delivers a rule's or a schedule's event to one target, retrying as the target's RetryPolicy says, then
+   * to its DLQ. The entry stays pending while it waits, and when the local cloud stops first.
    */
   private async deliverToTarget(entry: PendingRuleDelivery): Promise<void> {
     const { rule, target } = this.routeOf(entry)!;

@@ -95,6 +95,8 @@ export async function restoreState(
           MessageAttributes: Object.keys(m.messageAttributes).length ? (m.messageAttributes as never) : undefined,
           MessageGroupId: m.messageGroupId,
           MessageDeduplicationId: m.messageDeduplicationId,
+          // Sent as SQS's own attribute, so local/sqs-trace.ts keeps it for the new message as it kept it for the old.
+          MessageSystemAttributes: m.traceHeader ? { AWSTraceHeader: { DataType: "String", StringValue: m.traceHeader } } : undefined,
         }),
       );
       result.messages++;

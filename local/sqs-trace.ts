@@ -28,6 +28,11 @@ const KEEP = 50_000;
 export class SqsTraceHeaders {
   private readonly traces = new Map<string, string>();
 
+  /** The trace header a message was sent with, if it had one and is still remembered (--persist saves it). */
+  traceOf(messageId: unknown): string | undefined {
+    return typeof messageId === "string" ? this.traces.get(messageId) : undefined;
+  }
+
   /** fauxqs's handler, with SQS's trace header kept per message. */
   wrap(handler: Handler): Handler {
     return (req, res) => {

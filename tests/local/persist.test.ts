@@ -13,6 +13,7 @@ import { eventually, ROOT } from "./harness";
 
 const DATA = path.join(ROOT, ".build", "local", "dev", "data");
 const ORDER = { customerId: "c-persist", items: [{ sku: "SKU-1", quantity: 1 }] };
+const TRACE = "Root=1-6b0e7b11-9ae90ebc1ce8f1b9fc1a840c;Parent=53995c3f42cd8ad8;Sampled=1";
 
 describe("local cloud: --persist", function () {
   this.timeout(120_000);
@@ -64,6 +65,7 @@ describe("local cloud: --persist", function () {
         QueueUrl: dlqUrl(cloud),
         MessageBody: "poison",
         MessageAttributes: { why: { DataType: "String", StringValue: "test" } },
+        MessageSystemAttributes: { AWSTraceHeader: { DataType: "String", StringValue: TRACE } },
       }),
     );
     await clients.s3.send(
@@ -82,6 +84,17 @@ describe("local cloud: --persist", function () {
       expect(order.customerId).to.equal("c-persist");
       expect(await depth(cloud)).to.equal(1);
       clients = clientsOf(cloud);
+      // The message keeps its attributes and the trace it was sent with (fauxqs keeps no AWSTraceHeader itself).
+      const received = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl(cloud),
+          MessageAttributeNames: ["All"],
+          MessageSystemAttributeNames: ["AWSTraceHeader"],
+        }),
+      );
+      expect(received.Messages?.map((m) => [m.Body, m.MessageAttributes?.why?.StringValue, m.Attributes?.AWSTraceHeader])).to.deep.equal([
+        ["poison", "test", TRACE],
+      ]);
       const object = await clients.s3.send(new GetObjectCommand({ Bucket: archive(cloud), Key: "2026/11/30/log.gz" }));
       expect(await object.Body!.transformToString()).to.equal("archived");
       expect(object.ContentType).to.equal("application/gzip");
