@@ -24,6 +24,14 @@ interface Saved {
 
 const stateFile = (dataDir: string) => path.join(dataDir, "state.json");
 
+/** A saved state that cannot be read: bad input, said with the file and what to do, never restored in part. */
+export class StateFileError extends Error {
+  constructor(file: string, why: string) {
+    super(`${file} is not the JSON --persist writes (${why}); move it away to start without the saved state`);
+    this.name = "StateFileError";
+  }
+}
+
 /** Writes every queue's messages, every bucket's objects and the events not yet delivered under `dataDir`. */
 export async function saveState(
   dataDir: string,
@@ -74,9 +82,7 @@ export async function restoreState(
     saved = JSON.parse(fs.readFileSync(stateFile(dataDir), "utf8")) as Saved;
   } catch (err) {
     // Nothing is restored, and nothing overwritten: the local cloud does not start on a state it cannot read.
-    throw new Error(
-      `${stateFile(dataDir)} is not the JSON --persist writes (${(err as Error).message}); move it away to start without the saved state`,
-    );
+    throw new StateFileError(stateFile(dataDir), (err as Error).message);
   }
   const pending = readPending(saved.pending);
   result.pending = pending.entries;

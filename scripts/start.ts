@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { parseArguments } from "./cli";
 import { describeInputError, EXIT, isInputError } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
+import { StateFileError } from "../local/persist";
 import { bufferedStdout } from "../local/console";
 
 /** Stopping must finish within this; after it, the process exits regardless. */
@@ -112,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       invocationLines: !opts.quiet,
     });
   } catch (err) {
-    if (err instanceof PortInUseError) {
+    if (err instanceof PortInUseError || err instanceof StateFileError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT.badInput;
     }

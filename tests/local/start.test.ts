@@ -183,6 +183,25 @@ describe("npm start: bad input", function () {
     expect(run.stderr.split("\n")[1]).to.equal(`    at Object.<anonymous> (${path.join(program, "index.ts")}:4:7)`);
   });
 
+  it("exits 2 for a --persist state file it cannot read, naming it, and leaves the file as it was", async () => {
+    const program = path.join(ROOT, "tests", "fixtures", "echo-api");
+    const data = path.join(program, ".build", "local", "test", "data");
+    fs.mkdirSync(data, { recursive: true });
+    fs.writeFileSync(path.join(data, "state.json"), '{"queues": {');
+    try {
+      const run = await runToEnd("start.ts", ["--program", program, "--stack", "test", "--persist"], { PORT: String(await freePort()) });
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.match(
+        new RegExp(
+          `^error: ${path.join(data, "state.json")} is not the JSON --persist writes \\(.+\\); move it away to start without the saved state\n$`,
+        ),
+      );
+      expect(fs.readFileSync(path.join(data, "state.json"), "utf8")).to.equal('{"queues": {');
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 for a PORT that is not a port", async () => {
     const run = await runToEnd("start.ts", [], { PORT: "eighty" });
     expect(run.code).to.equal(2);
