@@ -84,6 +84,9 @@ export async function restoreState(
     // Nothing is restored, and nothing overwritten: the local cloud does not start on a state it cannot read.
     throw new StateFileError(stateFile(dataDir), (err as Error).message);
   }
+  const isRecord = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
+  if (!isRecord(saved) || !isRecord(saved.queues) || !isRecord(saved.objects))
+    throw new StateFileError(stateFile(dataDir), "it has no queues and objects to restore");
   const pending = readPending(saved.pending);
   result.pending = pending.entries;
   result.dropped.push(...pending.refused.map((why) => `${why} (not an event this build saves)`));

@@ -187,6 +187,14 @@ describe("local cloud: --persist", function () {
         `^${path.join(dir, "state.json")} is not the JSON --persist writes \\(.+\\); move it away to start without the saved state$`,
       ),
     );
+    // JSON of another shape is refused alike, whole.
+    for (const other of ["null", "[]", '{"queues": {}}', '{"queues": [], "objects": {}}']) {
+      fs.writeFileSync(path.join(dir, "state.json"), other);
+      const why = await restoreState(dir, none as LocalModel, none as Clients, none as Provisioned).catch((err: Error) => err.message);
+      expect(why, other).to.equal(
+        `${path.join(dir, "state.json")} is not the JSON --persist writes (it has no queues and objects to restore); move it away to start without the saved state`,
+      );
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
