@@ -38,6 +38,11 @@ export interface PoolOptions {
   profile?: boolean;
   /** Receives each line a container writes to stdout or stderr. */
   onLog(line: string, stream: "stdout" | "stderr"): void;
+  /**
+   * The invocations the function's other pools are running (other versions, and replaced code still
+   * finishing): Lambda counts reserved concurrency across all of a function's versions. @default none
+   */
+  busyElsewhere?: () => number;
 }
 
 /** Lambda's init phase limit for on-demand functions. */
@@ -211,11 +216,17 @@ export class FunctionPool {
     return this.all.size;
   }
 
+  /** Containers running an invocation, or starting for one. */
+  get busy(): number {
+    return this.all.size - this.idle.length;
+  }
+
   /** Invokes the function synchronously, as RequestResponse does. Never throws: failures come back as `error`. */
   async invoke(event: unknown, requestId: string = randomUUID(), traceId?: string): Promise<InvokeOutcome> {
-    // Reserved concurrency is a ceiling in AWS: past it Lambda refuses at once (429), it does not queue.
+    // Reserved concurrency is a ceiling in AWS, over all of the function's versions: past it Lambda refuses
+    // at once (429), it does not queue.
     const reserved = this.fn.reservedConcurrency;
-    if (reserved !== undefined && !this.stopped && this.idle.length === 0 && this.all.size >= reserved)
+    if (reserved !== undefined && !this.stopped && this.busy + (this.options.busyElsewhere?.() ?? 0) >= reserved)
       return throttle(requestId, reserved);
     // The common case, a warm container free, takes no extra turn of the event loop.
     const warm = this.stopped ? undefined : this.idle.pop();

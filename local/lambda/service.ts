@@ -73,6 +73,8 @@ interface Versions {
 
 export class LambdaService {
   private readonly pools = new Map<string, FunctionPool>();
+  /** Every pool of each function that may still run something: the newest code's, kept versions', retired ones finishing. */
+  private readonly functionPools = new Map<string, Set<FunctionPool>>();
   private readonly versions = new Map<string, Versions>();
   /** Async events waiting for a retry; a stop ends their waits. */
   private readonly retries = new RetryWaits();
@@ -105,7 +107,7 @@ export class LambdaService {
 
   private poolFor(fn: LocalFunction, taskRoot: string): FunctionPool {
     const options = this.options;
-    return new FunctionPool(fn, {
+    const pool: FunctionPool = new FunctionPool(fn, {
       bootstrapFile: options.bootstrapFile,
       taskRoot,
       environment: {
@@ -120,7 +122,26 @@ export class LambdaService {
         // Lambda writes the logs with the function's role: without logs:PutLogEvents they never reach the log group.
         if (this.mayWriteLogs(fn)) options.logs?.append(fn.name, line);
       },
+      busyElsewhere: () => this.busyOutside(fn.name, pool),
     });
+    const pools = this.functionPools.get(fn.name) ?? new Set<FunctionPool>();
+    this.functionPools.set(fn.name, pools.add(pool));
+    return pool;
+  }
+
+  /**
+   * The invocations a function's pools other than `except` are running: its other versions, and replaced
+   * code finishing what it ran. A retired pool is forgotten once it runs nothing (it takes nothing new).
+   */
+  private busyOutside(name: string, except: FunctionPool): number {
+    const pools = this.functionPools.get(name)!;
+    let busy = 0;
+    for (const pool of pools) {
+      if (pool === except) continue;
+      if (pool.isRetired && pool.busy === 0) pools.delete(pool);
+      else busy += pool.busy;
+    }
+    return busy;
   }
 
   /**

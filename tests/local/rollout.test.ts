@@ -131,3 +131,46 @@ describe("local cloud: rehearsing a rollout (npm run rollout -- --local)", funct
     expect(health.stdout).to.include("health: at version 2 already");
   });
 });
+
+describe("local cloud: reserved concurrency across a function's versions", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  const lines: string[] = [];
+  const fn = (short: string) => cloud.model.functions.find((f) => f.name.endsWith(`-${short}`))!.name;
+
+  before(async () => {
+    fs.rmSync(SCRATCH, { recursive: true, force: true });
+    cloud = await startLocalCloud({
+      programDir: ROOT,
+      stack: "dev",
+      port: 0,
+      write: (l) => lines.push(l),
+      config: {
+        "platform:codeDeployRollouts": "true",
+        "platform:deploymentPreference": "Canary10Percent5Minutes",
+        "platform:reservedConcurrency": JSON.stringify({ health: 1 }),
+      },
+    });
+  });
+  after(async () => {
+    await cloud?.stop();
+    fs.rmSync(SCRATCH, { recursive: true, force: true });
+  });
+
+  it("throttles the live alias's version while the new version runs the one reserved invocation, as Lambda counts them together", async () => {
+    const health = fn("health");
+    expect(cloud.model.functions.find((f) => f.name === health)!.reservedConcurrency).to.equal(1);
+    cloud.publish(health, artifact("health-slow", `await new Promise((r) => setTimeout(r, 600)); return { statusCode: 200, body: "v2" };`));
+    // Version 2 ($LATEST) takes the function's one reserved execution; live still routes to version 1.
+    const slow = cloud.invoke(health, {});
+    await new Promise((r) => setTimeout(r, 200));
+    const live = await cloud.invoke(`${health}:live`, {});
+    expect(live.error?.errorType).to.equal("TooManyRequestsException");
+    expect(live.throttled).to.equal(true);
+    expect(JSON.parse((await slow).payload!).body).to.equal("v2");
+    // Once version 2 is done, version 1 runs.
+    const after = await cloud.invoke(`${health}:live`, {});
+    expect(after.error).to.equal(undefined);
+    expect(after.version).to.equal("1");
+  });
+});
