@@ -28,6 +28,12 @@ export interface CapturedResource {
   provider: string | null;
   /** Inputs exactly as the program passed them (secrets stay wrapped, assets stay assets). */
   inputs: Record<string, any>;
+  /**
+   * Per input property, the URNs of the resources its value came from, as the SDK registers them
+   * (RegisterResourceRequest.propertyDependencies) and the engine hands the policy pack: what links a
+   * function to its security group while the group's id is still unknown in a preview. @default none
+   */
+  propertyDependencies?: Record<string, string[]>;
   /** The outputs the offline run gave the resource: inputs plus the assigned identity. */
   state: Record<string, any>;
   options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[]; ignoreChanges: string[] };
@@ -124,6 +130,7 @@ class RecordingMonitor extends MockMonitor {
           ...(req.getRemote?.() ? { remote: true } : {}),
           provider: req.getProvider() || null,
           inputs: deserializeProperties(req.getObject()),
+          ...propertyDependenciesOf(req),
         });
         const ignoreChanges: string[] = req.getIgnorechangesList?.() ?? [];
         this.meta.set(urn, {
@@ -136,6 +143,16 @@ class RecordingMonitor extends MockMonitor {
       callback(err, resp);
     });
   }
+}
+
+/** The request's property dependencies, each property with at least one URN; nothing when none has one. */
+function propertyDependenciesOf(req: any): { propertyDependencies?: Record<string, string[]> } {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap?.().forEach((dependencies: any, key: string) => {
+    const urns: string[] = dependencies.getUrnsList();
+    if (urns.length) out[key] = urns;
+  });
+  return Object.keys(out).length ? { propertyDependencies: out } : {};
 }
 
 /** A StackReference's state: the referenced stack's outputs, resolved by capturing it; a failure is recorded, not thrown, so it is reported as bad input. */

@@ -51,9 +51,16 @@ function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
       byUrn.set(r.urn, resource);
       return resource;
     });
+  // As the engine hands them over: dependencies are every resource this one depends on (its properties'
+  // and dependsOn), and propertyDependencies each input's own.
+  const resourcesOf = (urns: string[]) => urns.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
   for (const r of resources) {
-    const resource = byUrn.get(r.urn) as any;
-    if (resource) resource.dependencies = r.options.dependsOn.map((u) => byUrn.get(u)).filter(Boolean);
+    const resource = byUrn.get(r.urn) as
+      { dependencies: PolicyResource[]; propertyDependencies: Record<string, PolicyResource[]> } | undefined;
+    if (!resource) continue;
+    const properties = r.propertyDependencies ?? {};
+    resource.dependencies = resourcesOf([...new Set([...r.options.dependsOn, ...Object.values(properties).flat()])]);
+    resource.propertyDependencies = Object.fromEntries(Object.entries(properties).map(([key, urns]) => [key, resourcesOf(urns)]));
   }
   return out;
 }

@@ -495,21 +495,26 @@ export const policies: Policy[] = [
       const groups = ofType(args.resources, "aws:ec2/securityGroup:SecurityGroup");
       // Rules may also stand alone, beside the group they open.
       const rules = [
-        ...ofType(args.resources, "aws:ec2/securityGroupRule:SecurityGroupRule")
-          .filter((r) => r.props.type === "ingress" && open(r.props))
-          .map((r) => ({ rule: r, groupId: r.props.securityGroupId })),
-        ...ofType(args.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-          .filter((r) => r.props.cidrIpv4 === "0.0.0.0/0" || r.props.cidrIpv6 === "::/0")
-          .map((r) => ({ rule: r, groupId: r.props.securityGroupId })),
+        ...ofType(args.resources, "aws:ec2/securityGroupRule:SecurityGroupRule").filter((r) => r.props.type === "ingress" && open(r.props)),
+        ...ofType(args.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+          (r) => r.props.cidrIpv4 === "0.0.0.0/0" || r.props.cidrIpv6 === "::/0",
+        ),
       ];
+      // A resource names a group by its id once known; before (a preview of a new stack) the engine's
+      // property dependencies still say which group the value comes from.
+      const known = (id: unknown, ids: unknown[]) => id !== undefined && ids.includes(id);
+      const dependsOn = (r: PolicyResource, property: string, group: PolicyResource) =>
+        (r.propertyDependencies?.[property] ?? []).some((d) => d.urn === group.urn);
       for (const fn of ofType(args.resources, FUNCTION)) {
-        for (const id of asList(fn.props.vpcConfig?.securityGroupIds)) {
-          const group = groups.find((g) => g.props.id === id);
-          if (group && (Array.isArray(group.props.ingress) ? group.props.ingress : []).some(open))
+        if (!fn.props.vpcConfig) continue;
+        const ids = asList(fn.props.vpcConfig.securityGroupIds);
+        const own = groups.filter((g) => known(g.props.id, ids) || dependsOn(fn, "vpcConfig", g));
+        for (const group of own)
+          if ((Array.isArray(group.props.ingress) ? group.props.ingress : []).some(open))
             report(`function ${fn.name} is in security group ${group.name}, which lets anyone in (ingress from anywhere)`, group.urn);
-          for (const { rule } of rules.filter((r) => r.groupId === id))
-            report(`function ${fn.name} is in a security group that ${rule.name} opens to anyone (ingress from anywhere)`, rule.urn);
-        }
+        // A rule may open a group the stack does not make; the function names it by id.
+        for (const rule of rules.filter((r) => known(r.props.securityGroupId, ids) || own.some((g) => dependsOn(r, "securityGroupId", g))))
+          report(`function ${fn.name} is in a security group that ${rule.name} opens to anyone (ingress from anywhere)`, rule.urn);
       }
     },
   },

@@ -28,6 +28,16 @@ function res(type: string, name: string, props: Record<string, any>, options: Pa
 const FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn";
 const DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:dlq";
 const FIFO_ARN = "arn:aws:sqs:us-east-1:123456789012:jobs.fifo";
+/** The resource with the property dependencies the engine would hand the policy pack. */
+const withDependencies = (r: CapturedResource, propertyDependencies: Record<string, string[]>): CapturedResource => ({
+  ...r,
+  propertyDependencies,
+});
+/** A security group open to the world, not yet created: its id unknown, as in a preview of a new stack. */
+const NEW_GROUP = res("aws:ec2/securityGroup:SecurityGroup", "new-sg", {
+  id: undefined,
+  ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+});
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts";
 const arnOf = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 /** A function other than `fn`, named `name` as a resource and in AWS. */
@@ -41,6 +51,9 @@ const fn = (extra: Record<string, any> = {}) =>
     environment: { variables: {} },
     ...extra,
   });
+/** `fn` before it exists, its inputs' sources known only as the engine's property dependencies. */
+const newFn = (extra: Record<string, any>, propertyDependencies: Record<string, string[]>) =>
+  withDependencies(fn(extra), propertyDependencies);
 const alarm = (metricName: string, extra: Record<string, any> = {}) =>
   res("aws:cloudwatch/metricAlarm:MetricAlarm", `fn-${metricName}`, {
     namespace: "AWS/Lambda",
@@ -952,6 +965,14 @@ const cases: Case[] = [
       }),
       res("aws:ec2/securityGroupRule:SecurityGroupRule", "fn-out", { type: "egress", securityGroupId: "sg-fn", cidrBlocks: ["0.0.0.0/0"] }),
       res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "fn-in-vpc", { securityGroupId: "sg-fn", cidrIpv4: "10.0.0.0/16" }),
+      // Unknown ids match nothing by themselves: the open group and rule below belong to no function's vpcConfig.
+      newFn({ vpcConfig: { subnetIds: [undefined], securityGroupIds: [undefined] } }, { vpcConfig: [] }),
+      NEW_GROUP,
+      res("aws:ec2/securityGroupRule:SecurityGroupRule", "new-in", {
+        type: "ingress",
+        securityGroupId: undefined,
+        cidrBlocks: ["0.0.0.0/0"],
+      }),
     ],
     violations: [
       {
@@ -981,6 +1002,26 @@ const cases: Case[] = [
           "function fn is in a security group that fn-in opens to anyone (ingress from anywhere)",
           "function fn is in a security group that fn-in-v4 opens to anyone (ingress from anywhere)",
           "function fn is in a security group that fn-in-v6 opens to anyone (ingress from anywhere)",
+        ],
+      },
+      // In a preview of a new stack the ids are unknown: the engine's property dependencies say which group
+      // the function's vpcConfig, and a rule's securityGroupId, come from.
+      {
+        resources: [
+          newFn({ vpcConfig: { subnetIds: [undefined], securityGroupIds: [undefined] } }, { vpcConfig: [NEW_GROUP.urn] }),
+          NEW_GROUP,
+          withDependencies(
+            res("aws:ec2/securityGroupRule:SecurityGroupRule", "new-in", {
+              type: "ingress",
+              securityGroupId: undefined,
+              cidrBlocks: ["0.0.0.0/0"],
+            }),
+            { securityGroupId: [NEW_GROUP.urn] },
+          ),
+        ],
+        messages: [
+          "function fn is in security group new-sg, which lets anyone in (ingress from anywhere)",
+          "function fn is in a security group that new-in opens to anyone (ingress from anywhere)",
         ],
       },
     ],

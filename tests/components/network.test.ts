@@ -244,6 +244,13 @@ describe("the program with a network", function () {
     const fns = graph.resources.filter((r) => r.type === "aws:lambda/function:Function");
     const inVpc = fns.filter((f) => f.inputs.vpcConfig).map((f) => f.name);
     expect(inVpc.sort()).to.deep.equal(["get-order", "process-order"]);
+    // The capture keeps what the SDK registers as each input's sources, as the engine hands them to the
+    // policy pack: a function's vpcConfig comes from its security group (whose id a new stack's preview does not know).
+    const getOrder = fns.find((f) => f.name === "get-order")!;
+    const groups = graph.resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup");
+    const ownGroup = groups.find((g) => getOrder.inputs.vpcConfig.securityGroupIds.includes(g.id))!;
+    expect(getOrder.propertyDependencies?.vpcConfig).to.include(ownGroup.urn);
+    expect(getOrder.propertyDependencies?.role).to.have.length(1);
     const vpc = graph.resources.find((r) => r.type === "awsx:ec2:Vpc")!;
     expect(vpc.remote).to.equal(true);
     // The remote node is the Network component's child, as every child is its component's.
