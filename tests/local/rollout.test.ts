@@ -40,65 +40,73 @@ describe("stepsOf: CodeDeploy's Lambda deployment configs as steps", () => {
   });
 });
 
-describe("local cloud: rehearsing a rollout (npm run rollout -- --local)", function () {
-  this.timeout(120_000);
-  let cloud: LocalCloud;
-  const lines: string[] = [];
-  const fn = (short: string) => cloud.model.functions.find((f) => f.name.endsWith(`-${short}`))!.name;
-
+/**
+ * The reference app's local cloud for the suite this is called in, with the config prod uses for rollouts
+ * (and `extra`): started before its tests, stopped after them. `fn` names a function by its short name.
+ */
+function rolloutCloud(extra: Record<string, string> = {}) {
+  const suite = { cloud: undefined as unknown as LocalCloud, lines: [] as string[], fn: (short: string) => short };
+  suite.fn = (short) => suite.cloud.model.functions.find((f) => f.name.endsWith(`-${short}`))!.name;
   before(async () => {
     fs.rmSync(SCRATCH, { recursive: true, force: true });
-    cloud = await startLocalCloud({
+    suite.cloud = await startLocalCloud({
       programDir: ROOT,
       stack: "dev",
       port: 0,
-      write: (l) => lines.push(l),
-      config: { "platform:codeDeployRollouts": "true", "platform:deploymentPreference": "Canary10Percent5Minutes" },
+      write: (l) => suite.lines.push(l),
+      config: { "platform:codeDeployRollouts": "true", "platform:deploymentPreference": "Canary10Percent5Minutes", ...extra },
     });
   });
   after(async () => {
-    await cloud?.stop();
+    await suite.cloud?.stop();
     fs.rmSync(SCRATCH, { recursive: true, force: true });
   });
+  return suite;
+}
+
+describe("local cloud: rehearsing a rollout (npm run rollout -- --local)", function () {
+  this.timeout(120_000);
+  const suite = rolloutCloud();
+  const { lines, fn } = suite;
 
   it("reads each function's deployment group, joined through the alarms it rolls back on", () => {
-    const getOrder = cloud.model.rollouts.find((r) => r.group === "get-order")!;
+    const getOrder = suite.cloud.model.rollouts.find((r) => r.group === "get-order")!;
     expect(getOrder.functionName).to.equal(fn("get-order"));
     expect(getOrder.preference).to.equal("Canary10Percent5Minutes");
     expect(getOrder.alarms.length).to.equal(2);
-    expect(cloud.model.rollouts.find((r) => r.group === "process-order")!.preference).to.equal("AllAtOnce");
+    expect(suite.cloud.model.rollouts.find((r) => r.group === "process-order")!.preference).to.equal("AllAtOnce");
   });
 
   it("keeps the live alias on the old version after a deploy, until the rollout moves it", async () => {
-    cloud.publish(fn("health"), artifact("health-v2", `return { statusCode: 200, body: "v2" };`));
-    expect(await (await fetch(`${cloud.url}/health`)).json()).to.deep.equal({ status: "ok" });
+    suite.cloud.publish(fn("health"), artifact("health-v2", `return { statusCode: 200, body: "v2" };`));
+    expect(await (await fetch(`${suite.cloud.url}/health`)).json()).to.deep.equal({ status: "ok" });
     // $LATEST is the new code, as `aws lambda invoke` without a qualifier would find.
-    expect(JSON.parse((await cloud.invoke(fn("health"), {})).payload!).body).to.equal("v2");
+    expect(JSON.parse((await suite.cloud.invoke(fn("health"), {})).payload!).body).to.equal("v2");
 
-    const [outcome] = await cloud.rollout({ groups: ["health"], minuteMs: 20 });
+    const [outcome] = await suite.cloud.rollout({ groups: ["health"], minuteMs: 20 });
     expect(outcome).to.deep.include({ group: "health", result: "succeeded", from: 1, to: 2 });
-    for (let i = 0; i < 5; i++) expect(await (await fetch(`${cloud.url}/health`)).text()).to.equal("v2");
+    for (let i = 0; i < 5; i++) expect(await (await fetch(`${suite.cloud.url}/health`)).text()).to.equal("v2");
     expect(lines).to.include("health: version 2 takes 10% for 5 min (100 ms here)");
     expect(lines).to.include("health: version 2 takes all traffic");
     // Nothing left to move.
-    expect((await cloud.rollout({ groups: ["health"] }))[0].result).to.equal("up-to-date");
+    expect((await suite.cloud.rollout({ groups: ["health"] }))[0].result).to.equal("up-to-date");
   });
 
   it("rolls a failing canary back when its alarm fires: no request after the rollback reaches the bad version", async () => {
-    const created = await fetch(`${cloud.url}/orders`, {
+    const created = await fetch(`${suite.cloud.url}/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": "rollout-test-1" },
       body: JSON.stringify({ customerId: "c-1", items: [{ sku: "sku-1", quantity: 1 }] }),
     });
     expect(created.status).to.equal(202);
     const { orderId } = (await created.json()) as { orderId: string };
-    const getOrder = () => fetch(`${cloud.url}/orders/${orderId}`).then((r) => r.status);
+    const getOrder = () => fetch(`${suite.cloud.url}/orders/${orderId}`).then((r) => r.status);
     expect(await getOrder()).to.equal(200);
 
-    cloud.publish(fn("get-order"), artifact("get-order-v2", `throw new Error("version 2 is broken");`));
-    const rollout = cloud.rollout({ groups: ["get-order"], minuteMs: 4000 });
+    suite.cloud.publish(fn("get-order"), artifact("get-order-v2", `throw new Error("version 2 is broken");`));
+    const rollout = suite.cloud.rollout({ groups: ["get-order"], minuteMs: 4000 });
     // A second rollout of the same function is refused while the first runs.
-    const second = await cloud.rollout({ groups: ["get-order"] }).catch((err: Error) => err.message);
+    const second = await suite.cloud.rollout({ groups: ["get-order"] }).catch((err: Error) => err.message);
     expect(second).to.match(/^a rollout of .*get-order \(group get-order\) is running already$/);
 
     // Traffic during the canary: about 10% reaches version 2, fails, and fires the function's errors alarm.
@@ -134,42 +142,25 @@ describe("local cloud: rehearsing a rollout (npm run rollout -- --local)", funct
 
 describe("local cloud: reserved concurrency across a function's versions", function () {
   this.timeout(120_000);
-  let cloud: LocalCloud;
-  const lines: string[] = [];
-  const fn = (short: string) => cloud.model.functions.find((f) => f.name.endsWith(`-${short}`))!.name;
-
-  before(async () => {
-    fs.rmSync(SCRATCH, { recursive: true, force: true });
-    cloud = await startLocalCloud({
-      programDir: ROOT,
-      stack: "dev",
-      port: 0,
-      write: (l) => lines.push(l),
-      config: {
-        "platform:codeDeployRollouts": "true",
-        "platform:deploymentPreference": "Canary10Percent5Minutes",
-        "platform:reservedConcurrency": JSON.stringify({ health: 1 }),
-      },
-    });
-  });
-  after(async () => {
-    await cloud?.stop();
-    fs.rmSync(SCRATCH, { recursive: true, force: true });
-  });
+  const suite = rolloutCloud({ "platform:reservedConcurrency": JSON.stringify({ health: 1 }) });
+  const { fn } = suite;
 
   it("throttles the live alias's version while the new version runs the one reserved invocation, as Lambda counts them together", async () => {
     const health = fn("health");
-    expect(cloud.model.functions.find((f) => f.name === health)!.reservedConcurrency).to.equal(1);
-    cloud.publish(health, artifact("health-slow", `await new Promise((r) => setTimeout(r, 600)); return { statusCode: 200, body: "v2" };`));
+    expect(suite.cloud.model.functions.find((f) => f.name === health)!.reservedConcurrency).to.equal(1);
+    suite.cloud.publish(
+      health,
+      artifact("health-slow", `await new Promise((r) => setTimeout(r, 600)); return { statusCode: 200, body: "v2" };`),
+    );
     // Version 2 ($LATEST) takes the function's one reserved execution; live still routes to version 1.
-    const slow = cloud.invoke(health, {});
+    const slow = suite.cloud.invoke(health, {});
     await new Promise((r) => setTimeout(r, 200));
-    const live = await cloud.invoke(`${health}:live`, {});
+    const live = await suite.cloud.invoke(`${health}:live`, {});
     expect(live.error?.errorType).to.equal("TooManyRequestsException");
     expect(live.throttled).to.equal(true);
     expect(JSON.parse((await slow).payload!).body).to.equal("v2");
     // Once version 2 is done, version 1 runs.
-    const after = await cloud.invoke(`${health}:live`, {});
+    const after = await suite.cloud.invoke(`${health}:live`, {});
     expect(after.error).to.equal(undefined);
     expect(after.version).to.equal("1");
   });
