@@ -2,7 +2,9 @@
  * Where EventBridge puts an event it could not deliver to a target: the target's dead-letter queue, with
  * the event as the body and what failed as message attributes ("Event retry policy and using dead-letter
  * queues", EventBridge User Guide). A rule sends as the service, so with IAM on the queue's policy (and its
- * key's) must let events.amazonaws.com send for that rule; otherwise, as in AWS, the event is dropped.
+ * key's) must let events.amazonaws.com send for that rule; an EventBridge Scheduler schedule sends with
+ * its execution role, which needs sqs:SendMessage on the DLQ ("Configuring a schedule's dead-letter
+ * queue", EventBridge Scheduler User Guide). Otherwise, as in AWS, the event is dropped.
  */
 import type { Reporter } from "./console";
 import type { IamAuthority } from "./iam/authority";
@@ -17,8 +19,11 @@ export interface EventDeadLetters {
 }
 
 export interface UndeliveredEvent {
-  /** The rule (or Scheduler schedule) that matched, and how the local cloud names it in its lines: "schedule x", "eventbridge y". */
-  rule: { arn: string; trigger: string; viaRole?: boolean };
+  /**
+   * The rule (or Scheduler schedule) that matched, and how the local cloud names it in its lines:
+   * "schedule x", "eventbridge y". `viaRole` is a Scheduler schedule's execution role. @default none: the rule sends as EventBridge
+   */
+  rule: { arn: string; trigger: string; viaRole?: string };
   target: { arn: string; deadLetterArn?: string };
   event: unknown;
   /** EventBridge's ERROR_CODE: NO_PERMISSIONS, NO_RESOURCE, THROTTLING, CONNECTION_FAILURE, SDK_CLIENT_ERROR. */
@@ -36,15 +41,18 @@ export async function deadLetterEvent(deps: EventDeadLetters, undelivered: Undel
     reporter.info(`${rule.trigger}: the event for ${target.arn} is dropped: ${message}, and the target has no DLQ`);
     return;
   }
-  // A Scheduler schedule sends with its own role, which the local cloud does not check here.
-  const refused = rule.viaRole
-    ? undefined
-    : iam
-        ?.deliveryCalls(target.deadLetterArn)
-        .find((call) => !iam.checkServiceCall("events.amazonaws.com", call, rule.arn, `${rule.trigger} (its DLQ)`).allowed);
+  const via = `${rule.trigger} (its DLQ)`;
+  const roleArn = rule.viaRole;
+  const refused = iam
+    ?.deliveryCalls(target.deadLetterArn)
+    .find(
+      (call) =>
+        !(roleArn ? iam.checkRole(roleArn, [call], rule.trigger, via) : iam.checkServiceCall("events.amazonaws.com", call, rule.arn, via))
+          .allowed,
+    );
   if (refused) {
     reporter.info(
-      `${rule.trigger}: the event for ${target.arn} is dropped: ${message}, and EventBridge may not ${refused.action} on its DLQ ${target.deadLetterArn}`,
+      `${rule.trigger}: the event for ${target.arn} is dropped: ${message}, and ${rule.viaRole ? `its role ${rule.viaRole}` : "EventBridge"} may not ${refused.action} on its DLQ ${target.deadLetterArn}`,
     );
     return;
   }

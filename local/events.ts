@@ -426,7 +426,7 @@ export class EventRouter {
       `rule ${rule.name} could not deliver to ${target.arn}`,
     );
     await deadLetterEvent(this.options, {
-      rule: { arn: rule.arn, trigger, viaRole: rule.viaRole },
+      rule: { arn: rule.arn, trigger, viaRole: via.viaRole },
       target,
       event: entry.event,
       code: result.failure.code,
@@ -445,8 +445,7 @@ export class EventRouter {
     if (!iam) return true;
     if (target.viaRole === undefined)
       return this.serviceMay(target.service, { action, resource: target.arn }, target.sourceArn, target.trigger);
-    const caller = { name: target.trigger, arn: "", roleArn: target.viaRole };
-    return iam.checkFunction(caller, iam.deliveryCalls(target.arn), "its target role").allowed;
+    return iam.checkRole(target.viaRole, iam.deliveryCalls(target.arn), target.trigger, "its target role").allowed;
   }
 
   private serviceMay(service: string, call: { action: string; resource: string }, sourceArn: string, trigger: string): boolean {

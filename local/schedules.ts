@@ -76,7 +76,7 @@ export class Scheduler {
         void deadLetterEvent(
           { reporter: this.reporter, destinations: this.deadLetters, iam: this.iam },
           {
-            rule: { arn: schedule.arn, trigger, viaRole: schedule.kind === "scheduler" },
+            rule: { arn: schedule.arn, trigger, viaRole: schedule.kind === "scheduler" ? target.roleArn : undefined },
             target: { arn: target.functionArn, deadLetterArn: target.deadLetterArn },
             event,
             code: "NO_PERMISSIONS",

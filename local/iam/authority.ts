@@ -142,6 +142,14 @@ export class IamAuthority {
     return { allowed: true };
   }
 
+  /**
+   * Whether a role a service assumes may make every call (an EventBridge Scheduler schedule's execution
+   * role, sending to its target or its DLQ); `who` names the caller in a denial.
+   */
+  checkRole(roleArn: string, calls: Call[], who: string, via?: string): Verdict {
+    return this.checkFunction({ name: who, arn: "", roleArn }, calls, via);
+  }
+
   /** A check that neither records a use nor prints a denial: for what AWS decides on the side (may the caller list the bucket?). */
   checkQuietly(fn: FunctionIdentity, call: Call): Verdict {
     return this.check(this.principalOf(fn), call);

@@ -278,9 +278,8 @@ export class LambdaService {
   roleMayInvoke(roleArn: string, ref: string, trigger: string): boolean {
     const iam = this.options.iam;
     if (!iam) return true;
-    const fn = this.resolve(ref);
-    const caller = { name: trigger, arn: "", roleArn };
-    return iam.checkFunction(caller, [{ action: "lambda:InvokeFunction", resource: fn.arn }], "its target role").allowed;
+    return iam.checkRole(roleArn, [{ action: "lambda:InvokeFunction", resource: this.resolve(ref).arn }], trigger, "its target role")
+      .allowed;
   }
 
   /** Whether the function's role may write its log group: checked once, as the log stream is created. */

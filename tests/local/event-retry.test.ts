@@ -222,6 +222,42 @@ describe("local cloud: EventBridge target retries", () => {
     });
   });
 
+  describe("an EventBridge Scheduler schedule's DLQ, sent with its execution role", () => {
+    const DLQ = "arn:aws:sqs:eu-west-1:123456789012:dlq";
+    const deadLetter = async (roleArn: string) => {
+      const lines: string[] = [];
+      const sent: string[] = [];
+      const iam = {
+        deliveryCalls: (arn: string) => [{ action: "sqs:SendMessage", resource: arn }],
+        checkRole: (role: string) => ({ allowed: role.endsWith("/may-send") }),
+        checkServiceCall: () => ({ allowed: true }),
+      } as unknown as import("../../local/iam/authority").IamAuthority;
+      await deadLetterEvent(
+        { reporter: new Reporter((l) => lines.push(l)), destinations: { send: async (arn) => void sent.push(arn) }, iam },
+        {
+          rule: { arn: "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s", trigger: "schedule s", viaRole: roleArn },
+          target: { arn: "arn:aws:sqs:eu-west-1:123456789012:q", deadLetterArn: DLQ },
+          event: {},
+          code: "NO_PERMISSIONS",
+          message: "no",
+        },
+      );
+      return { lines, sent };
+    };
+
+    it("puts the event in the DLQ when the role may send there", async () => {
+      expect((await deadLetter("arn:aws:iam::123456789012:role/may-send")).sent).to.deep.equal([DLQ]);
+    });
+
+    it("drops it, naming the role, when the role may not (the queue's policy does not count: the role sends)", async () => {
+      const { lines, sent } = await deadLetter("arn:aws:iam::123456789012:role/may-not");
+      expect(sent).to.deep.equal([]);
+      expect(lines).to.deep.equal([
+        `schedule s: the event for arn:aws:sqs:eu-west-1:123456789012:q is dropped: no, and its role arn:aws:iam::123456789012:role/may-not may not sqs:SendMessage on its DLQ ${DLQ}`,
+      ]);
+    });
+  });
+
   describe("the DLQ message after retries", () => {
     for (const [retries, said] of [
       [2, " after 2 retries"],
