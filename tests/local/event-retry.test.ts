@@ -125,6 +125,16 @@ describe("local cloud: EventBridge target retries", () => {
     });
   });
 
+  it("needs no one told of its retries: without onRetry it retries all the same", async () => {
+    let attempts = 0;
+    const outcome = await deliverWithRetries(async () => (++attempts < 3 ? { code: "THROTTLING", message: "slow" } : undefined), {
+      policy: generous,
+      baseMs: 1,
+      wait: async () => true,
+    });
+    expect({ outcome, attempts }).to.deep.equal({ outcome: "delivered", attempts: 3 });
+  });
+
   it("tells each retry before its wait, with the failure it follows, and never after the last attempt", async () => {
     const { retried, failures } = await run(["THROTTLING", "SDK_CLIENT_ERROR", "NO_PERMISSIONS"], generous);
     expect(retried).to.deep.equal([1, 2]);
