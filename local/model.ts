@@ -437,20 +437,28 @@ function functionsOf(graph: Graph): LocalFunction[] {
   });
 }
 
+/** A graph AWS would refuse to deploy (a route key, a FIFO target): the local cloud does not start on it either. */
+export class GraphRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GraphRefusedError";
+  }
+}
+
 /**
  * A target's ARN, once it is known not to be a FIFO queue without a message group: EventBridge refuses such
  * a target, which stops `pulumi up`, so it stops the start too (policy/fifo-target.ts).
  */
 function checkedTargetArn(urn: string, targetArn: string, messageGroupId: unknown, property: string): string {
   const problem = fifoTargetProblem(targetArn, messageGroupId, property);
-  if (problem) throw new Error(`${urn}: ${problem}; the local cloud does not start on it either`);
+  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
   return targetArn;
 }
 
 /** A route key API Gateway would refuse stops the start, as it would stop `pulumi up` (policy/route-key.ts). */
 function refuseRouteKey(urn: string, routeKey: string): void {
   const problem = routeKeyProblem(routeKey);
-  if (problem) throw new Error(`${urn}: ${problem}: API Gateway refuses it, so it is not served here either`);
+  if (problem) throw new GraphRefusedError(`${urn}: ${problem}: API Gateway refuses it, so it is not served here either`);
 }
 
 function apisOf(graph: Graph): LocalApi[] {

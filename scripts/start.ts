@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { parseArguments } from "./cli";
 import { describeInputError, EXIT, isInputError } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
+import { GraphRefusedError } from "../local/model";
 import { StateFileError } from "../local/persist";
 import { bufferedStdout } from "../local/console";
 
@@ -116,6 +117,12 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof PortInUseError || err instanceof StateFileError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT.badInput;
+    }
+    // A graph AWS would refuse to deploy fails as `pulumi up` would (exit 3), said without a stack trace: the
+    // message names the resource and what to set.
+    if (err instanceof GraphRefusedError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.programFailed;
     }
     if (isInputError(err)) {
       process.stderr.write(`error: ${describeInputError(err, path.resolve(opts.program), opts.stack)}\n`);

@@ -202,6 +202,15 @@ describe("npm start: bad input", function () {
     }
   });
 
+  it("exits 3 for a graph AWS would refuse to deploy, naming the resource and what to set, without a stack trace", async () => {
+    const program = path.join(ROOT, "tests", "fixtures", "refused");
+    const run = await runToEnd("start.ts", ["--program", program, "--stack", "dev"], { PORT: String(await freePort()) });
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(
+      /^error: urn:pulumi:dev::refused-fixture::aws:cloudwatch\/eventTarget:EventTarget::nightly-to-jobs: its target arn:aws:sqs:[^ ]+\.fifo is a FIFO queue, which EventBridge sends to only in a message group: set sqsTarget\.messageGroupId .*; the local cloud does not start on it either\n$/,
+    );
+  });
+
   it("exits 2 for a PORT that is not a port", async () => {
     const run = await runToEnd("start.ts", [], { PORT: "eighty" });
     expect(run.code).to.equal(2);
