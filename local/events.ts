@@ -32,7 +32,7 @@ import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryP
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { Destinations, LambdaService } from "./lambda/service";
-import { findFunction, LocalModel, LocalSchedule } from "./model";
+import { findFunction, GraphRefusedError, LocalModel, LocalSchedule } from "./model";
 import { PendingDeliveries, PendingRuleDelivery } from "./pending";
 import type { Clients, Provisioned } from "./provision";
 import { isFifoQueueArn } from "../policy/fifo-target";
@@ -96,6 +96,7 @@ export class EventRouter {
   /** Subscribes what the topics declare and starts delivering bucket changes and events to `lambda`'s functions. */
   async start(lambda: LambdaService, onS3Change: (listener: (change: S3Change) => void) => void): Promise<void> {
     this.lambdaService = lambda;
+    this.refuseUnvalidatedNotifications();
     await this.subscribeTopics();
     onS3Change((change) => void this.onS3Change(change));
   }
@@ -178,6 +179,37 @@ export class EventRouter {
   }
 
   // ---- S3
+
+  /**
+   * S3 checks a notification configuration's destinations when it is put: one S3 may not deliver to fails
+   * PutBucketNotificationConfiguration ("Unable to validate the following destination configurations"),
+   * and with it `pulumi up`. With IAM on, such a destination of the program stops the start here too;
+   * one the program does not make is not the local cloud's to judge.
+   */
+  private refuseUnvalidatedNotifications(): void {
+    const { iam, provisioned } = this.options;
+    if (!iam) return;
+    for (const notification of this.options.model.bucketNotifications) {
+      const bucketArn = `arn:aws:s3:::${notification.bucket}`;
+      const trigger = `s3 ${notification.bucket} (its notification configuration)`;
+      for (const target of notification.targets) {
+        const allowed =
+          target.kind === "lambda"
+            ? !this.lambda.knows(target.arn) || this.lambda.permitsInvoke(target.arn, "s3.amazonaws.com", bucketArn, trigger)
+            : !(target.kind === "sqs" ? provisioned.queueUrls : provisioned.localArns).has(target.arn) ||
+              this.serviceMay(
+                "s3.amazonaws.com",
+                { action: target.kind === "sqs" ? "sqs:SendMessage" : "sns:Publish", resource: target.arn },
+                bucketArn,
+                trigger,
+              );
+        if (!allowed)
+          throw new GraphRefusedError(
+            `bucket ${notification.bucket}: S3 may not deliver its notifications to ${target.arn}, so AWS refuses the bucket's notification configuration ("Unable to validate the following destination configurations") and the local cloud does not start on it either`,
+          );
+      }
+    }
+  }
 
   private async onS3Change(change: S3Change): Promise<void> {
     const notification = this.options.model.bucketNotifications.find((n) => n.bucket === change.bucket);

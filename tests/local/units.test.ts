@@ -7,6 +7,7 @@ import { LambdaService, LambdaServiceOptions, qualifierOf, randomHex, traceHeade
 import { PendingAsyncEvent, PendingDeliveries, readPending } from "../../local/pending";
 import type { LocalFunction, LocalModel, LocalSchedule } from "../../local/model";
 import { Scheduler } from "../../local/schedules";
+import { EventRouter, EventRouterOptions } from "../../local/events";
 import { DEFAULT_RETRY_POLICY } from "../../local/event-retry";
 import { batchItemFailures } from "../../local/queues";
 import { compileRoute, RouteTable } from "../../local/routes";
@@ -606,5 +607,66 @@ describe("local cloud: events accepted and not yet delivered", () => {
       "pending[7]: target is not a non-empty string",
       "pending[8]: retry is not a whole number ≥ 0",
     ]);
+  });
+});
+
+describe("local cloud: a bucket notification S3 would refuse to configure", () => {
+  const QUEUE = "arn:aws:sqs:us-east-1:123456789012:uploads";
+  /** A router over one bucket notification to `targets`, with IAM answering `allowed` for S3's call or invocation. */
+  const start = async (target: { kind: "lambda" | "sqs" | "sns"; arn: string }, allowed: boolean, iamOn = true) => {
+    const calls: string[] = [];
+    const router = new EventRouter({
+      model: { bucketNotifications: [{ bucket: "photos", targets: [{ ...target, events: ["s3:ObjectCreated:*"] }] }], topics: [] },
+      clients: {},
+      provisioned: { queueUrls: new Map([[QUEUE, "http://queue"]]), localArns: new Map() },
+      reporter: new Reporter(() => undefined),
+      alarms: new AlarmBoard([], new Reporter(() => undefined)),
+      iam: iamOn
+        ? {
+            checkServiceCall: (service: string, call: { action: string }, sourceArn: string) => {
+              calls.push(`${service} ${call.action} ${sourceArn}`);
+              return { allowed };
+            },
+          }
+        : undefined,
+    } as unknown as EventRouterOptions);
+    const lambda = {
+      knows: (arn: string) => arn.endsWith(":function:thumbs"),
+      permitsInvoke: (arn: string, service: string, sourceArn: string) => {
+        calls.push(`${service} lambda:InvokeFunction ${sourceArn}`);
+        return allowed;
+      },
+    } as unknown as LambdaService;
+    const outcome = await router
+      .start(lambda, () => undefined)
+      .then(
+        () => "started",
+        (err: Error) => `${err.name}: ${err.message}`,
+      );
+    await router.stop();
+    return { outcome, calls };
+  };
+
+  it("stops the start when S3 may not send to a queue of the program, as PutBucketNotificationConfiguration fails", async () => {
+    expect(await start({ kind: "sqs", arn: QUEUE }, false)).to.deep.equal({
+      outcome: `GraphRefusedError: bucket photos: S3 may not deliver its notifications to ${QUEUE}, so AWS refuses the bucket's notification configuration ("Unable to validate the following destination configurations") and the local cloud does not start on it either`,
+      calls: ["s3.amazonaws.com sqs:SendMessage arn:aws:s3:::photos"],
+    });
+    expect((await start({ kind: "sqs", arn: QUEUE }, true)).outcome).to.equal("started");
+  });
+
+  it("asks the function's permission for S3 and the bucket, and leaves alone what the program does not make or IAM off", async () => {
+    const fn = "arn:aws:lambda:us-east-1:123456789012:function:thumbs";
+    expect((await start({ kind: "lambda", arn: fn }, false)).outcome).to.match(/^GraphRefusedError: bucket photos: S3 may not deliver/);
+    expect((await start({ kind: "lambda", arn: fn }, false)).calls).to.deep.equal([
+      "s3.amazonaws.com lambda:InvokeFunction arn:aws:s3:::photos",
+    ]);
+    const elsewhere = await start({ kind: "lambda", arn: "arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere" }, false);
+    expect(elsewhere).to.deep.equal({ outcome: "started", calls: [] });
+    expect(await start({ kind: "sns", arn: "arn:aws:sns:us-east-1:123456789012:not-here" }, false)).to.deep.equal({
+      outcome: "started",
+      calls: [],
+    });
+    expect(await start({ kind: "sqs", arn: QUEUE }, false, false)).to.deep.equal({ outcome: "started", calls: [] });
   });
 });
