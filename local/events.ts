@@ -61,17 +61,17 @@ type Target = { arn: string; service: string; sourceArn: string; trigger: string
 
 /** A rule's or a schedule's target, as the graph declares it now: what delivering to it needs. */
 interface RouteTarget {
-  rule: { name: string; arn: string; trigger: string; viaRole: boolean };
-  target: { arn: string; deadLetterArn?: string; retryPolicy: RetryPolicy; roleArn?: string; messageGroupId?: string };
+  /** `viaRole`: the role a Scheduler schedule sends with; none when EventBridge sends as itself. */
+  rule: { name: string; arn: string; trigger: string; viaRole?: string };
+  target: { arn: string; deadLetterArn?: string; retryPolicy: RetryPolicy; messageGroupId?: string };
 }
 
 export class EventRouter {
   /** SNS subscriptions that only the cloud delivers (email, sms, https): listed at start-up. */
   readonly cloudOnlySubscriptions: string[] = [];
-  private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
-  /** Retries waiting for their turn; a stop ends them. */
+  /** Retries waiting for their turn; a stop ends them, and says the router is stopped. */
   private readonly waits = new RetryWaits();
   private readonly pending: PendingDeliveries;
   private server?: http.Server;
@@ -80,6 +80,10 @@ export class EventRouter {
 
   constructor(private readonly options: EventRouterOptions) {
     this.pending = options.pending ?? new PendingDeliveries();
+  }
+
+  private get running(): boolean {
+    return !this.waits.stopped;
   }
 
   private get lambda(): LambdaService {
@@ -102,9 +106,9 @@ export class EventRouter {
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.abort.abort();
+    // Stopped first, so a loop the abort wakes sees the router stopped.
     this.waits.stop();
+    this.abort.abort();
     await Promise.allSettled(this.loops);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
@@ -187,22 +191,16 @@ export class EventRouter {
    * one the program does not make is not the local cloud's to judge.
    */
   private refuseUnvalidatedNotifications(): void {
-    const { iam, provisioned } = this.options;
-    if (!iam) return;
+    if (!this.options.iam) return;
     for (const notification of this.options.model.bucketNotifications) {
       const bucketArn = `arn:aws:s3:::${notification.bucket}`;
       const trigger = `s3 ${notification.bucket} (its notification configuration)`;
       for (const target of notification.targets) {
+        const via: Target = { arn: target.arn, service: "s3.amazonaws.com", sourceArn: bucketArn, trigger };
         const allowed =
           target.kind === "lambda"
-            ? !this.lambda.knows(target.arn) || this.lambda.permitsInvoke(target.arn, "s3.amazonaws.com", bucketArn, trigger)
-            : !(target.kind === "sqs" ? provisioned.queueUrls : provisioned.localArns).has(target.arn) ||
-              this.serviceMay(
-                "s3.amazonaws.com",
-                { action: target.kind === "sqs" ? "sqs:SendMessage" : "sns:Publish", resource: target.arn },
-                bucketArn,
-                trigger,
-              );
+            ? !this.lambda.knows(target.arn) || this.lambda.permitsInvoke(target.arn, via.service, bucketArn, trigger)
+            : !this.deliversTo(target.arn) || this.targetMay(via, target.kind === "sqs" ? "sqs:SendMessage" : "sns:Publish");
         if (!allowed)
           throw new GraphRefusedError(
             `bucket ${notification.bucket}: S3 may not deliver its notifications to ${target.arn}, so AWS refuses the bucket's notification configuration ("Unable to validate the following destination configurations") and the local cloud does not start on it either`,
@@ -411,13 +409,18 @@ export class EventRouter {
     const rule = eventRules.find((r) => r.arn === entry.rule);
     if (rule) {
       const target = rule.targets.find((t) => t.arn === entry.target);
-      return target && { rule: { name: rule.name, arn: rule.arn, trigger: `eventbridge ${rule.name}`, viaRole: false }, target };
+      return target && { rule: { name: rule.name, arn: rule.arn, trigger: `eventbridge ${rule.name}` }, target };
     }
     const schedule = schedules.find((s) => s.arn === entry.rule);
     const target = schedule?.targets.find((t) => t.functionArn === entry.target);
     if (!schedule || !target) return undefined;
     return {
-      rule: { name: schedule.name, arn: schedule.arn, trigger: `schedule ${schedule.name}`, viaRole: schedule.kind === "scheduler" },
+      rule: {
+        name: schedule.name,
+        arn: schedule.arn,
+        trigger: `schedule ${schedule.name}`,
+        viaRole: schedule.kind === "scheduler" ? target.roleArn : undefined,
+      },
       target: { ...target, arn: target.functionArn },
     };
   }
@@ -434,7 +437,7 @@ export class EventRouter {
       service: "events.amazonaws.com",
       sourceArn: rule.arn,
       trigger,
-      viaRole: rule.viaRole ? target.roleArn : undefined,
+      viaRole: rule.viaRole,
       messageGroupId: target.messageGroupId,
     };
     const result = await deliverWithRetries(() => this.deliver(via, entry.event), {
@@ -458,7 +461,7 @@ export class EventRouter {
       `rule ${rule.name} could not deliver to ${target.arn}`,
     );
     await deadLetterEvent(this.options, {
-      rule: { arn: rule.arn, trigger, viaRole: via.viaRole },
+      rule: { arn: rule.arn, trigger, viaRole: rule.viaRole },
       target,
       event: entry.event,
       code: result.failure.code,

@@ -641,16 +641,23 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
           .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
           .map((t) => ({
             arn: eventTargetArn(t),
-            input: t.state.input,
+            ...eventTargetSettings(t),
             inputPath: t.state.inputPath,
             roleArn: t.state.roleArn,
-            deadLetterArn: t.state.deadLetterConfig?.arn,
-            retryPolicy: retryPolicyOf(t.state.retryPolicy),
-            messageGroupId: t.state.sqsTarget?.messageGroupId,
           })),
       };
     });
   return { eventBuses, eventRules };
+}
+
+/** What an EventTarget sets for a rule's target and a scheduled rule's alike: its input, DLQ, retries and message group. */
+function eventTargetSettings(t: CapturedResource) {
+  return {
+    input: t.state.input as string | undefined,
+    deadLetterArn: t.state.deadLetterConfig?.arn as string | undefined,
+    retryPolicy: retryPolicyOf(t.state.retryPolicy),
+    messageGroupId: t.state.sqsTarget?.messageGroupId as string | undefined,
+  };
 }
 
 /** An EventTarget's ARN, checked as `checkedTargetArn` checks it. */
@@ -695,13 +702,7 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
       enabled: r.state.state ? r.state.state === "ENABLED" : (r.state.isEnabled ?? true),
       targets: targets
         .filter((t) => t.state.rule === nameOf(r) || t.state.rule === r.id)
-        .map((t) => ({
-          functionArn: eventTargetArn(t),
-          input: t.state.input,
-          deadLetterArn: t.state.deadLetterConfig?.arn,
-          retryPolicy: retryPolicyOf(t.state.retryPolicy),
-          messageGroupId: t.state.sqsTarget?.messageGroupId,
-        })),
+        .map((t) => ({ functionArn: eventTargetArn(t), ...eventTargetSettings(t) })),
       kind: "rule" as const,
     }));
   const scheduler = ofType(graph, "aws:scheduler/schedule:Schedule").map((r): LocalSchedule => ({
