@@ -263,7 +263,7 @@ new Monitoring("monitoring", {
   deadLetterQueues: { dailyReport: dailyReport.deadLetterQueue!, dailyReportSchedule: dailyReportSchedule.deadLetterQueue },
   logShipping,
   edge,
-  // Users are affected: the API fails, a function behind it fails, work is stuck in a DLQ, or the edge fails.
+  // Users are affected: the API fails, a function behind it fails, work is stuck in a DLQ or lost, or the edge fails.
   criticalAlarms: [
     api.serverErrorsAlarm,
     health.errorsAlarm,
@@ -272,6 +272,8 @@ new Monitoring("monitoring", {
     processOrder.deadLetterQueue.messagesVisibleAlarm,
     dailyReport.deadLetterQueue!.messagesVisibleAlarm,
     dailyReportSchedule.deadLetterQueue.messagesVisibleAlarm,
+    // An event the schedule could not deliver, nor put in its DLQ, is lost.
+    dailyReportSchedule.deadLetterFailuresAlarm,
   ],
   criticalAlarmsElsewhere: edge
     ? [{ region: "us-east-1", provider: edge.usEast1, alarms: [edge.serverErrorRateAlarm], alertTopicArn: edge.alerts.topicArn }]

@@ -1,6 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { scheduleProblem } from "../policy/schedule-expression";
+import { metricAlarm } from "./alarms";
 import { Transform, transformed } from "./child";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { LambdaFunction } from "./lambda-function";
@@ -38,6 +39,11 @@ export class Schedule extends pulumi.ComponentResource {
   public readonly rule: aws.cloudwatch.EventRule;
   /** Where EventBridge puts an event it could not deliver to a target, after its retries. */
   public readonly deadLetterQueue: DeadLetterQueue;
+  /**
+   * Fires when EventBridge could put an event it gave up on nowhere, not even in the DLQ (its policy or
+   * key refused, the queue is gone): the event is lost, so someone must look at once.
+   */
+  public readonly deadLetterFailuresAlarm: aws.cloudwatch.MetricAlarm;
   /** Each target's permission and EventBridge target, keyed by the function's short name. */
   public readonly targets: Record<string, { permission: aws.lambda.Permission; target: aws.cloudwatch.EventTarget }> = {};
 
@@ -82,6 +88,18 @@ export class Schedule extends pulumi.ComponentResource {
         senders: [{ service: "events.amazonaws.com", sourceArn: this.rule.arn }],
       },
       { parent: this },
+    );
+    this.deadLetterFailuresAlarm = metricAlarm(
+      `${name}-dlq-send-failures`,
+      {
+        description: `EventBridge gave up on an event of schedule ${name} and could not put it in the schedule's dead-letter queue either: the event is lost. Check the queue's policy and key allow events.amazonaws.com for this rule.`,
+        namespace: "AWS/Events",
+        metricName: "InvocationsFailedToBeSentToDlq",
+        dimensions: { RuleName: this.rule.name },
+        threshold: 1,
+      },
+      args.alertTopicArn,
+      this,
     );
     // Keyed by the function, never by position: removing one target replaces no other.
     args.targets.forEach((target, i) => {

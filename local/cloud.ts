@@ -288,7 +288,10 @@ class Startup {
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
     // EventBridge delivers to a rule's DLQ as the service, so the queue's policy must allow it (checked with IAM on), not any function's role.
-    const scheduler = this.track(new Scheduler(this.model, service, this.reporter, destinations, iam, router), (s) => s.stop());
+    const scheduler = this.track(
+      new Scheduler(this.model, service, { reporter: this.reporter, deadLetters: destinations, iam, router, alarms }),
+      (s) => s.stop(),
+    );
     scheduler.start();
     this.scheduler = scheduler;
     this.resume(saved, service, router);

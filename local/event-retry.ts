@@ -28,7 +28,19 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maximumRetryAttempts: 185, ma
 export interface DeliveryFailure {
   code: string;
   message: string;
+  /**
+   * The target service's own error code (`AccessDeniedException`, `AWS.SimpleQueueService.NonExistentQueue`),
+   * which an EventBridge Scheduler dead letter carries as its ERROR_CODE. @default none (the Scheduler's
+   * `AWS.Scheduler.InternalServerError`)
+   */
+  apiCode?: string;
 }
+
+/**
+ * Which limit of the retry policy ended a delivery that was retried: a dead letter's
+ * EXHAUSTED_RETRY_CONDITION. A failure that is not retried has none.
+ */
+export type ExhaustedCondition = "MaximumRetryAttempts" | "MaximumEventAgeInSeconds";
 
 /** ERROR_CODEs EventBridge does not retry: someone has to act first. */
 const NOT_RETRIED = new Set(["NO_PERMISSIONS", "NO_RESOURCE"]);
@@ -60,10 +72,12 @@ export interface RetryOptions {
   onRetry?: (retry: number, failure: DeliveryFailure) => void;
 }
 
-/** What became of an event that was not delivered: the last failure, and the retries made before it. */
+/** What became of an event that was not delivered: the last failure, the retries made before it, and the limit reached. */
 export interface GivenUp {
   failure: DeliveryFailure;
   retries: number;
+  /** @default none: the failure was not one to retry (NO_PERMISSIONS, NO_RESOURCE) */
+  exhausted?: ExhaustedCondition;
 }
 
 /**
@@ -77,13 +91,16 @@ export async function deliverWithRetries(
   const now = options.now ?? Date.now;
   const arrived = options.from?.arrived ?? now();
   const { failure: before, retry: next = 0 } = options.from ?? {};
-  if (before && now() - arrived > options.policy.maximumEventAgeSeconds * 1000) return { failure: before, retries: next - 1 };
+  if (before && now() - arrived > options.policy.maximumEventAgeSeconds * 1000)
+    return { failure: before, retries: next - 1, exhausted: "MaximumEventAgeInSeconds" };
   for (let retries = next; ; retries++) {
     const failure = await attempt();
     if (!failure) return "delivered";
+    if (NOT_RETRIED.has(failure.code)) return { failure, retries };
+    if (retries >= options.policy.maximumRetryAttempts) return { failure, retries, exhausted: "MaximumRetryAttempts" };
     const delay = retryDelay(options.baseMs, retries);
-    const tooOld = now() - arrived + delay > options.policy.maximumEventAgeSeconds * 1000;
-    if (NOT_RETRIED.has(failure.code) || retries >= options.policy.maximumRetryAttempts || tooOld) return { failure, retries };
+    if (now() - arrived + delay > options.policy.maximumEventAgeSeconds * 1000)
+      return { failure, retries, exhausted: "MaximumEventAgeInSeconds" };
     options.onRetry?.(retries + 1, failure);
     if (!(await options.wait(delay))) return "stopped";
   }
@@ -135,4 +152,15 @@ export function errorCodeOf(err: unknown): string {
   if (/Throttl|TooManyRequests/.test(`${name}`) || $metadata?.httpStatusCode === 429) return "THROTTLING";
   if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(`${code}`)) return "CONNECTION_FAILURE";
   return "SDK_CLIENT_ERROR";
+}
+
+/**
+ * The target API's own error code for an error an emulator answered with, as a Scheduler dead letter's
+ * ERROR_CODE: SQS's query-compatible code where the SDK has one (`AWS.SimpleQueueService.NonExistentQueue`),
+ * else the error's name (`NotFoundException`), else none.
+ */
+export function apiCodeOf(err: unknown): string | undefined {
+  const { Code, name } = (err ?? {}) as { Code?: unknown; name?: unknown };
+  if (typeof Code === "string" && Code) return Code;
+  return typeof name === "string" && name && name !== "Error" ? name : undefined;
 }

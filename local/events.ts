@@ -28,7 +28,7 @@ import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
 import { deadLetterEvent } from "./event-dlq";
-import { DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryPolicy, RetryWaits } from "./event-retry";
+import { apiCodeOf, DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryPolicy, RetryWaits } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
 import type { Destinations, LambdaService } from "./lambda/service";
@@ -59,9 +59,22 @@ export interface EventRouterOptions {
  */
 type Target = { arn: string; service: string; sourceArn: string; trigger: string; viaRole?: string; messageGroupId?: string };
 
+/**
+ * The code each target API answers a caller it does not authorise with, which a Scheduler dead letter
+ * carries as its ERROR_CODE: Lambda's AccessDeniedException, SQS's AccessDenied, SNS's AuthorizationError.
+ */
+const ACCESS_DENIED: Record<string, string> = { lambda: "AccessDeniedException", sqs: "AccessDenied", sns: "AuthorizationError" };
+
+/** The code each target API answers for a target that does not exist, as ERROR_CODE of a Scheduler dead letter. */
+const NOT_FOUND: Record<string, string> = {
+  lambda: "ResourceNotFoundException",
+  sqs: "AWS.SimpleQueueService.NonExistentQueue",
+  sns: "NotFound",
+};
+
 /** A rule's or a schedule's target, as the graph declares it now: what delivering to it needs. */
 interface RouteTarget {
-  /** `viaRole`: the role a Scheduler schedule sends with; none when EventBridge sends as itself. */
+  /** `viaRole`: the role a Scheduler schedule sends with; none for a rule, which EventBridge sends as itself. */
   rule: { name: string; arn: string; trigger: string; viaRole?: string };
   target: { arn: string; deadLetterArn?: string; retryPolicy: RetryPolicy; messageGroupId?: string };
 }
@@ -235,7 +248,7 @@ export class EventRouter {
       await this.deliver(
         { arn: target.arn, service: "s3.amazonaws.com", sourceArn: bucketArn, trigger: `s3 ${change.bucket} ${eventName}` },
         event,
-        "Amazon S3 Notification",
+        { subject: "Amazon S3 Notification" },
       );
     }
   }
@@ -338,16 +351,22 @@ export class EventRouter {
   // ---- delivery
 
   /**
-   * Delivers an event to a function (async), a queue or a topic, if the service may. Resolves with why
-   * not, in EventBridge's words (ERROR_CODE and ERROR_MESSAGE), or undefined once delivered.
+   * Delivers an event to a function (async), a queue or a topic, if the service may: a queue's message or
+   * a topic's is `body` (@default the event's JSON). Resolves with why not, in EventBridge's words
+   * (ERROR_CODE and ERROR_MESSAGE) and the target API's (its error code), or undefined once delivered.
    */
-  private async deliver(target: Target, event: unknown, subject?: string): Promise<DeliveryFailure | undefined> {
+  private async deliver(
+    target: Target,
+    event: unknown,
+    { subject, body = JSON.stringify(event) }: { subject?: string; body?: string } = {},
+  ): Promise<DeliveryFailure | undefined> {
     const { model, clients, provisioned } = this.options;
     const lambda = this.lambda;
     const service = target.arn.split(":")[2];
     const refused = (action: string): DeliveryFailure => ({
       code: "NO_PERMISSIONS",
-      message: `EventBridge may not ${action} ${target.arn}`,
+      message: `${target.viaRole ?? "EventBridge"} may not ${action} ${target.arn}`,
+      apiCode: ACCESS_DENIED[service],
     });
     try {
       if (service === "lambda") {
@@ -358,26 +377,24 @@ export class EventRouter {
         await clients.sqs.send(
           new SendMessageCommand({
             QueueUrl: provisioned.queueUrls.get(target.arn),
-            MessageBody: JSON.stringify(event),
+            MessageBody: body,
             // A FIFO queue takes the target's message group; its deduplication must be content-based, as in AWS.
             MessageGroupId: isFifoQueueArn(target.arn) ? target.messageGroupId : undefined,
           }),
         );
       } else if (service === "sns" && provisioned.localArns.has(target.arn)) {
         if (!this.targetMay(target, "sns:Publish")) return refused("sns:Publish on");
-        await clients.sns.send(
-          new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: JSON.stringify(event), Subject: subject }),
-        );
+        await clients.sns.send(new PublishCommand({ TopicArn: provisioned.localArns.get(target.arn), Message: body, Subject: subject }));
       } else {
         this.options.reporter.info(
           `${target.trigger}: the target ${target.arn} is not in the graph (${model.project}/${model.stack}); nothing delivered`,
         );
-        return { code: "NO_RESOURCE", message: `the target ${target.arn} does not exist` };
+        return { code: "NO_RESOURCE", message: `the target ${target.arn} does not exist`, apiCode: NOT_FOUND[service] };
       }
       return undefined;
     } catch (err) {
       this.options.reporter.info(`${target.trigger}: could not deliver to ${target.arn}: ${(err as Error).message}`);
-      return { code: errorCodeOf(err), message: (err as Error).message };
+      return { code: errorCodeOf(err), message: (err as Error).message, apiCode: apiCodeOf(err) };
     }
   }
 
@@ -386,10 +403,22 @@ export class EventRouter {
     return this.options.provisioned.queueUrls.has(arn) || this.options.provisioned.localArns.has(arn);
   }
 
-  /** A schedule's event for a queue or topic target: delivered, retried and dead-lettered as a rule's target is. */
-  deliverScheduled(schedule: LocalSchedule, targetArn: string, event: unknown): void {
+  /**
+   * A schedule's event for a queue or topic target: delivered, retried and dead-lettered as a rule's
+   * target is. `asText`: the event is the target's input, sent as written (a Scheduler schedule's input
+   * to a queue or topic need not be JSON).
+   */
+  deliverScheduled(schedule: LocalSchedule, targetArn: string, event: unknown, asText = false): void {
     void this.deliverToTarget(
-      this.pending.add({ kind: "eventbridge", rule: schedule.arn, target: targetArn, event, arrived: Date.now(), retry: 0 }),
+      this.pending.add({
+        kind: "eventbridge",
+        rule: schedule.arn,
+        target: targetArn,
+        event,
+        ...(asText && { asText }),
+        arrived: Date.now(),
+        retry: 0,
+      }),
     );
   }
 
@@ -440,7 +469,8 @@ export class EventRouter {
       viaRole: rule.viaRole,
       messageGroupId: target.messageGroupId,
     };
-    const result = await deliverWithRetries(() => this.deliver(via, entry.event), {
+    const body = entry.asText ? String(entry.event) : JSON.stringify(entry.event);
+    const result = await deliverWithRetries(() => this.deliver(via, entry.event, { body }), {
       policy: target.retryPolicy,
       baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
       wait: (ms) => this.waits.wait(ms),
@@ -453,20 +483,14 @@ export class EventRouter {
     if (result === "stopped") return;
     this.pending.done(entry);
     if (result === "delivered") return;
-    // FailedInvocations counts the events a rule failed for good, not each failed attempt.
-    this.options.alarms.count(
-      "AWS/Events",
-      "FailedInvocations",
-      { RuleName: rule.name },
-      `rule ${rule.name} could not deliver to ${target.arn}`,
-    );
+    const { name, arn, viaRole } = rule;
     await deadLetterEvent(this.options, {
-      rule: { arn: rule.arn, trigger, viaRole: rule.viaRole },
+      rule: { name, arn, trigger, scheduler: viaRole === undefined ? undefined : { roleArn: viaRole, scheduledAt: entry.arrived } },
       target,
-      event: entry.event,
-      code: result.failure.code,
-      message: result.failure.message,
+      body,
+      ...result.failure,
       retryAttempts: result.retries,
+      exhausted: result.exhausted,
     });
   }
 

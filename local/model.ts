@@ -6,6 +6,7 @@
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
 import { fifoTargetProblem } from "../policy/fifo-target";
 import { routeKeyProblem } from "../policy/route-key";
+import { targetInputProblem } from "../policy/target-input";
 import { checkPattern } from "./event-pattern";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./event-retry";
 import { functionNamed } from "./function-names";
@@ -455,6 +456,13 @@ function checkedTargetArn(urn: string, targetArn: string, messageGroupId: unknow
   return targetArn;
 }
 
+/** A target's constant input, once it is known to be one AWS accepts (policy/target-input.ts): else the start stops. */
+function checkedInput(urn: string, input: unknown, targetArn: unknown, scheduler: boolean, property: string): string | undefined {
+  const problem = targetInputProblem(input, targetArn, scheduler, property);
+  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
+  return input as string | undefined;
+}
+
 /** A route key API Gateway would refuse stops the start, as it would stop `pulumi up` (policy/route-key.ts). */
 function refuseRouteKey(urn: string, routeKey: string): void {
   const problem = routeKeyProblem(routeKey);
@@ -653,7 +661,7 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
 /** What an EventTarget sets for a rule's target and a scheduled rule's alike: its input, DLQ, retries and message group. */
 function eventTargetSettings(t: CapturedResource) {
   return {
-    input: t.state.input as string | undefined,
+    input: checkedInput(t.urn, t.state.input, t.state.arn, false, "input"),
     deadLetterArn: t.state.deadLetterConfig?.arn as string | undefined,
     retryPolicy: retryPolicyOf(t.state.retryPolicy),
     messageGroupId: t.state.sqsTarget?.messageGroupId as string | undefined,
@@ -719,7 +727,7 @@ function schedulesOf(graph: Graph): LocalSchedule[] {
               r.state.target.sqsParameters?.messageGroupId,
               "target.sqsParameters.messageGroupId",
             ),
-            input: r.state.target.input,
+            input: checkedInput(r.urn, r.state.target.input, r.state.target.arn, true, "target.input"),
             roleArn: r.state.target.roleArn,
             deadLetterArn: r.state.target.deadLetterConfig?.arn,
             retryPolicy: retryPolicyOf(r.state.target.retryPolicy),

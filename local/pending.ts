@@ -33,7 +33,9 @@ export interface PendingRuleDelivery {
   target: string;
   /** What the target gets: the event, or what the target's input or inputPath makes of it. */
   event: unknown;
-  /** When PutEvents accepted the event (ms since the epoch). */
+  /** Whether `event` is text to send as written (a Scheduler schedule's input to a queue or topic), not JSON to write. @default false */
+  asText?: boolean;
+  /** When PutEvents accepted the event, or the schedule fired (ms since the epoch). */
   arrived: number;
   /** The retry to make next, 0 before the first attempt. */
   retry: number;
@@ -109,6 +111,15 @@ function problemOf(entry: any): string | undefined {
   const text = (key: string) => (typeof entry[key] === "string" && entry[key] ? undefined : `${key} is not a non-empty string`);
   const count = (key: string) => (Number.isInteger(entry[key]) && entry[key] >= 0 ? undefined : `${key} is not a whole number ≥ 0`);
   if (entry.kind === "lambda") return text("function") ?? text("requestId") ?? text("trigger") ?? count("received") ?? count("attempts");
-  if (entry.kind === "eventbridge") return text("rule") ?? text("target") ?? count("arrived") ?? count("retry");
+  if (entry.kind === "eventbridge")
+    return (
+      text("rule") ??
+      text("target") ??
+      count("arrived") ??
+      count("retry") ??
+      (entry.asText === undefined || (entry.asText === true && typeof entry.event === "string")
+        ? undefined
+        : "asText is set, but not to true with a string event")
+    );
   return `kind is ${JSON.stringify(entry.kind)}, not "lambda" or "eventbridge"`;
 }

@@ -3,6 +3,7 @@
  * function as an async invocation, a queue or topic through the event router (retried, then its DLQ).
  */
 import { randomUUID } from "crypto";
+import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { IamAuthority } from "./iam/authority";
 import { deadLetterEvent } from "./event-dlq";
@@ -14,21 +15,30 @@ import { parseScheduleExpression, ScheduleExpression } from "./schedule-expressi
 /** setTimeout's longest delay; longer waits are re-armed. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
+export interface SchedulerOptions {
+  reporter: Reporter;
+  /** Where an event EventBridge could not deliver goes: the target's dead-letter queue. @default none (dropped, as without a DLQ) */
+  deadLetters?: Destinations;
+  /** IAM as the local cloud enforces it: a rule's DLQ takes the event only if its policy lets EventBridge send. @default not enforced */
+  iam?: IamAuthority;
+  /** What delivers to a queue or topic target. @default none (such a target is listed, and nothing is sent) */
+  router?: Pick<EventRouter, "deliversTo" | "deliverScheduled">;
+  /** The graph's alarms, which count the events a schedule could not deliver. @default none counted */
+  alarms?: Pick<AlarmBoard, "count">;
+}
+
 export class Scheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   readonly nextRuns = new Map<string, Date | undefined>();
+  private readonly reporter: Reporter;
 
   constructor(
     private readonly model: LocalModel,
     private readonly lambda: LambdaService,
-    private readonly reporter: Reporter,
-    /** Where an event EventBridge could not deliver goes: the target's dead-letter queue. @default none (dropped, as without a DLQ) */
-    private readonly deadLetters?: Destinations,
-    /** IAM as the local cloud enforces it: a rule's DLQ takes the event only if its policy lets EventBridge send. @default not enforced */
-    private readonly iam?: IamAuthority,
-    /** What delivers to a queue or topic target. @default none (such a target is listed, and nothing is sent) */
-    private readonly router?: Pick<EventRouter, "deliversTo" | "deliverScheduled">,
-  ) {}
+    private readonly options: SchedulerOptions,
+  ) {
+    this.reporter = options.reporter;
+  }
 
   start(): void {
     for (const schedule of this.model.schedules) {
@@ -51,12 +61,16 @@ export class Scheduler {
    */
   fire(schedule: LocalSchedule): string[] {
     const trigger = `schedule ${schedule.name}`;
+    const firedAt = Date.now();
     const ids: string[] = [];
+    const { router } = this.options;
     for (const target of schedule.targets) {
-      const event = eventFor(this.model, schedule, target.input);
-      // A queue or topic of the graph gets the event as a rule's target does, with retries and its DLQ.
-      if (this.router?.deliversTo(target.functionArn)) {
-        this.router.deliverScheduled(schedule, target.functionArn, event);
+      // A queue or topic of the graph gets the event as a rule's target does, with retries and its DLQ;
+      // a Scheduler schedule's input as written, for it need not be JSON.
+      if (router?.deliversTo(target.functionArn)) {
+        if (schedule.kind === "scheduler" && target.input !== undefined)
+          router.deliverScheduled(schedule, target.functionArn, target.input, true);
+        else router.deliverScheduled(schedule, target.functionArn, eventFor(this.model, schedule, target.input));
         continue;
       }
       // A target that is neither (a function made elsewhere, another service) is not run locally; a schedule
@@ -67,20 +81,22 @@ export class Scheduler {
         );
         continue;
       }
-      const allowed =
-        schedule.kind === "rule" || !target.roleArn
-          ? this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger)
-          : this.lambda.roleMayInvoke(target.roleArn, target.functionArn, trigger);
+      const event = eventFor(this.model, schedule, target.input);
+      const roleArn = schedule.kind === "scheduler" ? target.roleArn : undefined;
+      const allowed = roleArn
+        ? this.lambda.roleMayInvoke(roleArn, target.functionArn, trigger)
+        : this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger);
       if (allowed) ids.push(this.lambda.invokeAsync(target.functionArn, event, trigger));
       else
         void deadLetterEvent(
-          { reporter: this.reporter, destinations: this.deadLetters, iam: this.iam },
+          { reporter: this.reporter, destinations: this.options.deadLetters, iam: this.options.iam, alarms: this.options.alarms },
           {
-            rule: { arn: schedule.arn, trigger, viaRole: schedule.kind === "scheduler" ? target.roleArn : undefined },
+            rule: { name: schedule.name, arn: schedule.arn, trigger, scheduler: roleArn ? { roleArn, scheduledAt: firedAt } : undefined },
             target: { arn: target.functionArn, deadLetterArn: target.deadLetterArn },
-            event,
+            body: JSON.stringify(event),
             code: "NO_PERMISSIONS",
-            message: `EventBridge may not invoke ${target.functionArn}`,
+            message: `${roleArn ?? "EventBridge"} may not invoke ${target.functionArn}`,
+            apiCode: "AccessDeniedException",
           },
         );
     }

@@ -8,6 +8,7 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import { DLQ_RETENTION_SECONDS, ENV, LIVE_ALIAS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 import { actionProblem, documentProblems } from "./iam-actions";
 import { fifoTargetProblem, isFifoQueueArn } from "./fifo-target";
+import { targetInputProblem } from "./target-input";
 import { routeKeyProblem } from "./route-key";
 import { scheduleProblem } from "./schedule-expression";
 
@@ -299,6 +300,20 @@ export const policies: Policy[] = [
             r.urn,
           );
       }
+    },
+  },
+  {
+    name: "event-target-inputs-valid",
+    description:
+      "An EventBridge rule target's constant input is valid JSON text, and so is a Scheduler schedule's for its templated Lambda, Step Functions and EventBridge targets (AWS refuses the target otherwise).",
+    validateResource: (args, report) => {
+      const problem =
+        args.type === EVENT_TARGET
+          ? targetInputProblem(args.props.input, args.props.arn, false, "input")
+          : args.type === SCHEDULER_SCHEDULE
+            ? targetInputProblem(args.props.target?.input, args.props.target?.arn, true, "target.input")
+            : undefined;
+      if (problem) report(`${args.type === EVENT_TARGET ? "EventBridge target" : "schedule"} ${args.name}: ${problem}`);
     },
   },
   {

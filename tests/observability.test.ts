@@ -134,6 +134,7 @@ describe("dashboard and alarm routing", function () {
       "process-order-dlq-messages-visible",
       "daily-report-dlq-messages-visible",
       "daily-report-schedule-dlq-messages-visible",
+      "daily-report-schedule-dlq-send-failures",
     ];
     expect(composite[0].inputs.alarmRule.split(" OR ")).to.deep.equal(critical.map((n) => `ALARM("${view.one(ALARM, n).state.name}")`));
     // A composite combines only alarms of its own region: the edge's, in us-east-1 with CloudFront's metrics, has its own there.

@@ -862,6 +862,49 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "event-target-inputs-valid",
+    compliant: [
+      res("aws:cloudwatch/eventTarget:EventTarget", "t", { arn: FN_ARN, input: '{ "job": "nightly" }' }),
+      // JSON text need not be an object; no input is the event itself.
+      res("aws:cloudwatch/eventTarget:EventTarget", "text", { arn: DLQ_ARN, input: '"nightly"' }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "whole", { arn: DLQ_ARN }),
+      res("aws:scheduler/schedule:Schedule", "s", { target: { arn: FN_ARN, input: "{}" } }),
+      // The Scheduler sends any text to a queue or a topic.
+      res("aws:scheduler/schedule:Schedule", "q", { target: { arn: DLQ_ARN, input: "Hello world!" } }),
+      res("aws:scheduler/schedule:Schedule", "topic", { target: { arn: TOPIC, input: "Hello world!" } }),
+    ],
+    violations: [
+      {
+        resources: [res("aws:cloudwatch/eventTarget:EventTarget", "t", { arn: DLQ_ARN, input: "Hello world!" })],
+        messages: [
+          `EventBridge target t: its input "Hello world!" is not valid JSON text, which an EventBridge target requires (PutTargets refuses it: "Input for target … is not a valid JSON text")`,
+        ],
+      },
+      {
+        resources: [res("aws:scheduler/schedule:Schedule", "s", { target: { arn: FN_ARN, input: "{job: nightly}" } })],
+        messages: [
+          `schedule s: its target.input "{job: nightly}" is not valid JSON text, which the Scheduler's templated lambda target requires (CreateSchedule refuses it)`,
+        ],
+      },
+      {
+        resources: [
+          res("aws:scheduler/schedule:Schedule", "sfn", {
+            target: { arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", input: "go" },
+          }),
+          res("aws:scheduler/schedule:Schedule", "bus", {
+            target: { arn: "arn:aws:events:us-east-1:123456789012:event-bus/b", input: "" },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "number", { arn: DLQ_ARN, input: 7 }),
+        ],
+        messages: [
+          `schedule sfn: its target.input "go" is not valid JSON text, which the Scheduler's templated states target requires (CreateSchedule refuses it)`,
+          `schedule bus: its target.input "" is not valid JSON text, which the Scheduler's templated events target requires (CreateSchedule refuses it)`,
+          `EventBridge target number: its input of type number is not valid JSON text, which an EventBridge target requires (PutTargets refuses it: "Input for target … is not a valid JSON text")`,
+        ],
+      },
+    ],
+  },
+  {
     policy: "queue-mappings-capped",
     compliant: [
       fn({ reservedConcurrentExecutions: 10 }),

@@ -63,6 +63,18 @@ describe("Warmer and Schedule", () => {
     });
     const alarm = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-dlq-messages-visible");
     expect(alarm.inputs).to.deep.include({ threshold: 1, metricName: "ApproximateNumberOfMessagesVisible" });
+    // An event EventBridge could not put in the DLQ either is lost: that alarms at the first one, for this rule.
+    const lost = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-dlq-send-failures");
+    expect(lost.inputs).to.deep.include({
+      namespace: "AWS/Events",
+      metricName: "InvocationsFailedToBeSentToDlq",
+      dimensions: { RuleName: graph.one("aws:cloudwatch/eventRule:EventRule", "nightly").state.name },
+      statistic: "Sum",
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      alarmActions: [ALERT_TOPIC],
+    });
+    expect(lost.parent).to.equal(graph.one("platform:events:Schedule", "nightly").urn);
     // The warmer's: EventBridge's defaults are not kept (185 retries over 24 hours); one retry, protected DLQ.
     const warm = graph.one("aws:cloudwatch/eventTarget:EventTarget", "warmer-warm-me-target");
     expect(warm.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 1, maximumEventAgeInSeconds: 3600 });

@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import { eventually } from "./harness";
-import { DeliveryFailure, deliverWithRetries, errorCodeOf, retryDelay, RetryPolicy, RetryWaits } from "../../local/event-retry";
+import { apiCodeOf, DeliveryFailure, deliverWithRetries, errorCodeOf, retryDelay, RetryPolicy, RetryWaits } from "../../local/event-retry";
 import { EventRouter, EventRouterOptions } from "../../local/events";
 import { Reporter } from "../../local/console";
-import { deadLetterEvent } from "../../local/event-dlq";
+import { deadLetterAttributes, deadLetterEvent, EventSource, scheduleGroupOf, UndeliveredEvent } from "../../local/event-dlq";
 import { AlarmBoard } from "../../local/alarms";
 import { PendingDeliveries, PendingRuleDelivery } from "../../local/pending";
 
@@ -86,9 +86,9 @@ describe("local cloud: EventBridge target retries", () => {
       });
     });
 
-  it("gives up after maximumRetryAttempts retries, with the last failure", async () => {
+  it("gives up after maximumRetryAttempts retries, with the last failure, and says that limit ended it", async () => {
     expect(await run(["THROTTLING"], { ...generous, maximumRetryAttempts: 2 })).to.deep.include({
-      outcome: { failure: { code: "THROTTLING", message: "failure 3" }, retries: 2 },
+      outcome: { failure: { code: "THROTTLING", message: "failure 3" }, retries: 2, exhausted: "MaximumRetryAttempts" },
       attempts: 3,
       waits: [100, 200],
     });
@@ -96,7 +96,7 @@ describe("local cloud: EventBridge target retries", () => {
 
   it("tries once when the policy allows no retry", async () => {
     const { outcome, attempts } = await run(["THROTTLING"], { ...generous, maximumRetryAttempts: 0 });
-    expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 1" }, retries: 0 });
+    expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 1" }, retries: 0, exhausted: "MaximumRetryAttempts" });
     expect(attempts).to.equal(1);
   });
 
@@ -105,9 +105,12 @@ describe("local cloud: EventBridge target retries", () => {
     const atTheLimit = await run(["THROTTLING"], { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.7 });
     expect(atTheLimit.waits).to.deep.equal([100, 200, 400]);
     expect(atTheLimit.outcome).to.have.property("retries", 3);
+    // When both limits are reached, the retries are: it is the count that stops the next one.
+    const both = await run(["THROTTLING"], { maximumRetryAttempts: 2, maximumEventAgeSeconds: 0.3 });
+    expect(both.outcome).to.deep.include({ retries: 2, exhausted: "MaximumRetryAttempts" });
     const pastIt = await run(["THROTTLING"], { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.699 });
     expect(pastIt.waits).to.deep.equal([100, 200]);
-    expect(pastIt.outcome).to.have.property("retries", 2);
+    expect(pastIt.outcome).to.deep.include({ retries: 2, exhausted: "MaximumEventAgeInSeconds" });
   });
 
   it("ends without a verdict when the local cloud stops during a wait", async () => {
@@ -151,7 +154,11 @@ describe("local cloud: EventBridge target retries", () => {
       // Retries 2 and 3 are made (waits before 3 only: 2 is made at once), then the policy's 3 are used up.
       expect(waits).to.deep.equal([400]);
       expect(retried).to.deep.equal([3]);
-      expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 2" }, retries: 3 });
+      expect(outcome).to.deep.equal({
+        failure: { code: "THROTTLING", message: "failure 2" },
+        retries: 3,
+        exhausted: "MaximumRetryAttempts",
+      });
     });
 
     it("counts the event's age from when it arrived, not from the restart", async () => {
@@ -164,13 +171,20 @@ describe("local cloud: EventBridge target retries", () => {
         },
       );
       expect(attempts).to.equal(1);
-      expect(outcome).to.deep.equal({ failure: { code: "THROTTLING", message: "failure 1" }, retries: 1 });
+      expect(outcome).to.deep.equal({
+        failure: { code: "THROTTLING", message: "failure 1" },
+        retries: 1,
+        exhausted: "MaximumEventAgeInSeconds",
+      });
     });
 
     it("is not tried again once past its maximum age: its last failure goes to the DLQ", async () => {
       const policy = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 0.7 };
       const past = await run([undefined], policy, { from: { retry: 3, ageMs: 701, failure: "THROTTLING" } });
-      expect(past).to.deep.include({ attempts: 0, outcome: { failure: { code: "THROTTLING", message: "saved" }, retries: 2 } });
+      expect(past).to.deep.include({
+        attempts: 0,
+        outcome: { failure: { code: "THROTTLING", message: "saved" }, retries: 2, exhausted: "MaximumEventAgeInSeconds" },
+      });
       // At its maximum age exactly it still may be tried.
       expect(await run([undefined], policy, { from: { retry: 3, ageMs: 700, failure: "THROTTLING" } })).to.deep.include({
         attempts: 1,
@@ -245,9 +259,14 @@ describe("local cloud: EventBridge target retries", () => {
       await deadLetterEvent(
         { reporter: new Reporter((l) => lines.push(l)), destinations: { send: async (arn) => void sent.push(arn) }, iam },
         {
-          rule: { arn: "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s", trigger: "schedule s", viaRole: roleArn },
+          rule: {
+            name: "s",
+            arn: "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s",
+            trigger: "schedule s",
+            scheduler: { roleArn, scheduledAt: 0 },
+          },
           target: { arn: "arn:aws:sqs:eu-west-1:123456789012:q", deadLetterArn: DLQ },
-          event: {},
+          body: "{}",
           code: "NO_PERMISSIONS",
           message: "no",
         },
@@ -268,6 +287,144 @@ describe("local cloud: EventBridge target retries", () => {
     });
   });
 
+  describe("the dead letter's attributes, in the format of the service that sends it", () => {
+    const RULE = "arn:aws:events:eu-west-1:123456789012:rule/bus/r";
+    const SCHEDULE = "arn:aws:scheduler:eu-west-1:123456789012:schedule/jobs/nightly";
+    const QUEUE = "arn:aws:sqs:eu-west-1:123456789012:q";
+    const undelivered = (over: Partial<UndeliveredEvent> = {}): UndeliveredEvent => ({
+      rule: { name: "r", arn: RULE, trigger: "eventbridge r" },
+      target: { arn: QUEUE },
+      body: "{}",
+      code: "THROTTLING",
+      message: "slow down",
+      apiCode: "RequestThrottled",
+      retryAttempts: 3,
+      ...over,
+    });
+    const scheduled = {
+      name: "nightly",
+      arn: SCHEDULE,
+      trigger: "schedule nightly",
+      scheduler: { roleArn: "r", scheduledAt: Date.UTC(2026, 11, 1, 2, 3, 4, 567) },
+    };
+
+    it("an EventBridge rule's: the rule, the target, EventBridge's code, and the limit reached only after retries", () => {
+      expect(deadLetterAttributes(undelivered({ exhausted: "MaximumRetryAttempts" }))).to.deep.equal({
+        RULE_ARN: RULE,
+        TARGET_ARN: QUEUE,
+        ERROR_CODE: "THROTTLING",
+        ERROR_MESSAGE: "slow down",
+        EXHAUSTED_RETRY_CONDITION: "MaximumRetryAttempts",
+        RETRY_ATTEMPTS: "3",
+      });
+      const unretried = deadLetterAttributes(undelivered({ code: "NO_PERMISSIONS", retryAttempts: undefined }));
+      expect(unretried).to.not.have.property("EXHAUSTED_RETRY_CONDITION");
+      expect(unretried).to.include({ ERROR_CODE: "NO_PERMISSIONS", RETRY_ATTEMPTS: "0" });
+    });
+
+    it("a Scheduler schedule's: the target API's code, an execution id, when it was due, and no rule", () => {
+      const attributes = deadLetterAttributes(undelivered({ rule: scheduled, exhausted: "MaximumEventAgeInSeconds" }));
+      expect(attributes.EXECUTION_ID).to.match(/^[0-9a-f]{16}$/);
+      expect({ ...attributes, EXECUTION_ID: "x" }).to.deep.equal({
+        ERROR_CODE: "RequestThrottled",
+        ERROR_MESSAGE: "slow down",
+        EXECUTION_ID: "x",
+        EXHAUSTED_RETRY_CONDITION: "MaximumEventAgeInSeconds",
+        IS_PAYLOAD_TRUNCATED: "false",
+        RETRY_ATTEMPTS: "3",
+        SCHEDULED_TIME: "2026-12-01T02:03:04Z",
+        SCHEDULE_ARN: SCHEDULE,
+        TARGET_ARN: QUEUE,
+      });
+      expect(deadLetterAttributes(undelivered({ rule: scheduled })).EXECUTION_ID).to.not.equal(attributes.EXECUTION_ID);
+      // A failure that was not the target API's is the Scheduler's own; one not retried names no limit.
+      const own = deadLetterAttributes(undelivered({ rule: scheduled, apiCode: undefined }));
+      expect(own.ERROR_CODE).to.equal("AWS.Scheduler.InternalServerError");
+      expect(own).to.not.have.property("EXHAUSTED_RETRY_CONDITION");
+    });
+
+    it("takes a schedule's group from its ARN, for the ScheduleGroup dimension", () => {
+      expect(scheduleGroupOf(SCHEDULE)).to.equal("jobs");
+      expect(scheduleGroupOf("arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s")).to.equal("default");
+      expect(scheduleGroupOf("urn:pulumi:dev::p::aws:scheduler/schedule:Schedule::s")).to.equal("default");
+    });
+
+    describe("the metrics an event given up on counts", () => {
+      /** Gives up one event from `rule`, the DLQ answering as `dlq` says; returns what was counted, as namespace/metric dimension=value. */
+      const counted = async (rule: EventSource, dlq: "takes" | "refuses" | "fails" | "none") => {
+        const metrics: string[] = [];
+        const alarms = {
+          count: (namespace: string, metric: string, dimensions: Record<string, string>) =>
+            void metrics.push(`${namespace}/${metric} ${Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)}`),
+        };
+        const iam = {
+          deliveryCalls: (arn: string) => [{ action: "sqs:SendMessage", resource: arn }],
+          checkRole: () => ({ allowed: dlq !== "refuses" }),
+          checkServiceCall: () => ({ allowed: dlq !== "refuses" }),
+        } as unknown as import("../../local/iam/authority").IamAuthority;
+        await deadLetterEvent(
+          {
+            reporter: new Reporter(() => undefined),
+            iam,
+            alarms,
+            destinations: {
+              send: async () => {
+                if (dlq === "fails") throw new Error("queue gone");
+              },
+            },
+          },
+          undelivered({ rule, target: { arn: QUEUE, deadLetterArn: dlq === "none" ? undefined : `${QUEUE}-dlq` } }),
+        );
+        return metrics;
+      };
+      const rule = undelivered().rule;
+
+      it("a rule's: FailedInvocations, then InvocationsSentToDlq or InvocationsFailedToBeSentToDlq", async () => {
+        expect(await counted(rule, "takes")).to.deep.equal([
+          "AWS/Events/FailedInvocations RuleName=r",
+          "AWS/Events/InvocationsSentToDlq RuleName=r",
+        ]);
+        for (const dlq of ["refuses", "fails"] as const)
+          expect(await counted(rule, dlq), dlq).to.deep.equal([
+            "AWS/Events/FailedInvocations RuleName=r",
+            "AWS/Events/InvocationsFailedToBeSentToDlq RuleName=r",
+          ]);
+        expect(await counted(rule, "none")).to.deep.equal(["AWS/Events/FailedInvocations RuleName=r"]);
+      });
+
+      it("a Scheduler schedule's, by its group: InvocationDroppedCount, then sent or failed to be sent to its DLQ", async () => {
+        expect(await counted(scheduled, "takes")).to.deep.equal([
+          "AWS/Scheduler/InvocationDroppedCount ScheduleGroup=jobs",
+          "AWS/Scheduler/InvocationsSentToDeadLetterCount ScheduleGroup=jobs",
+        ]);
+        for (const dlq of ["refuses", "fails"] as const)
+          expect(await counted(scheduled, dlq), dlq).to.deep.equal([
+            "AWS/Scheduler/InvocationDroppedCount ScheduleGroup=jobs",
+            "AWS/Scheduler/InvocationsFailedToBeSentToDeadLetterCount ScheduleGroup=jobs",
+          ]);
+        expect(await counted(scheduled, "none")).to.deep.equal(["AWS/Scheduler/InvocationDroppedCount ScheduleGroup=jobs"]);
+      });
+    });
+  });
+
+  describe("the target API's own error code (a Scheduler dead letter's ERROR_CODE)", () => {
+    const cases: [string, unknown, string | undefined][] = [
+      [
+        "SQS's query-compatible code",
+        { name: "QueueDoesNotExist", Code: "AWS.SimpleQueueService.NonExistentQueue" },
+        "AWS.SimpleQueueService.NonExistentQueue",
+      ],
+      ["an error's name", { name: "NotFoundException" }, "NotFoundException"],
+      ["an empty code, then the name", { name: "NotFoundException", Code: "" }, "NotFoundException"],
+      ["a plain error", new Error("boom"), undefined],
+      ["nothing at all", undefined, undefined],
+    ];
+    for (const [what, err, code] of cases)
+      it(`${what}: ${code}`, () => {
+        expect(apiCodeOf(err)).to.equal(code);
+      });
+  });
+
   describe("the DLQ message after retries", () => {
     for (const [retries, said] of [
       [2, " after 2 retries"],
@@ -283,9 +440,9 @@ describe("local cloud: EventBridge target retries", () => {
             destinations: { send: async (_arn, _body, attributes) => void sent.push(attributes!) },
           },
           {
-            rule: { arn: "arn:aws:events:eu-west-1:123456789012:rule/bus/r", trigger: "eventbridge r" },
+            rule: { name: "r", arn: "arn:aws:events:eu-west-1:123456789012:rule/bus/r", trigger: "eventbridge r" },
             target: { arn: "arn:aws:sqs:eu-west-1:123456789012:q", deadLetterArn: "arn:aws:sqs:eu-west-1:123456789012:dlq" },
-            event: {},
+            body: "{}",
             code: "THROTTLING",
             message: "slow down",
             retryAttempts: retries,
@@ -371,7 +528,11 @@ describe("local cloud: EventBridge target retries", () => {
       await until(() => waiting.retry === 1, "the first attempt's failure");
       await router.stop();
       expect(pending.list()).to.deep.equal([
-        { ...entry({ arrived: waiting.arrived }), retry: 1, lastFailure: { code: "THROTTLING", message: "slow down" } },
+        {
+          ...entry({ arrived: waiting.arrived }),
+          retry: 1,
+          lastFailure: { code: "THROTTLING", message: "slow down", apiCode: "ThrottlingException" },
+        },
       ]);
       expect(pending.describe()).to.equal(`1 EventBridge event(s) of nightly for ${QUEUE}`);
     });
@@ -391,7 +552,11 @@ describe("local cloud: EventBridge target retries", () => {
       expect(router.resume(old)).to.equal(true);
       await until(() => dead.length === 1, "the DLQ message");
       expect(dead[0]).to.deep.include({ arn: DLQ });
-      expect(dead[0].attributes).to.deep.include({ ERROR_CODE: "THROTTLING", RETRY_ATTEMPTS: "3" });
+      expect(dead[0].attributes).to.deep.include({
+        ERROR_CODE: "THROTTLING",
+        RETRY_ATTEMPTS: "3",
+        EXHAUSTED_RETRY_CONDITION: "MaximumEventAgeInSeconds",
+      });
       expect(sent).to.equal(0);
       expect(pending.size).to.equal(0);
       await router.stop();

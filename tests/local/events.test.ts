@@ -284,16 +284,37 @@ describe("local cloud: event sources (fixture events-program)", function () {
     it("delivers a Scheduler schedule's event with its role, to a FIFO queue in the message group the target names", async () => {
       cloud.fireSchedule(scheduleNamed("ordered-jobs-schedule").name);
       const [message] = await receive(cloud.outputs.orderedJobsUrl);
-      expect(JSON.parse(message.Body!)).to.deep.equal({ job: "ordered" });
+      expect(message.Body).to.equal('{ "job": "ordered" }');
       expect(message.Attributes).to.deep.include({ MessageGroupId: "nightly" });
     });
 
-    it("puts the event whose schedule's role may not send in the schedule's DLQ as NO_PERMISSIONS, and nothing in the queue", async () => {
+    it("puts the input whose schedule's role may not send in the schedule's DLQ, in the Scheduler's format, and nothing in the queue", async () => {
       const schedule = scheduleNamed("refused-jobs-schedule");
+      const before = Date.now();
       cloud.fireSchedule(schedule.name);
       const [dead] = await receive(cloud.outputs.refusedDlqUrl);
+      expect(dead.Body).to.equal("Hello world!");
       const attributes = Object.fromEntries(Object.entries(dead.MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
-      expect(attributes).to.include({ RULE_ARN: schedule.arn, TARGET_ARN: schedule.targets[0].functionArn, ERROR_CODE: "NO_PERMISSIONS" });
+      const target = schedule.targets[0].functionArn;
+      expect(Object.keys(attributes).sort()).to.deep.equal([
+        "ERROR_CODE",
+        "ERROR_MESSAGE",
+        "EXECUTION_ID",
+        "IS_PAYLOAD_TRUNCATED",
+        "RETRY_ATTEMPTS",
+        "SCHEDULED_TIME",
+        "SCHEDULE_ARN",
+        "TARGET_ARN",
+      ]);
+      expect(attributes).to.include({
+        ERROR_CODE: "AccessDenied",
+        ERROR_MESSAGE: `${schedule.targets[0].roleArn} may not sqs:SendMessage on ${target}`,
+        IS_PAYLOAD_TRUNCATED: "false",
+        RETRY_ATTEMPTS: "0",
+        SCHEDULE_ARN: schedule.arn,
+        TARGET_ARN: target,
+      });
+      expect(Date.parse(attributes.SCHEDULED_TIME!)).to.be.within(Math.floor(before / 1000) * 1000, Date.now());
       expect(await drain(cloud.outputs.refusedJobsUrl)).to.deep.equal([]);
       expect(lines.some((l) => l.includes("AccessDenied") && l.includes("its target role") && l.includes("sqs:SendMessage"))).to.equal(
         true,

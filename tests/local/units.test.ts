@@ -1,6 +1,6 @@
 /** The local cloud's pure parts: route selection, schedule expressions, batch item failures, the graph model. */
 import { expect } from "chai";
-import { buildModel } from "../../local/model";
+import { buildModel, GraphRefusedError } from "../../local/model";
 import { AlarmBoard } from "../../local/alarms";
 import { Reporter } from "../../local/console";
 import { LambdaService, LambdaServiceOptions, qualifierOf, randomHex, traceHeader } from "../../local/lambda/service";
@@ -241,6 +241,50 @@ describe("local cloud: FIFO queue targets EventBridge refuses", () => {
   });
 });
 
+describe("local cloud: target inputs AWS refuses", () => {
+  const QUEUE = "arn:aws:sqs:eu-west-1:111111111111:jobs";
+
+  it("stops the start on a rule target whose input is not JSON, naming the target; JSON text starts", async () => {
+    const { graph } = await stackGraph("dev");
+    const target = graph.resources.find((r) => r.type === "aws:cloudwatch/eventTarget:EventTarget")!;
+    const withInput = (input: unknown) => ({
+      ...graph,
+      resources: graph.resources.map((r) => (r === target ? { ...r, state: { ...r.state, input } } : r)),
+    });
+    expect(() => buildModel(withInput("Hello world!"))).to.throw(
+      GraphRefusedError,
+      `${target.urn}: its input "Hello world!" is not valid JSON text, which an EventBridge target requires`,
+    );
+    const model = buildModel(withInput('{ "job": "nightly" }'));
+    const targets = [...model.schedules.flatMap((s) => s.targets), ...model.eventRules.flatMap((r) => r.targets)];
+    expect(targets.map((t) => t.input)).to.include('{ "job": "nightly" }');
+  });
+
+  it("stops the start on a Scheduler schedule's Lambda target with text input, and starts with text for a queue", async () => {
+    const { graph } = await stackGraph("dev");
+    const withSchedule = (target: Record<string, unknown>) => ({
+      ...graph,
+      resources: [
+        ...graph.resources,
+        {
+          ...graph.resources[0],
+          urn: "urn:pulumi:dev::platform::aws:scheduler/schedule:Schedule::jobs",
+          type: "aws:scheduler/schedule:Schedule",
+          name: "jobs",
+          state: { name: "jobs", scheduleExpression: "rate(1 day)", target: { roleArn: "arn:aws:iam::111111111111:role/r", ...target } },
+        },
+      ],
+    });
+    const fn = "arn:aws:lambda:eu-west-1:111111111111:function:f";
+    expect(() => buildModel(withSchedule({ arn: fn, input: "Hello world!" }))).to.throw(
+      GraphRefusedError,
+      'urn:pulumi:dev::platform::aws:scheduler/schedule:Schedule::jobs: its target.input "Hello world!" is not valid JSON text',
+    );
+    const model = buildModel(withSchedule({ arn: QUEUE, input: "Hello world!" }));
+    expect(model.schedules.find((s) => s.name === "jobs")?.targets[0]).to.deep.include({ functionArn: QUEUE, input: "Hello world!" });
+  });
+});
+
 describe("local cloud: route keys API Gateway refuses", () => {
   /** The dev graph with one route's key, or the API's quick-create key, replaced. */
   const withKey = async (type: string, name: string, routeKey: string, extra: Record<string, unknown> = {}) => {
@@ -447,7 +491,7 @@ describe("local cloud: the Lambda service's function refs", () => {
       ],
       kind: "rule",
     };
-    expect(new Scheduler(model, service, reporter).fire(schedule)).to.deep.equal([]);
+    expect(new Scheduler(model, service, { reporter }).fire(schedule)).to.deep.equal([]);
     expect(lines).to.deep.equal([
       "schedule nightly: arn:aws:sqs:us-east-1:123456789012:jobs is not a function or queue or topic of this program, so the schedule does not reach it locally",
       "schedule nightly: arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not a function or queue or topic of this program, so the schedule does not reach it locally",
@@ -596,8 +640,11 @@ describe("local cloud: events accepted and not yet delivered", () => {
       { ...asyncEvent, received: 1.5 },
       { ...ruleDelivery, target: 7 },
       { ...ruleDelivery, retry: "2" },
+      { ...ruleDelivery, event: "Hello world!", asText: true },
+      { ...ruleDelivery, asText: true },
+      { ...ruleDelivery, event: "Hello world!", asText: "yes" },
     ]);
-    expect(entries).to.deep.equal([asyncEvent, ruleDelivery]);
+    expect(entries).to.deep.equal([asyncEvent, ruleDelivery, { ...ruleDelivery, event: "Hello world!", asText: true }]);
     expect(refused).to.deep.equal([
       "pending[2]: not an object",
       'pending[3]: kind is "sqs", not "lambda" or "eventbridge"',
@@ -606,6 +653,8 @@ describe("local cloud: events accepted and not yet delivered", () => {
       "pending[6]: received is not a whole number ≥ 0",
       "pending[7]: target is not a non-empty string",
       "pending[8]: retry is not a whole number ≥ 0",
+      "pending[10]: asText is set, but not to true with a string event",
+      "pending[11]: asText is set, but not to true with a string event",
     ]);
   });
 });
