@@ -13,7 +13,7 @@
  *   schedule's dead-letter queue", EventBridge Scheduler User Guide, "Retrieve the dead-letter event").
  *   The schedule's execution role sends it and needs sqs:SendMessage on the DLQ. It is counted under
  *   `AWS/Scheduler` by ScheduleGroup: InvocationDroppedCount, then InvocationsSentToDeadLetterCount or
- *   InvocationsFailedToBeSentToDeadLetterCount.
+ *   InvocationsFailedToBeSentToDeadLetterCount (and each attempt before, by `countSchedulerAttempt`).
  *
  * Otherwise, as in AWS, the event is dropped, and the local cloud says so.
  */
@@ -62,6 +62,26 @@ export interface UndeliveredEvent extends DeliveryFailure {
 /** A Scheduler schedule's group, from its ARN (`…:schedule/<group>/<name>`), for the `ScheduleGroup` dimension. */
 export function scheduleGroupOf(scheduleArn: string): string {
   return /:schedule\/([^/]+)\/[^/]+$/.exec(scheduleArn)?.[1] ?? "default";
+}
+
+/**
+ * Counts one attempt of a Scheduler schedule to invoke its target, as the Scheduler does by schedule group:
+ * InvocationAttemptCount, and for a failed attempt TargetErrorCount (TargetErrorThrottledCount too when
+ * the target throttled). An EventBridge rule counts no attempt metric of its own.
+ */
+export function countSchedulerAttempt(
+  alarms: Pick<AlarmBoard, "count"> | undefined,
+  rule: EventSource,
+  target: string,
+  failure?: DeliveryFailure,
+): void {
+  if (!rule.scheduler || !alarms) return;
+  const dimensions = { ScheduleGroup: scheduleGroupOf(rule.arn) };
+  alarms.count("AWS/Scheduler", "InvocationAttemptCount", dimensions, `${rule.trigger} invoked ${target}`);
+  if (!failure) return;
+  const reason = `${rule.trigger} could not invoke ${target}: ${failure.message}`;
+  alarms.count("AWS/Scheduler", "TargetErrorCount", dimensions, reason);
+  if (failure.code === "THROTTLING") alarms.count("AWS/Scheduler", "TargetErrorThrottledCount", dimensions, reason);
 }
 
 /** Counts an event given up on, then puts it in its target's DLQ, or says why it is dropped. */

@@ -27,7 +27,7 @@ import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
-import { deadLetterEvent } from "./event-dlq";
+import { countSchedulerAttempt, deadLetterEvent } from "./event-dlq";
 import { apiCodeOf, DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryPolicy, RetryWaits } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
@@ -470,7 +470,14 @@ export class EventRouter {
       messageGroupId: target.messageGroupId,
     };
     const body = entry.asText ? String(entry.event) : JSON.stringify(entry.event);
-    const result = await deliverWithRetries(() => this.deliver(via, entry.event, { body }), {
+    const { name, arn, viaRole } = rule;
+    const source = { name, arn, trigger, scheduler: viaRole === undefined ? undefined : { roleArn: viaRole, scheduledAt: entry.arrived } };
+    const attempt = async () => {
+      const failure = await this.deliver(via, entry.event, { body });
+      countSchedulerAttempt(this.options.alarms, source, target.arn, failure);
+      return failure;
+    };
+    const result = await deliverWithRetries(attempt, {
       policy: target.retryPolicy,
       baseMs: this.options.retryBaseMs ?? RETRY_BASE_MS,
       wait: (ms) => this.waits.wait(ms),
@@ -483,9 +490,8 @@ export class EventRouter {
     if (result === "stopped") return;
     this.pending.done(entry);
     if (result === "delivered") return;
-    const { name, arn, viaRole } = rule;
     await deadLetterEvent(this.options, {
-      rule: { name, arn, trigger, scheduler: viaRole === undefined ? undefined : { roleArn: viaRole, scheduledAt: entry.arrived } },
+      rule: source,
       target,
       body,
       ...result.failure,

@@ -6,7 +6,7 @@ import { randomUUID } from "crypto";
 import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { IamAuthority } from "./iam/authority";
-import { deadLetterEvent } from "./event-dlq";
+import { countSchedulerAttempt, deadLetterEvent } from "./event-dlq";
 import type { EventRouter } from "./events";
 import type { Destinations, LambdaService } from "./lambda/service";
 import type { LocalModel, LocalSchedule } from "./model";
@@ -86,17 +86,29 @@ export class Scheduler {
       const allowed = roleArn
         ? this.lambda.roleMayInvoke(roleArn, target.functionArn, trigger)
         : this.lambda.permitsInvoke(target.functionArn, "events.amazonaws.com", schedule.arn, trigger);
-      if (allowed) ids.push(this.lambda.invokeAsync(target.functionArn, event, trigger));
+      const source = {
+        name: schedule.name,
+        arn: schedule.arn,
+        trigger,
+        scheduler: roleArn ? { roleArn, scheduledAt: firedAt } : undefined,
+      };
+      const refused = allowed
+        ? undefined
+        : {
+            code: "NO_PERMISSIONS",
+            message: `${roleArn ?? "EventBridge"} may not invoke ${target.functionArn}`,
+            apiCode: "AccessDeniedException",
+          };
+      countSchedulerAttempt(this.options.alarms, source, target.functionArn, refused);
+      if (!refused) ids.push(this.lambda.invokeAsync(target.functionArn, event, trigger));
       else
         void deadLetterEvent(
           { reporter: this.reporter, destinations: this.options.deadLetters, iam: this.options.iam, alarms: this.options.alarms },
           {
-            rule: { name: schedule.name, arn: schedule.arn, trigger, scheduler: roleArn ? { roleArn, scheduledAt: firedAt } : undefined },
+            rule: source,
             target: { arn: target.functionArn, deadLetterArn: target.deadLetterArn },
             body: JSON.stringify(event),
-            code: "NO_PERMISSIONS",
-            message: `${roleArn ?? "EventBridge"} may not invoke ${target.functionArn}`,
-            apiCode: "AccessDeniedException",
+            ...refused,
           },
         );
     }

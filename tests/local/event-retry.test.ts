@@ -8,8 +8,14 @@ import { eventually } from "./harness";
 import { apiCodeOf, DeliveryFailure, deliverWithRetries, errorCodeOf, retryDelay, RetryPolicy, RetryWaits } from "../../local/event-retry";
 import { EventRouter, EventRouterOptions } from "../../local/events";
 import { Reporter } from "../../local/console";
-import { deadLetterAttributes, deadLetterEvent, EventSource, scheduleGroupOf, UndeliveredEvent } from "../../local/event-dlq";
-import { AlarmBoard } from "../../local/alarms";
+import {
+  countSchedulerAttempt,
+  deadLetterAttributes,
+  deadLetterEvent,
+  EventSource,
+  scheduleGroupOf,
+  UndeliveredEvent,
+} from "../../local/event-dlq";
 import { PendingDeliveries, PendingRuleDelivery } from "../../local/pending";
 
 /** Runs deliverWithRetries against scripted attempt results; each wait moves the test's clock on by its length. */
@@ -407,6 +413,39 @@ describe("local cloud: EventBridge target retries", () => {
     });
   });
 
+  describe("the Scheduler's metrics of each attempt", () => {
+    const SCHEDULE = { name: "s", arn: "arn:aws:scheduler:eu-west-1:123456789012:schedule/jobs/s", trigger: "schedule s" };
+    const counted = (rule: EventSource, failure?: DeliveryFailure) => {
+      const metrics: string[] = [];
+      countSchedulerAttempt(
+        { count: (_n, metric, dimensions) => void metrics.push(`${metric} ${dimensions.ScheduleGroup}`) },
+        rule,
+        "t",
+        failure,
+      );
+      return metrics;
+    };
+    const scheduler = { ...SCHEDULE, scheduler: { roleArn: "r", scheduledAt: 0 } };
+
+    it("counts an attempt, and a failed one as a target error, a throttled one as a throttle too, by the schedule's group", () => {
+      expect(counted(scheduler)).to.deep.equal(["InvocationAttemptCount jobs"]);
+      expect(counted(scheduler, { code: "NO_PERMISSIONS", message: "no" })).to.deep.equal([
+        "InvocationAttemptCount jobs",
+        "TargetErrorCount jobs",
+      ]);
+      expect(counted(scheduler, { code: "THROTTLING", message: "slow" })).to.deep.equal([
+        "InvocationAttemptCount jobs",
+        "TargetErrorCount jobs",
+        "TargetErrorThrottledCount jobs",
+      ]);
+    });
+
+    it("counts nothing for an EventBridge rule, nor without alarms", () => {
+      expect(counted(SCHEDULE, { code: "THROTTLING", message: "slow" })).to.deep.equal([]);
+      expect(() => countSchedulerAttempt(undefined, scheduler, "t")).to.not.throw();
+    });
+  });
+
   describe("the target API's own error code (a Scheduler dead letter's ERROR_CODE)", () => {
     const cases: [string, unknown, string | undefined][] = [
       [
@@ -464,6 +503,7 @@ describe("local cloud: EventBridge target retries", () => {
     const routerWith = (send: () => Promise<unknown>, pending = new PendingDeliveries()) => {
       const lines: string[] = [];
       const dead: { arn: string; attributes?: Record<string, string> }[] = [];
+      const metrics: string[] = [];
       const reporter = new Reporter((l) => lines.push(l));
       const router = new EventRouter({
         model: {
@@ -497,7 +537,10 @@ describe("local cloud: EventBridge target retries", () => {
         clients: { sqs: { send } },
         provisioned: { queueUrls: new Map([[QUEUE, "http://queue"]]) },
         reporter,
-        alarms: new AlarmBoard([], reporter),
+        alarms: {
+          count: (namespace: string, metric: string, dimensions: Record<string, string>) =>
+            void metrics.push(`${namespace}/${metric} ${Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)}`),
+        },
         destinations: {
           send: async (arn: string, _body: string, attributes?: Record<string, string>) => void dead.push({ arn, attributes }),
         },
@@ -505,7 +548,7 @@ describe("local cloud: EventBridge target retries", () => {
         retryBaseMs: 10_000,
         pending,
       } as unknown as EventRouterOptions);
-      return { router, pending, lines, dead };
+      return { router, pending, lines, dead, metrics };
     };
     const throttled = async () => {
       throw Object.assign(new Error("slow down"), { name: "ThrottlingException" });
@@ -562,13 +605,19 @@ describe("local cloud: EventBridge target retries", () => {
       await router.stop();
     });
 
-    it("takes up a schedule's delivery under the schedule's own retry policy", async () => {
-      const { router, pending, dead, lines } = routerWith(throttled);
+    it("takes up a schedule's delivery under the schedule's own retry policy, counting the Scheduler's metrics", async () => {
+      const { router, pending, dead, lines, metrics } = routerWith(throttled);
       // The schedule allows no retry: one attempt, then its target's DLQ (it has none: dropped, and said).
       expect(router.resume(entry({ rule: SCHEDULE }))).to.equal(true);
       await until(() => pending.size === 0, "the schedule's delivery to end");
       expect(dead).to.deep.equal([]);
       expect(lines).to.include(`schedule hourly: the event for ${QUEUE} is dropped: slow down, and the target has no DLQ`);
+      expect(metrics).to.deep.equal([
+        "AWS/Scheduler/InvocationAttemptCount ScheduleGroup=default",
+        "AWS/Scheduler/TargetErrorCount ScheduleGroup=default",
+        "AWS/Scheduler/TargetErrorThrottledCount ScheduleGroup=default",
+        "AWS/Scheduler/InvocationDroppedCount ScheduleGroup=default",
+      ]);
       await router.stop();
     });
 

@@ -14,6 +14,7 @@ import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
 import { decodeInvocation, decodeResult, encodeInvocation, encodeResult } from "../../local/lambda/wire";
 import { stackGraph } from "../harness";
+import { eventually } from "./harness";
 
 describe("local cloud: route selection", () => {
   const KEYS = ["GET /a/b", "GET /a/{x}", "ANY /a/{x}", "GET /{p+}", "POST /a/{x}/c", "GET /", "$default"];
@@ -497,6 +498,52 @@ describe("local cloud: the Lambda service's function refs", () => {
       "schedule nightly: arn:aws:lambda:us-east-1:123456789012:function:made-elsewhere is not a function or queue or topic of this program, so the schedule does not reach it locally",
     ]);
     await service.stop();
+  });
+
+  it("puts a Scheduler schedule's event its role may not invoke with in its DLQ, in the Scheduler's format, and counts it", async () => {
+    const FN = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+    const DLQ = "arn:aws:sqs:us-east-1:123456789012:orders-schedule-dlq";
+    const invoked: string[] = [];
+    const lambda = {
+      knows: () => true,
+      roleMayInvoke: (role: string) => role.endsWith("/may"),
+      permitsInvoke: () => true,
+      invokeAsync: (arn: string) => (invoked.push(arn), "req"),
+    } as unknown as LambdaService;
+    const sent: { arn: string; body: string; attributes?: Record<string, string> }[] = [];
+    const metrics: string[] = [];
+    const schedule = (roleArn: string): LocalSchedule => ({
+      name: "nightly",
+      arn: "arn:aws:scheduler:us-east-1:123456789012:schedule/reports/nightly",
+      expression: "rate(1 day)",
+      enabled: true,
+      targets: [{ functionArn: FN, input: '{"report":"daily"}', roleArn, deadLetterArn: DLQ, retryPolicy: DEFAULT_RETRY_POLICY }],
+      kind: "scheduler",
+    });
+    const scheduler = new Scheduler({ accountId: "123456789012", region: "us-east-1" } as LocalModel, lambda, {
+      reporter: new Reporter(() => undefined),
+      deadLetters: { send: async (arn, body, attributes) => void sent.push({ arn, body, attributes }) },
+      alarms: { count: (_n, metric, dimensions) => void metrics.push(`${metric} ${dimensions.ScheduleGroup}`) },
+    });
+    expect(scheduler.fire(schedule("arn:aws:iam::123456789012:role/may"))).to.deep.equal(["req"]);
+    expect(metrics).to.deep.equal(["InvocationAttemptCount reports"]);
+    metrics.length = 0;
+    expect(scheduler.fire(schedule("arn:aws:iam::123456789012:role/may-not"))).to.deep.equal([]);
+    await eventually(async () => (sent.length ? true : undefined), "the dead letter");
+    expect(invoked).to.deep.equal([FN]);
+    expect(sent[0]).to.deep.include({ arn: DLQ, body: '{"report":"daily"}' });
+    expect(sent[0].attributes).to.deep.include({
+      ERROR_CODE: "AccessDeniedException",
+      ERROR_MESSAGE: `arn:aws:iam::123456789012:role/may-not may not invoke ${FN}`,
+      SCHEDULE_ARN: "arn:aws:scheduler:us-east-1:123456789012:schedule/reports/nightly",
+      TARGET_ARN: FN,
+    });
+    expect(metrics).to.deep.equal([
+      "InvocationAttemptCount reports",
+      "TargetErrorCount reports",
+      "InvocationDroppedCount reports",
+      "InvocationsSentToDeadLetterCount reports",
+    ]);
   });
 
   describe("an async event a stop left pending, taken up again (--persist)", () => {
