@@ -27,6 +27,7 @@ import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
+import { targetPayload } from "./input-transformer";
 import { countSchedulerAttempt, deadLetterEvent } from "./event-dlq";
 import { apiCodeOf, DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryPolicy, RetryWaits } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
@@ -339,9 +340,17 @@ export class EventRouter {
     };
     for (const rule of model.eventRules.filter((r) => r.enabled && r.busName === bus.name && matchesPattern(r.pattern, event))) {
       for (const target of rule.targets) {
-        const payload = target.input ? JSON.parse(target.input) : target.inputPath ? pathOf(event, target.inputPath) : event;
+        const { event: payload, asText } = targetPayload(target, event, rule);
         void this.deliverToTarget(
-          this.pending.add({ kind: "eventbridge", rule: rule.arn, target: target.arn, event: payload, arrived: Date.now(), retry: 0 }),
+          this.pending.add({
+            kind: "eventbridge",
+            rule: rule.arn,
+            target: target.arn,
+            event: payload,
+            ...(asText && { asText }),
+            arrived: Date.now(),
+            retry: 0,
+          }),
         );
       }
     }
@@ -516,15 +525,6 @@ export class EventRouter {
   private serviceMay(service: string, call: { action: string; resource: string }, sourceArn: string, trigger: string): boolean {
     return !this.options.iam || this.options.iam.checkServiceCall(service, call, sourceArn, trigger).allowed;
   }
-}
-
-/** `$.detail.id`-style paths of an EventTarget's inputPath. */
-function pathOf(event: unknown, path: string): unknown {
-  return path
-    .replace(/^\$\.?/, "")
-    .split(".")
-    .filter(Boolean)
-    .reduce<unknown>((value, key) => (value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined), event);
 }
 
 /** S3's event message (version 2.1), one record; the key URL-encoded as S3 encodes it. */

@@ -6,10 +6,11 @@
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
 import { fifoTargetProblem } from "../policy/fifo-target";
 import { routeKeyProblem } from "../policy/route-key";
-import { targetInputProblem } from "../policy/target-input";
+import { inputTransformerProblem, targetInputProblem } from "../policy/target-input";
 import { checkPattern } from "./event-pattern";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./event-retry";
 import { functionNamed } from "./function-names";
+import type { InputTransformer } from "./input-transformer";
 
 export interface LocalFunction {
   name: string;
@@ -179,6 +180,8 @@ export interface LocalEventRule {
     arn: string;
     input?: string;
     inputPath?: string;
+    /** What the target gets instead of the event, built from it (local/input-transformer.ts). @default none */
+    inputTransformer?: InputTransformer;
     roleArn?: string;
     deadLetterArn?: string;
     retryPolicy: RetryPolicy;
@@ -211,6 +214,8 @@ export interface LocalSchedule {
     /** The target's ARN: a function's, or a queue's or topic's. */
     functionArn: string;
     input?: string;
+    /** A scheduled rule's target: what it gets instead of the event, built from it. @default none */
+    inputTransformer?: InputTransformer;
     roleArn?: string;
     deadLetterArn?: string;
     retryPolicy: RetryPolicy;
@@ -463,6 +468,14 @@ function checkedInput(urn: string, input: unknown, targetArn: unknown, scheduler
   return input as string | undefined;
 }
 
+/** A target's input transformer, once it is known to be one PutTargets accepts (policy/target-input.ts): else the start stops. */
+function checkedTransformer(urn: string, transformer: unknown): InputTransformer | undefined {
+  if (transformer === undefined || transformer === null) return undefined;
+  const problem = inputTransformerProblem(transformer);
+  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
+  return transformer as InputTransformer;
+}
+
 /** A route key API Gateway would refuse stops the start, as it would stop `pulumi up` (policy/route-key.ts). */
 function refuseRouteKey(urn: string, routeKey: string): void {
   const problem = routeKeyProblem(routeKey);
@@ -662,6 +675,7 @@ function eventBridgeOf(graph: Graph): Pick<LocalModel, "eventBuses" | "eventRule
 function eventTargetSettings(t: CapturedResource) {
   return {
     input: checkedInput(t.urn, t.state.input, t.state.arn, false, "input"),
+    inputTransformer: checkedTransformer(t.urn, t.state.inputTransformer),
     deadLetterArn: t.state.deadLetterConfig?.arn as string | undefined,
     retryPolicy: retryPolicyOf(t.state.retryPolicy),
     messageGroupId: t.state.sqsTarget?.messageGroupId as string | undefined,

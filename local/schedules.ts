@@ -8,6 +8,7 @@ import type { Reporter } from "./console";
 import type { IamAuthority } from "./iam/authority";
 import { countSchedulerAttempt, deadLetterEvent } from "./event-dlq";
 import type { EventRouter } from "./events";
+import { targetPayload, TargetPayload } from "./input-transformer";
 import type { Destinations, LambdaService } from "./lambda/service";
 import type { LocalModel, LocalSchedule } from "./model";
 import { parseScheduleExpression, ScheduleExpression } from "./schedule-expression";
@@ -70,7 +71,10 @@ export class Scheduler {
       if (router?.deliversTo(target.functionArn)) {
         if (schedule.kind === "scheduler" && target.input !== undefined)
           router.deliverScheduled(schedule, target.functionArn, target.input, true);
-        else router.deliverScheduled(schedule, target.functionArn, eventFor(this.model, schedule, target.input));
+        else {
+          const { event, asText } = payloadFor(this.model, schedule, target);
+          router.deliverScheduled(schedule, target.functionArn, event, asText);
+        }
         continue;
       }
       // A target that is neither (a function made elsewhere, another service) is not run locally; a schedule
@@ -81,7 +85,7 @@ export class Scheduler {
         );
         continue;
       }
-      const event = eventFor(this.model, schedule, target.input);
+      const { event, asText } = payloadFor(this.model, schedule, target);
       const roleArn = schedule.kind === "scheduler" ? target.roleArn : undefined;
       const allowed = roleArn
         ? this.lambda.roleMayInvoke(roleArn, target.functionArn, trigger)
@@ -107,7 +111,7 @@ export class Scheduler {
           {
             rule: source,
             target: { arn: target.functionArn, deadLetterArn: target.deadLetterArn },
-            body: JSON.stringify(event),
+            body: asText ? event : JSON.stringify(event),
             ...refused,
           },
         );
@@ -137,9 +141,13 @@ export class Scheduler {
   }
 }
 
-/** The target's constant input, or EventBridge's "Scheduled Event". */
-export function eventFor(model: LocalModel, schedule: LocalSchedule, input?: string): unknown {
-  if (input) return JSON.parse(input);
+/** What a schedule's target gets: its constant input, or what its input transformer makes of the "Scheduled Event", or the event. */
+function payloadFor(model: LocalModel, schedule: LocalSchedule, target: LocalSchedule["targets"][number]): TargetPayload {
+  return targetPayload(target, scheduledEvent(model, schedule), schedule);
+}
+
+/** EventBridge's "Scheduled Event". */
+export function scheduledEvent(model: LocalModel, schedule: LocalSchedule): unknown {
   return {
     version: "0",
     id: randomUUID(),

@@ -8,7 +8,7 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import { DLQ_RETENTION_SECONDS, ENV, LIVE_ALIAS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
 import { actionProblem, documentProblems } from "./iam-actions";
 import { fifoTargetProblem, isFifoQueueArn } from "./fifo-target";
-import { targetInputProblem } from "./target-input";
+import { inputTransformerProblem, targetInputProblem } from "./target-input";
 import { routeKeyProblem } from "./route-key";
 import { scheduleProblem } from "./schedule-expression";
 
@@ -305,15 +305,19 @@ export const policies: Policy[] = [
   {
     name: "event-target-inputs-valid",
     description:
-      "An EventBridge rule target's constant input is valid JSON text, and so is a Scheduler schedule's for its templated Lambda, Step Functions and EventBridge targets (AWS refuses the target otherwise).",
+      "An EventBridge rule target's constant input is valid JSON text, and its input transformer one PutTargets accepts; a Scheduler schedule's input is JSON for its templated Lambda, Step Functions and EventBridge targets (AWS refuses the target otherwise).",
     validateResource: (args, report) => {
-      const problem =
+      const problems =
         args.type === EVENT_TARGET
-          ? targetInputProblem(args.props.input, args.props.arn, false, "input")
+          ? [
+              targetInputProblem(args.props.input, args.props.arn, false, "input"),
+              args.props.inputTransformer ? inputTransformerProblem(args.props.inputTransformer) : undefined,
+            ]
           : args.type === SCHEDULER_SCHEDULE
-            ? targetInputProblem(args.props.target?.input, args.props.target?.arn, true, "target.input")
-            : undefined;
-      if (problem) report(`${args.type === EVENT_TARGET ? "EventBridge target" : "schedule"} ${args.name}: ${problem}`);
+            ? [targetInputProblem(args.props.target?.input, args.props.target?.arn, true, "target.input")]
+            : [];
+      for (const problem of problems.filter(Boolean))
+        report(`${args.type === EVENT_TARGET ? "EventBridge target" : "schedule"} ${args.name}: ${problem}`);
     },
   },
   {

@@ -31,3 +31,81 @@ export function targetInputProblem(input: unknown, targetArn: unknown, scheduler
     ? `its ${property} ${shown} is not valid JSON text, which the Scheduler's templated ${service} target requires (CreateSchedule refuses it)`
     : `its ${property} ${shown} is not valid JSON text, which an EventBridge target requires (PutTargets refuses it: "Input for target … is not a valid JSON text")`;
 }
+
+/** An EventTarget's `inputTransformer`, as pulumi-aws names its fields. */
+export interface InputTransformer {
+  /** Placeholder name → JSON path into the event. @default none */
+  inputPaths?: Record<string, string>;
+  inputTemplate: string;
+}
+
+/** Whether a template is JSON (an object or a list), as opposed to a string template. */
+export function isJsonTemplate(template: string): boolean {
+  return /^\s*[{[]/.test(template);
+}
+
+/** Where each placeholder `<name>` of a template is, and whether it stands inside a JSON string. */
+export function placeholdersOf(template: string): { name: string; start: number; end: number; quoted: boolean }[] {
+  const found: { name: string; start: number; end: number; quoted: boolean }[] = [];
+  let quoted = false;
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (c === "\\") i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === "<") {
+      const end = template.indexOf(">", i);
+      if (end < 0) break;
+      found.push({ name: template.slice(i + 1, end), start: i, end: end + 1, quoted });
+      i = end;
+    }
+  }
+  return found;
+}
+
+/** The names EventBridge defines itself, which a transformer's `inputPaths` may not use. */
+export const PREDEFINED_VARIABLES = [
+  "aws.events.rule-arn",
+  "aws.events.rule-name",
+  "aws.events.event",
+  "aws.events.event.json",
+  "aws.events.event.ingestion-time",
+];
+
+/**
+ * Why PutTargets would refuse this input transformer, or undefined ("Amazon EventBridge input
+ * transformation", EventBridge User Guide; InputTransformer, EventBridge API Reference): at most 100
+ * input paths, none named as a predefined variable; a string template in quotes; a JSON template that is
+ * JSON once its placeholders are filled, so none stands as an object key.
+ */
+export function inputTransformerProblem(transformer: unknown): string | undefined {
+  const { inputPaths = {}, inputTemplate } = (transformer ?? {}) as { inputPaths?: unknown; inputTemplate?: unknown };
+  if (typeof inputTemplate !== "string" || inputTemplate.trim() === "") return "its inputTransformer has no inputTemplate";
+  if (inputPaths === null || typeof inputPaths !== "object" || Array.isArray(inputPaths))
+    return "its inputTransformer.inputPaths is not a map of names to JSON paths";
+  const names = Object.keys(inputPaths);
+  if (names.length > 100) return `its inputTransformer has ${names.length} inputPaths; EventBridge allows 100`;
+  const reserved = names.find((n) => PREDEFINED_VARIABLES.includes(n));
+  if (reserved) return `its inputTransformer names an input path ${reserved}, which EventBridge reserves for its own variable`;
+  const notPath = names.find((n) => typeof (inputPaths as Record<string, unknown>)[n] !== "string");
+  if (notPath) return `its inputTransformer's input path ${notPath} is not a JSON path`;
+  if (!isJsonTemplate(inputTemplate)) {
+    const text = inputTemplate.trim();
+    return text.length >= 2 && text.startsWith('"') && text.endsWith('"')
+      ? undefined
+      : `its inputTransformer.inputTemplate ${JSON.stringify(inputTemplate)} is neither JSON nor a string in quotes, which EventBridge requires of a string template`;
+  }
+  const known = new Set([...names, ...PREDEFINED_VARIABLES]);
+  let filled = "";
+  let from = 0;
+  for (const p of placeholdersOf(inputTemplate)) {
+    if (!known.has(p.name)) continue;
+    filled += inputTemplate.slice(from, p.start) + (p.quoted ? "x" : "null");
+    from = p.end;
+  }
+  try {
+    JSON.parse(filled + inputTemplate.slice(from));
+    return undefined;
+  } catch {
+    return `its inputTransformer.inputTemplate is not JSON once its placeholders are filled (a placeholder may not be an object key, and each must be one EventBridge knows)`;
+  }
+}

@@ -872,6 +872,17 @@ const cases: Case[] = [
       // The Scheduler sends any text to a queue or a topic.
       res("aws:scheduler/schedule:Schedule", "q", { target: { arn: DLQ_ARN, input: "Hello world!" } }),
       res("aws:scheduler/schedule:Schedule", "topic", { target: { arn: TOPIC, input: "Hello world!" } }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "json-template", {
+        arn: DLQ_ARN,
+        inputTransformer: {
+          inputPaths: { id: "$.detail.id", items: "$.detail.items" },
+          inputTemplate: '{"order": <id>, "note": "order <id>", "items": [<items>], "rule": <aws.events.rule-name>}',
+        },
+      }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "string-template", {
+        arn: DLQ_ARN,
+        inputTransformer: { inputPaths: { id: "$.detail.id" }, inputTemplate: '"order <id> placed"' },
+      }),
     ],
     violations: [
       {
@@ -900,6 +911,47 @@ const cases: Case[] = [
           `schedule sfn: its target.input "go" is not valid JSON text, which the Scheduler's templated states target requires (CreateSchedule refuses it)`,
           `schedule bus: its target.input "" is not valid JSON text, which the Scheduler's templated events target requires (CreateSchedule refuses it)`,
           `EventBridge target number: its input of type number is not valid JSON text, which an EventBridge target requires (PutTargets refuses it: "Input for target … is not a valid JSON text")`,
+        ],
+      },
+      {
+        resources: [
+          res("aws:cloudwatch/eventTarget:EventTarget", "unquoted", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputTemplate: "order <id> placed" },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "key", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputPaths: { id: "$.detail.id" }, inputTemplate: "{<id>: 1}" },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "unknown", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputTemplate: '{"a": <nobody>}' },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "reserved", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputPaths: { "aws.events.rule-name": "$.detail.id" }, inputTemplate: '"x"' },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "many", {
+            arn: DLQ_ARN,
+            inputTransformer: {
+              inputPaths: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`v${i}`, "$.id"])),
+              inputTemplate: '"x"',
+            },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "empty", { arn: DLQ_ARN, inputTransformer: { inputTemplate: " " } }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "path", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputPaths: { id: 7 }, inputTemplate: '"x"' },
+          }),
+        ],
+        messages: [
+          `EventBridge target unquoted: its inputTransformer.inputTemplate "order <id> placed" is neither JSON nor a string in quotes, which EventBridge requires of a string template`,
+          "EventBridge target key: its inputTransformer.inputTemplate is not JSON once its placeholders are filled (a placeholder may not be an object key, and each must be one EventBridge knows)",
+          "EventBridge target unknown: its inputTransformer.inputTemplate is not JSON once its placeholders are filled (a placeholder may not be an object key, and each must be one EventBridge knows)",
+          "EventBridge target reserved: its inputTransformer names an input path aws.events.rule-name, which EventBridge reserves for its own variable",
+          "EventBridge target many: its inputTransformer has 101 inputPaths; EventBridge allows 100",
+          "EventBridge target empty: its inputTransformer has no inputTemplate",
+          "EventBridge target path: its inputTransformer's input path id is not a JSON path",
         ],
       },
     ],

@@ -174,6 +174,25 @@ describe("local cloud: event sources (fixture events-program)", function () {
     expect(lines).to.include(`eventbridge ${rule.name}: the event for ${closedArn} went to its DLQ (NO_PERMISSIONS)`);
   });
 
+  it("sends each target what its input transformer makes of the event: a string template's text, a JSON template's JSON", async () => {
+    const detail = { orderId: "n-1", total: 42, items: [{ sku: "tea" }, { sku: "cup" }] };
+    await cloud.invoke(cloud.outputs.recorderName, {
+      publish: [{ Source: "shop", DetailType: "OrderNoted", Detail: JSON.stringify(detail), EventBusName: cloud.outputs.busName }],
+    });
+    const bodies = await eventually(async () => {
+      const got = (await drain(cloud.outputs.notesUrl)).map((m) => m.Body!);
+      return got.length === 2 ? got : undefined;
+    }, "both targets' messages");
+    const rule = cloud.model.eventRules.find((r) => r.arn === cloud.outputs.notedOrdersRule)!;
+    const text = bodies.find((b) => !b.startsWith("{"));
+    expect(text).to.equal(`order n-1 came to 42, first tea, by ${rule.name}`);
+    const json = JSON.parse(bodies.find((b) => b.startsWith("{"))!);
+    expect(json).to.deep.include({ order: "n-1", total: 42, note: "order n-1", absent: "" });
+    expect(json.source).to.deep.include({ source: "shop", "detail-type": "OrderNoted", detail });
+    // Minified, as EventBridge passes JSON on.
+    expect(bodies.find((b) => b.startsWith("{"))).to.not.include(": ");
+  });
+
   it("reads each rule target's retry policy, EventBridge's default where it sets none", () => {
     const policies = cloud.model.eventRules
       .filter((r) => r.arn === cloud.outputs.bigOrdersRule || r.arn === cloud.outputs.goneOrdersRule)

@@ -256,6 +256,18 @@ describe("local cloud: target inputs AWS refuses", () => {
       GraphRefusedError,
       `${target.urn}: its input "Hello world!" is not valid JSON text, which an EventBridge target requires`,
     );
+    const transformed = (inputTransformer: unknown) => ({
+      ...graph,
+      resources: graph.resources.map((r) => (r === target ? { ...r, state: { ...r.state, input: undefined, inputTransformer } } : r)),
+    });
+    expect(() => buildModel(transformed({ inputTemplate: "order <id>" }))).to.throw(
+      GraphRefusedError,
+      `${target.urn}: its inputTransformer.inputTemplate "order <id>" is neither JSON nor a string in quotes`,
+    );
+    const kept = buildModel(transformed({ inputPaths: { id: "$.id" }, inputTemplate: '"order <id>"' }));
+    expect(
+      [...kept.schedules.flatMap((s) => s.targets), ...kept.eventRules.flatMap((r) => r.targets)].map((t) => t.inputTransformer),
+    ).to.deep.include({ inputPaths: { id: "$.id" }, inputTemplate: '"order <id>"' });
     const model = buildModel(withInput('{ "job": "nightly" }'));
     const targets = [...model.schedules.flatMap((s) => s.targets), ...model.eventRules.flatMap((r) => r.targets)];
     expect(targets.map((t) => t.input)).to.include('{ "job": "nightly" }');
