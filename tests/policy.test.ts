@@ -872,6 +872,9 @@ const cases: Case[] = [
       // The Scheduler sends any text to a queue or a topic.
       res("aws:scheduler/schedule:Schedule", "q", { target: { arn: DLQ_ARN, input: "Hello world!" } }),
       res("aws:scheduler/schedule:Schedule", "topic", { target: { arn: TOPIC, input: "Hello world!" } }),
+      // Unknown at preview (a new target's ARN), and no input at all.
+      res("aws:scheduler/schedule:Schedule", "unknown-arn", { target: { input: "Hello world!" } }),
+      res("aws:cloudwatch/eventTarget:EventTarget", "null-input", { arn: DLQ_ARN, input: null }),
       res("aws:cloudwatch/eventTarget:EventTarget", "json-template", {
         arn: DLQ_ARN,
         inputTransformer: {

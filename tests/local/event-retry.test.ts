@@ -259,7 +259,10 @@ describe("local cloud: EventBridge target retries", () => {
       const sent: string[] = [];
       const iam = {
         deliveryCalls: (arn: string) => [{ action: "sqs:SendMessage", resource: arn }],
-        checkRole: (role: string) => ({ allowed: role.endsWith("/may-send") }),
+        // The role is asked about the DLQ itself.
+        checkRole: (role: string, calls: { resource: string }[]) => ({
+          allowed: role.endsWith("/may-send") && calls.length > 0 && calls.every((c) => c.resource === DLQ),
+        }),
         checkServiceCall: () => ({ allowed: true }),
       } as unknown as import("../../local/iam/authority").IamAuthority;
       await deadLetterEvent(
@@ -353,6 +356,8 @@ describe("local cloud: EventBridge target retries", () => {
       expect(scheduleGroupOf(SCHEDULE)).to.equal("jobs");
       expect(scheduleGroupOf("arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s")).to.equal("default");
       expect(scheduleGroupOf("urn:pulumi:dev::p::aws:scheduler/schedule:Schedule::s")).to.equal("default");
+      // Not a schedule's ARN (a group and a name, no more): the default group.
+      expect(scheduleGroupOf("arn:aws:scheduler:eu-west-1:123456789012:schedule/jobs/nightly/extra")).to.equal("default");
     });
 
     describe("the metrics an event given up on counts", () => {
@@ -396,6 +401,35 @@ describe("local cloud: EventBridge target retries", () => {
             "AWS/Events/InvocationsFailedToBeSentToDlq RuleName=r",
           ]);
         expect(await counted(rule, "none")).to.deep.equal(["AWS/Events/FailedInvocations RuleName=r"]);
+      });
+
+      it("says in each count why, for the alarm's line", async () => {
+        const reasons: string[] = [];
+        const alarms = {
+          count: (_n: string, metric: string, _d: Record<string, string>, reason: string) => void reasons.push(`${metric}: ${reason}`),
+        };
+        const reporter = new Reporter(() => undefined);
+        const failing = { send: async () => Promise.reject(new Error("queue gone")) };
+        const dlq = { arn: QUEUE, deadLetterArn: `${QUEUE}-dlq` };
+        await deadLetterEvent({ reporter, alarms, destinations: failing }, undelivered({ target: dlq }));
+        await deadLetterEvent({ reporter, alarms, destinations: { send: async () => undefined } }, undelivered({ target: dlq }));
+        const refusing = {
+          deliveryCalls: (arn: string) => [{ action: "sqs:SendMessage", resource: arn }],
+          checkServiceCall: () => ({ allowed: false }),
+        } as unknown as import("../../local/iam/authority").IamAuthority;
+        await deadLetterEvent({ reporter, alarms, destinations: failing, iam: refusing }, undelivered({ target: dlq }));
+        countSchedulerAttempt(alarms, scheduled, QUEUE, { code: "THROTTLING", message: "slow down" });
+        expect(reasons).to.deep.equal([
+          `FailedInvocations: eventbridge r could not deliver to ${QUEUE}`,
+          "InvocationsFailedToBeSentToDlq: eventbridge r could not put an event in its DLQ",
+          `FailedInvocations: eventbridge r could not deliver to ${QUEUE}`,
+          "InvocationsSentToDlq: eventbridge r put an event in its DLQ",
+          `FailedInvocations: eventbridge r could not deliver to ${QUEUE}`,
+          "InvocationsFailedToBeSentToDlq: eventbridge r may not sqs:SendMessage on its DLQ",
+          `InvocationAttemptCount: schedule nightly invoked ${QUEUE}`,
+          `TargetErrorCount: schedule nightly could not invoke ${QUEUE}: slow down`,
+          `TargetErrorThrottledCount: schedule nightly could not invoke ${QUEUE}: slow down`,
+        ]);
       });
 
       it("a Scheduler schedule's, by its group: InvocationDroppedCount, then sent or failed to be sent to its DLQ", async () => {
@@ -455,6 +489,9 @@ describe("local cloud: EventBridge target retries", () => {
       ],
       ["an error's name", { name: "NotFoundException" }, "NotFoundException"],
       ["an empty code, then the name", { name: "NotFoundException", Code: "" }, "NotFoundException"],
+      ["a code that is not text, then the name", { name: "NotFoundException", Code: 42 }, "NotFoundException"],
+      ["a name that is not text", { name: 7 }, undefined],
+      ["an empty name", { name: "" }, undefined],
       ["a plain error", new Error("boom"), undefined],
       ["nothing at all", undefined, undefined],
     ];
