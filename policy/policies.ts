@@ -140,6 +140,46 @@ function qualifierOf(fn: PolicyResource, ref: string): string | undefined {
   return undefined;
 }
 
+/** `*` and `?` of a pattern (ArnLike, a permission's sourceArn, an IAM action) against a value; actions ignore case. */
+function globMatches(pattern: unknown, value: string, ignoreCase = false): boolean {
+  if (typeof pattern !== "string") return false;
+  const glob = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${glob}$`, ignoreCase ? "i" : "").test(value);
+}
+
+/**
+ * Whether a resource policy (a queue's, a topic's) lets `service` call `action` for `sourceArn` (unknown
+ * while the bucket's name is: then any source counts): an Allow for the service or everyone, the action or
+ * a wildcard over it, and any aws:SourceArn condition matching; a Deny that applies without conditions
+ * takes it away. Other conditions (aws:SourceAccount, aws:SecureTransport) do not keep a service out.
+ */
+function policyLets(documents: unknown[], service: string, action: string, sourceArn: string | undefined): boolean {
+  const all = documents.flatMap(statements);
+  const applies = (st: any) => {
+    const principal = st.Principal;
+    const who =
+      principal === "*" ||
+      asList(principal?.Service).includes(service) ||
+      (principal?.AWS !== undefined && asList(principal.AWS).includes("*"));
+    const what = asList(st.Action).some((pattern) => globMatches(pattern, action, true));
+    return who && what;
+  };
+  const sourceOk = (st: any) => {
+    const conditions = Object.values(st.Condition ?? {}) as Record<string, unknown>[];
+    const sources = conditions.flatMap((c) =>
+      Object.entries(c ?? {})
+        .filter(([k]) => k.toLowerCase() === "aws:sourcearn")
+        .map(([, v]) => v),
+    );
+    return sourceArn === undefined || sources.every((v) => asList(v).some((pattern) => globMatches(pattern, sourceArn)));
+  };
+  if (all.some((st) => st.Effect === "Deny" && !st.Condition && applies(st))) return false;
+  return all.some((st) => st.Effect === "Allow" && applies(st) && sourceOk(st));
+}
+
 export const policies: Policy[] = [
   {
     name: "async-functions-have-dlq",
@@ -318,6 +358,71 @@ export const policies: Policy[] = [
             : [];
       for (const problem of problems.filter(Boolean))
         report(`${args.type === EVENT_TARGET ? "EventBridge target" : "schedule"} ${args.name}: ${problem}`);
+    },
+  },
+  {
+    name: "bucket-notifications-deliverable",
+    description:
+      'A bucket notification to a function, queue or topic of the stack goes where S3 may deliver (an aws.lambda.Permission for s3.amazonaws.com, a queue or topic policy letting S3 send for the bucket), and depends on that permission: S3 checks each destination when the notification is put, and PutBucketNotificationConfiguration fails otherwise ("Unable to validate the following destination configurations").',
+    validateStack: (args, report) => {
+      const { resources } = args;
+      const permissions = ofType(resources, PERMISSION).filter(
+        (p) => p.props.principal === "s3.amazonaws.com" && ["lambda:InvokeFunction", "lambda:*"].includes(p.props.action),
+      );
+      const dependsOn = (r: PolicyResource, on: PolicyResource) => (r.dependencies ?? []).some((d) => d.urn === on.urn);
+      const sharesDependency = (a: PolicyResource[] | undefined, b: PolicyResource[] | undefined) =>
+        (a ?? []).some((x) => (b ?? []).some((y) => y.urn === x.urn));
+      for (const notification of ofType(resources, "aws:s3/bucketNotification:BucketNotification")) {
+        const bucket = notification.props.bucket;
+        const bucketArn = typeof bucket === "string" ? `arn:aws:s3:::${bucket}` : undefined;
+        const said = (what: string, problem: string) =>
+          report(
+            `bucket notification ${notification.name}: ${what} ${problem}; PutBucketNotificationConfiguration fails ("Unable to validate the following destination configurations")`,
+            notification.urn,
+          );
+        const raced = (what: string, grant: PolicyResource) =>
+          report(
+            `bucket notification ${notification.name}: ${what} is let in by ${grant.name}, which the notification does not depend on: S3 checks the destination when the notification is put, which may come first (add dependsOn)`,
+            notification.urn,
+          );
+        for (const target of notification.props.lambdaFunctions ?? []) {
+          const ref = target.lambdaFunctionArn;
+          const fn = ofType(resources, FUNCTION).find((f) => refersTo(f, ref));
+          // Unknown (a preview of a new stack): the engine's property dependencies say which function it is.
+          const deps = notification.propertyDependencies?.lambdaFunctions;
+          if (!fn && (ref !== undefined || !deps?.length)) continue;
+          const grant = permissions.find((p) => {
+            const named = p.props.qualifier ? `${p.props.function}:${p.props.qualifier}` : p.props.function;
+            const same =
+              fn && typeof ref === "string" ? refersTo(fn, named) && qualifierOf(fn, ref) === qualifierOf(fn, String(named)) : false;
+            const source = p.props.sourceArn === undefined || bucketArn === undefined || globMatches(p.props.sourceArn, bucketArn);
+            return (same || sharesDependency(p.propertyDependencies?.function, deps)) && source;
+          });
+          const what = `S3 invoking ${fn ? `function ${fn.name}` : "its function"}${typeof ref === "string" && fn ? ` (${ref})` : ""}`;
+          if (!grant) said(what, `has no aws.lambda.Permission for s3.amazonaws.com${bucketArn ? ` with sourceArn ${bucketArn}` : ""}`);
+          else if (!dependsOn(notification, grant)) raced(what, grant);
+        }
+        const destinations: [string, string, string, string, string][] = [
+          ["queues", "queueArn", QUEUE, "aws:sqs/queuePolicy:QueuePolicy", "sqs:SendMessage"],
+          ["topics", "topicArn", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "sns:Publish"],
+        ];
+        for (const [list, key, type, policyType, action] of destinations)
+          for (const target of notification.props[list] ?? []) {
+            const destination = ofType(resources, type).find((d) => d.props.arn !== undefined && d.props.arn === target[key]);
+            if (!destination) continue;
+            const attached = ofType(resources, policyType).filter((p) =>
+              type === QUEUE
+                ? p.props.queueUrl === destination.props.url || p.props.queueUrl === destination.props.id
+                : p.props.arn === destination.props.arn,
+            );
+            const grant = attached.find((p) => policyLets([p.props.policy], "s3.amazonaws.com", action, bucketArn));
+            const what = `S3 sending to ${list === "queues" ? "queue" : "topic"} ${destination.name}`;
+            if (grant) {
+              if (!dependsOn(notification, grant)) raced(what, grant);
+            } else if (!policyLets([destination.props.policy], "s3.amazonaws.com", action, bucketArn))
+              said(what, `is not let in: no policy on it allows s3.amazonaws.com ${action}${bucketArn ? ` for ${bucketArn}` : ""}`);
+          }
+      }
     },
   },
   {

@@ -80,6 +80,42 @@ const rolePolicy = (actions: string[], effect = "Allow") =>
   res("aws:iam/rolePolicy:RolePolicy", "p", {
     policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: effect, Action: actions, Resource: "arn:x" }] }),
   });
+const UNVALIDATED = 'PutBucketNotificationConfiguration fails ("Unable to validate the following destination configurations")';
+const UPLOADS_ARN = "arn:aws:sqs:us-east-1:123456789012:uploads";
+const UPLOADS_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/uploads";
+const NEWS_ARN = "arn:aws:sns:us-east-1:123456789012:news";
+/** A notification of bucket `photos`, depending on the resources named. */
+const notification = (name: string, props: Record<string, any>, dependsOn: string[] = []) =>
+  res(
+    "aws:s3/bucketNotification:BucketNotification",
+    name,
+    { bucket: "photos", ...props },
+    {
+      dependsOn: dependsOn.map((n) =>
+        n.endsWith("policy")
+          ? `urn:pulumi:test::platform::aws:sqs/queuePolicy:QueuePolicy::${n}`
+          : `urn:pulumi:test::platform::${PERMISSION_TYPE}::${n}`,
+      ),
+    },
+  );
+const PERMISSION_TYPE = "aws:lambda/permission:Permission";
+const s3Permission = (name: string, extra: Record<string, any> = {}) =>
+  res(PERMISSION_TYPE, name, { action: "lambda:InvokeFunction", function: "fn", principal: "s3.amazonaws.com", ...extra });
+/** A policy document letting S3 (or denying it) `action`, under `condition`. */
+const s3May = (action: string, condition?: object, effect = "Allow") =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: effect,
+        Principal: { Service: "s3.amazonaws.com" },
+        Action: action,
+        Resource: "*",
+        ...(condition && { Condition: condition }),
+      },
+    ],
+  });
+const queuePolicy = (name: string, policy: string) => res("aws:sqs/queuePolicy:QueuePolicy", name, { queueUrl: UPLOADS_URL, policy });
 const bucket = () => res("aws:s3/bucket:Bucket", "logs", { bucket: "logs", arn: "arn:aws:s3:::logs", id: "logs" });
 const bucketGuards = () => [
   res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "logs-pab", {
@@ -857,6 +893,129 @@ const cases: Case[] = [
         ],
         messages: [
           "EventBridge target t: its FIFO queue jobs.fifo does not deduplicate by content (contentBasedDeduplication), and EventBridge sends no deduplication id: SQS refuses every event",
+        ],
+      },
+    ],
+  },
+  {
+    policy: "bucket-notifications-deliverable",
+    compliant: [
+      // A function, with S3's permission for the bucket, which the notification waits for.
+      fn(),
+      s3Permission("fn-from-photos", { sourceArn: "arn:aws:s3:::photos" }),
+      notification("to-fn", { lambdaFunctions: [{ lambdaFunctionArn: FN_ARN }] }, ["fn-from-photos"]),
+      // A queue whose own policy lets S3 send for buckets like it, and a topic whose inline policy does.
+      queue("uploads", { url: UPLOADS_URL }),
+      // A Deny with a condition S3 meets (TLS) keeps nothing out; an Allow for everyone lets S3 in too.
+      queuePolicy(
+        "uploads-policy",
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } },
+            ...JSON.parse(s3May("sqs:SendMessage", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::photo*" } })).Statement,
+          ],
+        }),
+      ),
+      res("aws:sns/topic:Topic", "news", {
+        arn: NEWS_ARN,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:*", Resource: "*" }],
+        }),
+      }),
+      notification("to-queue-and-topic", { queues: [{ queueArn: UPLOADS_ARN }], topics: [{ topicArn: NEWS_ARN }] }, ["uploads-policy"]),
+      // A destination of another stack is that stack's to let S3 in.
+      notification("elsewhere", { lambdaFunctions: [{ lambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:other" }] }),
+      // A preview of a new stack: the function's ARN is unknown, the engine's property dependencies say which it is.
+      withDependencies(s3Permission("new-permission", { function: undefined }), { function: [fn().urn] }),
+      withDependencies(notification("to-new-fn", { lambdaFunctions: [{ lambdaFunctionArn: undefined }] }, ["new-permission"]), {
+        lambdaFunctions: [fn().urn],
+      }),
+    ],
+    violations: [
+      {
+        resources: [fn(), notification("to-fn", { lambdaFunctions: [{ lambdaFunctionArn: FN_ARN }] })],
+        messages: [
+          `bucket notification to-fn: S3 invoking function fn (${FN_ARN}) has no aws.lambda.Permission for s3.amazonaws.com with sourceArn arn:aws:s3:::photos; ${UNVALIDATED}`,
+        ],
+      },
+      {
+        // For another bucket, for another qualifier, for another principal.
+        resources: [
+          fn(),
+          s3Permission("other-bucket", { sourceArn: "arn:aws:s3:::logs" }),
+          s3Permission("other-qualifier", { qualifier: "live" }),
+          s3Permission("other-principal", { principal: "sns.amazonaws.com" }),
+          notification("to-fn", { lambdaFunctions: [{ lambdaFunctionArn: FN_ARN }] }, [
+            "other-bucket",
+            "other-qualifier",
+            "other-principal",
+          ]),
+        ],
+        messages: [
+          `bucket notification to-fn: S3 invoking function fn (${FN_ARN}) has no aws.lambda.Permission for s3.amazonaws.com with sourceArn arn:aws:s3:::photos; ${UNVALIDATED}`,
+        ],
+      },
+      {
+        resources: [fn(), s3Permission("fn-from-photos"), notification("to-fn", { lambdaFunctions: [{ lambdaFunctionArn: FN_ARN }] })],
+        messages: [
+          `bucket notification to-fn: S3 invoking function fn (${FN_ARN}) is let in by fn-from-photos, which the notification does not depend on: S3 checks the destination when the notification is put, which may come first (add dependsOn)`,
+        ],
+      },
+      {
+        resources: [
+          fn(),
+          withDependencies(s3Permission("unrelated", { function: undefined }), {
+            function: ["urn:pulumi:test::platform::aws:lambda/function:Function::other"],
+          }),
+          withDependencies(notification("to-new-fn", { lambdaFunctions: [{ lambdaFunctionArn: undefined }] }, ["unrelated"]), {
+            lambdaFunctions: [fn().urn],
+          }),
+        ],
+        messages: [
+          `bucket notification to-new-fn: S3 invoking its function has no aws.lambda.Permission for s3.amazonaws.com with sourceArn arn:aws:s3:::photos; ${UNVALIDATED}`,
+        ],
+      },
+      {
+        resources: [
+          queue("uploads", { url: UPLOADS_URL }),
+          queuePolicy("uploads-policy", s3May("sqs:SendMessage", { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::logs" } })),
+          res("aws:sns/topic:Topic", "news", { arn: NEWS_ARN }),
+          notification("to-queue-and-topic", { queues: [{ queueArn: UPLOADS_ARN }], topics: [{ topicArn: NEWS_ARN }] }, ["uploads-policy"]),
+        ],
+        messages: [
+          `bucket notification to-queue-and-topic: S3 sending to queue uploads is not let in: no policy on it allows s3.amazonaws.com sqs:SendMessage for arn:aws:s3:::photos; ${UNVALIDATED}`,
+          `bucket notification to-queue-and-topic: S3 sending to topic news is not let in: no policy on it allows s3.amazonaws.com sns:Publish for arn:aws:s3:::photos; ${UNVALIDATED}`,
+        ],
+      },
+      {
+        // A Deny that always applies wins over the Allow; an Allow for another action lets nothing in.
+        resources: [
+          queue("uploads", { url: UPLOADS_URL }),
+          queuePolicy(
+            "uploads-policy",
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [...JSON.parse(s3May("sqs:*", undefined, "Deny")).Statement, ...JSON.parse(s3May("sqs:SendMessage")).Statement],
+            }),
+          ),
+          res("aws:sns/topic:Topic", "news", { arn: NEWS_ARN, policy: s3May("SNS:Subscribe") }),
+          notification("to-queue-and-topic", { queues: [{ queueArn: UPLOADS_ARN }], topics: [{ topicArn: NEWS_ARN }] }, ["uploads-policy"]),
+        ],
+        messages: [
+          `bucket notification to-queue-and-topic: S3 sending to queue uploads is not let in: no policy on it allows s3.amazonaws.com sqs:SendMessage for arn:aws:s3:::photos; ${UNVALIDATED}`,
+          `bucket notification to-queue-and-topic: S3 sending to topic news is not let in: no policy on it allows s3.amazonaws.com sns:Publish for arn:aws:s3:::photos; ${UNVALIDATED}`,
+        ],
+      },
+      {
+        resources: [
+          queue("uploads", { url: UPLOADS_URL }),
+          queuePolicy("uploads-policy", s3May("sqs:SendMessage")),
+          notification("to-queue", { queues: [{ queueArn: UPLOADS_ARN }] }),
+        ],
+        messages: [
+          "bucket notification to-queue: S3 sending to queue uploads is let in by uploads-policy, which the notification does not depend on: S3 checks the destination when the notification is put, which may come first (add dependsOn)",
         ],
       },
     ],
