@@ -73,6 +73,15 @@ const NOT_FOUND: Record<string, string> = {
   sns: "NotFound",
 };
 
+/** A topic's subscription of a function: the local cloud's own queue that carries SNS's messages to it. */
+interface TopicDelivery {
+  queueUrl: string;
+  topicArn: string;
+  subscriptionArn: string;
+  functionRef: string;
+  trigger: string;
+}
+
 /** A rule's or a schedule's target, as the graph declares it now: what delivering to it needs. */
 interface RouteTarget {
   /** `viaRole`: the role a Scheduler schedule sends with; none for a rule, which EventBridge sends as itself. */
@@ -84,6 +93,8 @@ export class EventRouter {
   /** SNS subscriptions that only the cloud delivers (email, sms, https): listed at start-up. */
   readonly cloudOnlySubscriptions: string[] = [];
   private readonly loops: Promise<void>[] = [];
+  /** The local cloud's own queues that carry SNS messages to functions, one per subscription. */
+  private readonly topicDeliveries: TopicDelivery[] = [];
   private readonly abort = new AbortController();
   /** Retries waiting for their turn; a stop ends them, and says the router is stopped. */
   private readonly waits = new RetryWaits();
@@ -124,6 +135,7 @@ export class EventRouter {
     this.waits.stop();
     this.abort.abort();
     await Promise.allSettled(this.loops);
+    await this.keepTopicDeliveries();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
@@ -160,19 +172,21 @@ export class EventRouter {
           await clients.sns.send(
             new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: Attributes!.QueueArn, Attributes: attributes }),
           );
-          this.loops.push(this.deliverToFunction(QueueUrl!, topic.arn, subscription.arn, subscription.endpoint, trigger));
+          const delivery = {
+            queueUrl: QueueUrl!,
+            topicArn: topic.arn,
+            subscriptionArn: subscription.arn,
+            functionRef: subscription.endpoint,
+            trigger,
+          };
+          this.topicDeliveries.push(delivery);
+          this.loops.push(this.deliverToFunction(delivery));
         } else this.cloudOnlySubscriptions.push(`${topic.name} → ${subscription.protocol}:${subscription.endpoint}`);
       }
     }
   }
 
-  private async deliverToFunction(
-    queueUrl: string,
-    topicArn: string,
-    subscriptionArn: string,
-    functionRef: string,
-    trigger: string,
-  ): Promise<void> {
+  private async deliverToFunction({ queueUrl, topicArn, subscriptionArn, functionRef, trigger }: TopicDelivery): Promise<void> {
     const { clients } = this.options;
     const lambda = this.lambda;
     while (this.running) {
@@ -192,6 +206,45 @@ export class EventRouter {
         if (!this.running) return;
         this.options.reporter.info(`${trigger}: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  /**
+   * SNS accepted the messages still in the local cloud's own queues to functions: at a stop each becomes
+   * the async event Lambda would have accepted, in the ledger (so `--persist` saves it, and otherwise the
+   * stop says it drops it), counted from when SNS took it, instead of being lost with the queue.
+   */
+  private async keepTopicDeliveries(): Promise<void> {
+    const { clients } = this.options;
+    for (const { queueUrl, topicArn, subscriptionArn, functionRef, trigger } of this.topicDeliveries) {
+      try {
+        for (;;) {
+          const { Messages = [] } = await clients.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 0,
+              MessageSystemAttributeNames: ["SentTimestamp"],
+            }),
+          );
+          if (!Messages.length) break;
+          for (const message of Messages) {
+            if (this.lambda.permitsInvoke(functionRef, "sns.amazonaws.com", topicArn, trigger))
+              this.pending.add({
+                kind: "lambda",
+                function: functionRef,
+                requestId: randomUUID(),
+                event: snsEvent(JSON.parse(message.Body!), topicArn, subscriptionArn),
+                trigger,
+                received: Number(message.Attributes?.SentTimestamp ?? Date.now()),
+                attempts: 0,
+              });
+            await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+          }
+        }
+      } catch (err) {
+        this.options.reporter.info(`${trigger}: could not keep the messages waiting for ${functionRef}: ${(err as Error).message}`);
       }
     }
   }

@@ -658,6 +658,53 @@ describe("local cloud: EventBridge target retries", () => {
       await router.stop();
     });
 
+    it("keeps the SNS messages still on their way to a function at a stop, as the async events Lambda would have accepted", async () => {
+      const INTERNAL = "http://sqs.localhost/local-sns-news";
+      const envelope = { Type: "Notification", MessageId: "m-1", Message: "hello", Timestamp: "2026-12-01T00:00:00.000Z" };
+      const waiting = [
+        { Body: JSON.stringify(envelope), ReceiptHandle: "r-1", Attributes: { SentTimestamp: "1000" } },
+        { Body: JSON.stringify({ ...envelope, MessageId: "m-2" }), ReceiptHandle: "r-2", Attributes: { SentTimestamp: "2000" } },
+      ];
+      const deleted: string[] = [];
+      const pending = new PendingDeliveries();
+      const reporter = new Reporter(() => undefined);
+      const router = new EventRouter({
+        model: { eventRules: [], schedules: [], topics: [] },
+        reporter,
+        pending,
+        clients: {
+          sqs: {
+            send: async (command: { constructor: { name: string }; input: any }) => {
+              if (command.constructor.name === "DeleteMessageCommand") return void deleted.push(command.input.ReceiptHandle);
+              // One message a receive, until none is left.
+              return { Messages: waiting.splice(0, 1) };
+            },
+          },
+        },
+      } as unknown as EventRouterOptions);
+      const internals = router as unknown as { lambdaService: unknown; topicDeliveries: unknown[] };
+      // The second message's function may not be invoked by SNS: it is not kept, as Lambda would not accept it.
+      let allowed = 0;
+      internals.lambdaService = { permitsInvoke: () => allowed++ === 0 };
+      internals.topicDeliveries.push({
+        queueUrl: INTERNAL,
+        topicArn: "arn:aws:sns:eu-west-1:123456789012:news",
+        subscriptionArn: "arn:aws:sns:eu-west-1:123456789012:news:sub-1",
+        functionRef: "recorder",
+        trigger: "sns news",
+      });
+      await router.stop();
+      expect(deleted).to.deep.equal(["r-1", "r-2"]);
+      const [kept, ...more] = pending.list();
+      expect(more).to.deep.equal([]);
+      expect(kept).to.deep.include({ kind: "lambda", function: "recorder", trigger: "sns news", received: 1000, attempts: 0 });
+      expect((kept as { event: any }).event.Records[0]).to.deep.include({
+        EventSource: "aws:sns",
+        EventSubscriptionArn: "arn:aws:sns:eu-west-1:123456789012:news:sub-1",
+      });
+      expect((kept as { event: any }).event.Records[0].Sns).to.deep.include({ MessageId: "m-1", Message: "hello" });
+    });
+
     it("does not take up a delivery whose rule, schedule or target the graph no longer has", async () => {
       const { router, pending } = routerWith(throttled);
       expect(router.resume(entry({ rule: `${RULE}-gone` }))).to.equal(false);
