@@ -12,8 +12,9 @@ import type { InvokeOutcome } from "./lambda/pool";
 import type { LambdaService } from "./lambda/service";
 import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
 import { clock, RequestProfile } from "./profile";
-import type { Integration, LocalApi, LocalStage } from "./model";
+import type { Integration, LocalApi, LocalRoute, LocalStage } from "./model";
 import { RouteTable } from "./routes";
+import { AuthorizerCache, authorizerEvent, decisionOf, identityOf, Verdict, verdictFor } from "./authorizer";
 
 export interface ApiServerOptions {
   api: LocalApi;
@@ -95,12 +96,90 @@ export function stageFor(stages: LocalStage[], rawPath: string): { stage: LocalS
 
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   // What the API serves; hot reload replaces it (new routes, stages, CORS) without closing the port.
-  let routes: RouteTable<Integration>;
+  let routes: RouteTable<LocalRoute>;
   let buckets: Map<string, () => boolean>;
   let cors: LocalApi["cors"];
+  const verdicts = new AuthorizerCache();
+  /** Routes whose authorizer is not enforced here, said once each. */
+  const unenforced = new Set<string>();
+
+  /**
+   * Runs the route's authorizer (local/authorizer.ts) before its integration: a Lambda authorizer of
+   * payload format 2.0 is enforced as API Gateway enforces it; a JWT or IAM authorization, or a 1.0 Lambda
+   * authorizer, is not emulated, and the request is served as if allowed, which is said once per route.
+   */
+  const authorize = async (
+    lambda: LambdaService,
+    route: LocalRoute,
+    req: http.IncomingMessage,
+    parts: EventParts,
+    routeArn: string,
+  ): Promise<Verdict> => {
+    const trigger = `api ${route.routeKey}`;
+    const authorizer = route.authorizer;
+    if (route.authorizationType !== "CUSTOM" || !authorizer || authorizer.payloadFormatVersion !== "2.0") {
+      if (!unenforced.has(route.routeKey)) {
+        unenforced.add(route.routeKey);
+        const what =
+          route.authorizationType === "CUSTOM"
+            ? `Lambda authorizer (payload format ${authorizer?.payloadFormatVersion})`
+            : route.authorizationType;
+        options.reporter.info(`${trigger}: its ${what} authorization is not enforced locally; requests are served as if allowed`);
+      }
+      return { allowed: true };
+    }
+    const refused = (status: 401 | 403 | 500, why: string): Verdict => {
+      options.reporter.info(`${trigger}: authorizer ${authorizer.name} answers ${status}: ${why}`);
+      return { allowed: false, status, why };
+    };
+    const event = payloadV2(req, parts);
+    const identity = identityOf(authorizer.identitySources, {
+      headers: event.headers as Record<string, string>,
+      query: event.queryStringParameters as Record<string, string> | undefined,
+      stageVariables: parts.stage.variables,
+      context: {
+        routeKey: route.routeKey,
+        stage: parts.stage.name,
+        httpMethod: req.method ?? "GET",
+        path: parts.rawPath,
+        requestId: parts.requestId,
+        sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      },
+    });
+    if (!identity) return refused(401, `the request lacks ${authorizer.identitySources.join(" or ")}, so the authorizer is not invoked`);
+    let decision = verdicts.get(authorizer, identity);
+    if (!decision) {
+      const fn = authorizer.functionArn;
+      if (!fn || !lambda.knows(fn)) return refused(500, `its function ${fn ?? "(none)"} is not a function of this program`);
+      const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/authorizers/${authorizer.id}`;
+      if (!lambda.permitsInvoke(fn, "apigateway.amazonaws.com", sourceArn, `${trigger} (authorizer ${authorizer.name})`))
+        return refused(500, `API Gateway may not invoke ${fn} for ${sourceArn}`);
+      const outcome = await lambda.invoke(fn, authorizerEvent(event, routeArn, identity), `authorizer ${authorizer.name}`);
+      if (outcome.error || outcome.throttled) return refused(500, `its function failed: ${outcome.error?.errorMessage ?? "throttled"}`);
+      let answer: unknown;
+      try {
+        answer = JSON.parse(outcome.payload ?? "null");
+      } catch {
+        answer = undefined;
+      }
+      decision = decisionOf(answer, authorizer.simpleResponses);
+      if (!decision)
+        return refused(
+          500,
+          authorizer.simpleResponses
+            ? "its answer has neither a boolean isAuthorized nor an IAM policy"
+            : "its answer has no IAM policy (policyDocument); enableSimpleResponses is off",
+        );
+      verdicts.set(authorizer, identity, decision);
+    }
+    const verdict = verdictFor(decision, routeArn);
+    return verdict.allowed ? verdict : refused(verdict.status, verdict.why);
+  };
   const serve = (api: LocalApi) => {
     options.api = api;
-    routes = new RouteTable<Integration>(api.routes.map((r) => ({ routeKey: r.routeKey, target: r.integration })));
+    routes = new RouteTable<LocalRoute>(api.routes.map((r) => ({ routeKey: r.routeKey, target: r })));
+    // A new graph may change its authorizers: verdicts kept for the old ones go.
+    verdicts.clear();
     buckets = new Map(
       api.stages
         .filter((stage) => options.enforceThrottle && stage.throttle)
@@ -169,28 +248,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     if (bucket && !bucket()) return send(apiError(429, "Too Many Requests"));
     const match = routes.match(req.method ?? "GET", served.routePath);
     if (!match) return send(apiError(404, "Not Found"));
-    const integration = match.route.target;
-    if (integration.type === "HTTP_PROXY") {
-      const uri = withStageVariables(integration.uri, served.stage.variables);
-      void proxy({ ...integration, uri }, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
-        options.reporter.info(`passthrough ${req.method} ${rawPath}: ${problem}`),
-      ).then(send);
-      return;
-    }
-    // A function made elsewhere (its ARN written into the program) does not run here; API Gateway answers
-    // 500 when its integration's function does not exist, and the line says what to do about it.
-    if (!lambda.knows(integration.functionArn)) {
-      options.reporter.info(
-        `api ${match.route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
-      );
-      return send(apiError(500, "Internal Server Error"));
-    }
-    // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
-    const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
-    if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", sourceArn, `api ${match.route.routeKey}`))
-      return send(apiError(500, "Internal Server Error"));
-    const event = payloadV2(req, {
-      routeKey: match.route.routeKey,
+    const route = match.route.target;
+    const parts: EventParts = {
+      routeKey: route.routeKey,
       rawPath,
       rawQueryString,
       pathParameters: match.pathParameters,
@@ -198,23 +258,56 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       requestId,
       stage: served.stage,
       options,
-    });
-    const routed = options.profile ? clock() : 0;
-    void invokeRoute(lambda, integration.functionArn, event, match.route.routeKey).then(({ answer, outcome }) => {
-      const mapped = options.profile ? clock() : 0;
-      send(answer);
-      const t = outcome?.timing;
-      if (options.profile && t)
-        options.profile.add({
-          read: read - arrived,
-          route: routed - read,
-          "to container": t.start - routed,
-          handler: t.end - t.start,
-          "from container": t.back - t.end,
-          map: mapped - t.back,
-          write: clock() - mapped,
-        });
-    });
+    };
+    // The route's ARN, for its authorizer's policy and the integration's invoke permission.
+    const routeArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
+    /** Hands the request to the route's integration; `authorized`: its authorizer's context, for the event. */
+    const integrate = (authorized?: Record<string, unknown>): void => {
+      const integration = route.integration;
+      if (integration.type === "HTTP_PROXY") {
+        const uri = withStageVariables(integration.uri, served.stage.variables);
+        void proxy({ ...integration, uri }, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>
+          options.reporter.info(`passthrough ${req.method} ${rawPath}: ${problem}`),
+        ).then(send);
+        return;
+      }
+      // A function made elsewhere (its ARN written into the program) does not run here; API Gateway answers
+      // 500 when its integration's function does not exist, and the line says what to do about it.
+      if (!lambda.knows(integration.functionArn)) {
+        options.reporter.info(
+          `api ${match.route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
+        );
+        return send(apiError(500, "Internal Server Error"));
+      }
+      // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
+      if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", routeArn, `api ${route.routeKey}`))
+        return send(apiError(500, "Internal Server Error"));
+      const event = payloadV2(req, parts);
+      if (authorized) (event.requestContext as Record<string, unknown>).authorizer = { lambda: authorized };
+      const routed = options.profile ? clock() : 0;
+      void invokeRoute(lambda, integration.functionArn, event, route.routeKey).then(({ answer, outcome }) => {
+        const mapped = options.profile ? clock() : 0;
+        send(answer);
+        const t = outcome?.timing;
+        if (options.profile && t)
+          options.profile.add({
+            read: read - arrived,
+            route: routed - read,
+            "to container": t.start - routed,
+            handler: t.end - t.start,
+            "from container": t.back - t.end,
+            map: mapped - t.back,
+            write: clock() - mapped,
+          });
+      });
+    };
+    if (route.authorizationType === "CUSTOM" || route.authorizationType === "JWT" || route.authorizationType === "AWS_IAM") {
+      void authorize(lambda, route, req, parts, routeArn).then((verdict) =>
+        verdict.allowed ? integrate(verdict.context) : send(apiError(verdict.status, STATUS_MESSAGES[verdict.status])),
+      );
+      return;
+    }
+    integrate();
   };
 
   return new Promise((resolve, reject) => {
@@ -246,6 +339,9 @@ interface EventParts {
   stage: LocalStage;
   options: ApiServerOptions;
 }
+
+/** API Gateway's messages for the statuses an authorizer answers with. */
+const STATUS_MESSAGES = { 401: "Unauthorized", 403: "Forbidden", 500: "Internal Server Error" } as const;
 
 /** The payload format 2.0 event, as API Gateway builds it. */
 export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {

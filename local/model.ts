@@ -67,6 +67,30 @@ export type Integration =
 export interface LocalRoute {
   routeKey: string;
   integration: Integration;
+  /**
+   * Who may call it: `CUSTOM` runs the route's Lambda authorizer first (local/authorizer.ts); `JWT` and
+   * `AWS_IAM` are not enforced locally, and say so. @default "NONE"
+   */
+  authorizationType?: "NONE" | "CUSTOM" | "JWT" | "AWS_IAM";
+  /** The authorizer a `CUSTOM` or `JWT` route names. @default none */
+  authorizer?: LocalAuthorizer;
+}
+
+/** An HTTP API's authorizer (aws.apigatewayv2.Authorizer). */
+export interface LocalAuthorizer {
+  id: string;
+  name: string;
+  type: "REQUEST" | "JWT";
+  /** A REQUEST authorizer's function, from its `authorizerUri`. @default none */
+  functionArn?: string;
+  /** Selection expressions: `$request.header.Authorization`, `$request.querystring.token`, `$context.routeKey`, `$stageVariables.x`. */
+  identitySources: string[];
+  /** "2.0" or "1.0"; only 2.0 is emulated. */
+  payloadFormatVersion: string;
+  /** Whether the function answers `{ isAuthorized, context }` rather than an IAM policy. */
+  simpleResponses: boolean;
+  /** How long a verdict is kept for the same identity sources; 0 keeps none. */
+  resultTtlSeconds: number;
 }
 
 export interface LocalStage {
@@ -322,6 +346,7 @@ const NOT_ENFORCED = [
 const EMULATED = new Set([
   "aws:lambda/function:Function",
   "aws:apigatewayv2/api:Api",
+  "aws:apigatewayv2/authorizer:Authorizer",
   "aws:apigatewayv2/route:Route",
   "aws:apigatewayv2/integration:Integration",
   "aws:apigatewayv2/stage:Stage",
@@ -484,6 +509,7 @@ function refuseRouteKey(urn: string, routeKey: string): void {
 
 function apisOf(graph: Graph): LocalApi[] {
   const integrations = new Map(ofType(graph, "aws:apigatewayv2/integration:Integration").map((r) => [r.id, r]));
+  const authorizers = new Map(ofType(graph, "aws:apigatewayv2/authorizer:Authorizer").map((r) => [r.id, authorizerOf(r)]));
   return ofType(graph, "aws:apigatewayv2/api:Api").map((api): LocalApi => {
     if ((api.state.protocolType ?? "HTTP") !== "HTTP")
       throw new Error(`${api.urn}: only HTTP APIs are emulated (protocolType ${api.state.protocolType})`);
@@ -494,7 +520,11 @@ function apisOf(graph: Graph): LocalApi[] {
         const integration = integrations.get(target.replace(/^integrations\//, ""));
         if (!integration) throw new Error(`${route.urn}: route "${route.state.routeKey}" has no integration (target "${target}")`);
         refuseRouteKey(route.urn, route.state.routeKey);
-        return { routeKey: route.state.routeKey, integration: integrationOf(integration, graph) };
+        const authorizationType = route.state.authorizationType ?? "NONE";
+        const authorizer = route.state.authorizerId ? authorizers.get(route.state.authorizerId) : undefined;
+        if ((authorizationType === "CUSTOM" || authorizationType === "JWT") && !authorizer)
+          throw new Error(`${route.urn}: route "${route.state.routeKey}" is ${authorizationType} but names no authorizer of the graph`);
+        return { routeKey: route.state.routeKey, integration: integrationOf(integration, graph), authorizationType, authorizer };
       });
     const stages = ofType(graph, "aws:apigatewayv2/stage:Stage")
       .filter((stage) => stage.state.apiId === api.id)
@@ -796,6 +826,21 @@ function originKeyOf(graph: Graph, uri: string): string | undefined {
 function configKeyOf(graph: Graph, matches: (value: string) => boolean): string | undefined {
   const entry = Object.entries(graph.config ?? {}).find(([, value]) => matches(value));
   return entry?.[0].startsWith(`${graph.project}:`) ? entry[0].slice(graph.project.length + 1) : entry?.[0];
+}
+
+function authorizerOf(r: CapturedResource): LocalAuthorizer {
+  const s = r.state;
+  const uri = String(s.authorizerUri ?? "");
+  return {
+    id: r.id!,
+    name: s.name ?? r.name,
+    type: s.authorizerType === "JWT" ? "JWT" : "REQUEST",
+    functionArn: uri ? (uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri) : undefined,
+    identitySources: s.identitySources ?? [],
+    payloadFormatVersion: s.authorizerPayloadFormatVersion ?? "2.0",
+    simpleResponses: !!s.enableSimpleResponses,
+    resultTtlSeconds: s.authorizerResultTtlInSeconds ?? 0,
+  };
 }
 
 function integrationOf(r: CapturedResource, graph: Graph): Integration {

@@ -1,7 +1,7 @@
 /** The start-up table: what runs locally, where, and what the graph holds that only the cloud runs. */
 import type { Reporter } from "./console";
 import type { Emulators } from "./emulators";
-import { findFunction, type LocalModel } from "./model";
+import { findFunction, type LocalModel, type LocalRoute } from "./model";
 import type { Provisioned } from "./provision";
 import type { Scheduler } from "./schedules";
 
@@ -51,6 +51,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
           : findFunction(model, r.integration.functionArn)
             ? `λ ${r.integration.functionArn.split(":").pop()}`
             : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
+        ...authorizationOf(r),
       ]),
     );
     if (spec.quickCreate) reporter.info("  quick create: AWS made its route, integration and $default stage");
@@ -181,4 +182,13 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
   );
   reporter.table("Accepted, not enforced locally", summarize(byReason("not-enforced")));
   reporter.table("Unsupported (skipped)", summarize(byReason("unsupported")));
+}
+
+/** What guards a route, as a cell of its row: its Lambda authorizer, or an authorization the local cloud does not enforce. */
+function authorizationOf(route: LocalRoute): string[] {
+  const type = route.authorizationType ?? "NONE";
+  if (type === "NONE") return [];
+  if (type === "CUSTOM" && route.authorizer?.payloadFormatVersion === "2.0") return [`authorizer ${route.authorizer.name}`];
+  const what = type === "CUSTOM" ? `authorizer ${route.authorizer?.name} (payload format ${route.authorizer?.payloadFormatVersion})` : type;
+  return [`${what}: not enforced locally`];
 }

@@ -1,0 +1,241 @@
+/**
+ * HTTP API Lambda authorizers, locally (local/authorizer.ts, local/http-api.ts), against "Working with
+ * AWS Lambda authorizers for HTTP APIs" (API Gateway Developer Guide): the pure parts, then a fixture
+ * program of raw aws resources whose routes are guarded.
+ */
+import * as http from "http";
+import * as path from "path";
+import { expect } from "chai";
+import { AuthorizerCache, authorizerEvent, decisionOf, identityOf, verdictFor } from "../../local/authorizer";
+import { LocalCloud, startLocalCloud } from "../../local/cloud";
+import type { LocalAuthorizer } from "../../local/model";
+
+const ROUTE_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/$default/GET/orders/7";
+
+describe("local cloud: HTTP API Lambda authorizers", () => {
+  describe("identity sources", () => {
+    const inputs = {
+      headers: { authorization: "letmein", "x-team": "" },
+      query: { token: "good" },
+      stageVariables: { tier: "gold" },
+      context: { routeKey: "GET /orders/{id}" },
+    };
+
+    it("reads headers whatever their case, query values, context and stage variables, in order", () => {
+      expect(
+        identityOf(["$request.header.Authorization", "$request.querystring.token", "$context.routeKey", "$stageVariables.tier"], inputs),
+      ).to.deep.equal(["letmein", "good", "GET /orders/{id}", "gold"]);
+      expect(identityOf([], inputs)).to.deep.equal([]);
+    });
+
+    it("is missing when any one is absent or empty, or not a selection expression it knows", () => {
+      expect(identityOf(["$request.header.Authorization", "$request.header.X-Api-Key"], inputs)).to.equal(undefined);
+      expect(identityOf(["$request.header.X-Team"], inputs)).to.equal(undefined);
+      // Query string names are case-sensitive.
+      expect(identityOf(["$request.querystring.Token"], inputs)).to.equal(undefined);
+      expect(identityOf(["$request.querystring.token"], { ...inputs, query: undefined })).to.equal(undefined);
+      expect(identityOf(["$request.body.token"], inputs)).to.equal(undefined);
+    });
+  });
+
+  it("sends the route's 2.0 event without its body, as a REQUEST for the route's ARN, with the identity sources' values", () => {
+    const event = authorizerEvent(
+      { version: "2.0", routeKey: "GET /orders/{id}", rawPath: "/orders/7", headers: { a: "b" }, body: "secret", isBase64Encoded: false },
+      ROUTE_ARN,
+      ["letmein"],
+    );
+    expect(event).to.deep.equal({
+      version: "2.0",
+      type: "REQUEST",
+      routeArn: ROUTE_ARN,
+      identitySource: ["letmein"],
+      routeKey: "GET /orders/{id}",
+      rawPath: "/orders/7",
+      headers: { a: "b" },
+    });
+  });
+
+  describe("the function's answer", () => {
+    it("takes a simple response only when simple responses are on, with its context", () => {
+      const allowed = decisionOf({ isAuthorized: true, context: { user: "ann" } }, true)!;
+      expect(verdictFor(allowed, ROUTE_ARN)).to.deep.equal({ allowed: true, context: { user: "ann" } });
+      expect(verdictFor(decisionOf({ isAuthorized: false }, true)!, ROUTE_ARN)).to.deep.include({ allowed: false, status: 403 });
+      expect(decisionOf({ isAuthorized: true }, false)).to.equal(undefined);
+      expect(decisionOf({ isAuthorized: "yes" }, true)).to.equal(undefined);
+      for (const shape of [null, "ok", [true], 7]) expect(decisionOf(shape, true), JSON.stringify(shape)).to.equal(undefined);
+    });
+
+    const policy = (...statements: object[]) =>
+      decisionOf({ principalId: "p", policyDocument: { Version: "2012-10-17", Statement: statements } }, false)!;
+
+    it("evaluates an IAM policy for the route: an Allow on it (wildcards too), an explicit Deny over any Allow", () => {
+      const allow = {
+        Effect: "Allow",
+        Action: "execute-api:Invoke",
+        Resource: "arn:aws:execute-api:us-east-1:123456789012:api1/*/GET/orders/*",
+      };
+      expect(verdictFor(policy(allow), ROUTE_ARN)).to.deep.equal({ allowed: true, context: undefined });
+      expect(verdictFor(policy({ ...allow, Action: ["execute-api:*"] }), ROUTE_ARN).allowed).to.equal(true);
+      expect(verdictFor(policy({ ...allow, Resource: ROUTE_ARN.replace("/7", "/8") }), ROUTE_ARN)).to.deep.include({
+        allowed: false,
+        status: 403,
+      });
+      expect(verdictFor(policy({ ...allow, Action: "execute-api:ManageConnections" }), ROUTE_ARN).allowed).to.equal(false);
+      expect(verdictFor(policy(allow, { ...allow, Effect: "Deny", Resource: ROUTE_ARN }), ROUTE_ARN)).to.deep.include({
+        allowed: false,
+        status: 403,
+      });
+      // One statement, not a list, is a policy too; a policy with none allows nothing.
+      expect(verdictFor(decisionOf({ policyDocument: { Statement: allow } }, false)!, ROUTE_ARN).allowed).to.equal(true);
+      expect(verdictFor(policy(), ROUTE_ARN).allowed).to.equal(false);
+      expect(decisionOf({ principalId: "p" }, false)).to.equal(undefined);
+    });
+  });
+
+  describe("the verdicts kept for an authorizer's TTL", () => {
+    const authorizer = (over: Partial<LocalAuthorizer> = {}): LocalAuthorizer => ({
+      id: "a1",
+      name: "a",
+      type: "REQUEST",
+      identitySources: ["$request.header.Authorization"],
+      payloadFormatVersion: "2.0",
+      simpleResponses: true,
+      resultTtlSeconds: 300,
+      ...over,
+    });
+    const decision = decisionOf({ isAuthorized: true }, true)!;
+
+    it("keeps a verdict for the same identity, until its TTL has passed", () => {
+      let now = 1_000_000;
+      const cache = new AuthorizerCache(() => now);
+      cache.set(authorizer(), ["t"], decision);
+      expect(cache.get(authorizer(), ["t"])).to.equal(decision);
+      expect(cache.get(authorizer(), ["u"])).to.equal(undefined);
+      expect(cache.get(authorizer({ id: "a2" }), ["t"])).to.equal(undefined);
+      now += 299_999;
+      expect(cache.get(authorizer(), ["t"])).to.equal(decision);
+      now += 1;
+      expect(cache.get(authorizer(), ["t"])).to.equal(undefined);
+    });
+
+    it("keeps none without a TTL or without an identity source, and forgets all when cleared", () => {
+      const cache = new AuthorizerCache();
+      cache.set(authorizer({ resultTtlSeconds: 0 }), ["t"], decision);
+      expect(cache.get(authorizer({ resultTtlSeconds: 0 }), ["t"])).to.equal(undefined);
+      cache.set(authorizer({ identitySources: [] }), [], decision);
+      expect(cache.get(authorizer({ identitySources: [] }), [])).to.equal(undefined);
+      cache.set(authorizer(), ["t"], decision);
+      cache.clear();
+      expect(cache.get(authorizer(), ["t"])).to.equal(undefined);
+    });
+  });
+
+  describe("on a program's routes (fixture authorizer-api)", function () {
+    this.timeout(120_000);
+    let cloud: LocalCloud;
+    const lines: string[] = [];
+    const get = (target: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.request(new URL(target, cloud.url), { method: "GET", headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+
+    before(async () => {
+      cloud = await startLocalCloud({
+        programDir: path.join(__dirname, "..", "fixtures", "authorizer-api"),
+        stack: "test",
+        port: 0,
+        write: (line) => lines.push(line),
+        stateFile: false,
+      });
+    });
+    after(async () => cloud?.stop());
+
+    it("lists each route's authorizer at start-up, and says which authorizations are not enforced locally", () => {
+      const row = (route: string) =>
+        lines
+          .find((l) => l.startsWith(`  ${route} `))
+          ?.trim()
+          .replace(/\s+/g, " ");
+      expect(row("GET /open")).to.equal("GET /open λ echo");
+      expect(row("GET /simple")).to.equal("GET /simple λ echo authorizer simple");
+      expect(row("GET /jwt")).to.equal("GET /jwt λ echo JWT: not enforced locally");
+      expect(row("GET /legacy")).to.equal("GET /legacy λ echo authorizer legacy (payload format 1.0): not enforced locally");
+    });
+
+    it("serves a route without authorization as before", async () => {
+      expect(await get("/open")).to.deep.equal({ status: 200, body: { path: "/open", authorizer: null } });
+    });
+
+    it("answers 401 without invoking the authorizer when the identity source is missing", async () => {
+      const invoked = lines.filter((l) => l.includes("authorizer simple")).length;
+      expect(await get("/simple")).to.deep.equal({ status: 401, body: { message: "Unauthorized" } });
+      expect(lines.filter((l) => l.includes("authorizer simple")).length).to.equal(invoked + 1);
+      expect(lines.at(-1)).to.include("lacks $request.header.Authorization");
+    });
+
+    it("lets a simple response's yes through, with its context in requestContext.authorizer.lambda; a no is 403", async () => {
+      const allowed = await get("/simple", { authorization: "letmein" });
+      expect(allowed.status).to.equal(200);
+      expect(allowed.body.authorizer.lambda).to.deep.include({ user: "ann", type: "REQUEST", identity: ["letmein"], hasBody: false });
+      expect(allowed.body.authorizer.lambda.routeArn).to.match(/:[^:/]+\/\$default\/GET\/simple$/);
+      expect(await get("/simple", { authorization: "guess" })).to.deep.equal({ status: 403, body: { message: "Forbidden" } });
+    });
+
+    it("answers 500 when the authorizer fails or answers another shape, and never reaches the integration", async () => {
+      const integrated = () => lines.filter((l) => l.includes("echo api GET /simple")).length;
+      const before = integrated();
+      expect(await get("/simple", { authorization: "letmein", "x-fail": "1" })).to.deep.equal({
+        status: 500,
+        body: { message: "Internal Server Error" },
+      });
+      expect(await get("/simple", { authorization: "letmein", "x-shape": "1" })).to.deep.equal({
+        status: 500,
+        body: { message: "Internal Server Error" },
+      });
+      expect(lines.some((l) => l.includes("its answer has neither a boolean isAuthorized nor an IAM policy"))).to.equal(true);
+      expect(lines.some((l) => l.includes("authorizer simple answers 500: its function failed: gate down"))).to.equal(true);
+      expect(integrated()).to.equal(before);
+    });
+
+    it("answers 500 when API Gateway may not invoke the authorizer's function for the authorizer's ARN", async () => {
+      expect(await get("/unpermitted", { authorization: "letmein" })).to.deep.equal({
+        status: 500,
+        body: { message: "Internal Server Error" },
+      });
+      expect(
+        lines.some((l) => /authorizer unpermitted answers 500: API Gateway may not invoke .*echo for .*\/authorizers\//.test(l)),
+      ).to.equal(true);
+    });
+
+    it("evaluates an IAM policy for each route, and keeps the function's answer for the TTL by the identity source", async () => {
+      const first = await get("/policy/7?token=seven");
+      expect(first.status).to.equal(200);
+      const calls = first.body.authorizer.lambda.calls;
+      // Same token, another route: the kept policy is evaluated again, and allows only /policy/7.
+      expect(await get("/policy/8?token=seven")).to.deep.equal({ status: 403, body: { message: "Forbidden" } });
+      const again = await get("/policy/7?token=seven");
+      expect(again.body.authorizer.lambda.calls).to.equal(calls);
+      // Another token is another identity: the function runs again.
+      const good = await get("/policy/8?token=good");
+      expect(good.status).to.equal(200);
+      expect(good.body.authorizer.lambda.calls).to.be.greaterThan(calls);
+      expect((await get("/policy/7?token=bad")).status).to.equal(403);
+    });
+
+    it("serves JWT and 1.0 Lambda authorizations as allowed, saying once per route that they are not enforced locally", async () => {
+      expect((await get("/jwt")).status).to.equal(200);
+      expect((await get("/jwt")).status).to.equal(200);
+      expect((await get("/legacy")).status).to.equal(200);
+      expect(lines.filter((l) => l.includes("GET /jwt: its JWT authorization is not enforced locally"))).to.have.length(1);
+      expect(
+        lines.filter((l) => l.includes("GET /legacy: its Lambda authorizer (payload format 1.0) authorization is not enforced locally")),
+      ).to.have.length(1);
+    });
+  });
+});
