@@ -13,6 +13,7 @@
  *   identity sources' values: a simple verdict for every route, a policy evaluated for each;
  * - the integration gets the answer's `context` as `requestContext.authorizer.lambda`.
  */
+import { wildcard } from "./iam/evaluate";
 import type { LocalAuthorizer } from "./model";
 
 /** Where an identity source's value comes from. */
@@ -94,20 +95,12 @@ export function verdictFor(decision: Decision, routeArn: string): Verdict {
       ? { allowed: true, context: decision.context }
       : { allowed: false, status: 403, why: "isAuthorized is false" };
   const applies = (st: PolicyStatement) =>
-    st.actions.some((a) => glob(a, "execute-api:Invoke", true)) && st.resources.some((r) => glob(r, routeArn, false));
+    st.actions.some((a) => wildcard(a, "execute-api:Invoke", true)) && st.resources.some((r) => wildcard(r, routeArn, false));
   if (decision.statements.some((st) => st.effect === "Deny" && applies(st)))
     return { allowed: false, status: 403, why: `its policy denies execute-api:Invoke on ${routeArn}` };
   if (!decision.statements.some((st) => st.effect === "Allow" && applies(st)))
     return { allowed: false, status: 403, why: `its policy does not allow execute-api:Invoke on ${routeArn}` };
   return { allowed: true, context: decision.context };
-}
-
-function glob(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${re}$`, ignoreCase ? "i" : "").test(value);
 }
 
 /** Verdicts kept for an authorizer's TTL, by its identity sources' values. */

@@ -82,6 +82,10 @@ const rolePolicy = (actions: string[], effect = "Allow") =>
   });
 const UNVALIDATED = 'PutBucketNotificationConfiguration fails ("Unable to validate the following destination configurations")';
 const UPLOADS_ARN = "arn:aws:sqs:us-east-1:123456789012:uploads";
+/** What notification to-queue-and-topic is told of `what`, which does not let S3 `action` for bucket photos. */
+const shut = (what: string, action: string) =>
+  `bucket notification to-queue-and-topic: S3 sending to ${what} is not let in: no policy on it allows s3.amazonaws.com ${action} for arn:aws:s3:::photos; ${UNVALIDATED}`;
+const QUEUE_AND_TOPIC_SHUT = [shut("queue uploads", "sqs:SendMessage"), shut("topic news", "sns:Publish")];
 const UPLOADS_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/uploads";
 const NEWS_ARN = "arn:aws:sns:us-east-1:123456789012:news";
 /** A notification of bucket `photos`, depending on the resources named. */
@@ -984,10 +988,7 @@ const cases: Case[] = [
           res("aws:sns/topic:Topic", "news", { arn: NEWS_ARN }),
           notification("to-queue-and-topic", { queues: [{ queueArn: UPLOADS_ARN }], topics: [{ topicArn: NEWS_ARN }] }, ["uploads-policy"]),
         ],
-        messages: [
-          `bucket notification to-queue-and-topic: S3 sending to queue uploads is not let in: no policy on it allows s3.amazonaws.com sqs:SendMessage for arn:aws:s3:::photos; ${UNVALIDATED}`,
-          `bucket notification to-queue-and-topic: S3 sending to topic news is not let in: no policy on it allows s3.amazonaws.com sns:Publish for arn:aws:s3:::photos; ${UNVALIDATED}`,
-        ],
+        messages: QUEUE_AND_TOPIC_SHUT,
       },
       {
         // A Deny that always applies wins over the Allow; an Allow for another action lets nothing in.
@@ -1003,10 +1004,7 @@ const cases: Case[] = [
           res("aws:sns/topic:Topic", "news", { arn: NEWS_ARN, policy: s3May("SNS:Subscribe") }),
           notification("to-queue-and-topic", { queues: [{ queueArn: UPLOADS_ARN }], topics: [{ topicArn: NEWS_ARN }] }, ["uploads-policy"]),
         ],
-        messages: [
-          `bucket notification to-queue-and-topic: S3 sending to queue uploads is not let in: no policy on it allows s3.amazonaws.com sqs:SendMessage for arn:aws:s3:::photos; ${UNVALIDATED}`,
-          `bucket notification to-queue-and-topic: S3 sending to topic news is not let in: no policy on it allows s3.amazonaws.com sns:Publish for arn:aws:s3:::photos; ${UNVALIDATED}`,
-        ],
+        messages: QUEUE_AND_TOPIC_SHUT,
       },
       {
         resources: [

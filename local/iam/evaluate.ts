@@ -104,7 +104,7 @@ export class PolicyUnavailableError extends Error {
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** IAM's wildcards: `*` any run of characters, `?` any one. */
-function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
+export function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
   const escaped = pattern
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, ".*")

@@ -390,18 +390,25 @@ describe("local cloud: EventBridge target retries", () => {
       };
       const rule = undelivered().rule;
 
-      it("a rule's: FailedInvocations, then InvocationsSentToDlq or InvocationsFailedToBeSentToDlq", async () => {
-        expect(await counted(rule, "takes")).to.deep.equal([
-          "AWS/Events/FailedInvocations RuleName=r",
-          "AWS/Events/InvocationsSentToDlq RuleName=r",
-        ]);
-        for (const dlq of ["refuses", "fails"] as const)
-          expect(await counted(rule, dlq), dlq).to.deep.equal([
-            "AWS/Events/FailedInvocations RuleName=r",
-            "AWS/Events/InvocationsFailedToBeSentToDlq RuleName=r",
-          ]);
-        expect(await counted(rule, "none")).to.deep.equal(["AWS/Events/FailedInvocations RuleName=r"]);
-      });
+      for (const [whose, source, namespace, dimension, givenUp, sent, failed] of [
+        ["a rule's", rule, "AWS/Events", "RuleName=r", "FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"],
+        [
+          "a Scheduler schedule's, by its group",
+          scheduled,
+          "AWS/Scheduler",
+          "ScheduleGroup=jobs",
+          "InvocationDroppedCount",
+          "InvocationsSentToDeadLetterCount",
+          "InvocationsFailedToBeSentToDeadLetterCount",
+        ],
+      ] as const)
+        it(`${whose}: ${givenUp}, then ${sent} or ${failed}`, async () => {
+          const metric = (name: string) => `${namespace}/${name} ${dimension}`;
+          expect(await counted(source, "takes")).to.deep.equal([metric(givenUp), metric(sent)]);
+          for (const dlq of ["refuses", "fails"] as const)
+            expect(await counted(source, dlq), dlq).to.deep.equal([metric(givenUp), metric(failed)]);
+          expect(await counted(source, "none")).to.deep.equal([metric(givenUp)]);
+        });
 
       it("says in each count why, for the alarm's line", async () => {
         const reasons: string[] = [];
@@ -430,19 +437,6 @@ describe("local cloud: EventBridge target retries", () => {
           `TargetErrorCount: schedule nightly could not invoke ${QUEUE}: slow down`,
           `TargetErrorThrottledCount: schedule nightly could not invoke ${QUEUE}: slow down`,
         ]);
-      });
-
-      it("a Scheduler schedule's, by its group: InvocationDroppedCount, then sent or failed to be sent to its DLQ", async () => {
-        expect(await counted(scheduled, "takes")).to.deep.equal([
-          "AWS/Scheduler/InvocationDroppedCount ScheduleGroup=jobs",
-          "AWS/Scheduler/InvocationsSentToDeadLetterCount ScheduleGroup=jobs",
-        ]);
-        for (const dlq of ["refuses", "fails"] as const)
-          expect(await counted(scheduled, dlq), dlq).to.deep.equal([
-            "AWS/Scheduler/InvocationDroppedCount ScheduleGroup=jobs",
-            "AWS/Scheduler/InvocationsFailedToBeSentToDeadLetterCount ScheduleGroup=jobs",
-          ]);
-        expect(await counted(scheduled, "none")).to.deep.equal(["AWS/Scheduler/InvocationDroppedCount ScheduleGroup=jobs"]);
       });
     });
   });
