@@ -54,7 +54,9 @@ export function authorizerEvent(routeEvent: Record<string, unknown>, routeArn: s
 }
 
 /** What an authorizer decided: allowed, with the context the integration gets; or why not. */
-export type Verdict = { allowed: true; context?: Record<string, unknown> } | { allowed: false; status: 401 | 403 | 500; why: string };
+export type Verdict =
+  | { allowed: true; context?: Record<string, unknown>; jwt?: { claims: Record<string, string>; scopes: string[] | null } }
+  | { allowed: false; status: 401 | 403 | 500; why: string; headers?: [string, string][] };
 
 /** What the function answered, kept for its TTL: a simple verdict, or a policy to evaluate for each route. */
 export type Decision =

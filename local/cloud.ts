@@ -33,6 +33,7 @@ import { LogStore } from "./logs";
 import { buildModel, findFunction, LocalModel } from "./model";
 import { PendingDeliveries, PendingDelivery } from "./pending";
 import { restoreState, saveState } from "./persist";
+import { httpsJson, JwtValidator } from "./jwt";
 import { Clients, provision, Provisioned } from "./provision";
 import { QueuePoller, QueueWatcher } from "./queues";
 import { Scheduler } from "./schedules";
@@ -87,6 +88,11 @@ export interface LocalCloudOptions {
   profile?: boolean;
   /** Keep tables, queues' messages and buckets' objects under `.build/local/<stack>/data` across restarts. @default false (in memory) */
   persist?: boolean;
+  /**
+   * A CA (PEM) to trust besides the system's when a JWT authorizer fetches its issuer's keys: a private
+   * identity provider, or a test's. @default the system's CAs only
+   */
+  issuerCa?: string;
   /** Write `.build/local/<stack>/state.json` in the program's directory for `npm run invoke`, `dlq --local`, `logs --local`. @default true */
   stateFile?: boolean;
 }
@@ -522,6 +528,8 @@ class Startup {
   /** The first API on the port asked for, the others on free ports; each answers 503 until the cloud is ready. */
   private async startApis(alarms: AlarmBoard): Promise<ApiServer[]> {
     const servers: ApiServer[] = [];
+    // One validator for every API: an issuer's keys are fetched once.
+    const jwt = new JwtValidator(httpsJson(this.options.issuerCa));
     for (const [i, api] of this.model.apis.entries()) {
       const port = i === 0 ? this.options.port : 0;
       const server = await startApiServer({
@@ -535,6 +543,7 @@ class Startup {
         port,
         host: this.options.host,
         enforceThrottle: this.options.enforceThrottle,
+        jwt,
       }).catch((err) => {
         throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
       });

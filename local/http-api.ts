@@ -14,7 +14,8 @@ import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
 import { clock, RequestProfile } from "./profile";
 import type { Integration, LocalApi, LocalRoute, LocalStage } from "./model";
 import { RouteTable } from "./routes";
-import { AuthorizerCache, authorizerEvent, decisionOf, identityOf, Verdict, verdictFor } from "./authorizer";
+import { AuthorizerCache, authorizerEvent, decisionOf, IdentityInputs, identityOf, Verdict, verdictFor } from "./authorizer";
+import { JwtValidator } from "./jwt";
 
 export interface ApiServerOptions {
   api: LocalApi;
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   profile?: RequestProfile;
   /** Enforce the stage's throttling with 429s. @default false: local load tests may exceed the cloud's rate */
   enforceThrottle?: boolean;
+  /** What validates a JWT route's tokens, with the issuers' keys it has fetched. @default one of its own, trusting the system's CAs */
+  jwt?: JwtValidator;
 }
 
 export interface ApiServer {
@@ -100,6 +103,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   let buckets: Map<string, () => boolean>;
   let cors: LocalApi["cors"];
   const verdicts = new AuthorizerCache();
+  const jwt = options.jwt ?? new JwtValidator();
   /** Routes whose authorizer is not enforced here, said once each. */
   const unenforced = new Set<string>();
 
@@ -117,6 +121,13 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   ): Promise<Verdict> => {
     const trigger = `api ${route.routeKey}`;
     const authorizer = route.authorizer;
+    if (route.authorizationType === "JWT" && authorizer?.jwt) {
+      const [token] = identityOf(authorizer.identitySources.slice(0, 1), identityInputs(req, parts, route)) ?? [];
+      const verdict = await jwt.validate(authorizer.jwt, token, route.authorizationScopes);
+      if (verdict.allowed) return { allowed: true, jwt: { claims: verdict.claims, scopes: verdict.scopes } };
+      options.reporter.info(`${trigger}: JWT authorizer ${authorizer.name} answers ${verdict.status}: ${verdict.why}`);
+      return { allowed: false, status: verdict.status, why: verdict.why, headers: [["www-authenticate", verdict.wwwAuthenticate]] };
+    }
     if (route.authorizationType !== "CUSTOM" || !authorizer || authorizer.payloadFormatVersion !== "2.0") {
       if (!unenforced.has(route.routeKey)) {
         unenforced.add(route.routeKey);
@@ -133,19 +144,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       return { allowed: false, status, why };
     };
     const event = payloadV2(req, parts);
-    const identity = identityOf(authorizer.identitySources, {
-      headers: event.headers as Record<string, string>,
-      query: event.queryStringParameters as Record<string, string> | undefined,
-      stageVariables: parts.stage.variables,
-      context: {
-        routeKey: route.routeKey,
-        stage: parts.stage.name,
-        httpMethod: req.method ?? "GET",
-        path: parts.rawPath,
-        requestId: parts.requestId,
-        sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
-      },
-    });
+    const identity = identityOf(authorizer.identitySources, identityInputs(req, parts, route, event));
     if (!identity) return refused(401, `the request lacks ${authorizer.identitySources.join(" or ")}, so the authorizer is not invoked`);
     let decision = verdicts.get(authorizer, identity);
     if (!decision) {
@@ -261,8 +260,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     };
     // The route's ARN, for its authorizer's policy and the integration's invoke permission.
     const routeArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
-    /** Hands the request to the route's integration; `authorized`: its authorizer's context, for the event. */
-    const integrate = (authorized?: Record<string, unknown>): void => {
+    /** Hands the request to the route's integration; `authorized`: what its authorizer said, for the event. */
+    const integrate = (authorized?: { context?: Record<string, unknown>; jwt?: unknown }): void => {
       const integration = route.integration;
       if (integration.type === "HTTP_PROXY") {
         const uri = withStageVariables(integration.uri, served.stage.variables);
@@ -283,7 +282,10 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", routeArn, `api ${route.routeKey}`))
         return send(apiError(500, "Internal Server Error"));
       const event = payloadV2(req, parts);
-      if (authorized) (event.requestContext as Record<string, unknown>).authorizer = { lambda: authorized };
+      if (authorized)
+        (event.requestContext as Record<string, unknown>).authorizer = authorized.jwt
+          ? { jwt: authorized.jwt }
+          : { lambda: authorized.context ?? null };
       const routed = options.profile ? clock() : 0;
       void invokeRoute(lambda, integration.functionArn, event, route.routeKey).then(({ answer, outcome }) => {
         const mapped = options.profile ? clock() : 0;
@@ -303,7 +305,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     };
     if (route.authorizationType === "CUSTOM" || route.authorizationType === "JWT" || route.authorizationType === "AWS_IAM") {
       void authorize(lambda, route, req, parts, routeArn).then((verdict) =>
-        verdict.allowed ? integrate(verdict.context) : send(apiError(verdict.status, STATUS_MESSAGES[verdict.status])),
+        verdict.allowed
+          ? integrate(verdict)
+          : send(withHeaders(apiError(verdict.status, STATUS_MESSAGES[verdict.status]), verdict.headers)),
       );
       return;
     }
@@ -338,6 +342,26 @@ interface EventParts {
   requestId: string;
   stage: LocalStage;
   options: ApiServerOptions;
+}
+
+/** An answer with more headers. */
+const withHeaders = (answer: Answer, headers: [string, string][] = []): Answer => ({ ...answer, headers: [...answer.headers, ...headers] });
+
+/** Where a request's identity sources are read from (local/authorizer.ts). */
+function identityInputs(req: http.IncomingMessage, parts: EventParts, route: LocalRoute, event = payloadV2(req, parts)): IdentityInputs {
+  return {
+    headers: event.headers as Record<string, string>,
+    query: event.queryStringParameters as Record<string, string> | undefined,
+    stageVariables: parts.stage.variables,
+    context: {
+      routeKey: route.routeKey,
+      stage: parts.stage.name,
+      httpMethod: req.method ?? "GET",
+      path: parts.rawPath,
+      requestId: parts.requestId,
+      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+    },
+  };
 }
 
 /** API Gateway's messages for the statuses an authorizer answers with. */

@@ -68,12 +68,14 @@ export interface LocalRoute {
   routeKey: string;
   integration: Integration;
   /**
-   * Who may call it: `CUSTOM` runs the route's Lambda authorizer first (local/authorizer.ts); `JWT` and
-   * `AWS_IAM` are not enforced locally, and say so. @default "NONE"
+   * Who may call it: `CUSTOM` runs the route's Lambda authorizer first (local/authorizer.ts), `JWT`
+   * validates the request's token (local/jwt.ts); `AWS_IAM` is not enforced locally, and says so. @default "NONE"
    */
   authorizationType?: "NONE" | "CUSTOM" | "JWT" | "AWS_IAM";
   /** The authorizer a `CUSTOM` or `JWT` route names. @default none */
   authorizer?: LocalAuthorizer;
+  /** A JWT route's scopes: the token must carry one of them. @default none (any valid token) */
+  authorizationScopes?: string[];
 }
 
 /** An HTTP API's authorizer (aws.apigatewayv2.Authorizer). */
@@ -83,6 +85,8 @@ export interface LocalAuthorizer {
   type: "REQUEST" | "JWT";
   /** A REQUEST authorizer's function, from its `authorizerUri`. @default none */
   functionArn?: string;
+  /** A JWT authorizer's issuer and the audiences it accepts. @default none */
+  jwt?: { issuer: string; audiences: string[] };
   /** Selection expressions: `$request.header.Authorization`, `$request.querystring.token`, `$context.routeKey`, `$stageVariables.x`. */
   identitySources: string[];
   /** "2.0" or "1.0"; only 2.0 is emulated. */
@@ -524,7 +528,13 @@ function apisOf(graph: Graph): LocalApi[] {
         const authorizer = route.state.authorizerId ? authorizers.get(route.state.authorizerId) : undefined;
         if ((authorizationType === "CUSTOM" || authorizationType === "JWT") && !authorizer)
           throw new Error(`${route.urn}: route "${route.state.routeKey}" is ${authorizationType} but names no authorizer of the graph`);
-        return { routeKey: route.state.routeKey, integration: integrationOf(integration, graph), authorizationType, authorizer };
+        return {
+          routeKey: route.state.routeKey,
+          integration: integrationOf(integration, graph),
+          authorizationType,
+          authorizer,
+          authorizationScopes: route.state.authorizationScopes,
+        };
       });
     const stages = ofType(graph, "aws:apigatewayv2/stage:Stage")
       .filter((stage) => stage.state.apiId === api.id)
@@ -836,6 +846,7 @@ function authorizerOf(r: CapturedResource): LocalAuthorizer {
     name: s.name ?? r.name,
     type: s.authorizerType === "JWT" ? "JWT" : "REQUEST",
     functionArn: uri ? (uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri) : undefined,
+    jwt: s.jwtConfiguration ? { issuer: String(s.jwtConfiguration.issuer ?? ""), audiences: s.jwtConfiguration.audiences ?? [] } : undefined,
     identitySources: s.identitySources ?? [],
     payloadFormatVersion: s.authorizerPayloadFormatVersion ?? "2.0",
     simpleResponses: !!s.enableSimpleResponses,

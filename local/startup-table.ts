@@ -189,6 +189,10 @@ function authorizationOf(route: LocalRoute): string[] {
   const type = route.authorizationType ?? "NONE";
   if (type === "NONE") return [];
   if (type === "CUSTOM" && route.authorizer?.payloadFormatVersion === "2.0") return [`authorizer ${route.authorizer.name}`];
+  if (type === "JWT" && route.authorizer?.jwt) {
+    const scopes = route.authorizationScopes?.length ? `, scopes ${route.authorizationScopes.join(" ")}` : "";
+    return [`JWT authorizer ${route.authorizer.name} (${route.authorizer.jwt.issuer}${scopes})`];
+  }
   const what = type === "CUSTOM" ? `authorizer ${route.authorizer?.name} (payload format ${route.authorizer?.payloadFormatVersion})` : type;
   return [`${what}: not enforced locally`];
 }

@@ -3,8 +3,12 @@
  * AWS Lambda authorizers for HTTP APIs" (API Gateway Developer Guide): the pure parts, then a fixture
  * program of raw aws resources whose routes are guarded.
  */
+import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
+import type { AddressInfo } from "net";
 import * as path from "path";
+import { exportJWK, generateKeyPair, JWTPayload, SignJWT } from "jose";
 import { expect } from "chai";
 import { AuthorizerCache, authorizerEvent, decisionOf, identityOf, verdictFor } from "../../local/authorizer";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
@@ -133,28 +137,57 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
   describe("on a program's routes (fixture authorizer-api)", function () {
     this.timeout(120_000);
     let cloud: LocalCloud;
+    let issuer: https.Server;
+    let token: (claims: JWTPayload) => Promise<string>;
     const lines: string[] = [];
     const get = (target: string, headers: Record<string, string> = {}) =>
-      new Promise<{ status: number; body: any }>((resolve, reject) => {
+      new Promise<{ status: number; body: any; authenticate?: string }>((resolve, reject) => {
         const req = http.request(new URL(target, cloud.url), { method: "GET", headers }, (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode!,
+              body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+              ...(res.headers["www-authenticate"] && { authenticate: String(res.headers["www-authenticate"]) }),
+            }),
+          );
         });
         req.on("error", reject);
         req.end();
       });
 
     before(async () => {
+      // The JWT authorizer's issuer: HTTPS with a certificate of its own, which the local cloud is told to trust.
+      const dir = path.join(__dirname, "..", "fixtures", "jwt-issuer");
+      const cert = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
+      const keys = await generateKeyPair("RS256");
+      const jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256" };
+      issuer = https.createServer({ cert, key: fs.readFileSync(path.join(dir, "key.pem")) }, (req, res) => {
+        const url = `https://localhost:${(issuer.address() as AddressInfo).port}`;
+        res.setHeader("content-type", "application/json");
+        res.end(
+          JSON.stringify(req.url === "/.well-known/openid-configuration" ? { issuer: url, jwks_uri: `${url}/keys` } : { keys: [jwk] }),
+        );
+      });
+      await new Promise<void>((resolve) => issuer.listen(0, "127.0.0.1", resolve));
+      const url = `https://localhost:${(issuer.address() as AddressInfo).port}`;
+      token = (claims) =>
+        new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(url).setExpirationTime("1h").sign(keys.privateKey);
       cloud = await startLocalCloud({
         programDir: path.join(__dirname, "..", "fixtures", "authorizer-api"),
         stack: "test",
         port: 0,
         write: (line) => lines.push(line),
         stateFile: false,
+        config: { "authorizer-fixture:issuer": url },
+        issuerCa: cert,
       });
     });
-    after(async () => cloud?.stop());
+    after(async () => {
+      await cloud?.stop();
+      issuer?.close();
+    });
 
     it("lists each route's authorizer at start-up, and says which authorizations are not enforced locally", () => {
       const row = (route: string) =>
@@ -164,7 +197,8 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
           .replace(/\s+/g, " ");
       expect(row("GET /open")).to.equal("GET /open λ echo");
       expect(row("GET /simple")).to.equal("GET /simple λ echo authorizer simple");
-      expect(row("GET /jwt")).to.equal("GET /jwt λ echo JWT: not enforced locally");
+      expect(row("GET /jwt")).to.match(/^GET \/jwt λ echo JWT authorizer jwt \(https:\/\/localhost:\d+\)$/);
+      expect(row("GET /jwt/admin")).to.match(/^GET \/jwt\/admin λ echo JWT authorizer jwt \(https:\/\/localhost:\d+, scopes admin\)$/);
       expect(row("GET /legacy")).to.equal("GET /legacy λ echo authorizer legacy (payload format 1.0): not enforced locally");
     });
 
@@ -228,11 +262,27 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect((await get("/policy/7?token=bad")).status).to.equal(403);
     });
 
-    it("serves JWT and 1.0 Lambda authorizations as allowed, saying once per route that they are not enforced locally", async () => {
-      expect((await get("/jwt")).status).to.equal(200);
-      expect((await get("/jwt")).status).to.equal(200);
+    it("validates a JWT route's token with the issuer's keys, over HTTPS: 401 without one, the claims with one, 403 without the route's scope", async () => {
+      const missing = await get("/jwt");
+      expect(missing).to.deep.include({ status: 401, body: { message: "Unauthorized" } });
+      expect(missing.authenticate).to.equal('Bearer scope="" error="invalid_token" error_description="the request has no token"');
+      const ann = await token({ sub: "ann", aud: "guarded", scope: "read" });
+      const allowed = await get("/jwt", { authorization: `Bearer ${ann}` });
+      expect(allowed.status).to.equal(200);
+      expect(allowed.body.authorizer.jwt).to.deep.include({ scopes: ["read"] });
+      expect(allowed.body.authorizer.jwt.claims).to.deep.include({ sub: "ann", aud: "guarded" });
+      expect((await get("/jwt", { authorization: `Bearer ${await token({ sub: "ann", aud: "elsewhere" })}` })).status).to.equal(401);
+      const admin = await get("/jwt/admin", { authorization: `Bearer ${ann}` });
+      expect(admin).to.deep.include({ status: 403, body: { message: "Forbidden" } });
+      expect(admin.authenticate).to.include('error="insufficient_scope"');
+      expect((await get("/jwt/admin", { authorization: `Bearer ${await token({ aud: "guarded", scope: "admin" })}` })).status).to.equal(
+        200,
+      );
+    });
+
+    it("serves a 1.0 Lambda authorization as allowed, saying once per route that it is not enforced locally", async () => {
       expect((await get("/legacy")).status).to.equal(200);
-      expect(lines.filter((l) => l.includes("GET /jwt: its JWT authorization is not enforced locally"))).to.have.length(1);
+      expect((await get("/legacy")).status).to.equal(200);
       expect(
         lines.filter((l) => l.includes("GET /legacy: its Lambda authorizer (payload format 1.0) authorization is not enforced locally")),
       ).to.have.length(1);

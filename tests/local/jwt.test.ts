@@ -1,0 +1,138 @@
+/**
+ * HTTP API JWT authorizers, locally (local/jwt.ts), against "Controlling access to HTTP APIs with JWT
+ * authorizers" and "Troubleshooting issues with HTTP API JWT authorizers" (API Gateway Developer Guide).
+ * The issuer's documents come from the test (no network); tokens are signed by jose with keys made here.
+ */
+import { expect } from "chai";
+import { exportJWK, generateKeyPair, JWTPayload, SignJWT } from "jose";
+import { flatClaims, JwtValidator } from "../../local/jwt";
+
+const ISSUER = "https://issuer.example.com";
+const CONFIG = { issuer: ISSUER, audiences: ["guarded"] };
+
+describe("local cloud: HTTP API JWT authorizers", () => {
+  let sign: (claims: JWTPayload, options?: { alg?: string; expiresIn?: string | number; key?: "other" }) => Promise<string>;
+  let fetched: string[];
+  /** A validator whose issuer publishes the test's key, counting what it fetched; `failing` makes the issuer unreachable. */
+  let validator: (failing?: () => boolean) => JwtValidator;
+
+  before(async () => {
+    const own = await generateKeyPair("RS256");
+    const other = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(own.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    sign = async (claims, options = {}) => {
+      const token = new SignJWT(claims)
+        .setProtectedHeader({ alg: options.alg ?? "RS256", kid: "k1" })
+        .setIssuer(claims.iss ?? ISSUER)
+        .setIssuedAt();
+      token.setExpirationTime(options.expiresIn ?? "1h");
+      return token.sign(options.key === "other" ? other.privateKey : own.privateKey);
+    };
+    validator = (failing = () => false) =>
+      new JwtValidator(async (url) => {
+        fetched.push(url);
+        if (failing()) throw new Error("connect ECONNREFUSED");
+        if (url === `${ISSUER}/.well-known/openid-configuration`) return { issuer: ISSUER, jwks_uri: `${ISSUER}/keys` };
+        if (url === `${ISSUER}/keys`) return { keys: [jwk] };
+        throw new Error(`unexpected ${url}`);
+      });
+  });
+  beforeEach(() => (fetched = []));
+
+  it("lets a valid token through, with or without Bearer, and hands on its claims and scopes", async () => {
+    const token = await sign({ sub: "ann", aud: "guarded", scope: "read write", groups: ["admin", "ops"], age: 42 });
+    const jwt = validator();
+    const verdict = await jwt.validate(CONFIG, `Bearer ${token}`);
+    expect(verdict).to.deep.include({ allowed: true, scopes: ["read", "write"] });
+    expect((verdict as { claims: Record<string, string> }).claims).to.deep.include({
+      sub: "ann",
+      groups: "[admin ops]",
+      age: "42",
+      iss: ISSUER,
+    });
+    expect((await jwt.validate(CONFIG, token)).allowed).to.equal(true);
+    // The issuer's keys are fetched once.
+    expect(fetched).to.deep.equal([`${ISSUER}/.well-known/openid-configuration`, `${ISSUER}/keys`]);
+  });
+
+  it("takes client_id as the audience only when the token has no aud, and scp for scope", async () => {
+    const jwt = validator();
+    expect((await jwt.validate(CONFIG, await sign({ client_id: "guarded", scp: ["admin"] }), ["admin"])).allowed).to.equal(true);
+    const both = await jwt.validate(CONFIG, await sign({ aud: "elsewhere", client_id: "guarded" }));
+    expect(both).to.deep.include({ allowed: false, status: 401, why: "the token does not have a valid audience" });
+    expect(await jwt.validate(CONFIG, await sign({ sub: "ann" }))).to.deep.include({
+      status: 401,
+      why: "the token does not have a valid audience",
+    });
+    expect((await jwt.validate(CONFIG, await sign({ aud: ["other", "guarded"] }))).allowed).to.equal(true);
+  });
+
+  it("answers 401 with invalid_token for a missing, expired, foreign, wrongly signed or non-RSA token", async () => {
+    const jwt = validator();
+    const refused = async (token: string | undefined) => {
+      const verdict = await jwt.validate(CONFIG, token);
+      expect(verdict, String(token)).to.deep.include({ allowed: false, status: 401 });
+      return verdict as { why: string; wwwAuthenticate: string };
+    };
+    const missing = await refused(undefined);
+    expect(missing.wwwAuthenticate).to.equal('Bearer scope="" error="invalid_token" error_description="the request has no token"');
+    expect((await refused("Bearer ")).why).to.equal("the request has no token");
+    expect((await refused(await sign({ aud: "guarded" }, { expiresIn: Math.floor(Date.now() / 1000) - 10 }))).why).to.match(/exp/);
+    expect(await refused(await sign({ aud: "guarded", iss: "https://elsewhere.example.com" })))
+      .to.have.property("why")
+      .that.matches(/iss/);
+    expect((await refused(await sign({ aud: "guarded" }, { key: "other" }))).why).to.match(/signature/);
+    expect((await refused("not.a.jwt")).why).to.not.equal("");
+    const hmac = await new SignJWT({ aud: "guarded" })
+      .setProtectedHeader({ alg: "HS256", kid: "k1" })
+      .setIssuer(ISSUER)
+      .sign(new TextEncoder().encode("a shared secret of thirty-two bytes!"));
+    expect((await refused(hmac)).why).to.match(/alg/);
+  });
+
+  it("answers 403 with insufficient_scope when the route's scopes are not in the token", async () => {
+    const verdict = await validator().validate(CONFIG, await sign({ aud: "guarded", scope: "read" }), ["admin", "ops"]);
+    expect(verdict).to.deep.equal({
+      allowed: false,
+      status: 403,
+      why: "the token has none of the route's scopes (admin, ops)",
+      wwwAuthenticate:
+        'Bearer scope="admin ops" error="insufficient_scope" error_description="the token does not have the required scopes"',
+    });
+    expect((await validator().validate(CONFIG, await sign({ aud: "guarded", scope: "read ops" }), ["admin", "ops"])).allowed).to.equal(
+      true,
+    );
+  });
+
+  it("fails a token while the issuer cannot be reached, and asks the issuer again at the next request", async () => {
+    let down = true;
+    const jwt = validator(() => down);
+    const token = await sign({ aud: "guarded" });
+    expect(await jwt.validate(CONFIG, token)).to.deep.include({ allowed: false, status: 401, why: "connect ECONNREFUSED" });
+    down = false;
+    expect((await jwt.validate(CONFIG, token)).allowed).to.equal(true);
+    expect(fetched.filter((u) => u.endsWith("openid-configuration"))).to.have.length(2);
+  });
+
+  it("fetches keys only from an https issuer that publishes a jwks_uri", async () => {
+    const token = await sign({ aud: "guarded" });
+    expect(await validator().validate({ ...CONFIG, issuer: "http://issuer.example.com" }, token)).to.deep.include({
+      status: 401,
+      why: "the issuer http://issuer.example.com is not an https URL",
+    });
+    const silent = new JwtValidator(async () => ({ issuer: ISSUER }));
+    expect(await silent.validate(CONFIG, token)).to.deep.include({ status: 401, why: `the issuer ${ISSUER} publishes no jwks_uri` });
+    const noKeys = new JwtValidator(async (url) => (url.endsWith("configuration") ? { jwks_uri: `${ISSUER}/keys` } : { nothing: true }));
+    expect(await noKeys.validate(CONFIG, token)).to.deep.include({ status: 401, why: `${ISSUER}/keys is not a JSON Web Key Set` });
+  });
+
+  it("hands claims on as text: lists as [a b], objects as JSON", () => {
+    expect(flatClaims({ s: "x", n: 1, b: true, l: ["a", "b"], o: { k: "v" } })).to.deep.equal({
+      s: "x",
+      n: "1",
+      b: "true",
+      l: "[a b]",
+      o: '{"k":"v"}',
+    });
+  });
+});
