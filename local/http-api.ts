@@ -108,9 +108,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const unenforced = new Set<string>();
 
   /**
-   * Runs the route's authorizer (local/authorizer.ts) before its integration: a Lambda authorizer of
-   * payload format 2.0 is enforced as API Gateway enforces it; a JWT or IAM authorization, or a 1.0 Lambda
-   * authorizer, is not emulated, and the request is served as if allowed, which is said once per route.
+   * Runs the route's authorizer before its integration, as API Gateway does: a Lambda authorizer of
+   * payload format 2.0 (local/authorizer.ts), a JWT authorizer (local/jwt.ts). An IAM authorization, or
+   * a 1.0 Lambda authorizer, is not emulated: the request is served as if allowed, said once per route.
    */
   const authorize = async (
     lambda: LambdaService,
@@ -274,7 +274,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       // 500 when its integration's function does not exist, and the line says what to do about it.
       if (!lambda.knows(integration.functionArn)) {
         options.reporter.info(
-          `api ${match.route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
+          `api ${route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
         );
         return send(apiError(500, "Internal Server Error"));
       }
@@ -304,10 +304,16 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       });
     };
     if (route.authorizationType === "CUSTOM" || route.authorizationType === "JWT" || route.authorizationType === "AWS_IAM") {
-      void authorize(lambda, route, req, parts, routeArn).then((verdict) =>
-        verdict.allowed
-          ? integrate(verdict)
-          : send(withHeaders(apiError(verdict.status, STATUS_MESSAGES[verdict.status]), verdict.headers)),
+      authorize(lambda, route, req, parts, routeArn).then(
+        (verdict) =>
+          verdict.allowed
+            ? integrate(verdict)
+            : send(withHeaders(apiError(verdict.status, STATUS_MESSAGES[verdict.status]), verdict.headers)),
+        // An authorizer that cannot be run at all (its version gone) is API Gateway's 500, never a crash.
+        (err: Error) => {
+          options.reporter.info(`api ${route.routeKey}: its authorizer could not run: ${err.message}`);
+          send(apiError(500, "Internal Server Error"));
+        },
       );
       return;
     }

@@ -12,6 +12,10 @@ import { exportJWK, generateKeyPair, JWTPayload, SignJWT } from "jose";
 import { expect } from "chai";
 import { AuthorizerCache, authorizerEvent, decisionOf, identityOf, verdictFor } from "../../local/authorizer";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
+import { AlarmBoard } from "../../local/alarms";
+import { Reporter } from "../../local/console";
+import { startApiServer } from "../../local/http-api";
+import type { LambdaService } from "../../local/lambda/service";
 import type { LocalAuthorizer } from "../../local/model";
 
 const ROUTE_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/$default/GET/orders/7";
@@ -132,6 +136,62 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       cache.clear();
       expect(cache.get(authorizer(), ["t"])).to.equal(undefined);
     });
+  });
+
+  it("answers 500, and stays up, when the authorizer cannot be run at all", async () => {
+    const lines: string[] = [];
+    const reporter = new Reporter((l) => lines.push(l));
+    const authorizer: LocalAuthorizer = {
+      id: "a1",
+      name: "gate",
+      type: "REQUEST",
+      functionArn: "arn:aws:lambda:us-east-1:123456789012:function:gate:99",
+      identitySources: [],
+      payloadFormatVersion: "2.0",
+      simpleResponses: true,
+      resultTtlSeconds: 0,
+    };
+    const lambda = {
+      knows: () => true,
+      permitsInvoke: () => true,
+      invoke: async () => {
+        throw new Error("Function not found: gate:99");
+      },
+    } as unknown as LambdaService;
+    const server = await startApiServer({
+      api: {
+        id: "api1",
+        name: "api",
+        cloudEndpoint: "",
+        quickCreate: false,
+        stages: [{ name: "$default", variables: {}, deployed: true }],
+        routes: [
+          {
+            routeKey: "GET /x",
+            integration: {
+              type: "AWS_PROXY",
+              functionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo",
+              payloadFormatVersion: "2.0",
+            },
+            authorizationType: "CUSTOM",
+            authorizer,
+          },
+        ],
+      },
+      lambda: () => lambda,
+      alarms: new AlarmBoard([], reporter),
+      reporter,
+      accountId: "123456789012",
+      region: "us-east-1",
+      port: 0,
+    });
+    try {
+      const status = await new Promise<number>((resolve) => http.get(`${server.url}/x`, (res) => (res.resume(), resolve(res.statusCode!))));
+      expect(status).to.equal(500);
+      expect(lines).to.include("api GET /x: its authorizer could not run: Function not found: gate:99");
+    } finally {
+      await server.close();
+    }
   });
 
   describe("on a program's routes (fixture authorizer-api)", function () {
