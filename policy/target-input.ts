@@ -53,10 +53,11 @@ export function placeholdersOf(template: string): { name: string; start: number;
     if (c === "\\") i++;
     else if (c === '"') quoted = !quoted;
     else if (c === "<") {
-      const end = template.indexOf(">", i);
-      if (end < 0) break;
-      found.push({ name: template.slice(i + 1, end), start: i, end: end + 1, quoted });
-      i = end;
+      // A name runs to the next ">" without spaces or another "<"; a "<" that opens none is text.
+      const name = /^<([^<>\s]+)>/.exec(template.slice(i))?.[1];
+      if (name === undefined) continue;
+      found.push({ name, start: i, end: i + name.length + 2, quoted });
+      i += name.length + 1;
     }
   }
   return found;

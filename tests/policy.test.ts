@@ -1099,6 +1099,15 @@ const cases: Case[] = [
             },
           }),
           res("aws:cloudwatch/eventTarget:EventTarget", "empty", { arn: DLQ_ARN, inputTransformer: { inputTemplate: " " } }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "number", { arn: DLQ_ARN, inputTransformer: { inputTemplate: 7 } }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "list", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputPaths: ["$.a"], inputTemplate: '"x"' },
+          }),
+          res("aws:cloudwatch/eventTarget:EventTarget", "null", {
+            arn: DLQ_ARN,
+            inputTransformer: { inputPaths: null, inputTemplate: '"x"' },
+          }),
           res("aws:cloudwatch/eventTarget:EventTarget", "path", {
             arn: DLQ_ARN,
             inputTransformer: { inputPaths: { id: 7 }, inputTemplate: '"x"' },
@@ -1111,6 +1120,9 @@ const cases: Case[] = [
           "EventBridge target reserved: its inputTransformer names an input path aws.events.rule-name, which EventBridge reserves for its own variable",
           "EventBridge target many: its inputTransformer has 101 inputPaths; EventBridge allows 100",
           "EventBridge target empty: its inputTransformer has no inputTemplate",
+          "EventBridge target number: its inputTransformer has no inputTemplate",
+          "EventBridge target list: its inputTransformer.inputPaths is not a map of names to JSON paths",
+          "EventBridge target null: its inputTransformer.inputPaths is not a map of names to JSON paths",
           "EventBridge target path: its inputTransformer's input path id is not a JSON path",
         ],
       },

@@ -43,6 +43,7 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect(identityOf(["$request.querystring.Token"], inputs)).to.equal(undefined);
       expect(identityOf(["$request.querystring.token"], { ...inputs, query: undefined })).to.equal(undefined);
       expect(identityOf(["$request.body.token"], inputs)).to.equal(undefined);
+      expect(identityOf(["x$request.header.Authorization"], inputs)).to.equal(undefined);
     });
   });
 
@@ -71,6 +72,10 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect(decisionOf({ isAuthorized: true }, false)).to.equal(undefined);
       expect(decisionOf({ isAuthorized: "yes" }, true)).to.equal(undefined);
       for (const shape of [null, "ok", [true], 7]) expect(decisionOf(shape, true), JSON.stringify(shape)).to.equal(undefined);
+      expect(verdictFor(decisionOf({ isAuthorized: false }, true)!, ROUTE_ARN)).to.deep.include({ why: "isAuthorized is false" });
+      // A context that is not an object is none.
+      for (const context of ["ann", ["ann"], 7])
+        expect(decisionOf({ isAuthorized: true, context }, true)).to.deep.include({ context: undefined });
     });
 
     const policy = (...statements: object[]) =>
@@ -97,6 +102,23 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect(verdictFor(decisionOf({ policyDocument: { Statement: allow } }, false)!, ROUTE_ARN).allowed).to.equal(true);
       expect(verdictFor(policy(), ROUTE_ARN).allowed).to.equal(false);
       expect(decisionOf({ principalId: "p" }, false)).to.equal(undefined);
+      expect(decisionOf({ principalId: "p", policyDocument: "allow" }, false)).to.equal(undefined);
+    });
+
+    it("reads a policy as IAM does: any of a statement's actions and resources, actions whatever their case, Effect and resources as written", () => {
+      const allow = { Effect: "Allow", Action: ["s3:GetObject", "Execute-Api:invoke"], Resource: ["arn:aws:s3:::b", ROUTE_ARN] };
+      expect(verdictFor(policy(allow), ROUTE_ARN).allowed).to.equal(true);
+      expect(verdictFor(policy({ ...allow, Resource: ROUTE_ARN.toUpperCase() }), ROUTE_ARN).allowed).to.equal(false);
+      expect(verdictFor(policy({ ...allow, Effect: "allow" }), ROUTE_ARN)).to.deep.equal({
+        allowed: false,
+        status: 403,
+        why: `its policy does not allow execute-api:Invoke on ${ROUTE_ARN}`,
+      });
+      expect(verdictFor(policy(allow, { ...allow, Effect: "Deny" }), ROUTE_ARN)).to.deep.equal({
+        allowed: false,
+        status: 403,
+        why: `its policy denies execute-api:Invoke on ${ROUTE_ARN}`,
+      });
     });
   });
 

@@ -72,6 +72,15 @@ describe("local cloud: what an EventBridge target gets (input, input path, input
       expect(transformed('{"m": <missing>, "s": "<missing>"}', paths)).to.deep.equal({ event: { m: "", s: "" } });
     });
 
+    it("takes a string template's text between its quotes, around which spaces do not count", () => {
+      expect(transformed('  "<state>"\n')).to.deep.equal({ event: "RUNNING", asText: true });
+    });
+
+    it("leaves a < that opens no placeholder as written", () => {
+      expect(transformed('"a < b and <state>"')).to.deep.equal({ event: "a < b and RUNNING", asText: true });
+      expect(transformed('"<state> > a <"')).to.deep.equal({ event: "RUNNING > a <", asText: true });
+    });
+
     it("leaves a placeholder no path or predefined variable names as written", () => {
       expect(transformed('"<instance> and <nobody>"')).to.deep.equal({ event: "i-0123456789 and <nobody>", asText: true });
     });
@@ -108,6 +117,7 @@ describe("local cloud: what an EventBridge target gets (input, input path, input
       expect(pathOf(EVENT, "$.detail.instance-id")).to.equal("i-0123456789");
       expect(pathOf(EVENT, "$.resources[0]")).to.equal(EVENT.resources[0]);
       expect(pathOf({ a: [{ b: [1, 2] }] }, "$.a[0].b[1]")).to.equal(2);
+      expect(pathOf({ list: Array.from({ length: 13 }, (_, i) => i) }, "$.list[12]")).to.equal(12);
       expect(pathOf(EVENT, "$")).to.equal(EVENT);
     });
 
@@ -116,6 +126,8 @@ describe("local cloud: what an EventBridge target gets (input, input path, input
       expect(pathOf(EVENT, "$.detail[0]")).to.equal(undefined);
       expect(pathOf(EVENT, "$.resources[5]")).to.equal(undefined);
       expect(pathOf(null, "$.a")).to.equal(undefined);
+      // A string has no fields to walk into, not even its length.
+      expect(pathOf({ s: "abc" }, "$.s.length")).to.equal(undefined);
     });
   });
 });

@@ -5,7 +5,11 @@
  */
 import { expect } from "chai";
 import { exportJWK, generateKeyPair, JWTPayload, SignJWT } from "jose";
-import { flatClaims, JwtValidator } from "../../local/jwt";
+import * as fs from "fs";
+import * as https from "https";
+import type { AddressInfo } from "net";
+import * as path from "path";
+import { flatClaims, httpsJson, JwtValidator } from "../../local/jwt";
 
 const ISSUER = "https://issuer.example.com";
 const CONFIG = { issuer: ISSUER, audiences: ["guarded"] };
@@ -65,6 +69,9 @@ describe("local cloud: HTTP API JWT authorizers", () => {
       why: "the token does not have a valid audience",
     });
     expect((await jwt.validate(CONFIG, await sign({ aud: ["other", "guarded"] }))).allowed).to.equal(true);
+    // scp may be one string of scopes too.
+    const spaced = await jwt.validate(CONFIG, await sign({ aud: "guarded", scp: "read admin" }), ["admin"]);
+    expect(spaced).to.deep.include({ allowed: true, scopes: ["read", "admin"] });
   });
 
   it("answers 401 with invalid_token for a missing, expired, foreign, wrongly signed or non-RSA token", async () => {
@@ -120,10 +127,60 @@ describe("local cloud: HTTP API JWT authorizers", () => {
       status: 401,
       why: "the issuer http://issuer.example.com is not an https URL",
     });
-    const silent = new JwtValidator(async () => ({ issuer: ISSUER }));
-    expect(await silent.validate(CONFIG, token)).to.deep.include({ status: 401, why: `the issuer ${ISSUER} publishes no jwks_uri` });
-    const noKeys = new JwtValidator(async (url) => (url.endsWith("configuration") ? { jwks_uri: `${ISSUER}/keys` } : { nothing: true }));
-    expect(await noKeys.validate(CONFIG, token)).to.deep.include({ status: 401, why: `${ISSUER}/keys is not a JSON Web Key Set` });
+    for (const discovery of [{ issuer: ISSUER }, null]) {
+      const silent = new JwtValidator(async () => discovery);
+      expect(await silent.validate(CONFIG, token)).to.deep.include({ status: 401, why: `the issuer ${ISSUER} publishes no jwks_uri` });
+    }
+    for (const set of [{ nothing: true }, null]) {
+      const noKeys = new JwtValidator(async (url) => (url.endsWith("configuration") ? { jwks_uri: `${ISSUER}/keys` } : set));
+      expect(await noKeys.validate(CONFIG, token)).to.deep.include({ status: 401, why: `${ISSUER}/keys is not a JSON Web Key Set` });
+    }
+  });
+
+  describe("fetching the issuer's documents over HTTPS", () => {
+    let server: https.Server;
+    let base: string;
+    const cert = fs.readFileSync(path.join(__dirname, "..", "fixtures", "jwt-issuer", "cert.pem"), "utf8");
+    before(async () => {
+      server = https.createServer(
+        { cert, key: fs.readFileSync(path.join(__dirname, "..", "fixtures", "jwt-issuer", "key.pem")) },
+        (req, res) => {
+          const [status, body] =
+            req.url === "/ok"
+              ? [200, '{"jwks_uri":"x"}']
+              : req.url === "/399"
+                ? [399, "{}"]
+                : req.url === "/400"
+                  ? [400, "{}"]
+                  : [200, "not json"];
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(body);
+        },
+      );
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      base = `https://localhost:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => server.close());
+
+    it("reads JSON from a server whose CA it is told to trust, and refuses it without that CA", async () => {
+      expect(await httpsJson(cert)(`${base}/ok`)).to.deep.equal({ jwks_uri: "x" });
+      expect(await httpsJson(cert)(`${base}/399`)).to.deep.equal({});
+      await httpsJson()(`${base}/ok`).then(
+        () => expect.fail("a certificate no CA vouches for was trusted"),
+        (err: Error) => expect(err.message).to.match(/self[- ]signed|certificate/i),
+      );
+    });
+
+    it("fails on an error status, an answer that is not JSON, and a server that is not there, naming the URL", async () => {
+      const fails = (url: string) =>
+        httpsJson(cert)(url).then(
+          () => "no error",
+          (err: Error) => err.message,
+        );
+      expect(await fails(`${base}/400`)).to.equal(`${base}/400 answered 400`);
+      expect(await fails(`${base}/text`)).to.equal(`${base}/text did not answer JSON`);
+      expect(await fails("https://127.0.0.1:1/x")).to.match(/ECONNREFUSED/);
+    });
   });
 
   it("hands claims on as text: lists as [a b], objects as JSON", () => {
