@@ -55,7 +55,13 @@ export function authorizerEvent(routeEvent: Record<string, unknown>, routeArn: s
 
 /** What an authorizer decided: allowed, with the context the integration gets; or why not. */
 export type Verdict =
-  | { allowed: true; context?: Record<string, unknown>; jwt?: { claims: Record<string, string>; scopes: string[] | null } }
+  | {
+      allowed: true;
+      context?: Record<string, unknown>;
+      jwt?: { claims: Record<string, string>; scopes: string[] | null };
+      /** An IAM-authorized caller, as `requestContext.authorizer.iam` reports it. */
+      iam?: Record<string, string | null>;
+    }
   | { allowed: false; status: 401 | 403 | 500; why: string; headers?: [string, string][] };
 
 /** What the function answered, kept for its TTL: a simple verdict, or a policy to evaluate for each route. */

@@ -238,8 +238,9 @@ class Startup {
     // The port asked for is taken first: the emulators below listen on ports the system picks, and one
     // of those could otherwise be the very port asked for. Until the last step it answers 503.
     const alarms = this.track(new AlarmBoard(this.model.alarms, this.reporter), (a) => a.stop());
-    const apis = await this.startApis(alarms);
+    // IAM is built from the graph alone (no port): the APIs need it for their IAM-authorized routes.
     const iam = this.createIam();
+    const apis = await this.startApis(alarms, iam);
     const raw = await this.startEmulators();
     const emulators = iam ? await this.enforceIam(raw, iam) : raw;
     // Provisioned through the front door, so queue URLs name it; the local cloud's own calls (pollers,
@@ -526,7 +527,7 @@ class Startup {
   }
 
   /** The first API on the port asked for, the others on free ports; each answers 503 until the cloud is ready. */
-  private async startApis(alarms: AlarmBoard): Promise<ApiServer[]> {
+  private async startApis(alarms: AlarmBoard, iam?: IamAuthority): Promise<ApiServer[]> {
     const servers: ApiServer[] = [];
     // One validator for every API: an issuer's keys are fetched once.
     const jwt = new JwtValidator(httpsJson(this.options.issuerCa));
@@ -544,6 +545,7 @@ class Startup {
         host: this.options.host,
         enforceThrottle: this.options.enforceThrottle,
         jwt,
+        iam,
       }).catch((err) => {
         throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
       });

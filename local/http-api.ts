@@ -16,6 +16,8 @@ import type { Integration, LocalApi, LocalRoute, LocalStage } from "./model";
 import { RouteTable } from "./routes";
 import { AuthorizerCache, authorizerEvent, decisionOf, IdentityInputs, identityOf, Verdict, verdictFor } from "./authorizer";
 import { JwtValidator } from "./jwt";
+import type { IamAuthority } from "./iam/authority";
+import { accessKeyOf } from "./iam/requests";
 
 export interface ApiServerOptions {
   api: LocalApi;
@@ -33,6 +35,8 @@ export interface ApiServerOptions {
   enforceThrottle?: boolean;
   /** What validates a JWT route's tokens, with the issuers' keys it has fetched. @default one of its own, trusting the system's CAs */
   jwt?: JwtValidator;
+  /** IAM as the local cloud enforces it: an `AWS_IAM` route's caller needs execute-api:Invoke on it. @default not enforced */
+  iam?: IamAuthority;
 }
 
 export interface ApiServer {
@@ -108,9 +112,41 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const unenforced = new Set<string>();
 
   /**
+   * An `AWS_IAM` route ("Control access to HTTP APIs with IAM authorization"): the request must be signed
+   * (403 otherwise), and a function's role must allow execute-api:Invoke on the route's ARN (403 and the
+   * AccessDenied line otherwise). The local cloud knows callers by their access key and does not check
+   * signatures; a key that is no function's (the developer's own tools) goes through, as at the emulators.
+   */
+  const authorizeIam = (iam: IamAuthority, route: LocalRoute, req: http.IncomingMessage, routeArn: string): Verdict => {
+    const trigger = `api ${route.routeKey}`;
+    const accessKey = accessKeyOf(req.headers, req.url ?? "/");
+    if (!accessKey) {
+      options.reporter.info(`${trigger}: IAM authorization answers 403: the request is not signed (Signature Version 4)`);
+      return { allowed: false, status: 403, why: "the request is not signed" };
+    }
+    const fn = iam.functionForAccessKey(accessKey);
+    const caller = fn ? iam.callerOf(fn) : undefined;
+    if (fn && !iam.checkFunction(fn, [{ action: "execute-api:Invoke", resource: routeArn }], trigger).allowed)
+      return { allowed: false, status: 403, why: `${fn.name} may not execute-api:Invoke ${routeArn}` };
+    return {
+      allowed: true,
+      iam: {
+        accessKey,
+        accountId: options.accountId,
+        callerId: caller?.userId ?? null,
+        cognitoIdentity: null,
+        principalOrgId: null,
+        userArn: caller?.userArn ?? null,
+        userId: caller?.userId ?? null,
+      },
+    };
+  };
+
+  /**
    * Runs the route's authorizer before its integration, as API Gateway does: a Lambda authorizer of
-   * payload format 2.0 (local/authorizer.ts), a JWT authorizer (local/jwt.ts). An IAM authorization, or
-   * a 1.0 Lambda authorizer, is not emulated: the request is served as if allowed, said once per route.
+   * payload format 2.0 (local/authorizer.ts), a JWT authorizer (local/jwt.ts), IAM authorization (with
+   * IAM on). A 1.0 Lambda authorizer, or IAM authorization with `--iam off`, is not enforced: the request
+   * is served as if allowed, said once per route.
    */
   const authorize = async (
     lambda: LambdaService,
@@ -128,6 +164,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       options.reporter.info(`${trigger}: JWT authorizer ${authorizer.name} answers ${verdict.status}: ${verdict.why}`);
       return { allowed: false, status: verdict.status, why: verdict.why, headers: [["www-authenticate", verdict.wwwAuthenticate]] };
     }
+    if (route.authorizationType === "AWS_IAM" && options.iam) return authorizeIam(options.iam, route, req, routeArn);
     if (route.authorizationType !== "CUSTOM" || !authorizer || authorizer.payloadFormatVersion !== "2.0") {
       if (!unenforced.has(route.routeKey)) {
         unenforced.add(route.routeKey);
@@ -261,7 +298,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     // The route's ARN, for its authorizer's policy and the integration's invoke permission.
     const routeArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
     /** Hands the request to the route's integration; `authorized`: what its authorizer said, for the event. */
-    const integrate = (authorized?: { context?: Record<string, unknown>; jwt?: unknown }): void => {
+    const integrate = (authorized?: { context?: Record<string, unknown>; jwt?: unknown; iam?: unknown }): void => {
       const integration = route.integration;
       if (integration.type === "HTTP_PROXY") {
         const uri = withStageVariables(integration.uri, served.stage.variables);
@@ -285,7 +322,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       if (authorized)
         (event.requestContext as Record<string, unknown>).authorizer = authorized.jwt
           ? { jwt: authorized.jwt }
-          : { lambda: authorized.context ?? null };
+          : authorized.iam
+            ? { iam: authorized.iam }
+            : { lambda: authorized.context ?? null };
       const routed = options.profile ? clock() : 0;
       void invokeRoute(lambda, integration.functionArn, event, route.routeKey).then(({ answer, outcome }) => {
         const mapped = options.profile ? clock() : 0;

@@ -846,7 +846,9 @@ function authorizerOf(r: CapturedResource): LocalAuthorizer {
     name: s.name ?? r.name,
     type: s.authorizerType === "JWT" ? "JWT" : "REQUEST",
     functionArn: uri ? (uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri) : undefined,
-    jwt: s.jwtConfiguration ? { issuer: String(s.jwtConfiguration.issuer ?? ""), audiences: s.jwtConfiguration.audiences ?? [] } : undefined,
+    jwt: s.jwtConfiguration
+      ? { issuer: String(s.jwtConfiguration.issuer ?? ""), audiences: s.jwtConfiguration.audiences ?? [] }
+      : undefined,
     identitySources: s.identitySources ?? [],
     payloadFormatVersion: s.authorizerPayloadFormatVersion ?? "2.0",
     simpleResponses: !!s.enableSimpleResponses,

@@ -51,7 +51,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
           : findFunction(model, r.integration.functionArn)
             ? `λ ${r.integration.functionArn.split(":").pop()}`
             : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
-        ...authorizationOf(r),
+        ...authorizationOf(r, info.iam),
       ]),
     );
     if (spec.quickCreate) reporter.info("  quick create: AWS made its route, integration and $default stage");
@@ -185,7 +185,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
 }
 
 /** What guards a route, as a cell of its row: its Lambda authorizer, or an authorization the local cloud does not enforce. */
-function authorizationOf(route: LocalRoute): string[] {
+function authorizationOf(route: LocalRoute, iamOn: boolean): string[] {
   const type = route.authorizationType ?? "NONE";
   if (type === "NONE") return [];
   if (type === "CUSTOM" && route.authorizer?.payloadFormatVersion === "2.0") return [`authorizer ${route.authorizer.name}`];
@@ -193,6 +193,10 @@ function authorizationOf(route: LocalRoute): string[] {
     const scopes = route.authorizationScopes?.length ? `, scopes ${route.authorizationScopes.join(" ")}` : "";
     return [`JWT authorizer ${route.authorizer.name} (${route.authorizer.jwt.issuer}${scopes})`];
   }
-  const what = type === "CUSTOM" ? `authorizer ${route.authorizer?.name} (payload format ${route.authorizer?.payloadFormatVersion})` : type;
+  if (type === "AWS_IAM" && iamOn) return ["IAM authorization (execute-api:Invoke)"];
+  const what =
+    type === "CUSTOM"
+      ? `authorizer ${route.authorizer?.name} (payload format ${route.authorizer?.payloadFormatVersion})`
+      : "IAM authorization (--iam off)";
   return [`${what}: not enforced locally`];
 }

@@ -90,6 +90,12 @@ export class IamAuthority {
     return accessKey ? this.byAccessKey.get(accessKey) : undefined;
   }
 
+  /** Who a function's role session is, as API Gateway's IAM authorization reports the caller: its ARN and user id. */
+  callerOf(fn: FunctionIdentity): { userArn: string; userId: string } {
+    const principal = this.principalOf(fn);
+    return { userArn: principal.sessionArn!, userId: `AROA${roleId(principal.arn)}:${fn.name}` };
+  }
+
   /** A local function as IAM sees it. */
   identityOf(fn: { name: string; arn: string; role: string }): FunctionIdentity {
     return this.functions.get(fn.name) ?? { name: fn.name, arn: fn.arn, roleArn: fn.role };
@@ -329,7 +335,7 @@ export class IamAuthority {
 }
 
 /** An access key id per function, shaped like the temporary keys STS issues (ASIA + 16 characters). */
-function accessKeyId(functionName: string): string {
+export function accessKeyId(functionName: string): string {
   return `ASIA${base32(createHash("sha256").update(`akid:${functionName}`).digest()).slice(0, 16)}`;
 }
 

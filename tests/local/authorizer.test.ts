@@ -16,6 +16,7 @@ import { AlarmBoard } from "../../local/alarms";
 import { Reporter } from "../../local/console";
 import { startApiServer } from "../../local/http-api";
 import type { LambdaService } from "../../local/lambda/service";
+import { accessKeyId } from "../../local/iam/authority";
 import type { LocalAuthorizer } from "../../local/model";
 
 const ROUTE_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/$default/GET/orders/7";
@@ -160,6 +161,57 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
     });
   });
 
+  it("serves an IAM-authorized route as allowed with IAM off (--iam off), and says so once", async () => {
+    const lines: string[] = [];
+    const reporter = new Reporter((l) => lines.push(l));
+    const lambda = {
+      knows: () => true,
+      permitsInvoke: () => true,
+      resolve: () => ({ timeoutSeconds: 3 }),
+      // As the Lambda service does: the route's status is mapped as the invocation is reported.
+      invoke: async (_fn: string, _event: unknown, _trigger: string, extra: { status: (outcome: object) => number }) => {
+        const outcome = { requestId: "r", durationMs: 1, payload: JSON.stringify({ statusCode: 200, body: "ok" }) };
+        extra.status(outcome);
+        return outcome;
+      },
+    } as unknown as LambdaService;
+    const server = await startApiServer({
+      api: {
+        id: "api1",
+        name: "api",
+        cloudEndpoint: "",
+        quickCreate: false,
+        stages: [{ name: "$default", variables: {}, deployed: true }],
+        routes: [
+          {
+            routeKey: "GET /x",
+            integration: {
+              type: "AWS_PROXY",
+              functionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo",
+              payloadFormatVersion: "2.0",
+            },
+            authorizationType: "AWS_IAM",
+          },
+        ],
+      },
+      lambda: () => lambda,
+      alarms: new AlarmBoard([], reporter),
+      reporter,
+      accountId: "123456789012",
+      region: "us-east-1",
+      port: 0,
+    });
+    try {
+      const status = () => new Promise<number>((resolve) => http.get(`${server.url}/x`, (res) => (res.resume(), resolve(res.statusCode!))));
+      expect([await status(), await status()]).to.deep.equal([200, 200]);
+      expect(lines.filter((l) => l.includes("not enforced"))).to.deep.equal([
+        "api GET /x: its AWS_IAM authorization is not enforced locally; requests are served as if allowed",
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("answers 500, and stays up, when the authorizer cannot be run at all", async () => {
     const lines: string[] = [];
     const reporter = new Reporter((l) => lines.push(l));
@@ -282,6 +334,7 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect(row("GET /jwt")).to.match(/^GET \/jwt λ echo JWT authorizer jwt \(https:\/\/localhost:\d+\)$/);
       expect(row("GET /jwt/admin")).to.match(/^GET \/jwt\/admin λ echo JWT authorizer jwt \(https:\/\/localhost:\d+, scopes admin\)$/);
       expect(row("GET /legacy")).to.equal("GET /legacy λ echo authorizer legacy (payload format 1.0): not enforced locally");
+      expect(row("GET /iam")).to.equal("GET /iam λ echo IAM authorization (execute-api:Invoke)");
     });
 
     it("serves a route without authorization as before", async () => {
@@ -360,6 +413,31 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect((await get("/jwt/admin", { authorization: `Bearer ${await token({ aud: "guarded", scope: "admin" })}` })).status).to.equal(
         200,
       );
+    });
+
+    it("lets an IAM-authorized route's signed caller in when its role allows execute-api:Invoke, and 403 otherwise", async () => {
+      const signed = (fn: string) => ({
+        authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId(fn)}/20261201/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=0`,
+      });
+      expect(await get("/iam")).to.deep.equal({ status: 403, body: { message: "Forbidden" } });
+      expect(lines.at(-1)).to.include("the request is not signed");
+      const allowed = await get("/iam", signed("caller"));
+      expect(allowed.status).to.equal(200);
+      expect(allowed.body.authorizer.iam).to.deep.include({
+        accessKey: accessKeyId("caller"),
+        cognitoIdentity: null,
+        principalOrgId: null,
+      });
+      expect(allowed.body.authorizer.iam.userArn).to.match(/^arn:aws:sts::\d{12}:assumed-role\/caller-role-[0-9a-f]+\/caller$/);
+      expect(allowed.body.authorizer.iam.userId).to.match(/^AROA[A-Z2-7]{17}:caller$/);
+      expect(await get("/iam", signed("echo"))).to.deep.equal({ status: 403, body: { message: "Forbidden" } });
+      expect(lines.some((l) => l.startsWith("AccessDenied echo (api GET /iam): execute-api:Invoke on arn:aws:execute-api:"))).to.equal(
+        true,
+      );
+      // A key that is no function's (the developer's own tools) goes through, as it does at the emulators.
+      expect(
+        (await get("/iam", { authorization: "AWS4-HMAC-SHA256 Credential=local/20261201/us-east-1/execute-api/aws4_request" })).status,
+      ).to.equal(200);
     });
 
     it("serves a 1.0 Lambda authorization as allowed, saying once per route that it is not enforced locally", async () => {
