@@ -17,7 +17,7 @@ import { Reporter } from "../../local/console";
 import { startApiServer } from "../../local/http-api";
 import type { LambdaService } from "../../local/lambda/service";
 import { accessKeyId } from "../../local/iam/authority";
-import type { LocalAuthorizer } from "../../local/model";
+import type { LocalAuthorizer, LocalRoute } from "../../local/model";
 
 const ROUTE_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/$default/GET/orders/7";
 
@@ -161,20 +161,17 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
     });
   });
 
-  it("serves an IAM-authorized route as allowed with IAM off (--iam off), and says so once", async () => {
+  /**
+   * Serves GET /x of one API, guarded as `guard` says, with `lambda` behind it; `check` gets a request
+   * that answers the status, and the lines printed. The server stops whatever happens.
+   */
+  const withRoute = async (
+    guard: Pick<LocalRoute, "authorizationType" | "authorizer">,
+    lambda: Partial<Record<keyof LambdaService, unknown>>,
+    check: (status: () => Promise<number>, lines: string[]) => Promise<void>,
+  ) => {
     const lines: string[] = [];
     const reporter = new Reporter((l) => lines.push(l));
-    const lambda = {
-      knows: () => true,
-      permitsInvoke: () => true,
-      resolve: () => ({ timeoutSeconds: 3 }),
-      // As the Lambda service does: the route's status is mapped as the invocation is reported.
-      invoke: async (_fn: string, _event: unknown, _trigger: string, extra: { status: (outcome: object) => number }) => {
-        const outcome = { requestId: "r", durationMs: 1, payload: JSON.stringify({ statusCode: 200, body: "ok" }) };
-        extra.status(outcome);
-        return outcome;
-      },
-    } as unknown as LambdaService;
     const server = await startApiServer({
       api: {
         id: "api1",
@@ -190,11 +187,11 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
               functionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo",
               payloadFormatVersion: "2.0",
             },
-            authorizationType: "AWS_IAM",
+            ...guard,
           },
         ],
       },
-      lambda: () => lambda,
+      lambda: () => ({ knows: () => true, permitsInvoke: () => true, ...lambda }) as unknown as LambdaService,
       alarms: new AlarmBoard([], reporter),
       reporter,
       accountId: "123456789012",
@@ -202,19 +199,37 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       port: 0,
     });
     try {
-      const status = () => new Promise<number>((resolve) => http.get(`${server.url}/x`, (res) => (res.resume(), resolve(res.statusCode!))));
-      expect([await status(), await status()]).to.deep.equal([200, 200]);
-      expect(lines.filter((l) => l.includes("not enforced"))).to.deep.equal([
-        "api GET /x: its AWS_IAM authorization is not enforced locally; requests are served as if allowed",
-      ]);
+      await check(
+        () => new Promise<number>((resolve) => http.get(`${server.url}/x`, (res) => (res.resume(), resolve(res.statusCode!)))),
+        lines,
+      );
     } finally {
       await server.close();
     }
+  };
+
+  it("serves an IAM-authorized route as allowed with IAM off (--iam off), and says so once", async () => {
+    const ok = { requestId: "r", durationMs: 1, payload: JSON.stringify({ statusCode: 200, body: "ok" }) };
+    await withRoute(
+      { authorizationType: "AWS_IAM" },
+      {
+        resolve: () => ({ timeoutSeconds: 3 }),
+        // As the Lambda service does: the route's status is mapped as the invocation is reported.
+        invoke: async (_fn: string, _event: unknown, _trigger: string, extra: { status: (outcome: object) => number }) => (
+          extra.status(ok),
+          ok
+        ),
+      },
+      async (status, lines) => {
+        expect([await status(), await status()]).to.deep.equal([200, 200]);
+        expect(lines.filter((l) => l.includes("not enforced"))).to.deep.equal([
+          "api GET /x: its AWS_IAM authorization is not enforced locally; requests are served as if allowed",
+        ]);
+      },
+    );
   });
 
   it("answers 500, and stays up, when the authorizer cannot be run at all", async () => {
-    const lines: string[] = [];
-    const reporter = new Reporter((l) => lines.push(l));
     const authorizer: LocalAuthorizer = {
       id: "a1",
       name: "gate",
@@ -225,47 +240,13 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       simpleResponses: true,
       resultTtlSeconds: 0,
     };
-    const lambda = {
-      knows: () => true,
-      permitsInvoke: () => true,
-      invoke: async () => {
-        throw new Error("Function not found: gate:99");
-      },
-    } as unknown as LambdaService;
-    const server = await startApiServer({
-      api: {
-        id: "api1",
-        name: "api",
-        cloudEndpoint: "",
-        quickCreate: false,
-        stages: [{ name: "$default", variables: {}, deployed: true }],
-        routes: [
-          {
-            routeKey: "GET /x",
-            integration: {
-              type: "AWS_PROXY",
-              functionArn: "arn:aws:lambda:us-east-1:123456789012:function:echo",
-              payloadFormatVersion: "2.0",
-            },
-            authorizationType: "CUSTOM",
-            authorizer,
-          },
-        ],
-      },
-      lambda: () => lambda,
-      alarms: new AlarmBoard([], reporter),
-      reporter,
-      accountId: "123456789012",
-      region: "us-east-1",
-      port: 0,
-    });
-    try {
-      const status = await new Promise<number>((resolve) => http.get(`${server.url}/x`, (res) => (res.resume(), resolve(res.statusCode!))));
-      expect(status).to.equal(500);
+    const invoke = async () => {
+      throw new Error("Function not found: gate:99");
+    };
+    await withRoute({ authorizationType: "CUSTOM", authorizer }, { invoke }, async (status, lines) => {
+      expect(await status()).to.equal(500);
       expect(lines).to.include("api GET /x: its authorizer could not run: Function not found: gate:99");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   describe("on a program's routes (fixture authorizer-api)", function () {
