@@ -11,8 +11,9 @@
  * - a token that fails is 401 and a missing scope 403, each with API Gateway's `www-authenticate` header;
  * - the integration gets the claims (each as text, a list as `[a b]`) and scopes as `requestContext.authorizer.jwt`.
  *
- * The issuer's keys are fetched once per issuer and run; an issuer that cannot be reached fails the token
- * (the local cloud says why), and is asked again at the next request.
+ * The issuer's keys are fetched once per issuer and run, and again for a token signed with a key they
+ * lack (rotated keys); an issuer that cannot be reached fails the token (the local cloud says why), and
+ * is asked again at the next request.
  */
 import * as https from "https";
 import * as tls from "tls";
@@ -50,8 +51,7 @@ export class JwtValidator {
     if (!jwt) return invalid("the request has no token");
     let claims: Record<string, unknown>;
     try {
-      const keys = await this.keysOf(config.issuer);
-      ({ payload: claims } = await jwtVerify(jwt, createLocalJWKSet(keys), { issuer: config.issuer, algorithms: ALGORITHMS }));
+      claims = await this.verify(jwt, config.issuer);
     } catch (err) {
       return invalid((err as Error).message);
     }
@@ -68,6 +68,22 @@ export class JwtValidator {
         wwwAuthenticate: `Bearer scope="${scopes.join(" ")}" error="insufficient_scope" error_description="the token does not have the required scopes"`,
       };
     return { allowed: true, claims: flatClaims(claims), scopes: granted.length ? granted : null };
+  }
+
+  /**
+   * The token's claims once its signature, issuer and times check out. A token signed with a key the
+   * kept set does not have sends for the issuer's keys again, once: the issuer may have rotated them
+   * (a local identity provider restarted).
+   */
+  private async verify(jwt: string, issuer: string, again = true): Promise<Record<string, unknown>> {
+    try {
+      const keys = await this.keysOf(issuer);
+      return (await jwtVerify(jwt, createLocalJWKSet(keys), { issuer, algorithms: ALGORITHMS })).payload;
+    } catch (err) {
+      if (!again || (err as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY") throw err;
+      this.keySets.delete(issuer);
+      return this.verify(jwt, issuer, false);
+    }
   }
 
   /** The issuer's key set, through its discovery document; a failed fetch is not kept, so the next request asks again. */

@@ -121,6 +121,29 @@ describe("local cloud: HTTP API JWT authorizers", () => {
     expect(fetched.filter((u) => u.endsWith("openid-configuration"))).to.have.length(2);
   });
 
+  it("fetches the issuer's keys again, once, for a token signed with a key it does not have yet (rotated keys)", async () => {
+    const rotated = await generateKeyPair("RS256");
+    const keys = [{ ...(await exportJWK(rotated.publicKey)), kid: "k1", alg: "RS256" }];
+    let current: object[] = [];
+    const jwt = new JwtValidator(async (url) => {
+      fetched.push(url);
+      return url.endsWith("configuration") ? { jwks_uri: `${ISSUER}/keys` } : { keys: current };
+    });
+    const token = await new SignJWT({ aud: "guarded" })
+      .setProtectedHeader({ alg: "RS256", kid: "k1" })
+      .setIssuer(ISSUER)
+      .sign(rotated.privateKey);
+    // The set kept has no key of that kid, and the issuer has none either: one more fetch, then 401.
+    expect(await jwt.validate(CONFIG, token)).to.deep.include({ allowed: false, status: 401 });
+    expect(fetched.filter((u) => u.endsWith("/keys"))).to.have.length(2);
+    current = keys;
+    expect((await jwt.validate(CONFIG, token)).allowed).to.equal(true);
+    expect(fetched.filter((u) => u.endsWith("/keys"))).to.have.length(3);
+    // Known now: no more fetches.
+    expect((await jwt.validate(CONFIG, token)).allowed).to.equal(true);
+    expect(fetched.filter((u) => u.endsWith("/keys"))).to.have.length(3);
+  });
+
   it("fetches keys only from an https issuer that publishes a jwks_uri", async () => {
     const token = await sign({ aud: "guarded" });
     expect(await validator().validate({ ...CONFIG, issuer: "http://issuer.example.com" }, token)).to.deep.include({
