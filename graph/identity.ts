@@ -223,6 +223,25 @@ const builders: Record<string, Builder> = {
     arn: `arn:aws:cloudwatch::${at.accountId}:dashboard/${name}`,
     attributes: { dashboardName: name },
   }),
+  // A function URL is named by its function (and alias): id `<function>` or `<function>/<qualifier>`, as
+  // terraform-provider-aws's functionURLCreateResourceID makes it; its URL id is AWS's, 32 lowercase letters
+  // and digits, here stable per stack.
+  "aws:lambda/functionUrl:FunctionUrl": (_name, inputs, at, urn) => {
+    const fn = String(inputs.functionName ?? "");
+    const qualifier = inputs.qualifier as string | undefined;
+    const urlId = shortId(urn, 32);
+    const functionArn = fn.startsWith("arn:") ? fn : regional("lambda", `function:${fn}`)(at);
+    return {
+      id: qualifier ? `${fn}/${qualifier}` : fn,
+      arn: null,
+      attributes: {
+        urlId,
+        functionUrl: `https://${urlId}.lambda-url.${at.region}.on.aws/`,
+        functionArn: qualifier ? `${functionArn}:${qualifier}` : functionArn,
+        invokeMode: inputs.invokeMode ?? "BUFFERED",
+      },
+    };
+  },
   "aws:lambda/eventSourceMapping:EventSourceMapping": (_name, _i, at, urn) => {
     const uuid = uuidOf(urn);
     return { id: uuid, arn: regional("lambda", `event-source-mapping:${uuid}`)(at), attributes: { uuid } };

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import { slug } from "../components/child";
+import { assignIdentity } from "../graph/identity";
 import { autoNameSuffix, nameResource } from "../graph/naming";
 import { captureComponents, stackGraph } from "./harness";
 
@@ -159,5 +160,46 @@ describe("children named by content", () => {
     expect(slug("--/orders/{id}--")).to.equal("orders-id");
     expect(slug("/")).to.equal("root");
     expect(slug("")).to.equal("root");
+  });
+});
+
+describe("a Lambda function URL's identity", () => {
+  const at = { accountId: "123456789012", region: "eu-west-1" };
+  const URL_URN = "urn:pulumi:dev::platform::aws:lambda/functionUrl:FunctionUrl::hook";
+
+  it("is named by its function and alias, with a URL of its own id, as AWS and the provider name them", () => {
+    const plain = assignIdentity("aws:lambda/functionUrl:FunctionUrl", "hook", { functionName: "hooks" }, at, URL_URN);
+    const urlId = plain.attributes.urlId as string;
+    expect(urlId).to.match(/^[0-9a-z]{32}$/);
+    expect(plain).to.deep.equal({
+      id: "hooks",
+      arn: null,
+      attributes: {
+        urlId,
+        functionUrl: `https://${urlId}.lambda-url.eu-west-1.on.aws/`,
+        functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:hooks",
+        invokeMode: "BUFFERED",
+      },
+    });
+    const live = assignIdentity(
+      "aws:lambda/functionUrl:FunctionUrl",
+      "hook",
+      { functionName: "arn:aws:lambda:eu-west-1:123456789012:function:hooks", qualifier: "live", invokeMode: "RESPONSE_STREAM" },
+      at,
+      URL_URN,
+    );
+    expect(live.id).to.equal("arn:aws:lambda:eu-west-1:123456789012:function:hooks/live");
+    expect(live.attributes).to.deep.include({
+      functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:hooks:live",
+      invokeMode: "RESPONSE_STREAM",
+    });
+    // Stable for the stack, and another in another stack.
+    expect(assignIdentity("aws:lambda/functionUrl:FunctionUrl", "hook", { functionName: "hooks" }, at, URL_URN).attributes.urlId).to.equal(
+      urlId,
+    );
+    expect(
+      assignIdentity("aws:lambda/functionUrl:FunctionUrl", "hook", { functionName: "hooks" }, at, URL_URN.replace("dev", "prod")).attributes
+        .urlId,
+    ).to.not.equal(urlId);
   });
 });
