@@ -3,8 +3,8 @@
  * or what its `inputTransformer` makes of it ("Amazon EventBridge input transformation", EventBridge User
  * Guide; InputTransformer, EventBridge API Reference):
  *
- * - each `inputPaths` entry names a value the JSON path takes from the event (dot notation, array indices);
- *   a path the event does not have gives an empty value;
+ * - each `inputPaths` entry names a value the JSON path takes from the event (dot notation, array indices,
+ *   wildcards); a path the event does not have gives an empty value;
  * - the template's `<name>` placeholders take those values, or the predefined `aws.events.rule-arn`,
  *   `aws.events.rule-name`, `aws.events.event` (the event), `aws.events.event.json` (the event's JSON) and
  *   `aws.events.event.ingestion-time`; a placeholder that names neither is left as written;
@@ -36,15 +36,31 @@ export function targetPayload(
   return { event };
 }
 
-/** A JSON path's value in `value`: `$`, `$.detail.id`, `$.resources[0]`, `$.detail.items[1].sku`. */
+/**
+ * A JSON path's value in `value`: `$`, `$.detail.id`, `$.resources[0]`, `$.detail.items[1].sku`; a
+ * wildcard (`[*]`, `.*`) takes every element or field, and the path's value is then the list of what
+ * each gives (those that give nothing left out).
+ */
 export function pathOf(value: unknown, path: string): unknown {
-  const steps = path.replace(/^\$/, "").match(/[^.[\]]+|\[\d+\]/g) ?? [];
-  return steps.reduce<unknown>((at, step) => {
-    if (at === null || typeof at !== "object") return undefined;
-    const index = /^\[(\d+)\]$/.exec(step);
-    if (index) return Array.isArray(at) ? at[Number(index[1])] : undefined;
-    return (at as Record<string, unknown>)[step];
-  }, value);
+  const steps = path.replace(/^\$/, "").match(/\[\*\]|[^.[\]]+|\[\d+\]/g) ?? [];
+  let many = false;
+  let found: unknown[] = [value];
+  for (const step of steps) {
+    const next: unknown[] = [];
+    for (const at of found) {
+      if (at === null || typeof at !== "object") continue;
+      if (step === "[*]" || step === "*") {
+        many = true;
+        next.push(...Object.values(at as Record<string, unknown>));
+        continue;
+      }
+      const index = /^\[(\d+)\]$/.exec(step);
+      const got = index ? (Array.isArray(at) ? at[Number(index[1])] : undefined) : (at as Record<string, unknown>)[step];
+      if (got !== undefined) next.push(got);
+    }
+    found = next;
+  }
+  return many ? found : found[0];
 }
 
 function transformInput(transformer: InputTransformer, event: unknown, rule: { name: string; arn: string }): TargetPayload {

@@ -121,6 +121,23 @@ describe("local cloud: what an EventBridge target gets (input, input path, input
       expect(pathOf(EVENT, "$")).to.equal(EVENT);
     });
 
+    it("takes every element or field at a wildcard, as a list of what each gives", () => {
+      const order = { items: [{ sku: "tea" }, { sku: "cup" }, { note: "no sku" }], tags: { a: "x", b: "y" } };
+      expect(pathOf({ detail: order }, "$.detail.items[*].sku")).to.deep.equal(["tea", "cup"]);
+      expect(pathOf({ detail: order }, "$.detail.tags.*")).to.deep.equal(["x", "y"]);
+      expect(pathOf({ detail: { items: [] } }, "$.detail.items[*]")).to.deep.equal([]);
+      // A wildcard under a path the event does not have finds nothing: the variable is empty.
+      expect(pathOf({ detail: order }, "$.detail.nowhere[*]")).to.equal(undefined);
+      expect(transformed('{"skus": <skus>}', { skus: "$.detail.items[*]" })).to.deep.equal({ event: { skus: "" } });
+      expect(
+        targetPayload(
+          { inputTransformer: { inputPaths: { skus: "$.detail.items[*].sku" }, inputTemplate: '"<skus>"' } },
+          { detail: order },
+          RULE,
+        ),
+      ).to.deep.equal({ event: '["tea","cup"]', asText: true });
+    });
+
     it("finds nothing past a value that is not an object or list, nor an index into an object", () => {
       expect(pathOf(EVENT, "$.detail.state.deeper")).to.equal(undefined);
       expect(pathOf(EVENT, "$.detail[0]")).to.equal(undefined);
