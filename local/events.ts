@@ -27,7 +27,7 @@ import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { S3Change } from "./emulators";
 import { matchesPattern } from "./event-pattern";
-import { targetPayload } from "./input-transformer";
+import { targetPayload, TargetPayload } from "./input-transformer";
 import { countSchedulerAttempt, deadLetterEvent } from "./event-dlq";
 import { apiCodeOf, DeliveryFailure, deliverWithRetries, errorCodeOf, RETRY_BASE_MS, RetryPolicy, RetryWaits } from "./event-retry";
 import type { IamAuthority } from "./iam/authority";
@@ -186,22 +186,11 @@ export class EventRouter {
     }
   }
 
-  private async deliverToFunction({ queueUrl, topicArn, subscriptionArn, functionRef, trigger }: TopicDelivery): Promise<void> {
-    const { clients } = this.options;
-    const lambda = this.lambda;
+  private async deliverToFunction(delivery: TopicDelivery): Promise<void> {
+    const { functionRef, trigger } = delivery;
     while (this.running) {
       try {
-        const { Messages } = await clients.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-          {
-            abortSignal: this.abort.signal,
-          },
-        );
-        for (const message of Messages ?? []) {
-          if (lambda.permitsInvoke(functionRef, "sns.amazonaws.com", topicArn, trigger))
-            lambda.invokeAsync(functionRef, snsEvent(JSON.parse(message.Body!), topicArn, subscriptionArn), trigger);
-          await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-        }
+        await this.takeTopicMessages(delivery, 1, (event) => this.lambda.invokeAsync(functionRef, event, trigger));
       } catch (err) {
         if (!this.running) return;
         this.options.reporter.info(`${trigger}: ${(err as Error).message}`);
@@ -211,38 +200,46 @@ export class EventRouter {
   }
 
   /**
+   * Takes one batch (waiting up to `waitSeconds` for it) from a subscription's queue: each message SNS may
+   * deliver to the function goes to `accept` as SNS's event, with when SNS took it; every one is deleted.
+   * Returns how many it took.
+   */
+  private async takeTopicMessages(
+    { queueUrl, topicArn, subscriptionArn, functionRef, trigger }: TopicDelivery,
+    waitSeconds: number,
+    accept: (event: unknown, sentAt: number) => void,
+  ): Promise<number> {
+    const { clients } = this.options;
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ["SentTimestamp"],
+      }),
+      // A stop ends a wait; what the stop keeps is taken without one (keepTopicDeliveries).
+      waitSeconds > 0 ? { abortSignal: this.abort.signal } : {},
+    );
+    for (const message of Messages) {
+      if (this.lambda.permitsInvoke(functionRef, "sns.amazonaws.com", topicArn, trigger))
+        accept(snsEvent(JSON.parse(message.Body!), topicArn, subscriptionArn), Number(message.Attributes?.SentTimestamp ?? Date.now()));
+      await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+    return Messages.length;
+  }
+
+  /**
    * SNS accepted the messages still in the local cloud's own queues to functions: at a stop each becomes
    * the async event Lambda would have accepted, in the ledger (so `--persist` saves it, and otherwise the
    * stop says it drops it), counted from when SNS took it, instead of being lost with the queue.
    */
   private async keepTopicDeliveries(): Promise<void> {
-    const { clients } = this.options;
-    for (const { queueUrl, topicArn, subscriptionArn, functionRef, trigger } of this.topicDeliveries) {
+    for (const delivery of this.topicDeliveries) {
+      const { functionRef, trigger } = delivery;
+      const keep = (event: unknown, received: number) =>
+        this.pending.add({ kind: "lambda", function: functionRef, requestId: randomUUID(), event, trigger, received, attempts: 0 });
       try {
-        for (;;) {
-          const { Messages = [] } = await clients.sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: queueUrl,
-              MaxNumberOfMessages: 10,
-              WaitTimeSeconds: 0,
-              MessageSystemAttributeNames: ["SentTimestamp"],
-            }),
-          );
-          if (!Messages.length) break;
-          for (const message of Messages) {
-            if (this.lambda.permitsInvoke(functionRef, "sns.amazonaws.com", topicArn, trigger))
-              this.pending.add({
-                kind: "lambda",
-                function: functionRef,
-                requestId: randomUUID(),
-                event: snsEvent(JSON.parse(message.Body!), topicArn, subscriptionArn),
-                trigger,
-                received: Number(message.Attributes?.SentTimestamp ?? Date.now()),
-                attempts: 0,
-              });
-            await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-          }
-        }
+        while ((await this.takeTopicMessages(delivery, 0, keep)) > 0);
       } catch (err) {
         this.options.reporter.info(`${trigger}: could not keep the messages waiting for ${functionRef}: ${(err as Error).message}`);
       }
@@ -393,18 +390,7 @@ export class EventRouter {
     };
     for (const rule of model.eventRules.filter((r) => r.enabled && r.busName === bus.name && matchesPattern(r.pattern, event))) {
       for (const target of rule.targets) {
-        const { event: payload, asText } = targetPayload(target, event, rule);
-        void this.deliverToTarget(
-          this.pending.add({
-            kind: "eventbridge",
-            rule: rule.arn,
-            target: target.arn,
-            event: payload,
-            ...(asText && { asText }),
-            arrived: Date.now(),
-            retry: 0,
-          }),
-        );
+        this.enqueue(rule.arn, target.arn, targetPayload(target, event, rule));
       }
     }
     return { EventId: id };
@@ -467,14 +453,19 @@ export class EventRouter {
 
   /**
    * A schedule's event for a queue or topic target: delivered, retried and dead-lettered as a rule's
-   * target is. `asText`: the event is the target's input, sent as written (a Scheduler schedule's input
+   * target is. A payload `asText` is the target's input, sent as written (a Scheduler schedule's input
    * to a queue or topic need not be JSON).
    */
-  deliverScheduled(schedule: LocalSchedule, targetArn: string, event: unknown, asText = false): void {
+  deliverScheduled(schedule: LocalSchedule, targetArn: string, payload: TargetPayload): void {
+    this.enqueue(schedule.arn, targetArn, payload);
+  }
+
+  /** A new delivery of a rule's or a schedule's payload to one target: kept pending until done, and started. */
+  private enqueue(ruleArn: string, targetArn: string, { event, asText }: TargetPayload): void {
     void this.deliverToTarget(
       this.pending.add({
         kind: "eventbridge",
-        rule: schedule.arn,
+        rule: ruleArn,
         target: targetArn,
         event,
         ...(asText && { asText }),

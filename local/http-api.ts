@@ -154,11 +154,13 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     req: http.IncomingMessage,
     parts: EventParts,
     routeArn: string,
+    /** The route's 2.0 event, built once for the authorizer and the integration. */
+    eventOf: () => Record<string, unknown>,
   ): Promise<Verdict> => {
     const trigger = `api ${route.routeKey}`;
     const authorizer = route.authorizer;
     if (route.authorizationType === "JWT" && authorizer?.jwt) {
-      const [token] = identityOf(authorizer.identitySources.slice(0, 1), identityInputs(req, parts, route)) ?? [];
+      const [token] = identityOf(authorizer.identitySources.slice(0, 1), identityInputs(req, parts, route, eventOf())) ?? [];
       const verdict = await jwt.validate(authorizer.jwt, token, route.authorizationScopes);
       if (verdict.allowed) return { allowed: true, jwt: { claims: verdict.claims, scopes: verdict.scopes } };
       options.reporter.info(`${trigger}: JWT authorizer ${authorizer.name} answers ${verdict.status}: ${verdict.why}`);
@@ -180,7 +182,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       options.reporter.info(`${trigger}: authorizer ${authorizer.name} answers ${status}: ${why}`);
       return { allowed: false, status, why };
     };
-    const event = payloadV2(req, parts);
+    const event = eventOf();
     const identity = identityOf(authorizer.identitySources, identityInputs(req, parts, route, event));
     if (!identity) return refused(401, `the request lacks ${authorizer.identitySources.join(" or ")}, so the authorizer is not invoked`);
     let decision = verdicts.get(authorizer, identity);
@@ -297,8 +299,14 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     };
     // The route's ARN, for its authorizer's policy and the integration's invoke permission.
     const routeArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/${served.stage.name}/${req.method}${served.routePath}`;
-    /** Hands the request to the route's integration; `authorized`: what its authorizer said, for the event. */
-    const integrate = (authorized?: { context?: Record<string, unknown>; jwt?: unknown; iam?: unknown }): void => {
+    /**
+     * Hands the request to the route's integration; `authorized`: what its authorizer said, for the event,
+     * and `eventOf` the event the authorizer was given (@default built here).
+     */
+    const integrate = (
+      authorized?: { context?: Record<string, unknown>; jwt?: unknown; iam?: unknown },
+      eventOf?: () => Record<string, unknown>,
+    ): void => {
       const integration = route.integration;
       if (integration.type === "HTTP_PROXY") {
         const uri = withStageVariables(integration.uri, served.stage.variables);
@@ -318,13 +326,17 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
       if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", routeArn, `api ${route.routeKey}`))
         return send(apiError(500, "Internal Server Error"));
-      const event = payloadV2(req, parts);
+      const event = eventOf ? eventOf() : payloadV2(req, parts);
+      // A new requestContext: the authorizer's event shares the one it was built with.
       if (authorized)
-        (event.requestContext as Record<string, unknown>).authorizer = authorized.jwt
-          ? { jwt: authorized.jwt }
-          : authorized.iam
-            ? { iam: authorized.iam }
-            : { lambda: authorized.context ?? null };
+        event.requestContext = {
+          ...(event.requestContext as Record<string, unknown>),
+          authorizer: authorized.jwt
+            ? { jwt: authorized.jwt }
+            : authorized.iam
+              ? { iam: authorized.iam }
+              : { lambda: authorized.context ?? null },
+        };
       const routed = options.profile ? clock() : 0;
       void invokeRoute(lambda, integration.functionArn, event, route.routeKey).then(({ answer, outcome }) => {
         const mapped = options.profile ? clock() : 0;
@@ -343,10 +355,12 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       });
     };
     if (route.authorizationType === "CUSTOM" || route.authorizationType === "JWT" || route.authorizationType === "AWS_IAM") {
-      authorize(lambda, route, req, parts, routeArn).then(
+      let built: Record<string, unknown> | undefined;
+      const eventOf = () => (built ??= payloadV2(req, parts));
+      authorize(lambda, route, req, parts, routeArn, eventOf).then(
         (verdict) =>
           verdict.allowed
-            ? integrate(verdict)
+            ? integrate(verdict, eventOf)
             : send(withHeaders(apiError(verdict.status, STATUS_MESSAGES[verdict.status]), verdict.headers)),
         // An authorizer that cannot be run at all (its version gone) is API Gateway's 500, never a crash.
         (err: Error) => {
@@ -393,7 +407,7 @@ interface EventParts {
 const withHeaders = (answer: Answer, headers: [string, string][] = []): Answer => ({ ...answer, headers: [...answer.headers, ...headers] });
 
 /** Where a request's identity sources are read from (local/authorizer.ts). */
-function identityInputs(req: http.IncomingMessage, parts: EventParts, route: LocalRoute, event = payloadV2(req, parts)): IdentityInputs {
+function identityInputs(req: http.IncomingMessage, parts: EventParts, route: LocalRoute, event: Record<string, unknown>): IdentityInputs {
   return {
     headers: event.headers as Record<string, string>,
     query: event.queryStringParameters as Record<string, string> | undefined,

@@ -485,23 +485,25 @@ export class GraphRefusedError extends Error {
  * a target, which stops `pulumi up`, so it stops the start too (policy/fifo-target.ts).
  */
 function checkedTargetArn(urn: string, targetArn: string, messageGroupId: unknown, property: string): string {
-  const problem = fifoTargetProblem(targetArn, messageGroupId, property);
-  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
+  refuseTarget(urn, fifoTargetProblem(targetArn, messageGroupId, property));
   return targetArn;
+}
+
+/** A target AWS would refuse (`problem`) stops the start, naming its resource. */
+function refuseTarget(urn: string, problem: string | undefined): void {
+  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
 }
 
 /** A target's constant input, once it is known to be one AWS accepts (policy/target-input.ts): else the start stops. */
 function checkedInput(urn: string, input: unknown, targetArn: unknown, scheduler: boolean, property: string): string | undefined {
-  const problem = targetInputProblem(input, targetArn, scheduler, property);
-  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
+  refuseTarget(urn, targetInputProblem(input, targetArn, scheduler, property));
   return input as string | undefined;
 }
 
 /** A target's input transformer, once it is known to be one PutTargets accepts (policy/target-input.ts): else the start stops. */
 function checkedTransformer(urn: string, transformer: unknown): InputTransformer | undefined {
   if (transformer === undefined || transformer === null) return undefined;
-  const problem = inputTransformerProblem(transformer);
-  if (problem) throw new GraphRefusedError(`${urn}: ${problem}; the local cloud does not start on it either`);
+  refuseTarget(urn, inputTransformerProblem(transformer));
   return transformer as InputTransformer;
 }
 

@@ -66,15 +66,15 @@ export class Scheduler {
     const ids: string[] = [];
     const { router } = this.options;
     for (const target of schedule.targets) {
-      // A queue or topic of the graph gets the event as a rule's target does, with retries and its DLQ;
-      // a Scheduler schedule's input as written, for it need not be JSON.
-      if (router?.deliversTo(target.functionArn)) {
-        if (schedule.kind === "scheduler" && target.input !== undefined)
-          router.deliverScheduled(schedule, target.functionArn, target.input, true);
-        else {
-          const { event, asText } = payloadFor(this.model, schedule, target);
-          router.deliverScheduled(schedule, target.functionArn, event, asText);
-        }
+      const toRouter = router?.deliversTo(target.functionArn) ? router : undefined;
+      // A Scheduler schedule's input to a queue or topic goes as written, for it need not be JSON.
+      const payload: TargetPayload =
+        toRouter && schedule.kind === "scheduler" && target.input !== undefined
+          ? { event: target.input, asText: true }
+          : payloadFor(this.model, schedule, target);
+      // A queue or topic of the graph gets the event as a rule's target does, with retries and its DLQ.
+      if (toRouter) {
+        toRouter.deliverScheduled(schedule, target.functionArn, payload);
         continue;
       }
       // A target that is neither (a function made elsewhere, another service) is not run locally; a schedule
@@ -85,7 +85,7 @@ export class Scheduler {
         );
         continue;
       }
-      const { event, asText } = payloadFor(this.model, schedule, target);
+      const { event, asText } = payload;
       const roleArn = schedule.kind === "scheduler" ? target.roleArn : undefined;
       const allowed = roleArn
         ? this.lambda.roleMayInvoke(roleArn, target.functionArn, trigger)
