@@ -21,6 +21,7 @@ import { Emulators, startEmulators } from "./emulators";
 import { EventRouter } from "./events";
 import { RETRY_BASE_MS } from "./event-retry";
 import { ApiServer, startApiServer } from "./http-api";
+import { FunctionUrlServer, startFunctionUrlServer } from "./function-url";
 import { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
 import { startIamProxy } from "./iam/proxy";
@@ -101,6 +102,8 @@ export interface LocalCloud {
   /** The first HTTP API's URL. */
   url: string;
   apis: { name: string; id: string; url: string }[];
+  /** Each function URL's local URL (no trailing slash), by the resource's name. */
+  functionUrls: { name: string; urlId: string; url: string }[];
   /** The Lambda Invoke API endpoint (AWS_ENDPOINT_URL_LAMBDA). */
   lambdaEndpoint: string;
   emulators: Emulators;
@@ -135,6 +138,7 @@ export interface LocalCloudState {
   stack: string;
   url?: string;
   apis: { name: string; id: string; url: string }[];
+  functionUrls: { name: string; urlId: string; url: string }[];
   lambdaEndpoint: string;
   /** AWS_ENDPOINT_URL_* and credentials that point an AWS SDK at the emulators and the Lambda API. */
   environment: Record<string, string>;
@@ -241,6 +245,7 @@ class Startup {
     // IAM is built from the graph alone (no port): the APIs need it for their IAM-authorized routes.
     const iam = this.createIam();
     const apis = await this.startApis(alarms, iam);
+    const urls = await this.startFunctionUrls(iam, apis.length === 0);
     const raw = await this.startEmulators();
     const emulators = iam ? await this.enforceIam(raw, iam) : raw;
     // Provisioned through the front door, so queue URLs name it; the local cloud's own calls (pollers,
@@ -263,7 +268,7 @@ class Startup {
       ),
       (a) => a.close(),
     );
-    const rewrite = localRewriter(this.model, provisioned, apis);
+    const rewrite = localRewriter(this.model, provisioned, apis, urls);
     for (const fn of this.model.functions) fn.environment = rewrite(fn.environment);
     // Where Lambda's async records and EventBridge's undeliverable events go: queues and topics, by cloud ARN.
     const destinations: Destinations = {
@@ -305,9 +310,11 @@ class Startup {
 
     const outputs = rewrite(this.model.outputs);
     const apiList = this.model.apis.map((api, i) => ({ name: api.name, id: api.id, url: apis[i].url }));
+    const urlList = this.model.functionUrls.map((u, i) => ({ name: u.name, urlId: u.urlId, url: urls[i].url }));
     printStartup(this.reporter, {
       model: this.model,
       apis: apiList,
+      functionUrls: urlList,
       lambdaEndpoint: lambdaApi.url,
       emulators,
       provisioned,
@@ -318,12 +325,13 @@ class Startup {
       cloudOnlySubscriptions: router.cloudOnlySubscriptions,
       eventBridge: environment.AWS_ENDPOINT_URL_EVENTBRIDGE,
     });
-    if (this.options.stateFile ?? true) this.writeStateFile({ apiList, lambdaEndpoint: lambdaApi.url, environment, outputs });
-    const reloader = this.options.watch ? await this.watch(service, apis, iam, rewrite) : undefined;
+    if (this.options.stateFile ?? true) this.writeStateFile({ apiList, urlList, lambdaEndpoint: lambdaApi.url, environment, outputs });
+    const reloader = this.options.watch ? await this.watch(service, apis, urls, iam, rewrite) : undefined;
     this.service = service;
     return {
-      url: apiList[0]?.url ?? "",
+      url: apiList[0]?.url ?? urlList[0]?.url ?? "",
       apis: apiList,
+      functionUrls: urlList,
       lambdaEndpoint: lambdaApi.url,
       emulators,
       outputs,
@@ -358,6 +366,7 @@ class Startup {
   private async watch(
     service: LambdaService,
     apis: ApiServer[],
+    urls: FunctionUrlServer[],
     iam: IamAuthority | undefined,
     rewrite: (value: unknown) => any,
   ): Promise<Reloader> {
@@ -367,6 +376,7 @@ class Startup {
       graph: this.graph,
       service,
       apis,
+      urls,
       iam,
       reporter: this.reporter,
       modules: this.modules,
@@ -554,6 +564,31 @@ class Startup {
     return servers;
   }
 
+  /**
+   * A port per function URL, each answering 503 until the cloud is ready; the first on the port asked for
+   * when the program has no HTTP API (`firstOnPort`), the others on free ports.
+   */
+  private async startFunctionUrls(iam: IamAuthority | undefined, firstOnPort: boolean): Promise<FunctionUrlServer[]> {
+    const servers: FunctionUrlServer[] = [];
+    for (const [i, url] of this.model.functionUrls.entries()) {
+      const port = i === 0 && firstOnPort ? this.options.port : 0;
+      const server = await startFunctionUrlServer({
+        url,
+        lambda: () => this.service,
+        reporter: this.reporter,
+        accountId: this.model.accountId,
+        region: this.model.region,
+        port,
+        host: this.options.host,
+        iam,
+      }).catch((err) => {
+        throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
+      });
+      servers.push(this.track(server, (s) => s.close()));
+    }
+    return servers;
+  }
+
   /** Each function's deployment artifact, unpacked where its containers load it from. */
   private async unpackFunctions(): Promise<Record<string, string>> {
     const taskRoots: Record<string, string> = {};
@@ -626,6 +661,7 @@ class Startup {
 
   private writeStateFile(parts: {
     apiList: LocalCloudState["apis"];
+    urlList: LocalCloudState["functionUrls"];
     lambdaEndpoint: string;
     environment: Record<string, string>;
     outputs: Record<string, any>;
@@ -633,8 +669,9 @@ class Startup {
     const state: LocalCloudState = {
       pid: process.pid,
       stack: this.options.stack,
-      url: parts.apiList[0]?.url,
+      url: parts.apiList[0]?.url ?? parts.urlList[0]?.url,
       apis: parts.apiList,
+      functionUrls: parts.urlList,
       lambdaEndpoint: parts.lambdaEndpoint,
       environment: parts.environment,
       outputs: parts.outputs,
@@ -652,11 +689,13 @@ class Startup {
 }
 
 /** Cloud identities (queue URLs, ARNs, API endpoints) replaced by local ones, wherever the program passed them on. */
-function localRewriter(model: LocalModel, provisioned: Provisioned, apis: ApiServer[]): (value: unknown) => any {
+function localRewriter(model: LocalModel, provisioned: Provisioned, apis: ApiServer[], urls: FunctionUrlServer[]): (value: unknown) => any {
   const rewrites: [string, string][] = [
     ...model.queues.map((q): [string, string] => [q.cloudUrl, provisioned.queueUrls.get(q.arn)!]),
     ...[...provisioned.localArns.entries()],
     ...model.apis.map((api, i): [string, string] => [api.cloudEndpoint, apis[i].url]),
+    // A function URL's cloud URL ends with a slash, and so does its local one.
+    ...model.functionUrls.map((u, i): [string, string] => [u.cloudUrl, `${urls[i].url}/`]),
   ].filter(([from, to]) => from && to && from !== to);
   const rewrite = (value: unknown): any => {
     if (typeof value === "string") return rewrites.reduce((s, [from, to]) => s.split(from).join(to), value);

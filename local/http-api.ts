@@ -72,7 +72,7 @@ const HOP_BY_HOP = new Set([
  * An HTTP answer. A text body stays a string: node:http then writes the head and the body in one
  * system call, where a Buffer body takes a second chunk and writev.
  */
-type Answer = { status: number; headers: [string, string][]; body: string | Buffer };
+export type Answer = { status: number; headers: [string, string][]; body: string | Buffer };
 
 const apiError = (status: number, message: string): Answer => ({
   status,
@@ -81,6 +81,9 @@ const apiError = (status: number, message: string): Answer => ({
 });
 
 const NO_BODY = Buffer.alloc(0);
+
+/** API Gateway's answer to a function result that is no response (made once: answers are not changed once made). */
+const INVALID_RESPONSE = apiError(500, "Internal Server Error");
 
 const requestIdPrefix = randomBytes(6).toString("base64url");
 let requestCount = 0;
@@ -418,7 +421,7 @@ function identityInputs(req: http.IncomingMessage, parts: EventParts, route: Loc
       httpMethod: req.method ?? "GET",
       path: parts.rawPath,
       requestId: parts.requestId,
-      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      sourceIp: sourceIpOf(req),
     },
   };
 }
@@ -426,8 +429,15 @@ function identityInputs(req: http.IncomingMessage, parts: EventParts, route: Loc
 /** API Gateway's messages for the statuses an authorizer answers with. */
 const STATUS_MESSAGES = { 401: "Unauthorized", 403: "Forbidden", 500: "Internal Server Error" } as const;
 
-/** The payload format 2.0 event, as API Gateway builds it. */
-export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {
+/**
+ * What a payload format 2.0 event carries of a request, as API Gateway and Lambda function URLs both
+ * read it: the headers (lowercased; repeated ones joined with commas), the cookies (the Cookie header's,
+ * which the headers then lack), and the query string's parameters (repeated ones joined with commas).
+ */
+export function requestFields(
+  req: http.IncomingMessage,
+  rawQueryString: string,
+): { headers: Record<string, string>; cookies?: string[]; query?: Record<string, string> } {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   const raw = req.rawHeaders;
@@ -438,14 +448,25 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   let query: Record<string, string> | undefined;
-  if (parts.rawQueryString) {
+  if (rawQueryString) {
     query = {};
-    for (const [key, value] of new URLSearchParams(parts.rawQueryString)) query[key] = key in query ? `${query[key]},${value}` : value;
+    for (const [key, value] of new URLSearchParams(rawQueryString)) query[key] = key in query ? `${query[key]},${value}` : value;
   }
+  return { headers, cookies, query };
+}
+
+/** A request body as a 2.0 event carries it: text as is, any other content type base64-encoded; none when empty. */
+export function eventBody(event: Record<string, unknown>, body: Buffer, contentType: string | undefined): void {
+  const isText = body.length === 0 || TEXT_TYPE.test(contentType ?? "");
+  if (body.length > 0) event.body = isText ? body.toString("utf8") : body.toString("base64");
+  event.isBase64Encoded = !isText;
+}
+
+/** The payload format 2.0 event, as API Gateway builds it. */
+export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {
+  const { headers, cookies, query } = requestFields(req, parts.rawQueryString);
   const host = (headers.host ?? "localhost").replace(/:\d+$/, "");
   const now = new Date();
-  const contentType = headers["content-type"] ?? "";
-  const isText = parts.body.length === 0 || TEXT_TYPE.test(contentType);
   // Built field by field, in API Gateway's order; the optional ones only when present.
   const event: Record<string, unknown> = {
     version: "2.0",
@@ -465,7 +486,7 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
       method: req.method,
       path: parts.rawPath,
       protocol: `HTTP/${req.httpVersion}`,
-      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      sourceIp: sourceIpOf(req),
       userAgent: headers["user-agent"] ?? "",
     },
     requestId: parts.requestId,
@@ -476,16 +497,18 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
   };
   if (parts.pathParameters) event.pathParameters = parts.pathParameters;
   if (Object.keys(parts.stage.variables).length) event.stageVariables = parts.stage.variables;
-  if (parts.body.length > 0) event.body = isText ? parts.body.toString("utf8") : parts.body.toString("base64");
-  event.isBase64Encoded = !isText;
+  eventBody(event, parts.body, headers["content-type"]);
   return event;
 }
+
+/** The client's address, as requestContext.http.sourceIp gives it (IPv4 without its IPv6 mapping). */
+export const sourceIpOf = (req: http.IncomingMessage): string => (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 let clfCache = { second: -1, text: "" };
 
 /** "12/Mar/2020:19:03:58 +0000", the format of requestContext.time; formatted once a second. */
-function clfTime(d: Date): string {
+export function clfTime(d: Date): string {
   const second = Math.floor(d.getTime() / 1000);
   if (clfCache.second !== second) {
     const pad = (n: number) => String(n).padStart(2, "0");
@@ -522,13 +545,16 @@ async function withIntegrationTimeout(work: Promise<Routed>): Promise<Routed> {
   return result;
 }
 
-/** Maps a function's result to the HTTP response, as payload format 2.0 does. */
-export function mapResponseV2(payload: string): Answer {
+/**
+ * Maps a function's result to the HTTP response, as payload format 2.0 does; a result that is no
+ * response gets `invalid` (@default API Gateway's 500).
+ */
+export function mapResponseV2(payload: string, invalid: Answer = INVALID_RESPONSE): Answer {
   let value: any;
   try {
     value = JSON.parse(payload);
   } catch {
-    return apiError(500, "Internal Server Error");
+    return invalid;
   }
   const structured = value !== null && typeof value === "object" && !Array.isArray(value) && "statusCode" in value;
   if (!structured) {
@@ -537,7 +563,7 @@ export function mapResponseV2(payload: string): Answer {
     return { status: 200, headers: [["content-type", "application/json"]], body };
   }
   const status = Number(value.statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return apiError(500, "Internal Server Error");
+  if (!Number.isInteger(status) || status < 100 || status > 599) return invalid;
   const headers: [string, string][] = [];
   const given = value.headers;
   if (given !== null && typeof given === "object")

@@ -130,6 +130,27 @@ export interface LocalApi {
   quickCreate: boolean;
 }
 
+/**
+ * A Lambda function URL (aws.lambda.FunctionUrl): every path and method of its own endpoint invokes the
+ * function, or the alias or version its qualifier names, with a payload format 2.0 event.
+ */
+export interface LocalFunctionUrl {
+  /** The resource's name in the program, for the start-up table. */
+  name: string;
+  /** AWS's URL id: the host's first label, and the event's apiId and domainPrefix. */
+  urlId: string;
+  /** What it invokes: the function's ARN, with `:<qualifier>` when it has one. */
+  functionArn: string;
+  /** `NONE`: public (the provider grants it, below); `AWS_IAM`: callers need lambda:InvokeFunctionUrl and lambda:InvokeFunction. */
+  authType: "NONE" | "AWS_IAM";
+  /** Lambda answers preflights and adds these headers to every response. @default none */
+  cors?: LocalCors;
+  /** `RESPONSE_STREAM` is served buffered here. @default "BUFFERED" */
+  invokeMode: "BUFFERED" | "RESPONSE_STREAM";
+  /** The URL it has in AWS, `https://<urlId>.lambda-url.<region>.on.aws/`, rewritten to the local one wherever it appears. */
+  cloudUrl: string;
+}
+
 export interface LocalQueue {
   name: string;
   arn: string;
@@ -288,6 +309,7 @@ export interface LocalModel {
   accountId: string;
   functions: LocalFunction[];
   apis: LocalApi[];
+  functionUrls: LocalFunctionUrl[];
   queues: LocalQueue[];
   tables: LocalTable[];
   buckets: LocalBucket[];
@@ -354,6 +376,7 @@ const EMULATED = new Set([
   "aws:apigatewayv2/route:Route",
   "aws:apigatewayv2/integration:Integration",
   "aws:apigatewayv2/stage:Stage",
+  "aws:lambda/functionUrl:FunctionUrl",
   "aws:sqs/queue:Queue",
   "aws:dynamodb/table:Table",
   "aws:s3/bucket:Bucket",
@@ -396,6 +419,7 @@ export function buildModel(graph: Graph): LocalModel {
     accountId: graph.placement.accountId,
     functions: functionsOf(graph),
     apis: apisOf(graph),
+    functionUrls: functionUrlsOf(graph),
     queues: queuesOf(graph),
     tables: tablesOf(graph),
     ...storageOf(graph),
@@ -563,7 +587,6 @@ function apisOf(graph: Graph): LocalApi[] {
       routes.push({ routeKey, integration });
       if (!stages.some((stage) => stage.name === "$default")) stages.push({ name: "$default", variables: {}, deployed: true });
     }
-    const cors = api.state.corsConfiguration;
     return {
       id: api.id!,
       name: api.inputs.name ?? api.name,
@@ -571,16 +594,53 @@ function apisOf(graph: Graph): LocalApi[] {
       stages,
       routes,
       quickCreate,
-      cors: cors
-        ? {
-            allowOrigins: cors.allowOrigins ?? [],
-            allowMethods: cors.allowMethods ?? [],
-            allowHeaders: cors.allowHeaders ?? [],
-            exposeHeaders: cors.exposeHeaders ?? [],
-            maxAge: cors.maxAge,
-            allowCredentials: !!cors.allowCredentials,
-          }
-        : undefined,
+      cors: corsOf(api.state.corsConfiguration),
+    };
+  });
+}
+
+/** A CORS configuration as an HTTP API's `corsConfiguration` and a function URL's `cors` both write it. */
+function corsOf(cors: Record<string, any> | undefined): LocalCors | undefined {
+  if (!cors) return undefined;
+  return {
+    allowOrigins: cors.allowOrigins ?? [],
+    allowMethods: cors.allowMethods ?? [],
+    allowHeaders: cors.allowHeaders ?? [],
+    exposeHeaders: cors.exposeHeaders ?? [],
+    maxAge: cors.maxAge,
+    allowCredentials: !!cors.allowCredentials,
+  };
+}
+
+/**
+ * Each function URL of the graph. One whose function is not in the program (a name or ARN written in) is
+ * served, and says on each request that its function does not run here, as an API route to one does.
+ */
+function functionUrlsOf(graph: Graph): LocalFunctionUrl[] {
+  const functions = ofType(graph, "aws:lambda/function:Function");
+  return ofType(graph, "aws:lambda/functionUrl:FunctionUrl").map((r): LocalFunctionUrl => {
+    const s = r.state;
+    const ref = String(s.functionName ?? "");
+    const fn = functions.find((f) => f.state.name === ref || f.arn === ref || (f.arn && ref.endsWith(`:function:${f.state.name}`)));
+    // CreateFunctionUrlConfig accepts these two auth types and invoke modes, and nothing else.
+    const authType = s.authorizationType;
+    if (authType !== "NONE" && authType !== "AWS_IAM")
+      throw new GraphRefusedError(
+        `${r.urn}: authorizationType must be NONE or AWS_IAM, not ${JSON.stringify(authType)}; Lambda refuses it`,
+      );
+    const invokeMode = s.invokeMode ?? "BUFFERED";
+    if (invokeMode !== "BUFFERED" && invokeMode !== "RESPONSE_STREAM")
+      throw new GraphRefusedError(
+        `${r.urn}: invokeMode must be BUFFERED or RESPONSE_STREAM, not ${JSON.stringify(invokeMode)}; Lambda refuses it`,
+      );
+    return {
+      name: r.name,
+      urlId: s.urlId,
+      functionArn: fn ? (s.qualifier ? `${fn.arn}:${s.qualifier}` : fn.arn!) : s.functionArn,
+      authType,
+      cors: corsOf(s.cors),
+      invokeMode,
+      cloudUrl: s.functionUrl,
     };
   });
 }

@@ -6,7 +6,7 @@
  *   functions get new containers; invocations in flight finish on the old ones.
  * - A file inside a function's FileArchive folder: that function's code is unpacked again.
  * - The program itself (a module it loaded, `index.ts` or a component): the graph is captured again and
- *   compared. Function code and settings, API routes, stages and CORS, and IAM apply live; a change
+ *   compared. Function code and settings, API routes, stages and CORS, function URLs' settings, and IAM apply live; a change
  *   that cannot (a new queue, table or function) is named, with the restart it needs.
  */
 import * as path from "path";
@@ -14,6 +14,7 @@ import { rebuildBundlesReading } from "../components/bundle";
 import { CapturedResource, Graph } from "../graph/capture";
 import type { Reporter } from "./console";
 import type { ApiServer } from "./http-api";
+import type { FunctionUrlServer } from "./function-url";
 import type { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
 import { artifactDigest, unpackArtifact } from "./lambda/artifact";
@@ -24,6 +25,8 @@ export interface ReloaderOptions {
   model: LocalModel;
   service: LambdaService;
   apis: ApiServer[];
+  /** The function URLs' servers, in the model's order. @default none */
+  urls?: FunctionUrlServer[];
   iam?: IamAuthority;
   reporter: Reporter;
   /** Where a function's code generation `n` is unpacked. */
@@ -145,6 +148,18 @@ export class Reloader {
         report.applied.push(`API ${api.name}'s routes, stages and CORS`);
       }
     }
+    // A function URL keeps its id (and so its port) while its resource keeps its name.
+    for (const url of next.functionUrls) {
+      const at = model.functionUrls.findIndex((u) => u.urlId === url.urlId);
+      if (at < 0) report.needsRestart.push(`new function URL ${url.name}`);
+      else if (JSON.stringify(url) !== JSON.stringify(model.functionUrls[at])) {
+        model.functionUrls[at] = url;
+        this.options.urls?.[at].serve(url);
+        report.applied.push(`function URL ${url.name}'s function, auth type and CORS`);
+      }
+    }
+    for (const url of model.functionUrls)
+      if (!next.functionUrls.some((u) => u.urlId === url.urlId)) report.needsRestart.push(`removed function URL ${url.name}`);
     for (const kind of [
       "queues",
       "tables",

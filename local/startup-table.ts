@@ -8,6 +8,8 @@ import type { Scheduler } from "./schedules";
 export interface StartupInfo {
   model: LocalModel;
   apis: { name: string; id: string; url: string }[];
+  /** Each function URL's local URL, in the model's order. */
+  functionUrls: { name: string; urlId: string; url: string }[];
   lambdaEndpoint: string;
   emulators: Emulators;
   provisioned: Provisioned;
@@ -69,6 +71,26 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     }
     if (spec.cors) reporter.info(`  CORS: origins ${spec.cors.allowOrigins.join(", ") || "none"}; preflights answered by API Gateway`);
   }
+  reporter.table(
+    "Function URLs",
+    info.functionUrls.map((u, i) => {
+      const spec = model.functionUrls[i];
+      return [
+        u.name,
+        `${u.url}/`,
+        findFunction(model, spec.functionArn)
+          ? `λ ${spec.functionArn.split(":function:")[1]}`
+          : `λ ${spec.functionArn} (not in this program: not run locally, answers 502)`,
+        spec.authType === "NONE" ? "public (auth NONE)" : info.iam ? "AWS_IAM (enforced)" : "AWS_IAM (not enforced: --iam off)",
+        [
+          spec.cors ? `CORS ${spec.cors.allowOrigins.join(", ") || "no origins"}` : "",
+          spec.invokeMode === "RESPONSE_STREAM" ? "streamed in AWS, whole here" : "",
+        ]
+          .filter(Boolean)
+          .join("; "),
+      ];
+    }),
+  );
   reporter.table(
     "Functions",
     model.functions.map((f) => [

@@ -170,7 +170,8 @@ function resourcePoliciesOf(graph: Graph): Map<string, NamedPolicy> {
 /**
  * Each aws.lambda.Permission as the statement Lambda's AddPermission writes into the function's
  * resource policy: the principal (a service, or an account or ARN), the action, the function (or its
- * qualifier) and the source ARN and account as conditions.
+ * qualifier) and the source ARN and account, and a function URL's auth type or invocation through a URL
+ * (`lambda:FunctionUrlAuthType`, `lambda:InvokedViaFunctionUrl`), as conditions.
  */
 function functionPermissions(graph: Graph): Map<string, Statement[]> {
   const functions = ofType(graph, "aws:lambda/function:Function");
@@ -187,6 +188,10 @@ function functionPermissions(graph: Graph): Map<string, Statement[]> {
     if (s.sourceArn) condition.ArnLike = { "AWS:SourceArn": String(s.sourceArn) };
     if (s.sourceAccount) condition.StringEquals = { "AWS:SourceAccount": String(s.sourceAccount) };
     if (s.principalOrgId) condition.StringEquals = { ...condition.StringEquals, "aws:PrincipalOrgID": String(s.principalOrgId) };
+    // A function URL's permissions: for callers of a URL of this auth type, or for invocations through a URL.
+    if (s.functionUrlAuthType)
+      condition.StringEquals = { ...condition.StringEquals, "lambda:FunctionUrlAuthType": String(s.functionUrlAuthType) };
+    if (s.invokedViaFunctionUrl) condition.Bool = { "lambda:InvokedViaFunctionUrl": "true" };
     const statement: Statement = {
       Sid: s.statementId ?? p.name,
       Effect: "Allow",

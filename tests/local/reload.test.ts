@@ -29,6 +29,7 @@ new aws.apigatewayv2.Route("hello", { apiId: api.id, routeKey: "GET /hello", tar
 new aws.apigatewayv2.Route("raw", { apiId: api.id, routeKey: "GET /raw", target: pulumi.interpolate\`integrations/\${toRaw.id}\` });
 ${extraRoute ? 'new aws.apigatewayv2.Route("bye", { apiId: api.id, routeKey: "GET /bye", target: pulumi.interpolate`integrations/${toRaw.id}` });' : ""}
 ${extraQueue ? 'new aws.sqs.Queue("later", {});' : ""}
+new aws.lambda.FunctionUrl("raw-url", { functionName: raw.name, authorizationType: "NONE", cors: { allowOrigins: ["https://${extraRoute ? "two" : "one"}.example"] } });
 new aws.apigatewayv2.Stage("stage", { apiId: api.id, name: "$default", autoDeploy: true });
 for (const [name, fn] of [["bundled", bundled.function], ["raw", raw]] as const)
   new aws.lambda.Permission(\`\${name}-from-api\`, { action: "lambda:InvokeFunction", function: fn.name, principal: "apigateway.amazonaws.com", sourceArn: pulumi.interpolate\`\${api.executionArn}/*/*\` });
@@ -85,10 +86,18 @@ describe("local cloud: hot reload (--watch)", function () {
 
   it("applies a new route live by capturing the program again, and names what needs a restart", async () => {
     expect(await get("/bye")).to.equal('404 {"message":"Not Found"}');
+    const allowedOrigin = async () =>
+      (await fetch(`${cloud.functionUrls[0].url}/`, { headers: { origin: "https://two.example" } })).headers.get(
+        "access-control-allow-origin",
+      );
+    expect(await allowedOrigin()).to.equal(null);
     write("index.ts", PROGRAM(true, true));
     await until("/bye", "200 raw-two /bye");
     const line = await eventually(async () => lines.find((l) => l.startsWith("reload (index.ts)")), "the reload line");
     expect(line).to.include("applied API api");
+    // A function URL's CORS too, on the port it had.
+    expect(line).to.include("function URL raw-url's function, auth type and CORS");
+    expect(await allowedOrigin()).to.equal("https://two.example");
     expect(line).to.match(/; restart to apply: changed queues$/);
   });
 
