@@ -1,12 +1,13 @@
 /**
  * An HTTP API route's Lambda authorizer, as API Gateway runs it ("Working with AWS Lambda authorizers for
- * HTTP APIs", API Gateway Developer Guide), payload format 2.0:
+ * HTTP APIs", API Gateway Developer Guide), of payload format 2.0 or 1.0:
  *
  * - the identity sources are read first; when one is missing the client gets 401 and the function is
  *   not invoked;
  * - the function gets the route's request as a `REQUEST` event (the integration's 2.0 event without the
  *   body, with `type`, `routeArn` and the identity sources' values), and answers `{ isAuthorized, context }`
- *   (simple responses) or an IAM policy for `execute-api:Invoke` on the route's ARN;
+ *   (simple responses) or an IAM policy for `execute-api:Invoke` on the route's ARN; a 1.0 authorizer
+ *   gets REST's REQUEST event instead (`authorizerEventV1`) and must answer an IAM policy;
  * - a denial is 403, and an authorizer API Gateway may not invoke, one that fails, or an answer of another
  *   shape is 500;
  * - with `authorizerResultTtlInSeconds` (and an identity source), the verdict is kept for the same
@@ -51,6 +52,43 @@ export function identityOf(sources: string[], inputs: IdentityInputs): string[] 
 export function authorizerEvent(routeEvent: Record<string, unknown>, routeArn: string, identity: string[]): Record<string, unknown> {
   const { version, body: _body, isBase64Encoded: _encoded, ...rest } = routeEvent;
   return { version, type: "REQUEST", routeArn, identitySource: identity, ...rest };
+}
+
+/**
+ * A payload format 1.0 authorizer's event, as REST APIs send theirs (for compatibility with them): the
+ * route's ARN as `methodArn`, the identity sources' values joined with commas as `identitySource` and
+ * `authorizationToken`, the route's path as `resource` (`$default` for the default route), and a
+ * `requestContext` of REST's shape. Read from the route's 2.0 event: headers lowercased, repeated
+ * values joined with commas.
+ */
+export function authorizerEventV1(routeEvent: Record<string, any>, routeArn: string, identity: string[]): Record<string, unknown> {
+  const context = routeEvent.requestContext;
+  const routeKey: string = routeEvent.routeKey;
+  const resource = routeKey === "$default" ? routeKey : routeKey.slice(routeKey.indexOf(" ") + 1);
+  return {
+    version: "1.0",
+    type: "REQUEST",
+    methodArn: routeArn,
+    identitySource: identity.join(","),
+    authorizationToken: identity.join(","),
+    resource,
+    path: routeEvent.rawPath,
+    httpMethod: context.http.method,
+    headers: routeEvent.headers,
+    queryStringParameters: routeEvent.queryStringParameters ?? null,
+    pathParameters: routeEvent.pathParameters ?? {},
+    stageVariables: routeEvent.stageVariables ?? null,
+    requestContext: {
+      path: context.http.path,
+      accountId: context.accountId,
+      stage: context.stage,
+      requestId: context.requestId,
+      identity: { sourceIp: context.http.sourceIp, userAgent: context.http.userAgent },
+      resourcePath: resource,
+      httpMethod: context.http.method,
+      apiId: context.apiId,
+    },
+  };
 }
 
 /** What an authorizer decided: allowed, with the context the integration gets; or why not. */

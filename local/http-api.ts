@@ -14,7 +14,16 @@ import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
 import { clock, RequestProfile } from "./profile";
 import type { Integration, LocalApi, LocalRoute, LocalStage } from "./model";
 import { RouteTable } from "./routes";
-import { AuthorizerCache, authorizerEvent, decisionOf, IdentityInputs, identityOf, Verdict, verdictFor } from "./authorizer";
+import {
+  AuthorizerCache,
+  authorizerEvent,
+  authorizerEventV1,
+  decisionOf,
+  IdentityInputs,
+  identityOf,
+  Verdict,
+  verdictFor,
+} from "./authorizer";
 import { JwtValidator } from "./jwt";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
@@ -147,9 +156,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
 
   /**
    * Runs the route's authorizer before its integration, as API Gateway does: a Lambda authorizer of
-   * payload format 2.0 (local/authorizer.ts), a JWT authorizer (local/jwt.ts), IAM authorization (with
-   * IAM on). A 1.0 Lambda authorizer, or IAM authorization with `--iam off`, is not enforced: the request
-   * is served as if allowed, said once per route.
+   * payload format 2.0 or 1.0 (local/authorizer.ts), a JWT authorizer (local/jwt.ts), IAM authorization
+   * (with IAM on). IAM authorization with `--iam off` is not enforced: the request is served as if
+   * allowed, said once per route.
    */
   const authorize = async (
     lambda: LambdaService,
@@ -170,7 +179,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       return { allowed: false, status: verdict.status, why: verdict.why, headers: [["www-authenticate", verdict.wwwAuthenticate]] };
     }
     if (route.authorizationType === "AWS_IAM" && options.iam) return authorizeIam(options.iam, route, req, routeArn);
-    if (route.authorizationType !== "CUSTOM" || !authorizer || authorizer.payloadFormatVersion !== "2.0") {
+    const format = authorizer?.payloadFormatVersion;
+    if (route.authorizationType !== "CUSTOM" || !authorizer || (format !== "2.0" && format !== "1.0")) {
       if (!unenforced.has(route.routeKey)) {
         unenforced.add(route.routeKey);
         const what =
@@ -195,7 +205,8 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       const sourceArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.id}/authorizers/${authorizer.id}`;
       if (!lambda.permitsInvoke(fn, "apigateway.amazonaws.com", sourceArn, `${trigger} (authorizer ${authorizer.name})`))
         return refused(500, `API Gateway may not invoke ${fn} for ${sourceArn}`);
-      const outcome = await lambda.invoke(fn, authorizerEvent(event, routeArn, identity), `authorizer ${authorizer.name}`);
+      const request = format === "1.0" ? authorizerEventV1(event, routeArn, identity) : authorizerEvent(event, routeArn, identity);
+      const outcome = await lambda.invoke(fn, request, `authorizer ${authorizer.name}`);
       if (outcome.error || outcome.throttled) return refused(500, `its function failed: ${outcome.error?.errorMessage ?? "throttled"}`);
       let answer: unknown;
       try {
@@ -209,7 +220,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
           500,
           authorizer.simpleResponses
             ? "its answer has neither a boolean isAuthorized nor an IAM policy"
-            : "its answer has no IAM policy (policyDocument); enableSimpleResponses is off",
+            : format === "1.0"
+              ? "its answer has no IAM policy (policyDocument), which a payload format 1.0 authorizer must answer"
+              : "its answer has no IAM policy (policyDocument); enableSimpleResponses is off",
         );
       verdicts.set(authorizer, identity, decision);
     }

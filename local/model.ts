@@ -89,7 +89,7 @@ export interface LocalAuthorizer {
   jwt?: { issuer: string; audiences: string[] };
   /** Selection expressions: `$request.header.Authorization`, `$request.querystring.token`, `$context.routeKey`, `$stageVariables.x`. */
   identitySources: string[];
-  /** "2.0" or "1.0"; only 2.0 is emulated. */
+  /** "2.0" or "1.0": a 1.0 authorizer gets REST's REQUEST event and answers with an IAM policy. */
   payloadFormatVersion: string;
   /** Whether the function answers `{ isAuthorized, context }` rather than an IAM policy. */
   simpleResponses: boolean;

@@ -210,7 +210,9 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
 function authorizationOf(route: LocalRoute, iamOn: boolean): string[] {
   const type = route.authorizationType ?? "NONE";
   if (type === "NONE") return [];
-  if (type === "CUSTOM" && route.authorizer?.payloadFormatVersion === "2.0") return [`authorizer ${route.authorizer.name}`];
+  const format = route.authorizer?.payloadFormatVersion;
+  if (type === "CUSTOM" && format === "2.0") return [`authorizer ${route.authorizer!.name}`];
+  if (type === "CUSTOM" && format === "1.0") return [`authorizer ${route.authorizer!.name} (payload format 1.0)`];
   if (type === "JWT" && route.authorizer?.jwt) {
     const scopes = route.authorizationScopes?.length ? `, scopes ${route.authorizationScopes.join(" ")}` : "";
     return [`JWT authorizer ${route.authorizer.name} (${route.authorizer.jwt.issuer}${scopes})`];

@@ -10,7 +10,7 @@ import type { AddressInfo } from "net";
 import * as path from "path";
 import { exportJWK, generateKeyPair, JWTPayload, SignJWT } from "jose";
 import { expect } from "chai";
-import { AuthorizerCache, authorizerEvent, decisionOf, identityOf, verdictFor } from "../../local/authorizer";
+import { AuthorizerCache, authorizerEvent, authorizerEventV1, decisionOf, identityOf, verdictFor } from "../../local/authorizer";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
 import { AlarmBoard } from "../../local/alarms";
 import { Reporter } from "../../local/console";
@@ -63,6 +63,65 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       rawPath: "/orders/7",
       headers: { a: "b" },
     });
+  });
+
+  it("sends a 1.0 authorizer REST's REQUEST event: the route's path as resource ($default for the default route), nulls for what is absent", () => {
+    const event = (routeKey: string, extra: Record<string, unknown> = {}) => ({
+      version: "2.0",
+      routeKey,
+      rawPath: "/orders/7",
+      rawQueryString: "a=1",
+      headers: { authorization: "letmein" },
+      requestContext: {
+        accountId: "123456789012",
+        apiId: "api1",
+        http: { method: "POST", path: "/orders/7", protocol: "HTTP/1.1", sourceIp: "10.0.0.1", userAgent: "ua" },
+        requestId: "r1",
+        routeKey,
+        stage: "$default",
+      },
+      body: "secret",
+      isBase64Encoded: false,
+      ...extra,
+    });
+    const routed = authorizerEventV1(
+      event("POST /orders/{id}", { queryStringParameters: { a: "1" }, pathParameters: { id: "7" }, stageVariables: { tier: "gold" } }),
+      ROUTE_ARN,
+      ["letmein", "gold"],
+    );
+    expect(routed).to.deep.equal({
+      version: "1.0",
+      type: "REQUEST",
+      methodArn: ROUTE_ARN,
+      identitySource: "letmein,gold",
+      authorizationToken: "letmein,gold",
+      resource: "/orders/{id}",
+      path: "/orders/7",
+      httpMethod: "POST",
+      headers: { authorization: "letmein" },
+      queryStringParameters: { a: "1" },
+      pathParameters: { id: "7" },
+      stageVariables: { tier: "gold" },
+      requestContext: {
+        path: "/orders/7",
+        accountId: "123456789012",
+        stage: "$default",
+        requestId: "r1",
+        identity: { sourceIp: "10.0.0.1", userAgent: "ua" },
+        resourcePath: "/orders/{id}",
+        httpMethod: "POST",
+        apiId: "api1",
+      },
+    });
+    const fallback = authorizerEventV1(event("$default"), ROUTE_ARN, []);
+    expect(fallback).to.deep.include({
+      resource: "$default",
+      identitySource: "",
+      queryStringParameters: null,
+      pathParameters: {},
+      stageVariables: null,
+    });
+    expect((fallback.requestContext as Record<string, unknown>).resourcePath).to.equal("$default");
   });
 
   describe("the function's answer", () => {
@@ -314,7 +373,7 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       expect(row("GET /simple")).to.equal("GET /simple λ echo authorizer simple");
       expect(row("GET /jwt")).to.match(/^GET \/jwt λ echo JWT authorizer jwt \(https:\/\/localhost:\d+\)$/);
       expect(row("GET /jwt/admin")).to.match(/^GET \/jwt\/admin λ echo JWT authorizer jwt \(https:\/\/localhost:\d+, scopes admin\)$/);
-      expect(row("GET /legacy")).to.equal("GET /legacy λ echo authorizer legacy (payload format 1.0): not enforced locally");
+      expect(row("GET /legacy")).to.equal("GET /legacy λ echo authorizer legacy (payload format 1.0)");
       expect(row("GET /iam")).to.equal("GET /iam λ echo IAM authorization (execute-api:Invoke)");
     });
 
@@ -421,12 +480,35 @@ describe("local cloud: HTTP API Lambda authorizers", () => {
       ).to.equal(200);
     });
 
-    it("serves a 1.0 Lambda authorization as allowed, saying once per route that it is not enforced locally", async () => {
-      expect((await get("/legacy")).status).to.equal(200);
-      expect((await get("/legacy")).status).to.equal(200);
-      expect(
-        lines.filter((l) => l.includes("GET /legacy: its Lambda authorizer (payload format 1.0) authorization is not enforced locally")),
-      ).to.have.length(1);
+    it("runs a 1.0 Lambda authorizer with REST's REQUEST event, and takes its IAM policy: 401, 403, 500 as for 2.0", async () => {
+      expect(await get("/legacy")).to.deep.equal({ status: 401, body: { message: "Unauthorized" } });
+      const allowed = await get("/legacy", { authorization: "letmein" });
+      expect(allowed.status).to.equal(200);
+      const seen = JSON.parse(allowed.body.authorizer.lambda.seen);
+      expect(seen).to.deep.include({
+        version: "1.0",
+        type: "REQUEST",
+        identitySource: "letmein",
+        authorizationToken: "letmein",
+        resource: "/legacy",
+        path: "/legacy",
+        httpMethod: "GET",
+        queryStringParameters: null,
+        pathParameters: {},
+        stageVariables: null,
+      });
+      expect(seen.methodArn).to.match(/^arn:aws:execute-api:us-east-1:\d{12}:[^/]+\/\$default\/GET\/legacy$/);
+      expect(seen.headers.authorization).to.equal("letmein");
+      expect(seen.requestContext).to.deep.include({ path: "/legacy", stage: "$default", resourcePath: "/legacy", httpMethod: "GET" });
+      expect(seen.requestContext.apiId).to.equal(seen.methodArn.split(":")[5].split("/")[0]);
+      for (const v2 of ["routeArn", "routeKey", "rawPath", "rawQueryString", "cookies", "body"]) expect(seen).to.not.have.property(v2);
+      expect(await get("/legacy", { authorization: "guess" })).to.deep.equal({ status: 403, body: { message: "Forbidden" } });
+      expect(await get("/legacy", { authorization: "letmein", "x-shape": "1" })).to.deep.equal({
+        status: 500,
+        body: { message: "Internal Server Error" },
+      });
+      expect(lines.at(-1)).to.include("its answer has no IAM policy (policyDocument), which a payload format 1.0 authorizer must answer");
+      expect(lines.some((l) => l.includes("GET /legacy: its") && l.includes("not enforced"))).to.equal(false);
     });
   });
 });
