@@ -426,7 +426,7 @@ function report(
     `- Prod preview (\`npm run preview -- --stack prod --json\`): ${s(figures.previewMs!)}.`,
     `- Type-check (\`npm run typecheck\`, one run): ${s(m.typecheckMs)}.`,
     m.testMs !== undefined
-      ? `- \`npm test\` (type-check, then every test including the local cloud's, one run): ${s(m.testMs)}.`
+      ? `- \`npm test\` (type-check, lint and every test including the local cloud's, the halves side by side; one run): ${s(m.testMs)}.`
       : "- `npm test`: not measured (--skip-tests).",
     figures.unitTestsMs !== undefined
       ? `- Unit tests alone (\`npm run test:unit\`, one run): ${s(figures.unitTestsMs)}.`
