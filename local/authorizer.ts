@@ -63,8 +63,7 @@ export function authorizerEvent(routeEvent: Record<string, unknown>, routeArn: s
  */
 export function authorizerEventV1(routeEvent: Record<string, any>, routeArn: string, identity: string[]): Record<string, unknown> {
   const context = routeEvent.requestContext;
-  const routeKey: string = routeEvent.routeKey;
-  const resource = routeKey === "$default" ? routeKey : routeKey.slice(routeKey.indexOf(" ") + 1);
+  const resource = resourceOf(routeEvent.routeKey);
   return {
     version: "1.0",
     type: "REQUEST",
@@ -89,6 +88,11 @@ export function authorizerEventV1(routeEvent: Record<string, any>, routeArn: str
       apiId: context.apiId,
     },
   };
+}
+
+/** A route's `resource` in payload format 1.0: its key's path ("GET /pets/{id}": "/pets/{id}"), or `$default`. */
+export function resourceOf(routeKey: string): string {
+  return routeKey === "$default" ? routeKey : routeKey.slice(routeKey.indexOf(" ") + 1);
 }
 
 /** What an authorizer decided: allowed, with the context the integration gets; or why not. */

@@ -21,6 +21,7 @@ import {
   decisionOf,
   IdentityInputs,
   identityOf,
+  resourceOf,
   Verdict,
   verdictFor,
 } from "./authorizer";
@@ -342,6 +343,13 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
       if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", routeArn, `api ${route.routeKey}`))
         return send(apiError(500, "Internal Server Error"));
+      // A payload format 1.0 integration gets REST's event (the authorizer, if any, had the 2.0 one).
+      if (integration.payloadFormatVersion === "1.0") {
+        void invokeRoute(lambda, integration.functionArn, payloadV1(req, parts, authorized), route.routeKey, mapResponseV1).then(
+          ({ answer }) => send(answer),
+        );
+        return;
+      }
       const event = eventOf ? eventOf() : payloadV2(req, parts);
       // A new requestContext: the authorizer's event shares the one it was built with.
       if (authorized)
@@ -408,7 +416,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   });
 }
 
-interface EventParts {
+export interface EventParts {
   routeKey: string;
   rawPath: string;
   rawQueryString: string;
@@ -533,13 +541,19 @@ export function clfTime(d: Date): string {
 
 type Routed = { answer: Answer; outcome?: InvokeOutcome };
 
-function invokeRoute(lambda: LambdaService, functionArn: string, event: Record<string, unknown>, routeKey: string): Promise<Routed> {
+function invokeRoute(
+  lambda: LambdaService,
+  functionArn: string,
+  event: Record<string, unknown>,
+  routeKey: string,
+  /** How the function's result becomes the answer: the integration's payload format. @default 2.0's */
+  map: (payload: string) => Answer = mapResponseV2,
+): Promise<Routed> {
   let answer: Answer | undefined;
   const work = lambda
     .invoke(functionArn, event, `api ${routeKey}`, {
       // Mapped as the invocation is reported, so its line carries the status the client gets.
-      status: (outcome) =>
-        (answer = outcome.error ? apiError(500, "Internal Server Error") : mapResponseV2(outcome.payload ?? "null")).status,
+      status: (outcome) => (answer = outcome.error ? INVALID_RESPONSE : map(outcome.payload ?? "null")).status,
       trace: (event.headers as Record<string, string> | undefined)?.["x-amzn-trace-id"],
     })
     .then((outcome): Routed => ({ answer: answer!, outcome }));
@@ -585,6 +599,122 @@ export function mapResponseV2(payload: string, invalid: Answer = INVALID_RESPONS
   const raw =
     value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
   return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : raw };
+}
+
+/**
+ * Maps a function's result to the HTTP response, as payload format 1.0 does: the result must be a response
+ * (`statusCode`, `headers`, `multiValueHeaders`, a text `body`, `isBase64Encoded`); 1.0 infers nothing, so
+ * anything else is API Gateway's 500.
+ */
+export function mapResponseV1(payload: string): Answer {
+  let value: any;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return INVALID_RESPONSE;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return INVALID_RESPONSE;
+  const status = Number(value.statusCode);
+  if (!Number.isInteger(status) || status < 100 || status > 599) return INVALID_RESPONSE;
+  if (value.body !== undefined && value.body !== null && typeof value.body !== "string") return INVALID_RESPONSE;
+  const headers: [string, string][] = [];
+  const single = value.headers !== null && typeof value.headers === "object" ? value.headers : {};
+  const multi = value.multiValueHeaders !== null && typeof value.multiValueHeaders === "object" ? value.multiValueHeaders : {};
+  // A header in both: its multiValueHeaders values, then the single one unless it repeats one of them.
+  for (const name of new Set([...Object.keys(multi), ...Object.keys(single)])) {
+    const values = (Array.isArray(multi[name]) ? multi[name] : []).map(String);
+    if (name in single && !values.includes(String(single[name]))) values.push(String(single[name]));
+    for (const v of values) headers.push([name.toLowerCase(), v]);
+  }
+  const raw = value.body ?? "";
+  return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : raw };
+}
+
+/**
+ * The payload format 1.0 event, as an HTTP API builds it for compatibility with REST APIs: the route's
+ * path as `resource` (`$default` for the default route), the last value of a repeated header or query
+ * parameter in `headers` and `queryStringParameters` and all of them in the `multiValue` fields (the
+ * Cookie header among them), nulls for what is absent, and REST's `requestContext`. The route's
+ * authorizer appears as `requestContext.authorizer` (a JWT's `claims` and `scopes`, a Lambda authorizer's
+ * context under `lambda`), an IAM caller in `requestContext.identity`.
+ */
+export function payloadV1(
+  req: http.IncomingMessage,
+  parts: EventParts,
+  authorized?: { context?: Record<string, unknown>; jwt?: any; iam?: any },
+): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    headers[name] = raw[i + 1];
+    (multiValueHeaders[name] ??= []).push(raw[i + 1]);
+  }
+  let query: Record<string, string> | null = null;
+  let multiQuery: Record<string, string[]> | null = null;
+  if (parts.rawQueryString) {
+    query = {};
+    multiQuery = {};
+    for (const [key, value] of new URLSearchParams(parts.rawQueryString)) {
+      query[key] = value;
+      (multiQuery[key] ??= []).push(value);
+    }
+  }
+  const host = (headers.host ?? "localhost").replace(/:\d+$/, "");
+  const resource = resourceOf(parts.routeKey);
+  const now = new Date();
+  const iam = authorized?.iam;
+  const event: Record<string, unknown> = {
+    version: "1.0",
+    resource,
+    path: parts.rawPath,
+    httpMethod: req.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: multiQuery,
+    requestContext: {
+      accountId: parts.options.accountId,
+      apiId: parts.options.api.id,
+      authorizer: authorized?.jwt
+        ? { claims: authorized.jwt.claims, scopes: authorized.jwt.scopes }
+        : authorized?.context
+          ? { lambda: authorized.context }
+          : { claims: null, scopes: null },
+      domainName: host,
+      domainPrefix: host.split(".")[0],
+      extendedRequestId: parts.requestId,
+      httpMethod: req.method,
+      identity: {
+        accessKey: iam?.accessKey ?? null,
+        accountId: iam ? iam.accountId : null,
+        caller: iam?.callerId ?? null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: sourceIpOf(req),
+        user: iam?.userId ?? null,
+        userAgent: headers["user-agent"] ?? "",
+        userArn: iam?.userArn ?? null,
+      },
+      path: parts.rawPath,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId: parts.requestId,
+      requestTime: clfTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: null,
+      resourcePath: resource,
+      stage: parts.stage.name,
+    },
+    pathParameters: parts.pathParameters ?? null,
+    stageVariables: Object.keys(parts.stage.variables).length ? parts.stage.variables : null,
+    body: null,
+  };
+  eventBody(event, parts.body, headers["content-type"]);
+  return event;
 }
 
 /** `${stageVariables.name}` in an integration URI, replaced by the stage's value, as API Gateway does. */

@@ -924,7 +924,8 @@ function integrationOf(r: CapturedResource, graph: Graph): Integration {
     const uri = String(s.integrationUri ?? "");
     // Either a function ARN or its API Gateway invoke ARN (".../functions/<arn>/invocations").
     const functionArn = uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri;
-    return { type: "AWS_PROXY", functionArn, payloadFormatVersion: s.payloadFormatVersion ?? "2.0" };
+    // The provider's default is 1.0 (aws.apigatewayv2.Integration's payloadFormatVersion: "Default is `1.0`").
+    return { type: "AWS_PROXY", functionArn, payloadFormatVersion: s.payloadFormatVersion ?? "1.0" };
   }
   if (s.integrationType === "HTTP_PROXY" && s.connectionType === "VPC_LINK") {
     const target = String(s.integrationUri ?? "");

@@ -81,18 +81,71 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
     const res = await fetch(`${staged}/dev/hello`);
     expect(res.status).to.equal(200);
     // A named stage's rawPath keeps the stage, as API Gateway's does.
-    expect(await bodyOf(res)).to.deep.equal({
+    const body = await bodyOf(res);
+    expect(body).to.deep.include({
       greeting: "hello from a relative path",
       path: "/dev/hello",
       stage: "dev",
       stageVariables: { color: "blue" },
     });
+    expect(body.event.version).to.equal("2.0");
     for (const path of ["/hello", "/v0/hello", "/dev/nope"]) {
       const missing = await fetch(`${staged}${path}`);
       expect([path, missing.status, await missing.json()]).to.deep.equal([path, 404, { message: "Not Found" }]);
     }
     expect(lines).to.include(`  stage dev ${staged}/dev stage variables color`);
     expect(lines).to.include(`  stage v0 ${staged}/v0 (not deployed: no autoDeploy and no deployment, so it serves nothing)`);
+  });
+
+  it("hands an integration without payloadFormatVersion the 1.0 event, the provider's default, and maps its result as 1.0 does", async () => {
+    const staged = api("staged").url;
+    const res = await fetch(`${staged}/dev/v1/apples?size=big&tag=a&tag=b`, {
+      method: "POST",
+      headers: { cookie: "c=1", "x-team": "red", "content-type": "application/json" },
+      body: '{"n":1}',
+    });
+    expect(res.status).to.equal(200);
+    const { event } = await bodyOf(res);
+    expect(event).to.deep.include({
+      version: "1.0",
+      resource: "/v1/{item}",
+      path: "/dev/v1/apples",
+      httpMethod: "POST",
+      queryStringParameters: { size: "big", tag: "b" },
+      multiValueQueryStringParameters: { size: ["big"], tag: ["a", "b"] },
+      pathParameters: { item: "apples" },
+      stageVariables: { color: "blue" },
+      body: '{"n":1}',
+      isBase64Encoded: false,
+    });
+    // The Cookie header stays a header in 1.0; 2.0's fields are absent.
+    expect(event.headers).to.deep.include({ cookie: "c=1", "x-team": "red" });
+    expect(event.multiValueHeaders["x-team"]).to.deep.equal(["red"]);
+    for (const v2 of ["routeKey", "rawPath", "rawQueryString", "cookies"]) expect(event).to.not.have.property(v2);
+    expect(event.requestContext).to.deep.include({
+      httpMethod: "POST",
+      path: "/dev/v1/apples",
+      resourcePath: "/v1/{item}",
+      stage: "dev",
+      authorizer: { claims: null, scopes: null },
+      resourceId: null,
+    });
+    expect(event.requestContext.identity).to.deep.include({ sourceIp: "127.0.0.1", accessKey: null, userArn: null });
+    expect(event.requestContext.extendedRequestId).to.equal(event.requestContext.requestId);
+    // Without a body, or a query string: nulls, as REST gives them.
+    const bare = (await bodyOf(await fetch(`${staged}/dev/v1/pears`))).event;
+    expect(bare).to.deep.include({
+      body: null,
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      isBase64Encoded: false,
+    });
+    // 1.0 infers no response from a plain value, and takes multi-value headers.
+    const plain = await fetch(`${staged}/dev/v1/apples?plain=1`);
+    expect([plain.status, await plain.json()]).to.deep.equal([500, { message: "Internal Server Error" }]);
+    const multi = await fetch(`${staged}/dev/v1/apples?multi=1`);
+    expect(multi.headers.getSetCookie()).to.deep.equal(["a=1", "b=2"]);
+    expect(multi.headers.get("x-one")).to.equal("1");
   });
 
   it("answers a CORS preflight itself, for an allowed origin only, and adds the configured headers to responses", async () => {

@@ -10,6 +10,8 @@ import { Scheduler } from "../../local/schedules";
 import { EventRouter, EventRouterOptions } from "../../local/events";
 import { DEFAULT_RETRY_POLICY } from "../../local/event-retry";
 import { batchItemFailures } from "../../local/queues";
+import type { IncomingMessage } from "http";
+import { EventParts, mapResponseV1, payloadV1 } from "../../local/http-api";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
 import { decodeInvocation, decodeResult, encodeInvocation, encodeResult } from "../../local/lambda/wire";
@@ -776,5 +778,105 @@ describe("local cloud: a bucket notification S3 would refuse to configure", () =
       calls: [],
     });
     expect(await start({ kind: "sqs", arn: QUEUE }, false, false)).to.deep.equal({ outcome: "started", calls: [] });
+  });
+});
+
+describe("local cloud: an HTTP API's payload format 1.0 response", () => {
+  const map = (result: unknown) => mapResponseV1(JSON.stringify(result));
+  const INVALID = { status: 500, headers: [["content-type", "application/json"]], body: '{"message":"Internal Server Error"}' };
+
+  it("takes a response: status, headers and multi-value headers (a header in both once per value), a text or base64 body", () => {
+    expect(
+      map({
+        statusCode: 201,
+        headers: { "X-One": "1", "Set-Cookie": "b=2" },
+        multiValueHeaders: { "Set-Cookie": ["a=1", "b=2"], "X-Many": ["x", "y"] },
+        body: "made",
+      }),
+    ).to.deep.equal({
+      status: 201,
+      headers: [
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+        ["x-many", "x"],
+        ["x-many", "y"],
+        ["x-one", "1"],
+      ],
+      body: "made",
+    });
+    expect(map({ statusCode: 200, body: Buffer.from("bytes").toString("base64"), isBase64Encoded: true }).body).to.deep.equal(
+      Buffer.from("bytes"),
+    );
+    expect(map({ statusCode: 204 })).to.deep.equal({ status: 204, headers: [], body: "" });
+    expect(map({ statusCode: 200, body: null }).body).to.equal("");
+  });
+
+  it("infers nothing: a plain value, a body that is not text, or a status outside 100-599 is API Gateway's 500", () => {
+    for (const result of [{ greeting: "hi" }, "hi", ["a"], null, 7]) expect(map(result), JSON.stringify(result)).to.deep.equal(INVALID);
+    expect(map({ statusCode: 200, body: { a: 1 } })).to.deep.equal(INVALID);
+    expect(mapResponseV1("not json")).to.deep.equal(INVALID);
+    for (const statusCode of [99, 600, 200.5, "teapot"]) expect(map({ statusCode }), String(statusCode)).to.deep.equal(INVALID);
+    for (const statusCode of [100, 599, "404"]) expect(map({ statusCode }).status, String(statusCode)).to.equal(Number(statusCode));
+  });
+});
+
+describe("local cloud: an HTTP API's payload format 1.0 event", () => {
+  const request = (rawHeaders: string[]) =>
+    ({ rawHeaders, method: "GET", httpVersion: "1.1", socket: { remoteAddress: "::ffff:10.0.0.9" } }) as unknown as IncomingMessage;
+  const parts = (routeKey: string, variables: Record<string, string> = {}): EventParts =>
+    ({
+      routeKey,
+      rawPath: "/things",
+      rawQueryString: "",
+      body: Buffer.alloc(0),
+      requestId: "r1",
+      stage: { name: "$default", variables, deployed: true },
+      options: { accountId: "111111111111", api: { id: "api1" } },
+    }) as unknown as EventParts;
+
+  it("names the default route's resource $default, and gives no authorizer's claims or caller when there is none", () => {
+    const event = payloadV1(request(["Host", "api1.example:3000", "X-A", "1", "x-a", "2"]), parts("$default"));
+    expect(event).to.deep.include({ resource: "$default", stageVariables: null, pathParameters: null, body: null });
+    expect(event.headers).to.deep.include({ host: "api1.example:3000", "x-a": "2" });
+    expect(event.multiValueHeaders).to.deep.include({ "x-a": ["1", "2"] });
+    const context = event.requestContext as Record<string, any>;
+    expect(context).to.deep.include({
+      resourcePath: "$default",
+      authorizer: { claims: null, scopes: null },
+      domainName: "api1.example",
+      domainPrefix: "api1",
+    });
+    expect(context.identity).to.deep.include({
+      sourceIp: "10.0.0.9",
+      accessKey: null,
+      accountId: null,
+      caller: null,
+      user: null,
+      userArn: null,
+    });
+  });
+
+  it("carries a JWT's claims and scopes, a Lambda authorizer's context, an IAM caller, and the stage's variables", () => {
+    const jwt = payloadV1(request([]), parts("GET /things", { tier: "gold" }), { jwt: { claims: { sub: "ann" }, scopes: ["read"] } });
+    expect(jwt.stageVariables).to.deep.equal({ tier: "gold" });
+    expect((jwt.requestContext as any).authorizer).to.deep.equal({ claims: { sub: "ann" }, scopes: ["read"] });
+    expect((jwt.requestContext as any).resourcePath).to.equal("/things");
+    const lambda = payloadV1(request([]), parts("GET /things"), { context: { user: "ann" } });
+    expect((lambda.requestContext as any).authorizer).to.deep.equal({ lambda: { user: "ann" } });
+    const iam = {
+      accessKey: "AKIA1",
+      accountId: "111111111111",
+      callerId: "AROA1:caller",
+      userArn: "arn:aws:sts::1:assumed-role/r/caller",
+      userId: "AROA1:caller",
+    };
+    const signed = payloadV1(request([]), parts("GET /things"), { iam });
+    expect((signed.requestContext as any).identity).to.deep.include({
+      accessKey: "AKIA1",
+      accountId: "111111111111",
+      caller: "AROA1:caller",
+      user: "AROA1:caller",
+      userArn: "arn:aws:sts::1:assumed-role/r/caller",
+    });
   });
 });
