@@ -10,7 +10,6 @@ import { expect } from "chai";
 import { ROOT } from "./local/harness";
 
 // Mocha's own: how it turns a config's spec and ignore globs into files.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const collectFiles = require("mocha/lib/cli/collect-files") as (options: {
   spec: string[];
   ignore: string[];
