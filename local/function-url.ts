@@ -17,10 +17,9 @@
  */
 import { randomUUID } from "crypto";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import type { Reporter } from "./console";
 import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
-import { Answer, clfTime, eventBody, mapResponseV2, requestFields, sourceIpOf } from "./http-api";
+import { Answer, clfTime, eventBody, iamCaller, listen, LocalServer, mapResponseV2, requestFields, sourceIpOf } from "./http-api";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf, Call } from "./iam/requests";
 import type { LambdaService } from "./lambda/service";
@@ -39,13 +38,8 @@ export interface FunctionUrlServerOptions {
   iam?: IamAuthority;
 }
 
-export interface FunctionUrlServer {
-  url: string;
-  port: number;
-  /** Serves the URL as it is now declared: its function, auth type and CORS (hot reload). */
-  serve(url: LocalFunctionUrl): void;
-  close(): Promise<void>;
-}
+/** A function URL's port: `serve` takes its function, auth type and CORS as they now are. */
+export type FunctionUrlServer = LocalServer<LocalFunctionUrl>;
 
 /** Lambda's synchronous invocation payload limit, which a function URL's request body counts toward. */
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -107,19 +101,7 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
       ];
       if (!iam.checkFunction(fn, calls, trigger).allowed) return { refused: true };
     }
-    const caller = fn ? iam.callerOf(fn) : undefined;
-    return {
-      refused: false,
-      iam: {
-        accessKey,
-        accountId: options.accountId,
-        callerId: caller?.userId ?? null,
-        cognitoIdentity: null,
-        principalOrgId: null,
-        userArn: caller?.userArn ?? null,
-        userId: caller?.userId ?? null,
-      },
-    };
+    return { refused: false, iam: iamCaller(iam, accessKey, options.accountId) };
   };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, size: number) => {
@@ -186,24 +168,8 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
   });
   server.keepAliveTimeout = 60_000;
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-        port,
-        serve: (next) => {
-          url = next;
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
+  return listen(server, options.port, options.host, (next: LocalFunctionUrl) => {
+    url = next;
   });
 }
 

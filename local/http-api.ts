@@ -49,13 +49,17 @@ export interface ApiServerOptions {
   iam?: IamAuthority;
 }
 
-export interface ApiServer {
+/** A local endpoint on its own port, serving what is declared of `T` until told otherwise (hot reload). */
+export interface LocalServer<T> {
   url: string;
   port: number;
-  /** Serves the API as it is now declared: its routes, stages and CORS (hot reload). */
-  serve(api: LocalApi): void;
+  /** Serves `T` as it is now declared. */
+  serve(declared: T): void;
   close(): Promise<void>;
 }
+
+/** An HTTP API's port: `serve` takes its routes, stages and CORS as they now are. */
+export type ApiServer = LocalServer<LocalApi>;
 
 /** HTTP APIs accept payloads up to 10 MB. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -138,21 +142,9 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       return { allowed: false, status: 403, why: "the request is not signed" };
     }
     const fn = iam.functionForAccessKey(accessKey);
-    const caller = fn ? iam.callerOf(fn) : undefined;
     if (fn && !iam.checkFunction(fn, [{ action: "execute-api:Invoke", resource: routeArn }], trigger).allowed)
       return { allowed: false, status: 403, why: `${fn.name} may not execute-api:Invoke ${routeArn}` };
-    return {
-      allowed: true,
-      iam: {
-        accessKey,
-        accountId: options.accountId,
-        callerId: caller?.userId ?? null,
-        cognitoIdentity: null,
-        principalOrgId: null,
-        userArn: caller?.userArn ?? null,
-        userId: caller?.userId ?? null,
-      },
-    };
+    return { allowed: true, iam: iamCaller(iam, accessKey, options.accountId) };
   };
 
   /**
@@ -397,14 +389,37 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     integrate();
   };
 
+  return listen(server, options.port, options.host, serve);
+}
+
+/**
+ * A signed request's caller, as `requestContext.authorizer.iam` reports it (an IAM-authorized route's,
+ * a function URL's): a function's role session, or only the key of one that is no function's.
+ */
+export function iamCaller(iam: IamAuthority, accessKey: string, accountId: string): Record<string, string | null> {
+  const fn = iam.functionForAccessKey(accessKey);
+  const caller = fn ? iam.callerOf(fn) : undefined;
+  return {
+    accessKey,
+    accountId,
+    callerId: caller?.userId ?? null,
+    cognitoIdentity: null,
+    principalOrgId: null,
+    userArn: caller?.userArn ?? null,
+    userId: caller?.userId ?? null,
+  };
+}
+
+/** Listens on `port` (0: one the system picks) and resolves once it does, or rejects (EADDRINUSE) as the port refuses. */
+export function listen<T>(server: http.Server, port: number, host = "127.0.0.1", serve: (declared: T) => void): Promise<LocalServer<T>> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
-      const port = (server.address() as AddressInfo).port;
+      const bound = (server.address() as AddressInfo).port;
       resolve({
-        url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-        port,
+        url: `http://${host}:${bound}`,
+        port: bound,
         serve,
         close: () =>
           new Promise<void>((done) => {
