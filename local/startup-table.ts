@@ -51,7 +51,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
         r.integration.type !== "AWS_PROXY"
           ? `→ ${r.integration.uri} (HTTP proxy)`
           : findFunction(model, r.integration.functionArn)
-            ? `λ ${r.integration.functionArn.split(":").pop()}`
+            ? `λ ${r.integration.functionArn.split(":").pop()}${r.integration.payloadFormatVersion === "1.0" ? " (payload format 1.0)" : ""}`
             : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
         ...authorizationOf(r, info.iam),
       ]),

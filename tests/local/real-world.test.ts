@@ -132,6 +132,9 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
     });
     expect(event.requestContext.identity).to.deep.include({ sourceIp: "127.0.0.1", accessKey: null, userArn: null });
     expect(event.requestContext.extendedRequestId).to.equal(event.requestContext.requestId);
+    // The start-up table says which routes get 1.0.
+    expect(lines.find((l) => l.trim().startsWith("ANY /v1/{item}"))).to.match(/λ app-[0-9a-f]{7} \(payload format 1\.0\)$/);
+    expect(lines.find((l) => l.trim().startsWith("GET /hello"))).to.not.include("payload format");
     // Without a body, or a query string: nulls, as REST gives them.
     const bare = (await bodyOf(await fetch(`${staged}/dev/v1/pears`))).event;
     expect(bare).to.deep.include({
