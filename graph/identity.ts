@@ -71,6 +71,13 @@ const builders: Record<string, Builder> = {
       },
     };
   },
+  // A layer version is known by its version ARN (terraform-provider-aws sets the id to LayerVersionArn); a new
+  // layer's first version is 1.
+  "aws:lambda/layerVersion:LayerVersion": (name, inputs, at) => {
+    const layerName = String(inputs.layerName ?? name);
+    const layerArn = regional("lambda", `layer:${layerName}`)(at);
+    return { id: `${layerArn}:1`, arn: `${layerArn}:1`, attributes: { layerName, layerArn, version: "1" } };
+  },
   // CodeDeploy: an application is known by its name; a group's ARN names its application, its id is generated.
   "aws:codedeploy/application:Application": (name, _i, at) => ({
     id: name,

@@ -295,7 +295,15 @@ class Startup {
       // Lambda runs nodejs22.x, where the SDK has nothing to warn about; this machine's Node 20 is not the function's.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const service = this.createService(await this.unpackFunctions(), environment, destinations, alarms, logs, iam);
+    const service = this.createService(
+      await this.unpackFunctions(),
+      await this.unpackLayers(),
+      environment,
+      destinations,
+      alarms,
+      logs,
+      iam,
+    );
     await router.start(service, raw.onS3Change);
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
@@ -601,8 +609,33 @@ class Startup {
     return taskRoots;
   }
 
+  /**
+   * Each layer of the program, unpacked once where its functions' containers find its modules (NODE_PATH);
+   * a function's layer that is not the program's (an ARN written in, or code in S3) is named, since its
+   * code is not here to run.
+   */
+  private async unpackLayers(): Promise<Record<string, string>> {
+    const layerRoots: Record<string, string> = {};
+    for (const layer of this.model.layers.filter((l) => l.code)) {
+      const root = path.join(this.localRoot, "layers", `${layer.name}-${layer.arn.split(":").pop()}`);
+      await unpackArtifact(layer.code, root, this.model.programDir).catch((err) => {
+        throw new Error(`layer ${layer.name}: ${(err as Error).message}`);
+      });
+      layerRoots[layer.arn] = root;
+    }
+    for (const fn of this.model.functions) {
+      const missing = (fn.layers ?? []).filter((arn) => !layerRoots[arn]);
+      if (missing.length)
+        this.reporter.info(
+          `function ${fn.name}: its layer ${missing.join(", ")} is not in this program (or keeps its code in S3), so its code is not here and the function runs without it; define the layer in the program to run it here`,
+        );
+    }
+    return layerRoots;
+  }
+
   private createService(
     taskRoots: Record<string, string>,
+    layerRoots: Record<string, string>,
     environment: Record<string, string>,
     destinations: Destinations,
     alarms: AlarmBoard,
@@ -612,6 +645,7 @@ class Startup {
     const service = new LambdaService(this.model, {
       bootstrapFile: bootstrapFile(),
       taskRoots,
+      layerRoots,
       baseEnvironment: environment,
       maxContainers: this.options.maxContainers ?? 4,
       asyncRetryBaseMs: this.options.asyncRetryBaseMs ?? RETRY_BASE_MS,

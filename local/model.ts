@@ -38,6 +38,17 @@ export interface LocalFunction {
    * to its version): a new version of the code does not take its traffic until a rollout gives it.
    */
   aliases: Record<string, { managed: boolean }>;
+  /** Its layers' version ARNs, in the function's order: a later layer's files win over an earlier one's. @default none */
+  layers?: string[];
+}
+
+/** A Lambda layer version of the program (aws.lambda.LayerVersion), whose archive functions see under /opt in AWS. */
+export interface LocalLayer {
+  /** Its version ARN, as functions list it. */
+  arn: string;
+  name: string;
+  /** The archive as the graph holds it; none when its code is in S3, which the local cloud cannot read. */
+  code?: any;
 }
 
 /** A CodeDeploy deployment group of a Lambda function, as the local rehearsal of a rollout runs it. */
@@ -308,6 +319,7 @@ export interface LocalModel {
   hasStackFile: boolean;
   accountId: string;
   functions: LocalFunction[];
+  layers: LocalLayer[];
   apis: LocalApi[];
   functionUrls: LocalFunctionUrl[];
   queues: LocalQueue[];
@@ -377,6 +389,7 @@ const EMULATED = new Set([
   "aws:apigatewayv2/integration:Integration",
   "aws:apigatewayv2/stage:Stage",
   "aws:lambda/functionUrl:FunctionUrl",
+  "aws:lambda/layerVersion:LayerVersion",
   "aws:sqs/queue:Queue",
   "aws:dynamodb/table:Table",
   "aws:s3/bucket:Bucket",
@@ -418,6 +431,11 @@ export function buildModel(graph: Graph): LocalModel {
     hasStackFile: graph.hasStackFile ?? true,
     accountId: graph.placement.accountId,
     functions: functionsOf(graph),
+    layers: ofType(graph, "aws:lambda/layerVersion:LayerVersion").map((r) => ({
+      arn: r.arn ?? String(r.id),
+      name: String(r.state.layerName ?? r.name),
+      code: r.state.code,
+    })),
     apis: apisOf(graph),
     functionUrls: functionUrlsOf(graph),
     queues: queuesOf(graph),
@@ -466,6 +484,10 @@ function functionsOf(graph: Graph): LocalFunction[] {
     const own = aliases.filter((a) => a.state.functionName === name || a.state.functionName === r.arn);
     const config = invokeConfigs.get(name) ?? invokeConfigs.get(r.arn ?? "");
     if (!s.code) throw new Error(`${r.urn}: a function without \`code\` (image functions are not supported locally)`);
+    const layers: string[] = Array.isArray(s.layers) ? s.layers.map(String) : [];
+    // CreateFunction takes at most five layers ("Layers: Member must have length less than or equal to 5").
+    if (layers.length > MAX_LAYERS)
+      throw new GraphRefusedError(`${r.urn}: ${layers.length} layers, but a function takes at most ${MAX_LAYERS}; Lambda refuses it`);
     return {
       name,
       arn: r.arn ?? `arn:aws:lambda:${graph.placement.region}:${graph.placement.accountId}:function:${name}`,
@@ -492,9 +514,13 @@ function functionsOf(graph: Graph): LocalFunction[] {
       aliases: Object.fromEntries(
         own.map((a) => [String(a.state.name ?? a.name), { managed: (a.options.ignoreChanges ?? []).includes("functionVersion") }]),
       ),
+      layers,
     };
   });
 }
+
+/** Lambda's limit on a function's layers. */
+const MAX_LAYERS = 5;
 
 /** A graph AWS would refuse to deploy (a route key, a FIFO target): the local cloud does not start on it either. */
 export class GraphRefusedError extends Error {

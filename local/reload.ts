@@ -161,6 +161,7 @@ export class Reloader {
     for (const url of model.functionUrls)
       if (!next.functionUrls.some((u) => u.urlId === url.urlId)) report.needsRestart.push(`removed function URL ${url.name}`);
     for (const kind of [
+      "layers",
       "queues",
       "tables",
       "buckets",

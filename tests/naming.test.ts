@@ -203,3 +203,15 @@ describe("a Lambda function URL's identity", () => {
     ).to.not.equal(urlId);
   });
 });
+
+describe("a Lambda layer version's identity", () => {
+  it("is its version ARN, the first version of the layer its layerName names, as the provider sets the id", () => {
+    const at = { accountId: "123456789012", region: "eu-west-1" };
+    const urn = "urn:pulumi:dev::platform::aws:lambda/layerVersion:LayerVersion::deps";
+    expect(assignIdentity("aws:lambda/layerVersion:LayerVersion", "deps", { layerName: "shared-deps" }, at, urn)).to.deep.equal({
+      id: "arn:aws:lambda:eu-west-1:123456789012:layer:shared-deps:1",
+      arn: "arn:aws:lambda:eu-west-1:123456789012:layer:shared-deps:1",
+      attributes: { layerName: "shared-deps", layerArn: "arn:aws:lambda:eu-west-1:123456789012:layer:shared-deps", version: "1" },
+    });
+  });
+});

@@ -4,6 +4,7 @@
  * Async events follow FunctionEventInvokeConfig: the configured retries with backoff, a maximum
  * event age, then a record in the onFailure destination in AWS's format, or the function's DLQ.
  */
+import * as path from "path";
 import { randomFillSync, randomUUID } from "crypto";
 import type { AlarmBoard } from "../alarms";
 import type { Reporter } from "../console";
@@ -24,6 +25,8 @@ export interface LambdaServiceOptions {
   bootstrapFile: string;
   /** Unpacked artifact directory per function name. */
   taskRoots: Record<string, string>;
+  /** Where each of the program's layers (by version ARN) is unpacked: its functions' containers resolve modules there. @default none */
+  layerRoots?: Record<string, string>;
   /** AWS_ENDPOINT_URL_* and credentials for the emulators, plus anything else every container gets. */
   baseEnvironment: Record<string, string>;
   /** Containers per function at most. */
@@ -111,7 +114,7 @@ export class LambdaService {
       bootstrapFile: options.bootstrapFile,
       taskRoot,
       environment: {
-        ...containerEnvironment(fn, this.model, options.baseEnvironment, taskRoot),
+        ...containerEnvironment(fn, this.model, options.baseEnvironment, taskRoot, options.layerRoots ?? {}),
         // Lambda hands each function its role's session credentials; locally they say which function signed a call.
         ...(options.iam?.credentialsFor(fn.name) ?? {}),
       },
@@ -496,9 +499,11 @@ function containerEnvironment(
   model: LocalModel,
   base: Record<string, string>,
   taskRoot: string,
+  layerRoots: Record<string, string>,
 ): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    NODE_PATH: nodePath(fn, layerRoots),
     TZ: ":UTC",
     LANG: "en_US.UTF-8",
     LAMBDA_TASK_ROOT: taskRoot,
@@ -513,6 +518,25 @@ function containerEnvironment(
     ...fn.environment,
     ...base,
   };
+}
+
+/**
+ * Where a function's code finds its layers' modules, as Lambda's NODE_PATH for Node.js runtimes has it
+ * ("Defined runtime environment variables": /opt/nodejs/node22/node_modules, then /opt/nodejs/node_modules).
+ * In AWS the layers are extracted into /opt in the function's order, a later one's files over an earlier
+ * one's; here each is unpacked apart, so the later layers come first, and each runtime-specific folder
+ * before any shared one. A layer not unpacked here (not in the program) adds nothing.
+ */
+export function nodePath(fn: Pick<LocalFunction, "runtime" | "layers">, layerRoots: Record<string, string>): string {
+  const roots = (fn.layers ?? [])
+    .map((arn) => layerRoots[arn])
+    .filter((root): root is string => root !== undefined)
+    .reverse();
+  const node = /^nodejs(\d+)\.x$/.exec(fn.runtime)?.[1];
+  return [
+    ...(node ? roots.map((root) => path.join(root, "nodejs", `node${node}`, "node_modules")) : []),
+    ...roots.map((root) => path.join(root, "nodejs", "node_modules")),
+  ].join(path.delimiter);
 }
 
 /**
