@@ -80,6 +80,10 @@ interface TopicDelivery {
   subscriptionArn: string;
   functionRef: string;
   trigger: string;
+  /** The subscription's dead-letter queue, for what SNS may not deliver. @default none */
+  deadLetterArn?: string;
+  /** Where what SNS may not deliver goes, once worked out: the DLQ, or null when SNS discards it. */
+  deadLetterQueue?: string | null;
 }
 
 /** A rule's or a schedule's target, as the graph declares it now: what delivering to it needs. */
@@ -152,15 +156,19 @@ export class EventRouter {
         if (subscription.filterPolicyScope) attributes.FilterPolicyScope = subscription.filterPolicyScope;
         const trigger = `sns ${topic.name}`;
         if (subscription.protocol === "sqs" && provisioned.localArns.has(subscription.endpoint)) {
-          // SNS sends with its own principal: the queue's policy must allow it for this topic.
-          if (!this.serviceMay("sns.amazonaws.com", { action: "sqs:SendMessage", resource: subscription.endpoint }, topic.arn, trigger))
-            continue;
+          // SNS sends with its own principal: the queue's policy must allow it for this topic. One that does not
+          // is a client-side error, which SNS does not retry: every message goes to the subscription's DLQ.
+          let endpoint = subscription.endpoint;
+          if (!this.serviceMay("sns.amazonaws.com", { action: "sqs:SendMessage", resource: endpoint }, topic.arn, trigger)) {
+            endpoint = this.deadLetterQueueFor(subscription, topic.arn, trigger) ?? "";
+            if (!endpoint) continue;
+          }
           if (subscription.rawMessageDelivery) attributes.RawMessageDelivery = "true";
           await clients.sns.send(
             new SubscribeCommand({
               TopicArn: topicArn,
               Protocol: "sqs",
-              Endpoint: provisioned.localArns.get(subscription.endpoint),
+              Endpoint: provisioned.localArns.get(endpoint),
               Attributes: attributes,
             }),
           );
@@ -178,12 +186,37 @@ export class EventRouter {
             subscriptionArn: subscription.arn,
             functionRef: subscription.endpoint,
             trigger,
+            deadLetterArn: subscription.deadLetterArn,
           };
           this.topicDeliveries.push(delivery);
           this.loops.push(this.deliverToFunction(delivery));
         } else this.cloudOnlySubscriptions.push(`${topic.name} → ${subscription.protocol}:${subscription.endpoint}`);
       }
     }
+  }
+
+  /**
+   * Where a subscription's messages go when SNS may not deliver them (a client-side error, not retried):
+   * its redrive policy's queue, when SNS may send there for the topic; otherwise none, and SNS discards them.
+   */
+  private deadLetterQueueFor(
+    subscription: { deadLetterArn?: string; endpoint: string },
+    topicArn: string,
+    trigger: string,
+  ): string | undefined {
+    const dlq = subscription.deadLetterArn;
+    const { provisioned, reporter } = this.options;
+    if (!dlq || !provisioned.queueUrls.has(dlq)) {
+      reporter.info(
+        `${trigger} → ${subscription.endpoint}: ${dlq ? `its dead-letter queue ${dlq} is not in the graph, so` : "the subscription has no dead-letter queue (redrivePolicy), so"} SNS discards what it may not deliver`,
+      );
+      return undefined;
+    }
+    if (!this.serviceMay("sns.amazonaws.com", { action: "sqs:SendMessage", resource: dlq }, topicArn, trigger)) return undefined;
+    reporter.info(
+      `${trigger} → ${subscription.endpoint}: SNS may not deliver there, a client-side error it does not retry, so each message goes to the subscription's dead-letter queue ${dlq}`,
+    );
+    return dlq;
   }
 
   private async deliverToFunction(delivery: TopicDelivery): Promise<void> {
@@ -205,11 +238,12 @@ export class EventRouter {
    * Returns how many it took.
    */
   private async takeTopicMessages(
-    { queueUrl, topicArn, subscriptionArn, functionRef, trigger }: TopicDelivery,
+    delivery: TopicDelivery,
     waitSeconds: number,
     accept: (event: unknown, sentAt: number) => void,
   ): Promise<number> {
-    const { clients } = this.options;
+    const { queueUrl, topicArn, subscriptionArn, functionRef, trigger } = delivery;
+    const { clients, provisioned } = this.options;
     const { Messages = [] } = await clients.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -223,6 +257,12 @@ export class EventRouter {
     for (const message of Messages) {
       if (this.lambda.permitsInvoke(functionRef, "sns.amazonaws.com", topicArn, trigger))
         accept(snsEvent(JSON.parse(message.Body!), topicArn, subscriptionArn), Number(message.Attributes?.SentTimestamp ?? Date.now()));
+      else {
+        // A client-side error: not retried; the message goes to the subscription's DLQ as SNS would have sent it.
+        const dlq = (delivery.deadLetterQueue ??=
+          this.deadLetterQueueFor({ ...delivery, endpoint: functionRef }, topicArn, trigger) ?? null);
+        if (dlq) await clients.sqs.send(new SendMessageCommand({ QueueUrl: provisioned.queueUrls.get(dlq), MessageBody: message.Body! }));
+      }
       await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
     return Messages.length;

@@ -214,6 +214,12 @@ export interface LocalSubscription {
   /** A filter policy (JSON), on the message's attributes or, with scope MessageBody, its body. */
   filterPolicy?: string;
   filterPolicyScope?: string;
+  /**
+   * Its redrive policy's queue: where SNS puts a message it cannot deliver. A client-side error (a function
+   * SNS may not invoke, a queue whose policy keeps SNS out) is not retried, so the message goes there at
+   * once ("Amazon SNS dead-letter queues (DLQs)", SNS Developer Guide). @default none: SNS discards it
+   */
+  deadLetterArn?: string;
 }
 
 /** A bucket's event notifications (one BucketNotification per bucket), to functions, queues and topics. */
@@ -732,8 +738,26 @@ function topicsOf(graph: Graph): LocalTopic[] {
         rawMessageDelivery: s.state.rawMessageDelivery === true || s.state.rawMessageDelivery === "true",
         filterPolicy: s.state.filterPolicy || undefined,
         filterPolicyScope: s.state.filterPolicyScope || undefined,
+        deadLetterArn: redriveTargetOf(s),
       })),
   }));
+}
+
+/** A subscription's redrive policy's queue; a policy SNS would refuse (not JSON, no queue ARN) stops the start. */
+function redriveTargetOf(subscription: CapturedResource): string | undefined {
+  const policy = subscription.state.redrivePolicy;
+  if (policy === undefined || policy === null || policy === "") return undefined;
+  let target: unknown;
+  try {
+    target = JSON.parse(String(policy)).deadLetterTargetArn;
+  } catch {
+    target = undefined;
+  }
+  if (typeof target !== "string" || !target.startsWith("arn:aws:sqs:"))
+    throw new GraphRefusedError(
+      `${subscription.urn}: its redrivePolicy ${JSON.stringify(policy)} has no deadLetterTargetArn of an SQS queue; SNS refuses it`,
+    );
+  return target;
 }
 
 function bucketNotificationsOf(graph: Graph): LocalBucketNotification[] {

@@ -98,7 +98,7 @@ describe("local cloud: event sources (fixture events-program)", function () {
     expect(await recorded((e) => e.Records?.[0]?.Sns?.Message === "filtered out")).to.deep.equal([]);
   });
 
-  it("delivers SNS messages raw to the queue that asks for it, and not to the queue whose policy keeps SNS out", async () => {
+  it("delivers SNS messages raw to the queue that asks for it, and what SNS may not deliver to its subscriptions' dead-letter queue", async () => {
     await clients.sns.send(
       new PublishCommand({
         TopicArn: cloud.outputs.newsTopic,
@@ -111,12 +111,31 @@ describe("local cloud: event sources (fixture events-program)", function () {
       return messages.includes("raw body") ? messages : undefined;
     }, "the raw copy");
     expect(copies).to.include("raw body");
+    // The closed queue (its policy keeps SNS out) and the function SNS may not invoke: each a client-side error,
+    // so SNS puts the message, as it would have sent it, in their subscriptions' dead-letter queue at once.
+    // Earlier messages to the topic are there too: the ones of this test are kept, across drains.
+    const dead: any[] = [];
+    await eventually(async () => {
+      dead.push(...(await drain(cloud.outputs.newsDeadUrl)).map((m) => JSON.parse(m.Body!)).filter((b) => b.Message === "raw body"));
+      return dead.length >= 2 ? dead : undefined;
+    }, "both dead letters");
+    expect(dead).to.have.length(2);
+    for (const envelope of dead)
+      expect(envelope).to.deep.include({ Type: "Notification", Message: "raw body", TopicArn: cloud.outputs.newsTopic });
     expect(await drain(cloud.outputs.closedUrl)).to.deep.equal([]);
     expect(
       lines.some((l) =>
         /^AccessDenied sns news-[0-9a-f]{7}: sns\.amazonaws\.com may not sqs:SendMessage on .*news-closed-[0-9a-f]{7} for /.test(l),
       ),
     ).to.equal(true);
+    expect(
+      lines.filter((l) =>
+        /→ .*news-closed-[0-9a-f]{7}: SNS may not deliver there, a client-side error .* dead-letter queue .*news-dead-/.test(l),
+      ),
+    ).to.have.length(1);
+    expect(
+      lines.filter((l) => /→ .*photo-handler.*: SNS may not deliver there, a client-side error .* dead-letter queue .*news-dead-/.test(l)),
+    ).to.have.length(1);
   });
 
   it("matches PutEvents on the custom bus against the rule's pattern, delivers to the function and the queue, and what it cannot deliver to that target's DLQ", async () => {

@@ -880,3 +880,39 @@ describe("local cloud: an HTTP API's payload format 1.0 event", () => {
     });
   });
 });
+
+describe("local cloud: an SNS subscription's redrive policy", () => {
+  it("reads its dead-letter queue, and stops the start on a policy SNS refuses, naming the subscription", async () => {
+    const { graph } = await stackGraph("dev");
+    const topic = graph.resources.find((r) => r.type === "aws:sns/topic:Topic")!;
+    const urn = "urn:pulumi:dev::platform::aws:sns/topicSubscription:TopicSubscription::late";
+    const withPolicy = (redrivePolicy: unknown) => ({
+      ...graph,
+      resources: [
+        ...graph.resources,
+        {
+          ...topic,
+          urn,
+          type: "aws:sns/topicSubscription:TopicSubscription",
+          name: "late",
+          arn: `${topic.arn}:late`,
+          state: { topic: topic.arn, protocol: "sqs", endpoint: "arn:aws:sqs:eu-west-1:111111111111:late", redrivePolicy },
+        },
+      ],
+    });
+    const subscription = (model: ReturnType<typeof buildModel>) =>
+      model.topics.flatMap((t) => t.subscriptions).find((s) => s.arn === `${topic.arn}:late`)!;
+    const dlq = "arn:aws:sqs:eu-west-1:111111111111:late-dead";
+    expect(subscription(buildModel(withPolicy(JSON.stringify({ deadLetterTargetArn: dlq })))).deadLetterArn).to.equal(dlq);
+    for (const none of [undefined, ""]) expect(subscription(buildModel(withPolicy(none))).deadLetterArn).to.equal(undefined);
+    for (const refused of [
+      "{not json",
+      JSON.stringify({}),
+      JSON.stringify({ deadLetterTargetArn: "arn:aws:sns:eu-west-1:111111111111:t" }),
+    ])
+      expect(() => buildModel(withPolicy(refused)), refused).to.throw(
+        GraphRefusedError,
+        `${urn}: its redrivePolicy ${JSON.stringify(refused)} has no deadLetterTargetArn of an SQS queue; SNS refuses it`,
+      );
+  });
+});
