@@ -8,6 +8,7 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import { MessagePort, workerData } from "worker_threads";
 import { resolveLocalhostSubdomains } from "../localhost-dns";
+import { watchModuleScope } from "./module-scope";
 import { type ContainerTiming, type Invocation, decodeInvocation, encodeResult } from "./wire";
 
 export interface ContainerData {
@@ -143,6 +144,8 @@ async function main(): Promise<void> {
   const port: MessagePort = workerData.port;
   const output = captureOutput(port);
   resolveLocalhostSubdomains();
+  // A module the artifact lacks that only the program's node_modules has would fail in AWS: said in the logs.
+  watchModuleScope(data.taskRoot, process.env.NODE_PATH, (line) => console.warn(line));
   if (data.enableSourceMaps) process.setSourceMapsEnabled(true);
   const started = performance.now();
   let handler: (...args: any[]) => any;

@@ -151,6 +151,21 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
     expect(multi.headers.get("x-one")).to.equal("1");
   });
 
+  it("says once, in the function's logs, that a package found only in the program's node_modules would fail in Lambda", async () => {
+    const staged = api("staged").url;
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${staged}/dev/v1/x?outside=1`);
+      expect(await bodyOf(res)).to.deep.equal({ parsed: { a: 1 }, sdk: "object" });
+    }
+    const said = lines.filter((l) => l.includes("outside the function's artifact and layers"));
+    expect(said).to.have.length(1);
+    expect(said[0]).to.match(
+      /local cloud: require\("yaml"\) found .*node_modules\/yaml\/.*; Lambda has only those and the runtime's AWS SDK, so there it fails with Runtime\.ImportModuleError: package "yaml" into the artifact or a layer/,
+    );
+    // The runtime's SDK, and the function's own files, are Lambda's too.
+    expect(lines.some((l) => l.includes('require("@aws-sdk/client-sqs") found'))).to.equal(false);
+  });
+
   it("answers a CORS preflight itself, for an allowed origin only, and adds the configured headers to responses", async () => {
     const staged = api("staged").url;
     const preflight = (origin: string) =>

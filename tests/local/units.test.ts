@@ -12,6 +12,7 @@ import { DEFAULT_RETRY_POLICY } from "../../local/event-retry";
 import { batchItemFailures } from "../../local/queues";
 import type { IncomingMessage } from "http";
 import { EventParts, mapResponseV1, payloadV1 } from "../../local/http-api";
+import { outsideModule, packageOf } from "../../local/lambda/module-scope";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
 import { decodeInvocation, decodeResult, encodeInvocation, encodeResult } from "../../local/lambda/wire";
@@ -914,5 +915,35 @@ describe("local cloud: an SNS subscription's redrive policy", () => {
         GraphRefusedError,
         `${urn}: its redrivePolicy ${JSON.stringify(refused)} has no deadLetterTargetArn of an SQS queue; SNS refuses it`,
       );
+  });
+});
+
+describe("local cloud: what a function's code may require in Lambda", () => {
+  const roots = ["/task/", "/layers/a/nodejs/node_modules/"];
+  const builtin = (r: string) => ["fs", "path"].includes(r);
+  const outside = (request: string, parent: string | undefined, resolved: string) =>
+    outsideModule(request, parent, resolved, roots, builtin);
+
+  it("names the package of a bare specifier, scoped or not", () => {
+    expect(packageOf("zod")).to.equal("zod");
+    expect(packageOf("zod/lib/types")).to.equal("zod");
+    expect(packageOf("@scope/pkg/sub/path")).to.equal("@scope/pkg");
+  });
+
+  it("flags a bare require from the function's files that resolved outside its artifact and layers", () => {
+    expect(outside("zod", "/task/index.js", "/program/node_modules/zod/index.js")).to.equal(true);
+    expect(outside("@scope/pkg/x", "/layers/a/nodejs/node_modules/own/index.js", "/program/node_modules/@scope/pkg/x.js")).to.equal(true);
+  });
+
+  it("leaves alone relative and absolute paths, built-ins, the runtime's SDK, modules the roots hold, and requires made by other packages", () => {
+    expect(outside("./util", "/task/index.js", "/program/util.js")).to.equal(false);
+    expect(outside("/abs/x", "/task/index.js", "/abs/x.js")).to.equal(false);
+    expect(outside("node:fs", "/task/index.js", "node:fs")).to.equal(false);
+    expect(outside("fs", "/task/index.js", "fs")).to.equal(false);
+    expect(outside("@aws-sdk/client-sqs", "/task/index.js", "/program/node_modules/@aws-sdk/client-sqs/index.js")).to.equal(false);
+    expect(outside("zod", "/task/index.js", "/task/node_modules/zod/index.js")).to.equal(false);
+    expect(outside("zod", "/task/index.js", "/layers/a/nodejs/node_modules/zod/index.js")).to.equal(false);
+    expect(outside("tslib", "/program/node_modules/@aws-sdk/client-sqs/index.js", "/program/node_modules/tslib/index.js")).to.equal(false);
+    expect(outside("zod", undefined, "/program/node_modules/zod/index.js")).to.equal(false);
   });
 });
