@@ -60,6 +60,8 @@ describe("local cloud: Lambda layers", () => {
     );
     // A runtime without a Node.js version has the shared folders only; a layer not unpacked adds nothing.
     expect(nodePath({ runtime: "provided.al2023", layers: ["a", "elsewhere"] }, roots)).to.equal("/l/a/nodejs/node_modules");
+    for (const runtime of ["java-nodejs22.x", "nodejs22.x-preview"])
+      expect(nodePath({ runtime, layers: ["a"] }, roots), runtime).to.equal("/l/a/nodejs/node_modules");
     expect(nodePath({ runtime: "nodejs22.x", layers: [] }, roots)).to.equal("");
     expect(nodePath({ runtime: "nodejs22.x" }, roots)).to.equal("");
   });

@@ -810,6 +810,11 @@ describe("local cloud: an HTTP API's payload format 1.0 response", () => {
     );
     expect(map({ statusCode: 204 })).to.deep.equal({ status: 204, headers: [], body: "" });
     expect(map({ statusCode: 200, body: null }).body).to.equal("");
+    expect(map({ statusCode: 200, headers: null, multiValueHeaders: null, body: "ok" })).to.deep.equal({
+      status: 200,
+      headers: [],
+      body: "ok",
+    });
   });
 
   it("infers nothing: a plain value, a body that is not text, or a status outside 100-599 is API Gateway's 500", () => {
@@ -836,7 +841,7 @@ describe("local cloud: an HTTP API's payload format 1.0 event", () => {
     }) as unknown as EventParts;
 
   it("names the default route's resource $default, and gives no authorizer's claims or caller when there is none", () => {
-    const event = payloadV1(request(["Host", "api1.example:3000", "X-A", "1", "x-a", "2"]), parts("$default"));
+    const event = payloadV1(request(["Host", "api1.example:3000", "X-A", "1", "x-a", "2", "User-Agent", "tests"]), parts("$default"));
     expect(event).to.deep.include({ resource: "$default", stageVariables: null, pathParameters: null, body: null });
     expect(event.headers).to.deep.include({ host: "api1.example:3000", "x-a": "2" });
     expect(event.multiValueHeaders).to.deep.include({ "x-a": ["1", "2"] });
@@ -849,12 +854,14 @@ describe("local cloud: an HTTP API's payload format 1.0 event", () => {
     });
     expect(context.identity).to.deep.include({
       sourceIp: "10.0.0.9",
+      userAgent: "tests",
       accessKey: null,
       accountId: null,
       caller: null,
       user: null,
       userArn: null,
     });
+    expect(context.protocol).to.equal("HTTP/1.1");
   });
 
   it("carries a JWT's claims and scopes, a Lambda authorizer's context, an IAM caller, and the stage's variables", () => {
@@ -862,6 +869,9 @@ describe("local cloud: an HTTP API's payload format 1.0 event", () => {
     expect(jwt.stageVariables).to.deep.equal({ tier: "gold" });
     expect((jwt.requestContext as any).authorizer).to.deep.equal({ claims: { sub: "ann" }, scopes: ["read"] });
     expect((jwt.requestContext as any).resourcePath).to.equal("/things");
+    // Without a Host header or a User-Agent: localhost stands in for API Gateway's domain, and no agent.
+    expect(jwt.requestContext).to.deep.include({ domainName: "localhost", domainPrefix: "localhost" });
+    expect((jwt.requestContext as any).identity.userAgent).to.equal("");
     const lambda = payloadV1(request([]), parts("GET /things"), { context: { user: "ann" } });
     expect((lambda.requestContext as any).authorizer).to.deep.equal({ lambda: { user: "ann" } });
     const iam = {
