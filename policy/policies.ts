@@ -36,6 +36,7 @@ const BUCKET = "aws:s3/bucket:Bucket";
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const ROLE = "aws:iam/role:Role";
 const ALIAS = "aws:lambda/alias:Alias";
+const FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl";
 const INTEGRATION = "aws:apigatewayv2/integration:Integration";
 const DEPLOYMENT_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup";
 /** What an account (and region) may hold only once, so two stacks declaring it collide in AWS. */
@@ -773,6 +774,19 @@ export const policies: Policy[] = [
       if (environment === "prod" && args.type === FUNCTION && args.props.environment?.variables?.[ENV.faultInjection] === "on") {
         report(`function ${args.name} has fault injection on in prod`);
       }
+    },
+  },
+  {
+    name: "function-urls-private-in-prod",
+    description:
+      "No Lambda function URL is public (auth type NONE) in prod: it would bypass the edge's WAF, Shield and origin check; one of auth type AWS_IAM sits behind CloudFront's origin access control.",
+    configSchema,
+    validateResource: (args, report) => {
+      const { environment = "prod" } = args.getConfig<PlatformPolicyConfig>();
+      if (environment === "prod" && args.type === FUNCTION_URL && args.props.authorizationType !== "AWS_IAM")
+        report(
+          `function URL ${args.name} is public (authorizationType ${args.props.authorizationType}) in prod, bypassing the edge's WAF, Shield and origin check: use AWS_IAM, behind CloudFront with origin access control`,
+        );
     },
   },
   {

@@ -1580,6 +1580,18 @@ const cases: Case[] = [
     ],
   },
   {
+    policy: "function-urls-private-in-prod",
+    compliant: [res("aws:lambda/functionUrl:FunctionUrl", "url", { functionName: "fn", authorizationType: "AWS_IAM" })],
+    violations: [
+      {
+        resources: [res("aws:lambda/functionUrl:FunctionUrl", "url", { functionName: "fn", authorizationType: "NONE" })],
+        messages: [
+          "function URL url is public (authorizationType NONE) in prod, bypassing the edge's WAF, Shield and origin check: use AWS_IAM, behind CloudFront with origin access control",
+        ],
+      },
+    ],
+  },
+  {
     policy: "stateful-resources-protected-in-prod",
     compliant: [
       res("aws:dynamodb/table:Table", "t", {}, { protect: true }),
@@ -1690,6 +1702,10 @@ describe("the policy pack", () => {
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "dev" })).to.deep.equal([]);
     expect(await messagesOf("no-fault-injection-in-prod", faulty, { environment: "stage" })).to.deep.equal([]);
     expect(await messagesOf("no-fault-injection-in-prod", faulty, {})).to.have.length(1);
+    const publicUrl = [res("aws:lambda/functionUrl:FunctionUrl", "url", { functionName: "fn", authorizationType: "NONE" })];
+    for (const environment of ["dev", "stage"])
+      expect(await messagesOf("function-urls-private-in-prod", publicUrl, { environment }), environment).to.deep.equal([]);
+    expect(await messagesOf("function-urls-private-in-prod", publicUrl, { environment: "prod" })).to.have.length(1);
     expect(await messagesOf("functions-reserve-concurrency-in-prod", [fn()], { environment: "dev" })).to.deep.equal([]);
     const passThrough = [fn({ tracingConfig: { mode: "PassThrough" } })];
     expect(await messagesOf("functions-traced", passThrough, { environment: "dev" })).to.deep.equal([]);
