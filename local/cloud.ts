@@ -550,26 +550,33 @@ class Startup {
     // One validator for every API: an issuer's keys are fetched once.
     const jwt = new JwtValidator(httpsJson(this.options.issuerCa));
     for (const [i, api] of this.model.apis.entries()) {
-      const port = i === 0 ? this.options.port : 0;
-      const server = await startApiServer({
-        api,
-        lambda: () => this.service,
-        alarms,
-        reporter: this.reporter,
-        accountId: this.model.accountId,
-        region: this.model.region,
-        profile: this.profile,
-        port,
-        host: this.options.host,
-        enforceThrottle: this.options.enforceThrottle,
-        jwt,
-        iam,
-      }).catch((err) => {
-        throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
-      });
-      servers.push(this.track(server, (s) => s.close()));
+      const server = await this.onPort(i === 0 ? this.options.port : 0, (port) =>
+        startApiServer({
+          api,
+          lambda: () => this.service,
+          alarms,
+          reporter: this.reporter,
+          accountId: this.model.accountId,
+          region: this.model.region,
+          profile: this.profile,
+          port,
+          host: this.options.host,
+          enforceThrottle: this.options.enforceThrottle,
+          jwt,
+          iam,
+        }),
+      );
+      servers.push(server);
     }
     return servers;
+  }
+
+  /** A server started on `port`, stopped with the local cloud; a port in use is the CLI's PortInUseError (exit 2). */
+  private async onPort<S extends { close(): Promise<void> }>(port: number, start: (port: number) => Promise<S>): Promise<S> {
+    const server = await start(port).catch((err) => {
+      throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
+    });
+    return this.track(server, (s) => s.close());
   }
 
   /**
@@ -579,20 +586,19 @@ class Startup {
   private async startFunctionUrls(iam: IamAuthority | undefined, firstOnPort: boolean): Promise<FunctionUrlServer[]> {
     const servers: FunctionUrlServer[] = [];
     for (const [i, url] of this.model.functionUrls.entries()) {
-      const port = i === 0 && firstOnPort ? this.options.port : 0;
-      const server = await startFunctionUrlServer({
-        url,
-        lambda: () => this.service,
-        reporter: this.reporter,
-        accountId: this.model.accountId,
-        region: this.model.region,
-        port,
-        host: this.options.host,
-        iam,
-      }).catch((err) => {
-        throw err.code === "EADDRINUSE" ? new PortInUseError(port) : err;
-      });
-      servers.push(this.track(server, (s) => s.close()));
+      const server = await this.onPort(i === 0 && firstOnPort ? this.options.port : 0, (port) =>
+        startFunctionUrlServer({
+          url,
+          lambda: () => this.service,
+          reporter: this.reporter,
+          accountId: this.model.accountId,
+          region: this.model.region,
+          port,
+          host: this.options.host,
+          iam,
+        }),
+      );
+      servers.push(server);
     }
     return servers;
   }

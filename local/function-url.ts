@@ -18,8 +18,21 @@
 import { randomUUID } from "crypto";
 import * as http from "http";
 import type { Reporter } from "./console";
-import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
-import { Answer, clfTime, eventBody, iamCaller, listen, LocalServer, mapResponseV2, requestFields, sourceIpOf } from "./http-api";
+import { isPreflight, preflightHeaders } from "./cors";
+import {
+  Answer,
+  apiError,
+  clfTime,
+  eventBody,
+  hostOf,
+  iamCaller,
+  listen,
+  LocalServer,
+  mapResponseV2,
+  requestFields,
+  sourceIpOf,
+  writeAnswer,
+} from "./http-api";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf, Call } from "./iam/requests";
 import type { LambdaService } from "./lambda/service";
@@ -109,17 +122,11 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
     const served = url;
     const trigger = `function URL ${served.name}`;
-    const send = (answer: Answer, preflight = false) => {
-      const headers: string[] = [];
-      for (const [name, value] of served.cors && !preflight ? responseHeaders(served.cors, origin, answer.headers) : answer.headers)
-        headers.push(name, value);
-      headers.push("x-amzn-requestid", requestId, "content-length", String(Buffer.byteLength(answer.body)));
-      res.writeHead(answer.status, headers);
-      res.end(answer.body);
-    };
+    const send = (answer: Answer, preflight = false) =>
+      writeAnswer(res, answer, served.cors && !preflight ? { cors: served.cors, origin } : undefined, ["x-amzn-requestid", requestId]);
     const lambda = options.lambda();
     // Not ready yet (a state AWS has not): the local cloud's one answer on every port, as its API ports give it.
-    if (!lambda) return send({ status: 503, headers: [["content-type", "application/json"]], body: '{"message":"Service Unavailable"}' });
+    if (!lambda) return send(apiError(503, "Service Unavailable"));
     // With CORS configured, Lambda answers every preflight itself.
     if (served.cors && isPreflight(req.method, req.headers))
       return send({ status: 204, headers: preflightHeaders(served.cors, origin!), body: "" }, true);
@@ -207,7 +214,7 @@ export function functionUrlEvent(
     accountId: iam ? accountId : "anonymous",
     apiId: url.urlId,
     ...(iam ? { authorizer: { iam } } : {}),
-    domainName: (headers.host ?? "localhost").replace(/:\d+$/, ""),
+    domainName: hostOf(headers),
     domainPrefix: url.urlId,
     http: {
       method: req.method,

@@ -12,7 +12,7 @@ import type { InvokeOutcome } from "./lambda/pool";
 import type { LambdaService } from "./lambda/service";
 import { isPreflight, preflightHeaders, responseHeaders } from "./cors";
 import { clock, RequestProfile } from "./profile";
-import type { Integration, LocalApi, LocalRoute, LocalStage } from "./model";
+import type { Integration, LocalApi, LocalCors, LocalRoute, LocalStage } from "./model";
 import { RouteTable } from "./routes";
 import {
   AuthorizerCache,
@@ -88,7 +88,8 @@ const HOP_BY_HOP = new Set([
  */
 export type Answer = { status: number; headers: [string, string][]; body: string | Buffer };
 
-const apiError = (status: number, message: string): Answer => ({
+/** API Gateway's own JSON error answers: `{"message": ...}`. */
+export const apiError = (status: number, message: string): Answer => ({
   status,
   headers: [["content-type", "application/json"]],
   body: JSON.stringify({ message }),
@@ -96,8 +97,8 @@ const apiError = (status: number, message: string): Answer => ({
 
 const NO_BODY = Buffer.alloc(0);
 
-/** API Gateway's answer to a function result that is no response (made once: answers are not changed once made). */
-const INVALID_RESPONSE = apiError(500, "Internal Server Error");
+/** API Gateway's 500 (made once: answers are not changed once made). */
+const INTERNAL_ERROR = apiError(500, "Internal Server Error");
 
 const requestIdPrefix = randomBytes(6).toString("base64url");
 let requestCount = 0;
@@ -274,13 +275,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
           { ApiId: options.api.id, Stage: served.stage.name },
           `API ${options.api.name} answered ${answer.status}`,
         );
-      // writeHead's flat form, [name, value, name, value, ...], built at once.
-      const headers: string[] = [];
-      for (const [name, value] of cors && !preflight ? responseHeaders(cors, origin, answer.headers) : answer.headers)
-        headers.push(name, value);
-      headers.push("apigw-requestid", requestId, "content-length", String(Buffer.byteLength(answer.body)));
-      res.writeHead(answer.status, headers);
-      res.end(answer.body);
+      writeAnswer(res, answer, cors && !preflight ? { cors, origin } : undefined, ["apigw-requestid", requestId]);
     };
     // The port may listen before the functions are loaded: a request then gets API Gateway's 503, never a crash.
     const lambda = options.lambda();
@@ -330,21 +325,17 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         options.reporter.info(
           `api ${route.routeKey}: ${integration.functionArn} is not a function of this program, so it does not run locally and the route answers 500; define the function in the program to run it here`,
         );
-        return send(apiError(500, "Internal Server Error"));
+        return send(INTERNAL_ERROR);
       }
       // API Gateway invokes as apigateway.amazonaws.com for the route's ARN; without a matching permission it answers 500.
       if (!lambda.permitsInvoke(integration.functionArn, "apigateway.amazonaws.com", routeArn, `api ${route.routeKey}`))
-        return send(apiError(500, "Internal Server Error"));
-      // A payload format 1.0 integration gets REST's event (the authorizer, if any, had the 2.0 one).
-      if (integration.payloadFormatVersion === "1.0") {
-        void invokeRoute(lambda, integration.functionArn, payloadV1(req, parts, authorized), route.routeKey, mapResponseV1).then(
-          ({ answer }) => send(answer),
-        );
-        return;
-      }
-      const event = eventOf ? eventOf() : payloadV2(req, parts);
+        return send(INTERNAL_ERROR);
+      // A payload format 1.0 integration gets REST's event, with the authorizer's answer in it (the authorizer,
+      // if any, had the 2.0 one); a 2.0 one the event the authorizer had, if any.
+      const v1 = integration.payloadFormatVersion === "1.0";
+      const event = v1 ? payloadV1(req, parts, authorized) : eventOf ? eventOf() : payloadV2(req, parts);
       // A new requestContext: the authorizer's event shares the one it was built with.
-      if (authorized)
+      if (authorized && !v1)
         event.requestContext = {
           ...(event.requestContext as Record<string, unknown>),
           authorizer: authorized.jwt
@@ -354,21 +345,23 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
               : { lambda: authorized.context ?? null },
         };
       const routed = options.profile ? clock() : 0;
-      void invokeRoute(lambda, integration.functionArn, event, route.routeKey).then(({ answer, outcome }) => {
-        const mapped = options.profile ? clock() : 0;
-        send(answer);
-        const t = outcome?.timing;
-        if (options.profile && t)
-          options.profile.add({
-            read: read - arrived,
-            route: routed - read,
-            "to container": t.start - routed,
-            handler: t.end - t.start,
-            "from container": t.back - t.end,
-            map: mapped - t.back,
-            write: clock() - mapped,
-          });
-      });
+      void invokeRoute(lambda, integration.functionArn, event, route.routeKey, v1 ? mapResponseV1 : mapResponseV2).then(
+        ({ answer, outcome }) => {
+          const mapped = options.profile ? clock() : 0;
+          send(answer);
+          const t = outcome?.timing;
+          if (options.profile && t)
+            options.profile.add({
+              read: read - arrived,
+              route: routed - read,
+              "to container": t.start - routed,
+              handler: t.end - t.start,
+              "from container": t.back - t.end,
+              map: mapped - t.back,
+              write: clock() - mapped,
+            });
+        },
+      );
     };
     if (route.authorizationType === "CUSTOM" || route.authorizationType === "JWT" || route.authorizationType === "AWS_IAM") {
       let built: Record<string, unknown> | undefined;
@@ -381,7 +374,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
         // An authorizer that cannot be run at all (its version gone) is API Gateway's 500, never a crash.
         (err: Error) => {
           options.reporter.info(`api ${route.routeKey}: its authorizer could not run: ${err.message}`);
-          send(apiError(500, "Internal Server Error"));
+          send(INTERNAL_ERROR);
         },
       );
       return;
@@ -440,6 +433,34 @@ export interface EventParts {
   requestId: string;
   stage: LocalStage;
   options: ApiServerOptions;
+}
+
+/**
+ * Writes an answer: its headers, the configured CORS ones in place of its own when `cors` is given (not for
+ * a preflight, whose headers are CORS's already), the request id header, and the body's length; the head
+ * and a text body in one write.
+ */
+export function writeAnswer(
+  res: http.ServerResponse,
+  answer: Answer,
+  cors: { cors: LocalCors; origin: string | undefined } | undefined,
+  [idHeader, requestId]: [string, string],
+): void {
+  // writeHead's flat form, [name, value, name, value, ...], built at once.
+  const headers: string[] = [];
+  for (const [name, value] of cors ? responseHeaders(cors.cors, cors.origin, answer.headers) : answer.headers) headers.push(name, value);
+  headers.push(idHeader, requestId, "content-length", String(Buffer.byteLength(answer.body)));
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+}
+
+/** The host a request names, without its port (the event's domainName), or localhost when it names none. */
+export const hostOf = (headers: Record<string, string>): string => (headers.host ?? "localhost").replace(/:\d+$/, "");
+
+/** A response's `statusCode` when it is a valid HTTP status (an integer from 100 to 599), as API Gateway takes it. */
+function statusOf(value: { statusCode?: unknown }): number | undefined {
+  const status = Number(value.statusCode);
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
 }
 
 /** An answer with more headers. */
@@ -501,7 +522,7 @@ export function eventBody(event: Record<string, unknown>, body: Buffer, contentT
 /** The payload format 2.0 event, as API Gateway builds it. */
 export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {
   const { headers, cookies, query } = requestFields(req, parts.rawQueryString);
-  const host = (headers.host ?? "localhost").replace(/:\d+$/, "");
+  const host = hostOf(headers);
   const now = new Date();
   // Built field by field, in API Gateway's order; the optional ones only when present.
   const event: Record<string, unknown> = {
@@ -568,7 +589,7 @@ function invokeRoute(
   const work = lambda
     .invoke(functionArn, event, `api ${routeKey}`, {
       // Mapped as the invocation is reported, so its line carries the status the client gets.
-      status: (outcome) => (answer = outcome.error ? INVALID_RESPONSE : map(outcome.payload ?? "null")).status,
+      status: (outcome) => (answer = outcome.error ? INTERNAL_ERROR : map(outcome.payload ?? "null")).status,
       trace: (event.headers as Record<string, string> | undefined)?.["x-amzn-trace-id"],
     })
     .then((outcome): Routed => ({ answer: answer!, outcome }));
@@ -591,7 +612,7 @@ async function withIntegrationTimeout(work: Promise<Routed>): Promise<Routed> {
  * Maps a function's result to the HTTP response, as payload format 2.0 does; a result that is no
  * response gets `invalid` (@default API Gateway's 500).
  */
-export function mapResponseV2(payload: string, invalid: Answer = INVALID_RESPONSE): Answer {
+export function mapResponseV2(payload: string, invalid: Answer = INTERNAL_ERROR): Answer {
   let value: any;
   try {
     value = JSON.parse(payload);
@@ -604,8 +625,8 @@ export function mapResponseV2(payload: string, invalid: Answer = INVALID_RESPONS
     const body = typeof value === "string" ? value : payload;
     return { status: 200, headers: [["content-type", "application/json"]], body };
   }
-  const status = Number(value.statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return invalid;
+  const status = statusOf(value);
+  if (status === undefined) return invalid;
   const headers: [string, string][] = [];
   const given = value.headers;
   if (given !== null && typeof given === "object")
@@ -626,12 +647,12 @@ export function mapResponseV1(payload: string): Answer {
   try {
     value = JSON.parse(payload);
   } catch {
-    return INVALID_RESPONSE;
+    return INTERNAL_ERROR;
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return INVALID_RESPONSE;
-  const status = Number(value.statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return INVALID_RESPONSE;
-  if (value.body !== undefined && value.body !== null && typeof value.body !== "string") return INVALID_RESPONSE;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return INTERNAL_ERROR;
+  const status = statusOf(value);
+  if (status === undefined) return INTERNAL_ERROR;
+  if (value.body !== undefined && value.body !== null && typeof value.body !== "string") return INTERNAL_ERROR;
   const headers: [string, string][] = [];
   const single = value.headers !== null && typeof value.headers === "object" ? value.headers : {};
   const multi = value.multiValueHeaders !== null && typeof value.multiValueHeaders === "object" ? value.multiValueHeaders : {};
@@ -676,7 +697,7 @@ export function payloadV1(
       (multiQuery[key] ??= []).push(value);
     }
   }
-  const host = (headers.host ?? "localhost").replace(/:\d+$/, "");
+  const host = hostOf(headers);
   const resource = resourceOf(parts.routeKey);
   const now = new Date();
   const iam = authorized?.iam;
@@ -779,7 +800,7 @@ function proxy(
         }
         resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
       });
-      res.on("error", () => resolve(apiError(500, "Internal Server Error")));
+      res.on("error", () => resolve(INTERNAL_ERROR));
     });
     const where = integration.configKey
       ? `point it elsewhere with \`npm start -- --config ${integration.configKey}=http://127.0.0.1:8080\` (or the stack's ${integration.configKey})`

@@ -645,15 +645,23 @@ function corsOf(cors: Record<string, any> | undefined): LocalCors | undefined {
 }
 
 /**
+ * The function a resource names as Lambda's `FunctionName` takes it (a URL's, a permission's): by name,
+ * id, ARN, or an ARN of a function of the same name (a partial or another-region spelling).
+ */
+export function functionResource(graph: Graph, ref: string): CapturedResource | undefined {
+  return ofType(graph, "aws:lambda/function:Function").find(
+    (f) => f.state.name === ref || f.arn === ref || f.id === ref || (!!f.arn && ref.endsWith(`:function:${f.state.name}`)),
+  );
+}
+
+/**
  * Each function URL of the graph. One whose function is not in the program (a name or ARN written in) is
  * served, and says on each request that its function does not run here, as an API route to one does.
  */
 function functionUrlsOf(graph: Graph): LocalFunctionUrl[] {
-  const functions = ofType(graph, "aws:lambda/function:Function");
   return ofType(graph, "aws:lambda/functionUrl:FunctionUrl").map((r): LocalFunctionUrl => {
     const s = r.state;
-    const ref = String(s.functionName ?? "");
-    const fn = functions.find((f) => f.state.name === ref || f.arn === ref || (f.arn && ref.endsWith(`:function:${f.state.name}`)));
+    const fn = functionResource(graph, String(s.functionName ?? ""));
     // CreateFunctionUrlConfig accepts these two auth types and invoke modes, and nothing else.
     const authType = s.authorizationType;
     if (authType !== "NONE" && authType !== "AWS_IAM")

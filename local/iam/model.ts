@@ -5,6 +5,7 @@
  * Lambda writes them into its resource policy); and which customer key encrypts which resource.
  */
 import { Graph, revealSecrets } from "../../graph/capture";
+import { functionResource } from "../model";
 import type { NamedPolicy, PolicyDocument, Statement } from "./evaluate";
 
 export interface IamRole {
@@ -174,14 +175,10 @@ function resourcePoliciesOf(graph: Graph): Map<string, NamedPolicy> {
  * (`lambda:FunctionUrlAuthType`, `lambda:InvokedViaFunctionUrl`), as conditions.
  */
 function functionPermissions(graph: Graph): Map<string, Statement[]> {
-  const functions = ofType(graph, "aws:lambda/function:Function");
-  const arnOf = (ref: string) =>
-    functions.find((f) => f.state.name === ref || f.arn === ref || f.id === ref || (f.arn && ref.endsWith(`:function:${f.state.name}`)))
-      ?.arn;
   const byFunction = new Map<string, Statement[]>();
   for (const p of ofType(graph, "aws:lambda/permission:Permission")) {
     const s = p.state;
-    const arn = arnOf(String(s.function));
+    const arn = functionResource(graph, String(s.function))?.arn;
     if (!arn) continue;
     const principal = String(s.principal);
     const condition: Record<string, Record<string, string>> = {};
