@@ -3,7 +3,7 @@
  * one run with autocannon against GET /health. Prints req/s, p50 and p99, the share of the bare
  * server's throughput, and the drift over six back-to-back runs with the local cloud's RSS after each;
  * then hot reload's edit-to-served latency (bench/reload.ts).
- * Options: --duration <s> (15), --drift-runs <n> (6), --drift-duration <s> (10), --quiet (no invocation lines).
+ * Options: --duration <s> (15), --warmup <s> (10), --drift-runs <n> (6), --drift-duration <s> (10), --quiet (no invocation lines).
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -165,11 +165,12 @@ const row = (name: string, f: Figures, bare?: Figures) =>
 async function main(): Promise<void> {
   const opts = new Command("bench:local")
     .option("--duration <s>", "seconds per throughput run", "15")
+    .option("--warmup <s>", "seconds of load each server takes before it is measured", "10")
     .option("--drift-runs <n>", "back-to-back runs for the drift figure", "6")
     .option("--drift-duration <s>", "seconds per drift run", "10")
     .option("--quiet", "start the local cloud with --quiet (no invocation lines)", false)
     .parse(process.argv)
-    .opts<{ duration: string; driftRuns: string; driftDuration: string; quiet: boolean }>();
+    .opts<{ duration: string; warmup: string; driftRuns: string; driftDuration: string; quiet: boolean }>();
   const seconds = Number(opts.duration);
 
   // Both servers run side by side and take the load in turns (bare, local cloud, bare, ...): this VM's
@@ -184,9 +185,10 @@ async function main(): Promise<void> {
   const port = await freePort();
   const { child: cloud, exited } = await startCloud(port, opts.quiet ? ["--quiet"] : []);
   const url = `http://127.0.0.1:${port}/health`;
-  await load(bareUrl, 10, 2);
-  await load(floorUrl, 10, 2);
-  await load(url, 10, 3);
+  // Every server is measured in its steady state: V8 optimizes the code on a request's path over the first
+  // seconds of load, and the local cloud's path is longer than the others'. Each gets the same warm-up.
+  const warmup = Number(opts.warmup);
+  for (const target of [bareUrl, floorUrl, url]) await load(target, 10, warmup);
   const turns = 3;
   const perTurn = Math.max(2, Math.round(seconds / turns));
   const bareRuns: Awaited<ReturnType<typeof loadWithCpu>>[] = [];
