@@ -6,7 +6,16 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { checkSdkInternals, deserializeProperties, deserializeProperty, isRpcSecret, MockMonitor, unwrapRpcSecret } from "./sdk-internals";
+import {
+  checkSdkInternals,
+  deserializeProperties,
+  deserializeProperty,
+  isRpcSecret,
+  MockMonitor,
+  specialResourceSig,
+  specialSigKey,
+  unwrapRpcSecret,
+} from "./sdk-internals";
 import { assignIdentity, Placement } from "./identity";
 import { nameResource, NameLimitError } from "./naming";
 import { resolveReference, ResolvedReference, StackReferenceError } from "./stack-reference";
@@ -118,6 +127,7 @@ class RecordingMonitor extends MockMonitor {
 
   async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
     this.pendingUrn = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+    if (req.getCustom() && !req.getType().startsWith("pulumi:")) asProviderReceivesIt(req);
     await super.registerResource(req, (err: any, resp: any) => {
       if (!err && resp) {
         const urn: string = resp.getUrn();
@@ -143,6 +153,32 @@ class RecordingMonitor extends MockMonitor {
       callback(err, resp);
     });
   }
+}
+
+/**
+ * A custom resource's inputs as its provider receives them. The engine hands a resource reference (`role: role`,
+ * which @pulumi/aws's types allow) to a provider that does not accept resources as the resource's ID, or its URN
+ * when it has none (MarshalPropertyValue without KeepResources, sdk/go/common/resource/plugin/rpc.go in
+ * pulumi/pulumi). pulumi-aws and the other Terraform-bridged providers do not accept them: their
+ * ConfigureResponse leaves `acceptResources` unset (pkg/tfbridge/provider.go in pulumi-terraform-bridge). So
+ * `new aws.iam.RolePolicy("p", { role })` names the role by its ID, its name, as it does in AWS.
+ */
+function asProviderReceivesIt(req: any): void {
+  const object = req.getObject();
+  if (!object) return;
+  let found = false;
+  const downgrade = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(downgrade);
+    if (!value || typeof value !== "object") return value;
+    const v = value as Record<string, unknown>;
+    if (v[specialSigKey] === specialResourceSig) {
+      found = true;
+      return typeof v.id === "string" && v.id !== "" ? v.id : v.urn;
+    }
+    return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, downgrade(inner)]));
+  };
+  const plain = downgrade(object.toJavaScript());
+  if (found) req.setObject(object.constructor.fromJavaScript(plain));
 }
 
 /** The request's property dependencies, each property with at least one URN; nothing when none has one. */
@@ -213,6 +249,67 @@ function runProviderExitHooks(): void {
   for (const listener of process.listeners("beforeExit")) {
     if (listener.toString().includes("bucketSubscriptionInfos")) (listener as (code: number) => void)(0);
   }
+}
+
+/**
+ * What the program throws where nobody awaits it while it is captured: an error in an apply callback
+ * (which surfaces as the engine serializes the resource's inputs, as an unhandled rejection) or in a
+ * timer. The CLI's Node.js host fails the run on either (its `uncaughtHandler` for `uncaughtException`
+ * and `unhandledRejection`, sdk/nodejs/cmd/run/run.ts); here the capture rejects with the error, where
+ * Node would otherwise end the whole process (the local cloud included) with its own dump and exit 1.
+ */
+function programFailures(): { first: Promise<never>; settled(): Promise<void>; stop(failure?: unknown): Promise<void> } {
+  let fail!: (err: unknown) => void;
+  const first = new Promise<never>((_, reject) => (fail = reject));
+  // Observed by the race that reads it; unobserved when the program fails in no such way.
+  first.catch(() => undefined);
+  let onFailure = (err: unknown) => fail(err);
+  const listener = (err: unknown) => onFailure(err);
+  process.on("unhandledRejection", listener);
+  process.on("uncaughtException", listener);
+  // Node reports a rejection as unhandled only once the microtasks of its turn have run: a turn later,
+  // every rejection of the capture has been reported.
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    first,
+    settled: () => Promise.race([nextTurn(), first]),
+    /**
+     * Gives the process its handlers back. After a failure, the SDK's own promises (the stack's outputs) reject
+     * with the same error a turn later: reported once already, they are let go, as the CLI's host reports an
+     * error once (its `isErrorReported`); any other error is the process's own, thrown as Node would.
+     */
+    stop: async (failure?: unknown) => {
+      if (failure !== undefined) {
+        onFailure = (err) => {
+          if (err !== failure)
+            setImmediate(() => {
+              throw err;
+            });
+        };
+        await nextTurn();
+      }
+      process.off("unhandledRejection", listener);
+      process.off("uncaughtException", listener);
+    },
+  };
+}
+
+/**
+ * A line after a failed program's trace, for the failures programs run unmodified meet most: the AWS
+ * region read by the program (`aws.config.requireRegion()`, @pulumi/aws's config/require.ts) with neither
+ * `aws:region` nor AWS_REGION set, which fails `pulumi up` as it fails here; and a package the program
+ * imports that is not installed beside it. Empty for any other failure.
+ */
+export function programFailureHint(err: unknown, programDir: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.includes("No AWS region has been configured"))
+    return "hint: the program reads the AWS region, which neither the stack's aws:region nor AWS_REGION sets: `pulumi config set aws:region us-east-1`, or AWS_REGION=us-east-1 for this run\n";
+  const missing = /Cannot find module '([^'./][^']*)'/.exec(message)?.[1];
+  if (missing && (err as { code?: string }).code === "MODULE_NOT_FOUND") {
+    const name = missing.startsWith("@") ? missing.split("/").slice(0, 2).join("/") : missing.split("/")[0];
+    return `hint: the program imports ${name}, which is not installed where it can find it: run \`npm install\` in ${programDir}\n`;
+  }
+  return "";
 }
 
 /** The URN in a provider reference, which the engine writes as `<urn>::<id>`. */
@@ -321,14 +418,18 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
     return await program();
   });
   let outputs: unknown;
+  const failures = programFailures();
   try {
-    outputs = await run;
+    outputs = await Promise.race([run, failures.first]);
     runProviderExitHooks();
     // Registrations still in flight (children created in applies, outputs settling) finish here.
-    await pulumi.runtime.disconnect();
+    await Promise.race([pulumi.runtime.disconnect(), failures.first]);
+    await failures.settled();
   } catch (err) {
+    await failures.stop(err);
     throw referenceError(err, monitor) ?? err;
   }
+  await failures.stop();
   if (monitor.referenceProblems.length > 0) throw new StackReferenceError(monitor.referenceProblems);
   if (monitor.nameProblems.length > 0) throw new NameLimitError(monitor.nameProblems);
 

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { captureStack, Graph } from "./capture";
+import { captureStack, Graph, programFailureHint } from "./capture";
 import { toPlanDocument } from "./plan";
 import { Enforcement, evaluatePolicies, Violation } from "./policy-runner";
 import { NameLimitError } from "./naming";
@@ -61,7 +61,11 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     if (isInputError(err))
       return { exitCode: EXIT.badInput, stdout: "", stderr: `error: ${describeInputError(err, options.programDir, options.stack)}\n` };
     if (err instanceof NameLimitError) return { exitCode: EXIT.programFailed, stdout: "", stderr: `error: ${err.message}\n` };
-    return { exitCode: EXIT.programFailed, stdout: "", stderr: `error: the program failed: ${(err as Error).stack ?? err}\n` };
+    return {
+      exitCode: EXIT.programFailed,
+      stdout: "",
+      stderr: `error: the program failed: ${(err as Error).stack ?? err}\n${programFailureHint(err, options.programDir)}`,
+    };
   }
   const { enforcement, config } = policyConfigFor(options.programDir, environment);
   const violations = await evaluatePolicies(graph.resources, { enforcement, config });

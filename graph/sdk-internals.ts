@@ -19,6 +19,7 @@ const REQUIRED: [string, Record<string, unknown>, string][] = [
   ["runtime/rpc", rpc, "isRpcSecret"],
   ["runtime/rpc", rpc, "unwrapRpcSecret"],
   ["runtime/rpc", rpc, "specialSecretSig"],
+  ["runtime/rpc", rpc, "specialResourceSig"],
   ["runtime/rpc", rpc, "specialSigKey"],
   ["runtime/rpc", rpc, "unknownValue"],
 ];
@@ -47,5 +48,13 @@ export function checkSdkInternals(
 }
 
 export const MockMonitor = mocks.MockMonitor;
-export const { deserializeProperties, deserializeProperty, isRpcSecret, unwrapRpcSecret, specialSecretSig, specialSigKey, unknownValue } =
-  rpc;
+export const {
+  deserializeProperties,
+  deserializeProperty,
+  isRpcSecret,
+  unwrapRpcSecret,
+  specialSecretSig,
+  specialResourceSig,
+  specialSigKey,
+  unknownValue,
+} = rpc;

@@ -73,14 +73,21 @@ const STATEFUL = ["aws:dynamodb/table:Table", QUEUE, BUCKET, "aws:kms/key:Key"];
 // EventBridge invocations are found through their targets, which lets warm-up targets be told apart.
 const ASYNC_PRINCIPALS = ["sns.amazonaws.com", "s3.amazonaws.com"];
 
+/**
+ * A policy document's statements. The document is a JSON string, or an object: @pulumi/aws's types take an
+ * `aws.iam.PolicyDocument` (or any object) where a policy goes, and the provider writes it as JSON.
+ */
 function statements(policy: unknown): any[] {
-  if (typeof policy !== "string") return [];
-  try {
-    const doc = JSON.parse(policy);
-    return Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
-  } catch {
-    return [];
+  let doc: any = policy;
+  if (typeof policy === "string") {
+    try {
+      doc = JSON.parse(policy);
+    } catch {
+      return [];
+    }
   }
+  if (!doc || typeof doc !== "object") return [];
+  return Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
 }
 
 /** Whether `text` is JSON whose value is an object (an access log format is one line of JSON per request). */

@@ -6,6 +6,7 @@ import * as inspector from "inspector";
 import * as path from "path";
 import { Command } from "commander";
 import { parseArguments } from "./cli";
+import { programFailureHint } from "../graph/capture";
 import { describeInputError, EXIT, isInputError } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
 import { GraphRefusedError } from "../local/model";
@@ -128,7 +129,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${describeInputError(err, path.resolve(opts.program), opts.stack)}\n`);
       return EXIT.badInput;
     }
-    throw err;
+    // The program failed as it ran: its own trace, and a hint where a common cause is known.
+    process.stderr.write(`error: ${(err as Error).stack ?? err}\n${programFailureHint(err, path.resolve(opts.program))}`);
+    return EXIT.programFailed;
   }
   return new Promise((resolve) => {
     let stopping = false;
@@ -152,7 +155,11 @@ async function main(argv: string[]): Promise<number> {
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     // Announced only once Ctrl-C is handled: a signal right after the line must still stop it cleanly.
-    write(`\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)`);
+    write(
+      cloud.url
+        ? `\nLocal cloud ready: ${cloud.url}  (Ctrl-C stops it)`
+        : `\nLocal cloud ready: no HTTP API or function URL to serve; invoke functions with npm run invoke -- <function> (the Lambda API is at ${cloud.lambdaEndpoint})  (Ctrl-C stops it)`,
+    );
   });
 }
 

@@ -1,6 +1,8 @@
+import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { programFailureHint } from "../graph/capture";
 import { SECRET, toPlanDocument } from "../graph/plan";
 import { captureComponents } from "./harness";
 
@@ -35,5 +37,46 @@ describe("the capture", () => {
     } finally {
       Error.prepareStackTrace = original;
     }
+  });
+
+  it("fails with what the program throws in an apply, as the CLI fails the run, and leaves the process's handlers as they were", async () => {
+    const listeners = () => [process.listenerCount("unhandledRejection"), process.listenerCount("uncaughtException")];
+    const before = listeners();
+    let during: number[] = [];
+    const failure = await captureComponents(() => {
+      during = listeners();
+      const bucket = new s3.Bucket("b");
+      new s3.BucketObject("o", {
+        bucket: bucket.id,
+        content: bucket.arn.apply((): string => {
+          throw new Error("no region in the apply");
+        }),
+      });
+    }).catch((err: Error) => err);
+    expect(failure).to.be.instanceOf(Error);
+    expect((failure as Error).message).to.equal('error serializing property "content": no region in the apply');
+    expect(during).to.deep.equal(before.map((n) => n + 1));
+    expect(listeners()).to.deep.equal(before);
+    // The runtime is fit for the next capture (hot reload captures again after a failed edit).
+    const next = await captureComponents(() => {
+      new s3.Bucket("fine");
+    });
+    expect(next.graph.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => r.name)).to.deep.equal(["fine"]);
+  });
+
+  it("hints at the cause of the failures programs run unmodified meet most, and of no other", () => {
+    expect(programFailureHint(new Error("No AWS region has been configured"), "/p")).to.equal(
+      "hint: the program reads the AWS region, which neither the stack's aws:region nor AWS_REGION sets: `pulumi config set aws:region us-east-1`, or AWS_REGION=us-east-1 for this run\n",
+    );
+    const missing = (name: string) =>
+      Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- /p/index.ts`), { code: "MODULE_NOT_FOUND" });
+    expect(programFailureHint(missing("@pulumi/aws-apigateway"), "/p")).to.equal(
+      "hint: the program imports @pulumi/aws-apigateway, which is not installed where it can find it: run `npm install` in /p\n",
+    );
+    expect(programFailureHint(missing("aws-sdk/clients/s3"), "/p")).to.include("the program imports aws-sdk, ");
+    // The program's own files, and errors that only look alike, get no hint.
+    expect(programFailureHint(missing("./handler"), "/p")).to.equal("");
+    expect(programFailureHint(new Error("Cannot find module 'x'"), "/p")).to.equal("");
+    expect(programFailureHint(new Error("something else"), "/p")).to.equal("");
   });
 });

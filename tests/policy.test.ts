@@ -372,6 +372,15 @@ const cases: Case[] = [
         ],
         messages: ["single allows the wildcard action sqs:*"],
       },
+      // A document given as an object (aws.iam.PolicyDocument, as pulumi/examples write it): the provider writes it as JSON.
+      {
+        resources: [
+          res("aws:iam/rolePolicy:RolePolicy", "object", {
+            policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["logs:*", "dynamodb:GetItem"], Resource: "*" }] },
+          }),
+        ],
+        messages: ["object allows the wildcard action logs:*"],
+      },
       {
         // A role with no boundary makes no policy without an ARN a boundary.
         resources: [

@@ -161,6 +161,17 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     );
   });
 
+  it("exits 3 with the program's own trace when it throws in an apply, as the CLI fails such a run", () => {
+    const program = path.join(PROGRAM_DIR, "tests", "fixtures", "throwing-in-apply");
+    const result = preview(["--stack", "dev", "--program", program]);
+    expect(result.status).to.equal(3);
+    expect(result.stderr).to.match(
+      /^error: the program failed: Error: error serializing property "content": the fixture program throws in an apply/,
+    );
+    expect(result.stderr.split("\n")[1]).to.equal(`    at ${path.join(program, "index.ts")}:13:11`);
+    expect(result.stderr).to.not.include("<ref *1>");
+  });
+
   it("exits 2 with the CLI's words for a plain value of a key declared secret", () => {
     const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8") + "  platform:reportSigningKey: not-encrypted\n";
     const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);

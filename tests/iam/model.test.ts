@@ -33,6 +33,12 @@ describe("local IAM: the model read from a graph", () => {
         policyArn: "arn:aws:iam::123456789012:policy/from-another-stack",
       });
       const other = new aws.iam.Role("other-role", { assumeRolePolicy: trust });
+      // The role given as the resource itself, and the document as an object, as pulumi/examples write them.
+      new aws.iam.RolePolicy("other-own", {
+        role: other,
+        policy: { Version: "2012-10-17", Statement: [{ Sid: "OtherOwn", Effect: "Allow", Action: "sqs:ListQueues", Resource: "*" }] },
+      });
+      new aws.iam.RolePolicyAttachment("other-logs", { role: other, policyArn: aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole });
       new aws.iam.PolicyAttachment("both-shared", { roles: [role.name, other.name], policyArn: shared.arn });
 
       const key = new aws.kms.Key("key", {});
@@ -99,8 +105,19 @@ describe("local IAM: the model read from a graph", () => {
       "policy arn:aws:iam::123456789012:policy/from-another-stack (attached by attachment worker-elsewhere)",
     ]);
     expect(roleOf("other-role").policies.map((p) => p.name)).to.deep.equal([
+      `inline policy ${graph.one("aws:iam/rolePolicy:RolePolicy", "other-own").state.name}`,
+      "AWS managed policy AWSLambdaBasicExecutionRole",
       `managed policy ${graph.one("aws:iam/policy:Policy", "shared").state.name}`,
     ]);
+    expect(roleOf("other-role").policies[0].document.Statement).to.deep.equal([
+      { Sid: "OtherOwn", Effect: "Allow", Action: "sqs:ListQueues", Resource: "*" },
+    ]);
+  });
+
+  it("names a role given to a policy as the resource itself by its ID, as the engine passes it to pulumi-aws", () => {
+    const role = graph.one("aws:iam/role:Role", "other-role");
+    expect(graph.one("aws:iam/rolePolicy:RolePolicy", "other-own").state.role).to.equal(role.id);
+    expect(graph.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "other-logs").inputs.role).to.equal(role.id);
   });
 
   it("reads AWS managed policies from their published documents", () => {

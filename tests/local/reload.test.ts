@@ -113,6 +113,29 @@ describe("local cloud: hot reload (--watch)", function () {
     await until("/hello", "200 three");
   });
 
+  it("keeps serving the previous graph when a program edit throws in an apply, and says why", async () => {
+    const broken = `${PROGRAM(true, true)}\nnew aws.sqs.Queue("broken", { name: api.id.apply((): string => { throw new Error("the edit throws in an apply"); }) });\n`;
+    write("index.ts", broken);
+    const line = await eventually(
+      async () => lines.find((l) => l.startsWith("reload (index.ts):") && l.includes("the edit throws in an apply")),
+      "the failure line",
+    );
+    expect(line).to.equal(
+      'reload (index.ts): error serializing property "name": the edit throws in an apply; still serving the previous code',
+    );
+    expect(await get("/bye")).to.equal("200 raw-two /bye");
+    // A program that throws as its module runs: the SDK's own promises reject with the error a turn later,
+    // which must not end the local cloud as Node ends a process on an unhandled rejection.
+    write("index.ts", `${PROGRAM(true, true)}\nthrow new Error("the edit throws as it runs");\n`);
+    await eventually(
+      async () => lines.find((l) => l === "reload (index.ts): the edit throws as it runs; still serving the previous code"),
+      "the second failure line",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await get("/bye")).to.equal("200 raw-two /bye");
+    write("index.ts", PROGRAM(true, true));
+  });
+
   it("applies a batch of changed files as the watcher would, through the reloader", async () => {
     write("handler.ts", HANDLER("four"));
     const report = await cloud.reloader!.onChange([path.join(DIR, "handler.ts")]);

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { expect } from "chai";
-import { freePort, ROOT, runToEnd, startCloud } from "./harness";
+import { eventually, freePort, ROOT, runToEnd, startCloud } from "./harness";
 
 const STATE_FILE = path.join(ROOT, ".build", "local", "dev", "state.json");
 
@@ -52,6 +52,32 @@ describe("npm start and npm run iam: unused grants", function () {
       expect(await cloud.stop("SIGINT")).to.equal(0);
     }
     expect(cloud.lines.some((l) => /^IAM: \d+ grant\(s\) no call used during this run/.test(l))).to.equal(true);
+  });
+});
+
+describe("npm start --watch: a program edit that throws", function () {
+  this.timeout(60_000);
+  const scratch = path.join(ROOT, ".build", "scratch", `start-throws-${process.pid}`);
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it("keeps the local cloud running and serving the previous graph, and says why", async () => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.cpSync(path.join(ROOT, "tests", "fixtures", "echo-api"), scratch, { recursive: true });
+    const cloud = await startCloud(["--program", scratch, "--stack", "test", "--watch", "--quiet"], await freePort());
+    try {
+      const before = (await fetch(`${cloud.url}/echo`)).status;
+      fs.appendFileSync(path.join(scratch, "index.ts"), '\nthrow new Error("the edit throws as it runs");\n');
+      await eventually(
+        async () => cloud.lines.find((l) => l === "reload (index.ts): the edit throws as it runs; still serving the previous code"),
+        "the reload line",
+      );
+      // The SDK's own promises reject with the program's error a turn later; Node would end the process on them.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(cloud.child.exitCode, cloud.stderr()).to.equal(null);
+      expect((await fetch(`${cloud.url}/echo`)).status).to.equal(before);
+    } finally {
+      expect(await cloud.stop("SIGINT"), cloud.stderr()).to.equal(0);
+    }
   });
 });
 
@@ -181,6 +207,19 @@ describe("npm start: bad input", function () {
     expect(run.code).to.equal(3);
     expect(run.stderr).to.match(/^error: Error: the fixture program throws on line 4 \(region unset\)\n/);
     expect(run.stderr.split("\n")[1]).to.equal(`    at Object.<anonymous> (${path.join(program, "index.ts")}:4:7)`);
+  });
+
+  it("exits 3 for a program that throws in an apply, with the program's own trace, instead of Node's crash", async () => {
+    const program = path.join(ROOT, "tests", "fixtures", "throwing-in-apply");
+    const run = await runToEnd("start.ts", ["--program", program], { PORT: String(await freePort()) });
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(
+      /^error: Error: error serializing property "content": the fixture program throws in an apply on line 13 \(bucket 6 parts\)\n/,
+    );
+    expect(run.stderr.split("\n")[1]).to.equal(`    at ${path.join(program, "index.ts")}:13:11`);
+    // Node's own dump of an unhandled rejection is not what the user gets.
+    expect(run.stderr).to.not.include("<ref *1>");
+    expect(run.stdout).to.not.include("Local cloud ready");
   });
 
   it("exits 2 for a --persist state file it cannot read, naming it, and leaves the file as it was", async () => {
