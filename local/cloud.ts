@@ -471,7 +471,8 @@ class Startup {
   /** IAM over the graph's roles and policies, unless turned off. */
   private createIam(): IamAuthority | undefined {
     if (this.options.iam === "off") return undefined;
-    const functions = this.model.functions.map((f) => ({ name: f.name, arn: f.arn, roleArn: f.role }));
+    // A function not run here makes no calls: its role's grants are not reported unused for it.
+    const functions = this.model.functions.filter((f) => !f.notRun).map((f) => ({ name: f.name, arn: f.arn, roleArn: f.role }));
     const iam = new IamAuthority(buildIamModel(this.graph), functions, this.reporter);
     this.stoppers.push(() => printUnusedGrants(this.reporter, iam));
     return iam;
@@ -608,6 +609,8 @@ class Startup {
     const taskRoots: Record<string, string> = {};
     for (const fn of this.model.functions) {
       taskRoots[fn.name] = path.join(this.localRoot, "functions", fn.name);
+      // A function not run here may have no artifact yet (a .NET publish folder not built): nothing to unpack.
+      if (fn.notRun) continue;
       await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err) => {
         throw new Error(`function ${fn.name}: ${(err as Error).message}`);
       });
@@ -629,7 +632,7 @@ class Startup {
       });
       layerRoots[layer.arn] = root;
     }
-    for (const fn of this.model.functions) {
+    for (const fn of this.model.functions.filter((f) => !f.notRun)) {
       const missing = (fn.layers ?? []).filter((arn) => !layerRoots[arn]);
       if (missing.length)
         this.reporter.info(

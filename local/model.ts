@@ -40,6 +40,23 @@ export interface LocalFunction {
   aliases: Record<string, { managed: boolean }>;
   /** Its layers' version ARNs, in the function's order: a later layer's files win over an earlier one's. @default none */
   layers?: string[];
+  /**
+   * Why the local cloud does not run the function, when it does not: it runs Node.js functions whose zip
+   * the program builds. Such a function is listed at start-up, and an invocation of it fails saying why,
+   * while the rest of the program runs. @default run
+   */
+  notRun?: string;
+}
+
+/** The runtimes the local cloud runs: Lambda's Node.js ones. */
+const NODE_RUNTIME = /^nodejs\d+\.x$/;
+
+/** Why a function is not run locally, from its settings (see `LocalFunction.notRun`); undefined when it is run. */
+function notRunReason(s: Record<string, any>, runtime: string): string | undefined {
+  if (s.packageType === "Image" || s.imageUri) return "it is a container image function, and the local cloud runs zip functions only";
+  if (!s.code) return "its code is in S3 (s3Bucket and s3Key), which the local cloud does not read";
+  if (!NODE_RUNTIME.test(runtime)) return `its runtime is ${runtime}, and the local cloud runs Node.js runtimes (nodejs<N>.x) only`;
+  return undefined;
 }
 
 /** A Lambda layer version of the program (aws.lambda.LayerVersion), whose archive functions see under /opt in AWS. */
@@ -489,7 +506,9 @@ function functionsOf(graph: Graph): LocalFunction[] {
     const name = nameOf(r);
     const own = aliases.filter((a) => a.state.functionName === name || a.state.functionName === r.arn);
     const config = invokeConfigs.get(name) ?? invokeConfigs.get(r.arn ?? "");
-    if (!s.code) throw new Error(`${r.urn}: a function without \`code\` (image functions are not supported locally)`);
+    // An image function has no runtime setting: its image holds it.
+    const runtime = String(s.runtime ?? (s.packageType === "Image" ? "image" : "nodejs22.x"));
+    const notRun = notRunReason(s, runtime);
     const layers: string[] = Array.isArray(s.layers) ? s.layers.map(String) : [];
     // CreateFunction takes at most five layers ("Layers: Member must have length less than or equal to 5").
     if (layers.length > MAX_LAYERS)
@@ -499,7 +518,7 @@ function functionsOf(graph: Graph): LocalFunction[] {
       arn: r.arn ?? `arn:aws:lambda:${graph.placement.region}:${graph.placement.accountId}:function:${name}`,
       role: String(s.role ?? ""),
       handler: s.handler ?? "index.handler",
-      runtime: s.runtime ?? "nodejs22.x",
+      runtime,
       memoryMb: s.memorySize ?? 128,
       timeoutSeconds: s.timeout ?? 3,
       environment: { ...(s.environment?.variables ?? {}) },
@@ -521,6 +540,7 @@ function functionsOf(graph: Graph): LocalFunction[] {
         own.map((a) => [String(a.state.name ?? a.name), { managed: (a.options.ignoreChanges ?? []).includes("functionVersion") }]),
       ),
       layers,
+      ...(notRun ? { notRun } : {}),
     };
   });
 }

@@ -64,7 +64,7 @@ export class Reloader {
 
   /** Records each function's current code, before the first edit. */
   async prime(): Promise<void> {
-    for (const fn of this.options.model.functions) this.digests.set(fn.name, await artifactDigest(fn.code, this.options.model.programDir));
+    for (const fn of this.options.model.functions) this.digests.set(fn.name, await codeDigest(fn, this.options.model.programDir));
   }
 
   /** Handles one batch of changed files; reloads run one at a time, in order. */
@@ -97,7 +97,7 @@ export class Reloader {
     const { model } = this.options;
     const reloaded: string[] = [];
     const rebuilt = rebuildBundlesReading(files);
-    for (const fn of model.functions) {
+    for (const fn of model.functions.filter((f) => !f.notRun)) {
       const index = await indexText(fn.code);
       const bundle = rebuilt.find((b) => index !== undefined && b.before.files["index.js"] === index);
       if (bundle) {
@@ -127,7 +127,7 @@ export class Reloader {
         continue;
       }
       const updated = { ...fn, environment: this.options.localize(fn.environment) };
-      const digest = await artifactDigest(fn.code, next.programDir);
+      const digest = await codeDigest(fn, next.programDir);
       if (digest !== this.digests.get(fn.name)) {
         await this.swap(updated, digest);
         report.reloaded.push(fn.name);
@@ -192,9 +192,9 @@ export class Reloader {
   /** Unpacks the function's code anew and hands it to the service: new containers from now on. */
   private async swap(fn: LocalFunction, digest?: string): Promise<void> {
     const root = this.options.taskRootFor(fn.name, ++this.generation);
-    await unpackArtifact(fn.code, root, this.options.model.programDir);
+    if (!fn.notRun) await unpackArtifact(fn.code, root, this.options.model.programDir);
     this.options.service.replaceFunction(fn, root);
-    this.digests.set(fn.name, digest ?? (await artifactDigest(fn.code, this.options.model.programDir)));
+    this.digests.set(fn.name, digest ?? (await codeDigest(fn, this.options.model.programDir)));
   }
 
   private async archiveHolds(fn: LocalFunction, files: string[]): Promise<boolean> {
@@ -223,6 +223,11 @@ function settingsOf(fn: LocalFunction): unknown {
 }
 
 /** The bundle's index.js as the graph holds it, if the code is an archive of string assets. */
+/** What tells a function's code apart across captures: its artifact's digest; for one not run here, why it is not. */
+function codeDigest(fn: LocalFunction, programDir: string): Promise<string> {
+  return fn.notRun ? Promise.resolve(`not run: ${fn.notRun}`) : artifactDigest(fn.code, programDir);
+}
+
 async function indexText(code: unknown): Promise<string | undefined> {
   const assets = (code as { assets?: Promise<Record<string, any>> }).assets;
   if (assets === undefined) return undefined;

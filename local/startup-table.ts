@@ -96,9 +96,11 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     model.functions.map((f) => [
       f.name,
       `${f.runtime} ${f.memoryMb} MB ${f.timeoutSeconds} s`,
-      (f.async.onFailure ?? f.deadLetterArn)
-        ? `async: ${f.async.retryAttempts} retries → ${(f.async.onFailure ?? f.deadLetterArn)!.split(":").pop()}`
-        : "",
+      f.notRun
+        ? `not run locally: ${f.notRun}; its invocations fail`
+        : (f.async.onFailure ?? f.deadLetterArn)
+          ? `async: ${f.async.retryAttempts} retries → ${(f.async.onFailure ?? f.deadLetterArn)!.split(":").pop()}`
+          : "",
     ]),
   );
   reporter.table(

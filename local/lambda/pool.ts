@@ -223,6 +223,13 @@ export class FunctionPool {
 
   /** Invokes the function synchronously, as RequestResponse does. Never throws: failures come back as `error`. */
   async invoke(event: unknown, requestId: string = randomUUID(), traceId?: string): Promise<InvokeOutcome> {
+    // A function the local cloud does not run fails every invocation, saying why; nothing starts for it.
+    if (this.fn.notRun)
+      return {
+        requestId,
+        error: runtimeError("Runtime.NotRunLocally", `${this.fn.name} is not run locally: ${this.fn.notRun}`),
+        durationMs: 0,
+      };
     // Reserved concurrency is a ceiling in AWS, over all of the function's versions: past it Lambda refuses
     // at once (429), it does not queue.
     const reserved = this.fn.reservedConcurrency;

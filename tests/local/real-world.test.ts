@@ -219,6 +219,37 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
     expect(containers.some((url) => url.includes("bootstrap-"))).to.equal(true);
   });
 
+  it("lists the functions it does not run, says why, and fails their invocations saying so, starting nothing", async () => {
+    const named = (prefix: string) => cloud.model.functions.find((f) => f.name.startsWith(`${prefix}-`))!;
+    const dotnet = named("dotnet");
+    const image = named("image");
+    const row = (name: string) =>
+      lines
+        .find((l) => l.trim().startsWith(`${name} `))
+        ?.trim()
+        .split(/\s{2,}/);
+    expect(row(dotnet.name)).to.deep.equal([
+      dotnet.name,
+      "dotnet8 128 MB 3 s",
+      "not run locally: its runtime is dotnet8, and the local cloud runs Node.js runtimes (nodejs<N>.x) only; its invocations fail",
+    ]);
+    expect(row(image.name)).to.deep.equal([
+      image.name,
+      "image 128 MB 60 s",
+      "not run locally: it is a container image function, and the local cloud runs zip functions only; its invocations fail",
+    ]);
+    // Its artifact (a .NET publish folder never built) is not unpacked, so the start did not fail on it.
+    const outcome = await cloud.invoke(dotnet.name, {});
+    expect(outcome.error).to.deep.equal({
+      errorType: "Runtime.NotRunLocally",
+      errorMessage: `${dotnet.name} is not run locally: its runtime is dotnet8, and the local cloud runs Node.js runtimes (nodejs<N>.x) only`,
+      trace: [],
+    });
+    expect((await cloud.invoke(image.name, {})).error?.errorType).to.equal("Runtime.NotRunLocally");
+    // Its role's grants are no function's that runs here: none is reported unused.
+    expect(cloud.iam!.unusedGrants().some((g) => g.role.startsWith("dotnet-role-"))).to.equal(false);
+  });
+
   it("says where the region came from", () => {
     expect(cloud.model.region).to.equal("us-east-1");
     expect(lines).to.include("Region: us-east-1 (the default: neither the stack's aws:region nor AWS_REGION is set)");

@@ -16,6 +16,7 @@ import { outsideModule, packageOf } from "../../local/lambda/module-scope";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
 import { decodeInvocation, decodeResult, encodeInvocation, encodeResult } from "../../local/lambda/wire";
+import { FunctionPool } from "../../local/lambda/pool";
 import { stackGraph } from "../harness";
 import { eventually } from "./harness";
 
@@ -955,5 +956,54 @@ describe("local cloud: what a function's code may require in Lambda", () => {
     expect(outside("zod", "/task/index.js", "/layers/a/nodejs/node_modules/zod/index.js")).to.equal(false);
     expect(outside("tslib", "/program/node_modules/@aws-sdk/client-sqs/index.js", "/program/node_modules/tslib/index.js")).to.equal(false);
     expect(outside("zod", undefined, "/program/node_modules/zod/index.js")).to.equal(false);
+  });
+});
+
+describe("local cloud: functions it does not run", () => {
+  it("runs Node.js zip functions, and says why it runs no other kind", async () => {
+    const { graph } = await stackGraph("dev");
+    const fn = graph.resources.find((r) => r.type === "aws:lambda/function:Function")!;
+    const notRun = (state: Record<string, unknown>) =>
+      buildModel({
+        ...graph,
+        resources: [...graph.resources.filter((r) => r.urn !== fn.urn), { ...fn, state: { ...fn.state, ...state } }],
+      }).functions.find((f) => f.arn === fn.arn)!.notRun;
+    for (const runtime of ["nodejs22.x", "nodejs20.x", "nodejs18.x", undefined])
+      expect(notRun({ runtime }), String(runtime)).to.equal(undefined);
+    for (const runtime of ["python3.12", "dotnet8", "java21", "provided.al2023", "nodejs", "nodejs22.x-beta"])
+      expect(notRun({ runtime }), runtime).to.equal(
+        `its runtime is ${runtime}, and the local cloud runs Node.js runtimes (nodejs<N>.x) only`,
+      );
+    expect(notRun({ packageType: "Image", code: undefined, runtime: undefined })).to.equal(
+      "it is a container image function, and the local cloud runs zip functions only",
+    );
+    expect(notRun({ imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1" })).to.equal(
+      "it is a container image function, and the local cloud runs zip functions only",
+    );
+    expect(notRun({ code: undefined, s3Bucket: "artifacts", s3Key: "app.zip" })).to.equal(
+      "its code is in S3 (s3Bucket and s3Key), which the local cloud does not read",
+    );
+  });
+
+  it("fails an invocation of one at once, saying why, and starts no container for it", async () => {
+    const fn = {
+      name: "dotnet",
+      arn: "arn:aws:lambda:eu-west-1:111111111111:function:dotnet",
+      notRun: "its runtime is dotnet8, and the local cloud runs Node.js runtimes (nodejs<N>.x) only",
+    } as LocalFunction;
+    const pool = new FunctionPool(fn, {
+      bootstrapFile: "/nonexistent/bootstrap.js",
+      taskRoot: "/nonexistent",
+      environment: {},
+      maxContainers: 1,
+      onLog: () => undefined,
+    });
+    const outcome = await pool.invoke({}, "req-1");
+    expect(outcome).to.deep.equal({
+      requestId: "req-1",
+      error: { errorType: "Runtime.NotRunLocally", errorMessage: `dotnet is not run locally: ${fn.notRun}`, trace: [] },
+      durationMs: 0,
+    });
+    expect(pool.containers).to.equal(0);
   });
 });
