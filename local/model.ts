@@ -633,7 +633,7 @@ function apisOf(graph: Graph): LocalApi[] {
       const target = String(api.state.target);
       const integration: Integration = /^https?:\/\//.test(target)
         ? { type: "HTTP_PROXY", uri: target, method: "ANY", timeoutMs: 30000, configKey: originKeyOf(graph, target) }
-        : { type: "AWS_PROXY", functionArn: target, payloadFormatVersion: "2.0" };
+        : { type: "AWS_PROXY", functionArn: lambdaArnOf(target), payloadFormatVersion: "2.0" };
       const routeKey = api.state.routeKey ?? "$default";
       refuseRouteKey(api.urn, routeKey);
       routes.push({ routeKey, integration });
@@ -978,6 +978,11 @@ function configKeyOf(graph: Graph, matches: (value: string) => boolean): string 
   return entry?.[0].startsWith(`${graph.project}:`) ? entry[0].slice(graph.project.length + 1) : entry?.[0];
 }
 
+/** The function an integration, authorizer or quick-create target names: its ARN, or its API Gateway invoke ARN (".../functions/<arn>/invocations"). */
+function lambdaArnOf(uri: string): string {
+  return uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri;
+}
+
 function authorizerOf(r: CapturedResource): LocalAuthorizer {
   const s = r.state;
   const uri = String(s.authorizerUri ?? "");
@@ -985,7 +990,7 @@ function authorizerOf(r: CapturedResource): LocalAuthorizer {
     id: r.id!,
     name: s.name ?? r.name,
     type: s.authorizerType === "JWT" ? "JWT" : "REQUEST",
-    functionArn: uri ? (uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri) : undefined,
+    functionArn: uri ? lambdaArnOf(uri) : undefined,
     jwt: s.jwtConfiguration
       ? { issuer: String(s.jwtConfiguration.issuer ?? ""), audiences: s.jwtConfiguration.audiences ?? [] }
       : undefined,
@@ -999,11 +1004,12 @@ function authorizerOf(r: CapturedResource): LocalAuthorizer {
 function integrationOf(r: CapturedResource, graph: Graph): Integration {
   const s = r.state;
   if (s.integrationType === "AWS_PROXY") {
-    const uri = String(s.integrationUri ?? "");
-    // Either a function ARN or its API Gateway invoke ARN (".../functions/<arn>/invocations").
-    const functionArn = uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations$/)?.[1] ?? uri;
     // The provider's default is 1.0 (aws.apigatewayv2.Integration's payloadFormatVersion: "Default is `1.0`").
-    return { type: "AWS_PROXY", functionArn, payloadFormatVersion: s.payloadFormatVersion ?? "1.0" };
+    return {
+      type: "AWS_PROXY",
+      functionArn: lambdaArnOf(String(s.integrationUri ?? "")),
+      payloadFormatVersion: s.payloadFormatVersion ?? "1.0",
+    };
   }
   if (s.integrationType === "HTTP_PROXY" && s.connectionType === "VPC_LINK") {
     const target = String(s.integrationUri ?? "");

@@ -76,6 +76,15 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
     expect(lines).to.include("  quick create: AWS made its route, integration and $default stage");
   });
 
+  it("takes a quick-create target given as the function's invoke ARN, and serves only the route key given", async () => {
+    const url = api("by-invoke-arn").url;
+    const res = await fetch(`${url}/`);
+    expect(res.status).to.equal(200);
+    expect(await bodyOf(res)).to.deep.include({ path: "/", stage: "$default" });
+    expect((await fetch(`${url}/other`)).status).to.equal(404);
+    expect(lines.some((l) => l.includes("not in this program"))).to.equal(false);
+  });
+
   it("serves a named stage under /{stage}, with its variables, and nothing at the root or on an undeployed stage", async () => {
     const staged = api("staged").url;
     const res = await fetch(`${staged}/dev/hello`);
