@@ -21,6 +21,7 @@ import { Emulators, startEmulators } from "./emulators";
 import { EventRouter } from "./events";
 import { RETRY_BASE_MS } from "./event-retry";
 import { ApiServer, startApiServer } from "./http-api";
+import type { ServiceBackends } from "./service-integrations";
 import { FunctionUrlServer, startFunctionUrlServer } from "./function-url";
 import { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
@@ -220,6 +221,8 @@ class Startup {
   private readonly localRoot: string;
   /** Set last: until then every port answers 503. */
   private service?: LambdaService;
+  /** What HTTP APIs' service integrations call: set once the event router and the queues exist. */
+  private services?: ServiceBackends;
   private scheduler?: Scheduler;
   private readonly profile?: RequestProfile;
   private provisioned?: Provisioned;
@@ -305,6 +308,14 @@ class Startup {
       iam,
     );
     await router.start(service, raw.onS3Change);
+    this.services = {
+      model: this.model,
+      iam,
+      putEvent: (entry, roleArn) => router.putEventAs(entry, roleArn),
+      queueUrls: provisioned.queueUrls,
+      sqs: clients.sqs,
+      say: (line) => this.reporter.info(line),
+    };
     const retryVisibilitySeconds = "retryVisibilitySeconds" in this.options ? this.options.retryVisibilitySeconds : 1;
     this.startPollers(service, clients, provisioned, alarms, retryVisibilitySeconds);
     // EventBridge delivers to a rule's DLQ as the service, so the queue's policy must allow it (checked with IAM on), not any function's role.
@@ -565,6 +576,7 @@ class Startup {
           enforceThrottle: this.options.enforceThrottle,
           jwt,
           iam,
+          services: () => (this.service ? this.services : undefined),
         }),
       );
       servers.push(server);

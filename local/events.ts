@@ -391,6 +391,16 @@ export class EventRouter {
     });
   }
 
+  /**
+   * One PutEvents entry sent by API Gateway for an HTTP API's EventBridge-PutEvents integration, with the
+   * integration's role (`credentialsArn`): with IAM on, a role that may not put events on the bus, or none, is denied.
+   */
+  putEventAs(entry: Record<string, any>, roleArn: string | undefined): ReturnType<EventRouter["putEvent"]> {
+    const iam = this.options.iam;
+    if (iam && !roleArn) return { denied: "the integration has no credentialsArn, so API Gateway has no role to call EventBridge with" };
+    return this.putEvent(entry, iam ? { name: "API Gateway", arn: "", roleArn: roleArn! } : undefined);
+  }
+
   /** One PutEvents entry: checked as EventBridge checks it, then matched against the bus's rules. */
   private putEvent(
     entry: Record<string, any>,

@@ -28,6 +28,7 @@ import {
 import { JwtValidator } from "./jwt";
 import type { IamAuthority } from "./iam/authority";
 import { accessKeyOf } from "./iam/requests";
+import { callService, type ParameterSource, type ServiceBackends } from "./service-integrations";
 
 export interface ApiServerOptions {
   api: LocalApi;
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   jwt?: JwtValidator;
   /** IAM as the local cloud enforces it: an `AWS_IAM` route's caller needs execute-api:Invoke on it. @default not enforced */
   iam?: IamAuthority;
+  /** What first-class AWS service integrations call, read at request time like `lambda`. @default none: such a route answers 503 */
+  services?: () => ServiceBackends | undefined;
 }
 
 /** A local endpoint on its own port, serving what is declared of `T` until told otherwise (hot reload). */
@@ -312,6 +315,35 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
       eventOf?: () => Record<string, unknown>,
     ): void => {
       const integration = route.integration;
+      if (integration.type === "AWS_SERVICE") {
+        const backends = options.services?.();
+        if (!backends) return send(apiError(503, "Service Unavailable"));
+        const { headers, query } = requestFields(req, rawQueryString);
+        const source: ParameterSource = {
+          headers,
+          query: query ?? {},
+          path: match.pathParameters ?? {},
+          body: body.toString("utf8"),
+          stageVariables: served.stage.variables,
+          context: {
+            requestId,
+            routeKey: route.routeKey,
+            stage: served.stage.name,
+            apiId: options.api.id,
+            accountId: options.accountId,
+            httpMethod: req.method ?? "GET",
+            path: rawPath,
+            domainName: hostOf(headers),
+            "identity.sourceIp": sourceIpOf(req),
+            requestTimeEpoch: String(Date.now()),
+          },
+        };
+        void callService(backends, integration, source, `api ${route.routeKey}`).then(send, (err: Error) => {
+          options.reporter.info(`api ${route.routeKey}: the ${integration.subtype} integration failed: ${err.message}`);
+          send(INTERNAL_ERROR);
+        });
+        return;
+      }
       if (integration.type === "HTTP_PROXY") {
         const uri = withStageVariables(integration.uri, served.stage.variables);
         void proxy({ ...integration, uri }, match.pathParameters ?? {}, req, rawQueryString, body, (problem) =>

@@ -5,6 +5,7 @@
  */
 import { CapturedResource, Graph, revealSecrets } from "../graph/capture";
 import { fifoTargetProblem } from "../policy/fifo-target";
+import { serviceIntegrationProblem } from "./service-integrations";
 import { routeKeyProblem } from "../policy/route-key";
 import { inputTransformerProblem, targetInputProblem } from "../policy/target-input";
 import { checkPattern } from "./event-pattern";
@@ -81,6 +82,16 @@ export interface LocalRollout {
 
 export type Integration =
   | { type: "AWS_PROXY"; functionArn: string; payloadFormatVersion: string }
+  | {
+      /** A first-class AWS service integration (`AWS_PROXY` with an `integrationSubtype`): local/service-integrations.ts. */
+      type: "AWS_SERVICE";
+      /** `integrationSubtype`: EventBridge-PutEvents, SQS-SendMessage, ... */
+      subtype: string;
+      /** `requestParameters` as written: static values or mapping expressions ($request.body, $context.requestId, ...). */
+      parameters: Record<string, string>;
+      /** The role API Gateway calls the service with. @default none: the call is denied with IAM on */
+      credentialsArn?: string;
+    }
   | {
       type: "HTTP_PROXY";
       uri: string;
@@ -1003,6 +1014,12 @@ function authorizerOf(r: CapturedResource): LocalAuthorizer {
 
 function integrationOf(r: CapturedResource, graph: Graph): Integration {
   const s = r.state;
+  if (s.integrationType === "AWS_PROXY" && s.integrationSubtype) {
+    const parameters: Record<string, string> = { ...(s.requestParameters ?? {}) };
+    const problem = serviceIntegrationProblem(String(s.integrationSubtype), parameters);
+    if (problem) throw new GraphRefusedError(`${r.urn}: ${problem}; CreateIntegration refuses it`);
+    return { type: "AWS_SERVICE", subtype: String(s.integrationSubtype), parameters, credentialsArn: s.credentialsArn || undefined };
+  }
   if (s.integrationType === "AWS_PROXY") {
     // The provider's default is 1.0 (aws.apigatewayv2.Integration's payloadFormatVersion: "Default is `1.0`").
     return {

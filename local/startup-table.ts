@@ -4,6 +4,7 @@ import type { Emulators } from "./emulators";
 import { findFunction, type LocalModel, type LocalRoute } from "./model";
 import type { Provisioned } from "./provision";
 import type { Scheduler } from "./schedules";
+import { SUBTYPES } from "./service-integrations";
 
 export interface StartupInfo {
   model: LocalModel;
@@ -48,11 +49,13 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
       `API ${api.name} ${api.url}`,
       spec.routes.map((r) => [
         r.routeKey,
-        r.integration.type !== "AWS_PROXY"
-          ? `→ ${r.integration.uri} (HTTP proxy)`
-          : findFunction(model, r.integration.functionArn)
-            ? `λ ${r.integration.functionArn.split(":").pop()}${r.integration.payloadFormatVersion === "1.0" ? " (payload format 1.0)" : ""}`
-            : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
+        r.integration.type === "AWS_SERVICE"
+          ? `→ ${r.integration.subtype}${SUBTYPES[r.integration.subtype] ? "" : " (not emulated locally: answers 500)"}`
+          : r.integration.type !== "AWS_PROXY"
+            ? `→ ${r.integration.uri} (HTTP proxy)`
+            : findFunction(model, r.integration.functionArn)
+              ? `λ ${r.integration.functionArn.split(":").pop()}${r.integration.payloadFormatVersion === "1.0" ? " (payload format 1.0)" : ""}`
+              : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
         ...authorizationOf(r, info.iam),
       ]),
     );
