@@ -40,7 +40,29 @@ export function policyConfigFor(
 /** By name for ConfigError: each capture reloads the program's modules, so its class is not this module's. */
 export function isInputError(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return err instanceof StackConfigError || name === "ConfigError" || name === "StackReferenceError";
+  return err instanceof StackConfigError || name === "ConfigError" || name === "StackReferenceError" || isSdkConfigError(err);
+}
+
+/**
+ * What `pulumi.Config`'s `require*` and `get*` throw for a missing or bad value (ConfigMissingError,
+ * ConfigTypeError, ConfigEnumError, ConfigRangeError, ConfigPatternError in @pulumi/pulumi's config.ts):
+ * the stack's config is at fault, not the program.
+ */
+function isSdkConfigError(err: unknown): boolean {
+  return isRunError(err) && /^Config(Missing|Type|Enum|Range|Pattern)Error$/.test((err as object).constructor.name);
+}
+
+/**
+ * An error the SDK raises for the user (a RunError): the CLI's host prints its message without a stack
+ * ("Always hide the stack for RunErrors", sdk/nodejs/cmd/run/run.ts).
+ */
+export function isRunError(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { __pulumiRunError?: boolean }).__pulumiRunError === true;
+}
+
+/** A failed program's report: its trace, or a RunError's message alone, as the CLI prints them. */
+export function programFailureText(err: unknown): string {
+  return isRunError(err) ? (err as Error).message : String((err as Error)?.stack ?? err);
 }
 
 /** A bad stack's message, with a hint when the stack has no file (the CLI runs it with an empty config). */
@@ -64,7 +86,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     return {
       exitCode: EXIT.programFailed,
       stdout: "",
-      stderr: `error: the program failed: ${(err as Error).stack ?? err}\n${programFailureHint(err, options.programDir)}`,
+      stderr: `error: the program failed: ${programFailureText(err)}\n${programFailureHint(err, options.programDir)}`,
     };
   }
   const { enforcement, config } = policyConfigFor(options.programDir, environment);

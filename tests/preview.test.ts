@@ -172,6 +172,27 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     expect(result.stderr).to.not.include("<ref *1>");
   });
 
+  it("exits 2 with the SDK's words, and no trace, for config the program requires and the stack lacks or gets wrong", () => {
+    const program = (code: string) =>
+      fixtureProgram(
+        "config:\n  platform:count: many\n",
+        `import * as pulumi from "@pulumi/pulumi";\n${code}\n`,
+        "name: platform\nruntime: nodejs\n",
+      );
+    const missing = preview(["--stack", "prod", "--program", program('new pulumi.Config().require("webhookUrl");')]);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.equal(
+      "error: Missing required configuration variable 'platform:webhookUrl'\n\tplease set a value using the command `pulumi config set platform:webhookUrl <value>`\n",
+    );
+    const typed = preview(["--stack", "prod", "--program", program('new pulumi.Config().requireNumber("count");')]);
+    expect(typed.status).to.equal(2);
+    expect(typed.stderr).to.match(/^error: Configuration 'platform:count' value 'many' is not a valid number\n$/);
+    // Any other error the program throws is the program's: exit 3, with its trace.
+    const thrown = preview(["--stack", "prod", "--program", program('throw new Error("not config");')]);
+    expect(thrown.status).to.equal(3);
+    expect(thrown.stderr).to.match(/^error: the program failed: Error: not config\n {4}at /);
+  });
+
   it("exits 2 with the CLI's words for a plain value of a key declared secret", () => {
     const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8") + "  platform:reportSigningKey: not-encrypted\n";
     const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);
