@@ -18,6 +18,7 @@ import {
 } from "./sdk-internals";
 import { assignIdentity, Placement } from "./identity";
 import { nameResource, NameLimitError } from "./naming";
+import { policyDocument } from "./policy-document";
 import { resolveReference, ResolvedReference, StackReferenceError } from "./stack-reference";
 import { readStackConfig } from "./stack-config";
 
@@ -393,6 +394,8 @@ async function captureIn(program: () => unknown, settings: CaptureSettings): Pro
         }
         case "aws:index/getPartition:getPartition":
           return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:iam/getPolicyDocument:getPolicyDocument":
+          return policyDocument(args.inputs);
         default:
           return args.inputs;
       }
@@ -496,11 +499,15 @@ export function forgetProgramModules(programDir: string): void {
   }
 }
 
-/** Requires a Pulumi program's entry point the way the Pulumi Node.js host does, and returns its exports. */
+/**
+ * Requires a Pulumi program's entry point the way the Pulumi Node.js host runs a CommonJS program, and
+ * returns its exports: when they are a function (`export = async () => { ... }`), what it returns. A
+ * `default` export is not unwrapped or called: the host does that for ES modules only (sdk/nodejs/cmd/run/run.ts).
+ */
 export async function runProgramModule(programDir: string): Promise<Record<string, unknown>> {
   forgetProgramModules(programDir);
   const mod = require(path.resolve(programDir));
-  const exported = mod && typeof mod.default === "function" ? await mod.default() : mod;
+  const exported = typeof mod === "function" ? await mod() : mod;
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exported ?? {})) {
     if (key !== "default" && key !== "__esModule") outputs[key] = value;

@@ -2,9 +2,11 @@ import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { programFailureHint } from "../graph/capture";
+import * as fs from "fs";
+import * as path from "path";
+import { captureStack, programFailureHint } from "../graph/capture";
 import { SECRET, toPlanDocument } from "../graph/plan";
-import { captureComponents } from "./harness";
+import { captureComponents, PROGRAM_DIR as ROOT } from "./harness";
 
 describe("the plan document", () => {
   it("never prints a secret, in inputs or in outputs", async () => {
@@ -78,5 +80,26 @@ describe("the capture", () => {
     expect(programFailureHint(missing("./handler"), "/p")).to.equal("");
     expect(programFailureHint(new Error("Cannot find module 'x'"), "/p")).to.equal("");
     expect(programFailureHint(new Error("something else"), "/p")).to.equal("");
+  });
+
+  it("runs a program whose exports are a function, and uses what it returns as the stack's outputs, as the CLI's host does", async () => {
+    const dir = path.join(ROOT, ".build", "scratch", `async-export-${process.pid}`);
+    const write = (index: string) => {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: async-export\nruntime: nodejs\n");
+      fs.writeFileSync(path.join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\n${index}\n`);
+    };
+    try {
+      write('export = async () => {\n  const queue = new aws.sqs.Queue("jobs");\n  return { queueUrl: queue.url };\n};');
+      const graph = await captureStack(dir, "dev");
+      expect(graph.resources.filter((r) => r.type === "aws:sqs/queue:Queue").map((r) => r.name)).to.deep.equal(["jobs"]);
+      expect(Object.keys(graph.outputs)).to.deep.equal(["queueUrl"]);
+      // A default export of a CommonJS program is not called by the host: nothing is declared.
+      write('export default async () => {\n  new aws.sqs.Queue("jobs");\n};');
+      const ignored = await captureStack(dir, "dev");
+      expect(ignored.resources.filter((r) => r.type === "aws:sqs/queue:Queue")).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
