@@ -4,7 +4,9 @@
  * options the engine would see (parent, provider, protect, retainOnDelete, dependsOn), and the
  * identity the offline run assigned. Tests, the offline preview and the local cloud all read this.
  */
+import * as fs from "fs";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
 import {
   checkSdkInternals,
@@ -506,13 +508,86 @@ export function forgetProgramModules(programDir: string): void {
  */
 export async function runProgramModule(programDir: string): Promise<Record<string, unknown>> {
   forgetProgramModules(programDir);
-  const mod = require(path.resolve(programDir));
-  const exported = typeof mod === "function" ? await mod() : mod;
+  const esm = esmEntry(programDir);
+  let exported: unknown;
+  if (esm) {
+    exported = await importEsmProgram(programDir, esm);
+  } else {
+    const mod = require(path.resolve(programDir));
+    exported = typeof mod === "function" ? await mod() : mod;
+  }
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exported ?? {})) {
     if (key !== "default" && key !== "__esModule") outputs[key] = value;
   }
   return outputs;
+}
+
+/**
+ * The entry point of a program that is an ES module, as the CLI's host tells one apart: its package.json
+ * says `"type": "module"`, or its main file is `.mjs` or `.mts`. Undefined for a CommonJS program.
+ */
+export function esmEntry(programDir: string): string | undefined {
+  const dir = path.resolve(programDir);
+  const manifest = path.join(dir, "package.json");
+  const pkg = fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, "utf8")) : {};
+  const main = typeof pkg.main === "string" ? path.resolve(dir, pkg.main) : undefined;
+  const candidates = main ? [main] : ["index.ts", "index.js", "index.mts", "index.mjs"].map((f) => path.join(dir, f));
+  const entry = candidates.find((f) => fs.existsSync(f));
+  if (!entry) return undefined;
+  return pkg.type === "module" || /\.m[jt]s$/.test(entry) ? entry : undefined;
+}
+
+/** The files of each ES module program its last capture compiled: what hot reload watches for program changes. */
+const esmSources = new Map<string, string[]>();
+
+/** The program's own files an ES module program's last capture compiled; none for a CommonJS program. */
+export function esmProgramFiles(programDir: string): string[] {
+  return esmSources.get(path.resolve(programDir)) ?? [];
+}
+
+// A real dynamic import: TypeScript would turn `import()` into `require()` in this CommonJS code.
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
+let esmCaptures = 0;
+
+/**
+ * Runs an ES module program: the CLI's host imports it (with ts-node's ESM loader for TypeScript). Here
+ * esbuild compiles the program's own files into one module under `.build/capture/` in its folder, its
+ * packages left to Node's resolution from there; each capture imports it under a new URL, since an ES
+ * module, once loaded, is never loaded again (hot reload captures anew). A default export is the
+ * program's exports, and a module with both a default and named exports is refused, as the host refuses it.
+ */
+async function importEsmProgram(programDir: string, entry: string): Promise<unknown> {
+  const outfile = path.join(path.resolve(programDir), ".build", "capture", "program.mjs");
+  // esbuild is a dependency already (bundles and closures); it reads TypeScript without a tsconfig to find.
+  const esbuild = require("esbuild") as typeof import("esbuild");
+  const dir = path.resolve(programDir);
+  const built = await esbuild.build({
+    absWorkingDir: dir,
+    metafile: true,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    sourcemap: "inline",
+    logLevel: "silent",
+  });
+  // esbuild names its inputs relative to its working directory, set to the program's folder above.
+  esmSources.set(
+    dir,
+    Object.keys(built.metafile!.inputs).map((f) => path.resolve(dir, f)),
+  );
+  const mod = await importEsm(`${pathToFileURL(outfile).href}?capture=${++esmCaptures}`);
+  let exported: unknown = mod;
+  if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
+    if (Object.keys(mod).length !== 1)
+      throw new Error("expected entrypoint module to have either a default export or named exports but not both");
+    exported = mod.default;
+  }
+  return typeof exported === "function" ? await exported() : exported;
 }
 
 /**

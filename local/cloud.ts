@@ -13,7 +13,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildSync } from "esbuild";
-import { captureStack, forgetProgramModules, Graph } from "../graph/capture";
+import { captureStack, esmProgramFiles, forgetProgramModules, Graph } from "../graph/capture";
 import { AlarmBoard } from "./alarms";
 import { LocalRolloutOutcome, rehearseRollout } from "./rollout";
 import { InvocationReport, Reporter } from "./console";
@@ -176,7 +176,14 @@ async function captureWithModules(
   const modules = Object.keys(require.cache).filter(
     (f) => !before.has(f) && f.startsWith(root) && !f.includes(`${path.sep}node_modules${path.sep}`),
   );
-  return { graph, modules };
+  // An ES module program is compiled, not required: its files are the ones the compiler read.
+  return {
+    graph,
+    modules: [
+      ...modules,
+      ...esmProgramFiles(programDir).filter((f) => f.startsWith(root) && !f.includes(`${path.sep}node_modules${path.sep}`)),
+    ],
+  };
 }
 
 /** The port is taken: the CLI reports it and exits 2. */

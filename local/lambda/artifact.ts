@@ -39,7 +39,24 @@ export async function unpackArtifact(code: unknown, dir: string, programDir: str
   fs.rmSync(dir, { recursive: true, force: true });
   if (!pulumi.asset.Archive.isInstance(code)) throw new Error(`the function's code is not an archive`);
   await writeArchive(code, dir, programDir);
+  markModuleBoundary(dir);
   pointSourceMapsAt(dir, programDir);
+}
+
+/**
+ * In Lambda, the artifact is all there is under /var/task: a `.js` file is CommonJS unless the artifact's own
+ * package.json says `"type": "module"`. Unpacked inside the program's folder, Node would look further up and
+ * take the program's package.json: a CommonJS handler of an ES module program ("type": "module") would fail
+ * locally with "exports is not defined" and run in AWS. An artifact without a package.json of its own gets
+ * one that says what Lambda assumes.
+ */
+function markModuleBoundary(dir: string): void {
+  const manifest = path.join(dir, "package.json");
+  if (fs.existsSync(manifest)) return;
+  fs.writeFileSync(
+    manifest,
+    `${JSON.stringify({ "//": "written by the local cloud: the artifact has no package.json, so Lambda loads its .js files as CommonJS", type: "commonjs" }, null, 2)}\n`,
+  );
 }
 
 /**
