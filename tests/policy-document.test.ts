@@ -163,6 +163,74 @@ describe("aws.iam.getPolicyDocument, as the provider renders it", () => {
     ]);
   });
 
+  it("reads source and override documents as the provider reads them: their Id, a newer Version, a wildcard principal", () => {
+    const source = JSON.stringify({
+      Version: "2008-10-17",
+      Id: "from-source",
+      Statement: [
+        { Sid: "First", Action: "a:A", Principal: "*" },
+        { Sid: "Second", Effect: "Allow", Action: "b:B", Principal: { AWS: ["z", "a"] } },
+      ],
+    });
+    const override = JSON.stringify({ Id: "from-override", Statement: [{ Sid: "First", Effect: "Deny", Action: "c:C" }] });
+    const doc = JSON.parse(
+      policyDocument({ sourcePolicyDocuments: [source, "", null], overridePolicyDocuments: ["", override] }).json as string,
+    );
+    expect(doc).to.deep.equal({
+      // The statement's own version (2012-10-17) is newer than the source's; the override's Id is adopted last.
+      Version: "2012-10-17",
+      Id: "from-override",
+      Statement: [
+        // Replaced where it stood: the first statement.
+        { Sid: "First", Effect: "Deny", Action: "c:C" },
+        { Sid: "Second", Effect: "Allow", Action: "b:B", Principal: { AWS: ["z", "a"] } },
+      ],
+    });
+    const wildcard = JSON.parse(policyDocument({ sourcePolicyDocuments: [source] }).json as string);
+    // "*" as a principal stays "*", and a statement without an Effect has none.
+    expect(wildcard.Statement[0]).to.deep.equal({ Sid: "First", Action: "a:A", Principal: "*" });
+    expect(wildcard.Id).to.equal("from-source");
+  });
+
+  it("merges principal blocks of one type, keeps other wildcards as maps, and leaves empty lists out", () => {
+    const principal = (principals: object[]) =>
+      JSON.parse(policyDocument({ statements: [{ actions: [], resources: [], principals }] }).json as string).Statement[0];
+    expect(
+      principal([
+        { type: "AWS", identifiers: ["arn:aws:iam::1:root"] },
+        { type: "AWS", identifiers: ["arn:aws:iam::2:root"] },
+        { type: "AWS", identifiers: ["arn:aws:iam::3:root", "arn:aws:iam::4:root"] },
+      ]),
+    ).to.deep.equal({
+      Effect: "Allow",
+      Principal: { AWS: ["arn:aws:iam::1:root", "arn:aws:iam::2:root", "arn:aws:iam::4:root", "arn:aws:iam::3:root"] },
+    });
+    expect(principal([{ type: "*", identifiers: ["arn:aws:iam::1:root"] }]).Principal).to.deep.equal({ "*": "arn:aws:iam::1:root" });
+    expect(
+      principal([
+        { type: "*", identifiers: ["*"] },
+        { type: "Service", identifiers: ["s.amazonaws.com"] },
+      ]).Principal,
+    ).to.deep.equal({
+      "*": "*",
+      Service: "s.amazonaws.com",
+    });
+    // Two one-value conditions on one key are two values.
+    const condition = JSON.parse(
+      policyDocument({
+        statements: [
+          {
+            conditions: [
+              { test: "StringEquals", variable: "k", values: ["a"] },
+              { test: "StringEquals", variable: "k", values: ["b"] },
+            ],
+          },
+        ],
+      }).json as string,
+    ).Statement[0].Condition;
+    expect(condition).to.deep.equal({ StringEquals: { k: ["a", "b"] } });
+  });
+
   it("refuses what the provider refuses, naming it", () => {
     expect(() => policyDocument({ statements: [{ sid: "A" }, { sid: "A" }] })).to.throw(
       "writing IAM Policy Document: duplicate Sid (A). Remove the Sid or ensure the Sid is unique.",

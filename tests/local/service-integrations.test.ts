@@ -100,6 +100,42 @@ describe("local cloud: HTTP API service integrations (fixture storage-first)", f
     expect((await receive(cloud.outputs.ordersQueueUrl)).map((m) => m.Body)).to.not.include(JSON.stringify({ id: 3 }));
   });
 
+  it("passes the optional parameters on: message attributes, the bus by its ARN, the event's time and resources", async () => {
+    expect((await post("/tagged", JSON.stringify({ id: 4 }))).status).to.equal(200);
+    const tagged = await eventually(async () => {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: cloud.outputs.ordersQueueUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+      );
+      return Messages?.find((m) => m.Body === JSON.stringify({ id: 4 }));
+    }, "the tagged order");
+    expect(tagged.MessageAttributes).to.deep.equal({ kind: { DataType: "String", StringValue: "order" } });
+    expect((await post("/events-full", JSON.stringify({ id: 5 }))).status).to.equal(200);
+    const [delivered] = await eventually(async () => {
+      const got = await receive(cloud.outputs.fromBusQueueUrl);
+      return got.length ? got : undefined;
+    }, "the backfilled event");
+    expect(JSON.parse(delivered.Body!)).to.deep.include({
+      "detail-type": "OrderBackfilled",
+      time: "2026-01-02T03:04:05Z",
+      resources: ["arn:aws:s3:::a", "arn:aws:s3:::b"],
+      detail: { id: 5 },
+    });
+  });
+
+  it("answers SQS's errors: message attributes that are not JSON, and an integration with no role to call with", async () => {
+    const bad = await post("/bad-attributes", "not json");
+    expect(bad.status).to.equal(400);
+    expect(bad.headers.get("x-amzn-errortype")).to.equal("InvalidParameterValue");
+    const noRole = await post("/no-role", JSON.stringify({ id: 6 }));
+    expect(noRole.status).to.equal(400);
+    expect(((await noRole.json()) as { message: string }).message).to.equal(
+      "the integration has no credentialsArn, so API Gateway has no role to call SQS with",
+    );
+    const left = (await receive(cloud.outputs.ordersQueueUrl)).map((m) => m.Body);
+    expect(left).to.not.include(JSON.stringify({ id: 6 }));
+    expect(left).to.not.include("not json");
+  });
+
   it("answers 500 for a subtype it does not emulate, and says so", async () => {
     const res = await post("/workflow", "{}");
     expect(res.status).to.equal(500);
