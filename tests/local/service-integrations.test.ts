@@ -88,6 +88,7 @@ describe("local cloud: HTTP API service integrations (fixture storage-first)", f
       FailedEntryCount: 1,
     });
     expect(await receive(cloud.outputs.fromBusQueueUrl)).to.deep.equal([]);
+    expect(lines).to.include("api POST /events: EventBridge refused the event: MalformedDetail Detail is malformed.");
   });
 
   it("answers the service's AccessDenied when the integration's role may not send, and the queue gets nothing", async () => {
@@ -136,9 +137,26 @@ describe("local cloud: HTTP API service integrations (fixture storage-first)", f
     expect(left).to.not.include("not json");
   });
 
+  it("answers the service's errors for a role that may not put events, and for a queue that is not the program's", async () => {
+    const denied = await post("/events-denied", JSON.stringify({ id: 7 }));
+    expect(denied.status).to.equal(400);
+    expect(denied.headers.get("x-amzn-errortype")).to.equal("AccessDeniedException");
+    expect(((await denied.json()) as { Message: string }).Message).to.match(
+      /api-weak-role-[0-9a-f]{7}.* is not authorized to perform: events:PutEvents/,
+    );
+    const nowhere = await post("/nowhere", JSON.stringify({ id: 8 }));
+    expect(nowhere.status).to.equal(400);
+    expect(nowhere.headers.get("x-amzn-errortype")).to.equal("AWS.SimpleQueueService.NonExistentQueue");
+    expect(lines).to.include(
+      "api POST /nowhere: the queue https://sqs.us-east-1.amazonaws.com/123456789012/nowhere is not one of this program's, so SQS answers that it does not exist",
+    );
+    expect((await receive(cloud.outputs.fromBusQueueUrl)).map((m) => m.Body)).to.deep.equal([]);
+  });
+
   it("answers 500 for a subtype it does not emulate, and says so", async () => {
     const res = await post("/workflow", "{}");
     expect(res.status).to.equal(500);
+    expect(res.headers.get("content-type")).to.equal("application/json");
     expect(await res.json()).to.deep.equal({ message: "Internal Server Error" });
     expect(lines).to.include(
       "api POST /workflow: the integration subtype StepFunctions-StartExecution is not emulated locally, so the route answers 500",
@@ -175,6 +193,14 @@ describe("local cloud: service integrations' parameters", () => {
     expect(evaluateParameter("$stageVariables.none", source)).to.equal("");
     expect(evaluateParameter("orders.api", source)).to.equal("orders.api");
     expect(evaluateParameter("$request.cookie.x", source)).to.equal("$request.cookie.x");
+    // Only a whole value is an expression; a source without a name is not one.
+    expect(evaluateParameter("id: $request.path.id", source)).to.equal("id: $request.path.id");
+    expect(evaluateParameter("$context", source)).to.equal("$context");
+    expect(evaluateParameter("$request.path.id$", source)).to.equal("");
+    expect(evaluateParameter("$request.body.list[10]", { ...source, body: JSON.stringify({ list: [...Array(11).keys()] }) })).to.equal(
+      "10",
+    );
+    expect(evaluateParameter("$request.body.none.deeper", { ...source, body: JSON.stringify({ none: null }) })).to.equal("");
   });
 
   it("accepts what CreateIntegration accepts, and names what it refuses", () => {
