@@ -630,8 +630,14 @@ class Startup {
       taskRoots[fn.name] = path.join(this.localRoot, "functions", fn.name);
       // A function not run here may have no artifact yet (a .NET publish folder not built): nothing to unpack.
       if (fn.notRun) continue;
-      await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err) => {
-        throw new Error(`function ${fn.name}: ${(err as Error).message}`);
+      await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err: NodeJS.ErrnoException) => {
+        // Code a resource of the program builds during the deploy (a docker-build export, a build step) is not
+        // here until it runs: the function is not run, and says why, rather than stop everything else.
+        if (err.code === "ENOENT" && err.path) {
+          fn.notRun = `its code ${path.relative(this.model.programDir, err.path) || err.path} does not exist on this machine; build it, then restart`;
+          return;
+        }
+        throw new Error(`function ${fn.name}: ${err.message}`);
       });
     }
     return taskRoots;

@@ -255,6 +255,15 @@ describe("local cloud: a program run as the CLI runs it (fixture real-world)", f
       trace: [],
     });
     expect((await cloud.invoke(image.name, {})).error?.errorType).to.equal("Runtime.NotRunLocally");
+    const later = named("built-later");
+    expect(row(later.name)).to.deep.equal([
+      later.name,
+      "nodejs22.x 128 MB 3 s",
+      "not run locally: its code dist/built-later does not exist on this machine; build it, then restart; its invocations fail",
+    ]);
+    expect((await cloud.invoke(later.name, {})).error?.errorMessage).to.equal(
+      `${later.name} is not run locally: its code dist/built-later does not exist on this machine; build it, then restart`,
+    );
     // Its role's grants are no function's that runs here: none is reported unused.
     expect(cloud.iam!.unusedGrants().some((g) => g.role.startsWith("dotnet-role-"))).to.equal(false);
   });
