@@ -27,7 +27,7 @@ import { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
 import { startIamProxy } from "./iam/proxy";
 import type { ResourceResolver } from "./iam/requests";
-import { unpackArtifact } from "./lambda/artifact";
+import { missingCode, unpackArtifact } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
 import { Destinations, LambdaService } from "./lambda/service";
 import { startLambdaApi } from "./lambda-api";
@@ -630,14 +630,10 @@ class Startup {
       taskRoots[fn.name] = path.join(this.localRoot, "functions", fn.name);
       // A function not run here may have no artifact yet (a .NET publish folder not built): nothing to unpack.
       if (fn.notRun) continue;
-      await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err: NodeJS.ErrnoException) => {
-        // Code a resource of the program builds during the deploy (a docker-build export, a build step) is not
-        // here until it runs: the function is not run, and says why, rather than stop everything else.
-        if (err.code === "ENOENT" && err.path) {
-          fn.notRun = `its code ${path.relative(this.model.programDir, err.path) || err.path} does not exist on this machine; build it, then restart`;
-          return;
-        }
-        throw new Error(`function ${fn.name}: ${err.message}`);
+      await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err: Error) => {
+        // Code a step of the deploy builds is not here until it runs: the function is not run, and says why.
+        fn.notRun = missingCode(err, this.model.programDir);
+        if (!fn.notRun) throw new Error(`function ${fn.name}: ${err.message}`);
       });
     }
     return taskRoots;

@@ -17,7 +17,7 @@ import type { ApiServer } from "./http-api";
 import type { FunctionUrlServer } from "./function-url";
 import type { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
-import { artifactDigest, unpackArtifact } from "./lambda/artifact";
+import { artifactDigest, missingCode, unpackArtifact } from "./lambda/artifact";
 import type { LambdaService } from "./lambda/service";
 import { buildModel, LocalFunction, LocalModel } from "./model";
 
@@ -192,7 +192,12 @@ export class Reloader {
   /** Unpacks the function's code anew and hands it to the service: new containers from now on. */
   private async swap(fn: LocalFunction, digest?: string): Promise<void> {
     const root = this.options.taskRootFor(fn.name, ++this.generation);
-    if (!fn.notRun) await unpackArtifact(fn.code, root, this.options.model.programDir);
+    const programDir = this.options.model.programDir;
+    if (!fn.notRun)
+      await unpackArtifact(fn.code, root, programDir).catch((err: Error) => {
+        fn.notRun = missingCode(err, programDir);
+        if (!fn.notRun) throw err;
+      });
     this.options.service.replaceFunction(fn, root);
     this.digests.set(fn.name, digest ?? (await codeDigest(fn, this.options.model.programDir)));
   }
@@ -218,16 +223,25 @@ export class Reloader {
 
 /** A function's settings that a reload compares (its code is compared by digest). */
 function settingsOf(fn: LocalFunction): unknown {
-  const { code: _code, ...settings } = fn;
+  // Whether it runs here follows from its runtime and its code, compared on their own (code by digest).
+  const { code: _code, notRun: _notRun, ...settings } = fn;
   return settings;
 }
 
-/** The bundle's index.js as the graph holds it, if the code is an archive of string assets. */
-/** What tells a function's code apart across captures: its artifact's digest; for one not run here, why it is not. */
-function codeDigest(fn: LocalFunction, programDir: string): Promise<string> {
-  return fn.notRun ? Promise.resolve(`not run: ${fn.notRun}`) : artifactDigest(fn.code, programDir);
+/**
+ * What tells a function's code apart across captures: its artifact's digest; for one not run here, or whose
+ * code is not on this machine yet, why not.
+ */
+async function codeDigest(fn: LocalFunction, programDir: string): Promise<string> {
+  if (fn.notRun) return `not run: ${fn.notRun}`;
+  return artifactDigest(fn.code, programDir).catch((err: Error) => {
+    const missing = missingCode(err, programDir);
+    if (!missing) throw err;
+    return `not run: ${missing}`;
+  });
 }
 
+/** The bundle's index.js as the graph holds it, if the code is an archive of string assets. */
 async function indexText(code: unknown): Promise<string | undefined> {
   const assets = (code as { assets?: Promise<Record<string, any>> }).assets;
   if (assets === undefined) return undefined;

@@ -32,6 +32,16 @@ const REGION_SOURCES: Record<string, string> = {
   default: "the default: neither the stack's aws:region nor AWS_REGION is set",
 };
 
+/** What a route hands its requests to, in the start-up table. */
+function integrationCell(model: LocalModel, integration: LocalRoute["integration"]): string {
+  if (integration.type === "AWS_SERVICE")
+    return `→ ${integration.subtype}${SUBTYPES[integration.subtype] ? "" : " (not emulated locally: answers 500)"}`;
+  if (integration.type === "HTTP_PROXY") return `→ ${integration.uri} (HTTP proxy)`;
+  if (!findFunction(model, integration.functionArn))
+    return `λ ${integration.functionArn} (not in this program: not run locally, answers 500)`;
+  return `λ ${integration.functionArn.split(":").pop()}${integration.payloadFormatVersion === "1.0" ? " (payload format 1.0)" : ""}`;
+}
+
 export function printStartup(reporter: Reporter, info: StartupInfo): void {
   const { model } = info;
   reporter.info(
@@ -47,17 +57,7 @@ export function printStartup(reporter: Reporter, info: StartupInfo): void {
     const spec = model.apis[i];
     reporter.table(
       `API ${api.name} ${api.url}`,
-      spec.routes.map((r) => [
-        r.routeKey,
-        r.integration.type === "AWS_SERVICE"
-          ? `→ ${r.integration.subtype}${SUBTYPES[r.integration.subtype] ? "" : " (not emulated locally: answers 500)"}`
-          : r.integration.type !== "AWS_PROXY"
-            ? `→ ${r.integration.uri} (HTTP proxy)`
-            : findFunction(model, r.integration.functionArn)
-              ? `λ ${r.integration.functionArn.split(":").pop()}${r.integration.payloadFormatVersion === "1.0" ? " (payload format 1.0)" : ""}`
-              : `λ ${r.integration.functionArn} (not in this program: not run locally, answers 500)`,
-        ...authorizationOf(r, info.iam),
-      ]),
+      spec.routes.map((r) => [r.routeKey, integrationCell(model, r.integration), ...authorizationOf(r, info.iam)]),
     );
     if (spec.quickCreate) reporter.info("  quick create: AWS made its route, integration and $default stage");
     if (spec.stages.length === 0) reporter.info("  no stage: AWS serves nothing until the API has one (every request here gets 404)");

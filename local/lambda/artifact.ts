@@ -44,6 +44,17 @@ export async function unpackArtifact(code: unknown, dir: string, programDir: str
 }
 
 /**
+ * Why a function's code cannot be unpacked when the reason is that it is not on this machine yet (a folder
+ * a build step of the deploy makes, as a docker-build export does): said so the function is listed as not
+ * run, rather than stop everything else. Undefined for any other failure.
+ */
+export function missingCode(err: unknown, programDir: string): string | undefined {
+  const error = err as NodeJS.ErrnoException;
+  if (error?.code !== "ENOENT" || !error.path) return undefined;
+  return `its code ${path.relative(programDir, error.path) || error.path} does not exist on this machine; build it, then restart`;
+}
+
+/**
  * In Lambda, the artifact is all there is under /var/task: a `.js` file is CommonJS unless the artifact's own
  * package.json says `"type": "module"`. Unpacked inside the program's folder, Node would look further up and
  * take the program's package.json: a CommonJS handler of an ES module program ("type": "module") would fail

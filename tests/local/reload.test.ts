@@ -20,6 +20,8 @@ import { LambdaFunction } from "${path.join(ROOT, "components", "lambda-function
 const bundled = new LambdaFunction("bundled", { entry: path.join(__dirname, "handler.ts"), memoryMb: 128, timeoutSeconds: 3 });
 const role = new aws.iam.Role("raw-role", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) });
 const raw = new aws.lambda.Function("raw", { role: role.arn, runtime: "nodejs22.x", handler: "index.handler", code: new pulumi.asset.FileArchive("./app") });
+// Code a build step of the deploy would make: not here, so the function is not run, and program edits still apply.
+new aws.lambda.Function("built-later", { role: role.arn, runtime: "nodejs22.x", handler: "index.handler", code: new pulumi.asset.FileArchive("./dist") });
 const api = new aws.apigatewayv2.Api("api", { protocolType: "HTTP" });
 const integration = (name: string, fn: aws.lambda.Function) =>
   new aws.apigatewayv2.Integration(name, { apiId: api.id, integrationType: "AWS_PROXY", integrationUri: fn.invokeArn, payloadFormatVersion: "2.0" });
