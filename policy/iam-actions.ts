@@ -76,16 +76,23 @@ export async function resourceProblem(action: string, resource: string): Promise
   return `${action} does not apply to ${resource}: it takes ${formats.map((f) => `${f.name} (${f.arn})`).join(" or ")}`;
 }
 
+/**
+ * A policy document as a program gives it: a JSON string, or an object (@pulumi/aws's types take an
+ * `aws.iam.PolicyDocument`, or any object, where a policy goes, and the provider writes it as JSON).
+ * Undefined for text that is not JSON.
+ */
+export function policyDocumentOf(policy: unknown): any {
+  if (typeof policy !== "string") return policy;
+  try {
+    return JSON.parse(policy);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every problem with the actions, and their resources, of one policy document (a JSON string, or an object). */
 export async function documentProblems(policy: unknown): Promise<string[]> {
-  let doc: any = policy;
-  if (typeof policy === "string") {
-    try {
-      doc = JSON.parse(policy);
-    } catch {
-      return [];
-    }
-  }
+  const doc = policyDocumentOf(policy);
   const problems: string[] = [];
   // Anything without a Statement (a number, null, an object without one) has none.
   const statements: any[] = ([] as any[]).concat(doc?.Statement ?? []);

@@ -6,7 +6,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DLQ_RETENTION_SECONDS, ENV, LIVE_ALIAS, NODE_RUNTIMES, WARMER_INPUT } from "./contracts";
-import { actionProblem, documentProblems } from "./iam-actions";
+import { actionProblem, documentProblems, policyDocumentOf } from "./iam-actions";
 import { fifoTargetProblem, isFifoQueueArn } from "./fifo-target";
 import { inputTransformerProblem, targetInputProblem } from "./target-input";
 import { routeKeyProblem } from "./route-key";
@@ -73,19 +73,9 @@ const STATEFUL = ["aws:dynamodb/table:Table", QUEUE, BUCKET, "aws:kms/key:Key"];
 // EventBridge invocations are found through their targets, which lets warm-up targets be told apart.
 const ASYNC_PRINCIPALS = ["sns.amazonaws.com", "s3.amazonaws.com"];
 
-/**
- * A policy document's statements. The document is a JSON string, or an object: @pulumi/aws's types take an
- * `aws.iam.PolicyDocument` (or any object) where a policy goes, and the provider writes it as JSON.
- */
+/** A policy document's statements, the document a JSON string or an object (policyDocumentOf). */
 function statements(policy: unknown): any[] {
-  let doc: any = policy;
-  if (typeof policy === "string") {
-    try {
-      doc = JSON.parse(policy);
-    } catch {
-      return [];
-    }
-  }
+  const doc = policyDocumentOf(policy);
   if (!doc || typeof doc !== "object") return [];
   return Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
 }

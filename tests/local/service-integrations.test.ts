@@ -222,7 +222,7 @@ describe("local cloud: service integrations' parameters", () => {
 
   it("stops the start on an integration CreateIntegration refuses, naming it", async () => {
     const graph = await captureStack(PROGRAM, "dev");
-    const integration = graph.resources.find((r) => r.name === "orders-to-queue")!;
+    const integration = graph.resources.find((r) => r.name === "post-orders-integration")!;
     const broken = {
       ...integration,
       state: { ...integration.state, requestParameters: { QueueUrl: integration.state.requestParameters.QueueUrl } },
