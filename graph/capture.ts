@@ -508,6 +508,7 @@ export function forgetProgramModules(programDir: string): void {
  */
 export async function runProgramModule(programDir: string): Promise<Record<string, unknown>> {
   forgetProgramModules(programDir);
+  if (!programEntry(programDir)) throw new ProgramEntryError(programDir);
   const esm = esmEntry(programDir);
   let exported: unknown;
   if (esm) {
@@ -528,14 +529,38 @@ export async function runProgramModule(programDir: string): Promise<Record<strin
  * says `"type": "module"`, or its main file is `.mjs` or `.mts`. Undefined for a CommonJS program.
  */
 export function esmEntry(programDir: string): string | undefined {
-  const dir = path.resolve(programDir);
-  const manifest = path.join(dir, "package.json");
-  const pkg = fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, "utf8")) : {};
-  const main = typeof pkg.main === "string" ? path.resolve(dir, pkg.main) : undefined;
-  const candidates = main ? [main] : ["index.ts", "index.js", "index.mts", "index.mjs"].map((f) => path.join(dir, f));
-  const entry = candidates.find((f) => fs.existsSync(f));
+  const entry = programEntry(programDir);
   if (!entry) return undefined;
-  return pkg.type === "module" || /\.m[jt]s$/.test(entry) ? entry : undefined;
+  return manifestOf(programDir).type === "module" || /\.m[jt]s$/.test(entry) ? entry : undefined;
+}
+
+/** The program's package.json, or nothing. */
+function manifestOf(programDir: string): { main?: unknown; type?: unknown } {
+  const manifest = path.join(path.resolve(programDir), "package.json");
+  return fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, "utf8")) : {};
+}
+
+/** The file the host runs: its package.json's `main` (a file, or a folder's index), else index.ts, .js, .mts or .mjs. */
+function programEntry(programDir: string): string | undefined {
+  const dir = path.resolve(programDir);
+  const main = manifestOf(programDir).main;
+  const extensions = ["ts", "js", "mts", "mjs"];
+  const inFolder = (folder: string) => extensions.map((ext) => path.join(folder, `index.${ext}`));
+  const candidates =
+    typeof main === "string"
+      ? [path.resolve(dir, main), ...extensions.map((ext) => `${path.resolve(dir, main)}.${ext}`), ...inFolder(path.resolve(dir, main))]
+      : inFolder(dir);
+  return candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+}
+
+/** A program folder with nothing to run: the CLI's words, and where it looked. */
+export class ProgramEntryError extends Error {
+  constructor(programDir: string) {
+    super(
+      `We failed to locate the entry point for your program: ${path.resolve(programDir)} (it has no index.ts or index.js, and its package.json names no main file that exists)`,
+    );
+    this.name = "ProgramEntryError";
+  }
 }
 
 /** The files of each ES module program its last capture compiled: what hot reload watches for program changes. */

@@ -40,7 +40,13 @@ export function policyConfigFor(
 /** By name for ConfigError: each capture reloads the program's modules, so its class is not this module's. */
 export function isInputError(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return err instanceof StackConfigError || name === "ConfigError" || name === "StackReferenceError" || isSdkConfigError(err);
+  return (
+    err instanceof StackConfigError ||
+    name === "ConfigError" ||
+    name === "StackReferenceError" ||
+    name === "ProgramEntryError" ||
+    isSdkConfigError(err)
+  );
 }
 
 /**
@@ -68,6 +74,7 @@ export function programFailureText(err: unknown): string {
 /** A bad stack's message, with a hint when the stack has no file (the CLI runs it with an empty config). */
 export function describeInputError(err: unknown, programDir: string, stack: string): string {
   const message = (err as Error).message;
+  if ((err as Error).name === "ProgramEntryError") return message;
   if (!fs.existsSync(path.join(programDir, "Pulumi.yaml")) || fs.existsSync(path.join(programDir, `Pulumi.${stack}.yaml`))) return message;
   return `${message}\n  (there is no Pulumi.${stack}.yaml, so the stack has an empty config; stacks with a file here: ${listStacks(programDir).join(", ") || "none"})`;
 }

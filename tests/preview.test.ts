@@ -193,6 +193,25 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     expect(thrown.stderr).to.match(/^error: the program failed: Error: not config\n {4}at /);
   });
 
+  it("exits 2 with the CLI's words for a program folder with nothing to run", () => {
+    fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(PROGRAM_DIR, ".build", "preview-fixture-"));
+    fixtures.push(dir);
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: empty\nruntime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ main: "dist/index.js" }));
+    const result = preview(["--stack", "dev", "--program", dir]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.equal(
+      `error: We failed to locate the entry point for your program: ${dir} (it has no index.ts or index.js, and its package.json names no main file that exists)\n`,
+    );
+    // Its main file, once there, is what runs.
+    fs.mkdirSync(path.join(dir, "dist"));
+    fs.writeFileSync(path.join(dir, "dist", "index.js"), 'const aws = require("@pulumi/aws");\nnew aws.sqs.Queue("jobs");\n');
+    const ran = preview(["--stack", "dev", "--program", dir]);
+    expect(ran.stderr).to.not.include("entry point");
+    expect(ran.stdout).to.match(/\+ aws:sqs\/queue:Queue +jobs\n/);
+  });
+
   it("exits 2 with the CLI's words for a plain value of a key declared secret", () => {
     const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8") + "  platform:reportSigningKey: not-encrypted\n";
     const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);
