@@ -22,7 +22,7 @@ import { assignIdentity, Placement } from "./identity";
 import { nameResource, NameLimitError } from "./naming";
 import { policyDocument } from "./policy-document";
 import { resolveReference, ResolvedReference, StackReferenceError } from "./stack-reference";
-import { readStackConfig } from "./stack-config";
+import { programLocation, readProject, readStackConfig } from "./stack-config";
 
 export interface CapturedResource {
   urn: string;
@@ -506,13 +506,15 @@ export function forgetProgramModules(programDir: string): void {
  * returns its exports: when they are a function (`export = async () => { ... }`), what it returns. A
  * `default` export is not unwrapped or called: the host does that for ES modules only (sdk/nodejs/cmd/run/run.ts).
  */
-export async function runProgramModule(programDir: string): Promise<Record<string, unknown>> {
-  forgetProgramModules(programDir);
+export async function runProgramModule(projectDir: string, program = projectDir): Promise<Record<string, unknown>> {
+  forgetProgramModules(projectDir);
+  // Pulumi.yaml's `main` may name the program: a folder of the project, or a file.
+  const programDir = program;
   if (!programEntry(programDir)) throw new ProgramEntryError(programDir);
   const esm = esmEntry(programDir);
   let exported: unknown;
   if (esm) {
-    exported = await importEsmProgram(programDir, esm);
+    exported = await importEsmProgram(projectDir, esm);
   } else {
     const mod = require(path.resolve(programDir));
     exported = typeof mod === "function" ? await mod() : mod;
@@ -528,28 +530,39 @@ export async function runProgramModule(programDir: string): Promise<Record<strin
  * The entry point of a program that is an ES module, as the CLI's host tells one apart: its package.json
  * says `"type": "module"`, or its main file is `.mjs` or `.mts`. Undefined for a CommonJS program.
  */
-export function esmEntry(programDir: string): string | undefined {
-  const entry = programEntry(programDir);
+export function esmEntry(program: string): string | undefined {
+  const entry = programEntry(program);
   if (!entry) return undefined;
-  return manifestOf(programDir).type === "module" || /\.m[jt]s$/.test(entry) ? entry : undefined;
+  return nearestManifest(path.dirname(entry)).type === "module" || /\.m[jt]s$/.test(entry) ? entry : undefined;
 }
 
-/** The program's package.json, or nothing. */
-function manifestOf(programDir: string): { main?: unknown; type?: unknown } {
-  const manifest = path.join(path.resolve(programDir), "package.json");
+/** A folder's own package.json, or nothing. */
+function manifestIn(dir: string): { main?: unknown; type?: unknown } {
+  const manifest = path.join(dir, "package.json");
   return fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, "utf8")) : {};
 }
 
-/** The file the host runs: its package.json's `main` (a file, or a folder's index), else index.ts, .js, .mts or .mjs. */
-function programEntry(programDir: string): string | undefined {
-  const dir = path.resolve(programDir);
-  const main = manifestOf(programDir).main;
+/** The package.json that governs a folder's modules, as Node finds it: the nearest one up from it. */
+function nearestManifest(dir: string): { type?: unknown } {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (fs.existsSync(path.join(at, "package.json"))) return manifestIn(at);
+    if (path.dirname(at) === at) return {};
+  }
+}
+
+/**
+ * The file the host runs for `program` (Pulumi.yaml's `main`, or the project's folder): the file itself, or
+ * the folder's package.json `main` (a file, with or without its extension, or a folder's index), else its
+ * index.ts, .js, .mts or .mjs.
+ */
+function programEntry(program: string): string | undefined {
+  const resolved = path.resolve(program);
+  if (fs.existsSync(resolved) && fs.statSync(resolved).isFile()) return resolved;
+  const main = manifestIn(resolved).main;
   const extensions = ["ts", "js", "mts", "mjs"];
   const inFolder = (folder: string) => extensions.map((ext) => path.join(folder, `index.${ext}`));
-  const candidates =
-    typeof main === "string"
-      ? [path.resolve(dir, main), ...extensions.map((ext) => `${path.resolve(dir, main)}.${ext}`), ...inFolder(path.resolve(dir, main))]
-      : inFolder(dir);
+  const target = typeof main === "string" ? path.resolve(resolved, main) : undefined;
+  const candidates = target ? [target, ...extensions.map((ext) => `${target}.${ext}`), ...inFolder(target)] : inFolder(resolved);
   return candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
 }
 
@@ -582,11 +595,11 @@ let esmCaptures = 0;
  * module, once loaded, is never loaded again (hot reload captures anew). A default export is the
  * program's exports, and a module with both a default and named exports is refused, as the host refuses it.
  */
-async function importEsmProgram(programDir: string, entry: string): Promise<unknown> {
-  const outfile = path.join(path.resolve(programDir), ".build", "capture", "program.mjs");
+async function importEsmProgram(projectDir: string, entry: string): Promise<unknown> {
+  const outfile = path.join(path.resolve(projectDir), ".build", "capture", "program.mjs");
   // esbuild is a dependency already (bundles and closures); it reads TypeScript without a tsconfig to find.
   const esbuild = require("esbuild") as typeof import("esbuild");
-  const dir = path.resolve(programDir);
+  const dir = path.resolve(projectDir);
   const built = await esbuild.build({
     absWorkingDir: dir,
     metafile: true,
@@ -622,12 +635,13 @@ async function importEsmProgram(programDir: string, entry: string): Promise<unkn
 export async function captureStack(programDir: string, stack: string, overrides: Record<string, string> = {}): Promise<Graph> {
   const dir = path.resolve(programDir);
   const { project, config, secretKeys, hasFile } = readStackConfig(dir, stack, overrides);
-  const graph = await capture(() => runProgramModule(dir), {
+  const { pwd, program } = programLocation(dir, readProject(dir).main);
+  const graph = await capture(() => runProgramModule(dir, program), {
     project,
     stack,
     config,
     secretKeys,
-    cwd: dir,
+    cwd: pwd,
     resolveStackReference: (name) => resolveReference(dir, project, name),
   });
   const plain = Object.fromEntries(Object.entries(config).filter(([key]) => !secretKeys.includes(key)));

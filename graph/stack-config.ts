@@ -14,6 +14,8 @@ export { StackConfigError };
 
 export interface ProjectFile {
   name: string;
+  /** Pulumi.yaml's `main`: where the program is, relative to the project's folder. @default the project's folder */
+  main?: string;
   /** Declared config keys as written (bare for the project's own), shorthand rewritten as the CLI does. */
   config: Record<string, ConfigDeclaration>;
 }
@@ -62,7 +64,30 @@ export function readProject(programDir: string): ProjectFile {
   if (typeof doc.name !== "string" || doc.name === "")
     throw new StackConfigError(`could not validate '${file}': project is missing a non-empty string 'name' attribute`);
   checkRuntime(doc.runtime, file);
-  return { name: doc.name, config: readDeclarations(doc.name, doc.config, file) };
+  if (doc.main !== undefined && typeof doc.main !== "string")
+    throw new StackConfigError(
+      `could not validate '${file}': main: expected string, but got ${Array.isArray(doc.main) ? "array" : typeof doc.main}`,
+    );
+  return { name: doc.name, ...(doc.main ? { main: doc.main } : {}), config: readDeclarations(doc.name, doc.config, file) };
+}
+
+/**
+ * Where the CLI runs a project's program, and what it runs: Pulumi.yaml's `main`, relative to the project's
+ * folder, is the program; the working directory is `main` when it is a folder, or the folder that holds it
+ * ("so that any relative paths inside of the program are correct"). Ported from `getPwdMain` in pulumi/pulumi
+ * pkg/engine/project.go.
+ */
+export function programLocation(projectDir: string, main?: string): { pwd: string; program: string } {
+  const root = path.resolve(projectDir);
+  if (!main) return { pwd: root, program: root };
+  const program = path.resolve(root, main);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(program);
+  } catch (err) {
+    throw new StackConfigError(`project 'main' could not be read: ${(err as Error).message}`);
+  }
+  return stat.isDirectory() ? { pwd: program, program } : { pwd: path.dirname(program), program };
 }
 
 /** project.json's `runtime`: a non-empty name, or `{ name, options }` and nothing else. */

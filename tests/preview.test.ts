@@ -212,6 +212,38 @@ new aws.sqs.Queue("feeds-short-lived", { sqsManagedSseEnabled: true, redrivePoli
     expect(ran.stdout).to.match(/\+ aws:sqs\/queue:Queue +jobs\n/);
   });
 
+  it("runs the program where Pulumi.yaml's main puts it, in that folder, as the CLI does, and refuses a main it cannot read", () => {
+    fs.mkdirSync(path.join(PROGRAM_DIR, ".build"), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(PROGRAM_DIR, ".build", "preview-fixture-"));
+    fixtures.push(dir);
+    const project = (main: string) => fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: nested\nruntime: nodejs\nmain: ${main}\n`);
+    project("infra/");
+    fs.mkdirSync(path.join(dir, "infra"));
+    // The working directory is main's folder ("so that any relative paths inside of the program are correct").
+    fs.writeFileSync(path.join(dir, "infra", "queue-name.txt"), "from-the-main-folder");
+    fs.writeFileSync(
+      path.join(dir, "infra", "index.ts"),
+      'import * as fs from "fs";\nimport * as aws from "@pulumi/aws";\nnew aws.sqs.Queue(fs.readFileSync("queue-name.txt", "utf8"));\n',
+    );
+    expect(preview(["--stack", "dev", "--program", dir]).stdout).to.match(/\+ aws:sqs\/queue:Queue +from-the-main-folder\n/);
+    // A file as main: it runs, in the folder that holds it.
+    fs.renameSync(path.join(dir, "infra", "index.ts"), path.join(dir, "infra", "program.ts"));
+    project("infra/program.ts");
+    expect(preview(["--stack", "dev", "--program", dir]).stdout).to.match(/\+ aws:sqs\/queue:Queue +from-the-main-folder\n/);
+    project("nowhere/");
+    const missing = preview(["--stack", "dev", "--program", dir]);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr.split("\n")[0]).to.match(
+      /^error: project 'main' could not be read: ENOENT: no such file or directory, stat '.*\/nowhere'$/,
+    );
+    project("[infra]");
+    const refused = preview(["--stack", "dev", "--program", dir]);
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr.split("\n")[0]).to.equal(
+      `error: could not validate '${path.join(dir, "Pulumi.yaml")}': main: expected string, but got array`,
+    );
+  });
+
   it("exits 2 with the CLI's words for a plain value of a key declared secret", () => {
     const stackFile = fs.readFileSync(path.join(PROGRAM_DIR, "Pulumi.prod.yaml"), "utf8") + "  platform:reportSigningKey: not-encrypted\n";
     const dir = fixtureProgram(stackFile, `module.exports = require(${JSON.stringify(path.join(PROGRAM_DIR, "index"))});\n`);
