@@ -595,6 +595,28 @@ let esmCaptures = 0;
  * module, once loaded, is never loaded again (hot reload captures anew). A default export is the
  * program's exports, and a module with both a default and named exports is refused, as the host refuses it.
  */
+/**
+ * Each of the program's own modules keeps its location: `import.meta.url`, `import.meta.filename` and
+ * `import.meta.dirname` name its source file, as they do when the host imports it, not the one compiled file
+ * (`path.dirname(fileURLToPath(import.meta.url))` is how an ES module program finds its folder, for its
+ * FileArchives and files it reads).
+ */
+const ownModuleLocation: import("esbuild").Plugin = {
+  name: "own-module-location",
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = await fs.promises.readFile(args.path, "utf8");
+      if (!source.includes("import.meta")) return undefined;
+      const contents = source
+        .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+        .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path))
+        .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)));
+      return { contents, loader: path.extname(args.path).replace(/^\.[cm]?/, "") as import("esbuild").Loader };
+    });
+  },
+};
+
 async function importEsmProgram(projectDir: string, entry: string): Promise<unknown> {
   const outfile = path.join(path.resolve(projectDir), ".build", "capture", "program.mjs");
   // esbuild is a dependency already (bundles and closures); it reads TypeScript without a tsconfig to find.
@@ -612,6 +634,7 @@ async function importEsmProgram(projectDir: string, entry: string): Promise<unkn
     packages: "external",
     sourcemap: "inline",
     logLevel: "silent",
+    plugins: [ownModuleLocation],
   });
   // esbuild names its inputs relative to its working directory, set to the program's folder above.
   esmSources.set(

@@ -47,6 +47,9 @@ describe("local cloud: a program that is an ES module (fixture esm-program)", fu
       REGION_AT_DEPLOY: graph.placement.region,
     });
     expect(Object.keys(graph.outputs)).to.deep.equal(["functionName"]);
+    // import.meta.url names the module's own file, not the compiled one under .build/capture.
+    const code = graph.resources.find((r) => r.type === "aws:lambda/function:Function")!.state.code;
+    expect(await code.path).to.equal(path.join(FIXTURE, "app"));
   });
 
   it("runs its CommonJS handler as Lambda would, though the program's package.json says module", async () => {
