@@ -509,16 +509,11 @@ export function forgetProgramModules(programDir: string): void {
 export async function runProgramModule(projectDir: string, program = projectDir): Promise<Record<string, unknown>> {
   forgetProgramModules(projectDir);
   // Pulumi.yaml's `main` may name the program: a folder of the project, or a file.
-  const programDir = program;
-  if (!programEntry(programDir)) throw new ProgramEntryError(programDir);
-  const esm = esmEntry(programDir);
-  let exported: unknown;
-  if (esm) {
-    exported = await importEsmProgram(projectDir, esm);
-  } else {
-    const mod = require(path.resolve(programDir));
-    exported = typeof mod === "function" ? await mod() : mod;
-  }
+  const entry = programEntry(program);
+  if (!entry) throw new ProgramEntryError(program);
+  const mod = isEsModule(entry) ? await importEsmProgram(projectDir, entry) : require(path.resolve(program));
+  // Exports that are a function are called, and what it returns is the program's exports.
+  const exported = typeof mod === "function" ? await mod() : mod;
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exported ?? {})) {
     if (key !== "default" && key !== "__esModule") outputs[key] = value;
@@ -532,8 +527,12 @@ export async function runProgramModule(projectDir: string, program = projectDir)
  */
 export function esmEntry(program: string): string | undefined {
   const entry = programEntry(program);
-  if (!entry) return undefined;
-  return nearestManifest(path.dirname(entry)).type === "module" || /\.m[jt]s$/.test(entry) ? entry : undefined;
+  return entry && isEsModule(entry) ? entry : undefined;
+}
+
+/** Whether an entry point is an ES module, as Node decides it: the nearest package.json's type, or its extension. */
+function isEsModule(entry: string): boolean {
+  return nearestManifest(path.dirname(entry)).type === "module" || /\.m[jt]s$/.test(entry);
 }
 
 /** A folder's own package.json, or nothing. */
@@ -589,13 +588,6 @@ const importEsm = new Function("specifier", "return import(specifier)") as (spec
 let esmCaptures = 0;
 
 /**
- * Runs an ES module program: the CLI's host imports it (with ts-node's ESM loader for TypeScript). Here
- * esbuild compiles the program's own files into one module under `.build/capture/` in its folder, its
- * packages left to Node's resolution from there; each capture imports it under a new URL, since an ES
- * module, once loaded, is never loaded again (hot reload captures anew). A default export is the
- * program's exports, and a module with both a default and named exports is refused, as the host refuses it.
- */
-/**
  * Each of the program's own modules keeps its location: `import.meta.url`, `import.meta.filename` and
  * `import.meta.dirname` name its source file, as they do when the host imports it, not the one compiled file
  * (`path.dirname(fileURLToPath(import.meta.url))` is how an ES module program finds its folder, for its
@@ -617,11 +609,18 @@ const ownModuleLocation: import("esbuild").Plugin = {
   },
 };
 
+/**
+ * Runs an ES module program: the CLI's host imports it (with ts-node's ESM loader for TypeScript). Here
+ * esbuild compiles the program's own files into one module under `.build/capture/` in its folder, its
+ * packages left to Node's resolution from there; each capture imports it under a new URL, since an ES
+ * module, once loaded, is never loaded again (hot reload captures anew). A default export is the
+ * program's exports, and a module with both a default and named exports is refused, as the host refuses it.
+ */
 async function importEsmProgram(projectDir: string, entry: string): Promise<unknown> {
-  const outfile = path.join(path.resolve(projectDir), ".build", "capture", "program.mjs");
+  const dir = path.resolve(projectDir);
+  const outfile = path.join(dir, ".build", "capture", "program.mjs");
   // esbuild is a dependency already (bundles and closures); it reads TypeScript without a tsconfig to find.
   const esbuild = require("esbuild") as typeof import("esbuild");
-  const dir = path.resolve(projectDir);
   const built = await esbuild.build({
     absWorkingDir: dir,
     metafile: true,
@@ -642,13 +641,10 @@ async function importEsmProgram(projectDir: string, entry: string): Promise<unkn
     Object.keys(built.metafile!.inputs).map((f) => path.resolve(dir, f)),
   );
   const mod = await importEsm(`${pathToFileURL(outfile).href}?capture=${++esmCaptures}`);
-  let exported: unknown = mod;
-  if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
-    if (Object.keys(mod).length !== 1)
-      throw new Error("expected entrypoint module to have either a default export or named exports but not both");
-    exported = mod.default;
-  }
-  return typeof exported === "function" ? await exported() : exported;
+  if (Object.getOwnPropertyDescriptor(mod, "default") === undefined) return mod;
+  if (Object.keys(mod).length !== 1)
+    throw new Error("expected entrypoint module to have either a default export or named exports but not both");
+  return mod.default;
 }
 
 /**

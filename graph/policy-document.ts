@@ -148,6 +148,9 @@ function merge(doc: Doc, next: Doc): void {
   }
 }
 
+/** One value or several, as a list. */
+const asList = (values: Values | undefined): string[] => (values === undefined ? [] : typeof values === "string" ? [values] : values);
+
 /** A map as Go writes one: keys sorted. */
 const sortedKeys = <T>(map: Map<string, T>): Record<string, T> =>
   Object.fromEntries([...map.keys()].sort().map((key) => [key, map.get(key)!]));
@@ -160,12 +163,8 @@ function principalJson(set: Principal[]): unknown {
   const raw = new Map<string, Values>();
   for (const { type, identifiers } of set) {
     const existing = raw.get(type);
-    if (Array.isArray(identifiers)) {
-      const sorted = [...identifiers].sort().reverse();
-      raw.set(type, [...(existing === undefined ? [] : typeof existing === "string" ? [existing] : existing), ...sorted]);
-    } else {
-      raw.set(type, existing === undefined ? identifiers : [...(typeof existing === "string" ? [existing] : existing), identifiers]);
-    }
+    if (Array.isArray(identifiers)) raw.set(type, [...asList(existing), ...[...identifiers].sort().reverse()]);
+    else raw.set(type, existing === undefined ? identifiers : [...asList(existing), identifiers]);
   }
   return sortedKeys(raw);
 }
@@ -175,7 +174,7 @@ function conditionJson(set: Condition[]): unknown {
   for (const { test, variable, values } of set) {
     const variables = raw.get(test) ?? new Map<string, string[]>();
     raw.set(test, variables);
-    variables.set(variable, [...(variables.get(variable) ?? []), ...(typeof values === "string" ? [values] : values)]);
+    variables.set(variable, [...(variables.get(variable) ?? []), ...asList(values)]);
   }
   const flat = new Map(
     [...raw].map(([test, variables]) => [

@@ -66,9 +66,13 @@ export function isRunError(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { __pulumiRunError?: boolean }).__pulumiRunError === true;
 }
 
-/** A failed program's report: its trace, or a RunError's message alone, as the CLI prints them. */
-export function programFailureText(err: unknown): string {
-  return isRunError(err) ? (err as Error).message : String((err as Error)?.stack ?? err);
+/**
+ * A failed program's report: its trace, or a RunError's message alone, as the CLI prints them; then a hint
+ * where a common cause is known (programFailureHint). Ends with a newline.
+ */
+export function programFailureReport(err: unknown, programDir: string): string {
+  const text = isRunError(err) ? (err as Error).message : String((err as Error)?.stack ?? err);
+  return `${text}\n${programFailureHint(err, programDir)}`;
 }
 
 /** A bad stack's message, with a hint when the stack has no file (the CLI runs it with an empty config). */
@@ -93,7 +97,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     return {
       exitCode: EXIT.programFailed,
       stdout: "",
-      stderr: `error: the program failed: ${programFailureText(err)}\n${programFailureHint(err, options.programDir)}`,
+      stderr: `error: the program failed: ${programFailureReport(err, options.programDir)}`,
     };
   }
   const { enforcement, config } = policyConfigFor(options.programDir, environment);

@@ -173,17 +173,11 @@ async function captureWithModules(
   const before = new Set(Object.keys(require.cache));
   const graph = await captureStack(programDir, stack, config);
   const root = path.resolve(programDir) + path.sep;
-  const modules = Object.keys(require.cache).filter(
-    (f) => !before.has(f) && f.startsWith(root) && !f.includes(`${path.sep}node_modules${path.sep}`),
-  );
-  // An ES module program is compiled, not required: its files are the ones the compiler read.
-  return {
-    graph,
-    modules: [
-      ...modules,
-      ...esmProgramFiles(programDir).filter((f) => f.startsWith(root) && !f.includes(`${path.sep}node_modules${path.sep}`)),
-    ],
-  };
+  // A CommonJS program's files are the modules its capture required; an ES module program is compiled, not
+  // required, and its files are the ones the compiler read.
+  const loaded = [...Object.keys(require.cache).filter((f) => !before.has(f)), ...esmProgramFiles(programDir)];
+  const modules = loaded.filter((f) => f.startsWith(root) && !f.includes(`${path.sep}node_modules${path.sep}`));
+  return { graph, modules };
 }
 
 /** The port is taken: the CLI reports it and exits 2. */

@@ -9,7 +9,6 @@
  * mapping expressions) and "Integration subtype reference" (each subtype's parameters, and which are
  * required), API Gateway Developer Guide.
  */
-import { createHash, randomUUID } from "crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Answer } from "./http-api";
 import type { IamAuthority } from "./iam/authority";
@@ -127,13 +126,6 @@ const serviceAnswer = (status: number, body: unknown, errorType?: string): Answe
   body: JSON.stringify(body),
 });
 
-/** API Gateway's own 500, when it cannot call the service at all. */
-const internalError = (): Answer => ({
-  status: 500,
-  headers: [["content-type", "application/json"]],
-  body: JSON.stringify({ message: "Internal Server Error" }),
-});
-
 /**
  * Calls the service an integration names, with the request parameters evaluated, as API Gateway would
  * with the integration's role. `trigger` names the route for the lines it writes.
@@ -148,7 +140,8 @@ export async function callService(
   if (integration.subtype === "EventBridge-PutEvents") return putEvents(backends, params, integration.credentialsArn, trigger);
   if (integration.subtype === "SQS-SendMessage") return sendMessage(backends, params, integration.credentialsArn, trigger);
   backends.say(`${trigger}: the integration subtype ${integration.subtype} is not emulated locally, so the route answers 500`);
-  return internalError();
+  // API Gateway's own 500, when it cannot call the service at all.
+  return serviceAnswer(500, { message: "Internal Server Error" });
 }
 
 function putEvents(backends: ServiceBackends, params: Record<string, string>, roleArn: string | undefined, trigger: string): Answer {
@@ -222,11 +215,7 @@ async function sendMessage(
         MessageAttributes: attributes,
       }),
     );
-    return serviceAnswer(200, {
-      MD5OfMessageBody: sent.MD5OfMessageBody ?? createHash("md5").update(params.MessageBody).digest("hex"),
-      MessageId: sent.MessageId ?? randomUUID(),
-      ...(sent.SequenceNumber ? { SequenceNumber: sent.SequenceNumber } : {}),
-    });
+    return serviceAnswer(200, { MD5OfMessageBody: sent.MD5OfMessageBody, MessageId: sent.MessageId, SequenceNumber: sent.SequenceNumber });
   } catch (err) {
     const error = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     backends.say(`${trigger}: SQS refused the message: ${error.name}: ${error.message}`);

@@ -6,8 +6,7 @@ import * as inspector from "inspector";
 import * as path from "path";
 import { Command } from "commander";
 import { parseArguments } from "./cli";
-import { programFailureHint } from "../graph/capture";
-import { describeInputError, EXIT, isInputError, programFailureText } from "../graph/preview";
+import { describeInputError, EXIT, isInputError, programFailureReport } from "../graph/preview";
 import { PortInUseError, startLocalCloud } from "../local/cloud";
 import { GraphRefusedError } from "../local/model";
 import { StateFileError } from "../local/persist";
@@ -130,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.badInput;
     }
     // The program failed as it ran: its own trace, and a hint where a common cause is known.
-    process.stderr.write(`error: ${programFailureText(err)}\n${programFailureHint(err, path.resolve(opts.program))}`);
+    process.stderr.write(`error: ${programFailureReport(err, path.resolve(opts.program))}`);
     return EXIT.programFailed;
   }
   return new Promise((resolve) => {
