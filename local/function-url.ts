@@ -16,8 +16,8 @@
  * - CORS, when configured, is answered by Lambda: preflights, and the configured headers on every response.
  */
 import { randomUUID } from "crypto";
-import * as http from "http";
 import type { Reporter } from "./console";
+import { type FrontRequest, type FrontResponse, gatewayServer } from "./http-front";
 import { isPreflight, preflightHeaders } from "./cors";
 import {
   Answer,
@@ -94,7 +94,7 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
    * routes, callers are known by their access key and signatures are not checked; a key that is no
    * function's (the developer's own tools) goes through.
    */
-  const callerOf = (req: http.IncomingMessage, trigger: string): { refused: true } | { refused: false; iam?: Record<string, unknown> } => {
+  const callerOf = (req: FrontRequest, trigger: string): { refused: true } | { refused: false; iam?: Record<string, unknown> } => {
     if (url.authType !== "AWS_IAM") return { refused: false };
     const iam = options.iam;
     if (!iam) {
@@ -117,7 +117,7 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
     return { refused: false, iam: iamCaller(iam, accessKey, options.accountId) };
   };
 
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, size: number) => {
+  const handle = (req: FrontRequest, res: FrontResponse, body: Buffer, size: number) => {
     const requestId = randomUUID();
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
     const served = url;
@@ -164,16 +164,7 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
       );
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => handle(req, res, Buffer.concat(chunks), size));
-  });
-  server.keepAliveTimeout = 60_000;
+  const server = gatewayServer(handle, MAX_BODY_BYTES);
 
   return listen(server, options.port, options.host, (next: LocalFunctionUrl) => {
     url = next;
@@ -186,7 +177,7 @@ export function startFunctionUrlServer(options: FunctionUrlServerOptions): Promi
  * caller, and the IAM caller under `authorizer.iam` for an `AWS_IAM` URL.
  */
 export function functionUrlEvent(
-  req: http.IncomingMessage,
+  req: FrontRequest,
   url: LocalFunctionUrl,
   body: Buffer,
   requestId: string,

@@ -6,6 +6,7 @@ import { randomBytes } from "crypto";
 import * as http from "http";
 import * as https from "https";
 import type { AddressInfo } from "net";
+import { type FrontRequest, type FrontResponse, type FrontServer, gatewayServer } from "./http-front";
 import type { AlarmBoard } from "./alarms";
 import type { Reporter } from "./console";
 import type { InvokeOutcome } from "./lambda/pool";
@@ -98,8 +99,6 @@ export const apiError = (status: number, message: string): Answer => ({
   body: JSON.stringify({ message }),
 });
 
-const NO_BODY = Buffer.alloc(0);
-
 /** API Gateway's 500 (made once: answers are not changed once made). */
 const INTERNAL_ERROR = apiError(500, "Internal Server Error");
 
@@ -138,7 +137,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
    * AccessDenied line otherwise). The local cloud knows callers by their access key and does not check
    * signatures; a key that is no function's (the developer's own tools) goes through, as at the emulators.
    */
-  const authorizeIam = (iam: IamAuthority, route: LocalRoute, req: http.IncomingMessage, routeArn: string): Verdict => {
+  const authorizeIam = (iam: IamAuthority, route: LocalRoute, req: FrontRequest, routeArn: string): Verdict => {
     const trigger = `api ${route.routeKey}`;
     const accessKey = accessKeyOf(req.headers, req.url ?? "/");
     if (!accessKey) {
@@ -160,7 +159,7 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const authorize = async (
     lambda: LambdaService,
     route: LocalRoute,
-    req: http.IncomingMessage,
+    req: FrontRequest,
     parts: EventParts,
     routeArn: string,
     /** The route's 2.0 event, built once for the authorizer and the integration. */
@@ -240,28 +239,10 @@ export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   };
   serve(options.api);
 
-  const server = http.createServer((req, res) => {
-    const arrived = options.profile ? clock() : 0;
-    // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112, section 6.3), and
-    // node:http reads none: it is served at once, not after the stream's 'end' event a turn later.
-    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
-      req.resume();
-      return handle(req, res, NO_BODY, 0, arrived);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () =>
-      handle(req, res, chunks.length === 1 ? chunks[0] : chunks.length === 0 ? NO_BODY : Buffer.concat(chunks), size, arrived),
-    );
-  });
-  server.keepAliveTimeout = 60_000;
+  const server = gatewayServer((req, res, body, size) => handle(req, res, body, size, options.profile ? clock() : 0), MAX_BODY_BYTES);
 
   /** Serves one request whose body has been read (`size` bytes; only the first MAX_BODY_BYTES are kept). */
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, size: number, arrived: number) => {
+  const handle = (req: FrontRequest, res: FrontResponse, body: Buffer, size: number, arrived: number) => {
     const read = options.profile ? clock() : 0;
     const requestId = nextRequestId();
     const url = req.url ?? "/";
@@ -436,7 +417,12 @@ export function iamCaller(iam: IamAuthority, accessKey: string, accountId: strin
 }
 
 /** Listens on `port` (0: one the system picks) and resolves once it does, or rejects (EADDRINUSE) as the port refuses. */
-export function listen<T>(server: http.Server, port: number, host = "127.0.0.1", serve: (declared: T) => void): Promise<LocalServer<T>> {
+export function listen<T>(
+  server: FrontServer | http.Server,
+  port: number,
+  host = "127.0.0.1",
+  serve: (declared: T) => void,
+): Promise<LocalServer<T>> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -473,7 +459,7 @@ export interface EventParts {
  * and a text body in one write.
  */
 export function writeAnswer(
-  res: http.ServerResponse,
+  res: FrontResponse,
   answer: Answer,
   cors: { cors: LocalCors; origin: string | undefined } | undefined,
   [idHeader, requestId]: [string, string],
@@ -499,7 +485,7 @@ function statusOf(value: { statusCode?: unknown }): number | undefined {
 const withHeaders = (answer: Answer, headers: [string, string][] = []): Answer => ({ ...answer, headers: [...answer.headers, ...headers] });
 
 /** Where a request's identity sources are read from (local/authorizer.ts). */
-function identityInputs(req: http.IncomingMessage, parts: EventParts, route: LocalRoute, event: Record<string, unknown>): IdentityInputs {
+function identityInputs(req: FrontRequest, parts: EventParts, route: LocalRoute, event: Record<string, unknown>): IdentityInputs {
   return {
     headers: event.headers as Record<string, string>,
     query: event.queryStringParameters as Record<string, string> | undefined,
@@ -524,7 +510,7 @@ const STATUS_MESSAGES = { 401: "Unauthorized", 403: "Forbidden", 500: "Internal 
  * which the headers then lack), and the query string's parameters (repeated ones joined with commas).
  */
 export function requestFields(
-  req: http.IncomingMessage,
+  req: FrontRequest,
   rawQueryString: string,
 ): { headers: Record<string, string>; cookies?: string[]; query?: Record<string, string> } {
   const headers: Record<string, string> = {};
@@ -552,7 +538,7 @@ export function eventBody(event: Record<string, unknown>, body: Buffer, contentT
 }
 
 /** The payload format 2.0 event, as API Gateway builds it. */
-export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<string, unknown> {
+export function payloadV2(req: FrontRequest, parts: EventParts): Record<string, unknown> {
   const { headers, cookies, query } = requestFields(req, parts.rawQueryString);
   const host = hostOf(headers);
   const now = new Date();
@@ -591,7 +577,7 @@ export function payloadV2(req: http.IncomingMessage, parts: EventParts): Record<
 }
 
 /** The client's address, as requestContext.http.sourceIp gives it (IPv4 without its IPv6 mapping). */
-export const sourceIpOf = (req: http.IncomingMessage): string => (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+export const sourceIpOf = (req: FrontRequest): string => (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 let clfCache = { second: -1, text: "" };
@@ -641,6 +627,21 @@ async function withIntegrationTimeout(work: Promise<Routed>): Promise<Routed> {
 }
 
 /**
+ * Whether a header can go out on HTTP/1.1 as the function gave it: a token for a name, no control
+ * character in the value (node:http's own checks, which throw). A response with one that cannot is
+ * malformed, API Gateway's 500, where writing it would throw in the middle of the answer.
+ */
+function sendable([name, value]: [string, string]): boolean {
+  try {
+    http.validateHeaderName(name);
+    http.validateHeaderValue(name, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Maps a function's result to the HTTP response, as payload format 2.0 does; a result that is no
  * response gets `invalid` (@default API Gateway's 500).
  */
@@ -664,6 +665,7 @@ export function mapResponseV2(payload: string, invalid: Answer = INTERNAL_ERROR)
   if (given !== null && typeof given === "object")
     for (const name of Object.keys(given)) headers.push([name.toLowerCase(), String(given[name])]);
   for (const cookie of Array.isArray(value.cookies) ? value.cookies : []) headers.push(["set-cookie", String(cookie)]);
+  if (!headers.every(sendable)) return invalid;
   const raw =
     value.body === undefined || value.body === null ? "" : typeof value.body === "string" ? value.body : JSON.stringify(value.body);
   return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : raw };
@@ -694,6 +696,7 @@ export function mapResponseV1(payload: string): Answer {
     if (name in single && !values.includes(String(single[name]))) values.push(String(single[name]));
     for (const v of values) headers.push([name.toLowerCase(), v]);
   }
+  if (!headers.every(sendable)) return INTERNAL_ERROR;
   const raw = value.body ?? "";
   return { status, headers, body: value.isBase64Encoded ? Buffer.from(raw, "base64") : raw };
 }
@@ -707,7 +710,7 @@ export function mapResponseV1(payload: string): Answer {
  * context under `lambda`), an IAM caller in `requestContext.identity`.
  */
 export function payloadV1(
-  req: http.IncomingMessage,
+  req: FrontRequest,
   parts: EventParts,
   authorized?: { context?: Record<string, unknown>; jwt?: any; iam?: any },
 ): Record<string, unknown> {
@@ -794,7 +797,7 @@ export function withStageVariables(uri: string, variables: Record<string, string
 function proxy(
   integration: Extract<Integration, { type: "HTTP_PROXY" }>,
   params: Record<string, string>,
-  req: http.IncomingMessage,
+  req: FrontRequest,
   query: string,
   body: Buffer,
   report: (problem: string) => void,

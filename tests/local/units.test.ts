@@ -11,7 +11,7 @@ import { EventRouter, EventRouterOptions } from "../../local/events";
 import { DEFAULT_RETRY_POLICY } from "../../local/event-retry";
 import { batchItemFailures } from "../../local/queues";
 import type { IncomingMessage } from "http";
-import { EventParts, mapResponseV1, payloadV1 } from "../../local/http-api";
+import { EventParts, mapResponseV1, mapResponseV2, payloadV1 } from "../../local/http-api";
 import { outsideModule, packageOf } from "../../local/lambda/module-scope";
 import { compileRoute, RouteTable } from "../../local/routes";
 import { parseScheduleExpression } from "../../local/schedule-expression";
@@ -780,6 +780,25 @@ describe("local cloud: a bucket notification S3 would refuse to configure", () =
       calls: [],
     });
     expect(await start({ kind: "sqs", arn: QUEUE }, false, false)).to.deep.equal({ outcome: "started", calls: [] });
+  });
+});
+
+describe("local cloud: a function's response headers that HTTP cannot carry", () => {
+  const INVALID = { status: 500, headers: [["content-type", "application/json"]], body: '{"message":"Internal Server Error"}' };
+  const bad: [string, Record<string, unknown>][] = [
+    ["a line break in a value", { headers: { "x-note": "one\r\nX-Injected: yes" } }],
+    ["a name that is no token", { headers: { "bad name": "x" } }],
+    ["a control character in a cookie", { cookies: ["a=\u0001"] }],
+  ];
+  for (const [what, response] of bad)
+    it(`answers API Gateway's 500 for ${what}, in both payload formats`, () => {
+      expect(mapResponseV2(JSON.stringify({ statusCode: 200, body: "ok", ...response }))).to.deep.equal(INVALID);
+      if (!response.cookies) expect(mapResponseV1(JSON.stringify({ statusCode: 200, body: "ok", ...response }))).to.deep.equal(INVALID);
+    });
+  it("keeps a value node:http sends, Latin-1 text and tabs among it", () => {
+    const headers = { "x-name": "caf\u00e9\tok" };
+    expect(mapResponseV2(JSON.stringify({ statusCode: 200, headers })).headers).to.deep.equal([["x-name", "caf\u00e9\tok"]]);
+    expect(mapResponseV1(JSON.stringify({ statusCode: 200, headers })).headers).to.deep.equal([["x-name", "caf\u00e9\tok"]]);
   });
 });
 
