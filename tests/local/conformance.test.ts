@@ -221,6 +221,15 @@ describe("local cloud: API Gateway HTTP API conformance (fixture program)", func
     expect(reply.body).to.equal("binary!");
   });
 
+  it("answers 500 for a response header HTTP cannot carry, sends nothing of it, and keeps serving", async () => {
+    const reply = await request(cloud.url, "GET", "/echo?mode=bad-header");
+    expect(reply.status).to.equal(500);
+    expect(JSON.parse(reply.body)).to.deep.equal({ message: "Internal Server Error" });
+    expect(reply.headers).to.not.have.property("x-injected");
+    expect(reply.headers).to.not.have.property("x-note");
+    expect((await request(cloud.url, "GET", "/echo?mode=plain")).status).to.equal(200);
+  });
+
   it('answers a function error 500 {"message":"Internal Server Error"} and prints an invocation line with the error', async () => {
     const reply = await request(cloud.url, "GET", "/echo?mode=throw");
     expect(reply.status).to.equal(500);
