@@ -37,10 +37,27 @@ async function load(url: string, connections: number, seconds: number): Promise<
   return figuresOf(await autocannon({ url, connections, duration: seconds, pipelining: 1 }));
 }
 
-/** CPU time (user and system, every thread) a process has used, in ms: /proc/<pid>/stat's utime and stime, at 100 ticks a second. */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+/**
+ * CPU time (user and system) a process has used over every thread, in ms, or one thread's with `tid`:
+ * /proc's stat utime and stime, at 100 ticks a second.
+ */
+function cpuMs(pid: number, tid?: number): number {
+  const fields = fs
+    .readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8")
+    .split(") ")[1]
+    .split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The main thread's CPU per request, in µs, at a fixed `rate` (req/s) for `seconds`: at a rate every server
+ * keeps up with, the figure does not depend on how busy the thread already is, and moves less with this
+ * VM's phases than throughput does.
+ */
+async function mainThreadUsAt(url: string, pid: number, rate: number, seconds: number): Promise<number> {
+  const before = cpuMs(pid, pid);
+  const result = await autocannon({ url, connections: 10, duration: seconds, overallRate: rate });
+  return (1000 * (cpuMs(pid, pid) - before)) / Math.max(1, result.requests.total);
 }
 
 /** A load run with the CPU the server process spent per request, in µs. */
@@ -83,6 +100,9 @@ function combine(runs: (Figures & { cpuUsPerRequest: number })[]): Figures & { c
   };
 }
 
+/** The request rate at which main-thread CPU per request is measured: below what every server here serves on this VM. */
+const FIXED_RATE = 3000;
+
 /** The p99 goal of issue #17, for the local cloud at 10 connections. */
 const P99_BUDGET_MS = 5;
 
@@ -113,9 +133,10 @@ http.createServer((req, res) => { res.writeHead(200, { "content-type": "applicat
 `;
 
 /**
- * The floor of the local cloud's design: node:http, and for each request one round trip to a worker thread
+ * The floor of a gateway on node:http: node:http, and for each request one round trip to a worker thread
  * (of four, the local cloud's default container cap) over a MessageChannel, the event and the result as JSON,
- * with a handler that does nothing. What the local cloud spends beyond this is its own work.
+ * with a handler that does nothing. The local cloud reads most requests with its own front instead of
+ * node:http (local/http-front.ts), so its main thread may spend less than this floor's on HTTP.
  */
 const HOP_SERVER = `
 const http = require("http");
@@ -199,6 +220,15 @@ async function main(): Promise<void> {
     floorRuns.push(await loadWithCpu(floorUrl, floor.pid!, 10, perTurn));
     cloudRuns.push(await loadWithCpu(url, cloud.pid!, 10, perTurn));
   }
+  // The main thread's CPU per request at a fixed rate, in turns too: the local cloud's limit is that thread.
+  const mainUs: Record<"bare" | "floor" | "cloud", number[]> = { bare: [], floor: [], cloud: [] };
+  for (let turn = 0; turn < turns; turn++)
+    for (const [key, target, pid] of [
+      ["bare", bareUrl, bare.pid!],
+      ["floor", floorUrl, floor.pid!],
+      ["cloud", url, cloud.pid!],
+    ] as const)
+      mainUs[key].push(await mainThreadUsAt(target, pid, FIXED_RATE, 3));
   floor.kill();
   const floor10 = combine(floorRuns);
   const bare10 = combine(bareRuns);
@@ -255,7 +285,9 @@ async function main(): Promise<void> {
       .map((b, i) => `${Math.round(b.requestsPerSecond)}: ${shareOf(floorRuns[i], b)} and ${shareOf(cloudRuns[i], b)}`)
       .join("; ")}.`,
     "",
-    "The floor is node:http with one round trip per request to one of four worker threads over a MessageChannel and a handler that does nothing: what any design that runs each invocation in its own container thread pays on this machine before doing anything else.",
+    `Main-thread CPU per request at a fixed ${FIXED_RATE} req/s, in three turns (the local cloud's limit is its main thread; this figure moves less with the VM's phases than throughput): bare ${mainUs.bare.map((u) => u.toFixed(0)).join(", ")} µs; floor ${mainUs.floor.map((u) => u.toFixed(0)).join(", ")} µs; local cloud ${mainUs.cloud.map((u) => u.toFixed(0)).join(", ")} µs.`,
+    "",
+    "The floor is node:http with one round trip per request to one of four worker threads over a MessageChannel and a handler that does nothing: what a gateway on node:http that runs each invocation in its own container thread pays on this machine before doing anything else. The local cloud reads most requests with its own HTTP/1.1 front instead of node:http (docs/decisions/0010-http-front.md).",
     "",
     `Where a request's time goes (a separate run with --profile, ${breakdown.requests} requests at 10 connections; mean per request, and share):`,
     "",

@@ -13,7 +13,7 @@
  * request outside that subset: another HTTP version, a method it does not list, a request target that
  * is not origin-form, a byte outside printable ASCII in the head, a header name that is no token, a
  * header given twice, Transfer-Encoding, Expect, Upgrade, no Host, a Content-Length that is not digits
- * or over 1 MiB, or a head over 16 KiB. node:http then answers it and the rest of the connection,
+ * or over 1 MiB, or a head over 8 KiB. node:http then answers it and the rest of the connection,
  * errors (400, 431) included. tests/local/http-front.test.ts holds the two servers to the same reading
  * of each request and the same answer bytes.
  */
@@ -46,10 +46,12 @@ export type FrontHandler = (req: FrontRequest, res: FrontResponse, body: Buffer)
 /** A server with the front's connections and the ones it handed to node:http to close at once. */
 export type FrontServer = net.Server & { closeAllConnections(): void };
 
-/** node:http's default limit on a request's head (--max-http-header-size). */
-const MAX_HEAD_BYTES = 16 * 1024;
+/** Larger heads go to node:http: half its default limit (--max-http-header-size, 16 KiB), so it decides every head near that. */
+const MAX_HEAD_BYTES = 8 * 1024;
 /** Larger bodies go to node:http, which streams them. */
 const MAX_FRONT_BODY_BYTES = 1024 * 1024;
+/** Bytes read ahead of a request that is being answered before the connection stops reading, until the answer is out. */
+const MAX_READ_AHEAD_BYTES = 64 * 1024;
 /** node:http's keepAliveTimeout as the gateway sets it: an idle connection is closed after it. */
 export const KEEP_ALIVE_MS = 60_000;
 
@@ -119,21 +121,22 @@ export function gatewayServer(
 
 /** One connection: requests read and answered in turn (a pipelined one waits for the answer before it). */
 function serveConnection(socket: net.Socket, handle: FrontHandler, keepAliveMs: number, handOff: () => void): void {
-  let buffered: Buffer | undefined;
+  /** Bytes read and not yet served. */
+  let buffered: Buffer = EMPTY;
   /** A request of this connection is being answered. */
   let busy = false;
-  /** Close once the current answer is written: the client asked, or it has ended its side. */
-  let closing = false;
-  let handedOff = false;
+  /** In `next`'s loop: an answer written at once lets the loop go on, where a nested call would grow the stack per request. */
+  let reading = false;
 
   const onData = (chunk: Buffer) => {
-    buffered = buffered ? Buffer.concat([buffered, chunk]) : chunk;
-    if (!busy) next();
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    // A client that pipelines without end behind a request still being answered waits, as TCP makes it wait.
+    if (busy && buffered.length > MAX_READ_AHEAD_BYTES) socket.pause();
+    next();
   };
   // A client that ends its side gets no more answers, the one it waits for included, as from node:http.
   const onEnd = () => {
-    closing = true;
-    buffered = undefined;
+    buffered = EMPTY;
     socket.end();
   };
   const onTimeout = () => {
@@ -141,37 +144,38 @@ function serveConnection(socket: net.Socket, handle: FrontHandler, keepAliveMs: 
   };
   socket.on("data", onData);
   socket.on("end", onEnd);
-  socket.on("error", () => socket.destroy());
+  // net destroys a socket on its error (a reset, say); without a listener the error would be thrown.
+  socket.on("error", () => undefined);
   socket.setTimeout(keepAliveMs, onTimeout);
 
-  /** Gives node:http this connection, with the bytes not yet read. */
+  /** Gives node:http this connection, with the bytes not yet served. */
   const toNodeHttp = () => {
-    handedOff = true;
     socket.off("data", onData);
     socket.off("end", onEnd);
     socket.off("timeout", onTimeout);
     socket.setTimeout(0);
     const rest = buffered;
-    buffered = undefined;
+    buffered = EMPTY;
     handOff();
-    if (rest) socket.emit("data", rest);
+    socket.emit("data", rest);
   };
 
-  /** Serving requests in `next`'s loop: an answer written at once lets the loop go on, not a nested call. */
-  let reading = false;
   const written = (close: boolean) => {
     busy = false;
-    if (close || closing) {
-      buffered = undefined;
+    if (close) {
+      buffered = EMPTY;
       socket.end();
-    } else if (!reading) next();
+      return;
+    }
+    socket.resume();
+    if (!reading) next();
   };
 
   /** Reads and serves the requests in the buffer, one at a time, while they are whole. */
   const next = () => {
     reading = true;
     try {
-      while (buffered && !busy && !handedOff && !socket.destroyed) {
+      while (buffered.length && !busy && !socket.destroyed) {
         const headEnd = buffered.indexOf("\r\n\r\n");
         if (headEnd < 0) {
           if (buffered.length > MAX_HEAD_BYTES) toNodeHttp();
@@ -188,7 +192,7 @@ function serveConnection(socket: net.Socket, handle: FrontHandler, keepAliveMs: 
         // Bytes after a request that closes the connection are an error node:http answers (400) in its place.
         if (closeAsked && buffered.length > end) return toNodeHttp();
         const body = length ? buffered.subarray(end - length, end) : EMPTY;
-        buffered = buffered.length > end ? buffered.subarray(end) : undefined;
+        buffered = buffered.subarray(end);
         busy = true;
         handle(request, new Answer(socket, request.method === "HEAD", closeAsked, keepAliveMs, written), body);
       }

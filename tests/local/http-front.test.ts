@@ -19,6 +19,9 @@ interface Seen {
   remoteAddress?: string;
 }
 
+/** The answers of /hold requests, sent when a test calls them. */
+const held: (() => void)[] = [];
+
 /** What a handler answers: the request's path picks it. */
 function answer(req: FrontRequest, res: FrontResponse, body: Buffer, seen: Seen[]): void {
   seen.push({
@@ -39,6 +42,7 @@ function answer(req: FrontRequest, res: FrontResponse, body: Buffer, seen: Seen[
     else if (path.startsWith("/none")) res.writeHead(204, ["x-empty", "yes", "content-length", "0"]).end("");
     else if (path.startsWith("/close")) res.writeHead(200, ["connection", "close", "content-length", "2"]).end("ok");
     else if (path.startsWith("/dated")) res.writeHead(200, ["Date", "Tue, 01 Dec 2026 00:00:00 GMT", "content-length", "2"]).end("ok");
+    else if (path.startsWith("/odd-status")) res.writeHead(599, ["content-length", "0"]).end("");
     else if (path.startsWith("/latin")) res.writeHead(200, ["x-name", "caf\u00e9", "content-length", "5"]).end("caf\u00e9");
     else if (path.startsWith("/bad-header")) {
       try {
@@ -50,8 +54,10 @@ function answer(req: FrontRequest, res: FrontResponse, body: Buffer, seen: Seen[
       }
     } else res.writeHead(200, ["content-type", "application/json", "content-length", String(Buffer.byteLength(text))]).end(text);
   };
-  // The slow path answers a turn later, as an invocation does, so pipelined requests wait for it.
+  // The slow path answers a turn later, as an invocation does, so pipelined requests wait for it; a held one
+  // when the test lets it go.
   if (path.startsWith("/slow")) setTimeout(respond, 20);
+  else if (path.startsWith("/hold")) held.push(respond);
   else respond();
 }
 
@@ -113,6 +119,9 @@ async function exchange(
   clearTimeout(timeout);
   await new Promise((r) => setTimeout(r, 30));
   socket.destroy();
+  // node:http's Date is an IMF-fixdate (RFC 9110, section 5.6.7); the front's must be one too, then both are blanked.
+  for (const [, date] of text.matchAll(/^Date: (.*)\r$/gim))
+    expect(date).to.match(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
   return { text: text.replace(/^Date: .*$/gim, "Date: -"), closed };
 }
 
@@ -180,6 +189,18 @@ describe("local cloud: the API gateway's front door against node:http", () => {
       );
     });
 
+    it("any printable target, an empty header value, a Content-Length with leading zeros", async () => {
+      const targets = ["/a#frag", "/q?x=[1]&y={2}", '/|\\^`"<>', "//double/../%zz", "/~!$&'()*+,;=:@"];
+      const { by } = await same(
+        [...targets.map((t) => GET(t, "X-Empty:\r\n")), "PUT /lead HTTP/1.1\r\nHost: localhost\r\nContent-Length: 002\r\n\r\nok"],
+        { answers: targets.length + 1 },
+      );
+      expect(by).to.deep.equal(Array(targets.length + 1).fill("front"));
+      expect(frontSeen.map((r) => r.url)).to.deep.equal([...targets, "/lead"]);
+      expect(frontSeen[0].rawHeaders).to.deep.equal(["Host", "localhost", "X-Empty", ""]);
+      expect(frontSeen[targets.length].body).to.equal("ok");
+    });
+
     it("a POST whose body comes in pieces, and one whose head does too", async () => {
       const body = "x".repeat(3000);
       const head = `POST /items HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`;
@@ -197,6 +218,76 @@ describe("local cloud: the API gateway's front door against node:http", () => {
       expect([...text.matchAll(/"path":"([^"]+)"/g)].map((m) => m[1])).to.deep.equal(["/slow/1", "/2", "/slow/3"]);
     });
 
+    it("stops reading ahead of a request being answered past 64 KiB, and reads on once it is answered", async () => {
+      const size = 900 * 1024;
+      const post = `POST /big HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n${"z".repeat(size)}`;
+      const { text, by } = await same([GET("/slow/ahead") + post + GET("/last")], { answers: 3 });
+      expect(by).to.deep.equal(["front", "front", "front"]);
+      expect([...text.matchAll(/"path":"([^"]+)","size":(\d+)/g)].map((m) => `${m[1]} ${m[2]}`)).to.deep.equal([
+        "/slow/ahead 0",
+        `/big ${size}`,
+        "/last 0",
+      ]);
+    });
+
+    it("stops reading from a client that pipelines past 64 KiB behind an answer it waits for, and reads on after it", async () => {
+      const sockets: net.Socket[] = [];
+      frontServer.on("connection", (s: net.Socket) => sockets.push(s));
+      const client = net.connect(frontPort, "127.0.0.1");
+      let received = "";
+      client.on("data", (d: Buffer) => (received += d.toString("latin1")));
+      const until = async (what: string, ok: () => boolean) => {
+        for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(ok(), what).to.equal(true);
+      };
+      // Under 64 KiB ahead: read on while the first is held.
+      client.write(GET("/hold/1"));
+      await until("the first request is held", () => held.length === 1);
+      client.write(GET("/after/1"));
+      await until("the server read the request behind it", () => sockets[0]?.bytesRead === GET("/hold/1").length + GET("/after/1").length);
+      expect(sockets[0].isPaused()).to.equal(false);
+      held.shift()!();
+      await until("both answered", () => (received.match(/HTTP\/1\.1 200/g) ?? []).length === 2);
+      // Over 64 KiB ahead: the connection stops reading until the held answer is out.
+      const size = 200 * 1024;
+      client.write(GET("/hold/2") + `POST /ahead HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n${"a".repeat(size)}`);
+      await until("the server paused", () => sockets[0].isPaused());
+      expect(frontSeen.map((r) => r.url)).to.deep.equal(["/hold/1", "/after/1", "/hold/2"]);
+      held.shift()!();
+      await until("the rest answered", () => (received.match(/HTTP\/1\.1 200/g) ?? []).length === 4);
+      expect(sockets[0].isPaused()).to.equal(false);
+      expect(frontSeen.map((r) => `${r.url} ${r.body.length}`)).to.deep.equal(["/hold/1 0", "/after/1 0", "/hold/2 0", `/ahead ${size}`]);
+      client.destroy();
+    });
+
+    it("serves thousands of pipelined requests answered at once without growing the stack", async () => {
+      const count = 20_000;
+      const requests = Array.from({ length: count }, (_, i) => GET(`/p${i}`, i === count - 1 ? "Connection: close\r\n" : "")).join("");
+      const client = net.connect(frontPort, "127.0.0.1");
+      let received = "";
+      client.on("data", (d: Buffer) => (received += d.toString("latin1")));
+      const closed = new Promise((resolve) => client.on("close", resolve));
+      client.write(requests);
+      await closed;
+      expect(received.match(/HTTP\/1\.1 200 OK/g)).to.have.length(count);
+      expect(frontSeen).to.have.length(count);
+      expect(frontSeen.every((r) => r.by === "front")).to.equal(true);
+    });
+
+    it("keeps serving after a client resets its connection while its answer is pending", async () => {
+      const client = net.connect(frontPort, "127.0.0.1");
+      await new Promise((resolve) => client.once("connect", resolve));
+      client.write(GET("/slow/reset"));
+      await new Promise((r) => setTimeout(r, 5));
+      client.resetAndDestroy();
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await exchange(frontPort, [GET("/still")], { answers: 1 })).text).to.include('"path":"/still"');
+    });
+
+    it("writes a status node:http has no text for as node:http does", async () => {
+      expect((await same([GET("/odd-status")], { answers: 1 })).text).to.match(/^HTTP\/1\.1 599 unknown\r\n/);
+    });
+
     it("HEAD gets the head without the body; 204 and a Buffer body as node:http writes them", async () => {
       const head = await same([`HEAD /things HTTP/1.1\r\nHost: localhost\r\n\r\n${GET("/after")}`], { answers: 2 });
       expect(head.by).to.deep.equal(["front", "front"]);
@@ -208,10 +299,15 @@ describe("local cloud: the API gateway's front door against node:http", () => {
     });
 
     it("closes after the answer when the request or the answer says Connection: close, and keeps a Date the answer gives", async () => {
-      const asked = await same([GET("/a", "Connection: close\r\n")]);
+      // Connection's options are a list: close among them, spaced and in any case.
+      const asked = await same([GET("/a", "Connection: keep-alive,  Close\r\n")]);
       expect(asked.by).to.deep.equal(["front"]);
       expect(asked.closed).to.equal(true);
       expect(asked.text).to.include("Connection: close\r\n").and.not.include("Keep-Alive");
+      frontSeen.length = nodeSeen.length = 0;
+      const kept = await same([GET("/k", "Connection: keep-alive\r\n"), GET("/k2")], { answers: 2 });
+      expect(kept.closed).to.equal(false);
+      expect(kept.by).to.deep.equal(["front", "front"]);
       frontSeen.length = nodeSeen.length = 0;
       // More bytes after it: the request goes to node:http, which answers 400 in place of the answer.
       const more = await same([GET("/a", "Connection: close\r\n") + GET("/never")]);
@@ -259,8 +355,19 @@ describe("local cloud: the API gateway's front door against node:http", () => {
       ["a header name that is no token", GET("/bad", "Bad Name: x\r\n"), /400 Bad Request/],
       ["a folded header line", GET("/fold", "X-Long: a\r\n  b\r\n"), /400 Bad Request/],
       ["a lowercase method", GET("/x").replace("GET", "get"), /400 Bad Request/],
+      ["an empty line before the request line", "\r\n" + GET("/after-empty-line"), /200 OK/],
+      ["a space before a header's colon", GET("/space", "X-A : 1\r\n"), /400 Bad Request/],
+      ["a header line without a colon", GET("/nocolon", "NoColonHere\r\n"), /400 Bad Request/],
+      ["a bare CR in a header value", GET("/cr", "X-A: a\rb\r\n"), /400 Bad Request/],
+      ["empty lines before the request line, two of them", "\r\n\r\n" + GET("/after-two"), /./],
+      ["a DEL in a header value", GET("/del", "X-A: a\x7fb\r\n"), /./],
       ["a head over 16 KiB", GET("/big", `X-Big: ${"b".repeat(17 * 1024)}\r\n`), /431 Request Header Fields Too Large/],
       ["a Content-Length that is not digits", "POST /n HTTP/1.1\r\nHost: localhost\r\nContent-Length: +2\r\n\r\nhi", /400 Bad Request/],
+      [
+        "a Content-Length with a letter after its digits",
+        "POST /n HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2a\r\n\r\nhi",
+        /400 Bad Request/,
+      ],
     ];
     for (const [what, request, status] of handedOff)
       it(`${what}: read and answered by node:http alike`, async () => {
@@ -268,6 +375,12 @@ describe("local cloud: the API gateway's front door against node:http", () => {
         expect(text).to.match(status);
         expect(by.every((b) => b === "node:http")).to.equal(true);
       });
+
+    it("a head that has not ended by 8 KiB: node:http reads on, and answers 431 past its own limit", async () => {
+      const { text, by } = await same([GET("/long", `X-Long: ${"l".repeat(17 * 1024)}`)], { answers: 1, end: true });
+      expect(text).to.match(/^HTTP\/1\.1 431 /);
+      expect(by).to.deep.equal([]);
+    });
 
     it("a body over 1 MiB goes to node:http whole", async () => {
       const size = 1024 * 1024 + 1;
