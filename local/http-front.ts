@@ -1,5 +1,5 @@
 /**
- * The local API gateway's front door: a lean HTTP/1.1 server for the requests a gateway sees most (a
+ * The local gateways' front door (an HTTP API's port, a function URL's): a lean HTTP/1.1 server for the requests a gateway sees most (a
  * well-formed head, and a body sent whole with Content-Length or none), and node:http for every other.
  *
  * Why not node:http alone: on the gateway's path node:http's own JavaScript (a Readable IncomingMessage
@@ -87,7 +87,6 @@ export function createFront(
     closeAllConnections(): void {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
-      fallback.closeAllConnections();
     },
   });
 }
