@@ -260,6 +260,32 @@ describe("local cloud: the API gateway's front door against node:http", () => {
       client.destroy();
     });
 
+    it("hands a connection it had stopped reading to node:http with every byte, in order", async () => {
+      const client = net.connect(frontPort, "127.0.0.1");
+      let received = "";
+      client.on("data", (d: Buffer) => (received += d.toString("latin1")));
+      await new Promise((resolve) => client.once("connect", resolve));
+      const size = 300 * 1024;
+      const chunked = "POST /chunked HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+      client.write(
+        GET("/hold/h") + `POST /ahead HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n${"b".repeat(size)}` + chunked,
+      );
+      for (let i = 0; i < 300 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // Written while the connection is paused: it waits in the socket's buffer until the hand-off.
+      client.write(GET("/after-hand-off"));
+      await new Promise((r) => setTimeout(r, 50));
+      held.shift()!();
+      for (let i = 0; i < 300 && (received.match(/HTTP\/1\.1 200/g) ?? []).length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      client.destroy();
+      expect([...received.matchAll(/"path":"([^"]+)","size":(\d+)/g)].map((m) => `${m[1]} ${m[2]}`)).to.deep.equal([
+        "/hold/h 0",
+        `/ahead ${size}`,
+        "/chunked 3",
+        "/after-hand-off 0",
+      ]);
+      expect(frontSeen.map((r) => r.by)).to.deep.equal(["front", "front", "node:http", "node:http"]);
+    });
+
     it("serves thousands of pipelined requests answered at once without growing the stack", async () => {
       const count = 20_000;
       const requests = Array.from({ length: count }, (_, i) => GET(`/p${i}`, i === count - 1 ? "Connection: close\r\n" : "")).join("");
