@@ -220,7 +220,9 @@ function readHead(head: string, socket: net.Socket): FrontRequest | undefined {
     if (key in headers || HANDED_OFF.has(key)) return undefined;
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
     if (key === "content-length" && !/^\d{1,7}$/.test(value)) return undefined;
-    headers[key] = value;
+    // node:http gives set-cookie as a list, even once.
+    if (key === "set-cookie") headers[key] = [value];
+    else headers[key] = value;
     rawHeaders.push(name, value);
   }
   if (headers.host === undefined) return undefined;

@@ -189,15 +189,19 @@ describe("local cloud: the API gateway's front door against node:http", () => {
       );
     });
 
-    it("any printable target, an empty header value, a Content-Length with leading zeros", async () => {
+    it("any printable target, an empty header value, a set-cookie header (a list, as node:http gives it), a Content-Length with leading zeros", async () => {
       const targets = ["/a#frag", "/q?x=[1]&y={2}", '/|\\^`"<>', "//double/../%zz", "/~!$&'()*+,;=:@"];
       const { by } = await same(
-        [...targets.map((t) => GET(t, "X-Empty:\r\n")), "PUT /lead HTTP/1.1\r\nHost: localhost\r\nContent-Length: 002\r\n\r\nok"],
+        [
+          ...targets.map((t) => GET(t, "X-Empty:\r\nSet-Cookie: odd=1\r\n")),
+          "PUT /lead HTTP/1.1\r\nHost: localhost\r\nContent-Length: 002\r\n\r\nok",
+        ],
         { answers: targets.length + 1 },
       );
       expect(by).to.deep.equal(Array(targets.length + 1).fill("front"));
       expect(frontSeen.map((r) => r.url)).to.deep.equal([...targets, "/lead"]);
-      expect(frontSeen[0].rawHeaders).to.deep.equal(["Host", "localhost", "X-Empty", ""]);
+      expect(frontSeen[0].rawHeaders).to.deep.equal(["Host", "localhost", "X-Empty", "", "Set-Cookie", "odd=1"]);
+      expect(frontSeen[0].headers["set-cookie"]).to.deep.equal(["odd=1"]);
       expect(frontSeen[targets.length].body).to.equal("ok");
     });
 
