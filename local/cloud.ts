@@ -27,7 +27,7 @@ import { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
 import { startIamProxy } from "./iam/proxy";
 import type { ResourceResolver } from "./iam/requests";
-import { missingCode, unpackArtifact } from "./lambda/artifact";
+import { unpackArtifact, unpackFunctionCode } from "./lambda/artifact";
 import type { InvokeOutcome } from "./lambda/pool";
 import { Destinations, LambdaService } from "./lambda/service";
 import { startLambdaApi } from "./lambda-api";
@@ -624,10 +624,9 @@ class Startup {
       taskRoots[fn.name] = path.join(this.localRoot, "functions", fn.name);
       // A function not run here may have no artifact yet (a .NET publish folder not built): nothing to unpack.
       if (fn.notRun) continue;
-      await unpackArtifact(fn.code, taskRoots[fn.name], this.model.programDir).catch((err: Error) => {
-        // Code a step of the deploy builds is not here until it runs: the function is not run, and says why.
-        fn.notRun = missingCode(err, this.model.programDir);
-        if (!fn.notRun) throw new Error(`function ${fn.name}: ${err.message}`);
+      // Code a step of the deploy builds is not here until it runs: the function is not run, and says why.
+      await unpackFunctionCode(fn, taskRoots[fn.name], this.model.programDir).catch((err: Error) => {
+        throw new Error(`function ${fn.name}: ${err.message}`);
       });
     }
     return taskRoots;

@@ -417,12 +417,7 @@ export function iamCaller(iam: IamAuthority, accessKey: string, accountId: strin
 }
 
 /** Listens on `port` (0: one the system picks) and resolves once it does, or rejects (EADDRINUSE) as the port refuses. */
-export function listen<T>(
-  server: FrontServer | http.Server,
-  port: number,
-  host = "127.0.0.1",
-  serve: (declared: T) => void,
-): Promise<LocalServer<T>> {
+export function listen<T>(server: FrontServer, port: number, host = "127.0.0.1", serve: (declared: T) => void): Promise<LocalServer<T>> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -17,7 +17,7 @@ import type { ApiServer } from "./http-api";
 import type { FunctionUrlServer } from "./function-url";
 import type { IamAuthority } from "./iam/authority";
 import { buildIamModel } from "./iam/model";
-import { artifactDigest, missingCode, unpackArtifact } from "./lambda/artifact";
+import { artifactDigest, missingCode, unpackFunctionCode } from "./lambda/artifact";
 import type { LambdaService } from "./lambda/service";
 import { buildModel, LocalFunction, LocalModel } from "./model";
 
@@ -192,12 +192,7 @@ export class Reloader {
   /** Unpacks the function's code anew and hands it to the service: new containers from now on. */
   private async swap(fn: LocalFunction, digest?: string): Promise<void> {
     const root = this.options.taskRootFor(fn.name, ++this.generation);
-    const programDir = this.options.model.programDir;
-    if (!fn.notRun)
-      await unpackArtifact(fn.code, root, programDir).catch((err: Error) => {
-        fn.notRun = missingCode(err, programDir);
-        if (!fn.notRun) throw err;
-      });
+    if (!fn.notRun) await unpackFunctionCode(fn, root, this.options.model.programDir);
     this.options.service.replaceFunction(fn, root);
     this.digests.set(fn.name, digest ?? (await codeDigest(fn, this.options.model.programDir)));
   }

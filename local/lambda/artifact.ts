@@ -6,6 +6,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import type { LocalFunction } from "../model";
 
 async function writeAsset(asset: any, target: string, base: string): Promise<void> {
   fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -41,6 +42,19 @@ export async function unpackArtifact(code: unknown, dir: string, programDir: str
   await writeArchive(code, dir, programDir);
   markModuleBoundary(dir);
   pointSourceMapsAt(dir, programDir);
+}
+
+/**
+ * Unpacks a function's code into `dir`; code that is not on this machine yet (missingCode) marks the
+ * function not run, saying why, where any other failure is thrown.
+ */
+export async function unpackFunctionCode(fn: LocalFunction, dir: string, programDir: string): Promise<void> {
+  try {
+    await unpackArtifact(fn.code, dir, programDir);
+  } catch (err) {
+    fn.notRun = missingCode(err, programDir);
+    if (!fn.notRun) throw err;
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { captureStack, esmEntry } from "../../graph/capture";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
 import { unpackArtifact } from "../../local/lambda/artifact";
-import { eventually, ROOT } from "./harness";
+import { eventually, ROOT, statusAndBody } from "./harness";
 
 const FIXTURE = path.join(ROOT, "tests", "fixtures", "esm-program");
 const DIR = path.join(ROOT, ".build", "scratch", `esm-program-${process.pid}`);
@@ -19,10 +19,7 @@ describe("local cloud: a program that is an ES module (fixture esm-program)", fu
   this.timeout(120_000);
   let cloud: LocalCloud;
   let lines: string[];
-  const get = async (route: string) => {
-    const res = await fetch(`${cloud.url}${route}`);
-    return `${res.status} ${await res.text()}`;
-  };
+  const get = (route: string) => statusAndBody(`${cloud.url}${route}`);
 
   before(async () => {
     fs.rmSync(DIR, { recursive: true, force: true });

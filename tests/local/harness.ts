@@ -90,6 +90,12 @@ export function startCloud(args: string[], port: number): Promise<StartedCloud> 
   });
 }
 
+/** GETs `url` and answers "<status> <body>", the form tests compare a served route's answer in. */
+export async function statusAndBody(url: string): Promise<string> {
+  const res = await fetch(url);
+  return `${res.status} ${await res.text()}`;
+}
+
 /** Polls `check` until it returns a value other than undefined. */
 export async function eventually<T>(check: () => Promise<T | undefined>, what: string, attempts = 200, everyMs = 100): Promise<T> {
   for (let i = 0; i < attempts; i++) {

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { LocalCloud, startLocalCloud } from "../../local/cloud";
-import { eventually, ROOT } from "./harness";
+import { eventually, ROOT, statusAndBody } from "./harness";
 
 const DIR = path.join(ROOT, ".build", "scratch", `reload-${process.pid}`);
 
@@ -48,10 +48,7 @@ describe("local cloud: hot reload (--watch)", function () {
   this.timeout(120_000);
   let cloud: LocalCloud;
   let lines: string[];
-  const get = async (route: string) => {
-    const res = await fetch(`${cloud.url}${route}`);
-    return `${res.status} ${await res.text()}`;
-  };
+  const get = (route: string) => statusAndBody(`${cloud.url}${route}`);
   const until = (route: string, expected: string) =>
     eventually(async () => ((await get(route)) === expected ? expected : undefined), `${route} to answer ${expected}`, 200, 50);
 
